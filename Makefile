@@ -1,0 +1,54 @@
+# OCPP CSMS mesh. `make run` starts the embedded system; `make test` runs the tests.
+SHELL := /bin/bash
+PY ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: help install gen check-gen run test check fmt lint types migrate clean
+
+help:
+	@echo "make run      - embedded CSMS (node + manager + registry, SQLite), no servers needed"
+	@echo "make test     - the test suite (starts Redis/PostgreSQL if they are not running)"
+	@echo "make check    - format, lint, types, stale generated code, tests"
+	@echo "make gen      - regenerate gen/ from proto/"
+	@echo "make fmt      - format the code"
+	@echo "make migrate  - apply database migrations to DATABASE_URL"
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --disable-pip-version-check -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+gen: $(STAMP)
+	$(BIN)/python tools/gen_protos.py
+
+check-gen: $(STAMP)
+	$(BIN)/python tools/gen_protos.py --check
+
+run: $(STAMP)
+	$(BIN)/python -m services.embedded
+
+migrate: $(STAMP)
+	$(BIN)/python -m services.manager.migrate
+
+test: $(STAMP)
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+fmt: $(STAMP)
+	$(BIN)/ruff format services tests tools
+	$(BIN)/ruff check --fix services tests tools
+
+lint: $(STAMP)
+	$(BIN)/ruff format --check services tests tools
+	$(BIN)/ruff check services tests tools
+
+types: $(STAMP)
+	$(BIN)/mypy
+
+check: lint types check-gen test
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache var
