@@ -1,0 +1,179 @@
+"""Shared fixtures: real Redis and real PostgreSQL for every test that asks.
+
+The machine's servers are used when they answer (``TEST_REDIS_URL`` and
+``TEST_POSTGRES_URL`` override the defaults); otherwise the session starts
+ephemeral ones from the local binaries on free ports. Every test gets its own
+Redis key prefix and its own PostgreSQL database, so runs never see each other.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import asyncpg
+import pytest
+import redis.asyncio as aioredis
+
+DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
+DEFAULT_POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
+
+
+def free_port() -> int:
+    """A TCP port on loopback that nothing listens on right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def _redis_answers(url: str) -> bool:
+    async def ping() -> bool:
+        client = aioredis.from_url(url, socket_connect_timeout=1)
+        try:
+            return bool(await client.ping())
+        except (OSError, aioredis.RedisError):
+            return False
+        finally:
+            await client.aclose()
+
+    return asyncio.run(ping())
+
+
+def _postgres_answers(url: str) -> bool:
+    async def ping() -> bool:
+        try:
+            conn = await asyncpg.connect(url, timeout=2)
+        except (OSError, asyncpg.PostgresError):
+            return False
+        await conn.close()
+        return True
+
+    return asyncio.run(ping())
+
+
+def _wait_for(check: object, what: str, timeout: float = 20.0) -> None:
+    assert callable(check)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if check():
+            return
+        time.sleep(0.1)
+    raise RuntimeError(f"{what} did not start within {timeout} s")
+
+
+@pytest.fixture(scope="session")
+def redis_server_url() -> Iterator[str]:
+    """URL of a real Redis server (the machine's, or one started for this session)."""
+    url = os.environ.get("TEST_REDIS_URL", DEFAULT_REDIS_URL)
+    if _redis_answers(url):
+        yield url
+        return
+    binary = shutil.which("redis-server")
+    if binary is None:
+        pytest.fail(f"no Redis answers at {url} and redis-server is not installed: "
+                    "install redis-server or set TEST_REDIS_URL")
+    port = free_port()
+    proc = subprocess.Popen(
+        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+        stdout=subprocess.DEVNULL,
+    )
+    url = f"redis://127.0.0.1:{port}/0"
+    try:
+        _wait_for(lambda: _redis_answers(url), "redis-server")
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+@pytest.fixture
+def redis_prefix() -> str:
+    """A Redis key prefix unique to this test."""
+    return f"csms-test:{uuid.uuid4().hex[:12]}:"
+
+
+@pytest.fixture
+async def redis_client(redis_server_url: str, redis_prefix: str) -> AsyncIterator[aioredis.Redis]:
+    """A client to the test Redis; the test's keys are deleted afterwards."""
+    client = aioredis.from_url(redis_server_url)
+    try:
+        yield client
+    finally:
+        keys = [k async for k in client.scan_iter(match=f"{redis_prefix}*", count=1000)]
+        if keys:
+            await client.delete(*keys)
+        await client.aclose()
+
+
+def _start_postgres() -> tuple[str, subprocess.Popen[bytes], Path]:
+    candidates = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"))
+    if not candidates:
+        pytest.fail("no PostgreSQL answers and no initdb is installed: install postgresql "
+                    "or set TEST_POSTGRES_URL")
+    bindir = candidates[-1].parent
+    datadir = Path(tempfile.mkdtemp(prefix="csms-pg-"))
+    port = free_port()
+    user = ["-u", "postgres"] if os.geteuid() == 0 else []
+    if user:
+        shutil.chown(datadir, "postgres", "postgres")
+    run_as = (["runuser", "-u", "postgres", "--"] if user else [])
+    subprocess.run([*run_as, str(bindir / "initdb"), "-D", str(datadir), "-U", "postgres",
+                    "-A", "trust"], check=True, stdout=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [*run_as, str(bindir / "postgres"), "-D", str(datadir), "-p", str(port),
+         "-k", str(datadir), "-h", "127.0.0.1", "-c", "fsync=off"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    return f"postgresql://postgres@127.0.0.1:{port}/postgres", proc, datadir
+
+
+@pytest.fixture(scope="session")
+def postgres_server_url() -> Iterator[str]:
+    """asyncpg-style URL of a real PostgreSQL server's maintenance database."""
+    url = os.environ.get("TEST_POSTGRES_URL", DEFAULT_POSTGRES_URL)
+    if _postgres_answers(url):
+        yield url
+        return
+    url, proc, datadir = _start_postgres()
+    try:
+        _wait_for(lambda: _postgres_answers(url), "postgres")
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(20)
+        shutil.rmtree(datadir, ignore_errors=True)
+
+
+@pytest.fixture
+async def postgres_url(postgres_server_url: str) -> AsyncIterator[str]:
+    """SQLAlchemy URL (postgresql+asyncpg) of a new, empty database for this test."""
+    name = f"csms_test_{uuid.uuid4().hex[:12]}"
+    admin = await asyncpg.connect(postgres_server_url)
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await admin.close()
+    base = postgres_server_url.rsplit("/", 1)[0]
+    try:
+        yield f"{base.replace('postgresql://', 'postgresql+asyncpg://', 1)}/{name}"
+    finally:
+        admin = await asyncpg.connect(postgres_server_url)
+        try:
+            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        finally:
+            await admin.close()
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    """SQLAlchemy URL (sqlite+aiosqlite) of a new database file for this test."""
+    return f"sqlite+aiosqlite:///{tmp_path / 'csms.sqlite3'}"
