@@ -1,0 +1,639 @@
+"""csmsctl: the operator's command line for the CSMS.
+
+It speaks gRPC to the manager's public API (``csms.v1.ChargerService``) and to the
+registry's inspection API (``csms.v1.Registry``), exactly as any other client does.
+Output is a plain aligned table by default, or the protobuf messages as JSON with
+``--json`` (one document per command).
+
+Exit codes:
+  0  success
+  1  the server answered with a gRPC error (printed as one line: details and status)
+  2  bad usage, invalid input caught before sending, or the server cannot be reached
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from datetime import UTC
+from typing import IO, Any, TypeVar
+
+import grpc
+from csms.v1 import chargers_pb2, chargers_pb2_grpc, common_pb2, registry_pb2, registry_pb2_grpc
+from google.protobuf import json_format
+from google.protobuf.message import Message
+from google.protobuf.timestamp_pb2 import Timestamp
+
+__all__ = ["main"]
+
+_Resp = TypeVar("_Resp", bound=Message)
+
+DEFAULT_MANAGER = "127.0.0.1:50051"
+# Tasks wait for the charger's answer; the manager's own charger timeout is shorter.
+DEFAULT_TIMEOUT = 35.0
+# How long to wait for the channel's connectivity state after a transport failure.
+CONNECTIVITY_PROBE_TIMEOUT = 1.0
+
+EXIT_OK = 0
+EXIT_RPC_ERROR = 1
+EXIT_USAGE = 2
+EXIT_UNREACHABLE = 2
+
+_OCPP_VERSIONS: dict[int, str] = {
+    common_pb2.OCPP_VERSION_16: "1.6",
+    common_pb2.OCPP_VERSION_201: "2.0.1",
+    common_pb2.OCPP_VERSION_21: "2.1",
+}
+
+
+class UsageError(Exception):
+    """Input that is wrong before anything is sent (exit 2)."""
+
+
+class Unreachable(Exception):
+    """No server answers at the address (exit 2)."""
+
+    def __init__(self, what: str, address: str) -> None:
+        super().__init__(f"cannot reach the {what} at {address}: is it running? (make run)")
+
+
+# --- triggerable messages ---------------------------------------------------------------
+
+
+def _camel(enum_name: str) -> str:
+    return "".join(part.capitalize() for part in enum_name.split("_"))
+
+
+def _trigger_names() -> dict[str, str]:
+    """Accepted spellings (normalised) of each TriggerableMessage → its enum name."""
+    prefix = "TRIGGERABLE_MESSAGE_"
+    names = {
+        _normalise(v.name.removeprefix(prefix)): v.name
+        for v in chargers_pb2.TriggerableMessage.DESCRIPTOR.values
+        if v.number != 0
+    }
+    # The 2.0.1 name of the diagnostics/log status notification.
+    names[_normalise("LogStatusNotification")] = (
+        "TRIGGERABLE_MESSAGE_DIAGNOSTICS_STATUS_NOTIFICATION"
+    )
+    return names
+
+
+def _normalise(name: str) -> str:
+    return name.replace("_", "").replace("-", "").lower()
+
+
+def _trigger_choices() -> list[str]:
+    prefix = "TRIGGERABLE_MESSAGE_"
+    return [
+        _camel(v.name.removeprefix(prefix))
+        for v in chargers_pb2.TriggerableMessage.DESCRIPTOR.values
+        if v.number != 0
+    ]
+
+
+def parse_trigger(name: str) -> str:
+    """The TriggerableMessage enum name for ``name`` (BootNotification, boot_notification, ...)."""
+    value = _trigger_names().get(_normalise(name))
+    if value is None:
+        raise UsageError(f"unknown MESSAGE {name!r}: choose one of {', '.join(_trigger_choices())}")
+    return value
+
+
+# --- formatting -------------------------------------------------------------------------
+
+
+def fmt_time(ts: Timestamp, *, present: bool = True) -> str:
+    """A timestamp as ``YYYY-MM-DD HH:MM:SSZ`` (UTC), ``-`` when unset."""
+    if not present or (ts.seconds == 0 and ts.nanos == 0):
+        return "-"
+    return ts.ToDatetime(tzinfo=UTC).strftime("%Y-%m-%d %H:%M:%SZ")
+
+
+def fmt_version(version: int) -> str:
+    return _OCPP_VERSIONS.get(version, "-")
+
+
+def fmt_connector_label(c: chargers_pb2.Connector) -> str:
+    """``1`` for EVSE 1 (1.6 connector 1), ``1/2`` for connector 2 of EVSE 1 (2.0.1)."""
+    return str(c.evse_id) if c.connector_id <= 1 else f"{c.evse_id}/{c.connector_id}"
+
+
+def fmt_statuses(connectors: Sequence[chargers_pb2.Connector]) -> str:
+    """Compact per-connector status: ``1:Available 2:Charging``."""
+    ordered = sorted(connectors, key=lambda c: (c.evse_id, c.connector_id))
+    return " ".join(f"{fmt_connector_label(c)}:{c.status or '?'}" for c in ordered) or "-"
+
+
+def table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    """Plain aligned columns, two spaces apart, no trailing blanks."""
+    widths = [len(h) for h in headers]
+    for row in rows:
+        for i, cell in enumerate(row):
+            widths[i] = max(widths[i], len(cell))
+    lines = [
+        "  ".join(cell.ljust(widths[i]) for i, cell in enumerate(line)).rstrip()
+        for line in [list(headers), *rows]
+    ]
+    return "\n".join(lines)
+
+
+def to_dict(message: Message) -> dict[str, Any]:
+    return json_format.MessageToDict(message, always_print_fields_with_no_presence=True)
+
+
+# --- the command context ----------------------------------------------------------------
+
+
+@dataclass
+class Context:
+    """What every command needs: the stubs, the options and the output streams."""
+
+    args: argparse.Namespace
+    out: IO[str]
+    err: IO[str]
+    stack: ExitStack
+    # Open channels by address, so manager and registry share one when they are the same.
+    _channels: dict[str, grpc.Channel] = field(default_factory=dict)
+
+    @property
+    def timeout(self) -> float:
+        timeout: float = self.args.timeout
+        return timeout
+
+    def channel(self, address: str) -> grpc.Channel:
+        if address not in self._channels:
+            self._channels[address] = self.stack.enter_context(grpc.insecure_channel(address))
+        return self._channels[address]
+
+    def chargers(self) -> chargers_pb2_grpc.ChargerServiceStub:
+        # The generated stubs are untyped; their methods are annotated where they are called.
+        return chargers_pb2_grpc.ChargerServiceStub(self.channel(self.args.manager))  # type: ignore[no-untyped-call]
+
+    def registry(self) -> registry_pb2_grpc.RegistryStub:
+        return registry_pb2_grpc.RegistryStub(self.channel(self.args.registry))  # type: ignore[no-untyped-call]
+
+    def emit_json(self, message: Message) -> None:
+        self.out.write(json.dumps(to_dict(message), indent=2) + "\n")
+
+    def print(self, text: str = "") -> None:
+        self.out.write(text + "\n")
+
+
+def _rpc(
+    ctx: Context, what: str, address: str, method: Callable[..., _Resp], request: Message
+) -> _Resp:
+    """Call ``method``; a transport failure becomes :class:`Unreachable`."""
+    try:
+        return method(request, timeout=ctx.timeout)
+    except grpc.RpcError as exc:
+        transport = (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED)
+        if (
+            isinstance(exc, grpc.Call)
+            and exc.code() in transport
+            and not _channel_ready(ctx.channel(address))
+        ):
+            raise Unreachable(what, address) from exc
+        raise
+
+
+def _channel_ready(channel: grpc.Channel) -> bool:
+    """Whether the channel is connected (i.e. an error came from the server, not the network)."""
+    seen = threading.Event()
+    states: list[grpc.ChannelConnectivity] = []
+
+    def on_state(state: grpc.ChannelConnectivity) -> None:
+        states.append(state)
+        seen.set()
+
+    channel.subscribe(on_state, try_to_connect=False)
+    try:
+        seen.wait(CONNECTIVITY_PROBE_TIMEOUT)
+    finally:
+        channel.unsubscribe(on_state)
+    return bool(states) and states[0] == grpc.ChannelConnectivity.READY
+
+
+def _manager(ctx: Context, method: Callable[..., _Resp], request: Message) -> _Resp:
+    return _rpc(ctx, "manager", ctx.args.manager, method, request)
+
+
+def _registry(ctx: Context, method: Callable[..., _Resp], request: Message) -> _Resp:
+    return _rpc(ctx, "registry", ctx.args.registry, method, request)
+
+
+# --- commands ---------------------------------------------------------------------------
+
+
+def _list_chargers(ctx: Context) -> Iterator[chargers_pb2.ListChargersResponse]:
+    args = ctx.args
+    stub = ctx.chargers()
+    request = chargers_pb2.ListChargersRequest(
+        page_size=args.page_size, page_token=args.page_token, status=args.status or ""
+    )
+    if args.connected is not None:
+        request.connected = args.connected
+    while True:
+        page: chargers_pb2.ListChargersResponse = _manager(ctx, stub.ListChargers, request)
+        yield page
+        if not (args.all and page.next_page_token):
+            return
+        request.page_token = page.next_page_token
+
+
+def cmd_chargers(ctx: Context) -> int:
+    merged = chargers_pb2.ListChargersResponse()
+    for page in _list_chargers(ctx):
+        merged.chargers.extend(page.chargers)
+        merged.next_page_token = page.next_page_token
+    if ctx.args.json:
+        ctx.emit_json(merged)
+        return EXIT_OK
+    rows = [
+        [
+            c.charger_id,
+            fmt_version(c.ocpp_version),
+            "yes" if c.connected else "no",
+            c.node_id or "-",
+            fmt_statuses(c.connectors),
+            "/".join(x for x in (c.vendor, c.model) if x) or "-",
+            fmt_time(c.last_seen_at, present=c.HasField("last_seen_at")),
+        ]
+        for c in merged.chargers
+    ]
+    headers = ["ID", "PROTOCOL", "CONNECTED", "NODE", "STATUS", "VENDOR/MODEL", "LAST SEEN"]
+    ctx.print(table(headers, rows))
+    _more_hint(ctx, merged.next_page_token)
+    return EXIT_OK
+
+
+def _more_hint(ctx: Context, token: str) -> None:
+    if token:
+        ctx.err.write(f"(more: use --all, or --page-token {token})\n")
+
+
+def cmd_charger(ctx: Context) -> int:
+    stub = ctx.chargers()
+    c: chargers_pb2.Charger = _manager(
+        ctx, stub.GetCharger, chargers_pb2.GetChargerRequest(charger_id=ctx.args.charger_id)
+    )
+    if ctx.args.json:
+        ctx.emit_json(c)
+        return EXIT_OK
+    details = [
+        ("Charger", c.charger_id),
+        ("Protocol", fmt_version(c.ocpp_version)),
+        ("Connected", f"yes, on node {c.node_id}" if c.connected else "no"),
+        ("Vendor", c.vendor or "-"),
+        ("Model", c.model or "-"),
+        ("Serial number", c.serial_number or "-"),
+        ("Firmware", c.firmware_version or "-"),
+        ("Boot status", c.boot_status or "-"),
+        ("Registered at", fmt_time(c.registered_at, present=c.HasField("registered_at"))),
+        ("Last boot at", fmt_time(c.last_boot_at, present=c.HasField("last_boot_at"))),
+        ("Last seen at", fmt_time(c.last_seen_at, present=c.HasField("last_seen_at"))),
+    ]
+    width = max(len(k) for k, _ in details) + 1
+    for key, value in details:
+        ctx.print(f"{key + ':':<{width}} {value}")
+    ctx.print()
+    rows = [
+        [
+            str(k.evse_id),
+            str(k.connector_id),
+            k.status or "-",
+            k.error_code or "-",
+            k.info or "-",
+            k.vendor_error_code or "-",
+            fmt_time(k.updated_at, present=k.HasField("updated_at")),
+        ]
+        for k in sorted(c.connectors, key=lambda k: (k.evse_id, k.connector_id))
+    ]
+    headers = ["EVSE", "CONNECTOR", "STATUS", "ERROR", "INFO", "VENDOR ERROR", "UPDATED"]
+    ctx.print(table(headers, rows))
+    return EXIT_OK
+
+
+def cmd_registry_ls(ctx: Context) -> int:
+    args = ctx.args
+    stub = ctx.registry()
+    request = registry_pb2.ListChargerLocationsRequest(
+        node_id=args.node or "", page_size=args.page_size, page_token=args.page_token
+    )
+    merged = registry_pb2.ListChargerLocationsResponse()
+    while True:
+        page: registry_pb2.ListChargerLocationsResponse = _registry(
+            ctx, stub.ListChargerLocations, request
+        )
+        merged.chargers.extend(page.chargers)
+        merged.next_page_token = page.next_page_token
+        if not (args.all and page.next_page_token):
+            break
+        request.page_token = page.next_page_token
+    if args.json:
+        ctx.emit_json(merged)
+        return EXIT_OK
+    rows = [
+        [
+            loc.charger_id,
+            loc.node_id,
+            loc.node_address,
+            str(loc.epoch),
+            fmt_time(loc.connected_at, present=loc.HasField("connected_at")),
+            fmt_version(loc.ocpp_version),
+        ]
+        for loc in merged.chargers
+    ]
+    headers = ["CHARGER", "NODE", "ADDRESS", "EPOCH", "CONNECTED AT", "PROTOCOL"]
+    ctx.print(table(headers, rows))
+    _more_hint(ctx, merged.next_page_token)
+    return EXIT_OK
+
+
+def cmd_registry_nodes(ctx: Context) -> int:
+    stub = ctx.registry()
+    resp: registry_pb2.ListNodesResponse = _registry(
+        ctx, stub.ListNodes, registry_pb2.ListNodesRequest()
+    )
+    if ctx.args.json:
+        ctx.emit_json(resp)
+        return EXIT_OK
+    rows = [
+        [
+            n.node_id,
+            n.address,
+            fmt_time(n.lease_expires_at, present=n.HasField("lease_expires_at")),
+            str(n.charger_count),
+        ]
+        for n in resp.nodes
+    ]
+    ctx.print(table(["NODE", "ADDRESS", "LEASE EXPIRES", "CHARGERS"], rows))
+    return EXIT_OK
+
+
+def cmd_reset(ctx: Context) -> int:
+    args = ctx.args
+    request = chargers_pb2.ResetRequest(
+        charger_id=args.charger_id,
+        kind=chargers_pb2.RESET_KIND_HARD if args.hard else chargers_pb2.RESET_KIND_SOFT,
+    )
+    if args.evse is not None:
+        request.evse_id = args.evse
+    resp: chargers_pb2.ResetResponse = _manager(ctx, ctx.chargers().Reset, request)
+    return _answer(ctx, resp, resp.status)
+
+
+def cmd_trigger(ctx: Context) -> int:
+    args = ctx.args
+    request = chargers_pb2.TriggerMessageRequest(
+        charger_id=args.charger_id, requested_message=parse_trigger(args.message)
+    )
+    if args.connector is not None:
+        request.connector_id = args.connector
+    resp: chargers_pb2.TriggerMessageResponse = _manager(
+        ctx, ctx.chargers().TriggerMessage, request
+    )
+    return _answer(ctx, resp, resp.status)
+
+
+def _answer(ctx: Context, resp: Message, status: str) -> int:
+    if ctx.args.json:
+        ctx.emit_json(resp)
+    else:
+        ctx.print(status)
+    return EXIT_OK
+
+
+def cmd_config_get(ctx: Context) -> int:
+    args = ctx.args
+    request = chargers_pb2.GetConfigurationRequest(charger_id=args.charger_id, keys=args.keys)
+    resp: chargers_pb2.GetConfigurationResponse = _manager(
+        ctx, ctx.chargers().GetConfiguration, request
+    )
+    if args.json:
+        ctx.emit_json(resp)
+        return EXIT_OK
+    rows = [[e.key, e.value, "yes" if e.readonly else "no"] for e in resp.entries]
+    ctx.print(table(["KEY", "VALUE", "READONLY"], rows))
+    if resp.unknown_keys:
+        ctx.print(f"unknown keys: {' '.join(resp.unknown_keys)}")
+    return EXIT_OK
+
+
+def cmd_config_set(ctx: Context) -> int:
+    args = ctx.args
+    request = chargers_pb2.ChangeConfigurationRequest(
+        charger_id=args.charger_id, key=args.key, value=args.value
+    )
+    resp: chargers_pb2.ChangeConfigurationResponse = _manager(
+        ctx, ctx.chargers().ChangeConfiguration, request
+    )
+    return _answer(ctx, resp, resp.status)
+
+
+def check_payload(text: str) -> str:
+    """The ``call`` payload, checked to be a JSON object before anything is sent."""
+    try:
+        payload = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise UsageError(f"argument JSON is not valid JSON: {exc}") from None
+    if not isinstance(payload, dict):
+        raise UsageError(f"argument JSON must be a JSON object, not {type(payload).__name__}")
+    return text
+
+
+def cmd_call(ctx: Context) -> int:
+    args = ctx.args
+    request = chargers_pb2.SendCallRequest(
+        charger_id=args.charger_id, action=args.action, payload_json=check_payload(args.payload)
+    )
+    resp: chargers_pb2.SendCallResponse = _manager(ctx, ctx.chargers().SendCall, request)
+    if args.json:
+        ctx.emit_json(resp)
+        return EXIT_OK
+    try:
+        ctx.print(json.dumps(json.loads(resp.result_json), indent=2))
+    except json.JSONDecodeError:
+        ctx.print(resp.result_json)
+    return EXIT_OK
+
+
+# --- the parser -------------------------------------------------------------------------
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be > 0: {text!r}")
+    return value
+
+
+def _non_negative_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be >= 0: {text!r}")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    env = os.environ
+    parser = argparse.ArgumentParser(
+        prog="csmsctl",
+        description="Operate the CSMS: inspect chargers and the registry, send tasks.",
+    )
+    parser.add_argument(
+        "--manager",
+        metavar="HOST:PORT",
+        default=env.get("CSMS_MANAGER", DEFAULT_MANAGER),
+        help="manager gRPC address (env CSMS_MANAGER; default %(default)s)",
+    )
+    parser.add_argument(
+        "--registry",
+        metavar="HOST:PORT",
+        default=env.get("CSMS_REGISTRY"),
+        help="registry gRPC address (env CSMS_REGISTRY; default: the manager's address)",
+    )
+    parser.add_argument(
+        "--timeout",
+        metavar="SECONDS",
+        type=_positive_float,
+        default=DEFAULT_TIMEOUT,
+        help="deadline of each request; tasks wait for the charger (default %(default)s)",
+    )
+    parser.add_argument("--json", action="store_true", help="print the answer as JSON")
+    # --json is also accepted after the command; SUPPRESS keeps the global value otherwise.
+    leaf = argparse.ArgumentParser(add_help=False)
+    leaf.add_argument(
+        "--json", action="store_true", default=argparse.SUPPRESS, help="print the answer as JSON"
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def add(name: str, func: Callable[[Context], int], help: str) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help, description=help, parents=[leaf])
+        p.set_defaults(func=func)
+        return p
+
+    p = add("chargers", cmd_chargers, "list chargers")
+    p.add_argument("--status", help="only chargers with a connector in this status")
+    group = p.add_mutually_exclusive_group()
+    group.add_argument(
+        "--connected",
+        dest="connected",
+        action="store_const",
+        const=True,
+        help="only connected ones",
+    )
+    group.add_argument(
+        "--disconnected",
+        dest="connected",
+        action="store_const",
+        const=False,
+        help="only disconnected ones",
+    )
+    p.add_argument(
+        "--page-size", type=_non_negative_int, default=0, metavar="N", help="per request"
+    )
+    p.add_argument("--page-token", default="", metavar="TOKEN", help="start at this page")
+    p.add_argument("--all", action="store_true", help="follow the pages to the end")
+
+    p = add("charger", cmd_charger, "one charger's details and connectors")
+    p.add_argument("charger_id", metavar="ID")
+
+    p = sub.add_parser("registry", help="inspect the registry")
+    reg = p.add_subparsers(dest="registry_command", required=True, metavar="COMMAND")
+    q = reg.add_parser("ls", help="charger → node", parents=[leaf])
+    q.set_defaults(func=cmd_registry_ls)
+    q.add_argument("--node", metavar="NODE", help="only chargers held by this node")
+    q.add_argument(
+        "--page-size", type=_non_negative_int, default=0, metavar="N", help="per request"
+    )
+    q.add_argument("--page-token", default="", metavar="TOKEN", help="start at this page")
+    q.add_argument("--all", action="store_true", help="follow the pages to the end")
+    q = reg.add_parser("nodes", help="nodes, their leases and charger counts", parents=[leaf])
+    q.set_defaults(func=cmd_registry_nodes)
+
+    p = add("reset", cmd_reset, "reset a charger (soft unless --hard)")
+    p.add_argument("charger_id", metavar="ID")
+    p.add_argument("--hard", action="store_true", help="hard (1.6) / immediate (2.0.1) reset")
+    p.add_argument("--evse", type=_non_negative_int, metavar="N", help="2.0.1: one EVSE only")
+
+    p = add("trigger", cmd_trigger, "ask a charger to send a message")
+    p.add_argument("charger_id", metavar="ID")
+    p.add_argument("message", metavar="MESSAGE", help=", ".join(_trigger_choices()))
+    p.add_argument("--connector", type=_non_negative_int, metavar="N")
+
+    p = sub.add_parser("config", help="read or change a charger's configuration")
+    cfg = p.add_subparsers(dest="config_command", required=True, metavar="COMMAND")
+    q = cfg.add_parser("get", help="read configuration keys (all when none given)", parents=[leaf])
+    q.set_defaults(func=cmd_config_get)
+    q.add_argument("charger_id", metavar="ID")
+    q.add_argument("keys", metavar="KEY", nargs="*")
+    q = cfg.add_parser("set", help="change one configuration key", parents=[leaf])
+    q.set_defaults(func=cmd_config_set)
+    q.add_argument("charger_id", metavar="ID")
+    q.add_argument("key", metavar="KEY")
+    q.add_argument("value", metavar="VALUE")
+
+    p = add("call", cmd_call, "send any OCPP call as JSON and print the result")
+    p.add_argument("charger_id", metavar="ID")
+    p.add_argument("action", metavar="ACTION", help='e.g. "DataTransfer"')
+    p.add_argument("payload", metavar="JSON", help="the payload, a JSON object")
+    return parser
+
+
+# --- entry point ------------------------------------------------------------------------
+
+
+def _rpc_error_line(exc: grpc.RpcError) -> str:
+    if not isinstance(exc, grpc.Call):
+        return f"gRPC error: {exc}"
+    code = exc.code()
+    details = exc.details() or ""
+    if code == grpc.StatusCode.DEADLINE_EXCEEDED and details == "Deadline Exceeded":
+        details = "no answer within the deadline (--timeout)"
+    return f"{details or 'request failed'} ({code.name})"
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run one csmsctl command; returns the process exit code."""
+    out, err = sys.stdout, sys.stderr
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else EXIT_USAGE
+    if args.registry is None:
+        args.registry = args.manager
+    with ExitStack() as stack:
+        ctx = Context(args=args, out=out, err=err, stack=stack)
+        try:
+            code: int = args.func(ctx)
+            return code
+        except UsageError as exc:
+            err.write(f"csmsctl: {exc}\n")
+            return EXIT_USAGE
+        except Unreachable as exc:
+            err.write(f"csmsctl: {exc}\n")
+            return EXIT_UNREACHABLE
+        except grpc.RpcError as exc:
+            err.write(f"csmsctl: {_rpc_error_line(exc)}\n")
+            return EXIT_RPC_ERROR
+        except KeyboardInterrupt:
+            err.write("csmsctl: interrupted\n")
+            return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
