@@ -1,0 +1,13 @@
+"""Small pieces shared by every service: configuration from the environment, versions, time."""
+
+from services.common._env import env_float, env_int, env_str
+from services.common._versions import OCPP_VERSIONS, from_proto_version, to_proto_version
+
+__all__ = [
+    "OCPP_VERSIONS",
+    "env_float",
+    "env_int",
+    "env_str",
+    "from_proto_version",
+    "to_proto_version",
+]

@@ -1,0 +1,1 @@
+"""The embedded default: node, manager and registry in one process (``make run``)."""

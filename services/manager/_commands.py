@@ -1,0 +1,171 @@
+"""Version-neutral commands translated to each OCPP version's message.
+
+Each function takes the charger's OCPP version and the typed request and returns
+(action, payload); the matching ``*_result`` functions read the typed answer.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from csms.v1 import chargers_pb2
+from services.manager._errors import InvalidArgument, UnsupportedByProtocol
+
+Call = tuple[str, dict[str, Any]]
+
+_RESET_16 = {chargers_pb2.RESET_KIND_SOFT: "Soft", chargers_pb2.RESET_KIND_HARD: "Hard"}
+_RESET_201 = {chargers_pb2.RESET_KIND_SOFT: "OnIdle", chargers_pb2.RESET_KIND_HARD: "Immediate"}
+
+_TRIGGER_16 = {
+    chargers_pb2.TRIGGERABLE_MESSAGE_BOOT_NOTIFICATION: "BootNotification",
+    chargers_pb2.TRIGGERABLE_MESSAGE_HEARTBEAT: "Heartbeat",
+    chargers_pb2.TRIGGERABLE_MESSAGE_STATUS_NOTIFICATION: "StatusNotification",
+    chargers_pb2.TRIGGERABLE_MESSAGE_METER_VALUES: "MeterValues",
+    chargers_pb2.TRIGGERABLE_MESSAGE_FIRMWARE_STATUS_NOTIFICATION: "FirmwareStatusNotification",
+    chargers_pb2.TRIGGERABLE_MESSAGE_DIAGNOSTICS_STATUS_NOTIFICATION: "DiagnosticsStatusNotification",
+}
+_TRIGGER_201 = {
+    **_TRIGGER_16,
+    chargers_pb2.TRIGGERABLE_MESSAGE_DIAGNOSTICS_STATUS_NOTIFICATION: "LogStatusNotification",
+}
+
+# 1.6 configuration keys with a standard 2.0.1 component/variable equivalent.
+KEYS_16_TO_201: dict[str, tuple[str, str]] = {
+    "HeartbeatInterval": ("OCPPCommCtrlr", "HeartbeatInterval"),
+    "WebSocketPingInterval": ("OCPPCommCtrlr", "WebSocketPingInterval"),
+    "ConnectionTimeOut": ("TxCtrlr", "EVConnectionTimeOut"),
+    "MeterValueSampleInterval": ("SampledDataCtrlr", "TxUpdatedInterval"),
+    "MeterValuesSampledData": ("SampledDataCtrlr", "TxUpdatedMeasurands"),
+    "StopTxnSampledData": ("SampledDataCtrlr", "TxEndedMeasurands"),
+    "ClockAlignedDataInterval": ("AlignedDataCtrlr", "Interval"),
+    "MeterValuesAlignedData": ("AlignedDataCtrlr", "Measurands"),
+    "LocalAuthorizeOffline": ("AuthCtrlr", "LocalAuthorizeOffline"),
+    "LocalPreAuthorize": ("AuthCtrlr", "LocalPreAuthorize"),
+    "AuthorizeRemoteTxRequests": ("AuthCtrlr", "AuthorizeRemoteStart"),
+    "AuthorizationCacheEnabled": ("AuthCacheCtrlr", "Enabled"),
+    "LocalAuthListEnabled": ("LocalAuthListCtrlr", "Enabled"),
+    "StopTransactionOnInvalidId": ("TxCtrlr", "StopTxOnInvalidId"),
+    "StopTransactionOnEVSideDisconnect": ("TxCtrlr", "StopTxOnEVSideDisconnect"),
+    "TransactionMessageAttempts": ("OCPPCommCtrlr", "MessageAttempts"),
+    "TransactionMessageRetryInterval": ("OCPPCommCtrlr", "MessageAttemptInterval"),
+    "NumberOfConnectors": ("EVSE", "Count"),
+}
+
+
+def is_16(version: str) -> bool:
+    return version == "1.6"
+
+
+def reset(charger_id: str, version: str, req: chargers_pb2.ResetRequest) -> Call:
+    if req.kind == chargers_pb2.RESET_KIND_UNSPECIFIED:
+        raise InvalidArgument("kind", "choose RESET_KIND_SOFT or RESET_KIND_HARD")
+    if req.kind not in _RESET_16:
+        raise InvalidArgument("kind", f"unknown reset kind {req.kind}")
+    if is_16(version):
+        if req.HasField("evse_id"):
+            raise UnsupportedByProtocol(
+                charger_id, version, "resetting one EVSE (evse_id) needs OCPP 2.0.1 or later"
+            )
+        return "Reset", {"type": _RESET_16[req.kind]}
+    payload: dict[str, Any] = {"type": _RESET_201[req.kind]}
+    if req.HasField("evse_id"):
+        payload["evseId"] = req.evse_id
+    return "Reset", payload
+
+
+def trigger_message(charger_id: str, version: str, req: chargers_pb2.TriggerMessageRequest) -> Call:
+    table = _TRIGGER_16 if is_16(version) else _TRIGGER_201
+    if req.requested_message not in table:
+        raise InvalidArgument(
+            "requested_message", "choose a message to trigger, e.g. TRIGGERABLE_MESSAGE_HEARTBEAT"
+        )
+    message = table[req.requested_message]
+    if is_16(version):
+        payload: dict[str, Any] = {"requestedMessage": message}
+        if req.HasField("connector_id"):
+            payload["connectorId"] = req.connector_id
+        return "TriggerMessage", payload
+    payload = {"requestedMessage": message}
+    if req.HasField("connector_id"):
+        payload["evse"] = {"id": req.connector_id}
+    return "TriggerMessage", payload
+
+
+def _component_variable(key: str) -> dict[str, Any]:
+    """A 2.0.1 component/variable from "Component/Variable" or a mapped 1.6 key."""
+    if key in KEYS_16_TO_201:
+        component, variable = KEYS_16_TO_201[key]
+    elif key.count("/") == 1 and all(key.split("/")):
+        component, variable = key.split("/")
+    else:
+        raise InvalidArgument(
+            "keys",
+            f"{key!r} is neither Component/Variable nor a 1.6 key with a 2.0.1 equivalent",
+        )
+    return {"component": {"name": component}, "variable": {"name": variable}}
+
+
+def get_configuration(
+    charger_id: str, version: str, req: chargers_pb2.GetConfigurationRequest
+) -> Call:
+    for key in req.keys:
+        if not key or len(key) > 50:
+            raise InvalidArgument("keys", f"{key!r} must be 1 to 50 characters")
+    if is_16(version):
+        return "GetConfiguration", ({"key": list(req.keys)} if req.keys else {})
+    if not req.keys:
+        raise UnsupportedByProtocol(
+            charger_id, version, "reading all keys at once is GetBaseReport in OCPP 2.0.1; name keys"
+        )
+    return "GetVariables", {"getVariableData": [_component_variable(k) for k in req.keys]}
+
+
+def get_configuration_result(
+    version: str, req: chargers_pb2.GetConfigurationRequest, answer: dict[str, Any]
+) -> chargers_pb2.GetConfigurationResponse:
+    response = chargers_pb2.GetConfigurationResponse()
+    if is_16(version):
+        for entry in answer.get("configurationKey", []):
+            response.entries.add(
+                key=entry["key"], value=entry.get("value", ""), readonly=entry["readonly"]
+            )
+        response.unknown_keys.extend(answer.get("unknownKey", []))
+        return response
+    for key, result in zip(req.keys, answer.get("getVariableResult", []), strict=False):
+        if result.get("attributeStatus") == "Accepted":
+            response.entries.add(key=key, value=result.get("attributeValue", ""))
+        else:
+            response.unknown_keys.append(key)
+    return response
+
+
+def change_configuration(
+    charger_id: str, version: str, req: chargers_pb2.ChangeConfigurationRequest
+) -> Call:
+    if not req.key or len(req.key) > 50:
+        raise InvalidArgument("key", "must be 1 to 50 characters")
+    if len(req.value) > (500 if is_16(version) else 1000):
+        raise InvalidArgument("value", "is too long for OCPP")
+    if is_16(version):
+        return "ChangeConfiguration", {"key": req.key, "value": req.value}
+    data = _component_variable(req.key)
+    data["attributeValue"] = req.value
+    return "SetVariables", {"setVariableData": [data]}
+
+
+_SET_STATUS = {
+    "Accepted": "Accepted",
+    "Rejected": "Rejected",
+    "RebootRequired": "RebootRequired",
+    "UnknownComponent": "NotSupported",
+    "UnknownVariable": "NotSupported",
+    "NotSupportedAttributeType": "NotSupported",
+}
+
+
+def change_configuration_status(version: str, answer: dict[str, Any]) -> str:
+    if is_16(version):
+        return str(answer["status"])
+    results = answer.get("setVariableResult", [])
+    status = results[0].get("attributeStatus", "Rejected") if results else "Rejected"
+    return _SET_STATUS.get(status, status)

@@ -1,0 +1,47 @@
+"""Manager settings, read from the environment by `ManagerSettings.from_env`."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+from services.common import env_float, env_int, env_str
+
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///var/csms.sqlite3"
+
+
+def env_bool(name: str, default: bool) -> bool:
+    raw = os.environ.get(name, "").strip().lower()
+    if not raw:
+        return default
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    if raw in ("0", "false", "no", "off"):
+        return False
+    raise ValueError(f"{name}={raw!r} is not a boolean; use true or false")
+
+
+@dataclass(slots=True)
+class ManagerSettings:
+    host: str = "0.0.0.0"
+    port: int = 50051  # gRPC: event stream, public API, registry inspection (0 = any free port)
+    database_url: str = DEFAULT_DATABASE_URL
+    auto_register: bool = True  # admit and register unknown chargers
+    heartbeat_interval: int = 300  # seconds, told to chargers at boot
+    task_timeout: float = 30.0  # how long a task waits for the charger's answer
+    flush_interval: float = 0.2  # write-behind period for heartbeats and status
+    sweep_interval: float = 5.0  # how often chargers of dead nodes are swept from the registry
+    shutdown_grace: float = 5.0  # graceful stop: how long in-flight RPCs may finish
+
+    @classmethod
+    def from_env(cls, *, auto_register_default: bool) -> ManagerSettings:
+        """Settings from MANAGER_* and DATABASE_URL environment variables (see README)."""
+        return cls(
+            host=env_str("MANAGER_HOST", "0.0.0.0"),
+            port=env_int("MANAGER_PORT", 50051),
+            database_url=env_str("DATABASE_URL", DEFAULT_DATABASE_URL),
+            auto_register=env_bool("AUTO_REGISTER", auto_register_default),
+            heartbeat_interval=env_int("HEARTBEAT_INTERVAL", 300, minimum=1),
+            task_timeout=env_float("TASK_TIMEOUT", 30.0, minimum=0.1),
+            flush_interval=env_float("FLUSH_INTERVAL", 0.2, minimum=0.0),
+        )

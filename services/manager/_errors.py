@@ -1,0 +1,117 @@
+"""Manager errors, and the ONE place where they become gRPC status codes.
+
+    ManagerError
+    ├── InvalidArgument      INVALID_ARGUMENT   a request field is wrong (names the field)
+    ├── ChargerNotFound      NOT_FOUND          no charger with that id was ever seen
+    ├── ChargerNotConnected  UNAVAILABLE        known, but no node holds it now
+    ├── NodeUnavailable      UNAVAILABLE        the node holding it does not answer
+    ├── ChargerTimeout       DEADLINE_EXCEEDED  the charger did not answer in time
+    ├── ChargerCallError     FAILED_PRECONDITION  the charger answered with a CallError
+    ├── UnsupportedByProtocol FAILED_PRECONDITION the command does not exist in its OCPP version
+    └── OcppCallError        (not an API error) a CallError the manager answers a charger with
+
+Bugs are not ManagerErrors: they surface as INTERNAL with the traceback logged.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+import grpc
+
+log = logging.getLogger(__name__)
+
+
+class ManagerError(Exception):
+    """Base of every error the manager reports to a caller."""
+
+    status = grpc.StatusCode.UNKNOWN
+
+
+class InvalidArgument(ManagerError):
+    status = grpc.StatusCode.INVALID_ARGUMENT
+
+    def __init__(self, field: str, problem: str) -> None:
+        super().__init__(f"{field}: {problem}")
+        self.field = field
+
+
+class ChargerNotFound(ManagerError):
+    status = grpc.StatusCode.NOT_FOUND
+
+    def __init__(self, charger_id: str) -> None:
+        super().__init__(f"charger {charger_id!r} is not known to this CSMS")
+
+
+class ChargerNotConnected(ManagerError):
+    status = grpc.StatusCode.UNAVAILABLE
+
+    def __init__(self, charger_id: str) -> None:
+        super().__init__(f"charger {charger_id!r} is not connected; try again when it is online")
+
+
+class NodeUnavailable(ManagerError):
+    status = grpc.StatusCode.UNAVAILABLE
+
+
+class ChargerTimeout(ManagerError):
+    status = grpc.StatusCode.DEADLINE_EXCEEDED
+
+
+class ChargerCallError(ManagerError):
+    """The charger answered a task with a CallError (or an answer breaking the schema)."""
+
+    status = grpc.StatusCode.FAILED_PRECONDITION
+
+    def __init__(self, charger_id: str, action: str, code: str, description: str) -> None:
+        super().__init__(
+            f"charger {charger_id!r} answered {action} with CallError {code}: {description}"
+        )
+        self.code = code
+        self.description = description
+
+
+class UnsupportedByProtocol(ManagerError):
+    status = grpc.StatusCode.FAILED_PRECONDITION
+
+    def __init__(self, charger_id: str, ocpp_version: str, what: str) -> None:
+        super().__init__(f"charger {charger_id!r} speaks OCPP {ocpp_version}: {what}")
+
+
+class OcppCallError(Exception):
+    """Raised by a handler to answer the charger's call with a CallError."""
+
+    def __init__(self, code: str, description: str) -> None:
+        super().__init__(f"{code}: {description}")
+        self.code = code
+        self.description = description
+
+
+_Servicer = TypeVar("_Servicer")
+_Request = TypeVar("_Request")
+_Response = TypeVar("_Response")
+
+
+def grpc_errors(
+    method: Callable[[_Servicer, _Request, grpc.aio.ServicerContext[Any, Any]], Awaitable[_Response]],
+) -> Callable[[_Servicer, _Request, grpc.aio.ServicerContext[Any, Any]], Awaitable[_Response]]:
+    """Map ManagerErrors raised by a servicer method to their gRPC status."""
+
+    @functools.wraps(method)
+    async def wrapper(
+        self: _Servicer, request: _Request, context: grpc.aio.ServicerContext[Any, Any]
+    ) -> _Response:
+        try:
+            return await method(self, request, context)
+        except ManagerError as exc:
+            if isinstance(exc, ChargerCallError):
+                context.set_trailing_metadata(
+                    (("ocpp-error-code", exc.code), ("ocpp-error-description", exc.description))
+                )
+            await context.abort(exc.status, str(exc))
+            raise AssertionError("unreachable") from exc
+
+    return wrapper

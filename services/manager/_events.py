@@ -1,0 +1,136 @@
+"""The manager's side of the event stream (``csms.v1.Events``) and admission.
+
+Per node stream: a reader takes EventBatches, answers inline what it can and
+starts a task for each handler that awaits the database; a writer drains all
+replies that are ready into ONE ReplyBatch per stream message. The number of
+handler tasks per stream is bounded; when the bound is reached the reader stops
+reading, and gRPC flow control pushes back on the node.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable
+from typing import Any
+
+import grpc
+
+from csms.v1 import events_pb2, events_pb2_grpc
+from services.manager._dispatch import Dispatcher
+from services.manager._policy import ChargerPolicy
+from services.manager.store import ChargerStore
+from services.manager._context import Clock
+from services.common import from_proto_version
+
+log = logging.getLogger(__name__)
+
+
+class EventsServicer(events_pb2_grpc.EventsServicer):
+    def __init__(
+        self,
+        dispatcher: Dispatcher,
+        policy: ChargerPolicy,
+        store: ChargerStore,
+        clock: Clock,
+        *,
+        max_concurrent_handlers: int = 1_000,
+        reply_queue_size: int = 10_000,
+    ) -> None:
+        self._dispatcher = dispatcher
+        self._policy = policy
+        self._store = store
+        self._clock = clock
+        self._max_concurrent = max_concurrent_handlers
+        self._reply_queue_size = reply_queue_size
+        self.nodes: dict[str, str] = {}  # node id -> Node.Send address, for connected streams
+
+    async def Admit(  # noqa: N802 - gRPC method name
+        self, request: events_pb2.AdmitRequest, context: grpc.aio.ServicerContext[Any, Any]
+    ) -> events_pb2.AdmitResponse:
+        decision = await self._policy.admit(request.charger_id)
+        if decision.admitted and not await self._store.is_known(request.charger_id):
+            await self._store.register(
+                request.charger_id, from_proto_version(request.ocpp_version), self._clock()
+            )
+        return events_pb2.AdmitResponse(admitted=decision.admitted, reason=decision.reason)
+
+    async def Stream(  # noqa: N802 - gRPC method name
+        self,
+        request_iterator: Any,
+        context: grpc.aio.ServicerContext[events_pb2.NodeMessage, events_pb2.ReplyBatch],
+    ) -> None:
+        first = await context.read()
+        if first is grpc.aio.EOF or not first.HasField("hello"):
+            await context.abort(
+                grpc.StatusCode.INVALID_ARGUMENT,
+                "the first message of an event stream must be a NodeHello",
+            )
+        hello = first.hello
+        log.info("node %s connected its event stream (Node.Send at %s)", hello.node_id, hello.address)
+        self.nodes[hello.node_id] = hello.address
+        replies: asyncio.Queue[events_pb2.Reply | None] = asyncio.Queue(self._reply_queue_size)
+        try:
+            async with asyncio.TaskGroup() as group:
+                group.create_task(self._write(context, replies))
+                await self._read(context, replies, group)
+                await replies.put(None)  # the node finished sending: flush and end
+        finally:
+            if self.nodes.get(hello.node_id) == hello.address:
+                del self.nodes[hello.node_id]
+            log.info("node %s event stream ended", hello.node_id)
+
+    async def _read(
+        self,
+        context: grpc.aio.ServicerContext[events_pb2.NodeMessage, events_pb2.ReplyBatch],
+        replies: asyncio.Queue[events_pb2.Reply | None],
+        group: asyncio.TaskGroup,
+    ) -> None:
+        handle = self._dispatcher.handle
+        slots = asyncio.Semaphore(self._max_concurrent)
+        while True:
+            message = await context.read()
+            if message is grpc.aio.EOF:
+                # Let running handlers finish, so their replies are sent.
+                for _ in range(self._max_concurrent):
+                    await slots.acquire()
+                return
+            for event in message.batch.events:
+                outcome = handle(event)
+                if isinstance(outcome, events_pb2.Reply):
+                    await replies.put(outcome)
+                else:
+                    await slots.acquire()
+                    group.create_task(self._finish(outcome, replies, slots))
+
+    @staticmethod
+    async def _finish(
+        outcome: Awaitable[events_pb2.Reply],
+        replies: asyncio.Queue[events_pb2.Reply | None],
+        slots: asyncio.Semaphore,
+    ) -> None:
+        try:
+            await replies.put(await outcome)
+        finally:
+            slots.release()
+
+    @staticmethod
+    async def _write(
+        context: grpc.aio.ServicerContext[events_pb2.NodeMessage, events_pb2.ReplyBatch],
+        replies: asyncio.Queue[events_pb2.Reply | None],
+    ) -> None:
+        done = False
+        while not done:
+            first = await replies.get()
+            if first is None:
+                return
+            batch = [first]
+            while not replies.empty() and len(batch) < 1_000:
+                reply = replies.get_nowait()
+                if reply is None:
+                    done = True
+                    break
+                batch.append(reply)
+            await context.write(events_pb2.ReplyBatch(replies=batch))
+
+

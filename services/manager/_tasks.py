@@ -1,0 +1,111 @@
+"""Tasks: CSMS-initiated calls, sent to the ONE node that holds the charger.
+
+The registry says which node holds the charger and with which connection epoch;
+the call goes to that node's ``Node.Send`` (channels are kept per node address)
+and carries the epoch, so a node that lost the charger to a newer connection
+refuses it instead of answering for a stale socket.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+import grpc
+import orjson
+
+from csms.v1 import node_pb2, node_pb2_grpc
+from services.manager._errors import (
+    ChargerCallError,
+    ChargerNotConnected,
+    ChargerNotFound,
+    ChargerTimeout,
+    InvalidArgument,
+    NodeUnavailable,
+)
+from services.manager.store import ChargerStore
+from services.registry import ChargerLocation, Registry
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class TaskResult:
+    payload: dict[str, Any]
+    raw: bytes  # the charger's answer as JSON
+    location: ChargerLocation
+
+
+class TaskSender:
+    """Sends tasks to chargers through their owning node."""
+
+    def __init__(self, registry: Registry, store: ChargerStore, *, timeout: float = 30.0) -> None:
+        self._registry = registry
+        self._store = store
+        self.timeout = timeout  # how long to wait for a charger's answer
+        self._channels: dict[str, grpc.aio.Channel] = {}
+        self._stubs: dict[str, node_pb2_grpc.NodeStub] = {}
+
+    async def locate(self, charger_id: str) -> ChargerLocation:
+        """Where the charger is connected; NOT_FOUND / UNAVAILABLE errors otherwise."""
+        location = await self._registry.lookup(charger_id)
+        if location is not None:
+            return location
+        if await self._store.is_known(charger_id):
+            raise ChargerNotConnected(charger_id)
+        raise ChargerNotFound(charger_id)
+
+    async def send(
+        self, location: ChargerLocation, action: str, payload: dict[str, Any]
+    ) -> TaskResult:
+        """Send `action` to the charger at `location` and return its answer."""
+        return await self.send_json(location, action, orjson.dumps(payload))
+
+    async def send_json(self, location: ChargerLocation, action: str, payload: bytes) -> TaskResult:
+        charger_id = location.charger_id
+        request = node_pb2.SendRequest(
+            charger_id=charger_id,
+            action=action,
+            payload=payload,
+            epoch=location.epoch,
+            timeout_ms=int(self.timeout * 1000),
+        )
+        try:
+            response: node_pb2.SendResponse = await self._stub(location.node_address).Send(
+                request, timeout=self.timeout + 2.0
+            )
+        except grpc.aio.AioRpcError as exc:
+            code = exc.code()
+            if code == grpc.StatusCode.NOT_FOUND:
+                raise ChargerNotConnected(charger_id) from exc
+            if code == grpc.StatusCode.DEADLINE_EXCEEDED:
+                raise ChargerTimeout(
+                    f"charger {charger_id!r} did not answer {action} within {self.timeout:g} s"
+                ) from exc
+            if code == grpc.StatusCode.INVALID_ARGUMENT:
+                raise InvalidArgument("payload", exc.details() or "invalid") from exc
+            if code == grpc.StatusCode.UNAVAILABLE and "charger" in (exc.details() or ""):
+                raise ChargerNotConnected(charger_id) from exc
+            raise NodeUnavailable(
+                f"node {location.node_id} ({location.node_address}) holding charger "
+                f"{charger_id!r} did not take the task: {code.name} {exc.details()}"
+            ) from exc
+        if response.HasField("error"):
+            raise ChargerCallError(
+                charger_id, action, response.error.code, response.error.description
+            )
+        return TaskResult(orjson.loads(response.result), response.result, location)
+
+    def _stub(self, address: str) -> node_pb2_grpc.NodeStub:
+        stub = self._stubs.get(address)
+        if stub is None:
+            channel = grpc.aio.insecure_channel(address)
+            self._channels[address] = channel
+            stub = self._stubs[address] = node_pb2_grpc.NodeStub(channel)
+        return stub
+
+    async def aclose(self) -> None:
+        channels, self._channels, self._stubs = self._channels, {}, {}
+        for channel in channels.values():
+            await channel.close()

@@ -1,0 +1,19 @@
+"""OCPP 1.6J router: action -> handler. Actions not listed are answered NotSupported."""
+
+from __future__ import annotations
+
+from services.manager._context import Clock, Router
+from services.manager._policy import ChargerPolicy
+from services.manager.store import ChargerStore
+from services.manager.v16.availability import Availability
+from services.manager.v16.provisioning import Provisioning
+
+
+def build_router(store: ChargerStore, policy: ChargerPolicy, clock: Clock) -> Router:
+    provisioning = Provisioning(store, policy, clock)
+    availability = Availability(store)
+    return {
+        "BootNotification": provisioning.boot_notification,
+        "Heartbeat": provisioning.heartbeat,
+        "StatusNotification": availability.status_notification,
+    }

@@ -1,0 +1,52 @@
+"""Node settings, read from the environment by `NodeSettings.from_env`."""
+
+from __future__ import annotations
+
+import os
+import socket
+from dataclasses import dataclass, field
+
+from services.common import env_float, env_int, env_str
+
+
+def _default_node_id() -> str:
+    return f"node-{socket.gethostname()}-{os.getpid()}"
+
+
+@dataclass(slots=True)
+class NodeSettings:
+    """Everything a node needs to know; every wait has a named timeout."""
+
+    node_id: str = field(default_factory=_default_node_id)
+    host: str = "0.0.0.0"  # websocket listen address
+    port: int = 9000  # websocket port (0 = any free port)
+    grpc_host: str = "127.0.0.1"  # Node.Send listen address
+    grpc_port: int = 50060  # Node.Send port (0 = any free port)
+    advertise_host: str = "127.0.0.1"  # host the manager uses to reach Node.Send
+    manager_address: str = "127.0.0.1:50051"
+    max_frame_bytes: int = 65_536  # larger OCPP-J frames get a CallError
+    max_websocket_bytes: int = 1_048_576  # larger websocket messages close the connection (1009)
+    call_timeout: float = 10.0  # how long a charger's call waits for the manager's reply
+    task_timeout: float = 30.0  # default wait for a charger's answer to a task
+    close_timeout: float = 5.0  # websocket closing handshake
+    drain_timeout: float = 5.0  # graceful shutdown: wait for in-flight calls
+    outbox_size: int = 10_000
+    max_batch: int = 1_000
+    ping_interval: float | None = 60.0  # websocket pings to detect dead chargers
+
+    @classmethod
+    def from_env(cls) -> NodeSettings:
+        """Settings from NODE_* environment variables (see README)."""
+        return cls(
+            node_id=env_str("NODE_ID", _default_node_id()),
+            host=env_str("NODE_HOST", "0.0.0.0"),
+            port=env_int("NODE_PORT", 9000),
+            grpc_host=env_str("NODE_GRPC_HOST", "0.0.0.0"),
+            grpc_port=env_int("NODE_GRPC_PORT", 50060),
+            advertise_host=env_str("NODE_ADVERTISE_HOST", socket.gethostname()),
+            manager_address=env_str("MANAGER_ADDRESS", "127.0.0.1:50051"),
+            max_frame_bytes=env_int("NODE_MAX_FRAME_BYTES", 65_536, minimum=1024),
+            call_timeout=env_float("NODE_CALL_TIMEOUT", 10.0, minimum=0.1),
+            task_timeout=env_float("NODE_TASK_TIMEOUT", 30.0, minimum=0.1),
+            outbox_size=env_int("NODE_OUTBOX_SIZE", 10_000, minimum=1),
+        )

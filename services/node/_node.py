@@ -1,0 +1,541 @@
+"""The node: charger websockets in, events to the manager, tasks from the manager out.
+
+One coroutine per charger connection reads frames, lets the sans-I/O framer
+validate them, and for each valid call submits an event to the manager link and
+waits for the manager's reply (an OCPP charger sends its next call only once the
+previous one is answered, so this costs no concurrency). Answers to CSMS calls
+(tasks sent through ``Node.Send``) are matched to their pending future by id.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+import urllib.parse
+import uuid
+from http import HTTPStatus
+from typing import Any
+
+import grpc
+import orjson
+from websockets.asyncio.server import Server, ServerConnection, serve
+from websockets.datastructures import Headers
+from websockets.exceptions import ConnectionClosed
+from websockets.http11 import Request, Response
+from websockets.typing import Subprotocol
+
+from csms.v1 import common_pb2, events_pb2, node_pb2, node_pb2_grpc
+from services.common import to_proto_version
+from services.node._config import NodeSettings
+from services.node._framing import (
+    SUBPROTOCOLS,
+    SUPPORTED_SUBPROTOCOLS,
+    FrameRejected,
+    Framer,
+    InboundCall,
+    InboundError,
+    InboundResult,
+    call_frame,
+    error_frame,
+    result_frame,
+)
+from services.node._manager_link import LinkSettings, ManagerLink, ManagerUnavailable
+from services.registry import Registry
+
+log = logging.getLogger(__name__)
+
+MAX_CHARGER_ID_LENGTH = 48
+CLOSE_SUPERSEDED = 4000  # application close code: a newer connection took over
+
+
+class InvalidChargerId(ValueError):
+    """The websocket path does not end in a valid charger id."""
+
+
+def charger_id_from_path(path: str) -> str:
+    """The charger id: the URL-decoded last segment of the request path.
+
+    Ids are 1 to 48 printable characters (OCPP's identity limit).
+    """
+    raw = path.split("?", 1)[0].rstrip("/").rsplit("/", 1)[-1]
+    charger_id = urllib.parse.unquote(raw)
+    if not charger_id:
+        raise InvalidChargerId(
+            "the URL path must end in the charger id, e.g. /ocpp/CP-0001"
+        )
+    if len(charger_id) > MAX_CHARGER_ID_LENGTH:
+        raise InvalidChargerId(
+            f"charger id is {len(charger_id)} characters long; at most "
+            f"{MAX_CHARGER_ID_LENGTH} are allowed"
+        )
+    if not charger_id.isprintable():
+        raise InvalidChargerId("charger id contains non-printable characters")
+    return charger_id
+
+
+def pick_subprotocol(headers: Headers) -> str | None:
+    """The OCPP subprotocol we will speak, from the client's Sec-WebSocket-Protocol offer."""
+    offered = {
+        p.strip()
+        for value in headers.get_all("Sec-WebSocket-Protocol")
+        for p in value.split(",")
+    }
+    for subprotocol in SUPPORTED_SUBPROTOCOLS:
+        if subprotocol in offered:
+            return subprotocol
+    return None
+
+
+class ChargerConnection:
+    """One charger's websocket and the CSMS calls waiting for its answers."""
+
+    __slots__ = ("charger_id", "epoch", "framer", "pending", "version", "ws")
+
+    def __init__(
+        self, charger_id: str, version: str, epoch: int, ws: ServerConnection, framer: Framer
+    ) -> None:
+        self.charger_id = charger_id
+        self.version = version
+        self.epoch = epoch
+        self.ws = ws
+        self.framer = framer
+        # message id -> (action, future of the answer) for tasks sent to the charger
+        self.pending: dict[str, tuple[str, asyncio.Future[node_pb2.SendResponse]]] = {}
+
+    def fail_pending(self, reason: str) -> None:
+        """Fail every task still waiting for this charger (the socket closed)."""
+        for _, future in self.pending.values():
+            if not future.done():
+                future.set_exception(ConnectionError(reason))
+        self.pending.clear()
+
+
+class Node:
+    """A node process's engine; use as ``async with Node(settings, registry) as node``."""
+
+    def __init__(self, settings: NodeSettings, registry: Registry) -> None:
+        self.settings = settings
+        self.registry = registry
+        self.connections: dict[str, ChargerConnection] = {}
+        self._channel: grpc.aio.Channel | None = None
+        self._link: ManagerLink | None = None
+        self._ws_server: Server | None = None
+        self._grpc_server: grpc.aio.Server | None = None
+        self._tasks: list[asyncio.Task[None]] = []
+        self._handlers: set[asyncio.Task[None]] = set()
+        self.ws_port = 0
+        self.grpc_port = 0
+        self.tasks_received = 0  # Node.Send calls for a charger held here
+        self._closed = False
+
+    @property
+    def link(self) -> ManagerLink:
+        assert self._link is not None, "node not started"
+        return self._link
+
+    @property
+    def address(self) -> str:
+        """host:port where the manager reaches this node's Node service."""
+        return f"{self.settings.advertise_host}:{self.grpc_port}"
+
+    async def __aenter__(self) -> Node:
+        s = self.settings
+        self._grpc_server = grpc.aio.server()
+        node_pb2_grpc.add_NodeServicer_to_server(NodeServicer(self), self._grpc_server)
+        self.grpc_port = self._grpc_server.add_insecure_port(f"{s.grpc_host}:{s.grpc_port}")
+        if self.grpc_port == 0:
+            raise OSError(f"cannot listen for Node.Send on {s.grpc_host}:{s.grpc_port}")
+        await self._grpc_server.start()
+        await self.registry.register_node(s.node_id, self.address)
+
+        self._channel = grpc.aio.insecure_channel(
+            s.manager_address,
+            options=[
+                ("grpc.keepalive_time_ms", 10_000),
+                ("grpc.keepalive_timeout_ms", 5_000),
+                ("grpc.keepalive_permit_without_calls", 1),
+                ("grpc.max_receive_message_length", 64 * 1024 * 1024),
+            ],
+        )
+        self._link = ManagerLink(
+            self._channel,
+            node_id=s.node_id,
+            address=self.address,
+            settings=LinkSettings(outbox_size=s.outbox_size, max_batch=s.max_batch),
+        )
+        self._tasks = [
+            asyncio.create_task(self._link.run(), name="manager-link"),
+            asyncio.create_task(self._keep_lease(), name="node-lease"),
+            asyncio.create_task(self._watch_evictions(), name="evictions"),
+        ]
+        self._ws_server = await serve(
+            self._handle,
+            s.host,
+            s.port,
+            subprotocols=[Subprotocol(p) for p in SUPPORTED_SUBPROTOCOLS],
+            process_request=self._process_request,
+            max_size=s.max_websocket_bytes,
+            ping_interval=s.ping_interval,
+            close_timeout=s.close_timeout,
+            compression=None,
+            server_header=None,
+        )
+        self.ws_port = next(iter(self._ws_server.sockets)).getsockname()[1]
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """Graceful shutdown: stop accepting, close chargers with 1001, drain, deregister."""
+        if self._closed:
+            return
+        self._closed = True
+        if self._ws_server is not None:
+            self._ws_server.close(close_connections=True)  # 1001 going away
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(self.settings.drain_timeout):
+                    await self._ws_server.wait_closed()
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        if self._link is not None:
+            self._link.fail_all("the node is shutting down")
+        with contextlib.suppress(Exception):
+            await self.registry.deregister_node(self.settings.node_id)
+        if self._grpc_server is not None:
+            await self._grpc_server.stop(grace=1.0)
+        if self._channel is not None:
+            await self._channel.close()
+
+    # -- handshake -------------------------------------------------------------
+
+    async def _process_request(self, ws: ServerConnection, request: Request) -> Response | None:
+        try:
+            charger_id = charger_id_from_path(request.path)
+        except InvalidChargerId as exc:
+            return ws.respond(HTTPStatus.NOT_FOUND, f"{exc}\n")
+        subprotocol = pick_subprotocol(request.headers)
+        if subprotocol is None:
+            return ws.respond(
+                HTTPStatus.BAD_REQUEST,
+                "no supported OCPP subprotocol offered; offer one of "
+                f"{', '.join(SUPPORTED_SUBPROTOCOLS)} in Sec-WebSocket-Protocol\n",
+            )
+        remote = ws.remote_address
+        try:
+            answer = await self.link.admit(
+                events_pb2.AdmitRequest(
+                    charger_id=charger_id,
+                    node_id=self.settings.node_id,
+                    ocpp_version=to_proto_version(SUBPROTOCOLS[subprotocol]),
+                    remote_address=f"{remote[0]}:{remote[1]}" if remote else "",
+                )
+            )
+        except ManagerUnavailable as exc:
+            log.warning("cannot admit %s: manager unavailable (%s)", charger_id, exc)
+            return ws.respond(
+                HTTPStatus.SERVICE_UNAVAILABLE, "the CSMS is unavailable; retry later\n"
+            )
+        if not answer.admitted:
+            log.info("charger %s refused: %s", charger_id, answer.reason)
+            return ws.respond(HTTPStatus.FORBIDDEN, f"{answer.reason}\n")
+        return None
+
+    # -- one charger -----------------------------------------------------------
+
+    async def _handle(self, ws: ServerConnection) -> None:
+        charger_id = charger_id_from_path(ws.request.path if ws.request else "")
+        subprotocol = ws.subprotocol
+        assert subprotocol is not None  # negotiated: process_request checked the offer
+        version = SUBPROTOCOLS[subprotocol]
+        location = await self.registry.claim(charger_id, self.settings.node_id, version)
+        conn = ChargerConnection(
+            charger_id, version, location.epoch, ws, Framer(version, self.settings.max_frame_bytes)
+        )
+        previous = self.connections.get(charger_id)
+        self.connections[charger_id] = conn
+        if previous is not None:
+            await self._close_superseded(previous, conn.epoch)
+        log.info("charger %s connected (OCPP %s, epoch %d)", charger_id, version, conn.epoch)
+        await self._notify(conn, events_pb2.Event.KIND_CONNECTED)
+        try:
+            await self._serve(conn)
+        except ConnectionClosed:
+            pass
+        finally:
+            conn.fail_pending("the charger disconnected before answering")
+            if self.connections.get(charger_id) is conn:
+                del self.connections[charger_id]
+            with contextlib.suppress(Exception):  # the lease expiry cleans up if Redis is down
+                await self.registry.release(charger_id, self.settings.node_id, conn.epoch)
+            await self._notify(conn, events_pb2.Event.KIND_DISCONNECTED)
+            log.info("charger %s disconnected (epoch %d)", charger_id, conn.epoch)
+
+    async def _serve(self, conn: ChargerConnection) -> None:
+        ws = conn.ws
+        framer = conn.framer
+        link = self.link
+        timeout = self.settings.call_timeout
+        proto_version = to_proto_version(conn.version)
+        async for frame in ws:
+            try:
+                message = framer.parse(frame)
+            except FrameRejected as rejected:
+                if rejected.reply:
+                    await ws.send(rejected.to_frame())
+                else:
+                    log.info("charger %s sent a bad response: %s", conn.charger_id, rejected)
+                continue
+            if isinstance(message, InboundCall):
+                event = events_pb2.Event(
+                    id=link.next_event_id(),
+                    kind=events_pb2.Event.KIND_CALL,
+                    charger_id=conn.charger_id,
+                    ocpp_version=proto_version,
+                    epoch=conn.epoch,
+                    received_at_ms=int(time.time() * 1000),
+                    message_id=message.message_id,
+                    action=message.action,
+                    payload=message.payload_json,
+                )
+                await ws.send(await self._ask_manager(event, timeout))
+            else:
+                self._resolve_task(conn, message)
+
+    async def _ask_manager(self, event: events_pb2.Event, timeout: float) -> str:
+        """The frame that answers the charger's call: the manager's reply or a CallError."""
+        link = self.link
+        try:
+            async with asyncio.timeout(timeout):
+                future = await link.submit(event)
+                reply = await future
+        except TimeoutError:
+            link.forget(event.id)
+            log.warning(
+                "no reply from the manager within %.1f s for %s %s from %s",
+                timeout,
+                event.action,
+                event.message_id,
+                event.charger_id,
+            )
+            return error_frame(
+                event.message_id,
+                "InternalError",
+                f"the CSMS did not answer {event.action} within {timeout:g} s; retry later",
+            )
+        except ManagerUnavailable as exc:
+            return error_frame(event.message_id, "InternalError", str(exc))
+        if reply.HasField("error"):
+            return error_frame(
+                event.message_id,
+                reply.error.code,
+                reply.error.description,
+                reply.error.details or b"{}",
+            )
+        return result_frame(event.message_id, reply.result)
+
+    def _resolve_task(self, conn: ChargerConnection, message: InboundResult | InboundError) -> None:
+        entry = conn.pending.pop(message.message_id, None)
+        if entry is None:
+            log.info(
+                "charger %s answered unknown or expired call %r", conn.charger_id, message.message_id
+            )
+            return
+        action, future = entry
+        if future.done():
+            return
+        if isinstance(message, InboundError):
+            future.set_result(
+                node_pb2.SendResponse(
+                    message_id=message.message_id,
+                    error=common_pb2.CallError(
+                        code=message.code,
+                        description=message.description,
+                        details=orjson.dumps(message.details),
+                    ),
+                )
+            )
+            return
+        try:
+            conn.framer.validate_response(action, message.payload)
+        except FrameRejected as rejected:
+            future.set_result(
+                node_pb2.SendResponse(
+                    message_id=message.message_id,
+                    error=common_pb2.CallError(
+                        code=rejected.code,
+                        description=f"the charger's answer to {action} is invalid: "
+                        f"{rejected.description}",
+                        details=b"{}",
+                    ),
+                )
+            )
+            return
+        future.set_result(
+            node_pb2.SendResponse(
+                message_id=message.message_id, result=orjson.dumps(message.payload)
+            )
+        )
+
+    async def _notify(self, conn: ChargerConnection, kind: events_pb2.Event.Kind.ValueType) -> None:
+        """Tell the manager a charger connected or disconnected (acked, resent if unanswered)."""
+        if self._link is None:
+            return
+        event = events_pb2.Event(
+            id=self._link.next_event_id(),
+            kind=kind,
+            charger_id=conn.charger_id,
+            ocpp_version=to_proto_version(conn.version),
+            epoch=conn.epoch,
+            received_at_ms=int(time.time() * 1000),
+        )
+        try:
+            async with asyncio.timeout(self.settings.call_timeout):
+                future = await self._link.submit(event)
+            # Nobody waits for the ack; the link resends the event until it comes.
+            future.add_done_callback(_retrieve)
+        except TimeoutError:
+            log.error(
+                "outbox full: could not report %s of charger %s to the manager",
+                events_pb2.Event.Kind.Name(kind),
+                conn.charger_id,
+            )
+
+    async def _close_superseded(self, conn: ChargerConnection, new_epoch: int) -> None:
+        log.info(
+            "closing charger %s connection epoch %d: superseded by epoch %d",
+            conn.charger_id,
+            conn.epoch,
+            new_epoch,
+        )
+        conn.fail_pending("the connection was superseded by a newer one")
+        with contextlib.suppress(ConnectionClosed):
+            await conn.ws.close(CLOSE_SUPERSEDED, f"superseded by a newer connection (epoch {new_epoch})")
+
+    # -- tasks (Node.Send) -----------------------------------------------------
+
+    async def send_task(
+        self, charger_id: str, action: str, payload: dict[str, Any], payload_json: bytes,
+        epoch: int, timeout: float,
+    ) -> node_pb2.SendResponse:
+        """Send one call to a connected charger and wait for its answer.
+
+        Raises LookupError (not here / other epoch), FrameRejected (invalid call),
+        TimeoutError, ConnectionError (socket closed while waiting).
+        """
+        self.tasks_received += 1
+        conn = self.connections.get(charger_id)
+        if conn is None:
+            raise LookupError(f"charger {charger_id} is not connected to node {self.settings.node_id}")
+        if epoch and conn.epoch != epoch:
+            raise LookupError(
+                f"charger {charger_id} is connected to node {self.settings.node_id} with epoch "
+                f"{conn.epoch}, not {epoch}"
+            )
+        conn.framer.validate_request(action, payload)
+        message_id = uuid.uuid4().hex
+        future: asyncio.Future[node_pb2.SendResponse] = asyncio.get_running_loop().create_future()
+        conn.pending[message_id] = (action, future)
+        try:
+            await conn.ws.send(call_frame(message_id, action, payload_json))
+            async with asyncio.timeout(timeout):
+                return await future
+        finally:
+            conn.pending.pop(message_id, None)
+
+    # -- background duties -----------------------------------------------------
+
+    async def _keep_lease(self) -> None:
+        period = max(0.05, getattr(self.registry, "lease_seconds", 15.0) / 3)
+        while True:
+            await asyncio.sleep(period)
+            try:
+                alive = await self.registry.renew_node(self.settings.node_id)
+                if not alive:
+                    await self._reclaim()
+            except Exception:  # noqa: BLE001 - the registry may be briefly unreachable
+                log.exception("could not renew the node lease; retrying in %.1f s", period)
+
+    async def _reclaim(self) -> None:
+        """Our lease expired (e.g. a long pause): register again and claim our chargers back."""
+        log.warning("node lease had expired; registering again and reclaiming %d chargers",
+                    len(self.connections))
+        await self.registry.register_node(self.settings.node_id, self.address)
+        for conn in list(self.connections.values()):
+            location = await self.registry.claim(conn.charger_id, self.settings.node_id, conn.version)
+            conn.epoch = location.epoch
+
+    async def _watch_evictions(self) -> None:
+        while True:
+            try:
+                async for eviction in self.registry.evictions(self.settings.node_id):
+                    conn = self.connections.get(eviction.charger_id)
+                    if conn is not None and conn.epoch < eviction.epoch:
+                        del self.connections[eviction.charger_id]
+                        await self._close_superseded(conn, eviction.epoch)
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # noqa: BLE001 - resubscribe after a registry outage
+                log.exception("eviction watch failed; resubscribing in 1 s")
+                await asyncio.sleep(1.0)
+
+
+def _retrieve(future: asyncio.Future[events_pb2.Reply]) -> None:
+    """Mark an unwaited future's outcome as seen (no 'exception never retrieved')."""
+    if not future.cancelled():
+        future.exception()
+
+
+class NodeServicer(node_pb2_grpc.NodeServicer):
+    """Node.Send: one task to one charger held by this node."""
+
+    def __init__(self, node: Node) -> None:
+        self._node = node
+
+    async def Send(  # noqa: N802 - gRPC method name
+        self, request: node_pb2.SendRequest, context: grpc.aio.ServicerContext[Any, Any]
+    ) -> node_pb2.SendResponse:
+        node = self._node
+        if not request.charger_id:
+            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, "charger_id is required")
+        if not request.action:
+            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, "action is required")
+        try:
+            payload = orjson.loads(request.payload or b"{}")
+        except orjson.JSONDecodeError as exc:
+            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, f"payload is not valid JSON: {exc}")
+        if not isinstance(payload, dict):
+            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, "payload must be a JSON object")
+        timeout = request.timeout_ms / 1000 if request.timeout_ms else node.settings.task_timeout
+        remaining = context.time_remaining()
+        if remaining is not None:
+            timeout = min(timeout, max(remaining - 0.05, 0.01))
+        try:
+            return await node.send_task(
+                request.charger_id, request.action, payload, request.payload or b"{}",
+                request.epoch, timeout,
+            )
+        except LookupError as exc:
+            await context.abort(grpc.StatusCode.NOT_FOUND, str(exc))
+        except FrameRejected as exc:
+            await context.abort(
+                grpc.StatusCode.INVALID_ARGUMENT,
+                f"{request.action} is not a valid OCPP call for this charger: {exc.description}",
+            )
+        except TimeoutError:
+            await context.abort(
+                grpc.StatusCode.DEADLINE_EXCEEDED,
+                f"charger {request.charger_id} did not answer {request.action} within {timeout:g} s",
+            )
+        except (ConnectionError, ConnectionClosed) as exc:
+            await context.abort(
+                grpc.StatusCode.UNAVAILABLE,
+                f"charger {request.charger_id}: {exc or 'connection closed'}",
+            )
+        raise AssertionError("unreachable")
+

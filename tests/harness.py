@@ -1,0 +1,226 @@
+"""Running pieces of the real system inside a test: manager, nodes, chargers.
+
+Chargers are played by the `ocpp` library's ChargePoint (a client we did not
+write) over real websockets; manager and nodes talk real gRPC over loopback.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any, TypeVar
+
+import websockets
+from ocpp.routing import on
+from ocpp.v16 import ChargePoint as ChargePoint16
+from ocpp.v16 import call as call16
+from ocpp.v16 import call_result as result16
+from ocpp.v201 import ChargePoint as ChargePoint201
+from ocpp.v201 import call as call201
+from ocpp.v201 import call_result as result201
+from websockets.asyncio.client import ClientConnection
+
+from services.manager import Manager, ManagerSettings
+from services.node import Node, NodeSettings
+from services.registry import Registry
+
+UNIT = 0.5  # seconds; test timeouts are multiples of it
+
+T = TypeVar("T")
+
+
+@contextlib.asynccontextmanager
+async def running_manager(
+    registry: Registry,
+    database_url: str,
+    *,
+    port: int = 0,
+    auto_register: bool = True,
+    task_timeout: float = 4 * UNIT,
+) -> AsyncIterator[Manager]:
+    settings = ManagerSettings(
+        host="127.0.0.1",
+        port=port,
+        database_url=database_url,
+        auto_register=auto_register,
+        task_timeout=task_timeout,
+        flush_interval=0.05,
+        sweep_interval=UNIT,
+        shutdown_grace=UNIT,
+    )
+    async with Manager(settings, registry) as manager:
+        yield manager
+
+
+@contextlib.asynccontextmanager
+async def running_node(
+    registry: Registry,
+    manager_port: int,
+    node_id: str,
+    *,
+    call_timeout: float = 4 * UNIT,
+    max_frame_bytes: int = 65_536,
+) -> AsyncIterator[Node]:
+    settings = NodeSettings(
+        node_id=node_id,
+        host="127.0.0.1",
+        port=0,
+        grpc_host="127.0.0.1",
+        grpc_port=0,
+        advertise_host="127.0.0.1",
+        manager_address=f"127.0.0.1:{manager_port}",
+        call_timeout=call_timeout,
+        task_timeout=4 * UNIT,
+        drain_timeout=UNIT,
+        close_timeout=UNIT,
+        max_frame_bytes=max_frame_bytes,
+    )
+    async with Node(settings, registry) as node:
+        yield node
+
+
+def charger_url(node: Node, charger_id: str) -> str:
+    return f"ws://127.0.0.1:{node.ws_port}/ocpp/{charger_id}"
+
+
+class Charger16(ChargePoint16):
+    """A 1.6 charger that accepts resets and knows one configuration key."""
+
+    resets: list[str]
+
+    def __init__(self, charger_id: str, connection: ClientConnection) -> None:
+        super().__init__(charger_id, connection, response_timeout=8 * UNIT)
+        self.resets = []
+
+    @on("Reset")
+    def on_reset(self, type: str, **_: Any) -> result16.Reset:  # noqa: A002 - OCPP field name
+        self.resets.append(type)
+        return result16.Reset(status="Accepted")
+
+    @on("GetConfiguration")
+    def on_get_configuration(self, key: list[str] | None = None, **_: Any) -> result16.GetConfiguration:
+        known = {"HeartbeatInterval": "300"}
+        asked = key or list(known)
+        return result16.GetConfiguration(
+            configuration_key=[
+                {"key": k, "readonly": False, "value": known[k]} for k in asked if k in known
+            ],
+            unknown_key=[k for k in asked if k not in known],
+        )
+
+    @on("ChangeConfiguration")
+    def on_change_configuration(self, key: str, value: str, **_: Any) -> result16.ChangeConfiguration:
+        return result16.ChangeConfiguration(status="Accepted" if key == "HeartbeatInterval" else "NotSupported")
+
+    @on("TriggerMessage")
+    def on_trigger(self, requested_message: str, **_: Any) -> result16.TriggerMessage:
+        return result16.TriggerMessage(status="Accepted")
+
+    async def boot(self) -> Any:
+        return await self.call(
+            call16.BootNotification(charge_point_model="Wallbox-1", charge_point_vendor="Acme")
+        )
+
+    async def status(self, connector_id: int, status: str, error_code: str = "NoError") -> Any:
+        return await self.call(
+            call16.StatusNotification(connector_id=connector_id, error_code=error_code, status=status)
+        )
+
+    async def heartbeat(self) -> Any:
+        return await self.call(call16.Heartbeat())
+
+
+class Charger201(ChargePoint201):
+    """A 2.0.1 charger that accepts resets and knows one variable."""
+
+    resets: list[str]
+
+    def __init__(self, charger_id: str, connection: ClientConnection) -> None:
+        super().__init__(charger_id, connection, response_timeout=8 * UNIT)
+        self.resets = []
+        self.variables = {("OCPPCommCtrlr", "HeartbeatInterval"): "300"}
+
+    @on("Reset")
+    def on_reset(self, type: str, **_: Any) -> result201.Reset:  # noqa: A002
+        self.resets.append(type)
+        return result201.Reset(status="Accepted")
+
+    @on("GetVariables")
+    def on_get_variables(self, get_variable_data: list[dict[str, Any]], **_: Any) -> result201.GetVariables:
+        results = []
+        for item in get_variable_data:
+            key = (item["component"]["name"], item["variable"]["name"])
+            if key in self.variables:
+                results.append({"attribute_status": "Accepted", "attribute_value": self.variables[key],
+                                "component": item["component"], "variable": item["variable"]})
+            else:
+                results.append({"attribute_status": "UnknownVariable",
+                                "component": item["component"], "variable": item["variable"]})
+        return result201.GetVariables(get_variable_result=results)
+
+    @on("SetVariables")
+    def on_set_variables(self, set_variable_data: list[dict[str, Any]], **_: Any) -> result201.SetVariables:
+        results = []
+        for item in set_variable_data:
+            key = (item["component"]["name"], item["variable"]["name"])
+            known = key in self.variables
+            if known:
+                self.variables[key] = item["attribute_value"]
+            results.append({"attribute_status": "Accepted" if known else "UnknownVariable",
+                            "component": item["component"], "variable": item["variable"]})
+        return result201.SetVariables(set_variable_result=results)
+
+    async def boot(self) -> Any:
+        return await self.call(
+            call201.BootNotification(
+                charging_station={"model": "Station-2", "vendor_name": "Volt"}, reason="PowerUp"
+            )
+        )
+
+    async def status(self, evse_id: int, connector_id: int, status: str) -> Any:
+        return await self.call(
+            call201.StatusNotification(
+                timestamp="2026-11-24T10:00:00Z",
+                connector_status=status,
+                evse_id=evse_id,
+                connector_id=connector_id,
+            )
+        )
+
+    async def heartbeat(self) -> Any:
+        return await self.call(call201.Heartbeat())
+
+
+C = TypeVar("C", Charger16, Charger201)
+
+
+@contextlib.asynccontextmanager
+async def connected(
+    cls: type[C], url: str, charger_id: str, subprotocol: str | None = None
+) -> AsyncIterator[C]:
+    """A charger of class `cls` connected to `url`, its receive loop running."""
+    proto = subprotocol or ("ocpp1.6" if cls is Charger16 else "ocpp2.0.1")
+    async with websockets.connect(url, subprotocols=[proto], open_timeout=4 * UNIT) as ws:  # type: ignore[list-item]
+        cp = cls(charger_id, ws)
+        task = asyncio.create_task(cp.start())
+        try:
+            yield cp
+        finally:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, websockets.ConnectionClosed):
+                await task
+
+
+async def eventually(
+    check: Callable[[], Awaitable[T]], *, timeout: float = 8 * UNIT, interval: float = 0.05
+) -> T:
+    """Poll `check` until it returns a truthy value; fail with the last value after `timeout`."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        value = await check()
+        if value:
+            return value
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"condition not met within {timeout} s; last value: {value!r}")
+        await asyncio.sleep(interval)
