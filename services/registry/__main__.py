@@ -1,0 +1,75 @@
+"""``python -m services.registry``: serve the inspection API alone, against Redis.
+
+Environment: ``REDIS_URL`` (redis://127.0.0.1:6379/0), ``REGISTRY_PORT`` (50052),
+``REGISTRY_PREFIX`` ("csms:"), ``LEASE_SECONDS`` (15), ``SHUTDOWN_GRACE_SECONDS`` (5).
+This process also sweeps the chargers of dead nodes every third of a lease; more
+than one sweeper is harmless.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import signal
+
+import grpc
+from csms.v1 import registry_pb2_grpc
+
+from ._model import RegistryError
+from ._redis import RedisRegistry
+from ._service import RegistryServicer
+
+log = logging.getLogger("services.registry")
+
+
+async def _sweep_forever(registry: RedisRegistry, interval: float) -> None:
+    while True:
+        await asyncio.sleep(interval)
+        try:
+            if dropped := await registry.sweep():
+                log.info("swept %d chargers of dead nodes", dropped)
+        except RegistryError:  # Redis down: the next sweep retries; reads stay correct
+            log.warning("sweep failed", exc_info=True)
+
+
+async def serve() -> None:
+    """Run until SIGTERM or SIGINT, then drain in-flight calls and stop."""
+    url = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+    port = int(os.environ.get("REGISTRY_PORT", "50052"))
+    prefix = os.environ.get("REGISTRY_PREFIX", "csms:")
+    lease_seconds = float(os.environ.get("LEASE_SECONDS", "15"))
+    grace = float(os.environ.get("SHUTDOWN_GRACE_SECONDS", "5"))
+
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+
+    async with RedisRegistry.from_url(url, prefix=prefix, lease_seconds=lease_seconds) as registry:
+        server = grpc.aio.server()
+        registry_pb2_grpc.add_RegistryServicer_to_server(  # type: ignore[no-untyped-call]
+            RegistryServicer(registry), server
+        )
+        server.add_insecure_port(f"0.0.0.0:{port}")
+        await server.start()
+        log.info("registry API on port %d, Redis %s, prefix %r", port, url, prefix)
+        sweeper = asyncio.create_task(_sweep_forever(registry, lease_seconds / 3))
+        try:
+            await stop.wait()
+        finally:
+            log.info("shutting down (grace %.1f s)", grace)
+            sweeper.cancel()
+            await asyncio.wait([sweeper])
+            await server.stop(grace)
+
+
+def main() -> None:
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    asyncio.run(serve())
+
+
+if __name__ == "__main__":
+    main()
