@@ -37,6 +37,7 @@ class Dispatcher:
             for action, handler in router.items()
         }
         self._store = store
+        self.calls_handled = 0  # charger calls routed (for tests and metrics)
 
     def handle(self, event: events_pb2.Event) -> events_pb2.Reply | Awaitable[events_pb2.Reply]:
         """The reply to `event`, or an awaitable of it when the handler does I/O."""
@@ -44,6 +45,7 @@ class Dispatcher:
         if event.kind != events_pb2.Event.KIND_CALL:
             self._store.touch(event.charger_id, received_at)
             return events_pb2.Reply(event_id=event.id, charger_id=event.charger_id)
+        self.calls_handled += 1
         version = from_proto_version(event.ocpp_version)
         route = self._routes.get((version, event.action))
         if route is None:

@@ -37,7 +37,7 @@ class EventsServicer(events_pb2_grpc.EventsServicer):
         max_concurrent_handlers: int = 1_000,
         reply_queue_size: int = 10_000,
     ) -> None:
-        self._dispatcher = dispatcher
+        self.dispatcher = dispatcher
         self._policy = policy
         self._store = store
         self._clock = clock
@@ -86,7 +86,7 @@ class EventsServicer(events_pb2_grpc.EventsServicer):
         replies: asyncio.Queue[events_pb2.Reply | None],
         group: asyncio.TaskGroup,
     ) -> None:
-        handle = self._dispatcher.handle
+        handle = self.dispatcher.handle
         slots = asyncio.Semaphore(self._max_concurrent)
         while True:
             message = await context.read()

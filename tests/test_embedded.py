@@ -1,0 +1,92 @@
+"""`make run`'s process end to end: a charger is served, csmsctl reaches it, shutdown keeps writes."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sqlite3
+import sys
+from pathlib import Path
+
+from tests.conftest import free_port
+from tests.harness import UNIT, Charger16, connected
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+async def _csmsctl(port: int, *args: str) -> tuple[int, str, str]:
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "services.csmsctl",
+        "--manager",
+        f"127.0.0.1:{port}",
+        *args,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        cwd=ROOT,
+    )
+    out, err = await asyncio.wait_for(proc.communicate(), 30 * UNIT)
+    assert proc.returncode is not None
+    return proc.returncode, out.decode(), err.decode()
+
+
+async def test_embedded_process_serves_a_charger_and_csmsctl_drives_it(tmp_path: Path) -> None:
+    """The embedded process serves a 1.6 charger; csmsctl lists the registry and resets it;
+    SIGTERM shuts down cleanly and the charger's last status is in the SQLite file."""
+    ws_port, grpc_port = free_port(), free_port()
+    database = tmp_path / "csms.sqlite3"
+    env = {
+        **os.environ,
+        "NODE_PORT": str(ws_port),
+        "NODE_HOST": "127.0.0.1",
+        "MANAGER_PORT": str(grpc_port),
+        "MANAGER_HOST": "127.0.0.1",
+        "DATABASE_URL": f"sqlite+aiosqlite:///{database}",
+        "LOG_LEVEL": "WARNING",
+    }
+    env.pop("REDIS_URL", None)
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "services.embedded", cwd=ROOT, env=env, stdout=asyncio.subprocess.PIPE
+    )
+    try:
+        assert proc.stdout is not None
+        banner = ""
+        while "Press Ctrl+C" not in banner:
+            line = await asyncio.wait_for(proc.stdout.readline(), 40 * UNIT)
+            assert line, f"embedded process exited early; printed: {banner!r}"
+            banner += line.decode()
+        assert f"ws://localhost:{ws_port}/ocpp/<charger-id>" in banner
+
+        url = f"ws://127.0.0.1:{ws_port}/ocpp/EMB-1"
+        async with connected(Charger16, url, "EMB-1") as cp:
+            assert (await cp.boot()).status == "Accepted"
+            await cp.status(1, "Preparing")
+
+            code, out, err = await _csmsctl(grpc_port, "registry", "ls")
+            assert code == 0, err
+            assert "EMB-1" in out
+            assert "embedded" in out
+
+            code, out, err = await _csmsctl(grpc_port, "reset", "EMB-1", "--hard")
+            assert code == 0, err
+            assert "Accepted" in out
+            assert cp.resets == ["Hard"]
+
+            code, out, err = await _csmsctl(grpc_port, "--json", "charger", "EMB-1")
+            assert code == 0, err
+            assert '"Preparing"' in out
+
+        code, out, err = await _csmsctl(grpc_port, "reset", "NOBODY")
+        assert code == 1
+        assert "NOBODY" in err
+        assert "NOT_FOUND" in err
+    finally:
+        if proc.returncode is None:
+            proc.send_signal(signal.SIGTERM)
+        status = await asyncio.wait_for(proc.wait(), 30 * UNIT)
+    assert status == 0
+    with sqlite3.connect(database) as db:
+        rows = db.execute("select charger_id, evse_id, status from connectors").fetchall()
+    assert rows == [("EMB-1", 1, "Preparing")]

@@ -1,0 +1,171 @@
+"""Failures: the manager restarts under load, a node dies without warning."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import orjson
+import pytest
+import websockets
+
+from services.node import Node
+from services.registry import RedisRegistry
+from tests.conftest import free_port
+from tests.harness import UNIT, Charger16, connected, eventually, running_manager, running_node
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+async def registry(redis_server_url: str, redis_prefix: str) -> AsyncIterator[RedisRegistry]:
+    registry = RedisRegistry.from_url(redis_server_url, prefix=redis_prefix, lease_seconds=2 * UNIT)
+    try:
+        yield registry
+    finally:
+        await registry.aclose()
+
+
+async def _heartbeat_loop(
+    node: Node, charger_id: str, stop: asyncio.Event, outcomes: list[tuple[float, str]]
+) -> None:
+    """A raw 1.6 charger sending Heartbeats back to back; records how each was answered."""
+    url = f"ws://127.0.0.1:{node.ws_port}/ocpp/{charger_id}"
+    async with websockets.connect(url, subprotocols=["ocpp1.6"]) as ws:  # type: ignore[list-item]
+        n = 0
+        while not stop.is_set():
+            n += 1
+            message_id = f"{charger_id}-{n}"
+            await ws.send(orjson.dumps([2, message_id, "Heartbeat", {}]).decode())
+            # Every call must be answered before the node's deadline (+ slack), never silence.
+            answer = orjson.loads(await asyncio.wait_for(ws.recv(), 6 * UNIT))
+            assert answer[1] == message_id
+            now = asyncio.get_running_loop().time()
+            if answer[0] == 3:
+                outcomes.append((now, "result"))
+            else:
+                assert answer[0] == 4
+                assert answer[2] == "InternalError", answer
+                outcomes.append((now, "error"))
+            await asyncio.sleep(0.01)
+
+
+async def test_manager_restart_loses_no_charger_call(registry: RedisRegistry, postgres_url: str) -> None:
+    """While chargers send events the manager restarts: the node reconnects and every call is
+    answered, with a reply or a CallError at the deadline, and replies flow again afterwards."""
+    port = free_port()
+    async with running_manager(registry, postgres_url, port=port) as manager:
+        async with running_node(registry, port, "steady", call_timeout=2 * UNIT) as node:
+            stop = asyncio.Event()
+            outcomes: dict[str, list[tuple[float, str]]] = {f"HB-{i}": [] for i in range(5)}
+            loops = [
+                asyncio.create_task(_heartbeat_loop(node, cid, stop, out))
+                for cid, out in outcomes.items()
+            ]
+            try:
+                await asyncio.sleep(2 * UNIT)
+                await manager.aclose()
+                restart_at = asyncio.get_running_loop().time()
+                await asyncio.sleep(2 * UNIT)
+                async with running_manager(registry, postgres_url, port=port):
+                    await eventually(
+                        lambda: _all_answered_after(outcomes, restart_at + 2 * UNIT), timeout=10 * UNIT
+                    )
+                    assert node.link.streams_opened >= 2
+                    stop.set()
+                    await asyncio.gather(*loops)
+            finally:
+                stop.set()
+                for loop in loops:
+                    loop.cancel()
+                await asyncio.gather(*loops, return_exceptions=True)
+    for charger_id, answers in outcomes.items():
+        assert any(kind == "result" for t, kind in answers if t < restart_at), charger_id
+
+
+async def _all_answered_after(outcomes: dict[str, list[tuple[float, str]]], after: float) -> bool:
+    return all(any(t > after and k == "result" for t, k in out) for out in outcomes.values())
+
+
+async def test_events_sent_during_an_outage_are_delivered_after_reconnect(
+    registry: RedisRegistry, postgres_url: str
+) -> None:
+    """A BootNotification sent while the manager is down is answered once it is back (within the deadline)."""
+    port = free_port()
+    async with running_manager(registry, postgres_url, port=port) as manager:
+        async with running_node(registry, port, "patient", call_timeout=12 * UNIT) as node:
+            async with connected(Charger16, f"ws://127.0.0.1:{node.ws_port}/ocpp/WAITER", "WAITER") as cp:
+                await manager.aclose()
+                boot = asyncio.create_task(cp.boot())
+                await asyncio.sleep(2 * UNIT)
+                assert not boot.done()
+                async with running_manager(registry, postgres_url, port=port) as again:
+                    answer = await asyncio.wait_for(boot, 10 * UNIT)
+                    assert answer.status == "Accepted"
+                    record = await again.store.get("WAITER")
+                    assert record is not None
+                    assert record.vendor == "Acme"
+
+
+async def test_killed_node_chargers_leave_the_registry_within_the_lease(
+    registry: RedisRegistry, redis_server_url: str, redis_prefix: str, postgres_url: str
+) -> None:
+    """A node killed with SIGKILL: its chargers disappear from the registry within the lease period."""
+    async with running_manager(registry, postgres_url) as manager:
+        ws_port, grpc_port = free_port(), free_port()
+        env = {
+            **os.environ,
+            "REDIS_URL": redis_server_url,
+            "REGISTRY_PREFIX": redis_prefix,
+            "LEASE_SECONDS": str(2 * UNIT),
+            "MANAGER_ADDRESS": f"127.0.0.1:{manager.port}",
+            "NODE_ID": "doomed",
+            "NODE_HOST": "127.0.0.1",
+            "NODE_PORT": str(ws_port),
+            "NODE_GRPC_HOST": "127.0.0.1",
+            "NODE_GRPC_PORT": str(grpc_port),
+            "NODE_ADVERTISE_HOST": "127.0.0.1",
+            "LOG_LEVEL": "WARNING",
+        }
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "services.node", cwd=ROOT, env=env
+        )
+        try:
+            await eventually(lambda: _node_listed(registry, "doomed"), timeout=20 * UNIT)
+            sockets = []
+            for i in range(3):
+                ws = await websockets.connect(
+                    f"ws://127.0.0.1:{ws_port}/ocpp/DOOMED-{i}", subprotocols=["ocpp1.6"]  # type: ignore[list-item]
+                )
+                sockets.append(ws)
+            located = await eventually(lambda: _count_located(registry, 3), timeout=8 * UNIT)
+            assert located == 3
+            proc.send_signal(signal.SIGKILL)
+            await proc.wait()
+            # Gone from lookups within one lease period (plus slack for a loaded machine).
+            await eventually(lambda: _count_gone(registry, 3), timeout=2 * UNIT + 1.5)
+            listed, _ = await registry.list_chargers()
+            assert [c for c in listed if c.node_id == "doomed"] == []
+            for ws in sockets:
+                await ws.close()
+        finally:
+            if proc.returncode is None:
+                proc.kill()
+                await proc.wait()
+
+
+async def _node_listed(registry: RedisRegistry, node_id: str) -> bool:
+    return any(n.node_id == node_id for n in await registry.list_nodes())
+
+
+async def _count_located(registry: RedisRegistry, n: int) -> int:
+    found = await registry.lookup_many([f"DOOMED-{i}" for i in range(n)])
+    return len(found) if len(found) == n else 0
+
+
+async def _count_gone(registry: RedisRegistry, n: int) -> bool:
+    return not await registry.lookup_many([f"DOOMED-{i}" for i in range(n)])
