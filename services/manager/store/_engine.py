@@ -1,0 +1,97 @@
+"""Engines with settings fit for each dialect, and applying the Alembic migrations."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Connection, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.pool import ConnectionPoolEntry
+
+__all__ = ["READ_ONLY", "alembic_config", "create_engine", "migrate"]
+
+#: Execution option marking a read-only transaction: on SQLite it begins DEFERRED instead
+#: of IMMEDIATE, so reads never take the write lock.
+READ_ONLY = "csms_read_only"
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+
+
+def create_engine(
+    url: str,
+    *,
+    pool_size: int = 10,
+    pool_timeout: float = 10.0,
+    connect_timeout: float = 10.0,
+    busy_timeout: float = 5.0,
+) -> AsyncEngine:
+    """An async engine for ``postgresql+asyncpg://`` or ``sqlite+aiosqlite://`` URLs.
+
+    PostgreSQL: a pool of ``pool_size`` (+ as many overflow) connections, pre-ping so a
+    restarted server is noticed, ``connect_timeout`` per connection attempt.
+
+    SQLite: WAL journal (readers never block the writer), ``synchronous=NORMAL`` (durable
+    across process crashes), foreign keys on, a ``busy_timeout`` wait for the write lock,
+    and SQLAlchemy in charge of BEGIN: ``BEGIN IMMEDIATE`` for writes so a transaction
+    never fails half-way upgrading a read lock, ``BEGIN`` for reads (``READ_ONLY``).
+    """
+    sa_url = make_url(url)
+    if sa_url.drivername == "postgresql+asyncpg":
+        return create_async_engine(
+            sa_url,
+            pool_size=pool_size,
+            max_overflow=pool_size,
+            pool_timeout=pool_timeout,
+            pool_pre_ping=True,
+            connect_args={"timeout": connect_timeout},
+        )
+    if sa_url.drivername == "sqlite+aiosqlite":
+        engine = create_async_engine(sa_url, connect_args={"timeout": busy_timeout})
+        busy_ms = int(busy_timeout * 1000)
+
+        def on_connect(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
+            # Stop the sqlite3 driver from issuing its own (late, DEFERRED) BEGIN.
+            dbapi_connection.isolation_level = None
+            cursor = dbapi_connection.cursor()
+            try:
+                cursor.execute("PRAGMA journal_mode=WAL")
+                cursor.execute("PRAGMA synchronous=NORMAL")
+                cursor.execute("PRAGMA foreign_keys=ON")
+                cursor.execute(f"PRAGMA busy_timeout={busy_ms}")
+            finally:
+                cursor.close()
+
+        def on_begin(connection: Connection) -> None:
+            read_only = connection.get_execution_options().get(READ_ONLY, False)
+            connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+
+        event.listen(engine.sync_engine, "connect", on_connect)
+        event.listen(engine.sync_engine, "begin", on_begin)
+        return engine
+    raise ValueError(
+        f"unsupported database URL scheme {sa_url.drivername!r}: "
+        "use postgresql+asyncpg:// or sqlite+aiosqlite:///path"
+    )
+
+
+def alembic_config(connection: Connection | None = None) -> Config:
+    """Alembic configured in code (no ini file): our migrations, on ``connection``."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.set_main_option("path_separator", "os")
+    config.attributes["connection"] = connection
+    return config
+
+
+async def migrate(engine: AsyncEngine, revision: str = "head") -> None:
+    """Upgrade the database to ``revision`` in one transaction; a no-op when up to date."""
+
+    def upgrade(connection: Connection) -> None:
+        command.upgrade(alembic_config(connection), revision)
+
+    async with engine.begin() as connection:
+        await connection.run_sync(upgrade)

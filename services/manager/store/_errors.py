@@ -1,0 +1,34 @@
+"""Errors raised by the charger store.
+
+::
+
+    StoreError                 base of every domain error of the store
+    ├── InvalidPageToken       a page token that no list call issued (bad client input)
+    └── StoreUnavailable       the database could not be reached or did not answer in time
+
+Misuse (a naive datetime, an empty charger id, a store used after ``aclose``) raises
+``ValueError`` or ``RuntimeError``: those are bugs in the caller, not domain errors.
+"""
+
+from __future__ import annotations
+
+__all__ = ["InvalidPageToken", "StoreError", "StoreUnavailable"]
+
+
+class StoreError(Exception):
+    """Base class of the store's domain errors."""
+
+
+class InvalidPageToken(StoreError):
+    """The ``page_token`` given to ``list`` was not issued by a previous ``list`` call.
+
+    The API maps it to ``INVALID_ARGUMENT`` naming the ``page_token`` field.
+    """
+
+
+class StoreUnavailable(StoreError):
+    """The database could not be reached, refused the work, or did not answer in time.
+
+    Buffered writes are kept when a flush raises this; the next flush retries them.
+    The API maps it to ``UNAVAILABLE``.
+    """

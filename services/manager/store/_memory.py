@@ -1,0 +1,179 @@
+"""``ChargerStore`` in memory, for unit tests of handlers and the API.
+
+It behaves like ``SqlChargerStore`` as seen through the interface: the same checks and
+errors, later timestamps win, writes for unknown chargers are ignored, the same page
+tokens. Writes apply at once, so ``flush`` has nothing to do.
+"""
+
+from __future__ import annotations
+
+import builtins
+from collections.abc import Collection
+from dataclasses import replace
+from datetime import datetime
+from types import TracebackType
+from typing import Self
+
+from ._common import (
+    check_charger_id,
+    check_ocpp_version,
+    check_page_size,
+    decode_page_token,
+    encode_page_token,
+    utc,
+)
+from ._records import BootInfo, ChargerRecord, ConnectorRecord
+
+__all__ = ["MemoryChargerStore"]
+
+
+class MemoryChargerStore:
+    """Chargers in dicts; not shared between processes, gone at exit."""
+
+    def __init__(self) -> None:
+        self._chargers: dict[str, ChargerRecord] = {}
+        self._connectors: dict[str, dict[tuple[int, int], ConnectorRecord]] = {}
+        self._closed = False
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    async def is_known(self, charger_id: str) -> bool:
+        return charger_id in self._chargers
+
+    async def register(self, charger_id: str, ocpp_version: str, at: datetime) -> None:
+        self._check_open()
+        check_charger_id(charger_id)
+        check_ocpp_version(ocpp_version)
+        at = utc(at)
+        if charger_id not in self._chargers:
+            self._chargers[charger_id] = _new_charger(charger_id, ocpp_version, at)
+
+    async def record_boot(self, charger_id: str, boot: BootInfo, status: str, at: datetime) -> None:
+        self._check_open()
+        check_charger_id(charger_id)
+        check_ocpp_version(boot.ocpp_version)
+        if not status:
+            raise ValueError("boot status must not be empty")
+        at = utc(at)
+        charger = self._chargers.get(charger_id) or _new_charger(charger_id, boot.ocpp_version, at)
+        self._chargers[charger_id] = replace(
+            charger,
+            vendor=boot.vendor,
+            model=boot.model,
+            serial_number=boot.serial_number,
+            firmware_version=boot.firmware_version,
+            ocpp_version=boot.ocpp_version,
+            boot_status=status,
+            last_boot_at=at,
+            last_seen_at=_later(charger.last_seen_at, at),
+        )
+
+    def touch(self, charger_id: str, at: datetime) -> None:
+        self._check_open()
+        check_charger_id(charger_id)
+        at = utc(at)
+        charger = self._chargers.get(charger_id)
+        if charger is not None:
+            self._chargers[charger_id] = replace(
+                charger, last_seen_at=_later(charger.last_seen_at, at)
+            )
+
+    def set_connector_status(
+        self,
+        charger_id: str,
+        evse_id: int,
+        connector_id: int,
+        status: str,
+        error_code: str,
+        info: str,
+        vendor_error_code: str,
+        at: datetime,
+    ) -> None:
+        self._check_open()
+        check_charger_id(charger_id)
+        if not status:
+            raise ValueError("connector status must not be empty")
+        at = utc(at)
+        if charger_id not in self._chargers:
+            return
+        by_key = self._connectors.setdefault(charger_id, {})
+        held = by_key.get((evse_id, connector_id))
+        if held is None or held.updated_at <= at:
+            by_key[(evse_id, connector_id)] = ConnectorRecord(
+                evse_id, connector_id, status, error_code, info, vendor_error_code, at
+            )
+
+    async def flush(self) -> None:
+        """Nothing to do: writes apply at once."""
+
+    async def get(self, charger_id: str) -> ChargerRecord | None:
+        charger = self._chargers.get(charger_id)
+        return None if charger is None else self._with_connectors(charger)
+
+    async def list(
+        self,
+        *,
+        page_size: int,
+        page_token: str = "",
+        status: str | None = None,
+        only_ids: Collection[str] | None = None,
+        exclude_ids: Collection[str] | None = None,
+    ) -> tuple[builtins.list[ChargerRecord], str]:
+        check_page_size(page_size)
+        after = decode_page_token(page_token, status) if page_token else None
+        only = None if only_ids is None else set(only_ids)
+        exclude = set(exclude_ids or ())
+        matching = [
+            charger_id
+            for charger_id in sorted(self._chargers)
+            if (after is None or charger_id > after)
+            and (only is None or charger_id in only)
+            and charger_id not in exclude
+            and (
+                status is None
+                or any(c.status == status for c in self._connectors.get(charger_id, {}).values())
+            )
+        ]
+        page = [self._with_connectors(self._chargers[cid]) for cid in matching[:page_size]]
+        token = encode_page_token(page[-1].charger_id, status) if len(matching) > page_size else ""
+        return page, token
+
+    async def aclose(self) -> None:
+        self._closed = True
+
+    def _with_connectors(self, charger: ChargerRecord) -> ChargerRecord:
+        by_key = self._connectors.get(charger.charger_id, {})
+        return replace(charger, connectors=tuple(by_key[key] for key in sorted(by_key)))
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise RuntimeError("the charger store is closed")
+
+
+def _new_charger(charger_id: str, ocpp_version: str, at: datetime) -> ChargerRecord:
+    return ChargerRecord(
+        charger_id=charger_id,
+        vendor="",
+        model="",
+        serial_number="",
+        firmware_version="",
+        ocpp_version=ocpp_version,
+        boot_status="",
+        registered_at=at,
+        last_boot_at=None,
+        last_seen_at=None,
+        connectors=(),
+    )
+
+
+def _later(held: datetime | None, at: datetime) -> datetime:
+    return at if held is None or held < at else held

@@ -1,0 +1,530 @@
+"""The SQL charger store: PostgreSQL (asyncpg) or SQLite (aiosqlite), with write-behind.
+
+Heartbeats and status notifications arrive in bursts and only the latest value per key
+matters, so ``touch`` and ``set_connector_status`` go to a ``WriteBuffer`` (no I/O) and a
+flusher task writes the buffer every ``flush_interval`` seconds, or as soon as
+``max_buffered`` keys are pending, in one transaction of a few bulk statements. See
+docs/adr/0005-persistence-and-write-behind.md.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import builtins
+import json
+import logging
+from collections.abc import AsyncIterator, Collection, Iterable, Sequence
+from contextlib import asynccontextmanager, suppress
+from datetime import datetime
+from types import TracebackType
+from typing import Any, Self
+
+from sqlalchemy import (
+    ColumnElement,
+    Insert,
+    Row,
+    String,
+    Table,
+    Text,
+    any_,
+    bindparam,
+    case,
+    exists,
+    func,
+    not_,
+    or_,
+    select,
+    update,
+)
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from ._buffer import PendingStatus, PendingWrites, WriteBuffer
+from ._common import (
+    check_charger_id,
+    check_ocpp_version,
+    check_page_size,
+    decode_page_token,
+    encode_page_token,
+    utc,
+)
+from ._engine import READ_ONLY, create_engine
+from ._engine import migrate as migrate_engine
+from ._errors import StoreUnavailable
+from ._records import BootInfo, ChargerRecord, ConnectorRecord
+from ._schema import chargers, connectors
+
+__all__ = ["SqlChargerStore"]
+
+logger = logging.getLogger(__name__)
+
+#: The buffer holds at most ``max_buffered * BACKLOG_FACTOR`` keys while the database is
+#: unreachable; beyond that the oldest written values are dropped (and logged).
+BACKLOG_FACTOR = 4
+#: Longest wait between flush attempts while the database keeps failing.
+MAX_RETRY_DELAY = 5.0
+#: Longest values of the short columns (longer input is a caller bug: ValueError).
+MAX_STATUS_LENGTH = 32
+MAX_BOOT_STATUS_LENGTH = 16
+
+_UNAVAILABLE = (DBAPIError, OSError, TimeoutError)
+
+
+class SqlChargerStore:
+    """``ChargerStore`` on PostgreSQL or SQLite; make one with ``await SqlChargerStore.open``."""
+
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        *,
+        flush_interval: float,
+        max_buffered: int,
+        flush_timeout: float,
+    ) -> None:
+        if flush_interval <= 0 or flush_timeout <= 0:
+            raise ValueError("flush_interval and flush_timeout must be positive")
+        if max_buffered < 1:
+            raise ValueError(f"max_buffered must be positive, got {max_buffered}")
+        self._engine = engine
+        self._reader = engine.execution_options(**{READ_ONLY: True})
+        self._dialect = engine.dialect.name
+        self._flush_interval = flush_interval
+        self._flush_timeout = flush_timeout
+        self._max_buffered = max_buffered
+        self._buffer = WriteBuffer(limit=max_buffered * BACKLOG_FACTOR)
+        #: Values dropped from the buffer that have been logged already.
+        self._dropped_reported = 0
+        #: One flush at a time: the flusher, reads and aclose all go through it.
+        self._flush_lock = asyncio.Lock()
+        #: Set when ``max_buffered`` keys are pending (or by aclose): the flusher runs at once.
+        self._wake = asyncio.Event()
+        #: Set by ``aclose``: the flusher finishes its current flush and returns.
+        self._stop = asyncio.Event()
+        self._flusher: asyncio.Task[None] | None = None
+        self._closed = False
+
+    @classmethod
+    async def open(
+        cls,
+        url: str,
+        *,
+        migrate: bool = True,
+        flush_interval: float = 0.2,
+        max_buffered: int = 5000,
+        flush_timeout: float = 10.0,
+        busy_timeout: float = 5.0,
+    ) -> Self:
+        """Connect to ``url``, apply migrations unless ``migrate=False``, start the flusher.
+
+        ``flush_timeout`` bounds one flush transaction; ``busy_timeout`` is how long
+        SQLite waits for its write lock.
+        """
+        engine = create_engine(url, busy_timeout=busy_timeout)
+        try:
+            if migrate:
+                async with _unavailable("applying migrations"):
+                    await migrate_engine(engine)
+            store = cls(
+                engine,
+                flush_interval=flush_interval,
+                max_buffered=max_buffered,
+                flush_timeout=flush_timeout,
+            )
+        except BaseException:
+            await engine.dispose()
+            raise
+        store._flusher = asyncio.create_task(store._flush_forever(), name="charger-store-flusher")
+        return store
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    @property
+    def engine(self) -> AsyncEngine:
+        """The engine, for tools and tests (e.g. counting statements)."""
+        return self._engine
+
+    @property
+    def pending(self) -> int:
+        """How many keys are buffered and not yet written."""
+        return len(self._buffer)
+
+    @property
+    def dropped(self) -> int:
+        """How many buffered values were dropped because the database stayed unavailable."""
+        return self._buffer.dropped
+
+    # -- reads and immediate writes -------------------------------------------------
+
+    async def is_known(self, charger_id: str) -> bool:
+        async with _unavailable("reading a charger"), self._reader.connect() as conn:
+            found = await conn.scalar(select(chargers.c.id).where(chargers.c.id == charger_id))
+        return found is not None
+
+    async def register(self, charger_id: str, ocpp_version: str, at: datetime) -> None:
+        self._check_open()
+        values = {
+            "id": check_charger_id(charger_id),
+            "ocpp_version": check_ocpp_version(ocpp_version),
+            "registered_at": utc(at),
+        }
+        statement = (
+            self._insert(chargers)
+            .values(values)
+            .on_conflict_do_nothing(index_elements=[chargers.c.id])
+        )
+        async with _unavailable("registering a charger"), self._engine.begin() as conn:
+            await conn.execute(statement)
+
+    async def record_boot(self, charger_id: str, boot: BootInfo, status: str, at: datetime) -> None:
+        self._check_open()
+        at = utc(at)
+        if not status or len(status) > MAX_BOOT_STATUS_LENGTH:
+            raise ValueError(f"boot status must be 1..{MAX_BOOT_STATUS_LENGTH} characters")
+        identity = {
+            "vendor": boot.vendor,
+            "model": boot.model,
+            "serial_number": boot.serial_number,
+            "firmware_version": boot.firmware_version,
+            "ocpp_version": check_ocpp_version(boot.ocpp_version),
+            "boot_status": status,
+            "last_boot_at": at,
+        }
+        insert = self._insert(chargers).values(
+            id=check_charger_id(charger_id), registered_at=at, last_seen_at=at, **identity
+        )
+        statement = insert.on_conflict_do_update(
+            index_elements=[chargers.c.id],
+            set_={
+                **{name: insert.excluded[name] for name in identity},
+                "last_seen_at": _later(chargers.c.last_seen_at, insert.excluded.last_seen_at),
+            },
+        )
+        async with _unavailable("recording a boot"), self._engine.begin() as conn:
+            await conn.execute(statement)
+
+    async def get(self, charger_id: str) -> ChargerRecord | None:
+        await self.flush()
+        async with _unavailable("reading a charger"), self._reader.connect() as conn:
+            rows = (await conn.execute(select(chargers).where(chargers.c.id == charger_id))).all()
+            if not rows:
+                return None
+            by_charger = await self._connectors_of(conn, [charger_id])
+        return _charger_record(rows[0], by_charger.get(charger_id, ()))
+
+    async def list(
+        self,
+        *,
+        page_size: int,
+        page_token: str = "",
+        status: str | None = None,
+        only_ids: Collection[str] | None = None,
+        exclude_ids: Collection[str] | None = None,
+    ) -> tuple[builtins.list[ChargerRecord], str]:
+        check_page_size(page_size)
+        after = decode_page_token(page_token, status) if page_token else None
+        if only_ids is not None and not only_ids:
+            return [], ""
+        query = select(chargers).order_by(chargers.c.id).limit(page_size + 1)
+        if after is not None:
+            query = query.where(chargers.c.id > after)
+        if status is not None:
+            query = query.where(
+                exists().where(
+                    connectors.c.charger_id == chargers.c.id, connectors.c.status == status
+                )
+            )
+        if only_ids is not None:
+            query = query.where(self._id_in(chargers.c.id, only_ids))
+        if exclude_ids:
+            query = query.where(not_(self._id_in(chargers.c.id, exclude_ids)))
+        await self.flush()
+        async with _unavailable("listing chargers"), self._reader.connect() as conn:
+            rows = (await conn.execute(query)).all()
+            page = rows[:page_size]
+            by_charger = await self._connectors_of(conn, [row.id for row in page])
+        records = [_charger_record(row, by_charger.get(row.id, ())) for row in page]
+        token = encode_page_token(page[-1].id, status) if len(rows) > page_size else ""
+        return records, token
+
+    async def _connectors_of(
+        self, conn: AsyncConnection, charger_ids: Sequence[str]
+    ) -> dict[str, builtins.list[ConnectorRecord]]:
+        if not charger_ids:
+            return {}
+        query = (
+            select(connectors)
+            .where(self._id_in(connectors.c.charger_id, charger_ids))
+            .order_by(connectors.c.charger_id, connectors.c.evse_id, connectors.c.connector_id)
+        )
+        by_charger: dict[str, builtins.list[ConnectorRecord]] = {}
+        for row in await conn.execute(query):
+            by_charger.setdefault(row.charger_id, []).append(
+                ConnectorRecord(
+                    evse_id=row.evse_id,
+                    connector_id=row.connector_id,
+                    status=row.status,
+                    error_code=row.error_code,
+                    info=row.info,
+                    vendor_error_code=row.vendor_error_code,
+                    updated_at=row.updated_at,
+                )
+            )
+        return by_charger
+
+    # -- write-behind ---------------------------------------------------------------
+
+    def touch(self, charger_id: str, at: datetime) -> None:
+        self._check_open()
+        self._buffer.touch(check_charger_id(charger_id), utc(at))
+        self._after_buffering()
+
+    def set_connector_status(
+        self,
+        charger_id: str,
+        evse_id: int,
+        connector_id: int,
+        status: str,
+        error_code: str,
+        info: str,
+        vendor_error_code: str,
+        at: datetime,
+    ) -> None:
+        self._check_open()
+        if not status or len(status) > MAX_STATUS_LENGTH:
+            raise ValueError(f"connector status must be 1..{MAX_STATUS_LENGTH} characters")
+        self._buffer.set_status(
+            (check_charger_id(charger_id), evse_id, connector_id),
+            PendingStatus(status, error_code, info, vendor_error_code, utc(at)),
+        )
+        self._after_buffering()
+
+    async def flush(self) -> None:
+        """Write everything buffered in one transaction; StoreUnavailable keeps the values."""
+        if not self._buffer and not self._flush_lock.locked():
+            return
+        async with self._flush_lock:
+            if not self._buffer:
+                return
+            taken = self._buffer.take()
+            try:
+                async with (
+                    _unavailable(f"flushing {len(taken)} buffered writes"),
+                    asyncio.timeout(self._flush_timeout),
+                ):
+                    await self._write(taken)
+            except BaseException:
+                # Failed, timed out or cancelled: keep the values for the next flush.
+                # (If the commit went through after all, writing them again is harmless.)
+                self._buffer.restore(taken)
+                raise
+
+    async def _write(self, taken: PendingWrites) -> None:
+        async with self._engine.begin() as conn:
+            statuses = taken.statuses
+            if statuses:
+                wanted = {charger_id for charger_id, _, _ in statuses}
+                known = set(
+                    (
+                        await conn.scalars(
+                            select(chargers.c.id).where(self._id_in(chargers.c.id, wanted))
+                        )
+                    ).all()
+                )
+                if unknown := wanted - known:
+                    logger.warning(
+                        "dropped connector statuses of %d unknown chargers (e.g. %s)",
+                        len(unknown),
+                        ", ".join(sorted(unknown)[:5]),
+                    )
+                rows = [
+                    {
+                        "charger_id": charger_id,
+                        "evse_id": evse_id,
+                        "connector_id": connector_id,
+                        "status": value.status,
+                        "error_code": value.error_code,
+                        "info": value.info,
+                        "vendor_error_code": value.vendor_error_code,
+                        "updated_at": value.at,
+                    }
+                    for (charger_id, evse_id, connector_id), value in statuses.items()
+                    if charger_id in known
+                ]
+                if rows:
+                    insert = self._insert(connectors)
+                    await conn.execute(
+                        insert.on_conflict_do_update(
+                            index_elements=connectors.primary_key.columns,
+                            set_={
+                                name: insert.excluded[name]
+                                for name in (
+                                    "status",
+                                    "error_code",
+                                    "info",
+                                    "vendor_error_code",
+                                    "updated_at",
+                                )
+                            },
+                            where=connectors.c.updated_at <= insert.excluded.updated_at,
+                        ),
+                        rows,
+                    )
+            if taken.seen:
+                # Rows of unknown chargers match nothing: nothing is written for them.
+                await conn.execute(
+                    update(chargers)
+                    .where(
+                        chargers.c.id == bindparam("charger_id"),
+                        or_(
+                            chargers.c.last_seen_at.is_(None),
+                            chargers.c.last_seen_at < bindparam("at"),
+                        ),
+                    )
+                    .values(last_seen_at=bindparam("at")),
+                    [{"charger_id": cid, "at": at} for cid, at in taken.seen.items()],
+                )
+
+    def _after_buffering(self) -> None:
+        if len(self._buffer) >= self._max_buffered:
+            self._wake.set()
+
+    async def _flush_forever(self) -> None:
+        """The flusher: every ``flush_interval`` or when woken; backs off while failing."""
+        failures = 0
+        while True:
+            if failures:
+                # Retry later whatever the buffer does; only aclose cuts the wait short.
+                delay = min(self._flush_interval * 2**failures, MAX_RETRY_DELAY)
+                await _wait(self._stop, delay)
+            else:
+                await _wait(self._wake, self._flush_interval)  # aclose sets it too
+            if self._stop.is_set():
+                return
+            self._wake.clear()
+            try:
+                await self.flush()
+            except StoreUnavailable as exc:
+                failures += 1
+                logger.error("%s; %d keys kept for the next attempt", exc, len(self._buffer))
+            else:
+                failures = 0
+            self._report_dropped()
+
+    def _report_dropped(self) -> None:
+        dropped = self._buffer.dropped
+        if dropped > self._dropped_reported:
+            logger.error(
+                "the database stayed unavailable: dropped %d buffered writes (oldest first) "
+                "to keep at most %d pending",
+                dropped - self._dropped_reported,
+                self._buffer.limit,
+            )
+            self._dropped_reported = dropped
+
+    # -- lifecycle --------------------------------------------------------------------
+
+    async def aclose(self) -> None:
+        """Stop the flusher, flush what is left, dispose the engine; idempotent.
+
+        Raises StoreUnavailable if the last flush failed (those writes are lost, logged).
+        """
+        if self._closed:
+            return
+        self._closed = True
+        self._stop.set()
+        self._wake.set()
+        try:
+            if self._flusher is not None:
+                await self._flusher  # it ends after its current flush, if any
+            try:
+                await self.flush()
+            except StoreUnavailable:
+                self._buffer.dropped += len(self._buffer)
+                logger.error("closing: could not write %d buffered keys", len(self._buffer))
+                raise
+            finally:
+                self._report_dropped()
+        finally:
+            if self._flusher is not None and not self._flusher.done():
+                self._flusher.cancel()
+                with suppress(asyncio.CancelledError):
+                    await self._flusher
+            await self._engine.dispose()
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise RuntimeError("the charger store is closed")
+        if self._flusher is not None and self._flusher.done():
+            raise RuntimeError("the charger store's flusher has stopped") from (
+                None if self._flusher.cancelled() else self._flusher.exception()
+            )
+
+    # -- dialect helpers --------------------------------------------------------------
+
+    def _insert(self, table: Table) -> Any:
+        """``INSERT`` with ``on_conflict_do_*`` for this dialect (both spell it the same)."""
+        insert: Insert = (
+            postgresql.insert(table) if self._dialect == "postgresql" else sqlite.insert(table)
+        )
+        return insert
+
+    def _id_in(self, column: ColumnElement[str], ids: Iterable[str]) -> ColumnElement[bool]:
+        """``column IN ids`` with ONE bound parameter, however many ids there are.
+
+        PostgreSQL: ``= ANY(:array)``; SQLite: ``IN (SELECT value FROM json_each(:json))``.
+        """
+        values = sorted(set(ids))
+        if self._dialect == "postgresql":
+            return column == any_(bindparam(None, values, type_=postgresql.ARRAY(String)))
+        table = func.json_each(bindparam(None, json.dumps(values), type_=Text)).table_valued(
+            "value"
+        )
+        return column.in_(select(table.c.value))
+
+
+@asynccontextmanager
+async def _unavailable(doing: str) -> AsyncIterator[None]:
+    """Turn driver, network and timeout errors into StoreUnavailable."""
+    try:
+        yield
+    except _UNAVAILABLE as exc:
+        reason = "timed out" if isinstance(exc, TimeoutError) else str(exc).splitlines()[0]
+        raise StoreUnavailable(f"database unavailable while {doing}: {reason}") from exc
+
+
+async def _wait(event: asyncio.Event, seconds: float) -> None:
+    """Until ``event`` is set or ``seconds`` pass."""
+    with suppress(TimeoutError):
+        async with asyncio.timeout(seconds):
+            await event.wait()
+
+
+def _later(current: ColumnElement[datetime], new: ColumnElement[datetime]) -> Any:
+    """SQL for "the later of two timestamps, NULL counting as the earliest"."""
+    return case((or_(current.is_(None), current < new), new), else_=current)
+
+
+def _charger_record(row: Row[Any], connector_records: Iterable[ConnectorRecord]) -> ChargerRecord:
+    return ChargerRecord(
+        charger_id=row.id,
+        vendor=row.vendor,
+        model=row.model,
+        serial_number=row.serial_number,
+        firmware_version=row.firmware_version,
+        ocpp_version=row.ocpp_version,
+        boot_status=row.boot_status,
+        registered_at=row.registered_at,
+        last_boot_at=row.last_boot_at,
+        last_seen_at=row.last_seen_at,
+        connectors=tuple(connector_records),
+    )
