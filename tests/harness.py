@@ -61,6 +61,7 @@ async def running_node(
     *,
     call_timeout: float = 4 * UNIT,
     max_frame_bytes: int = 65_536,
+    lease_seconds: float = 2 * UNIT,
 ) -> AsyncIterator[Node]:
     settings = NodeSettings(
         node_id=node_id,
@@ -75,6 +76,7 @@ async def running_node(
         drain_timeout=UNIT,
         close_timeout=UNIT,
         max_frame_bytes=max_frame_bytes,
+        lease_seconds=lease_seconds,
     )
     async with Node(settings, registry) as node:
         yield node

@@ -48,11 +48,9 @@ class EventsServicer(events_pb2_grpc.EventsServicer):
     async def Admit(  # noqa: N802 - gRPC method name
         self, request: events_pb2.AdmitRequest, context: grpc.aio.ServicerContext[Any, Any]
     ) -> events_pb2.AdmitResponse:
-        decision = await self._policy.admit(request.charger_id)
-        if decision.admitted and not await self._store.is_known(request.charger_id):
-            await self._store.register(
-                request.charger_id, from_proto_version(request.ocpp_version), self._clock()
-            )
+        decision = await self._policy.admit(
+            request.charger_id, from_proto_version(request.ocpp_version), self._clock()
+        )
         return events_pb2.AdmitResponse(admitted=decision.admitted, reason=decision.reason)
 
     async def Stream(  # noqa: N802 - gRPC method name

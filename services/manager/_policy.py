@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
 
 from services.manager.store import ChargerStore
 
@@ -17,19 +18,34 @@ class Admission:
 class ChargerPolicy:
     """Decides admission at the handshake and the answer to BootNotification.
 
-    Known chargers are always admitted. Unknown ones are admitted (and registered)
-    only when auto-registration is on, the default of the embedded mode.
+    Known chargers are always admitted. Unknown ones are admitted, and registered,
+    only when auto-registration is on (the default of the embedded mode).
+
+    Ids found in the database are remembered, so a reconnect storm of known chargers
+    costs no database round trip each; an id not yet remembered (registered by
+    another manager, say) is looked up once.
     """
 
     store: ChargerStore
     auto_register: bool = True
     heartbeat_interval: int = 300  # seconds, told to accepted chargers
     retry_interval: int = 60  # seconds, told to rejected chargers before they boot again
+    _known: set[str] = field(default_factory=set)
 
-    async def admit(self, charger_id: str) -> Admission:
+    async def is_known(self, charger_id: str) -> bool:
+        if charger_id in self._known:
+            return True
         if await self.store.is_known(charger_id):
+            self._known.add(charger_id)
+            return True
+        return False
+
+    async def admit(self, charger_id: str, ocpp_version: str, at: datetime) -> Admission:
+        if await self.is_known(charger_id):
             return Admission(True)
         if self.auto_register:
+            await self.store.register(charger_id, ocpp_version, at)
+            self._known.add(charger_id)
             return Admission(True)
         return Admission(
             False,
@@ -38,4 +54,4 @@ class ChargerPolicy:
         )
 
     async def accepts_boot(self, charger_id: str) -> bool:
-        return self.auto_register or await self.store.is_known(charger_id)
+        return self.auto_register or await self.is_known(charger_id)

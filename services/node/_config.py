@@ -33,6 +33,8 @@ class NodeSettings:
     outbox_size: int = 10_000
     max_batch: int = 1_000
     ping_interval: float | None = 60.0  # websocket pings to detect dead chargers
+    lease_seconds: float = 15.0  # registry lease; renewed every third of it
+    startup_timeout: float = 10.0  # how long start-up waits for the registry
 
     @classmethod
     def from_env(cls) -> NodeSettings:
@@ -49,4 +51,5 @@ class NodeSettings:
             call_timeout=env_float("NODE_CALL_TIMEOUT", 10.0, minimum=0.1),
             task_timeout=env_float("NODE_TASK_TIMEOUT", 30.0, minimum=0.1),
             outbox_size=env_int("NODE_OUTBOX_SIZE", 10_000, minimum=1),
+            lease_seconds=env_float("LEASE_SECONDS", 15.0, minimum=0.5),
         )

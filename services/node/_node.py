@@ -42,7 +42,7 @@ from services.node._framing import (
     result_frame,
 )
 from services.node._manager_link import LinkSettings, ManagerLink, ManagerUnavailable
-from services.registry import Registry
+from services.registry import Registry, RegistryError
 
 log = logging.getLogger(__name__)
 
@@ -148,6 +148,8 @@ class Node:
         if self.grpc_port == 0:
             raise OSError(f"cannot listen for Node.Send on {s.grpc_host}:{s.grpc_port}")
         await self._grpc_server.start()
+        # A previous process with the same id may have left chargers filed under it.
+        await self.registry.deregister_node(s.node_id)
         await self.registry.register_node(s.node_id, self.address)
 
         self._channel = grpc.aio.insecure_channel(
@@ -165,11 +167,21 @@ class Node:
             address=self.address,
             settings=LinkSettings(outbox_size=s.outbox_size, max_batch=s.max_batch),
         )
+        subscribed = asyncio.Event()
         self._tasks = [
             asyncio.create_task(self._link.run(), name="manager-link"),
             asyncio.create_task(self._keep_lease(), name="node-lease"),
-            asyncio.create_task(self._watch_evictions(), name="evictions"),
+            asyncio.create_task(self._watch_evictions(subscribed), name="evictions"),
         ]
+        try:
+            async with asyncio.timeout(s.startup_timeout):
+                await subscribed.wait()  # no eviction can be missed once chargers arrive
+        except TimeoutError:
+            await self.aclose()
+            raise OSError(
+                f"the registry did not confirm the eviction subscription within "
+                f"{s.startup_timeout:g} s; is Redis reachable?"
+            ) from None
         self._ws_server = await serve(
             self._handle,
             s.host,
@@ -205,8 +217,10 @@ class Node:
                 await task
         if self._link is not None:
             self._link.fail_all("the node is shutting down")
-        with contextlib.suppress(Exception):
+        try:
             await self.registry.deregister_node(self.settings.node_id)
+        except RegistryError as exc:  # the lease expiry cleans up after us
+            log.warning("could not deregister node %s: %s", self.settings.node_id, exc)
         if self._grpc_server is not None:
             await self._grpc_server.stop(grace=1.0)
         if self._channel is not None:
@@ -271,8 +285,10 @@ class Node:
             conn.fail_pending("the charger disconnected before answering")
             if self.connections.get(charger_id) is conn:
                 del self.connections[charger_id]
-            with contextlib.suppress(Exception):  # the lease expiry cleans up if Redis is down
+            try:
                 await self.registry.release(charger_id, self.settings.node_id, conn.epoch)
+            except RegistryError as exc:  # the lease expiry cleans up after us
+                log.warning("could not release charger %s in the registry: %s", charger_id, exc)
             await self._notify(conn, events_pb2.Event.KIND_DISCONNECTED)
             log.info("charger %s disconnected (epoch %d)", charger_id, conn.epoch)
 
@@ -451,15 +467,31 @@ class Node:
     # -- background duties -----------------------------------------------------
 
     async def _keep_lease(self) -> None:
-        period = max(0.05, getattr(self.registry, "lease_seconds", 15.0) / 3)
+        period = self.settings.lease_seconds / 3
+        renewals = 0
         while True:
             await asyncio.sleep(period)
             try:
                 alive = await self.registry.renew_node(self.settings.node_id)
                 if not alive:
                     await self._reclaim()
-            except Exception:  # noqa: BLE001 - the registry may be briefly unreachable
-                log.exception("could not renew the node lease; retrying in %.1f s", period)
+                renewals += 1
+                if renewals % 3 == 0:
+                    await self._close_stale()
+            except RegistryError as exc:
+                log.warning("could not renew the node lease (%s); retrying in %.1f s", exc, period)
+
+    async def _close_stale(self) -> None:
+        """Close connections another node took over (evictions are at-most-once pub/sub)."""
+        if not self.connections:
+            return
+        owners = await self.registry.lookup_many(list(self.connections))
+        for charger_id, conn in list(self.connections.items()):
+            owner = owners.get(charger_id)
+            if owner is not None and owner.epoch > conn.epoch:
+                if self.connections.get(charger_id) is conn:
+                    del self.connections[charger_id]
+                await self._close_superseded(conn, owner.epoch)
 
     async def _reclaim(self) -> None:
         """Our lease expired (e.g. a long pause): register again and claim our chargers back."""
@@ -470,18 +502,20 @@ class Node:
             location = await self.registry.claim(conn.charger_id, self.settings.node_id, conn.version)
             conn.epoch = location.epoch
 
-    async def _watch_evictions(self) -> None:
+    async def _watch_evictions(self, subscribed: asyncio.Event) -> None:
         while True:
             try:
-                async for eviction in self.registry.evictions(self.settings.node_id):
+                async for eviction in self.registry.evictions(
+                    self.settings.node_id, ready=subscribed
+                ):
                     conn = self.connections.get(eviction.charger_id)
                     if conn is not None and conn.epoch < eviction.epoch:
                         del self.connections[eviction.charger_id]
                         await self._close_superseded(conn, eviction.epoch)
             except asyncio.CancelledError:
                 raise
-            except Exception:  # noqa: BLE001 - resubscribe after a registry outage
-                log.exception("eviction watch failed; resubscribing in 1 s")
+            except RegistryError as exc:
+                log.warning("eviction watch failed (%s); resubscribing in 1 s", exc)
                 await asyncio.sleep(1.0)
 
 
