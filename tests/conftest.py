@@ -79,8 +79,10 @@ def redis_server_url() -> Iterator[str]:
         return
     binary = shutil.which("redis-server")
     if binary is None:
-        pytest.fail(f"no Redis answers at {url} and redis-server is not installed: "
-                    "install redis-server or set TEST_REDIS_URL")
+        pytest.fail(
+            f"no Redis answers at {url} and redis-server is not installed: "
+            "install redis-server or set TEST_REDIS_URL"
+        )
     port = free_port()
     proc = subprocess.Popen(
         [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
@@ -117,21 +119,39 @@ async def redis_client(redis_server_url: str, redis_prefix: str) -> AsyncIterato
 def _start_postgres() -> tuple[str, subprocess.Popen[bytes], Path]:
     candidates = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"))
     if not candidates:
-        pytest.fail("no PostgreSQL answers and no initdb is installed: install postgresql "
-                    "or set TEST_POSTGRES_URL")
+        pytest.fail(
+            "no PostgreSQL answers and no initdb is installed: install postgresql "
+            "or set TEST_POSTGRES_URL"
+        )
     bindir = candidates[-1].parent
     datadir = Path(tempfile.mkdtemp(prefix="csms-pg-"))
     port = free_port()
     user = ["-u", "postgres"] if os.geteuid() == 0 else []
     if user:
         shutil.chown(datadir, "postgres", "postgres")
-    run_as = (["runuser", "-u", "postgres", "--"] if user else [])
-    subprocess.run([*run_as, str(bindir / "initdb"), "-D", str(datadir), "-U", "postgres",
-                    "-A", "trust"], check=True, stdout=subprocess.DEVNULL)
+    run_as = ["runuser", "-u", "postgres", "--"] if user else []
+    subprocess.run(
+        [*run_as, str(bindir / "initdb"), "-D", str(datadir), "-U", "postgres", "-A", "trust"],
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
     proc = subprocess.Popen(
-        [*run_as, str(bindir / "postgres"), "-D", str(datadir), "-p", str(port),
-         "-k", str(datadir), "-h", "127.0.0.1", "-c", "fsync=off"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [
+            *run_as,
+            str(bindir / "postgres"),
+            "-D",
+            str(datadir),
+            "-p",
+            str(port),
+            "-k",
+            str(datadir),
+            "-h",
+            "127.0.0.1",
+            "-c",
+            "fsync=off",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     return f"postgresql://postgres@127.0.0.1:{port}/postgres", proc, datadir
 

@@ -96,12 +96,14 @@ class Charger16(ChargePoint16):
         self.resets = []
 
     @on("Reset")
-    def on_reset(self, type: str, **_: Any) -> result16.Reset:  # noqa: A002 - OCPP field name
+    def on_reset(self, type: str, **_: Any) -> result16.Reset:
         self.resets.append(type)
         return result16.Reset(status="Accepted")
 
     @on("GetConfiguration")
-    def on_get_configuration(self, key: list[str] | None = None, **_: Any) -> result16.GetConfiguration:
+    def on_get_configuration(
+        self, key: list[str] | None = None, **_: Any
+    ) -> result16.GetConfiguration:
         known = {"HeartbeatInterval": "300"}
         asked = key or list(known)
         return result16.GetConfiguration(
@@ -112,8 +114,12 @@ class Charger16(ChargePoint16):
         )
 
     @on("ChangeConfiguration")
-    def on_change_configuration(self, key: str, value: str, **_: Any) -> result16.ChangeConfiguration:
-        return result16.ChangeConfiguration(status="Accepted" if key == "HeartbeatInterval" else "NotSupported")
+    def on_change_configuration(
+        self, key: str, value: str, **_: Any
+    ) -> result16.ChangeConfiguration:
+        return result16.ChangeConfiguration(
+            status="Accepted" if key == "HeartbeatInterval" else "NotSupported"
+        )
 
     @on("TriggerMessage")
     def on_trigger(self, requested_message: str, **_: Any) -> result16.TriggerMessage:
@@ -126,7 +132,9 @@ class Charger16(ChargePoint16):
 
     async def status(self, connector_id: int, status: str, error_code: str = "NoError") -> Any:
         return await self.call(
-            call16.StatusNotification(connector_id=connector_id, error_code=error_code, status=status)
+            call16.StatusNotification(
+                connector_id=connector_id, error_code=error_code, status=status
+            )
         )
 
     async def heartbeat(self) -> Any:
@@ -144,33 +152,53 @@ class Charger201(ChargePoint201):
         self.variables = {("OCPPCommCtrlr", "HeartbeatInterval"): "300"}
 
     @on("Reset")
-    def on_reset(self, type: str, **_: Any) -> result201.Reset:  # noqa: A002
+    def on_reset(self, type: str, **_: Any) -> result201.Reset:
         self.resets.append(type)
         return result201.Reset(status="Accepted")
 
     @on("GetVariables")
-    def on_get_variables(self, get_variable_data: list[dict[str, Any]], **_: Any) -> result201.GetVariables:
+    def on_get_variables(
+        self, get_variable_data: list[dict[str, Any]], **_: Any
+    ) -> result201.GetVariables:
         results = []
         for item in get_variable_data:
             key = (item["component"]["name"], item["variable"]["name"])
             if key in self.variables:
-                results.append({"attribute_status": "Accepted", "attribute_value": self.variables[key],
-                                "component": item["component"], "variable": item["variable"]})
+                results.append(
+                    {
+                        "attribute_status": "Accepted",
+                        "attribute_value": self.variables[key],
+                        "component": item["component"],
+                        "variable": item["variable"],
+                    }
+                )
             else:
-                results.append({"attribute_status": "UnknownVariable",
-                                "component": item["component"], "variable": item["variable"]})
+                results.append(
+                    {
+                        "attribute_status": "UnknownVariable",
+                        "component": item["component"],
+                        "variable": item["variable"],
+                    }
+                )
         return result201.GetVariables(get_variable_result=results)
 
     @on("SetVariables")
-    def on_set_variables(self, set_variable_data: list[dict[str, Any]], **_: Any) -> result201.SetVariables:
+    def on_set_variables(
+        self, set_variable_data: list[dict[str, Any]], **_: Any
+    ) -> result201.SetVariables:
         results = []
         for item in set_variable_data:
             key = (item["component"]["name"], item["variable"]["name"])
             known = key in self.variables
             if known:
                 self.variables[key] = item["attribute_value"]
-            results.append({"attribute_status": "Accepted" if known else "UnknownVariable",
-                            "component": item["component"], "variable": item["variable"]})
+            results.append(
+                {
+                    "attribute_status": "Accepted" if known else "UnknownVariable",
+                    "component": item["component"],
+                    "variable": item["variable"],
+                }
+            )
         return result201.SetVariables(set_variable_result=results)
 
     async def boot(self) -> Any:

@@ -18,7 +18,12 @@ MAX_FRAME = 2048
 
 BOOT16 = {"chargePointVendor": "Acme", "chargePointModel": "M1"}
 STATUS16 = {"connectorId": 1, "errorCode": "NoError", "status": "Available"}
-STATUS201 = {"timestamp": "2026-11-24T10:00:00Z", "connectorStatus": "Available", "evseId": 1, "connectorId": 1}
+STATUS201 = {
+    "timestamp": "2026-11-24T10:00:00Z",
+    "connectorStatus": "Available",
+    "evseId": 1,
+    "connectorId": 1,
+}
 
 # (frame, expected message id in the CallError, expected code) for OCPP 1.6
 BAD_FRAMES_16: list[tuple[str | bytes, str, str]] = [
@@ -34,12 +39,40 @@ BAD_FRAMES_16: list[tuple[str | bytes, str, str]] = [
     ('[2, "m4", "Heartbeat", []]', "m4", "FormationViolation"),
     ('[2, "m5", "NoSuchAction", {}]', "m5", "NotImplemented"),
     ('[2, "m6", "Reset", {"type": "Hard"}]', "m6", "NotSupported"),
-    ('[2, "m7", "BootNotification", {"chargePointVendor": "Acme"}]', "m7", "OccurenceConstraintViolation"),
-    (orjson.dumps([2, "m8", "StatusNotification", {**STATUS16, "connectorId": "one"}]).decode(), "m8", "TypeConstraintViolation"),
-    (orjson.dumps([2, "m9", "StatusNotification", {**STATUS16, "status": "Dancing"}]).decode(), "m9", "PropertyConstraintViolation"),
-    (orjson.dumps([2, "m10", "BootNotification", {**BOOT16, "chargePointModel": "M" * 21}]).decode(), "m10", "TypeConstraintViolation"),
-    (orjson.dumps([2, "m11", "BootNotification", {**BOOT16, "colour": "red"}]).decode(), "m11", "FormationViolation"),
-    (orjson.dumps([2, "m12", "DataTransfer", {"vendorId": "v", "data": "x" * MAX_FRAME}]).decode(), "m12", "FormationViolation"),
+    (
+        '[2, "m7", "BootNotification", {"chargePointVendor": "Acme"}]',
+        "m7",
+        "OccurenceConstraintViolation",
+    ),
+    (
+        orjson.dumps([2, "m8", "StatusNotification", {**STATUS16, "connectorId": "one"}]).decode(),
+        "m8",
+        "TypeConstraintViolation",
+    ),
+    (
+        orjson.dumps([2, "m9", "StatusNotification", {**STATUS16, "status": "Dancing"}]).decode(),
+        "m9",
+        "PropertyConstraintViolation",
+    ),
+    (
+        orjson.dumps(
+            [2, "m10", "BootNotification", {**BOOT16, "chargePointModel": "M" * 21}]
+        ).decode(),
+        "m10",
+        "TypeConstraintViolation",
+    ),
+    (
+        orjson.dumps([2, "m11", "BootNotification", {**BOOT16, "colour": "red"}]).decode(),
+        "m11",
+        "FormationViolation",
+    ),
+    (
+        orjson.dumps(
+            [2, "m12", "DataTransfer", {"vendorId": "v", "data": "x" * MAX_FRAME}]
+        ).decode(),
+        "m12",
+        "FormationViolation",
+    ),
     (b"\x00\x01binary", "-1", "FormationViolation"),
 ]
 
@@ -48,12 +81,38 @@ BAD_FRAMES_201: list[tuple[str | bytes, str, str]] = [
     ('[2, 123, "Heartbeat", {}]', "-1", "RpcFrameworkError"),
     ('[7, "n1", "Heartbeat", {}]', "n1", "MessageTypeNotSupported"),
     ('[2, "n2", "NoSuchAction", {}]', "n2", "NotImplemented"),
-    ('[2, "n3", "RequestStartTransaction", {"idToken": {"idToken": "a", "type": "Central"}, "remoteStartId": 1}]', "n3", "NotSupported"),
-    (orjson.dumps([2, "n4", "StatusNotification", {k: v for k, v in STATUS201.items() if k != "evseId"}]).decode(), "n4", "OccurrenceConstraintViolation"),
-    (orjson.dumps([2, "n5", "StatusNotification", {**STATUS201, "evseId": "1"}]).decode(), "n5", "TypeConstraintViolation"),
-    (orjson.dumps([2, "n6", "StatusNotification", {**STATUS201, "connectorStatus": "Dancing"}]).decode(), "n6", "PropertyConstraintViolation"),
+    (
+        '[2, "n3", "RequestStartTransaction", {"idToken": {"idToken": "a", "type": "Central"}, "remoteStartId": 1}]',
+        "n3",
+        "NotSupported",
+    ),
+    (
+        orjson.dumps(
+            [2, "n4", "StatusNotification", {k: v for k, v in STATUS201.items() if k != "evseId"}]
+        ).decode(),
+        "n4",
+        "OccurrenceConstraintViolation",
+    ),
+    (
+        orjson.dumps([2, "n5", "StatusNotification", {**STATUS201, "evseId": "1"}]).decode(),
+        "n5",
+        "TypeConstraintViolation",
+    ),
+    (
+        orjson.dumps(
+            [2, "n6", "StatusNotification", {**STATUS201, "connectorStatus": "Dancing"}]
+        ).decode(),
+        "n6",
+        "PropertyConstraintViolation",
+    ),
     (orjson.dumps([2, "n7", "Heartbeat", {"extra": True}]).decode(), "n7", "FormatViolation"),
-    (orjson.dumps([2, "n8", "DataTransfer", {"vendorId": "v", "data": "x" * MAX_FRAME}]).decode(), "n8", "FormatViolation"),
+    (
+        orjson.dumps(
+            [2, "n8", "DataTransfer", {"vendorId": "v", "data": "x" * MAX_FRAME}]
+        ).decode(),
+        "n8",
+        "FormatViolation",
+    ),
     (b"\x00\x01binary", "-1", "RpcFrameworkError"),
 ]
 
@@ -91,14 +150,18 @@ async def test_each_malformed_frame_gets_its_call_error(
     and none of them reaches the manager."""
     manager, node = system
     async with websockets.connect(
-        charger_url(node, f"RAW-{subprotocol}"), subprotocols=[subprotocol], open_timeout=4 * UNIT  # type: ignore[list-item]
+        charger_url(node, f"RAW-{subprotocol}"),
+        subprotocols=[subprotocol],
+        open_timeout=4 * UNIT,  # type: ignore[list-item]
     ) as ws:
         handled_before = manager.events.dispatcher.calls_handled
         seen = []
         for index, (frame, message_id, code) in enumerate(cases):
             answer = await _exchange(ws, frame)
             seen.append((answer[0], answer[1], answer[2]))
-            assert (answer[0], answer[1], answer[2]) == (4, message_id, code), f"case {index}: {frame!r}"
+            assert (answer[0], answer[1], answer[2]) == (4, message_id, code), (
+                f"case {index}: {frame!r}"
+            )
             assert isinstance(answer[3], str)
             assert answer[3]
         assert manager.events.dispatcher.calls_handled == handled_before
@@ -117,7 +180,9 @@ async def test_a_valid_call_after_an_oversized_one_is_served(system: tuple[Manag
     """An oversized frame is refused with its own id and the following Boot is accepted."""
     _, node = system
     async with websockets.connect(charger_url(node, "BIG"), subprotocols=["ocpp1.6"]) as ws:  # type: ignore[list-item]
-        big = orjson.dumps([2, "big", "DataTransfer", {"vendorId": "v", "data": "y" * 10_000}]).decode()
+        big = orjson.dumps(
+            [2, "big", "DataTransfer", {"vendorId": "v", "data": "y" * 10_000}]
+        ).decode()
         answer = await _exchange(ws, big)
         assert answer[:3] == [4, "big", "FormationViolation"]
         assert "2048" in str(answer[3])

@@ -10,8 +10,8 @@ import asyncpg
 import grpc
 import pytest
 import websockets
-
 from csms.v1 import chargers_pb2, chargers_pb2_grpc, common_pb2
+
 from services.manager import Manager
 from services.node import Node
 from services.registry import ChargerLocation, RedisRegistry
@@ -103,7 +103,9 @@ async def test_chargers_of_both_versions_boot_heartbeat_and_report_status(
 
     conn = await asyncpg.connect(_pg(postgres_url))
     try:
-        rows = await conn.fetch("select id, vendor, ocpp_version, last_seen_at from chargers order by id")
+        rows = await conn.fetch(
+            "select id, vendor, ocpp_version, last_seen_at from chargers order by id"
+        )
         assert [(r["id"], r["vendor"], r["ocpp_version"]) for r in rows] == [
             ("CP-16", "Acme", "1.6"),
             ("CS-201", "Volt", "2.0.1"),
@@ -194,7 +196,9 @@ async def test_task_errors_have_precise_statuses(
 ) -> None:
     """Unknown charger → NOT_FOUND, known but offline → UNAVAILABLE, bad field → INVALID_ARGUMENT naming it."""
     with pytest.raises(grpc.aio.AioRpcError) as unknown:
-        await api.Reset(chargers_pb2.ResetRequest(charger_id="NOPE", kind=chargers_pb2.RESET_KIND_SOFT))
+        await api.Reset(
+            chargers_pb2.ResetRequest(charger_id="NOPE", kind=chargers_pb2.RESET_KIND_SOFT)
+        )
     assert unknown.value.code() == grpc.StatusCode.NOT_FOUND
     assert "NOPE" in (unknown.value.details() or "")
 
@@ -217,7 +221,9 @@ async def test_task_errors_have_precise_statuses(
         assert (bad_kind.value.details() or "").startswith("kind:")
         with pytest.raises(grpc.aio.AioRpcError) as bad_json:
             await api.SendCall(
-                chargers_pb2.SendCallRequest(charger_id="HERE", action="DataTransfer", payload_json="{")
+                chargers_pb2.SendCallRequest(
+                    charger_id="HERE", action="DataTransfer", payload_json="{"
+                )
             )
         assert bad_json.value.code() == grpc.StatusCode.INVALID_ARGUMENT
         assert (bad_json.value.details() or "").startswith("payload_json:")
@@ -288,7 +294,9 @@ async def test_reconnect_on_another_node_takes_over(
             assert (still.node_id, still.epoch) == ("node-b", after.epoch)
 
 
-async def _owned_by(registry: RedisRegistry, charger_id: str, node_id: str) -> ChargerLocation | None:
+async def _owned_by(
+    registry: RedisRegistry, charger_id: str, node_id: str
+) -> ChargerLocation | None:
     location = await registry.lookup(charger_id)
     return location if location is not None and location.node_id == node_id else None
 

@@ -54,35 +54,40 @@ async def _heartbeat_loop(
             await asyncio.sleep(0.01)
 
 
-async def test_manager_restart_loses_no_charger_call(registry: RedisRegistry, postgres_url: str) -> None:
+async def test_manager_restart_loses_no_charger_call(
+    registry: RedisRegistry, postgres_url: str
+) -> None:
     """While chargers send events the manager restarts: the node reconnects and every call is
     answered, with a reply or a CallError at the deadline, and replies flow again afterwards."""
     port = free_port()
-    async with running_manager(registry, postgres_url, port=port) as manager:
-        async with running_node(registry, port, "steady", call_timeout=2 * UNIT) as node:
-            stop = asyncio.Event()
-            outcomes: dict[str, list[tuple[float, str]]] = {f"HB-{i}": [] for i in range(5)}
-            loops = [
-                asyncio.create_task(_heartbeat_loop(node, cid, stop, out))
-                for cid, out in outcomes.items()
-            ]
-            try:
-                await asyncio.sleep(2 * UNIT)
-                await manager.aclose()
-                restart_at = asyncio.get_running_loop().time()
-                await asyncio.sleep(2 * UNIT)
-                async with running_manager(registry, postgres_url, port=port):
-                    await eventually(
-                        lambda: _all_answered_after(outcomes, restart_at + 2 * UNIT), timeout=10 * UNIT
-                    )
-                    assert node.link.streams_opened >= 2
-                    stop.set()
-                    await asyncio.gather(*loops)
-            finally:
+    async with (
+        running_manager(registry, postgres_url, port=port) as manager,
+        running_node(registry, port, "steady", call_timeout=2 * UNIT) as node,
+    ):
+        stop = asyncio.Event()
+        outcomes: dict[str, list[tuple[float, str]]] = {f"HB-{i}": [] for i in range(5)}
+        loops = [
+            asyncio.create_task(_heartbeat_loop(node, cid, stop, out))
+            for cid, out in outcomes.items()
+        ]
+        try:
+            await asyncio.sleep(2 * UNIT)
+            await manager.aclose()
+            restart_at = asyncio.get_running_loop().time()
+            await asyncio.sleep(2 * UNIT)
+            async with running_manager(registry, postgres_url, port=port):
+                await eventually(
+                    lambda: _all_answered_after(outcomes, restart_at + 2 * UNIT),
+                    timeout=10 * UNIT,
+                )
+                assert node.link.streams_opened >= 2
                 stop.set()
-                for loop in loops:
-                    loop.cancel()
-                await asyncio.gather(*loops, return_exceptions=True)
+                await asyncio.gather(*loops)
+        finally:
+            stop.set()
+            for loop in loops:
+                loop.cancel()
+            await asyncio.gather(*loops, return_exceptions=True)
     for charger_id, answers in outcomes.items():
         assert any(kind == "result" for t, kind in answers if t < restart_at), charger_id
 
@@ -96,19 +101,21 @@ async def test_events_sent_during_an_outage_are_delivered_after_reconnect(
 ) -> None:
     """A BootNotification sent while the manager is down is answered once it is back (within the deadline)."""
     port = free_port()
-    async with running_manager(registry, postgres_url, port=port) as manager:
-        async with running_node(registry, port, "patient", call_timeout=12 * UNIT) as node:
-            async with connected(Charger16, f"ws://127.0.0.1:{node.ws_port}/ocpp/WAITER", "WAITER") as cp:
-                await manager.aclose()
-                boot = asyncio.create_task(cp.boot())
-                await asyncio.sleep(2 * UNIT)
-                assert not boot.done()
-                async with running_manager(registry, postgres_url, port=port) as again:
-                    answer = await asyncio.wait_for(boot, 10 * UNIT)
-                    assert answer.status == "Accepted"
-                    record = await again.store.get("WAITER")
-                    assert record is not None
-                    assert record.vendor == "Acme"
+    async with (
+        running_manager(registry, postgres_url, port=port) as manager,
+        running_node(registry, port, "patient", call_timeout=12 * UNIT) as node,
+        connected(Charger16, f"ws://127.0.0.1:{node.ws_port}/ocpp/WAITER", "WAITER") as cp,
+    ):
+        await manager.aclose()
+        boot = asyncio.create_task(cp.boot())
+        await asyncio.sleep(2 * UNIT)
+        assert not boot.done()
+        async with running_manager(registry, postgres_url, port=port) as again:
+            answer = await asyncio.wait_for(boot, 10 * UNIT)
+            assert answer.status == "Accepted"
+            record = await again.store.get("WAITER")
+            assert record is not None
+            assert record.vendor == "Acme"
 
 
 async def test_killed_node_chargers_leave_the_registry_within_the_lease(
@@ -139,7 +146,8 @@ async def test_killed_node_chargers_leave_the_registry_within_the_lease(
             sockets = []
             for i in range(3):
                 ws = await websockets.connect(
-                    f"ws://127.0.0.1:{ws_port}/ocpp/DOOMED-{i}", subprotocols=["ocpp1.6"]  # type: ignore[list-item]
+                    f"ws://127.0.0.1:{ws_port}/ocpp/DOOMED-{i}",
+                    subprotocols=["ocpp1.6"],  # type: ignore[list-item]
                 )
                 sockets.append(ws)
             located = await eventually(lambda: _count_located(registry, 3), timeout=8 * UNIT)

@@ -1,6 +1,7 @@
 """Regenerate gen/ from proto/ (``make gen``), or check that gen/ is fresh (``--check``).
 
-Generated: ``*_pb2.py``, ``*_pb2.pyi``, ``*_pb2_grpc.py`` for every file under
+Generated: ``*_pb2.py``, ``*_pb2.pyi``, ``*_pb2_grpc.py`` and typed ``*_pb2_grpc.pyi``
+(mypy-protobuf) for every file under
 ``proto/csms/v1`` and ``gen/csms/v1/descriptor.binpb``, the descriptor set Envoy's
 gRPC-JSON transcoder reads. ``gen/csms`` is installed as the top-level package
 ``csms``, so protoc's absolute imports (``from csms.v1 import common_pb2``) resolve.
@@ -33,6 +34,14 @@ def _include_dirs() -> list[Path]:
     return [PROTO, well_known, googleapis]
 
 
+def _plugin(name: str) -> Path:
+    """A protoc plugin installed beside this interpreter (mypy-protobuf's typed gRPC stubs)."""
+    path = Path(sys.executable).parent / name
+    if not path.exists():
+        sys.exit(f"{name} not found beside {sys.executable}: install the dev extras (make install)")
+    return path
+
+
 def generate(out: Path) -> None:
     sources = sorted(str(p.relative_to(PROTO)) for p in (PROTO / PACKAGE).glob("*.proto"))
     if not sources:
@@ -44,6 +53,8 @@ def generate(out: Path) -> None:
         f"--python_out={out}",
         f"--pyi_out={out}",
         f"--grpc_python_out={out}",
+        f"--plugin=protoc-gen-mypy_grpc={_plugin('protoc-gen-mypy_grpc')}",
+        f"--mypy_grpc_out={out}",
         f"--descriptor_set_out={out / PACKAGE / 'descriptor.binpb'}",
         "--include_imports",
         "--include_source_info",
@@ -57,7 +68,11 @@ def generate(out: Path) -> None:
 
 
 def _tree(path: Path) -> set[str]:
-    return {str(p.relative_to(path)) for p in path.rglob("*") if p.is_file() and "__pycache__" not in p.parts}
+    return {
+        str(p.relative_to(path))
+        for p in path.rglob("*")
+        if p.is_file() and "__pycache__" not in p.parts
+    }
 
 
 def check() -> int:
@@ -65,8 +80,14 @@ def check() -> int:
         fresh = Path(tmp)
         generate(fresh)
         want = _tree(fresh)
-        have = {str(Path("csms") / p) for p in _tree(GEN / "csms")} if (GEN / "csms").exists() else set()
-        stale = sorted(p for p in want if p not in have or not filecmp.cmp(fresh / p, GEN / p, shallow=False))
+        have = (
+            {str(Path("csms") / p) for p in _tree(GEN / "csms")}
+            if (GEN / "csms").exists()
+            else set()
+        )
+        stale = sorted(
+            p for p in want if p not in have or not filecmp.cmp(fresh / p, GEN / p, shallow=False)
+        )
         extra = sorted(have - want)
         if stale or extra:
             for p in stale:

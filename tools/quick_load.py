@@ -17,10 +17,23 @@ import uvloop
 import websockets
 
 
-async def _charger(url: str, charger_id: str, until: float, latencies: list[float], ready: asyncio.Event, ramp: asyncio.Semaphore) -> int:
+async def _charger(
+    url: str,
+    charger_id: str,
+    until: float,
+    latencies: list[float],
+    ready: asyncio.Event,
+    ramp: asyncio.Semaphore,
+) -> int:
     async with ramp:  # connect and boot a bounded number at a time
-        ws = await websockets.connect(f"{url}/{charger_id}", subprotocols=["ocpp1.6"], open_timeout=60)  # type: ignore[list-item]
-        await ws.send(orjson.dumps([2, "b", "BootNotification", {"chargePointVendor": "Load", "chargePointModel": "Q"}]).decode())
+        ws = await websockets.connect(
+            f"{url}/{charger_id}", subprotocols=["ocpp1.6"], open_timeout=60
+        )  # type: ignore[list-item]
+        await ws.send(
+            orjson.dumps(
+                [2, "b", "BootNotification", {"chargePointVendor": "Load", "chargePointModel": "Q"}]
+            ).decode()
+        )
         await ws.recv()
     async with ws:
         await ready.wait()
@@ -34,13 +47,18 @@ async def _charger(url: str, charger_id: str, until: float, latencies: list[floa
         return n
 
 
-async def _run(url: str, first: int, count: int, seconds: float, warmup: float) -> tuple[int, list[float]]:
+async def _run(
+    url: str, first: int, count: int, seconds: float, warmup: float
+) -> tuple[int, list[float]]:
     latencies: list[float] = []
     ready = asyncio.Event()
     ramp = asyncio.Semaphore(100)
     start_at = time.monotonic() + warmup
     until = start_at + seconds
-    tasks = [asyncio.create_task(_charger(url, f"LOAD-{i:05d}", until, latencies, ready, ramp)) for i in range(first, first + count)]
+    tasks = [
+        asyncio.create_task(_charger(url, f"LOAD-{i:05d}", until, latencies, ready, ramp))
+        for i in range(first, first + count)
+    ]
     await asyncio.sleep(max(0.0, start_at - time.monotonic()))
     ready.set()
     counts = await asyncio.gather(*tasks)
@@ -57,7 +75,9 @@ def main() -> None:
     p.add_argument("--chargers", type=int, default=1000)
     p.add_argument("--seconds", type=float, default=10)
     p.add_argument("--procs", type=int, default=1)
-    p.add_argument("--warmup", type=float, default=8.0, help="seconds to connect and boot before measuring")
+    p.add_argument(
+        "--warmup", type=float, default=8.0, help="seconds to connect and boot before measuring"
+    )
     a = p.parse_args()
     per = a.chargers // a.procs
     jobs = [(a.url, i * per, per, a.seconds, a.warmup) for i in range(a.procs)]
@@ -66,8 +86,10 @@ def main() -> None:
     total = sum(r[0] for r in results)
     lat = sorted(x for r in results for x in r[1])
     q = statistics.quantiles(lat, n=100)
-    print(f"{a.chargers} chargers, {a.seconds:g} s: {total / a.seconds:,.0f} round trips/s; "
-          f"p50 {q[49]*1000:.1f} ms, p90 {q[89]*1000:.1f} ms, p99 {q[98]*1000:.1f} ms, max {lat[-1]*1000:.1f} ms")
+    print(
+        f"{a.chargers} chargers, {a.seconds:g} s: {total / a.seconds:,.0f} round trips/s; "
+        f"p50 {q[49] * 1000:.1f} ms, p90 {q[89] * 1000:.1f} ms, p99 {q[98] * 1000:.1f} ms, max {lat[-1] * 1000:.1f} ms"
+    )
 
 
 if __name__ == "__main__":

@@ -37,8 +37,6 @@ def _registry() -> Registry:
 
 async def main() -> None:
     manager_settings = ManagerSettings.from_env(auto_register_default=True)
-    if manager_settings.database_url == DEFAULT_DATABASE_URL:
-        Path("var").mkdir(exist_ok=True)
     node_settings = NodeSettings.from_env()
     node_settings.node_id = env_str("NODE_ID", "embedded")
     node_settings.advertise_host = env_str("NODE_ADVERTISE_HOST", "127.0.0.1")
@@ -76,4 +74,6 @@ if __name__ == "__main__":
     logging.basicConfig(
         level=env_str("LOG_LEVEL", "INFO"), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    if os.environ.get("DATABASE_URL", DEFAULT_DATABASE_URL) == DEFAULT_DATABASE_URL:
+        Path("var").mkdir(exist_ok=True)  # where the default SQLite file lives
     uvloop.run(main())

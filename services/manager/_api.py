@@ -5,12 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+import grpc
 import orjson
+from csms.v1 import chargers_pb2, chargers_pb2_grpc
 from google.protobuf.timestamp_pb2 import Timestamp
 
-import grpc
-
-from csms.v1 import chargers_pb2, chargers_pb2_grpc
 from services.common import to_proto_version
 from services.manager import _commands as commands
 from services.manager._errors import ChargerNotFound, InvalidArgument, grpc_errors
@@ -33,7 +32,9 @@ def _timestamp(at: datetime | None) -> Timestamp | None:
     return ts
 
 
-def charger_message(record: ChargerRecord, location: ChargerLocation | None) -> chargers_pb2.Charger:
+def charger_message(
+    record: ChargerRecord, location: ChargerLocation | None
+) -> chargers_pb2.Charger:
     """The API view of a charger: the stored record plus where it is connected now."""
     charger = chargers_pb2.Charger(
         charger_id=record.charger_id,
@@ -83,7 +84,7 @@ class ChargerServicer(chargers_pb2_grpc.ChargerServiceServicer):
         self._tasks = tasks
 
     @grpc_errors
-    async def ListChargers(  # noqa: N802
+    async def ListChargers(
         self, request: chargers_pb2.ListChargersRequest, context: Context
     ) -> chargers_pb2.ListChargersResponse:
         if request.page_size < 0 or request.page_size > MAX_PAGE_SIZE:
@@ -113,7 +114,7 @@ class ChargerServicer(chargers_pb2_grpc.ChargerServiceServicer):
         )
 
     @grpc_errors
-    async def GetCharger(  # noqa: N802
+    async def GetCharger(
         self, request: chargers_pb2.GetChargerRequest, context: Context
     ) -> chargers_pb2.Charger:
         check_charger_id(request.charger_id)
@@ -123,7 +124,7 @@ class ChargerServicer(chargers_pb2_grpc.ChargerServiceServicer):
         return charger_message(record, await self._registry.lookup(request.charger_id))
 
     @grpc_errors
-    async def Reset(  # noqa: N802
+    async def Reset(
         self, request: chargers_pb2.ResetRequest, context: Context
     ) -> chargers_pb2.ResetResponse:
         check_charger_id(request.charger_id)
@@ -133,7 +134,7 @@ class ChargerServicer(chargers_pb2_grpc.ChargerServiceServicer):
         return chargers_pb2.ResetResponse(status=answer.payload["status"])
 
     @grpc_errors
-    async def TriggerMessage(  # noqa: N802
+    async def TriggerMessage(
         self, request: chargers_pb2.TriggerMessageRequest, context: Context
     ) -> chargers_pb2.TriggerMessageResponse:
         check_charger_id(request.charger_id)
@@ -145,7 +146,7 @@ class ChargerServicer(chargers_pb2_grpc.ChargerServiceServicer):
         return chargers_pb2.TriggerMessageResponse(status=answer.payload["status"])
 
     @grpc_errors
-    async def GetConfiguration(  # noqa: N802
+    async def GetConfiguration(
         self, request: chargers_pb2.GetConfigurationRequest, context: Context
     ) -> chargers_pb2.GetConfigurationResponse:
         check_charger_id(request.charger_id)
@@ -157,7 +158,7 @@ class ChargerServicer(chargers_pb2_grpc.ChargerServiceServicer):
         return commands.get_configuration_result(location.ocpp_version, request, answer.payload)
 
     @grpc_errors
-    async def ChangeConfiguration(  # noqa: N802
+    async def ChangeConfiguration(
         self, request: chargers_pb2.ChangeConfigurationRequest, context: Context
     ) -> chargers_pb2.ChangeConfigurationResponse:
         check_charger_id(request.charger_id)
@@ -171,7 +172,7 @@ class ChargerServicer(chargers_pb2_grpc.ChargerServiceServicer):
         )
 
     @grpc_errors
-    async def SendCall(  # noqa: N802
+    async def SendCall(
         self, request: chargers_pb2.SendCallRequest, context: Context
     ) -> chargers_pb2.SendCallResponse:
         check_charger_id(request.charger_id)

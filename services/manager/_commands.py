@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from csms.v1 import chargers_pb2
+
 from services.manager._errors import InvalidArgument, UnsupportedByProtocol
 
 Call = tuple[str, dict[str, Any]]
@@ -115,7 +116,9 @@ def get_configuration(
         return "GetConfiguration", ({"key": list(req.keys)} if req.keys else {})
     if not req.keys:
         raise UnsupportedByProtocol(
-            charger_id, version, "reading all keys at once is GetBaseReport in OCPP 2.0.1; name keys"
+            charger_id,
+            version,
+            "reading all keys at once is GetBaseReport in OCPP 2.0.1; name keys",
         )
     return "GetVariables", {"getVariableData": [_component_variable(k) for k in req.keys]}
 

@@ -14,8 +14,8 @@ from datetime import UTC, datetime
 from typing import cast
 
 import orjson
-
 from csms.v1 import common_pb2, events_pb2
+
 from services.common import from_proto_version
 from services.manager._context import CallContext, Handler, Payload, Router
 from services.manager._errors import OcppCallError
@@ -64,7 +64,7 @@ class Dispatcher:
             result = cast(Payload, handler(ctx, payload))
         except OcppCallError as exc:
             return self._error(event, exc.code, exc.description)
-        except Exception:  # noqa: BLE001 - the charger must get an answer, the bug is logged
+        except Exception:
             log.exception("handler for %s from %s failed", event.action, event.charger_id)
             return self._error(event, "InternalError", f"the CSMS failed to process {event.action}")
         return events_pb2.Reply(
@@ -78,7 +78,7 @@ class Dispatcher:
             result = await cast(Awaitable[Payload], handler(ctx, payload))
         except OcppCallError as exc:
             return self._error(event, exc.code, exc.description)
-        except Exception:  # noqa: BLE001 - the charger must get an answer, the bug is logged
+        except Exception:
             log.exception("handler for %s from %s failed", event.action, event.charger_id)
             return self._error(event, "InternalError", f"the CSMS failed to process {event.action}")
         return events_pb2.Reply(
@@ -92,5 +92,3 @@ class Dispatcher:
             charger_id=event.charger_id,
             error=common_pb2.CallError(code=code, description=description, details=_EMPTY),
         )
-
-

@@ -96,7 +96,9 @@ _Response = TypeVar("_Response")
 
 
 def grpc_errors(
-    method: Callable[[_Servicer, _Request, grpc.aio.ServicerContext[Any, Any]], Awaitable[_Response]],
+    method: Callable[
+        [_Servicer, _Request, grpc.aio.ServicerContext[Any, Any]], Awaitable[_Response]
+    ],
 ) -> Callable[[_Servicer, _Request, grpc.aio.ServicerContext[Any, Any]], Awaitable[_Response]]:
     """Map ManagerErrors raised by a servicer method to their gRPC status."""
 

@@ -15,13 +15,13 @@ from collections.abc import Awaitable
 from typing import Any
 
 import grpc
-
 from csms.v1 import events_pb2, events_pb2_grpc
+
+from services.common import from_proto_version
+from services.manager._context import Clock
 from services.manager._dispatch import Dispatcher
 from services.manager._policy import ChargerPolicy
 from services.manager.store import ChargerStore
-from services.manager._context import Clock
-from services.common import from_proto_version
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +45,7 @@ class EventsServicer(events_pb2_grpc.EventsServicer):
         self._reply_queue_size = reply_queue_size
         self.nodes: dict[str, str] = {}  # node id -> Node.Send address, for connected streams
 
-    async def Admit(  # noqa: N802 - gRPC method name
+    async def Admit(
         self, request: events_pb2.AdmitRequest, context: grpc.aio.ServicerContext[Any, Any]
     ) -> events_pb2.AdmitResponse:
         decision = await self._policy.admit(
@@ -53,7 +53,7 @@ class EventsServicer(events_pb2_grpc.EventsServicer):
         )
         return events_pb2.AdmitResponse(admitted=decision.admitted, reason=decision.reason)
 
-    async def Stream(  # noqa: N802 - gRPC method name
+    async def Stream(
         self,
         request_iterator: Any,
         context: grpc.aio.ServicerContext[events_pb2.NodeMessage, events_pb2.ReplyBatch],
@@ -65,7 +65,9 @@ class EventsServicer(events_pb2_grpc.EventsServicer):
                 "the first message of an event stream must be a NodeHello",
             )
         hello = first.hello
-        log.info("node %s connected its event stream (Node.Send at %s)", hello.node_id, hello.address)
+        log.info(
+            "node %s connected its event stream (Node.Send at %s)", hello.node_id, hello.address
+        )
         self.nodes[hello.node_id] = hello.address
         replies: asyncio.Queue[events_pb2.Reply | None] = asyncio.Queue(self._reply_queue_size)
         try:
@@ -130,5 +132,3 @@ class EventsServicer(events_pb2_grpc.EventsServicer):
                     break
                 batch.append(reply)
             await context.write(events_pb2.ReplyBatch(replies=batch))
-
-

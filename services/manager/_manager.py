@@ -7,8 +7,8 @@ import contextlib
 import logging
 
 import grpc
-
 from csms.v1 import chargers_pb2_grpc, events_pb2_grpc, registry_pb2_grpc
+
 from services.manager._api import ChargerServicer
 from services.manager._config import ManagerSettings
 from services.manager._context import Clock, utc_now
@@ -54,7 +54,9 @@ class Manager:
     async def __aenter__(self) -> Manager:
         s = self.settings
         if self._store is None:
-            self._store = await SqlChargerStore.open(s.database_url, flush_interval=s.flush_interval)
+            self._store = await SqlChargerStore.open(
+                s.database_url, flush_interval=s.flush_interval
+            )
         store = self._store
         policy = ChargerPolicy(
             store, auto_register=s.auto_register, heartbeat_interval=s.heartbeat_interval

@@ -14,8 +14,8 @@ from typing import Any
 
 import grpc
 import orjson
-
 from csms.v1 import node_pb2, node_pb2_grpc
+
 from services.manager._errors import (
     ChargerCallError,
     ChargerNotConnected,

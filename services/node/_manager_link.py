@@ -22,7 +22,6 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 import grpc
-
 from csms.v1 import events_pb2, events_pb2_grpc
 
 log = logging.getLogger(__name__)
@@ -149,9 +148,7 @@ class ManagerLink:
             log.info("resending %d unanswered events to the manager", len(pending))
             for start in range(0, len(pending), self._settings.max_batch):
                 chunk = pending[start : start + self._settings.max_batch]
-                await call.write(
-                    events_pb2.NodeMessage(batch=events_pb2.EventBatch(events=chunk))
-                )
+                await call.write(events_pb2.NodeMessage(batch=events_pb2.EventBatch(events=chunk)))
         outbox = self._outbox
         max_batch = self._settings.max_batch
         inflight = self._inflight

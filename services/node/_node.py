@@ -20,20 +20,20 @@ from typing import Any
 
 import grpc
 import orjson
+from csms.v1 import common_pb2, events_pb2, node_pb2, node_pb2_grpc
 from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.datastructures import Headers
 from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
 from websockets.typing import Subprotocol
 
-from csms.v1 import common_pb2, events_pb2, node_pb2, node_pb2_grpc
 from services.common import to_proto_version
 from services.node._config import NodeSettings
 from services.node._framing import (
     SUBPROTOCOLS,
     SUPPORTED_SUBPROTOCOLS,
-    FrameRejected,
     Framer,
+    FrameRejected,
     InboundCall,
     InboundError,
     InboundResult,
@@ -62,9 +62,7 @@ def charger_id_from_path(path: str) -> str:
     raw = path.split("?", 1)[0].rstrip("/").rsplit("/", 1)[-1]
     charger_id = urllib.parse.unquote(raw)
     if not charger_id:
-        raise InvalidChargerId(
-            "the URL path must end in the charger id, e.g. /ocpp/CP-0001"
-        )
+        raise InvalidChargerId("the URL path must end in the charger id, e.g. /ocpp/CP-0001")
     if len(charger_id) > MAX_CHARGER_ID_LENGTH:
         raise InvalidChargerId(
             f"charger id is {len(charger_id)} characters long; at most "
@@ -78,9 +76,7 @@ def charger_id_from_path(path: str) -> str:
 def pick_subprotocol(headers: Headers) -> str | None:
     """The OCPP subprotocol we will speak, from the client's Sec-WebSocket-Protocol offer."""
     offered = {
-        p.strip()
-        for value in headers.get_all("Sec-WebSocket-Protocol")
-        for p in value.split(",")
+        p.strip() for value in headers.get_all("Sec-WebSocket-Protocol") for p in value.split(",")
     }
     for subprotocol in SUPPORTED_SUBPROTOCOLS:
         if subprotocol in offered:
@@ -359,7 +355,9 @@ class Node:
         entry = conn.pending.pop(message.message_id, None)
         if entry is None:
             log.info(
-                "charger %s answered unknown or expired call %r", conn.charger_id, message.message_id
+                "charger %s answered unknown or expired call %r",
+                conn.charger_id,
+                message.message_id,
             )
             return
         action, future = entry
@@ -431,13 +429,20 @@ class Node:
         )
         conn.fail_pending("the connection was superseded by a newer one")
         with contextlib.suppress(ConnectionClosed):
-            await conn.ws.close(CLOSE_SUPERSEDED, f"superseded by a newer connection (epoch {new_epoch})")
+            await conn.ws.close(
+                CLOSE_SUPERSEDED, f"superseded by a newer connection (epoch {new_epoch})"
+            )
 
     # -- tasks (Node.Send) -----------------------------------------------------
 
     async def send_task(
-        self, charger_id: str, action: str, payload: dict[str, Any], payload_json: bytes,
-        epoch: int, timeout: float,
+        self,
+        charger_id: str,
+        action: str,
+        payload: dict[str, Any],
+        payload_json: bytes,
+        epoch: int,
+        timeout: float,
     ) -> node_pb2.SendResponse:
         """Send one call to a connected charger and wait for its answer.
 
@@ -447,7 +452,9 @@ class Node:
         self.tasks_received += 1
         conn = self.connections.get(charger_id)
         if conn is None:
-            raise LookupError(f"charger {charger_id} is not connected to node {self.settings.node_id}")
+            raise LookupError(
+                f"charger {charger_id} is not connected to node {self.settings.node_id}"
+            )
         if epoch and conn.epoch != epoch:
             raise LookupError(
                 f"charger {charger_id} is connected to node {self.settings.node_id} with epoch "
@@ -495,11 +502,15 @@ class Node:
 
     async def _reclaim(self) -> None:
         """Our lease expired (e.g. a long pause): register again and claim our chargers back."""
-        log.warning("node lease had expired; registering again and reclaiming %d chargers",
-                    len(self.connections))
+        log.warning(
+            "node lease had expired; registering again and reclaiming %d chargers",
+            len(self.connections),
+        )
         await self.registry.register_node(self.settings.node_id, self.address)
         for conn in list(self.connections.values()):
-            location = await self.registry.claim(conn.charger_id, self.settings.node_id, conn.version)
+            location = await self.registry.claim(
+                conn.charger_id, self.settings.node_id, conn.version
+            )
             conn.epoch = location.epoch
 
     async def _watch_evictions(self, subscribed: asyncio.Event) -> None:
@@ -531,7 +542,7 @@ class NodeServicer(node_pb2_grpc.NodeServicer):
     def __init__(self, node: Node) -> None:
         self._node = node
 
-    async def Send(  # noqa: N802 - gRPC method name
+    async def Send(
         self, request: node_pb2.SendRequest, context: grpc.aio.ServicerContext[Any, Any]
     ) -> node_pb2.SendResponse:
         node = self._node
@@ -542,7 +553,9 @@ class NodeServicer(node_pb2_grpc.NodeServicer):
         try:
             payload = orjson.loads(request.payload or b"{}")
         except orjson.JSONDecodeError as exc:
-            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, f"payload is not valid JSON: {exc}")
+            await context.abort(
+                grpc.StatusCode.INVALID_ARGUMENT, f"payload is not valid JSON: {exc}"
+            )
         if not isinstance(payload, dict):
             await context.abort(grpc.StatusCode.INVALID_ARGUMENT, "payload must be a JSON object")
         timeout = request.timeout_ms / 1000 if request.timeout_ms else node.settings.task_timeout
@@ -551,8 +564,12 @@ class NodeServicer(node_pb2_grpc.NodeServicer):
             timeout = min(timeout, max(remaining - 0.05, 0.01))
         try:
             return await node.send_task(
-                request.charger_id, request.action, payload, request.payload or b"{}",
-                request.epoch, timeout,
+                request.charger_id,
+                request.action,
+                payload,
+                request.payload or b"{}",
+                request.epoch,
+                timeout,
             )
         except LookupError as exc:
             await context.abort(grpc.StatusCode.NOT_FOUND, str(exc))
@@ -572,4 +589,3 @@ class NodeServicer(node_pb2_grpc.NodeServicer):
                 f"charger {request.charger_id}: {exc or 'connection closed'}",
             )
         raise AssertionError("unreachable")
-

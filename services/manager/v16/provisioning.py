@@ -25,7 +25,8 @@ class Provisioning:
         boot = BootInfo(
             vendor=req["chargePointVendor"],
             model=req["chargePointModel"],
-            serial_number=req.get("chargePointSerialNumber") or req.get("chargeBoxSerialNumber", ""),
+            serial_number=req.get("chargePointSerialNumber")
+            or req.get("chargeBoxSerialNumber", ""),
             firmware_version=req.get("firmwareVersion", ""),
             ocpp_version=ctx.ocpp_version,
         )
