@@ -92,7 +92,7 @@ class Charger16(ChargePoint16):
     resets: list[str]
 
     def __init__(self, charger_id: str, connection: ClientConnection) -> None:
-        super().__init__(charger_id, connection, response_timeout=8 * UNIT)
+        super().__init__(charger_id, connection, response_timeout=30 * UNIT)
         self.resets = []
 
     @on("Reset")
@@ -147,7 +147,7 @@ class Charger201(ChargePoint201):
     resets: list[str]
 
     def __init__(self, charger_id: str, connection: ClientConnection) -> None:
-        super().__init__(charger_id, connection, response_timeout=8 * UNIT)
+        super().__init__(charger_id, connection, response_timeout=30 * UNIT)
         self.resets = []
         self.variables = {("OCPPCommCtrlr", "HeartbeatInterval"): "300"}
 

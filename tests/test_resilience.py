@@ -103,7 +103,7 @@ async def test_events_sent_during_an_outage_are_delivered_after_reconnect(
     port = free_port()
     async with (
         running_manager(registry, postgres_url, port=port) as manager,
-        running_node(registry, port, "patient", call_timeout=12 * UNIT) as node,
+        running_node(registry, port, "patient", call_timeout=24 * UNIT) as node,
         connected(Charger16, f"ws://127.0.0.1:{node.ws_port}/ocpp/WAITER", "WAITER") as cp,
     ):
         await manager.aclose()
@@ -111,7 +111,7 @@ async def test_events_sent_during_an_outage_are_delivered_after_reconnect(
         await asyncio.sleep(2 * UNIT)
         assert not boot.done()
         async with running_manager(registry, postgres_url, port=port) as again:
-            answer = await asyncio.wait_for(boot, 10 * UNIT)
+            answer = await asyncio.wait_for(boot, 20 * UNIT)
             assert answer.status == "Accepted"
             record = await again.store.get("WAITER")
             assert record is not None

@@ -38,7 +38,7 @@ class LinkSettings:
     outbox_size: int = 10_000  # events waiting to be sent; producers wait when full
     max_batch: int = 1_000  # events packed into one stream message at most
     backoff_min: float = 0.05  # first reconnect delay, seconds
-    backoff_max: float = 5.0  # reconnect delay ceiling, seconds
+    backoff_max: float = 2.0  # reconnect delay ceiling, seconds
     admit_timeout: float = 5.0  # how long a handshake waits for the manager's admission answer
 
 
