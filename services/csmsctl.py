@@ -173,11 +173,10 @@ class Context:
         return self._channels[address]
 
     def chargers(self) -> chargers_pb2_grpc.ChargerServiceStub:
-        # The generated stubs are untyped; their methods are annotated where they are called.
-        return chargers_pb2_grpc.ChargerServiceStub(self.channel(self.args.manager))  # type: ignore[no-untyped-call]
+        return chargers_pb2_grpc.ChargerServiceStub(self.channel(self.args.manager))
 
     def registry(self) -> registry_pb2_grpc.RegistryStub:
-        return registry_pb2_grpc.RegistryStub(self.channel(self.args.registry))  # type: ignore[no-untyped-call]
+        return registry_pb2_grpc.RegistryStub(self.channel(self.args.registry))
 
     def emit_json(self, message: Message) -> None:
         self.out.write(json.dumps(to_dict(message), indent=2) + "\n")

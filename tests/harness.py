@@ -20,6 +20,7 @@ from ocpp.v201 import ChargePoint as ChargePoint201
 from ocpp.v201 import call as call201
 from ocpp.v201 import call_result as result201
 from websockets.asyncio.client import ClientConnection
+from websockets.typing import Subprotocol
 
 from services.manager import Manager, ManagerSettings
 from services.node import Node, NodeSettings
@@ -222,7 +223,7 @@ class Charger201(ChargePoint201):
         return await self.call(call201.Heartbeat())
 
 
-C = TypeVar("C", Charger16, Charger201)
+C = TypeVar("C", bound=Charger16 | Charger201)
 
 
 @contextlib.asynccontextmanager
@@ -231,7 +232,9 @@ async def connected(
 ) -> AsyncIterator[C]:
     """A charger of class `cls` connected to `url`, its receive loop running."""
     proto = subprotocol or ("ocpp1.6" if cls is Charger16 else "ocpp2.0.1")
-    async with websockets.connect(url, subprotocols=[proto], open_timeout=4 * UNIT) as ws:  # type: ignore[list-item]
+    async with websockets.connect(
+        url, subprotocols=[Subprotocol(proto)], open_timeout=4 * UNIT
+    ) as ws:
         cp = cls(charger_id, ws)
         task = asyncio.create_task(cp.start())
         try:

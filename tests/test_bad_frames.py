@@ -8,6 +8,7 @@ import orjson
 import pytest
 import websockets
 from websockets.asyncio.client import ClientConnection
+from websockets.typing import Subprotocol
 
 from services.manager import Manager
 from services.node import Node
@@ -151,8 +152,8 @@ async def test_each_malformed_frame_gets_its_call_error(
     manager, node = system
     async with websockets.connect(
         charger_url(node, f"RAW-{subprotocol}"),
-        subprotocols=[subprotocol],
-        open_timeout=4 * UNIT,  # type: ignore[list-item]
+        subprotocols=[Subprotocol(subprotocol)],
+        open_timeout=4 * UNIT,
     ) as ws:
         handled_before = manager.events.dispatcher.calls_handled
         seen = []
@@ -179,7 +180,9 @@ async def test_at_least_fifteen_distinct_bad_frames_are_covered() -> None:
 async def test_a_valid_call_after_an_oversized_one_is_served(system: tuple[Manager, Node]) -> None:
     """An oversized frame is refused with its own id and the following Boot is accepted."""
     _, node = system
-    async with websockets.connect(charger_url(node, "BIG"), subprotocols=["ocpp1.6"]) as ws:  # type: ignore[list-item]
+    async with websockets.connect(
+        charger_url(node, "BIG"), subprotocols=[Subprotocol("ocpp1.6")]
+    ) as ws:
         big = orjson.dumps(
             [2, "big", "DataTransfer", {"vendorId": "v", "data": "y" * 10_000}]
         ).decode()

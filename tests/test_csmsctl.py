@@ -161,6 +161,12 @@ class FakeRegistry(registry_pb2_grpc.RegistryServicer):
     def __init__(self, fake: Fake) -> None:
         self.fake = fake
 
+    def GetChargerLocation(
+        self, request: registry_pb2.GetChargerLocationRequest, context: grpc.ServicerContext
+    ) -> registry_pb2.ChargerLocation:
+        # csmsctl never asks for a single location; answer as the generated base class does.
+        context.abort(grpc.StatusCode.UNIMPLEMENTED, "Method not implemented!")
+
     def ListChargerLocations(
         self, request: registry_pb2.ListChargerLocationsRequest, context: grpc.ServicerContext
     ) -> registry_pb2.ListChargerLocationsResponse:
@@ -200,8 +206,8 @@ def server() -> Iterator[Server]:
     """A gRPC server on 127.0.0.1, port 0, serving both fakes (like the embedded process)."""
     fake = Fake()
     srv = grpc.server(futures.ThreadPoolExecutor(max_workers=4))
-    chargers_pb2_grpc.add_ChargerServiceServicer_to_server(FakeChargers(fake), srv)  # type: ignore[no-untyped-call]
-    registry_pb2_grpc.add_RegistryServicer_to_server(FakeRegistry(fake), srv)  # type: ignore[no-untyped-call]
+    chargers_pb2_grpc.add_ChargerServiceServicer_to_server(FakeChargers(fake), srv)
+    registry_pb2_grpc.add_RegistryServicer_to_server(FakeRegistry(fake), srv)
     port = srv.add_insecure_port("127.0.0.1:0")
     srv.start()
     try:

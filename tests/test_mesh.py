@@ -11,6 +11,7 @@ import grpc
 import pytest
 import websockets
 from csms.v1 import chargers_pb2, chargers_pb2_grpc, common_pb2
+from websockets.typing import Subprotocol
 
 from services.manager import Manager
 from services.node import Node
@@ -55,7 +56,7 @@ async def node_b(registry: RedisRegistry, manager: Manager) -> AsyncIterator[Nod
 
 
 @pytest.fixture
-async def api(manager: Manager) -> AsyncIterator[chargers_pb2_grpc.ChargerServiceStub]:
+async def api(manager: Manager) -> AsyncIterator[chargers_pb2_grpc.ChargerServiceAsyncStub]:
     async with grpc.aio.insecure_channel(f"127.0.0.1:{manager.port}") as channel:
         yield chargers_pb2_grpc.ChargerServiceStub(channel)
 
@@ -65,7 +66,7 @@ def _pg(url: str) -> str:
 
 
 async def test_chargers_of_both_versions_boot_heartbeat_and_report_status(
-    node_a: Node, api: chargers_pb2_grpc.ChargerServiceStub, postgres_url: str
+    node_a: Node, api: chargers_pb2_grpc.ChargerServiceAsyncStub, postgres_url: str
 ) -> None:
     """A 1.6 and a 2.0.1 charger boot, heartbeat and report status; the API and PostgreSQL show it."""
     async with (
@@ -124,7 +125,7 @@ async def test_chargers_of_both_versions_boot_heartbeat_and_report_status(
 
 
 async def test_reset_reaches_only_the_owning_node(
-    node_a: Node, node_b: Node, api: chargers_pb2_grpc.ChargerServiceStub
+    node_a: Node, node_b: Node, api: chargers_pb2_grpc.ChargerServiceAsyncStub
 ) -> None:
     """A Reset for a charger on node B goes to B's Node.Send only and returns the charger's answer."""
     async with (
@@ -144,7 +145,7 @@ async def test_reset_reaches_only_the_owning_node(
 
 
 async def test_same_api_call_resets_a_16_and_a_201_charger(
-    node_a: Node, api: chargers_pb2_grpc.ChargerServiceStub
+    node_a: Node, api: chargers_pb2_grpc.ChargerServiceAsyncStub
 ) -> None:
     """Reset is version-neutral: Soft becomes 1.6 'Soft' and 2.0.1 'OnIdle'."""
     async with (
@@ -161,7 +162,7 @@ async def test_same_api_call_resets_a_16_and_a_201_charger(
 
 
 async def test_configuration_maps_to_variables_on_201(
-    node_a: Node, api: chargers_pb2_grpc.ChargerServiceStub
+    node_a: Node, api: chargers_pb2_grpc.ChargerServiceAsyncStub
 ) -> None:
     """GetConfiguration/ChangeConfiguration reach a 1.6 charger as such and a 2.0.1 one as Get/SetVariables."""
     async with (
@@ -192,7 +193,7 @@ async def test_configuration_maps_to_variables_on_201(
 
 
 async def test_task_errors_have_precise_statuses(
-    node_a: Node, api: chargers_pb2_grpc.ChargerServiceStub
+    node_a: Node, api: chargers_pb2_grpc.ChargerServiceAsyncStub
 ) -> None:
     """Unknown charger → NOT_FOUND, known but offline → UNAVAILABLE, bad field → INVALID_ARGUMENT naming it."""
     with pytest.raises(grpc.aio.AioRpcError) as unknown:
@@ -250,7 +251,7 @@ async def test_task_errors_have_precise_statuses(
 
 
 async def test_charger_call_error_carries_its_code(
-    node_a: Node, api: chargers_pb2_grpc.ChargerServiceStub
+    node_a: Node, api: chargers_pb2_grpc.ChargerServiceAsyncStub
 ) -> None:
     """A CallError from the charger becomes FAILED_PRECONDITION with the OCPP code in message and metadata."""
     async with connected(Charger16, charger_url(node_a, "NOTRIG"), "NOTRIG"):
@@ -268,7 +269,10 @@ async def test_charger_call_error_carries_its_code(
 
 
 async def test_reconnect_on_another_node_takes_over(
-    registry: RedisRegistry, node_a: Node, node_b: Node, api: chargers_pb2_grpc.ChargerServiceStub
+    registry: RedisRegistry,
+    node_a: Node,
+    node_b: Node,
+    api: chargers_pb2_grpc.ChargerServiceAsyncStub,
 ) -> None:
     """A charger reconnecting on B gets a higher epoch; A closes its stale socket; tasks go to B."""
     async with connected(Charger16, charger_url(node_a, "ROAM"), "ROAM") as first:
@@ -278,9 +282,10 @@ async def test_reconnect_on_another_node_takes_over(
         assert before.node_id == "node-a"
         async with connected(Charger16, charger_url(node_b, "ROAM"), "ROAM") as second:
             after = await eventually(lambda: _owned_by(registry, "ROAM", "node-b"))
+            assert after is not None
             assert after.epoch > before.epoch
-            await asyncio.wait_for(first._connection.wait_closed(), 8 * UNIT)  # type: ignore[attr-defined]
-            assert first._connection.close_code == 4000  # type: ignore[attr-defined]
+            await asyncio.wait_for(first._connection.wait_closed(), 8 * UNIT)
+            assert first._connection.close_code == 4000
             assert "ROAM" not in node_a.connections
             answer = await api.Reset(
                 chargers_pb2.ResetRequest(charger_id="ROAM", kind=chargers_pb2.RESET_KIND_HARD)
@@ -310,7 +315,9 @@ async def test_unknown_charger_refused_when_auto_registration_is_off(
         running_node(registry, manager.port, "node-strict") as node,
     ):
         with pytest.raises(websockets.InvalidStatus) as refused:
-            async with websockets.connect(charger_url(node, "STRANGER"), subprotocols=["ocpp1.6"]):  # type: ignore[list-item]
+            async with websockets.connect(
+                charger_url(node, "STRANGER"), subprotocols=[Subprotocol("ocpp1.6")]
+            ):
                 pass
         assert refused.value.response.status_code == 403
         assert b"not registered" in refused.value.response.body
@@ -323,12 +330,16 @@ async def test_unknown_charger_refused_when_auto_registration_is_off(
 async def test_unsupported_subprotocol_and_bad_ids_are_refused(node_a: Node) -> None:
     """A charger offering no supported subprotocol, or a path without a valid id, is refused with a reason."""
     with pytest.raises(websockets.InvalidStatus) as no_proto:
-        async with websockets.connect(charger_url(node_a, "CP"), subprotocols=["ocpp1.5"]):  # type: ignore[list-item]
+        async with websockets.connect(
+            charger_url(node_a, "CP"), subprotocols=[Subprotocol("ocpp1.5")]
+        ):
             pass
     assert no_proto.value.response.status_code == 400
     assert b"ocpp1.6" in no_proto.value.response.body
     with pytest.raises(websockets.InvalidStatus) as too_long:
-        async with websockets.connect(charger_url(node_a, "X" * 49), subprotocols=["ocpp1.6"]):  # type: ignore[list-item]
+        async with websockets.connect(
+            charger_url(node_a, "X" * 49), subprotocols=[Subprotocol("ocpp1.6")]
+        ):
             pass
     assert too_long.value.response.status_code == 404
     assert b"48" in too_long.value.response.body

@@ -12,6 +12,7 @@ from pathlib import Path
 import orjson
 import pytest
 import websockets
+from websockets.typing import Subprotocol
 
 from services.node import Node
 from services.registry import RedisRegistry
@@ -35,7 +36,7 @@ async def _heartbeat_loop(
 ) -> None:
     """A raw 1.6 charger sending Heartbeats back to back; records how each was answered."""
     url = f"ws://127.0.0.1:{node.ws_port}/ocpp/{charger_id}"
-    async with websockets.connect(url, subprotocols=["ocpp1.6"]) as ws:  # type: ignore[list-item]
+    async with websockets.connect(url, subprotocols=[Subprotocol("ocpp1.6")]) as ws:
         n = 0
         while not stop.is_set():
             n += 1
@@ -147,7 +148,7 @@ async def test_killed_node_chargers_leave_the_registry_within_the_lease(
             for i in range(3):
                 ws = await websockets.connect(
                     f"ws://127.0.0.1:{ws_port}/ocpp/DOOMED-{i}",
-                    subprotocols=["ocpp1.6"],  # type: ignore[list-item]
+                    subprotocols=[Subprotocol("ocpp1.6")],
                 )
                 sockets.append(ws)
             located = await eventually(lambda: _count_located(registry, 3), timeout=8 * UNIT)

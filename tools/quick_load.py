@@ -15,6 +15,7 @@ import time
 import orjson
 import uvloop
 import websockets
+from websockets.typing import Subprotocol
 
 
 async def _charger(
@@ -27,8 +28,8 @@ async def _charger(
 ) -> int:
     async with ramp:  # connect and boot a bounded number at a time
         ws = await websockets.connect(
-            f"{url}/{charger_id}", subprotocols=["ocpp1.6"], open_timeout=60
-        )  # type: ignore[list-item]
+            f"{url}/{charger_id}", subprotocols=[Subprotocol("ocpp1.6")], open_timeout=60
+        )
         await ws.send(
             orjson.dumps(
                 [2, "b", "BootNotification", {"chargePointVendor": "Load", "chargePointModel": "Q"}]

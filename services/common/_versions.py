@@ -14,11 +14,11 @@ _TO_PROTO = {
 _FROM_PROTO = {v: k for k, v in _TO_PROTO.items()}
 
 
-def to_proto_version(version: str) -> common_pb2.OcppVersion.ValueType:
+def to_proto_version(version: str) -> common_pb2.OcppVersion:
     """The proto enum value of an OCPP version string; KeyError for an unknown one."""
     return _TO_PROTO[version]
 
 
-def from_proto_version(value: common_pb2.OcppVersion.ValueType) -> str:
+def from_proto_version(value: common_pb2.OcppVersion) -> str:
     """The OCPP version string of a proto enum value; KeyError for UNSPECIFIED."""
     return _FROM_PROTO[value]

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable
-from typing import Any
+from typing import Any, cast
 
 import grpc
 from csms.v1 import events_pb2, events_pb2_grpc
@@ -24,6 +24,20 @@ from services.manager._policy import ChargerPolicy
 from services.manager.store import ChargerStore
 
 log = logging.getLogger(__name__)
+
+_Context = grpc.aio.ServicerContext[events_pb2.NodeMessage, events_pb2.ReplyBatch]
+
+
+async def _next_message(context: _Context) -> events_pb2.NodeMessage | None:
+    """The node's next message, or None once it has finished sending.
+
+    ``context.read()`` returns ``grpc.aio.EOF`` at the end of the stream, which the
+    grpc stubs leave out of its return type.
+    """
+    message: object = await context.read()
+    if message is grpc.aio.EOF:
+        return None
+    return cast(events_pb2.NodeMessage, message)
 
 
 class EventsServicer(events_pb2_grpc.EventsServicer):
@@ -53,13 +67,15 @@ class EventsServicer(events_pb2_grpc.EventsServicer):
         )
         return events_pb2.AdmitResponse(admitted=decision.admitted, reason=decision.reason)
 
-    async def Stream(
+    # The stubs type a stream-stream method as returning an iterator of replies;
+    # this one is a coroutine that uses the context.read()/write() form instead.
+    async def Stream(  # type: ignore[override]
         self,
         request_iterator: Any,
-        context: grpc.aio.ServicerContext[events_pb2.NodeMessage, events_pb2.ReplyBatch],
+        context: _Context,
     ) -> None:
-        first = await context.read()
-        if first is grpc.aio.EOF or not first.HasField("hello"):
+        first = await _next_message(context)
+        if first is None or not first.HasField("hello"):
             await context.abort(
                 grpc.StatusCode.INVALID_ARGUMENT,
                 "the first message of an event stream must be a NodeHello",
@@ -82,15 +98,15 @@ class EventsServicer(events_pb2_grpc.EventsServicer):
 
     async def _read(
         self,
-        context: grpc.aio.ServicerContext[events_pb2.NodeMessage, events_pb2.ReplyBatch],
+        context: _Context,
         replies: asyncio.Queue[events_pb2.Reply | None],
         group: asyncio.TaskGroup,
     ) -> None:
         handle = self.dispatcher.handle
         slots = asyncio.Semaphore(self._max_concurrent)
         while True:
-            message = await context.read()
-            if message is grpc.aio.EOF:
+            message = await _next_message(context)
+            if message is None:
                 # Let running handlers finish, so their replies are sent.
                 for _ in range(self._max_concurrent):
                     await slots.acquire()
@@ -116,7 +132,7 @@ class EventsServicer(events_pb2_grpc.EventsServicer):
 
     @staticmethod
     async def _write(
-        context: grpc.aio.ServicerContext[events_pb2.NodeMessage, events_pb2.ReplyBatch],
+        context: _Context,
         replies: asyncio.Queue[events_pb2.Reply | None],
     ) -> None:
         done = False

@@ -45,7 +45,7 @@ class TaskSender:
         self._store = store
         self.timeout = timeout  # how long to wait for a charger's answer
         self._channels: dict[str, grpc.aio.Channel] = {}
-        self._stubs: dict[str, node_pb2_grpc.NodeStub] = {}
+        self._stubs: dict[str, node_pb2_grpc.NodeAsyncStub] = {}
 
     async def locate(self, charger_id: str) -> ChargerLocation:
         """Where the charger is connected; NOT_FOUND / UNAVAILABLE errors otherwise."""
@@ -97,7 +97,7 @@ class TaskSender:
             )
         return TaskResult(orjson.loads(response.result), response.result, location)
 
-    def _stub(self, address: str) -> node_pb2_grpc.NodeStub:
+    def _stub(self, address: str) -> node_pb2_grpc.NodeAsyncStub:
         stub = self._stubs.get(address)
         if stub is None:
             channel = grpc.aio.insecure_channel(address)

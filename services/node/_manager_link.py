@@ -26,6 +26,8 @@ from csms.v1 import events_pb2, events_pb2_grpc
 
 log = logging.getLogger(__name__)
 
+_Call = grpc.aio.StreamStreamCall[events_pb2.NodeMessage, events_pb2.ReplyBatch]
+
 
 class ManagerUnavailable(Exception):
     """The manager could not be asked (admission at the handshake)."""
@@ -141,7 +143,7 @@ class ManagerLink:
         finally:
             call.cancel()
 
-    async def _write(self, call: grpc.aio.StreamStreamCall) -> None:  # type: ignore[type-arg]
+    async def _write(self, call: _Call) -> None:
         # First whatever was sent on a previous stream and never answered.
         pending = [ev for ev, fut in self._inflight.values() if not fut.done()]
         if pending:
@@ -165,7 +167,7 @@ class ManagerLink:
             if batch:
                 await call.write(events_pb2.NodeMessage(batch=events_pb2.EventBatch(events=batch)))
 
-    async def _read(self, call: grpc.aio.StreamStreamCall) -> None:  # type: ignore[type-arg]
+    async def _read(self, call: _Call) -> None:
         inflight = self._inflight
         async for batch in _replies(call):
             for reply in batch.replies:
@@ -192,7 +194,7 @@ class ManagerLink:
         self._inflight.clear()
 
 
-async def _replies(call: grpc.aio.StreamStreamCall) -> AsyncIterator[events_pb2.ReplyBatch]:  # type: ignore[type-arg]
+async def _replies(call: _Call) -> AsyncIterator[events_pb2.ReplyBatch]:
     while True:
         message = await call.read()
         if message is grpc.aio.EOF:

@@ -396,7 +396,7 @@ class Node:
             )
         )
 
-    async def _notify(self, conn: ChargerConnection, kind: events_pb2.Event.Kind.ValueType) -> None:
+    async def _notify(self, conn: ChargerConnection, kind: events_pb2.Event.Kind) -> None:
         """Tell the manager a charger connected or disconnected (acked, resent if unanswered)."""
         if self._link is None:
             return

@@ -48,9 +48,7 @@ async def serve() -> None:
 
     async with RedisRegistry.from_url(url, prefix=prefix, lease_seconds=lease_seconds) as registry:
         server = grpc.aio.server()
-        registry_pb2_grpc.add_RegistryServicer_to_server(  # type: ignore[no-untyped-call]
-            RegistryServicer(registry), server
-        )
+        registry_pb2_grpc.add_RegistryServicer_to_server(RegistryServicer(registry), server)
         server.add_insecure_port(f"0.0.0.0:{port}")
         await server.start()
         log.info("registry API on port %d, Redis %s, prefix %r", port, url, prefix)

@@ -12,22 +12,20 @@ from services.registry import Registry, RegistryServicer
 
 
 @pytest.fixture
-async def stub(registry: Registry) -> AsyncIterator[registry_pb2_grpc.RegistryStub]:
+async def stub(registry: Registry) -> AsyncIterator[registry_pb2_grpc.RegistryAsyncStub]:
     """A client of a RegistryServicer over ``registry`` on 127.0.0.1, port 0."""
     server = grpc.aio.server()
-    registry_pb2_grpc.add_RegistryServicer_to_server(  # type: ignore[no-untyped-call]
-        RegistryServicer(registry), server
-    )
+    registry_pb2_grpc.add_RegistryServicer_to_server(RegistryServicer(registry), server)
     port = server.add_insecure_port("127.0.0.1:0")
     await server.start()
     try:
         async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as channel:
-            yield registry_pb2_grpc.RegistryStub(channel)  # type: ignore[no-untyped-call]
+            yield registry_pb2_grpc.RegistryStub(channel)
     finally:
         await server.stop(None)
 
 
-async def test_get_found(registry: Registry, stub: registry_pb2_grpc.RegistryStub) -> None:
+async def test_get_found(registry: Registry, stub: registry_pb2_grpc.RegistryAsyncStub) -> None:
     """GetChargerLocation returns the owner's node, address, epoch, time and version."""
     await registry.register_node("node-a", "10.0.0.1:7000")
     location = await registry.claim("CP-1", "node-a", "2.0.1")
@@ -42,7 +40,7 @@ async def test_get_found(registry: Registry, stub: registry_pb2_grpc.RegistryStu
     assert abs(reply.connected_at.ToNanoseconds() / 1e9 - location.connected_at) < 1e-3
 
 
-async def test_get_unknown_is_not_found(stub: registry_pb2_grpc.RegistryStub) -> None:
+async def test_get_unknown_is_not_found(stub: registry_pb2_grpc.RegistryAsyncStub) -> None:
     """GetChargerLocation of a charger that is not connected is NOT_FOUND, naming it."""
     with pytest.raises(grpc.aio.AioRpcError) as error:
         await stub.GetChargerLocation(registry_pb2.GetChargerLocationRequest(charger_id="CP-404"))
@@ -50,7 +48,7 @@ async def test_get_unknown_is_not_found(stub: registry_pb2_grpc.RegistryStub) ->
     assert "CP-404" in (error.value.details() or "")
 
 
-async def test_get_empty_id_is_invalid(stub: registry_pb2_grpc.RegistryStub) -> None:
+async def test_get_empty_id_is_invalid(stub: registry_pb2_grpc.RegistryAsyncStub) -> None:
     """GetChargerLocation without a charger id is INVALID_ARGUMENT naming charger_id."""
     with pytest.raises(grpc.aio.AioRpcError) as error:
         await stub.GetChargerLocation(registry_pb2.GetChargerLocationRequest())
@@ -58,7 +56,7 @@ async def test_get_empty_id_is_invalid(stub: registry_pb2_grpc.RegistryStub) -> 
     assert "charger_id" in (error.value.details() or "")
 
 
-async def test_list_pages(registry: Registry, stub: registry_pb2_grpc.RegistryStub) -> None:
+async def test_list_pages(registry: Registry, stub: registry_pb2_grpc.RegistryAsyncStub) -> None:
     """ListChargerLocations pages through all chargers, or one node's, with next_page_token."""
     await registry.register_node("node-a", "a:1")
     await registry.register_node("node-b", "b:1")
@@ -94,7 +92,7 @@ async def test_list_pages(registry: Registry, stub: registry_pb2_grpc.RegistrySt
     ],
 )
 async def test_list_bad_request_is_invalid_argument(
-    stub: registry_pb2_grpc.RegistryStub,
+    stub: registry_pb2_grpc.RegistryAsyncStub,
     request_: registry_pb2.ListChargerLocationsRequest,
     field: str,
 ) -> None:
@@ -105,7 +103,7 @@ async def test_list_bad_request_is_invalid_argument(
     assert field in (error.value.details() or "")
 
 
-async def test_list_nodes(registry: Registry, stub: registry_pb2_grpc.RegistryStub) -> None:
+async def test_list_nodes(registry: Registry, stub: registry_pb2_grpc.RegistryAsyncStub) -> None:
     """ListNodes reports each live node with its address, lease expiry and charger count."""
     await registry.register_node("node-a", "a:1")
     await registry.claim("CP-1", "node-a", "1.6")
