@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable
 from datetime import UTC, datetime
 
 import asyncpg
@@ -343,3 +343,43 @@ async def test_unsupported_subprotocol_and_bad_ids_are_refused(node_a: Node) -> 
             pass
     assert too_long.value.response.status_code == 404
     assert b"48" in too_long.value.response.body
+
+
+async def test_list_filters_by_connection_and_pages(
+    node_a: Node, api: chargers_pb2_grpc.ChargerServiceAsyncStub
+) -> None:
+    """ListChargers filters on the registry's connected set and pages with tokens."""
+    async with connected(Charger16, charger_url(node_a, "OFF-1"), "OFF-1") as gone:
+        await gone.boot()
+    async with (
+        connected(Charger16, charger_url(node_a, "ON-1"), "ON-1") as on1,
+        connected(Charger201, charger_url(node_a, "ON-2"), "ON-2") as on2,
+    ):
+        await on1.boot()
+        await on2.boot()
+
+        async def online_ids() -> list[str]:
+            page = await api.ListChargers(chargers_pb2.ListChargersRequest(connected=True))
+            return [c.charger_id for c in page.chargers]
+
+        assert await eventually(lambda: _equal(online_ids(), ["ON-1", "ON-2"]))
+        offline = await api.ListChargers(chargers_pb2.ListChargersRequest(connected=False))
+        assert [c.charger_id for c in offline.chargers] == ["OFF-1"]
+        assert not offline.chargers[0].connected
+
+        first = await api.ListChargers(chargers_pb2.ListChargersRequest(page_size=2))
+        assert [c.charger_id for c in first.chargers] == ["OFF-1", "ON-1"]
+        assert first.next_page_token
+        second = await api.ListChargers(
+            chargers_pb2.ListChargersRequest(page_size=2, page_token=first.next_page_token)
+        )
+        assert [c.charger_id for c in second.chargers] == ["ON-2"]
+        assert second.next_page_token == ""
+        with pytest.raises(grpc.aio.AioRpcError) as bad_token:
+            await api.ListChargers(chargers_pb2.ListChargersRequest(page_token="garbage!"))
+        assert bad_token.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+        assert (bad_token.value.details() or "").startswith("page_token:")
+
+
+async def _equal(values: Awaitable[list[str]], expected: list[str]) -> bool:
+    return await values == expected

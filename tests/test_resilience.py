@@ -144,6 +144,7 @@ async def test_killed_node_chargers_leave_the_registry_within_the_lease(
         )
         try:
             await eventually(lambda: _node_listed(registry, "doomed"), timeout=20 * UNIT)
+            await eventually(lambda: _accepts(ws_port), timeout=20 * UNIT)
             sockets = []
             for i in range(3):
                 ws = await websockets.connect(
@@ -178,3 +179,14 @@ async def _count_located(registry: RedisRegistry, n: int) -> int:
 
 async def _count_gone(registry: RedisRegistry, n: int) -> bool:
     return not await registry.lookup_many([f"DOOMED-{i}" for i in range(n)])
+
+
+async def _accepts(port: int) -> bool:
+    """Whether something accepts TCP connections on the loopback port."""
+    try:
+        _, writer = await asyncio.open_connection("127.0.0.1", port)
+    except OSError:
+        return False
+    writer.close()
+    await writer.wait_closed()
+    return True

@@ -8,31 +8,17 @@ runs against PostgreSQL / Redis.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import os
-import signal
 from pathlib import Path
 
-import uvloop
-
-from services.common import env_float, env_int, env_str
+from services.common import env_int, env_str
+from services.common._runtime import registry_from_env, run_service, stop_requested
 from services.manager import Manager, ManagerSettings
 from services.manager._config import DEFAULT_DATABASE_URL
 from services.node import Node, NodeSettings
-from services.registry import MemoryRegistry, RedisRegistry, Registry
 
 log = logging.getLogger("services.embedded")
-
-
-def _registry() -> Registry:
-    lease = env_float("LEASE_SECONDS", 15.0, minimum=0.5)
-    redis_url = os.environ.get("REDIS_URL")
-    if redis_url:
-        return RedisRegistry.from_url(
-            redis_url, prefix=env_str("REGISTRY_PREFIX", "csms:"), lease_seconds=lease
-        )
-    return MemoryRegistry(lease_seconds=lease)
 
 
 async def main() -> None:
@@ -44,36 +30,31 @@ async def main() -> None:
     node_settings.grpc_port = env_int("NODE_GRPC_PORT", 0)
     node_settings.manager_address = f"127.0.0.1:{manager_settings.port}"
 
-    registry = _registry()
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
+    registry = registry_from_env(in_process_without_redis=True)
     try:
         async with (
             Manager(manager_settings, registry) as manager,
             Node(node_settings, registry) as node,
         ):
+            redis_url = os.environ.get("REDIS_URL")
             print(
                 "\nOCPP CSMS (embedded) is running\n"
                 f"  chargers:  ws://localhost:{node.ws_port}/ocpp/<charger-id>"
                 "   (subprotocols ocpp1.6, ocpp2.0.1, ocpp2.1)\n"
-                f"  gRPC API:  localhost:{manager.port}   (csmsctl --manager localhost:{manager.port} chargers)\n"
+                f"  gRPC API:  localhost:{manager.port}"
+                f"   (csmsctl --manager localhost:{manager.port} chargers)\n"
                 f"  database:  {manager_settings.database_url}\n"
-                f"  registry:  {'redis ' + os.environ['REDIS_URL'] if os.environ.get('REDIS_URL') else 'in-process'}\n"
+                f"  registry:  {'redis ' + redis_url if redis_url else 'in-process'}\n"
                 "Press Ctrl+C to stop.\n",
                 flush=True,
             )
-            await stop.wait()
+            await stop_requested()
             log.info("shutting down")
     finally:
         await registry.aclose()
 
 
 if __name__ == "__main__":
-    logging.basicConfig(
-        level=env_str("LOG_LEVEL", "INFO"), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
     if os.environ.get("DATABASE_URL", DEFAULT_DATABASE_URL) == DEFAULT_DATABASE_URL:
         Path("var").mkdir(exist_ok=True)  # where the default SQLite file lives
-    uvloop.run(main())
+    run_service(main)

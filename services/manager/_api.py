@@ -2,22 +2,30 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 import grpc
-import orjson
 from csms.v1 import chargers_pb2, chargers_pb2_grpc
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from services.common import to_proto_version
 from services.manager import _commands as commands
 from services.manager._errors import ChargerNotFound, InvalidArgument, grpc_errors
-from services.manager._tasks import TaskSender
+from services.manager._tasks import TaskResult, TaskSender
 from services.manager.store import ChargerRecord, ChargerStore, InvalidPageToken
 from services.registry import ChargerLocation, Registry
 
 Context = grpc.aio.ServicerContext[Any, Any]
+
+
+class _ForCharger(Protocol):
+    @property
+    def charger_id(self) -> str: ...
+
+
+_R = TypeVar("_R", bound=_ForCharger)
 
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 1000
@@ -123,69 +131,53 @@ class ChargerServicer(chargers_pb2_grpc.ChargerServiceServicer):
             raise ChargerNotFound(request.charger_id)
         return charger_message(record, await self._registry.lookup(request.charger_id))
 
+    async def _run(self, request: _R, build: Callable[[str, str, _R], commands.Call]) -> TaskResult:
+        """Locate the charger, build the message for its OCPP version, send it, return the answer."""
+        check_charger_id(request.charger_id)
+        location = await self._tasks.locate(request.charger_id)
+        action, payload = build(request.charger_id, location.ocpp_version, request)
+        return await self._tasks.send(location, action, payload)
+
     @grpc_errors
     async def Reset(
         self, request: chargers_pb2.ResetRequest, context: Context
     ) -> chargers_pb2.ResetResponse:
-        check_charger_id(request.charger_id)
-        location = await self._tasks.locate(request.charger_id)
-        action, payload = commands.reset(request.charger_id, location.ocpp_version, request)
-        answer = await self._tasks.send(location, action, payload)
+        answer = await self._run(request, commands.reset)
         return chargers_pb2.ResetResponse(status=answer.payload["status"])
 
     @grpc_errors
     async def TriggerMessage(
         self, request: chargers_pb2.TriggerMessageRequest, context: Context
     ) -> chargers_pb2.TriggerMessageResponse:
-        check_charger_id(request.charger_id)
-        location = await self._tasks.locate(request.charger_id)
-        action, payload = commands.trigger_message(
-            request.charger_id, location.ocpp_version, request
-        )
-        answer = await self._tasks.send(location, action, payload)
+        answer = await self._run(request, commands.trigger_message)
         return chargers_pb2.TriggerMessageResponse(status=answer.payload["status"])
 
     @grpc_errors
     async def GetConfiguration(
         self, request: chargers_pb2.GetConfigurationRequest, context: Context
     ) -> chargers_pb2.GetConfigurationResponse:
-        check_charger_id(request.charger_id)
-        location = await self._tasks.locate(request.charger_id)
-        action, payload = commands.get_configuration(
-            request.charger_id, location.ocpp_version, request
+        answer = await self._run(request, commands.get_configuration)
+        return commands.get_configuration_result(
+            answer.location.ocpp_version, request, answer.payload
         )
-        answer = await self._tasks.send(location, action, payload)
-        return commands.get_configuration_result(location.ocpp_version, request, answer.payload)
 
     @grpc_errors
     async def ChangeConfiguration(
         self, request: chargers_pb2.ChangeConfigurationRequest, context: Context
     ) -> chargers_pb2.ChangeConfigurationResponse:
-        check_charger_id(request.charger_id)
-        location = await self._tasks.locate(request.charger_id)
-        action, payload = commands.change_configuration(
-            request.charger_id, location.ocpp_version, request
-        )
-        answer = await self._tasks.send(location, action, payload)
+        answer = await self._run(request, commands.change_configuration)
         return chargers_pb2.ChangeConfigurationResponse(
-            status=commands.change_configuration_status(location.ocpp_version, answer.payload)
+            status=commands.change_configuration_status(
+                answer.location.ocpp_version, answer.payload
+            )
         )
 
     @grpc_errors
     async def SendCall(
         self, request: chargers_pb2.SendCallRequest, context: Context
     ) -> chargers_pb2.SendCallResponse:
-        check_charger_id(request.charger_id)
-        if not request.action:
-            raise InvalidArgument("action", "is required, e.g. DataTransfer")
-        try:
-            payload = orjson.loads(request.payload_json or "{}")
-        except orjson.JSONDecodeError as exc:
-            raise InvalidArgument("payload_json", f"is not valid JSON: {exc}") from exc
-        if not isinstance(payload, dict):
-            raise InvalidArgument("payload_json", "must be a JSON object")
-        location = await self._tasks.locate(request.charger_id)
-        answer = await self._tasks.send(location, request.action, payload)
+        answer = await self._run(request, commands.send_call)
         return chargers_pb2.SendCallResponse(
-            result_json=answer.raw.decode(), ocpp_version=to_proto_version(location.ocpp_version)
+            result_json=answer.raw.decode(),
+            ocpp_version=to_proto_version(answer.location.ocpp_version),
         )

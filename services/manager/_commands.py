@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import orjson
 from csms.v1 import chargers_pb2
 
 from services.manager._errors import InvalidArgument, UnsupportedByProtocol
@@ -172,3 +173,16 @@ def change_configuration_status(version: str, answer: dict[str, Any]) -> str:
     results = answer.get("setVariableResult", [])
     status = results[0].get("attributeStatus", "Rejected") if results else "Rejected"
     return _SET_STATUS.get(status, status)
+
+
+def send_call(charger_id: str, version: str, req: chargers_pb2.SendCallRequest) -> Call:
+    """Any OCPP call as JSON; the node validates it against the charger's schema."""
+    if not req.action:
+        raise InvalidArgument("action", "is required, e.g. DataTransfer")
+    try:
+        payload = orjson.loads(req.payload_json or "{}")
+    except orjson.JSONDecodeError as exc:
+        raise InvalidArgument("payload_json", f"is not valid JSON: {exc}") from exc
+    if not isinstance(payload, dict):
+        raise InvalidArgument("payload_json", "must be a JSON object")
+    return req.action, payload

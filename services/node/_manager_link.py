@@ -117,6 +117,10 @@ class ManagerLink:
                     len(self._inflight),
                     delay,
                 )
+            except Exception:
+                # A bug in the stream code must not silently stop all of this node's
+                # traffic: log it loudly and open a new stream, like after any break.
+                log.exception("event stream to the manager failed unexpectedly; reconnecting")
             finally:
                 self._connected.clear()
             await asyncio.sleep(delay * random.uniform(0.5, 1.0))

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
-import signal
 
 import grpc
 from csms.v1 import registry_pb2_grpc
+
+from services.common import env_float, env_int, env_str
+from services.common._runtime import run_service, stop_requested
 
 from ._model import RegistryError
 from ._redis import RedisRegistry
@@ -35,16 +36,11 @@ async def _sweep_forever(registry: RedisRegistry, interval: float) -> None:
 
 async def serve() -> None:
     """Run until SIGTERM or SIGINT, then drain in-flight calls and stop."""
-    url = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
-    port = int(os.environ.get("REGISTRY_PORT", "50052"))
-    prefix = os.environ.get("REGISTRY_PREFIX", "csms:")
-    lease_seconds = float(os.environ.get("LEASE_SECONDS", "15"))
-    grace = float(os.environ.get("SHUTDOWN_GRACE_SECONDS", "5"))
-
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop.set)
+    url = env_str("REDIS_URL", "redis://127.0.0.1:6379/0")
+    port = env_int("REGISTRY_PORT", 50052)
+    prefix = env_str("REGISTRY_PREFIX", "csms:")
+    lease_seconds = env_float("LEASE_SECONDS", 15.0, minimum=0.5)
+    grace = env_float("SHUTDOWN_GRACE_SECONDS", 5.0)
 
     async with RedisRegistry.from_url(url, prefix=prefix, lease_seconds=lease_seconds) as registry:
         server = grpc.aio.server()
@@ -54,7 +50,7 @@ async def serve() -> None:
         log.info("registry API on port %d, Redis %s, prefix %r", port, url, prefix)
         sweeper = asyncio.create_task(_sweep_forever(registry, lease_seconds / 3))
         try:
-            await stop.wait()
+            await stop_requested()
         finally:
             log.info("shutting down (grace %.1f s)", grace)
             sweeper.cancel()
@@ -63,10 +59,7 @@ async def serve() -> None:
 
 
 def main() -> None:
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    asyncio.run(serve())
+    run_service(serve)
 
 
 if __name__ == "__main__":

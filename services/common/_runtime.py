@@ -1,0 +1,54 @@
+"""What every service's ``__main__`` does: logging, the registry from the environment,
+running until SIGINT/SIGTERM on uvloop."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import signal
+from collections.abc import Callable, Coroutine
+from typing import TYPE_CHECKING, Any
+
+import uvloop
+
+from services.common._env import env_float, env_str
+
+if TYPE_CHECKING:
+    from services.registry import Registry
+
+
+def registry_from_env(*, in_process_without_redis: bool = False) -> Registry:
+    """The registry named by REDIS_URL / REGISTRY_PREFIX / LEASE_SECONDS.
+
+    Without REDIS_URL: the in-process registry when `in_process_without_redis` (the
+    embedded mode), else Redis on localhost.
+    """
+    from services.registry import MemoryRegistry, RedisRegistry
+
+    lease = env_float("LEASE_SECONDS", 15.0, minimum=0.5)
+    url = os.environ.get("REDIS_URL")
+    if not url and in_process_without_redis:
+        return MemoryRegistry(lease_seconds=lease)
+    return RedisRegistry.from_url(
+        url or "redis://127.0.0.1:6379/0",
+        prefix=env_str("REGISTRY_PREFIX", "csms:"),
+        lease_seconds=lease,
+    )
+
+
+async def stop_requested() -> None:
+    """Return when SIGINT or SIGTERM arrives."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    await stop.wait()
+
+
+def run_service(main: Callable[[], Coroutine[Any, Any, None]]) -> None:
+    """Configure logging from LOG_LEVEL and run `main` on uvloop."""
+    logging.basicConfig(
+        level=env_str("LOG_LEVEL", "INFO"), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    uvloop.run(main())

@@ -1,0 +1,40 @@
+"""Boot and heartbeat logic shared by every OCPP version's provisioning handlers."""
+
+from __future__ import annotations
+
+from services.manager._context import CallContext, Clock, Payload, ocpp_time
+from services.manager._policy import ChargerPolicy
+from services.manager.store import BootInfo, ChargerStore
+
+
+class ProvisioningBase:
+    """The version modules turn their BootNotification shape into a BootInfo and call `boot`."""
+
+    def __init__(self, store: ChargerStore, policy: ChargerPolicy, clock: Clock) -> None:
+        self._store = store
+        self._policy = policy
+        self._clock = clock
+
+    async def boot(
+        self, ctx: CallContext, boot: BootInfo, rejected: Payload | None = None
+    ) -> Payload:
+        """Accept known chargers (and unknown ones under auto-registration) and record
+        their identity; `rejected` adds version-specific fields to a rejection."""
+        now = self._clock()
+        if not await self._policy.accepts_boot(ctx.charger_id):
+            return {
+                "status": "Rejected",
+                "currentTime": ocpp_time(now),
+                "interval": self._policy.retry_interval,
+                **(rejected or {}),
+            }
+        await self._store.record_boot(ctx.charger_id, boot, "Accepted", now)
+        return {
+            "status": "Accepted",
+            "currentTime": ocpp_time(now),
+            "interval": self._policy.heartbeat_interval,
+        }
+
+    def heartbeat(self, ctx: CallContext, req: Payload) -> Payload:
+        """Answer the time; last-seen is recorded for every call by the dispatcher."""
+        return {"currentTime": ocpp_time(self._clock())}
