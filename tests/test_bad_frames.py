@@ -119,10 +119,10 @@ BAD_FRAMES_201: list[tuple[str | bytes, str, str]] = [
 
 
 @pytest.fixture
-async def system() -> AsyncIterator[tuple[Manager, Node]]:
+async def system(sqlite_url: str) -> AsyncIterator[tuple[Manager, Node]]:
     registry = MemoryRegistry(lease_seconds=10)
     async with (
-        running_manager(registry, "sqlite+aiosqlite:///:memory:") as manager,
+        running_manager(registry, sqlite_url) as manager,
         running_node(registry, manager.port, "edge", max_frame_bytes=MAX_FRAME) as node,
     ):
         yield manager, node

@@ -67,6 +67,8 @@ class ManagerLink:
         self._next_id = 1
         self._connected = asyncio.Event()
         self.streams_opened = 0  # how many times the stream was (re)established
+        self.batches_sent = 0  # stream messages carrying events
+        self.events_sent = 0  # events in them (resends included)
 
     @property
     def connected(self) -> bool:
@@ -170,6 +172,8 @@ class ManagerLink:
                 event, future = outbox.get_nowait()
             if batch:
                 await call.write(events_pb2.NodeMessage(batch=events_pb2.EventBatch(events=batch)))
+                self.batches_sent += 1
+                self.events_sent += len(batch)
 
     async def _read(self, call: _Call) -> None:
         inflight = self._inflight

@@ -50,6 +50,11 @@ def create_engine(
             connect_args={"timeout": connect_timeout},
         )
     if sa_url.drivername == "sqlite+aiosqlite":
+        if sa_url.database in (None, "", ":memory:"):
+            raise ValueError(
+                f"{url!r}: an in-memory SQLite database is one connection, which concurrent "
+                "transactions cannot share; give a file path, e.g. sqlite+aiosqlite:///var/csms.sqlite3"
+            )
         engine = create_async_engine(sa_url, connect_args={"timeout": busy_timeout})
         busy_ms = int(busy_timeout * 1000)
 

@@ -1,0 +1,166 @@
+"""The node's contract with chargers and the manager, one rule per test."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable
+from typing import TypeVar
+
+import grpc
+import orjson
+import pytest
+import websockets
+from csms.v1 import chargers_pb2, chargers_pb2_grpc
+from websockets.asyncio.client import ClientConnection
+from websockets.typing import Subprotocol
+
+from services.manager import Manager
+from services.node import Node
+from services.registry import MemoryRegistry
+from tests.conftest import free_port
+from tests.harness import UNIT, charger_url, eventually, running_manager, running_node
+
+OCPP16 = [Subprotocol("ocpp1.6")]
+T = TypeVar("T")
+
+
+@pytest.fixture
+async def registry() -> AsyncIterator[MemoryRegistry]:
+    registry = MemoryRegistry(lease_seconds=10)
+    yield registry
+    await registry.aclose()
+
+
+@pytest.fixture
+async def manager(registry: MemoryRegistry, sqlite_url: str) -> AsyncIterator[Manager]:
+    async with running_manager(registry, sqlite_url) as manager:
+        yield manager
+
+
+@pytest.fixture
+async def node(registry: MemoryRegistry, manager: Manager) -> AsyncIterator[Node]:
+    async with running_node(registry, manager.port, "n1") as node:
+        yield node
+
+
+@pytest.fixture
+async def api(manager: Manager) -> AsyncIterator[chargers_pb2_grpc.ChargerServiceAsyncStub]:
+    async with grpc.aio.insecure_channel(f"127.0.0.1:{manager.port}") as channel:
+        yield chargers_pb2_grpc.ChargerServiceStub(channel)
+
+
+async def _call(
+    ws: ClientConnection, message_id: str, action: str, payload: object
+) -> list[object]:
+    await ws.send(orjson.dumps([2, message_id, action, payload]).decode())
+    answer = orjson.loads(await asyncio.wait_for(ws.recv(), 8 * UNIT))
+    assert isinstance(answer, list)
+    return answer
+
+
+async def test_concurrent_events_travel_in_shared_batches(node: Node) -> None:
+    """Calls arriving together are packed into fewer stream messages than events."""
+    sockets = [
+        await websockets.connect(charger_url(node, f"B-{i}"), subprotocols=OCPP16)
+        for i in range(200)
+    ]
+    try:
+        before_batches, before_events = node.link.batches_sent, node.link.events_sent
+        answers = await asyncio.gather(
+            *(_call(ws, f"hb-{i}", "Heartbeat", {}) for i, ws in enumerate(sockets))
+        )
+        assert all(a[0] == 3 for a in answers)
+        events = node.link.events_sent - before_events
+        batches = node.link.batches_sent - before_batches
+        assert events >= 200
+        assert batches < events / 2, (batches, events)
+    finally:
+        await asyncio.gather(*(ws.close() for ws in sockets))
+
+
+async def test_call_unanswered_by_the_manager_gets_internal_error(
+    registry: MemoryRegistry, sqlite_url: str
+) -> None:
+    """With the manager gone, a charger's call is answered CallError InternalError at the deadline."""
+    async with (
+        running_manager(registry, sqlite_url, port=free_port()) as manager,
+        running_node(registry, manager.port, "lonely", call_timeout=UNIT) as node,
+        websockets.connect(charger_url(node, "ALONE"), subprotocols=OCPP16) as ws,
+    ):
+        await manager.aclose()
+        answer = await _call(ws, "hb", "Heartbeat", {})
+        assert answer[:3] == [4, "hb", "InternalError"]
+        assert "did not answer" in str(answer[3])
+
+
+async def test_task_times_out_when_the_charger_is_silent(
+    node: Node, api: chargers_pb2_grpc.ChargerServiceAsyncStub
+) -> None:
+    """A charger that never answers a task makes the API return DEADLINE_EXCEEDED."""
+    async with websockets.connect(charger_url(node, "MUTE"), subprotocols=OCPP16) as ws:
+        await eventually(lambda: _connected(node, "MUTE"))
+        request_mute = chargers_pb2.ResetRequest(
+            charger_id="MUTE", kind=chargers_pb2.RESET_KIND_SOFT
+        )
+        reset = asyncio.create_task(_resolved(api.Reset(request_mute)))
+        request = orjson.loads(await asyncio.wait_for(ws.recv(), 4 * UNIT))
+        assert request[0] == 2
+        assert request[2:] == ["Reset", {"type": "Soft"}]
+        with pytest.raises(grpc.aio.AioRpcError) as timed_out:
+            await reset
+        assert timed_out.value.code() == grpc.StatusCode.DEADLINE_EXCEEDED
+        assert "MUTE" in (timed_out.value.details() or "")
+
+
+async def test_invalid_answer_from_the_charger_is_reported_not_passed_on(
+    node: Node, api: chargers_pb2_grpc.ChargerServiceAsyncStub
+) -> None:
+    """A charger answering a task with a payload that breaks the schema gives FAILED_PRECONDITION naming it."""
+    async with websockets.connect(charger_url(node, "ODD"), subprotocols=OCPP16) as ws:
+        await eventually(lambda: _connected(node, "ODD"))
+        request_odd = chargers_pb2.ResetRequest(charger_id="ODD", kind=chargers_pb2.RESET_KIND_HARD)
+        reset = asyncio.create_task(_resolved(api.Reset(request_odd)))
+        request = orjson.loads(await asyncio.wait_for(ws.recv(), 4 * UNIT))
+        await ws.send(orjson.dumps([3, request[1], {"status": "Maybe"}]).decode())
+        with pytest.raises(grpc.aio.AioRpcError) as refused:
+            await reset
+        assert refused.value.code() == grpc.StatusCode.FAILED_PRECONDITION
+        details = refused.value.details() or ""
+        assert "answer to Reset is invalid" in details
+        assert "status" in details
+
+
+async def test_graceful_shutdown_closes_chargers_with_going_away(
+    registry: MemoryRegistry, manager: Manager
+) -> None:
+    """Closing a node closes its chargers with 1001 and removes it and them from the registry."""
+    async with running_node(registry, manager.port, "leaving") as node:
+        ws = await websockets.connect(charger_url(node, "BYE"), subprotocols=OCPP16)
+        await eventually(lambda: _connected(node, "BYE"))
+        assert await registry.lookup("BYE") is not None
+    await asyncio.wait_for(ws.wait_closed(), 4 * UNIT)
+    assert ws.close_code == 1001
+    assert await registry.lookup("BYE") is None
+    assert [n.node_id for n in await registry.list_nodes()] == []
+
+
+async def test_same_node_reconnect_replaces_the_old_socket(node: Node) -> None:
+    """A charger reconnecting to the same node gets a higher epoch and the old socket is closed."""
+    first = await websockets.connect(charger_url(node, "TWICE"), subprotocols=OCPP16)
+    await eventually(lambda: _connected(node, "TWICE"))
+    old_epoch = node.connections["TWICE"].epoch
+    async with websockets.connect(charger_url(node, "TWICE"), subprotocols=OCPP16) as second:
+        await asyncio.wait_for(first.wait_closed(), 4 * UNIT)
+        assert first.close_code == 4000
+        assert node.connections["TWICE"].epoch > old_epoch
+        answer = await _call(second, "hb", "Heartbeat", {})
+        assert answer[:2] == [3, "hb"]
+
+
+async def _connected(node: Node, charger_id: str) -> bool:
+    return charger_id in node.connections
+
+
+async def _resolved(call: Awaitable[T]) -> T:
+    """A gRPC call object as a coroutine, so it can run as a task."""
+    return await call
