@@ -1,6 +1,7 @@
 import datetime
 
 from csms.v1 import common_pb2 as _common_pb2
+from csms.v1 import smart_charging_pb2 as _smart_charging_pb2
 from google.api import annotations_pb2 as _annotations_pb2
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from google.protobuf.internal import containers as _containers
@@ -27,6 +28,32 @@ class TriggerableMessage(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     TRIGGERABLE_MESSAGE_METER_VALUES: _ClassVar[TriggerableMessage]
     TRIGGERABLE_MESSAGE_FIRMWARE_STATUS_NOTIFICATION: _ClassVar[TriggerableMessage]
     TRIGGERABLE_MESSAGE_DIAGNOSTICS_STATUS_NOTIFICATION: _ClassVar[TriggerableMessage]
+    TRIGGERABLE_MESSAGE_LOG_STATUS_NOTIFICATION: _ClassVar[TriggerableMessage]
+    TRIGGERABLE_MESSAGE_SIGN_CHARGER_CERTIFICATE: _ClassVar[TriggerableMessage]
+
+class AvailabilityKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    AVAILABILITY_KIND_UNSPECIFIED: _ClassVar[AvailabilityKind]
+    AVAILABILITY_KIND_OPERATIVE: _ClassVar[AvailabilityKind]
+    AVAILABILITY_KIND_INOPERATIVE: _ClassVar[AvailabilityKind]
+
+class LogKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    LOG_KIND_UNSPECIFIED: _ClassVar[LogKind]
+    LOG_KIND_DIAGNOSTICS: _ClassVar[LogKind]
+    LOG_KIND_SECURITY: _ClassVar[LogKind]
+
+class LocalListUpdate(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    LOCAL_LIST_UPDATE_UNSPECIFIED: _ClassVar[LocalListUpdate]
+    LOCAL_LIST_UPDATE_FULL: _ClassVar[LocalListUpdate]
+    LOCAL_LIST_UPDATE_DIFFERENTIAL: _ClassVar[LocalListUpdate]
+
+class CertificateUse(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    CERTIFICATE_USE_UNSPECIFIED: _ClassVar[CertificateUse]
+    CERTIFICATE_USE_CENTRAL_SYSTEM_ROOT: _ClassVar[CertificateUse]
+    CERTIFICATE_USE_MANUFACTURER_ROOT: _ClassVar[CertificateUse]
 RESET_KIND_UNSPECIFIED: ResetKind
 RESET_KIND_SOFT: ResetKind
 RESET_KIND_HARD: ResetKind
@@ -37,6 +64,20 @@ TRIGGERABLE_MESSAGE_STATUS_NOTIFICATION: TriggerableMessage
 TRIGGERABLE_MESSAGE_METER_VALUES: TriggerableMessage
 TRIGGERABLE_MESSAGE_FIRMWARE_STATUS_NOTIFICATION: TriggerableMessage
 TRIGGERABLE_MESSAGE_DIAGNOSTICS_STATUS_NOTIFICATION: TriggerableMessage
+TRIGGERABLE_MESSAGE_LOG_STATUS_NOTIFICATION: TriggerableMessage
+TRIGGERABLE_MESSAGE_SIGN_CHARGER_CERTIFICATE: TriggerableMessage
+AVAILABILITY_KIND_UNSPECIFIED: AvailabilityKind
+AVAILABILITY_KIND_OPERATIVE: AvailabilityKind
+AVAILABILITY_KIND_INOPERATIVE: AvailabilityKind
+LOG_KIND_UNSPECIFIED: LogKind
+LOG_KIND_DIAGNOSTICS: LogKind
+LOG_KIND_SECURITY: LogKind
+LOCAL_LIST_UPDATE_UNSPECIFIED: LocalListUpdate
+LOCAL_LIST_UPDATE_FULL: LocalListUpdate
+LOCAL_LIST_UPDATE_DIFFERENTIAL: LocalListUpdate
+CERTIFICATE_USE_UNSPECIFIED: CertificateUse
+CERTIFICATE_USE_CENTRAL_SYSTEM_ROOT: CertificateUse
+CERTIFICATE_USE_MANUFACTURER_ROOT: CertificateUse
 
 class Connector(_message.Message):
     __slots__ = ("evse_id", "connector_id", "status", "error_code", "info", "vendor_error_code", "updated_at")
@@ -57,7 +98,7 @@ class Connector(_message.Message):
     def __init__(self, evse_id: _Optional[int] = ..., connector_id: _Optional[int] = ..., status: _Optional[str] = ..., error_code: _Optional[str] = ..., info: _Optional[str] = ..., vendor_error_code: _Optional[str] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class Charger(_message.Message):
-    __slots__ = ("charger_id", "vendor", "model", "serial_number", "firmware_version", "ocpp_version", "registered_at", "last_boot_at", "last_seen_at", "connected", "node_id", "connectors", "boot_status")
+    __slots__ = ("charger_id", "vendor", "model", "serial_number", "firmware_version", "ocpp_version", "registered_at", "last_boot_at", "last_seen_at", "connected", "node_id", "connectors", "boot_status", "firmware_status", "diagnostics_status", "log_status", "local_list_version", "location_id")
     CHARGER_ID_FIELD_NUMBER: _ClassVar[int]
     VENDOR_FIELD_NUMBER: _ClassVar[int]
     MODEL_FIELD_NUMBER: _ClassVar[int]
@@ -71,6 +112,11 @@ class Charger(_message.Message):
     NODE_ID_FIELD_NUMBER: _ClassVar[int]
     CONNECTORS_FIELD_NUMBER: _ClassVar[int]
     BOOT_STATUS_FIELD_NUMBER: _ClassVar[int]
+    FIRMWARE_STATUS_FIELD_NUMBER: _ClassVar[int]
+    DIAGNOSTICS_STATUS_FIELD_NUMBER: _ClassVar[int]
+    LOG_STATUS_FIELD_NUMBER: _ClassVar[int]
+    LOCAL_LIST_VERSION_FIELD_NUMBER: _ClassVar[int]
+    LOCATION_ID_FIELD_NUMBER: _ClassVar[int]
     charger_id: str
     vendor: str
     model: str
@@ -84,7 +130,12 @@ class Charger(_message.Message):
     node_id: str
     connectors: _containers.RepeatedCompositeFieldContainer[Connector]
     boot_status: str
-    def __init__(self, charger_id: _Optional[str] = ..., vendor: _Optional[str] = ..., model: _Optional[str] = ..., serial_number: _Optional[str] = ..., firmware_version: _Optional[str] = ..., ocpp_version: _Optional[_Union[_common_pb2.OcppVersion, str]] = ..., registered_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., last_boot_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., last_seen_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., connected: _Optional[bool] = ..., node_id: _Optional[str] = ..., connectors: _Optional[_Iterable[_Union[Connector, _Mapping]]] = ..., boot_status: _Optional[str] = ...) -> None: ...
+    firmware_status: str
+    diagnostics_status: str
+    log_status: str
+    local_list_version: int
+    location_id: str
+    def __init__(self, charger_id: _Optional[str] = ..., vendor: _Optional[str] = ..., model: _Optional[str] = ..., serial_number: _Optional[str] = ..., firmware_version: _Optional[str] = ..., ocpp_version: _Optional[_Union[_common_pb2.OcppVersion, str]] = ..., registered_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., last_boot_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., last_seen_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., connected: _Optional[bool] = ..., node_id: _Optional[str] = ..., connectors: _Optional[_Iterable[_Union[Connector, _Mapping]]] = ..., boot_status: _Optional[str] = ..., firmware_status: _Optional[str] = ..., diagnostics_status: _Optional[str] = ..., log_status: _Optional[str] = ..., local_list_version: _Optional[int] = ..., location_id: _Optional[str] = ...) -> None: ...
 
 class ListChargersRequest(_message.Message):
     __slots__ = ("page_size", "page_token", "status", "connected")
@@ -129,14 +180,16 @@ class ResetResponse(_message.Message):
     def __init__(self, status: _Optional[str] = ...) -> None: ...
 
 class TriggerMessageRequest(_message.Message):
-    __slots__ = ("charger_id", "requested_message", "connector_id")
+    __slots__ = ("charger_id", "requested_message", "connector_id", "extended")
     CHARGER_ID_FIELD_NUMBER: _ClassVar[int]
     REQUESTED_MESSAGE_FIELD_NUMBER: _ClassVar[int]
     CONNECTOR_ID_FIELD_NUMBER: _ClassVar[int]
+    EXTENDED_FIELD_NUMBER: _ClassVar[int]
     charger_id: str
     requested_message: TriggerableMessage
     connector_id: int
-    def __init__(self, charger_id: _Optional[str] = ..., requested_message: _Optional[_Union[TriggerableMessage, str]] = ..., connector_id: _Optional[int] = ...) -> None: ...
+    extended: bool
+    def __init__(self, charger_id: _Optional[str] = ..., requested_message: _Optional[_Union[TriggerableMessage, str]] = ..., connector_id: _Optional[int] = ..., extended: _Optional[bool] = ...) -> None: ...
 
 class TriggerMessageResponse(_message.Message):
     __slots__ = ("status",)
@@ -203,3 +256,437 @@ class SendCallResponse(_message.Message):
     result_json: str
     ocpp_version: _common_pb2.OcppVersion
     def __init__(self, result_json: _Optional[str] = ..., ocpp_version: _Optional[_Union[_common_pb2.OcppVersion, str]] = ...) -> None: ...
+
+class StartChargingRequest(_message.Message):
+    __slots__ = ("charger_id", "connector_id", "id_tag", "charging_profile")
+    CHARGER_ID_FIELD_NUMBER: _ClassVar[int]
+    CONNECTOR_ID_FIELD_NUMBER: _ClassVar[int]
+    ID_TAG_FIELD_NUMBER: _ClassVar[int]
+    CHARGING_PROFILE_FIELD_NUMBER: _ClassVar[int]
+    charger_id: str
+    connector_id: int
+    id_tag: str
+    charging_profile: _smart_charging_pb2.ChargingProfile
+    def __init__(self, charger_id: _Optional[str] = ..., connector_id: _Optional[int] = ..., id_tag: _Optional[str] = ..., charging_profile: _Optional[_Union[_smart_charging_pb2.ChargingProfile, _Mapping]] = ...) -> None: ...
+
+class StartChargingResponse(_message.Message):
+    __slots__ = ("status",)
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    status: str
+    def __init__(self, status: _Optional[str] = ...) -> None: ...
+
+class StopChargingRequest(_message.Message):
+    __slots__ = ("charger_id", "transaction_id")
+    CHARGER_ID_FIELD_NUMBER: _ClassVar[int]
+    TRANSACTION_ID_FIELD_NUMBER: _ClassVar[int]
+    charger_id: str
+    transaction_id: int
+    def __init__(self, charger_id: _Optional[str] = ..., transaction_id: _Optional[int] = ...) -> None: ...
+
+class StopChargingResponse(_message.Message):
+    __slots__ = ("status",)
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    status: str
+    def __init__(self, status: _Optional[str] = ...) -> None: ...
+
+class UnlockConnectorRequest(_message.Message):
+    __slots__ = ("charger_id", "connector_id")
+    CHARGER_ID_FIELD_NUMBER: _ClassVar[int]
+    CONNECTOR_ID_FIELD_NUMBER: _ClassVar[int]
+    charger_id: str
+    connector_id: int
+    def __init__(self, charger_id: _Optional[str] = ..., connector_id: _Optional[int] = ...) -> None: ...
+
+class UnlockConnectorResponse(_message.Message):
+    __slots__ = ("status",)
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    status: str
+    def __init__(self, status: _Optional[str] = ...) -> None: ...
+
+class ChangeAvailabilityRequest(_message.Message):
+    __slots__ = ("charger_id", "connector_id", "kind")
+    CHARGER_ID_FIELD_NUMBER: _ClassVar[int]
+    CONNECTOR_ID_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    charger_id: str
+    connector_id: int
+    kind: AvailabilityKind
+    def __init__(self, charger_id: _Optional[str] = ..., connector_id: _Optional[int] = ..., kind: _Optional[_Union[AvailabilityKind, str]] = ...) -> None: ...
+
+class ChangeAvailabilityResponse(_message.Message):
+    __slots__ = ("status",)
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    status: str
+    def __init__(self, status: _Optional[str] = ...) -> None: ...
+
+class ClearCacheRequest(_message.Message):
+    __slots__ = ("charger_id",)
+    CHARGER_ID_FIELD_NUMBER: _ClassVar[int]
+    charger_id: str
+    def __init__(self, charger_id: _Optional[str] = ...) -> None: ...
+
+class ClearCacheResponse(_message.Message):
+    __slots__ = ("status",)
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    status: str
+    def __init__(self, status: _Optional[str] = ...) -> None: ...
+
+class DataTransferRequest(_message.Message):
+    __slots__ = ("charger_id", "vendor_id", "message_id", "data")
+    CHARGER_ID_FIELD_NUMBER: _ClassVar[int]
+    VENDOR_ID_FIELD_NUMBER: _ClassVar[int]
+    MESSAGE_ID_FIELD_NUMBER: _ClassVar[int]
+    DATA_FIELD_NUMBER: _ClassVar[int]
+    charger_id: str
+    vendor_id: str
+    message_id: str
+    data: str
+    def __init__(self, charger_id: _Optional[str] = ..., vendor_id: _Optional[str] = ..., message_id: _Optional[str] = ..., data: _Optional[str] = ...) -> None: ...
+
+class DataTransferResponse(_message.Message):
+    __slots__ = ("status", "data")
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    DATA_FIELD_NUMBER: _ClassVar[int]
+    status: str
+    data: str
+    def __init__(self, status: _Optional[str] = ..., data: _Optional[str] = ...) -> None: ...
+
+class GetDiagnosticsRequest(_message.Message):
+    __slots__ = ("charger_id", "location", "retries", "retry_interval", "start_time", "stop_time")
+    CHARGER_ID_FIELD_NUMBER: _ClassVar[int]
+    LOCATION_FIELD_NUMBER: _ClassVar[int]
+    RETRIES_FIELD_NUMBER: _ClassVar[int]
+    RETRY_INTERVAL_FIELD_NUMBER: _ClassVar[int]
+    START_TIME_FIELD_NUMBER: _ClassVar[int]
+    STOP_TIME_FIELD_NUMBER: _ClassVar[int]
+    charger_id: str
+    location: str
+    retries: int
+    retry_interval: int
+    start_time: _timestamp_pb2.Timestamp
+    stop_time: _timestamp_pb2.Timestamp
+    def __init__(self, charger_id: _Optional[str] = ..., location: _Optional[str] = ..., retries: _Optional[int] = ..., retry_interval: _Optional[int] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., stop_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class GetDiagnosticsResponse(_message.Message):
+    __slots__ = ("file_name",)
+    FILE_NAME_FIELD_NUMBER: _ClassVar[int]
+    file_name: str
+    def __init__(self, file_name: _Optional[str] = ...) -> None: ...
+
+class GetLogRequest(_message.Message):
+    __slots__ = ("charger_id", "log_type", "request_id", "remote_location", "retries", "retry_interval", "oldest_timestamp", "latest_timestamp")
+    CHARGER_ID_FIELD_NUMBER: _ClassVar[int]
+    LOG_TYPE_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    REMOTE_LOCATION_FIELD_NUMBER: _ClassVar[int]
+    RETRIES_FIELD_NUMBER: _ClassVar[int]
+    RETRY_INTERVAL_FIELD_NUMBER: _ClassVar[int]
+    OLDEST_TIMESTAMP_FIELD_NUMBER: _ClassVar[int]
+    LATEST_TIMESTAMP_FIELD_NUMBER: _ClassVar[int]
+    charger_id: str
+    log_type: LogKind
+    request_id: int
+    remote_location: str
+    retries: int
+    retry_interval: int
+    oldest_timestamp: _timestamp_pb2.Timestamp
+    latest_timestamp: _timestamp_pb2.Timestamp
+    def __init__(self, charger_id: _Optional[str] = ..., log_type: _Optional[_Union[LogKind, str]] = ..., request_id: _Optional[int] = ..., remote_location: _Optional[str] = ..., retries: _Optional[int] = ..., retry_interval: _Optional[int] = ..., oldest_timestamp: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., latest_timestamp: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class GetLogResponse(_message.Message):
+    __slots__ = ("status", "filename", "request_id")
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    FILENAME_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    status: str
+    filename: str
+    request_id: int
+    def __init__(self, status: _Optional[str] = ..., filename: _Optional[str] = ..., request_id: _Optional[int] = ...) -> None: ...
+
+class UpdateFirmwareRequest(_message.Message):
+    __slots__ = ("charger_id", "location", "retrieve_date", "retries", "retry_interval")
+    CHARGER_ID_FIELD_NUMBER: _ClassVar[int]
+    LOCATION_FIELD_NUMBER: _ClassVar[int]
+    RETRIEVE_DATE_FIELD_NUMBER: _ClassVar[int]
+    RETRIES_FIELD_NUMBER: _ClassVar[int]
+    RETRY_INTERVAL_FIELD_NUMBER: _ClassVar[int]
+    charger_id: str
+    location: str
+    retrieve_date: _timestamp_pb2.Timestamp
+    retries: int
+    retry_interval: int
+    def __init__(self, charger_id: _Optional[str] = ..., location: _Optional[str] = ..., retrieve_date: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., retries: _Optional[int] = ..., retry_interval: _Optional[int] = ...) -> None: ...
+
+class UpdateFirmwareResponse(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class SignedUpdateFirmwareRequest(_message.Message):
+    __slots__ = ("charger_id", "request_id", "location", "retrieve_date", "install_date", "signing_certificate", "signature", "retries", "retry_interval")
+    CHARGER_ID_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    LOCATION_FIELD_NUMBER: _ClassVar[int]
+    RETRIEVE_DATE_FIELD_NUMBER: _ClassVar[int]
+    INSTALL_DATE_FIELD_NUMBER: _ClassVar[int]
+    SIGNING_CERTIFICATE_FIELD_NUMBER: _ClassVar[int]
+    SIGNATURE_FIELD_NUMBER: _ClassVar[int]
+    RETRIES_FIELD_NUMBER: _ClassVar[int]
+    RETRY_INTERVAL_FIELD_NUMBER: _ClassVar[int]
+    charger_id: str
+    request_id: int
+    location: str
+    retrieve_date: _timestamp_pb2.Timestamp
+    install_date: _timestamp_pb2.Timestamp
+    signing_certificate: str
+    signature: str
+    retries: int
+    retry_interval: int
+    def __init__(self, charger_id: _Optional[str] = ..., request_id: _Optional[int] = ..., location: _Optional[str] = ..., retrieve_date: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., install_date: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., signing_certificate: _Optional[str] = ..., signature: _Optional[str] = ..., retries: _Optional[int] = ..., retry_interval: _Optional[int] = ...) -> None: ...
+
+class SignedUpdateFirmwareResponse(_message.Message):
+    __slots__ = ("status", "request_id")
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    status: str
+    request_id: int
+    def __init__(self, status: _Optional[str] = ..., request_id: _Optional[int] = ...) -> None: ...
+
+class ReserveNowRequest(_message.Message):
+    __slots__ = ("charger_id", "connector_id", "expiry_date", "id_tag", "parent_id_tag")
+    CHARGER_ID_FIELD_NUMBER: _ClassVar[int]
+    CONNECTOR_ID_FIELD_NUMBER: _ClassVar[int]
+    EXPIRY_DATE_FIELD_NUMBER: _ClassVar[int]
+    ID_TAG_FIELD_NUMBER: _ClassVar[int]
+    PARENT_ID_TAG_FIELD_NUMBER: _ClassVar[int]
+    charger_id: str
+    connector_id: int
+    expiry_date: _timestamp_pb2.Timestamp
+    id_tag: str
+    parent_id_tag: str
+    def __init__(self, charger_id: _Optional[str] = ..., connector_id: _Optional[int] = ..., expiry_date: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., id_tag: _Optional[str] = ..., parent_id_tag: _Optional[str] = ...) -> None: ...
+
+class ReserveNowResponse(_message.Message):
+    __slots__ = ("status", "reservation_id")
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    RESERVATION_ID_FIELD_NUMBER: _ClassVar[int]
+    status: str
+    reservation_id: int
+    def __init__(self, status: _Optional[str] = ..., reservation_id: _Optional[int] = ...) -> None: ...
+
+class CancelReservationRequest(_message.Message):
+    __slots__ = ("charger_id", "reservation_id")
+    CHARGER_ID_FIELD_NUMBER: _ClassVar[int]
+    RESERVATION_ID_FIELD_NUMBER: _ClassVar[int]
+    charger_id: str
+    reservation_id: int
+    def __init__(self, charger_id: _Optional[str] = ..., reservation_id: _Optional[int] = ...) -> None: ...
+
+class CancelReservationResponse(_message.Message):
+    __slots__ = ("status",)
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    status: str
+    def __init__(self, status: _Optional[str] = ...) -> None: ...
+
+class LocalAuthorization(_message.Message):
+    __slots__ = ("id_tag", "status", "expiry_date", "parent_id_tag")
+    ID_TAG_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    EXPIRY_DATE_FIELD_NUMBER: _ClassVar[int]
+    PARENT_ID_TAG_FIELD_NUMBER: _ClassVar[int]
+    id_tag: str
+    status: str
+    expiry_date: _timestamp_pb2.Timestamp
+    parent_id_tag: str
+    def __init__(self, id_tag: _Optional[str] = ..., status: _Optional[str] = ..., expiry_date: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., parent_id_tag: _Optional[str] = ...) -> None: ...
+
+class SendLocalListRequest(_message.Message):
+    __slots__ = ("charger_id", "update_type", "entries", "list_version")
+    CHARGER_ID_FIELD_NUMBER: _ClassVar[int]
+    UPDATE_TYPE_FIELD_NUMBER: _ClassVar[int]
+    ENTRIES_FIELD_NUMBER: _ClassVar[int]
+    LIST_VERSION_FIELD_NUMBER: _ClassVar[int]
+    charger_id: str
+    update_type: LocalListUpdate
+    entries: _containers.RepeatedCompositeFieldContainer[LocalAuthorization]
+    list_version: int
+    def __init__(self, charger_id: _Optional[str] = ..., update_type: _Optional[_Union[LocalListUpdate, str]] = ..., entries: _Optional[_Iterable[_Union[LocalAuthorization, _Mapping]]] = ..., list_version: _Optional[int] = ...) -> None: ...
+
+class SendLocalListResponse(_message.Message):
+    __slots__ = ("status", "list_version")
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    LIST_VERSION_FIELD_NUMBER: _ClassVar[int]
+    status: str
+    list_version: int
+    def __init__(self, status: _Optional[str] = ..., list_version: _Optional[int] = ...) -> None: ...
+
+class GetLocalListVersionRequest(_message.Message):
+    __slots__ = ("charger_id",)
+    CHARGER_ID_FIELD_NUMBER: _ClassVar[int]
+    charger_id: str
+    def __init__(self, charger_id: _Optional[str] = ...) -> None: ...
+
+class GetLocalListVersionResponse(_message.Message):
+    __slots__ = ("list_version",)
+    LIST_VERSION_FIELD_NUMBER: _ClassVar[int]
+    list_version: int
+    def __init__(self, list_version: _Optional[int] = ...) -> None: ...
+
+class SetChargingProfileRequest(_message.Message):
+    __slots__ = ("charger_id", "connector_id", "profile")
+    CHARGER_ID_FIELD_NUMBER: _ClassVar[int]
+    CONNECTOR_ID_FIELD_NUMBER: _ClassVar[int]
+    PROFILE_FIELD_NUMBER: _ClassVar[int]
+    charger_id: str
+    connector_id: int
+    profile: _smart_charging_pb2.ChargingProfile
+    def __init__(self, charger_id: _Optional[str] = ..., connector_id: _Optional[int] = ..., profile: _Optional[_Union[_smart_charging_pb2.ChargingProfile, _Mapping]] = ...) -> None: ...
+
+class SetChargingProfileResponse(_message.Message):
+    __slots__ = ("status",)
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    status: str
+    def __init__(self, status: _Optional[str] = ...) -> None: ...
+
+class ClearChargingProfileRequest(_message.Message):
+    __slots__ = ("charger_id", "charging_profile_id", "connector_id", "purpose", "stack_level")
+    CHARGER_ID_FIELD_NUMBER: _ClassVar[int]
+    CHARGING_PROFILE_ID_FIELD_NUMBER: _ClassVar[int]
+    CONNECTOR_ID_FIELD_NUMBER: _ClassVar[int]
+    PURPOSE_FIELD_NUMBER: _ClassVar[int]
+    STACK_LEVEL_FIELD_NUMBER: _ClassVar[int]
+    charger_id: str
+    charging_profile_id: int
+    connector_id: int
+    purpose: _smart_charging_pb2.ChargingProfilePurpose
+    stack_level: int
+    def __init__(self, charger_id: _Optional[str] = ..., charging_profile_id: _Optional[int] = ..., connector_id: _Optional[int] = ..., purpose: _Optional[_Union[_smart_charging_pb2.ChargingProfilePurpose, str]] = ..., stack_level: _Optional[int] = ...) -> None: ...
+
+class ClearChargingProfileResponse(_message.Message):
+    __slots__ = ("status",)
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    status: str
+    def __init__(self, status: _Optional[str] = ...) -> None: ...
+
+class GetCompositeScheduleRequest(_message.Message):
+    __slots__ = ("charger_id", "connector_id", "duration", "rate_unit")
+    CHARGER_ID_FIELD_NUMBER: _ClassVar[int]
+    CONNECTOR_ID_FIELD_NUMBER: _ClassVar[int]
+    DURATION_FIELD_NUMBER: _ClassVar[int]
+    RATE_UNIT_FIELD_NUMBER: _ClassVar[int]
+    charger_id: str
+    connector_id: int
+    duration: int
+    rate_unit: _smart_charging_pb2.ChargingRateUnit
+    def __init__(self, charger_id: _Optional[str] = ..., connector_id: _Optional[int] = ..., duration: _Optional[int] = ..., rate_unit: _Optional[_Union[_smart_charging_pb2.ChargingRateUnit, str]] = ...) -> None: ...
+
+class GetCompositeScheduleResponse(_message.Message):
+    __slots__ = ("status", "connector_id", "schedule_start", "schedule")
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    CONNECTOR_ID_FIELD_NUMBER: _ClassVar[int]
+    SCHEDULE_START_FIELD_NUMBER: _ClassVar[int]
+    SCHEDULE_FIELD_NUMBER: _ClassVar[int]
+    status: str
+    connector_id: int
+    schedule_start: _timestamp_pb2.Timestamp
+    schedule: _smart_charging_pb2.ChargingSchedule
+    def __init__(self, status: _Optional[str] = ..., connector_id: _Optional[int] = ..., schedule_start: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., schedule: _Optional[_Union[_smart_charging_pb2.ChargingSchedule, _Mapping]] = ...) -> None: ...
+
+class ListChargingProfilesRequest(_message.Message):
+    __slots__ = ("charger_id", "connector_id")
+    CHARGER_ID_FIELD_NUMBER: _ClassVar[int]
+    CONNECTOR_ID_FIELD_NUMBER: _ClassVar[int]
+    charger_id: str
+    connector_id: int
+    def __init__(self, charger_id: _Optional[str] = ..., connector_id: _Optional[int] = ...) -> None: ...
+
+class ListChargingProfilesResponse(_message.Message):
+    __slots__ = ("profiles",)
+    PROFILES_FIELD_NUMBER: _ClassVar[int]
+    profiles: _containers.RepeatedCompositeFieldContainer[_smart_charging_pb2.InstalledChargingProfile]
+    def __init__(self, profiles: _Optional[_Iterable[_Union[_smart_charging_pb2.InstalledChargingProfile, _Mapping]]] = ...) -> None: ...
+
+class CertificateHashData(_message.Message):
+    __slots__ = ("hash_algorithm", "issuer_name_hash", "issuer_key_hash", "serial_number")
+    HASH_ALGORITHM_FIELD_NUMBER: _ClassVar[int]
+    ISSUER_NAME_HASH_FIELD_NUMBER: _ClassVar[int]
+    ISSUER_KEY_HASH_FIELD_NUMBER: _ClassVar[int]
+    SERIAL_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    hash_algorithm: str
+    issuer_name_hash: str
+    issuer_key_hash: str
+    serial_number: str
+    def __init__(self, hash_algorithm: _Optional[str] = ..., issuer_name_hash: _Optional[str] = ..., issuer_key_hash: _Optional[str] = ..., serial_number: _Optional[str] = ...) -> None: ...
+
+class InstallCertificateRequest(_message.Message):
+    __slots__ = ("charger_id", "certificate_type", "certificate")
+    CHARGER_ID_FIELD_NUMBER: _ClassVar[int]
+    CERTIFICATE_TYPE_FIELD_NUMBER: _ClassVar[int]
+    CERTIFICATE_FIELD_NUMBER: _ClassVar[int]
+    charger_id: str
+    certificate_type: CertificateUse
+    certificate: str
+    def __init__(self, charger_id: _Optional[str] = ..., certificate_type: _Optional[_Union[CertificateUse, str]] = ..., certificate: _Optional[str] = ...) -> None: ...
+
+class InstallCertificateResponse(_message.Message):
+    __slots__ = ("status",)
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    status: str
+    def __init__(self, status: _Optional[str] = ...) -> None: ...
+
+class DeleteCertificateRequest(_message.Message):
+    __slots__ = ("charger_id", "certificate")
+    CHARGER_ID_FIELD_NUMBER: _ClassVar[int]
+    CERTIFICATE_FIELD_NUMBER: _ClassVar[int]
+    charger_id: str
+    certificate: CertificateHashData
+    def __init__(self, charger_id: _Optional[str] = ..., certificate: _Optional[_Union[CertificateHashData, _Mapping]] = ...) -> None: ...
+
+class DeleteCertificateResponse(_message.Message):
+    __slots__ = ("status",)
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    status: str
+    def __init__(self, status: _Optional[str] = ...) -> None: ...
+
+class GetInstalledCertificateIdsRequest(_message.Message):
+    __slots__ = ("charger_id", "certificate_type")
+    CHARGER_ID_FIELD_NUMBER: _ClassVar[int]
+    CERTIFICATE_TYPE_FIELD_NUMBER: _ClassVar[int]
+    charger_id: str
+    certificate_type: CertificateUse
+    def __init__(self, charger_id: _Optional[str] = ..., certificate_type: _Optional[_Union[CertificateUse, str]] = ...) -> None: ...
+
+class GetInstalledCertificateIdsResponse(_message.Message):
+    __slots__ = ("status", "certificates")
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    CERTIFICATES_FIELD_NUMBER: _ClassVar[int]
+    status: str
+    certificates: _containers.RepeatedCompositeFieldContainer[CertificateHashData]
+    def __init__(self, status: _Optional[str] = ..., certificates: _Optional[_Iterable[_Union[CertificateHashData, _Mapping]]] = ...) -> None: ...
+
+class CertificateSignedRequest(_message.Message):
+    __slots__ = ("charger_id", "certificate_chain")
+    CHARGER_ID_FIELD_NUMBER: _ClassVar[int]
+    CERTIFICATE_CHAIN_FIELD_NUMBER: _ClassVar[int]
+    charger_id: str
+    certificate_chain: str
+    def __init__(self, charger_id: _Optional[str] = ..., certificate_chain: _Optional[str] = ...) -> None: ...
+
+class CertificateSignedResponse(_message.Message):
+    __slots__ = ("status",)
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    status: str
+    def __init__(self, status: _Optional[str] = ...) -> None: ...
+
+class ListConfigurationKeysRequest(_message.Message):
+    __slots__ = ("charger_id",)
+    CHARGER_ID_FIELD_NUMBER: _ClassVar[int]
+    charger_id: str
+    def __init__(self, charger_id: _Optional[str] = ...) -> None: ...
+
+class ListConfigurationKeysResponse(_message.Message):
+    __slots__ = ("entries", "read_at")
+    ENTRIES_FIELD_NUMBER: _ClassVar[int]
+    READ_AT_FIELD_NUMBER: _ClassVar[int]
+    entries: _containers.RepeatedCompositeFieldContainer[ConfigurationEntry]
+    read_at: _timestamp_pb2.Timestamp
+    def __init__(self, entries: _Optional[_Iterable[_Union[ConfigurationEntry, _Mapping]]] = ..., read_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...

@@ -81,6 +81,121 @@ class ChargerServiceStub:
                 request_serializer=csms_dot_v1_dot_chargers__pb2.SendCallRequest.SerializeToString,
                 response_deserializer=csms_dot_v1_dot_chargers__pb2.SendCallResponse.FromString,
                 _registered_method=True)
+        self.StartCharging = channel.unary_unary(
+                '/csms.v1.ChargerService/StartCharging',
+                request_serializer=csms_dot_v1_dot_chargers__pb2.StartChargingRequest.SerializeToString,
+                response_deserializer=csms_dot_v1_dot_chargers__pb2.StartChargingResponse.FromString,
+                _registered_method=True)
+        self.StopCharging = channel.unary_unary(
+                '/csms.v1.ChargerService/StopCharging',
+                request_serializer=csms_dot_v1_dot_chargers__pb2.StopChargingRequest.SerializeToString,
+                response_deserializer=csms_dot_v1_dot_chargers__pb2.StopChargingResponse.FromString,
+                _registered_method=True)
+        self.UnlockConnector = channel.unary_unary(
+                '/csms.v1.ChargerService/UnlockConnector',
+                request_serializer=csms_dot_v1_dot_chargers__pb2.UnlockConnectorRequest.SerializeToString,
+                response_deserializer=csms_dot_v1_dot_chargers__pb2.UnlockConnectorResponse.FromString,
+                _registered_method=True)
+        self.ChangeAvailability = channel.unary_unary(
+                '/csms.v1.ChargerService/ChangeAvailability',
+                request_serializer=csms_dot_v1_dot_chargers__pb2.ChangeAvailabilityRequest.SerializeToString,
+                response_deserializer=csms_dot_v1_dot_chargers__pb2.ChangeAvailabilityResponse.FromString,
+                _registered_method=True)
+        self.ClearCache = channel.unary_unary(
+                '/csms.v1.ChargerService/ClearCache',
+                request_serializer=csms_dot_v1_dot_chargers__pb2.ClearCacheRequest.SerializeToString,
+                response_deserializer=csms_dot_v1_dot_chargers__pb2.ClearCacheResponse.FromString,
+                _registered_method=True)
+        self.DataTransfer = channel.unary_unary(
+                '/csms.v1.ChargerService/DataTransfer',
+                request_serializer=csms_dot_v1_dot_chargers__pb2.DataTransferRequest.SerializeToString,
+                response_deserializer=csms_dot_v1_dot_chargers__pb2.DataTransferResponse.FromString,
+                _registered_method=True)
+        self.GetDiagnostics = channel.unary_unary(
+                '/csms.v1.ChargerService/GetDiagnostics',
+                request_serializer=csms_dot_v1_dot_chargers__pb2.GetDiagnosticsRequest.SerializeToString,
+                response_deserializer=csms_dot_v1_dot_chargers__pb2.GetDiagnosticsResponse.FromString,
+                _registered_method=True)
+        self.GetLog = channel.unary_unary(
+                '/csms.v1.ChargerService/GetLog',
+                request_serializer=csms_dot_v1_dot_chargers__pb2.GetLogRequest.SerializeToString,
+                response_deserializer=csms_dot_v1_dot_chargers__pb2.GetLogResponse.FromString,
+                _registered_method=True)
+        self.UpdateFirmware = channel.unary_unary(
+                '/csms.v1.ChargerService/UpdateFirmware',
+                request_serializer=csms_dot_v1_dot_chargers__pb2.UpdateFirmwareRequest.SerializeToString,
+                response_deserializer=csms_dot_v1_dot_chargers__pb2.UpdateFirmwareResponse.FromString,
+                _registered_method=True)
+        self.SignedUpdateFirmware = channel.unary_unary(
+                '/csms.v1.ChargerService/SignedUpdateFirmware',
+                request_serializer=csms_dot_v1_dot_chargers__pb2.SignedUpdateFirmwareRequest.SerializeToString,
+                response_deserializer=csms_dot_v1_dot_chargers__pb2.SignedUpdateFirmwareResponse.FromString,
+                _registered_method=True)
+        self.ReserveNow = channel.unary_unary(
+                '/csms.v1.ChargerService/ReserveNow',
+                request_serializer=csms_dot_v1_dot_chargers__pb2.ReserveNowRequest.SerializeToString,
+                response_deserializer=csms_dot_v1_dot_chargers__pb2.ReserveNowResponse.FromString,
+                _registered_method=True)
+        self.CancelReservation = channel.unary_unary(
+                '/csms.v1.ChargerService/CancelReservation',
+                request_serializer=csms_dot_v1_dot_chargers__pb2.CancelReservationRequest.SerializeToString,
+                response_deserializer=csms_dot_v1_dot_chargers__pb2.CancelReservationResponse.FromString,
+                _registered_method=True)
+        self.SendLocalList = channel.unary_unary(
+                '/csms.v1.ChargerService/SendLocalList',
+                request_serializer=csms_dot_v1_dot_chargers__pb2.SendLocalListRequest.SerializeToString,
+                response_deserializer=csms_dot_v1_dot_chargers__pb2.SendLocalListResponse.FromString,
+                _registered_method=True)
+        self.GetLocalListVersion = channel.unary_unary(
+                '/csms.v1.ChargerService/GetLocalListVersion',
+                request_serializer=csms_dot_v1_dot_chargers__pb2.GetLocalListVersionRequest.SerializeToString,
+                response_deserializer=csms_dot_v1_dot_chargers__pb2.GetLocalListVersionResponse.FromString,
+                _registered_method=True)
+        self.SetChargingProfile = channel.unary_unary(
+                '/csms.v1.ChargerService/SetChargingProfile',
+                request_serializer=csms_dot_v1_dot_chargers__pb2.SetChargingProfileRequest.SerializeToString,
+                response_deserializer=csms_dot_v1_dot_chargers__pb2.SetChargingProfileResponse.FromString,
+                _registered_method=True)
+        self.ClearChargingProfile = channel.unary_unary(
+                '/csms.v1.ChargerService/ClearChargingProfile',
+                request_serializer=csms_dot_v1_dot_chargers__pb2.ClearChargingProfileRequest.SerializeToString,
+                response_deserializer=csms_dot_v1_dot_chargers__pb2.ClearChargingProfileResponse.FromString,
+                _registered_method=True)
+        self.GetCompositeSchedule = channel.unary_unary(
+                '/csms.v1.ChargerService/GetCompositeSchedule',
+                request_serializer=csms_dot_v1_dot_chargers__pb2.GetCompositeScheduleRequest.SerializeToString,
+                response_deserializer=csms_dot_v1_dot_chargers__pb2.GetCompositeScheduleResponse.FromString,
+                _registered_method=True)
+        self.ListChargingProfiles = channel.unary_unary(
+                '/csms.v1.ChargerService/ListChargingProfiles',
+                request_serializer=csms_dot_v1_dot_chargers__pb2.ListChargingProfilesRequest.SerializeToString,
+                response_deserializer=csms_dot_v1_dot_chargers__pb2.ListChargingProfilesResponse.FromString,
+                _registered_method=True)
+        self.InstallCertificate = channel.unary_unary(
+                '/csms.v1.ChargerService/InstallCertificate',
+                request_serializer=csms_dot_v1_dot_chargers__pb2.InstallCertificateRequest.SerializeToString,
+                response_deserializer=csms_dot_v1_dot_chargers__pb2.InstallCertificateResponse.FromString,
+                _registered_method=True)
+        self.DeleteCertificate = channel.unary_unary(
+                '/csms.v1.ChargerService/DeleteCertificate',
+                request_serializer=csms_dot_v1_dot_chargers__pb2.DeleteCertificateRequest.SerializeToString,
+                response_deserializer=csms_dot_v1_dot_chargers__pb2.DeleteCertificateResponse.FromString,
+                _registered_method=True)
+        self.GetInstalledCertificateIds = channel.unary_unary(
+                '/csms.v1.ChargerService/GetInstalledCertificateIds',
+                request_serializer=csms_dot_v1_dot_chargers__pb2.GetInstalledCertificateIdsRequest.SerializeToString,
+                response_deserializer=csms_dot_v1_dot_chargers__pb2.GetInstalledCertificateIdsResponse.FromString,
+                _registered_method=True)
+        self.CertificateSigned = channel.unary_unary(
+                '/csms.v1.ChargerService/CertificateSigned',
+                request_serializer=csms_dot_v1_dot_chargers__pb2.CertificateSignedRequest.SerializeToString,
+                response_deserializer=csms_dot_v1_dot_chargers__pb2.CertificateSignedResponse.FromString,
+                _registered_method=True)
+        self.ListConfigurationKeys = channel.unary_unary(
+                '/csms.v1.ChargerService/ListConfigurationKeys',
+                request_serializer=csms_dot_v1_dot_chargers__pb2.ListConfigurationKeysRequest.SerializeToString,
+                response_deserializer=csms_dot_v1_dot_chargers__pb2.ListConfigurationKeysResponse.FromString,
+                _registered_method=True)
 
 
 class ChargerServiceServicer:
@@ -144,6 +259,152 @@ class ChargerServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def StartCharging(self, request, context):
+        """1.6 RemoteStartTransaction; 2.0.1 RequestStartTransaction.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def StopCharging(self, request, context):
+        """1.6 RemoteStopTransaction; 2.0.1 RequestStopTransaction.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def UnlockConnector(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ChangeAvailability(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ClearCache(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DataTransfer(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetDiagnostics(self, request, context):
+        """1.6 GetDiagnostics (Core/Firmware Management).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetLog(self, request, context):
+        """1.6 security extension GetLog; 2.0.1 GetLog.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def UpdateFirmware(self, request, context):
+        """1.6 UpdateFirmware.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SignedUpdateFirmware(self, request, context):
+        """1.6 security extension SignedUpdateFirmware; 2.0.1 UpdateFirmware.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ReserveNow(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CancelReservation(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SendLocalList(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetLocalListVersion(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SetChargingProfile(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ClearChargingProfile(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetCompositeSchedule(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListChargingProfiles(self, request, context):
+        """The profiles the charger accepted, as recorded by the CSMS.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def InstallCertificate(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DeleteCertificate(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetInstalledCertificateIds(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CertificateSigned(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListConfigurationKeys(self, request, context):
+        """Configuration keys as last read from the charger by GetConfiguration (no charger call).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_ChargerServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -181,6 +442,121 @@ def add_ChargerServiceServicer_to_server(servicer, server):
                     servicer.SendCall,
                     request_deserializer=csms_dot_v1_dot_chargers__pb2.SendCallRequest.FromString,
                     response_serializer=csms_dot_v1_dot_chargers__pb2.SendCallResponse.SerializeToString,
+            ),
+            'StartCharging': grpc.unary_unary_rpc_method_handler(
+                    servicer.StartCharging,
+                    request_deserializer=csms_dot_v1_dot_chargers__pb2.StartChargingRequest.FromString,
+                    response_serializer=csms_dot_v1_dot_chargers__pb2.StartChargingResponse.SerializeToString,
+            ),
+            'StopCharging': grpc.unary_unary_rpc_method_handler(
+                    servicer.StopCharging,
+                    request_deserializer=csms_dot_v1_dot_chargers__pb2.StopChargingRequest.FromString,
+                    response_serializer=csms_dot_v1_dot_chargers__pb2.StopChargingResponse.SerializeToString,
+            ),
+            'UnlockConnector': grpc.unary_unary_rpc_method_handler(
+                    servicer.UnlockConnector,
+                    request_deserializer=csms_dot_v1_dot_chargers__pb2.UnlockConnectorRequest.FromString,
+                    response_serializer=csms_dot_v1_dot_chargers__pb2.UnlockConnectorResponse.SerializeToString,
+            ),
+            'ChangeAvailability': grpc.unary_unary_rpc_method_handler(
+                    servicer.ChangeAvailability,
+                    request_deserializer=csms_dot_v1_dot_chargers__pb2.ChangeAvailabilityRequest.FromString,
+                    response_serializer=csms_dot_v1_dot_chargers__pb2.ChangeAvailabilityResponse.SerializeToString,
+            ),
+            'ClearCache': grpc.unary_unary_rpc_method_handler(
+                    servicer.ClearCache,
+                    request_deserializer=csms_dot_v1_dot_chargers__pb2.ClearCacheRequest.FromString,
+                    response_serializer=csms_dot_v1_dot_chargers__pb2.ClearCacheResponse.SerializeToString,
+            ),
+            'DataTransfer': grpc.unary_unary_rpc_method_handler(
+                    servicer.DataTransfer,
+                    request_deserializer=csms_dot_v1_dot_chargers__pb2.DataTransferRequest.FromString,
+                    response_serializer=csms_dot_v1_dot_chargers__pb2.DataTransferResponse.SerializeToString,
+            ),
+            'GetDiagnostics': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetDiagnostics,
+                    request_deserializer=csms_dot_v1_dot_chargers__pb2.GetDiagnosticsRequest.FromString,
+                    response_serializer=csms_dot_v1_dot_chargers__pb2.GetDiagnosticsResponse.SerializeToString,
+            ),
+            'GetLog': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetLog,
+                    request_deserializer=csms_dot_v1_dot_chargers__pb2.GetLogRequest.FromString,
+                    response_serializer=csms_dot_v1_dot_chargers__pb2.GetLogResponse.SerializeToString,
+            ),
+            'UpdateFirmware': grpc.unary_unary_rpc_method_handler(
+                    servicer.UpdateFirmware,
+                    request_deserializer=csms_dot_v1_dot_chargers__pb2.UpdateFirmwareRequest.FromString,
+                    response_serializer=csms_dot_v1_dot_chargers__pb2.UpdateFirmwareResponse.SerializeToString,
+            ),
+            'SignedUpdateFirmware': grpc.unary_unary_rpc_method_handler(
+                    servicer.SignedUpdateFirmware,
+                    request_deserializer=csms_dot_v1_dot_chargers__pb2.SignedUpdateFirmwareRequest.FromString,
+                    response_serializer=csms_dot_v1_dot_chargers__pb2.SignedUpdateFirmwareResponse.SerializeToString,
+            ),
+            'ReserveNow': grpc.unary_unary_rpc_method_handler(
+                    servicer.ReserveNow,
+                    request_deserializer=csms_dot_v1_dot_chargers__pb2.ReserveNowRequest.FromString,
+                    response_serializer=csms_dot_v1_dot_chargers__pb2.ReserveNowResponse.SerializeToString,
+            ),
+            'CancelReservation': grpc.unary_unary_rpc_method_handler(
+                    servicer.CancelReservation,
+                    request_deserializer=csms_dot_v1_dot_chargers__pb2.CancelReservationRequest.FromString,
+                    response_serializer=csms_dot_v1_dot_chargers__pb2.CancelReservationResponse.SerializeToString,
+            ),
+            'SendLocalList': grpc.unary_unary_rpc_method_handler(
+                    servicer.SendLocalList,
+                    request_deserializer=csms_dot_v1_dot_chargers__pb2.SendLocalListRequest.FromString,
+                    response_serializer=csms_dot_v1_dot_chargers__pb2.SendLocalListResponse.SerializeToString,
+            ),
+            'GetLocalListVersion': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetLocalListVersion,
+                    request_deserializer=csms_dot_v1_dot_chargers__pb2.GetLocalListVersionRequest.FromString,
+                    response_serializer=csms_dot_v1_dot_chargers__pb2.GetLocalListVersionResponse.SerializeToString,
+            ),
+            'SetChargingProfile': grpc.unary_unary_rpc_method_handler(
+                    servicer.SetChargingProfile,
+                    request_deserializer=csms_dot_v1_dot_chargers__pb2.SetChargingProfileRequest.FromString,
+                    response_serializer=csms_dot_v1_dot_chargers__pb2.SetChargingProfileResponse.SerializeToString,
+            ),
+            'ClearChargingProfile': grpc.unary_unary_rpc_method_handler(
+                    servicer.ClearChargingProfile,
+                    request_deserializer=csms_dot_v1_dot_chargers__pb2.ClearChargingProfileRequest.FromString,
+                    response_serializer=csms_dot_v1_dot_chargers__pb2.ClearChargingProfileResponse.SerializeToString,
+            ),
+            'GetCompositeSchedule': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetCompositeSchedule,
+                    request_deserializer=csms_dot_v1_dot_chargers__pb2.GetCompositeScheduleRequest.FromString,
+                    response_serializer=csms_dot_v1_dot_chargers__pb2.GetCompositeScheduleResponse.SerializeToString,
+            ),
+            'ListChargingProfiles': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListChargingProfiles,
+                    request_deserializer=csms_dot_v1_dot_chargers__pb2.ListChargingProfilesRequest.FromString,
+                    response_serializer=csms_dot_v1_dot_chargers__pb2.ListChargingProfilesResponse.SerializeToString,
+            ),
+            'InstallCertificate': grpc.unary_unary_rpc_method_handler(
+                    servicer.InstallCertificate,
+                    request_deserializer=csms_dot_v1_dot_chargers__pb2.InstallCertificateRequest.FromString,
+                    response_serializer=csms_dot_v1_dot_chargers__pb2.InstallCertificateResponse.SerializeToString,
+            ),
+            'DeleteCertificate': grpc.unary_unary_rpc_method_handler(
+                    servicer.DeleteCertificate,
+                    request_deserializer=csms_dot_v1_dot_chargers__pb2.DeleteCertificateRequest.FromString,
+                    response_serializer=csms_dot_v1_dot_chargers__pb2.DeleteCertificateResponse.SerializeToString,
+            ),
+            'GetInstalledCertificateIds': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetInstalledCertificateIds,
+                    request_deserializer=csms_dot_v1_dot_chargers__pb2.GetInstalledCertificateIdsRequest.FromString,
+                    response_serializer=csms_dot_v1_dot_chargers__pb2.GetInstalledCertificateIdsResponse.SerializeToString,
+            ),
+            'CertificateSigned': grpc.unary_unary_rpc_method_handler(
+                    servicer.CertificateSigned,
+                    request_deserializer=csms_dot_v1_dot_chargers__pb2.CertificateSignedRequest.FromString,
+                    response_serializer=csms_dot_v1_dot_chargers__pb2.CertificateSignedResponse.SerializeToString,
+            ),
+            'ListConfigurationKeys': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListConfigurationKeys,
+                    request_deserializer=csms_dot_v1_dot_chargers__pb2.ListConfigurationKeysRequest.FromString,
+                    response_serializer=csms_dot_v1_dot_chargers__pb2.ListConfigurationKeysResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -384,6 +760,627 @@ class ChargerService:
             '/csms.v1.ChargerService/SendCall',
             csms_dot_v1_dot_chargers__pb2.SendCallRequest.SerializeToString,
             csms_dot_v1_dot_chargers__pb2.SendCallResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def StartCharging(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/csms.v1.ChargerService/StartCharging',
+            csms_dot_v1_dot_chargers__pb2.StartChargingRequest.SerializeToString,
+            csms_dot_v1_dot_chargers__pb2.StartChargingResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def StopCharging(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/csms.v1.ChargerService/StopCharging',
+            csms_dot_v1_dot_chargers__pb2.StopChargingRequest.SerializeToString,
+            csms_dot_v1_dot_chargers__pb2.StopChargingResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UnlockConnector(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/csms.v1.ChargerService/UnlockConnector',
+            csms_dot_v1_dot_chargers__pb2.UnlockConnectorRequest.SerializeToString,
+            csms_dot_v1_dot_chargers__pb2.UnlockConnectorResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ChangeAvailability(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/csms.v1.ChargerService/ChangeAvailability',
+            csms_dot_v1_dot_chargers__pb2.ChangeAvailabilityRequest.SerializeToString,
+            csms_dot_v1_dot_chargers__pb2.ChangeAvailabilityResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ClearCache(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/csms.v1.ChargerService/ClearCache',
+            csms_dot_v1_dot_chargers__pb2.ClearCacheRequest.SerializeToString,
+            csms_dot_v1_dot_chargers__pb2.ClearCacheResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DataTransfer(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/csms.v1.ChargerService/DataTransfer',
+            csms_dot_v1_dot_chargers__pb2.DataTransferRequest.SerializeToString,
+            csms_dot_v1_dot_chargers__pb2.DataTransferResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetDiagnostics(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/csms.v1.ChargerService/GetDiagnostics',
+            csms_dot_v1_dot_chargers__pb2.GetDiagnosticsRequest.SerializeToString,
+            csms_dot_v1_dot_chargers__pb2.GetDiagnosticsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetLog(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/csms.v1.ChargerService/GetLog',
+            csms_dot_v1_dot_chargers__pb2.GetLogRequest.SerializeToString,
+            csms_dot_v1_dot_chargers__pb2.GetLogResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UpdateFirmware(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/csms.v1.ChargerService/UpdateFirmware',
+            csms_dot_v1_dot_chargers__pb2.UpdateFirmwareRequest.SerializeToString,
+            csms_dot_v1_dot_chargers__pb2.UpdateFirmwareResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SignedUpdateFirmware(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/csms.v1.ChargerService/SignedUpdateFirmware',
+            csms_dot_v1_dot_chargers__pb2.SignedUpdateFirmwareRequest.SerializeToString,
+            csms_dot_v1_dot_chargers__pb2.SignedUpdateFirmwareResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ReserveNow(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/csms.v1.ChargerService/ReserveNow',
+            csms_dot_v1_dot_chargers__pb2.ReserveNowRequest.SerializeToString,
+            csms_dot_v1_dot_chargers__pb2.ReserveNowResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CancelReservation(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/csms.v1.ChargerService/CancelReservation',
+            csms_dot_v1_dot_chargers__pb2.CancelReservationRequest.SerializeToString,
+            csms_dot_v1_dot_chargers__pb2.CancelReservationResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SendLocalList(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/csms.v1.ChargerService/SendLocalList',
+            csms_dot_v1_dot_chargers__pb2.SendLocalListRequest.SerializeToString,
+            csms_dot_v1_dot_chargers__pb2.SendLocalListResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetLocalListVersion(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/csms.v1.ChargerService/GetLocalListVersion',
+            csms_dot_v1_dot_chargers__pb2.GetLocalListVersionRequest.SerializeToString,
+            csms_dot_v1_dot_chargers__pb2.GetLocalListVersionResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SetChargingProfile(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/csms.v1.ChargerService/SetChargingProfile',
+            csms_dot_v1_dot_chargers__pb2.SetChargingProfileRequest.SerializeToString,
+            csms_dot_v1_dot_chargers__pb2.SetChargingProfileResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ClearChargingProfile(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/csms.v1.ChargerService/ClearChargingProfile',
+            csms_dot_v1_dot_chargers__pb2.ClearChargingProfileRequest.SerializeToString,
+            csms_dot_v1_dot_chargers__pb2.ClearChargingProfileResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetCompositeSchedule(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/csms.v1.ChargerService/GetCompositeSchedule',
+            csms_dot_v1_dot_chargers__pb2.GetCompositeScheduleRequest.SerializeToString,
+            csms_dot_v1_dot_chargers__pb2.GetCompositeScheduleResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListChargingProfiles(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/csms.v1.ChargerService/ListChargingProfiles',
+            csms_dot_v1_dot_chargers__pb2.ListChargingProfilesRequest.SerializeToString,
+            csms_dot_v1_dot_chargers__pb2.ListChargingProfilesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def InstallCertificate(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/csms.v1.ChargerService/InstallCertificate',
+            csms_dot_v1_dot_chargers__pb2.InstallCertificateRequest.SerializeToString,
+            csms_dot_v1_dot_chargers__pb2.InstallCertificateResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DeleteCertificate(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/csms.v1.ChargerService/DeleteCertificate',
+            csms_dot_v1_dot_chargers__pb2.DeleteCertificateRequest.SerializeToString,
+            csms_dot_v1_dot_chargers__pb2.DeleteCertificateResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetInstalledCertificateIds(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/csms.v1.ChargerService/GetInstalledCertificateIds',
+            csms_dot_v1_dot_chargers__pb2.GetInstalledCertificateIdsRequest.SerializeToString,
+            csms_dot_v1_dot_chargers__pb2.GetInstalledCertificateIdsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CertificateSigned(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/csms.v1.ChargerService/CertificateSigned',
+            csms_dot_v1_dot_chargers__pb2.CertificateSignedRequest.SerializeToString,
+            csms_dot_v1_dot_chargers__pb2.CertificateSignedResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListConfigurationKeys(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/csms.v1.ChargerService/ListConfigurationKeys',
+            csms_dot_v1_dot_chargers__pb2.ListConfigurationKeysRequest.SerializeToString,
+            csms_dot_v1_dot_chargers__pb2.ListConfigurationKeysResponse.FromString,
             options,
             channel_credentials,
             insecure,

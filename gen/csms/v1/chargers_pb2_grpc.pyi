@@ -57,6 +57,37 @@ class ChargerServiceStub:
     """Any OCPP call, as JSON, for internal tools. The payload is validated against
     the charger's protocol schema before it is sent.
     """
+    StartCharging: _grpc.UnaryUnaryMultiCallable[_chargers_pb2.StartChargingRequest, _chargers_pb2.StartChargingResponse]
+    """1.6 RemoteStartTransaction; 2.0.1 RequestStartTransaction."""
+    StopCharging: _grpc.UnaryUnaryMultiCallable[_chargers_pb2.StopChargingRequest, _chargers_pb2.StopChargingResponse]
+    """1.6 RemoteStopTransaction; 2.0.1 RequestStopTransaction."""
+    UnlockConnector: _grpc.UnaryUnaryMultiCallable[_chargers_pb2.UnlockConnectorRequest, _chargers_pb2.UnlockConnectorResponse]
+    ChangeAvailability: _grpc.UnaryUnaryMultiCallable[_chargers_pb2.ChangeAvailabilityRequest, _chargers_pb2.ChangeAvailabilityResponse]
+    ClearCache: _grpc.UnaryUnaryMultiCallable[_chargers_pb2.ClearCacheRequest, _chargers_pb2.ClearCacheResponse]
+    DataTransfer: _grpc.UnaryUnaryMultiCallable[_chargers_pb2.DataTransferRequest, _chargers_pb2.DataTransferResponse]
+    GetDiagnostics: _grpc.UnaryUnaryMultiCallable[_chargers_pb2.GetDiagnosticsRequest, _chargers_pb2.GetDiagnosticsResponse]
+    """1.6 GetDiagnostics (Core/Firmware Management)."""
+    GetLog: _grpc.UnaryUnaryMultiCallable[_chargers_pb2.GetLogRequest, _chargers_pb2.GetLogResponse]
+    """1.6 security extension GetLog; 2.0.1 GetLog."""
+    UpdateFirmware: _grpc.UnaryUnaryMultiCallable[_chargers_pb2.UpdateFirmwareRequest, _chargers_pb2.UpdateFirmwareResponse]
+    """1.6 UpdateFirmware."""
+    SignedUpdateFirmware: _grpc.UnaryUnaryMultiCallable[_chargers_pb2.SignedUpdateFirmwareRequest, _chargers_pb2.SignedUpdateFirmwareResponse]
+    """1.6 security extension SignedUpdateFirmware; 2.0.1 UpdateFirmware."""
+    ReserveNow: _grpc.UnaryUnaryMultiCallable[_chargers_pb2.ReserveNowRequest, _chargers_pb2.ReserveNowResponse]
+    CancelReservation: _grpc.UnaryUnaryMultiCallable[_chargers_pb2.CancelReservationRequest, _chargers_pb2.CancelReservationResponse]
+    SendLocalList: _grpc.UnaryUnaryMultiCallable[_chargers_pb2.SendLocalListRequest, _chargers_pb2.SendLocalListResponse]
+    GetLocalListVersion: _grpc.UnaryUnaryMultiCallable[_chargers_pb2.GetLocalListVersionRequest, _chargers_pb2.GetLocalListVersionResponse]
+    SetChargingProfile: _grpc.UnaryUnaryMultiCallable[_chargers_pb2.SetChargingProfileRequest, _chargers_pb2.SetChargingProfileResponse]
+    ClearChargingProfile: _grpc.UnaryUnaryMultiCallable[_chargers_pb2.ClearChargingProfileRequest, _chargers_pb2.ClearChargingProfileResponse]
+    GetCompositeSchedule: _grpc.UnaryUnaryMultiCallable[_chargers_pb2.GetCompositeScheduleRequest, _chargers_pb2.GetCompositeScheduleResponse]
+    ListChargingProfiles: _grpc.UnaryUnaryMultiCallable[_chargers_pb2.ListChargingProfilesRequest, _chargers_pb2.ListChargingProfilesResponse]
+    """The profiles the charger accepted, as recorded by the CSMS."""
+    InstallCertificate: _grpc.UnaryUnaryMultiCallable[_chargers_pb2.InstallCertificateRequest, _chargers_pb2.InstallCertificateResponse]
+    DeleteCertificate: _grpc.UnaryUnaryMultiCallable[_chargers_pb2.DeleteCertificateRequest, _chargers_pb2.DeleteCertificateResponse]
+    GetInstalledCertificateIds: _grpc.UnaryUnaryMultiCallable[_chargers_pb2.GetInstalledCertificateIdsRequest, _chargers_pb2.GetInstalledCertificateIdsResponse]
+    CertificateSigned: _grpc.UnaryUnaryMultiCallable[_chargers_pb2.CertificateSignedRequest, _chargers_pb2.CertificateSignedResponse]
+    ListConfigurationKeys: _grpc.UnaryUnaryMultiCallable[_chargers_pb2.ListConfigurationKeysRequest, _chargers_pb2.ListConfigurationKeysResponse]
+    """Configuration keys as last read from the charger by GetConfiguration (no charger call)."""
 
 @_typing.type_check_only
 class ChargerServiceAsyncStub(ChargerServiceStub):
@@ -87,6 +118,37 @@ class ChargerServiceAsyncStub(ChargerServiceStub):
     """Any OCPP call, as JSON, for internal tools. The payload is validated against
     the charger's protocol schema before it is sent.
     """
+    StartCharging: _aio.UnaryUnaryMultiCallable[_chargers_pb2.StartChargingRequest, _chargers_pb2.StartChargingResponse]  # type: ignore[assignment]
+    """1.6 RemoteStartTransaction; 2.0.1 RequestStartTransaction."""
+    StopCharging: _aio.UnaryUnaryMultiCallable[_chargers_pb2.StopChargingRequest, _chargers_pb2.StopChargingResponse]  # type: ignore[assignment]
+    """1.6 RemoteStopTransaction; 2.0.1 RequestStopTransaction."""
+    UnlockConnector: _aio.UnaryUnaryMultiCallable[_chargers_pb2.UnlockConnectorRequest, _chargers_pb2.UnlockConnectorResponse]  # type: ignore[assignment]
+    ChangeAvailability: _aio.UnaryUnaryMultiCallable[_chargers_pb2.ChangeAvailabilityRequest, _chargers_pb2.ChangeAvailabilityResponse]  # type: ignore[assignment]
+    ClearCache: _aio.UnaryUnaryMultiCallable[_chargers_pb2.ClearCacheRequest, _chargers_pb2.ClearCacheResponse]  # type: ignore[assignment]
+    DataTransfer: _aio.UnaryUnaryMultiCallable[_chargers_pb2.DataTransferRequest, _chargers_pb2.DataTransferResponse]  # type: ignore[assignment]
+    GetDiagnostics: _aio.UnaryUnaryMultiCallable[_chargers_pb2.GetDiagnosticsRequest, _chargers_pb2.GetDiagnosticsResponse]  # type: ignore[assignment]
+    """1.6 GetDiagnostics (Core/Firmware Management)."""
+    GetLog: _aio.UnaryUnaryMultiCallable[_chargers_pb2.GetLogRequest, _chargers_pb2.GetLogResponse]  # type: ignore[assignment]
+    """1.6 security extension GetLog; 2.0.1 GetLog."""
+    UpdateFirmware: _aio.UnaryUnaryMultiCallable[_chargers_pb2.UpdateFirmwareRequest, _chargers_pb2.UpdateFirmwareResponse]  # type: ignore[assignment]
+    """1.6 UpdateFirmware."""
+    SignedUpdateFirmware: _aio.UnaryUnaryMultiCallable[_chargers_pb2.SignedUpdateFirmwareRequest, _chargers_pb2.SignedUpdateFirmwareResponse]  # type: ignore[assignment]
+    """1.6 security extension SignedUpdateFirmware; 2.0.1 UpdateFirmware."""
+    ReserveNow: _aio.UnaryUnaryMultiCallable[_chargers_pb2.ReserveNowRequest, _chargers_pb2.ReserveNowResponse]  # type: ignore[assignment]
+    CancelReservation: _aio.UnaryUnaryMultiCallable[_chargers_pb2.CancelReservationRequest, _chargers_pb2.CancelReservationResponse]  # type: ignore[assignment]
+    SendLocalList: _aio.UnaryUnaryMultiCallable[_chargers_pb2.SendLocalListRequest, _chargers_pb2.SendLocalListResponse]  # type: ignore[assignment]
+    GetLocalListVersion: _aio.UnaryUnaryMultiCallable[_chargers_pb2.GetLocalListVersionRequest, _chargers_pb2.GetLocalListVersionResponse]  # type: ignore[assignment]
+    SetChargingProfile: _aio.UnaryUnaryMultiCallable[_chargers_pb2.SetChargingProfileRequest, _chargers_pb2.SetChargingProfileResponse]  # type: ignore[assignment]
+    ClearChargingProfile: _aio.UnaryUnaryMultiCallable[_chargers_pb2.ClearChargingProfileRequest, _chargers_pb2.ClearChargingProfileResponse]  # type: ignore[assignment]
+    GetCompositeSchedule: _aio.UnaryUnaryMultiCallable[_chargers_pb2.GetCompositeScheduleRequest, _chargers_pb2.GetCompositeScheduleResponse]  # type: ignore[assignment]
+    ListChargingProfiles: _aio.UnaryUnaryMultiCallable[_chargers_pb2.ListChargingProfilesRequest, _chargers_pb2.ListChargingProfilesResponse]  # type: ignore[assignment]
+    """The profiles the charger accepted, as recorded by the CSMS."""
+    InstallCertificate: _aio.UnaryUnaryMultiCallable[_chargers_pb2.InstallCertificateRequest, _chargers_pb2.InstallCertificateResponse]  # type: ignore[assignment]
+    DeleteCertificate: _aio.UnaryUnaryMultiCallable[_chargers_pb2.DeleteCertificateRequest, _chargers_pb2.DeleteCertificateResponse]  # type: ignore[assignment]
+    GetInstalledCertificateIds: _aio.UnaryUnaryMultiCallable[_chargers_pb2.GetInstalledCertificateIdsRequest, _chargers_pb2.GetInstalledCertificateIdsResponse]  # type: ignore[assignment]
+    CertificateSigned: _aio.UnaryUnaryMultiCallable[_chargers_pb2.CertificateSignedRequest, _chargers_pb2.CertificateSignedResponse]  # type: ignore[assignment]
+    ListConfigurationKeys: _aio.UnaryUnaryMultiCallable[_chargers_pb2.ListConfigurationKeysRequest, _chargers_pb2.ListConfigurationKeysResponse]  # type: ignore[assignment]
+    """Configuration keys as last read from the charger by GetConfiguration (no charger call)."""
 
 class ChargerServiceServicer(metaclass=_abc_1.ABCMeta):
     """The public API for chargers: read their state and send them tasks.
@@ -156,5 +218,174 @@ class ChargerServiceServicer(metaclass=_abc_1.ABCMeta):
         """Any OCPP call, as JSON, for internal tools. The payload is validated against
         the charger's protocol schema before it is sent.
         """
+
+    @_abc_1.abstractmethod
+    def StartCharging(
+        self,
+        request: _chargers_pb2.StartChargingRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_chargers_pb2.StartChargingResponse, _abc.Awaitable[_chargers_pb2.StartChargingResponse]]:
+        """1.6 RemoteStartTransaction; 2.0.1 RequestStartTransaction."""
+
+    @_abc_1.abstractmethod
+    def StopCharging(
+        self,
+        request: _chargers_pb2.StopChargingRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_chargers_pb2.StopChargingResponse, _abc.Awaitable[_chargers_pb2.StopChargingResponse]]:
+        """1.6 RemoteStopTransaction; 2.0.1 RequestStopTransaction."""
+
+    @_abc_1.abstractmethod
+    def UnlockConnector(
+        self,
+        request: _chargers_pb2.UnlockConnectorRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_chargers_pb2.UnlockConnectorResponse, _abc.Awaitable[_chargers_pb2.UnlockConnectorResponse]]: ...
+
+    @_abc_1.abstractmethod
+    def ChangeAvailability(
+        self,
+        request: _chargers_pb2.ChangeAvailabilityRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_chargers_pb2.ChangeAvailabilityResponse, _abc.Awaitable[_chargers_pb2.ChangeAvailabilityResponse]]: ...
+
+    @_abc_1.abstractmethod
+    def ClearCache(
+        self,
+        request: _chargers_pb2.ClearCacheRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_chargers_pb2.ClearCacheResponse, _abc.Awaitable[_chargers_pb2.ClearCacheResponse]]: ...
+
+    @_abc_1.abstractmethod
+    def DataTransfer(
+        self,
+        request: _chargers_pb2.DataTransferRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_chargers_pb2.DataTransferResponse, _abc.Awaitable[_chargers_pb2.DataTransferResponse]]: ...
+
+    @_abc_1.abstractmethod
+    def GetDiagnostics(
+        self,
+        request: _chargers_pb2.GetDiagnosticsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_chargers_pb2.GetDiagnosticsResponse, _abc.Awaitable[_chargers_pb2.GetDiagnosticsResponse]]:
+        """1.6 GetDiagnostics (Core/Firmware Management)."""
+
+    @_abc_1.abstractmethod
+    def GetLog(
+        self,
+        request: _chargers_pb2.GetLogRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_chargers_pb2.GetLogResponse, _abc.Awaitable[_chargers_pb2.GetLogResponse]]:
+        """1.6 security extension GetLog; 2.0.1 GetLog."""
+
+    @_abc_1.abstractmethod
+    def UpdateFirmware(
+        self,
+        request: _chargers_pb2.UpdateFirmwareRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_chargers_pb2.UpdateFirmwareResponse, _abc.Awaitable[_chargers_pb2.UpdateFirmwareResponse]]:
+        """1.6 UpdateFirmware."""
+
+    @_abc_1.abstractmethod
+    def SignedUpdateFirmware(
+        self,
+        request: _chargers_pb2.SignedUpdateFirmwareRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_chargers_pb2.SignedUpdateFirmwareResponse, _abc.Awaitable[_chargers_pb2.SignedUpdateFirmwareResponse]]:
+        """1.6 security extension SignedUpdateFirmware; 2.0.1 UpdateFirmware."""
+
+    @_abc_1.abstractmethod
+    def ReserveNow(
+        self,
+        request: _chargers_pb2.ReserveNowRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_chargers_pb2.ReserveNowResponse, _abc.Awaitable[_chargers_pb2.ReserveNowResponse]]: ...
+
+    @_abc_1.abstractmethod
+    def CancelReservation(
+        self,
+        request: _chargers_pb2.CancelReservationRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_chargers_pb2.CancelReservationResponse, _abc.Awaitable[_chargers_pb2.CancelReservationResponse]]: ...
+
+    @_abc_1.abstractmethod
+    def SendLocalList(
+        self,
+        request: _chargers_pb2.SendLocalListRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_chargers_pb2.SendLocalListResponse, _abc.Awaitable[_chargers_pb2.SendLocalListResponse]]: ...
+
+    @_abc_1.abstractmethod
+    def GetLocalListVersion(
+        self,
+        request: _chargers_pb2.GetLocalListVersionRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_chargers_pb2.GetLocalListVersionResponse, _abc.Awaitable[_chargers_pb2.GetLocalListVersionResponse]]: ...
+
+    @_abc_1.abstractmethod
+    def SetChargingProfile(
+        self,
+        request: _chargers_pb2.SetChargingProfileRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_chargers_pb2.SetChargingProfileResponse, _abc.Awaitable[_chargers_pb2.SetChargingProfileResponse]]: ...
+
+    @_abc_1.abstractmethod
+    def ClearChargingProfile(
+        self,
+        request: _chargers_pb2.ClearChargingProfileRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_chargers_pb2.ClearChargingProfileResponse, _abc.Awaitable[_chargers_pb2.ClearChargingProfileResponse]]: ...
+
+    @_abc_1.abstractmethod
+    def GetCompositeSchedule(
+        self,
+        request: _chargers_pb2.GetCompositeScheduleRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_chargers_pb2.GetCompositeScheduleResponse, _abc.Awaitable[_chargers_pb2.GetCompositeScheduleResponse]]: ...
+
+    @_abc_1.abstractmethod
+    def ListChargingProfiles(
+        self,
+        request: _chargers_pb2.ListChargingProfilesRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_chargers_pb2.ListChargingProfilesResponse, _abc.Awaitable[_chargers_pb2.ListChargingProfilesResponse]]:
+        """The profiles the charger accepted, as recorded by the CSMS."""
+
+    @_abc_1.abstractmethod
+    def InstallCertificate(
+        self,
+        request: _chargers_pb2.InstallCertificateRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_chargers_pb2.InstallCertificateResponse, _abc.Awaitable[_chargers_pb2.InstallCertificateResponse]]: ...
+
+    @_abc_1.abstractmethod
+    def DeleteCertificate(
+        self,
+        request: _chargers_pb2.DeleteCertificateRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_chargers_pb2.DeleteCertificateResponse, _abc.Awaitable[_chargers_pb2.DeleteCertificateResponse]]: ...
+
+    @_abc_1.abstractmethod
+    def GetInstalledCertificateIds(
+        self,
+        request: _chargers_pb2.GetInstalledCertificateIdsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_chargers_pb2.GetInstalledCertificateIdsResponse, _abc.Awaitable[_chargers_pb2.GetInstalledCertificateIdsResponse]]: ...
+
+    @_abc_1.abstractmethod
+    def CertificateSigned(
+        self,
+        request: _chargers_pb2.CertificateSignedRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_chargers_pb2.CertificateSignedResponse, _abc.Awaitable[_chargers_pb2.CertificateSignedResponse]]: ...
+
+    @_abc_1.abstractmethod
+    def ListConfigurationKeys(
+        self,
+        request: _chargers_pb2.ListConfigurationKeysRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_chargers_pb2.ListConfigurationKeysResponse, _abc.Awaitable[_chargers_pb2.ListConfigurationKeysResponse]]:
+        """Configuration keys as last read from the charger by GetConfiguration (no charger call)."""
 
 def add_ChargerServiceServicer_to_server(servicer: ChargerServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...
