@@ -10,10 +10,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from sqlalchemy import (
+    BigInteger,
     CheckConstraint,
     Column,
     DateTime,
     Dialect,
+    Float,
     ForeignKeyConstraint,
     Index,
     Integer,
@@ -23,9 +25,24 @@ from sqlalchemy import (
     Table,
     Text,
     TypeDecorator,
+    UniqueConstraint,
+    text,
 )
 
-__all__ = ["CHARGER_ID", "NAMING_CONVENTION", "UtcDateTime", "chargers", "connectors", "metadata"]
+__all__ = [
+    "CHARGER_ID",
+    "ID_TAG",
+    "NAMING_CONVENTION",
+    "UtcDateTime",
+    "chargers",
+    "connectors",
+    "id_tags",
+    "metadata",
+    "meter_values",
+    "reservations",
+    "transaction_anomalies",
+    "transactions",
+]
 
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -101,4 +118,144 @@ connectors = Table(
     ForeignKeyConstraint(["charger_id"], ["chargers.id"], ondelete="CASCADE"),
     # "chargers with a connector in status S": the list filter's EXISTS probe.
     Index(None, "status", "charger_id"),
+)
+
+# -- authorization, transactions, meter values, reservations (revision 0002) ----------
+
+#: OCPP 1.6 IdToken (20 characters), case-sensitive and ordered bytewise on both databases.
+ID_TAG = String(20).with_variant(String(20, collation="C"), "postgresql")
+#: 64-bit ids that autoincrement on SQLite too (only ``INTEGER PRIMARY KEY`` aliases rowid).
+BIG_ID = BigInteger().with_variant(Integer(), "sqlite")
+
+id_tags = Table(
+    "id_tags",
+    metadata,
+    Column("id_tag", ID_TAG, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("expiry_date", UtcDateTime, nullable=True),
+    # The group (1.6 parentIdTag) this tag belongs to; NULL when none.
+    Column("parent_id_tag", ID_TAG, nullable=True),
+    # Concurrent transactions the tag may have; 0 = unlimited.
+    Column("max_active_transactions", Integer, nullable=False, server_default="0"),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    PrimaryKeyConstraint("id_tag"),
+    ForeignKeyConstraint(["parent_id_tag"], ["id_tags.id_tag"], ondelete="RESTRICT"),
+    CheckConstraint("status IN ('Accepted', 'Blocked', 'Expired', 'Invalid')", name="status"),
+    # List filtered by status, keyset by id_tag.
+    Index(None, "status", "id_tag"),
+    # List filtered by parent, and the "is it still a parent?" probe of delete.
+    Index(None, "parent_id_tag", "id_tag"),
+)
+
+transactions = Table(
+    "transactions",
+    metadata,
+    # The OCPP transactionId the CSMS issues; never reused (AUTOINCREMENT on SQLite).
+    Column("id", BIG_ID, nullable=False, autoincrement=True),
+    Column("charger_id", CHARGER_ID, nullable=False),
+    Column("connector_id", Integer, nullable=False),
+    # Not a foreign key: transactions of unknown tags are recorded too.
+    Column("id_tag", ID_TAG, nullable=False),
+    # The idTagInfo.status answered to the StartTransaction.
+    Column("id_tag_status", String(16), nullable=False),
+    Column("stop_id_tag", ID_TAG, nullable=True),
+    Column("meter_start", BigInteger, nullable=False),
+    Column("meter_stop", BigInteger, nullable=True),
+    Column("started_at", UtcDateTime, nullable=False),
+    Column("stopped_at", UtcDateTime, nullable=True),
+    Column("stop_reason", String(32), nullable=False, server_default=""),
+    Column("reservation_id", Integer, nullable=True),
+    # Latest Energy.Active.Import.Register reading in Wh while the transaction is active.
+    Column("last_energy_wh", Float, nullable=True),
+    # When last_energy_wh was read: a later reading replaces it, an earlier one does not.
+    Column("last_energy_at", UtcDateTime, nullable=True),
+    # Idempotency: charger|connector|id_tag|started_at|meter_start of the StartTransaction.
+    Column("start_key", String(200), nullable=False),
+    PrimaryKeyConstraint("id"),
+    ForeignKeyConstraint(["charger_id"], ["chargers.id"]),
+    UniqueConstraint("start_key"),
+    # Newest first (scanned backwards), keyset (started_at, id).
+    Index(None, "started_at", "id"),
+    Index(None, "charger_id", "started_at", "id"),
+    Index(None, "id_tag", "started_at", "id"),
+    # The transaction active on a connector.
+    Index(None, "charger_id", "connector_id", "stopped_at"),
+    # Active transactions of a tag (max_active_transactions).
+    Index(None, "id_tag", "stopped_at"),
+    # "Active only" newest first, however old the oldest active transaction is.
+    Index(
+        "ix_transactions_active_started_at_id",
+        "started_at",
+        "id",
+        postgresql_where=text("stopped_at IS NULL"),
+        sqlite_where=text("stopped_at IS NULL"),
+    ),
+    sqlite_autoincrement=True,
+)
+
+meter_values = Table(
+    "meter_values",
+    metadata,
+    Column("id", BIG_ID, nullable=False, autoincrement=True),
+    Column("charger_id", CHARGER_ID, nullable=False),
+    Column("connector_id", Integer, nullable=False),
+    # NULL when the charger named no transaction, or one that is not its own.
+    Column("transaction_id", BigInteger, nullable=True),
+    Column("timestamp", UtcDateTime, nullable=False),
+    Column("value", Text, nullable=False),
+    Column("measurand", String(64), nullable=False, server_default="Energy.Active.Import.Register"),
+    Column("phase", String(8), nullable=False, server_default=""),
+    Column("unit", String(16), nullable=False, server_default="Wh"),
+    Column("context", String(32), nullable=False, server_default="Sample.Periodic"),
+    Column("location", String(16), nullable=False, server_default="Outlet"),
+    Column("format", String(16), nullable=False, server_default="Raw"),
+    PrimaryKeyConstraint("id"),
+    ForeignKeyConstraint(["transaction_id"], ["transactions.id"], ondelete="CASCADE"),
+    # The values of one transaction, oldest first, keyset (timestamp, id).
+    Index(None, "transaction_id", "timestamp", "id"),
+    Index(None, "charger_id", "timestamp"),
+)
+
+transaction_anomalies = Table(
+    "transaction_anomalies",
+    metadata,
+    Column("id", BIG_ID, nullable=False, autoincrement=True),
+    Column("charger_id", CHARGER_ID, nullable=False),
+    # unknown-transaction-stop, foreign-transaction-stop, meter-values-unknown-transaction
+    Column("kind", String(40), nullable=False),
+    Column("transaction_id", BigInteger, nullable=True),
+    # The call's JSON payload as received.
+    Column("payload", Text, nullable=False),
+    Column("received_at", UtcDateTime, nullable=False),
+    PrimaryKeyConstraint("id"),
+    Index(None, "charger_id", "id"),
+)
+
+reservations = Table(
+    "reservations",
+    metadata,
+    # The OCPP reservationId the CSMS issues; never reused (AUTOINCREMENT on SQLite).
+    Column("id", Integer, nullable=False, autoincrement=True),
+    Column("charger_id", CHARGER_ID, nullable=False),
+    Column("connector_id", Integer, nullable=False),
+    Column("id_tag", ID_TAG, nullable=False),
+    Column("parent_id_tag", ID_TAG, nullable=False, server_default=""),
+    Column("expiry_date", UtcDateTime, nullable=False),
+    Column("state", String(16), nullable=False),
+    # The charger's ReserveNow answer (Accepted, Faulted, Occupied, Rejected, Unavailable).
+    Column("charger_status", String(16), nullable=False, server_default=""),
+    # The transaction that used the reservation.
+    Column("transaction_id", BigInteger, nullable=True),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    PrimaryKeyConstraint("id"),
+    ForeignKeyConstraint(["charger_id"], ["chargers.id"], ondelete="CASCADE"),
+    CheckConstraint(
+        "state IN ('Pending', 'Accepted', 'Rejected', 'Cancelled', 'Used', 'Expired')",
+        name="state",
+    ),
+    Index(None, "charger_id", "id"),
+    Index(None, "state", "expiry_date"),
+    sqlite_autoincrement=True,
 )
