@@ -257,3 +257,84 @@ async def eventually(
         if asyncio.get_running_loop().time() > deadline:
             raise AssertionError(f"condition not met within {timeout} s; last value: {value!r}")
         await asyncio.sleep(interval)
+
+
+# Answers a simulated 1.6 charger gives to each CSMS-initiated message (ocpp library
+# call_result fields, snake_case). Tests change `station.answers[action]` to script
+# failure flows; every request is recorded in `station.received` as (action, kwargs).
+DEFAULT_ANSWERS_16: dict[str, dict[str, Any]] = {
+    "RemoteStartTransaction": {"status": "Accepted"},
+    "RemoteStopTransaction": {"status": "Accepted"},
+    "UnlockConnector": {"status": "Unlocked"},
+    "ChangeAvailability": {"status": "Accepted"},
+    "ClearCache": {"status": "Accepted"},
+    "DataTransfer": {"status": "Accepted", "data": "pong"},
+    "GetDiagnostics": {"file_name": "diagnostics-0001.zip"},
+    "UpdateFirmware": {},
+    "ReserveNow": {"status": "Accepted"},
+    "CancelReservation": {"status": "Accepted"},
+    "SendLocalList": {"status": "Accepted"},
+    "GetLocalListVersion": {"list_version": 0},
+    "SetChargingProfile": {"status": "Accepted"},
+    "ClearChargingProfile": {"status": "Accepted"},
+    "GetCompositeSchedule": {
+        "status": "Accepted",
+        "connector_id": 1,
+        "schedule_start": "2026-11-24T10:00:00Z",
+        "charging_schedule": {
+            "duration": 3600,
+            "charging_rate_unit": "W",
+            "charging_schedule_period": [
+                {"start_period": 0, "limit": 11000.0},
+                {"start_period": 1800, "limit": 7400.0},
+            ],
+        },
+    },
+    "ExtendedTriggerMessage": {"status": "Accepted"},
+    "GetLog": {"status": "Accepted", "filename": "security.log"},
+    "SignedUpdateFirmware": {"status": "Accepted"},
+    "InstallCertificate": {"status": "Accepted"},
+    "DeleteCertificate": {"status": "Accepted"},
+    "GetInstalledCertificateIds": {
+        "status": "Accepted",
+        "certificate_hash_data": [
+            {
+                "hash_algorithm": "SHA256",
+                "issuer_name_hash": "a1b2c3",
+                "issuer_key_hash": "d4e5f6",
+                "serial_number": "01ab",
+            }
+        ],
+    },
+    "CertificateSigned": {"status": "Accepted"},
+}
+
+
+class Station16(Charger16):
+    """A 1.6 charger (Core + every feature profile + security extension) that answers
+    each CSMS-initiated message from `answers` and records it in `received`."""
+
+    answers: dict[str, dict[str, Any]]
+    received: list[tuple[str, dict[str, Any]]]
+
+    def __init__(self, charger_id: str, connection: ClientConnection) -> None:
+        super().__init__(charger_id, connection)
+        self.answers = {k: dict(v) for k, v in DEFAULT_ANSWERS_16.items()}
+        self.received = []
+
+    def requests(self, action: str) -> list[dict[str, Any]]:
+        """The payloads (snake_case) of every `action` the CSMS sent, oldest first."""
+        return [kwargs for name, kwargs in self.received if name == action]
+
+
+def _scripted(action: str) -> Callable[..., Any]:
+    def handler(self: Station16, **kwargs: Any) -> Any:
+        self.received.append((action, kwargs))
+        return getattr(result16, action)(**self.answers[action])
+
+    handler.__name__ = f"on_{action}"
+    return on(action)(handler)
+
+
+for _action in DEFAULT_ANSWERS_16:
+    setattr(Station16, f"on_{_action}", _scripted(_action))

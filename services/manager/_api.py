@@ -11,7 +11,7 @@ from csms.v1 import chargers_pb2, chargers_pb2_grpc
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from services.common import to_proto_version
-from services.manager import _commands as commands
+from services.manager import commands
 from services.manager._errors import ChargerNotFound, InvalidArgument, grpc_errors
 from services.manager._tasks import TaskResult, TaskSender
 from services.manager.store import ChargerRecord, ChargerStore, InvalidPageToken

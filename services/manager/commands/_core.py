@@ -1,19 +1,24 @@
-"""Version-neutral commands translated to each OCPP version's message.
-
-Each function takes the charger's OCPP version and the typed request and returns
-(action, payload); the matching ``*_result`` functions read the typed answer.
-"""
+"""Core profile commands: reset, trigger, configuration, remote start/stop, unlock,
+availability, cache, data transfer, and the raw call."""
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
 import orjson
-from csms.v1 import chargers_pb2
+from csms.v1 import chargers_pb2, smart_charging_pb2
 
 from services.manager._errors import InvalidArgument, UnsupportedByProtocol
-
-Call = tuple[str, dict[str, Any]]
+from services.manager.commands._common import (
+    Call,
+    check_connector,
+    check_id_tag,
+    check_length,
+    is_16,
+    set_optional,
+)
+from services.manager.commands._smart_charging import profile_to_ocpp
 
 _RESET_16 = {chargers_pb2.RESET_KIND_SOFT: "Soft", chargers_pb2.RESET_KIND_HARD: "Hard"}
 _RESET_201 = {chargers_pb2.RESET_KIND_SOFT: "OnIdle", chargers_pb2.RESET_KIND_HARD: "Immediate"}
@@ -29,6 +34,8 @@ _TRIGGER_16 = {
 _TRIGGER_201 = {
     **_TRIGGER_16,
     chargers_pb2.TRIGGERABLE_MESSAGE_DIAGNOSTICS_STATUS_NOTIFICATION: "LogStatusNotification",
+    chargers_pb2.TRIGGERABLE_MESSAGE_LOG_STATUS_NOTIFICATION: "LogStatusNotification",
+    chargers_pb2.TRIGGERABLE_MESSAGE_SIGN_CHARGER_CERTIFICATE: "SignChargingStationCertificate",
 }
 
 # 1.6 configuration keys with a standard 2.0.1 component/variable equivalent.
@@ -54,10 +61,6 @@ KEYS_16_TO_201: dict[str, tuple[str, str]] = {
 }
 
 
-def is_16(version: str) -> bool:
-    return version == "1.6"
-
-
 def reset(charger_id: str, version: str, req: chargers_pb2.ResetRequest) -> Call:
     if req.kind == chargers_pb2.RESET_KIND_UNSPECIFIED:
         raise InvalidArgument("kind", "choose RESET_KIND_SOFT or RESET_KIND_HARD")
@@ -75,22 +78,36 @@ def reset(charger_id: str, version: str, req: chargers_pb2.ResetRequest) -> Call
     return "Reset", payload
 
 
+_EXTENDED_ONLY_16 = {
+    chargers_pb2.TRIGGERABLE_MESSAGE_LOG_STATUS_NOTIFICATION: "LogStatusNotification",
+    chargers_pb2.TRIGGERABLE_MESSAGE_SIGN_CHARGER_CERTIFICATE: "SignChargePointCertificate",
+}
+_EXTENDED_16 = {
+    **{k: v for k, v in _TRIGGER_16.items() if v != "DiagnosticsStatusNotification"},
+    **_EXTENDED_ONLY_16,
+}
+
+
 def trigger_message(charger_id: str, version: str, req: chargers_pb2.TriggerMessageRequest) -> Call:
-    table = _TRIGGER_16 if is_16(version) else _TRIGGER_201
+    if is_16(version):
+        extended = req.extended or req.requested_message in _EXTENDED_ONLY_16
+        table = _EXTENDED_16 if extended else _TRIGGER_16
+        action = "ExtendedTriggerMessage" if extended else "TriggerMessage"
+    else:
+        table, action = _TRIGGER_201, "TriggerMessage"
     if req.requested_message not in table:
         raise InvalidArgument(
-            "requested_message", "choose a message to trigger, e.g. TRIGGERABLE_MESSAGE_HEARTBEAT"
+            "requested_message",
+            "choose a message this charger can be asked for, e.g. TRIGGERABLE_MESSAGE_HEARTBEAT"
+            + (" (DiagnosticsStatusNotification has no extended trigger)" if req.extended else ""),
         )
-    message = table[req.requested_message]
-    if is_16(version):
-        payload: dict[str, Any] = {"requestedMessage": message}
-        if req.HasField("connector_id"):
-            payload["connectorId"] = req.connector_id
-        return "TriggerMessage", payload
-    payload = {"requestedMessage": message}
+    payload: dict[str, Any] = {"requestedMessage": table[req.requested_message]}
     if req.HasField("connector_id"):
-        payload["evse"] = {"id": req.connector_id}
-    return "TriggerMessage", payload
+        if is_16(version):
+            payload["connectorId"] = req.connector_id
+        else:
+            payload["evse"] = {"id": req.connector_id}
+    return action, payload
 
 
 def _component_variable(key: str) -> dict[str, Any]:
@@ -186,3 +203,94 @@ def send_call(charger_id: str, version: str, req: chargers_pb2.SendCallRequest) 
     if not isinstance(payload, dict):
         raise InvalidArgument("payload_json", "must be a JSON object")
     return req.action, payload
+
+
+def start_charging(charger_id: str, version: str, req: chargers_pb2.StartChargingRequest) -> Call:
+    check_id_tag("id_tag", req.id_tag)
+    profile: dict[str, Any] | None = None
+    if req.HasField("charging_profile"):
+        if req.charging_profile.purpose != smart_charging_pb2.CHARGING_PROFILE_PURPOSE_TX_PROFILE:
+            raise InvalidArgument(
+                "charging_profile.purpose", "must be TX_PROFILE for a remote start"
+            )
+        if req.charging_profile.HasField("transaction_id"):
+            raise InvalidArgument(
+                "charging_profile.transaction_id",
+                "must be unset: the transaction does not exist yet",
+            )
+        profile = profile_to_ocpp(req.charging_profile, version, "charging_profile")
+    if is_16(version):
+        payload: dict[str, Any] = {"idTag": req.id_tag}
+        if req.HasField("connector_id"):
+            payload["connectorId"] = check_connector("connector_id", req.connector_id, minimum=1)
+        if profile is not None:
+            payload["chargingProfile"] = profile
+        return "RemoteStartTransaction", payload
+    payload = {
+        "idToken": {"idToken": req.id_tag, "type": "Central"},
+        "remoteStartId": remote_start_id(),
+    }
+    if req.HasField("connector_id"):
+        payload["evseId"] = check_connector("connector_id", req.connector_id, minimum=1)
+    if profile is not None:
+        payload["chargingProfile"] = profile
+    return "RequestStartTransaction", payload
+
+
+def remote_start_id() -> int:
+    """A fresh 2.0.1 remoteStartId (positive, 31 bits)."""
+    return secrets.randbelow(2**31 - 1) + 1
+
+
+def stop_charging(charger_id: str, version: str, req: chargers_pb2.StopChargingRequest) -> Call:
+    if req.transaction_id <= 0:
+        raise InvalidArgument("transaction_id", "must be a transaction id issued by this CSMS")
+    if is_16(version):
+        if req.transaction_id >= 2**31:
+            raise InvalidArgument("transaction_id", "is out of OCPP 1.6's integer range")
+        return "RemoteStopTransaction", {"transactionId": req.transaction_id}
+    return "RequestStopTransaction", {"transactionId": str(req.transaction_id)}
+
+
+def unlock_connector(
+    charger_id: str, version: str, req: chargers_pb2.UnlockConnectorRequest
+) -> Call:
+    connector = check_connector("connector_id", req.connector_id, minimum=1)
+    if is_16(version):
+        return "UnlockConnector", {"connectorId": connector}
+    return "UnlockConnector", {"evseId": connector, "connectorId": 1}
+
+
+_AVAILABILITY_16 = {
+    chargers_pb2.AVAILABILITY_KIND_OPERATIVE: "Operative",
+    chargers_pb2.AVAILABILITY_KIND_INOPERATIVE: "Inoperative",
+}
+
+
+def change_availability(
+    charger_id: str, version: str, req: chargers_pb2.ChangeAvailabilityRequest
+) -> Call:
+    if req.kind not in _AVAILABILITY_16:
+        raise InvalidArgument(
+            "kind", "choose AVAILABILITY_KIND_OPERATIVE or AVAILABILITY_KIND_INOPERATIVE"
+        )
+    connector = check_connector("connector_id", req.connector_id, minimum=0)
+    if is_16(version):
+        return "ChangeAvailability", {"connectorId": connector, "type": _AVAILABILITY_16[req.kind]}
+    payload: dict[str, Any] = {"operationalStatus": _AVAILABILITY_16[req.kind]}
+    if connector:
+        payload["evse"] = {"id": connector}
+    return "ChangeAvailability", payload
+
+
+def clear_cache(charger_id: str, version: str, req: chargers_pb2.ClearCacheRequest) -> Call:
+    return "ClearCache", {}
+
+
+def data_transfer(charger_id: str, version: str, req: chargers_pb2.DataTransferRequest) -> Call:
+    check_length("vendor_id", req.vendor_id, 1, 255)
+    check_length("message_id", req.message_id, 0, 50)
+    payload: dict[str, Any] = {"vendorId": req.vendor_id}
+    set_optional(payload, "messageId", req.message_id)
+    set_optional(payload, "data", req.data)
+    return "DataTransfer", payload

@@ -1,0 +1,99 @@
+"""Version-neutral commands translated to each OCPP version's message, one module per
+feature profile. Each function takes the charger id, its OCPP version and the typed
+request and returns (action, payload), raising InvalidArgument (naming the field) or
+UnsupportedByProtocol before anything is sent; ``*_result`` functions read answers."""
+
+from services.manager.commands._common import Call, is_16
+from services.manager.commands._core import (
+    KEYS_16_TO_201,
+    change_availability,
+    change_configuration,
+    change_configuration_status,
+    clear_cache,
+    data_transfer,
+    get_configuration,
+    get_configuration_result,
+    remote_start_id,
+    reset,
+    send_call,
+    start_charging,
+    stop_charging,
+    trigger_message,
+    unlock_connector,
+)
+from services.manager.commands._firmware import (
+    get_diagnostics,
+    get_log,
+    signed_update_firmware,
+    update_firmware,
+)
+from services.manager.commands._local_auth import (
+    check_send_local_list,
+    get_local_list_version,
+    local_list_version_result,
+    send_local_list,
+)
+from services.manager.commands._reservation import (
+    cancel_reservation,
+    check_reserve_now,
+    reserve_now,
+)
+from services.manager.commands._security import (
+    certificate_signed,
+    delete_certificate,
+    get_installed_certificate_ids,
+    install_certificate,
+    installed_certificate_ids_result,
+)
+from services.manager.commands._smart_charging import (
+    PURPOSE_16,
+    PURPOSE_FROM_16,
+    clear_charging_profile,
+    composite_schedule_result,
+    get_composite_schedule,
+    profile_to_ocpp,
+    set_charging_profile,
+)
+
+__all__ = [
+    "KEYS_16_TO_201",
+    "PURPOSE_16",
+    "PURPOSE_FROM_16",
+    "Call",
+    "cancel_reservation",
+    "certificate_signed",
+    "change_availability",
+    "change_configuration",
+    "change_configuration_status",
+    "check_reserve_now",
+    "check_send_local_list",
+    "clear_cache",
+    "clear_charging_profile",
+    "composite_schedule_result",
+    "data_transfer",
+    "delete_certificate",
+    "get_composite_schedule",
+    "get_configuration",
+    "get_configuration_result",
+    "get_diagnostics",
+    "get_installed_certificate_ids",
+    "get_local_list_version",
+    "get_log",
+    "install_certificate",
+    "installed_certificate_ids_result",
+    "is_16",
+    "local_list_version_result",
+    "profile_to_ocpp",
+    "remote_start_id",
+    "reserve_now",
+    "reset",
+    "send_call",
+    "send_local_list",
+    "set_charging_profile",
+    "signed_update_firmware",
+    "start_charging",
+    "stop_charging",
+    "trigger_message",
+    "unlock_connector",
+    "update_firmware",
+]

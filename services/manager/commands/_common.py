@@ -1,0 +1,60 @@
+"""Validation helpers shared by the command translations: each error names the field."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from google.protobuf.timestamp_pb2 import Timestamp
+
+from services.manager._context import ocpp_time
+from services.manager._errors import InvalidArgument
+
+Call = tuple[str, dict[str, Any]]
+
+MAX_ID_TAG = 20  # OCPP 1.6 IdToken: CiString20
+
+
+def is_16(version: str) -> bool:
+    return version == "1.6"
+
+
+def check_length(field: str, value: str, minimum: int, maximum: int) -> str:
+    if not minimum <= len(value) <= maximum:
+        if minimum == 0:
+            raise InvalidArgument(field, f"must be at most {maximum} characters")
+        raise InvalidArgument(field, f"must be {minimum} to {maximum} characters")
+    return value
+
+
+def check_id_tag(field: str, value: str) -> str:
+    return check_length(field, value, 1, MAX_ID_TAG)
+
+
+def check_connector(field: str, value: int, *, minimum: int) -> int:
+    if value < minimum:
+        raise InvalidArgument(field, f"must be at least {minimum}")
+    if value > 1000:
+        raise InvalidArgument(field, "is not a plausible connector id (at most 1000)")
+    return value
+
+
+def check_non_negative(field: str, value: int) -> int:
+    if value < 0:
+        raise InvalidArgument(field, "must not be negative")
+    return value
+
+
+def set_optional(payload: dict[str, Any], key: str, value: object) -> None:
+    """Put `value` under `key` unless it is empty ("" / None)."""
+    if value not in ("", None):
+        payload[key] = value
+
+
+def timestamp(ts: Timestamp) -> str:
+    """A protobuf Timestamp in OCPP's format."""
+    return ocpp_time(ts.ToDatetime(tzinfo=UTC))
+
+
+def to_datetime(ts: Timestamp) -> datetime:
+    return ts.ToDatetime(tzinfo=UTC)

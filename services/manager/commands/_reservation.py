@@ -1,0 +1,60 @@
+"""Reservation commands."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from csms.v1 import chargers_pb2
+
+from services.manager._errors import InvalidArgument
+from services.manager.commands._common import Call, check_connector, check_id_tag, is_16, timestamp
+
+
+def reserve_now(
+    charger_id: str, version: str, req: chargers_pb2.ReserveNowRequest, reservation_id: int
+) -> Call:
+    check_id_tag("id_tag", req.id_tag)
+    if req.parent_id_tag:
+        check_id_tag("parent_id_tag", req.parent_id_tag)
+    if not req.HasField("expiry_date"):
+        raise InvalidArgument("expiry_date", "is required")
+    connector = check_connector("connector_id", req.connector_id, minimum=0)
+    expiry = timestamp(req.expiry_date)
+    if is_16(version):
+        payload: dict[str, Any] = {
+            "connectorId": connector,
+            "expiryDate": expiry,
+            "idTag": req.id_tag,
+            "reservationId": reservation_id,
+        }
+        if req.parent_id_tag:
+            payload["parentIdTag"] = req.parent_id_tag
+        return "ReserveNow", payload
+    payload = {
+        "id": reservation_id,
+        "expiryDateTime": expiry,
+        "idToken": {"idToken": req.id_tag, "type": "Central"},
+    }
+    if connector:
+        payload["evseId"] = connector
+    if req.parent_id_tag:
+        payload["groupIdToken"] = {"idToken": req.parent_id_tag, "type": "Central"}
+    return "ReserveNow", payload
+
+
+def check_reserve_now(req: chargers_pb2.ReserveNowRequest) -> None:
+    """The checks that need no charger, run before a reservation id is issued."""
+    check_id_tag("id_tag", req.id_tag)
+    if req.parent_id_tag:
+        check_id_tag("parent_id_tag", req.parent_id_tag)
+    if not req.HasField("expiry_date"):
+        raise InvalidArgument("expiry_date", "is required")
+    check_connector("connector_id", req.connector_id, minimum=0)
+
+
+def cancel_reservation(
+    charger_id: str, version: str, req: chargers_pb2.CancelReservationRequest
+) -> Call:
+    if req.reservation_id <= 0:
+        raise InvalidArgument("reservation_id", "must be a reservation id issued by this CSMS")
+    return "CancelReservation", {"reservationId": req.reservation_id}
