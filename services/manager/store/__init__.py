@@ -9,30 +9,61 @@ docs/adr/0005-persistence-and-write-behind.md.
 Errors::
 
     StoreError                 base of every domain error of the store
+    ├── NotFound               the thing named does not exist            → NOT_FOUND
+    ├── AlreadyExists          creating something that exists already    → ALREADY_EXISTS
+    ├── Conflict               the change contradicts other data         → FAILED_PRECONDITION
     ├── InvalidPageToken       a page token that no list call issued  → INVALID_ARGUMENT
     └── StoreUnavailable       the database is unreachable or too slow → UNAVAILABLE
 """
 
 from __future__ import annotations
 
+from ._authorization import SqlIdTagStore
+from ._domain_records import IdTagRecord, MeterValueRecord, ReservationRecord, TransactionRecord
 from ._engine import create_engine, migrate
-from ._errors import InvalidPageToken, StoreError, StoreUnavailable
+from ._errors import (
+    AlreadyExists,
+    Conflict,
+    InvalidPageToken,
+    NotFound,
+    StoreError,
+    StoreUnavailable,
+)
 from ._memory import MemoryChargerStore
-from ._protocol import ChargerStore
+from ._memory_domain import MemoryIdTagStore, MemoryReservationStore, MemoryTransactionStore
+from ._protocol import ChargerStore, IdTagStore, ReservationStore, TransactionStore
 from ._records import OCPP_VERSIONS, BootInfo, ChargerRecord, ConnectorRecord
+from ._reservations import SqlReservationStore
 from ._sql import SqlChargerStore
+from ._transactions import SqlTransactionStore
 
 __all__ = [
     "OCPP_VERSIONS",
+    "AlreadyExists",
     "BootInfo",
     "ChargerRecord",
     "ChargerStore",
+    "Conflict",
     "ConnectorRecord",
+    "IdTagRecord",
+    "IdTagStore",
     "InvalidPageToken",
     "MemoryChargerStore",
+    "MemoryIdTagStore",
+    "MemoryReservationStore",
+    "MemoryTransactionStore",
+    "MeterValueRecord",
+    "NotFound",
+    "ReservationRecord",
+    "ReservationStore",
     "SqlChargerStore",
+    "SqlIdTagStore",
+    "SqlReservationStore",
+    "SqlTransactionStore",
     "StoreError",
     "StoreUnavailable",
+    "TransactionRecord",
+    "TransactionStore",
     "create_engine",
     "migrate",
 ]

@@ -3,6 +3,9 @@
 ::
 
     StoreError                 base of every domain error of the store
+    ├── NotFound               the thing named does not exist            → NOT_FOUND
+    ├── AlreadyExists          creating something that exists already    → ALREADY_EXISTS
+    ├── Conflict               the change contradicts other data         → FAILED_PRECONDITION
     ├── InvalidPageToken       a page token that no list call issued (bad client input)
     └── StoreUnavailable       the database could not be reached or did not answer in time
 
@@ -12,7 +15,14 @@ Misuse (a naive datetime, an empty charger id, a store used after ``aclose``) ra
 
 from __future__ import annotations
 
-__all__ = ["InvalidPageToken", "StoreError", "StoreUnavailable"]
+__all__ = [
+    "AlreadyExists",
+    "Conflict",
+    "InvalidPageToken",
+    "NotFound",
+    "StoreError",
+    "StoreUnavailable",
+]
 
 
 class StoreError(Exception):
@@ -31,4 +41,21 @@ class StoreUnavailable(StoreError):
 
     Buffered writes are kept when a flush raises this; the next flush retries them.
     The API maps it to ``UNAVAILABLE``.
+    """
+
+
+class NotFound(StoreError):
+    """The id tag, transaction, reservation or charger named does not exist.
+
+    The message names it: ``id tag 'ABC' does not exist``. The API maps it to ``NOT_FOUND``.
+    """
+
+
+class AlreadyExists(StoreError):
+    """Creating something whose key is taken (e.g. an id tag). → ``ALREADY_EXISTS``."""
+
+
+class Conflict(StoreError):
+    """The change contradicts other data: deleting a parent tag still referenced, naming a
+    parent tag that does not exist or the tag itself. → ``FAILED_PRECONDITION``.
     """

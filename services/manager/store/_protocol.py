@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
+from ._domain_records import IdTagRecord, MeterValueRecord, ReservationRecord, TransactionRecord
 from ._records import BootInfo, ChargerRecord
 
-__all__ = ["ChargerStore"]
+__all__ = [
+    "ChargerStore",
+    "IdTagStore",
+    "ReservationStore",
+    "TransactionStore",
+]
 
 
 class ChargerStore(Protocol):
@@ -78,4 +84,198 @@ class ChargerStore(Protocol):
 
     async def aclose(self) -> None:
         """Flush, then release resources; idempotent."""
+        ...
+
+
+class IdTagStore(Protocol):
+    """Id tags (OCPP 1.6 IdTokens) the CSMS authorizes, with their groups (parent tags)."""
+
+    async def get(self, id_tag: str) -> IdTagRecord | None:
+        """The tag, or None if unknown (tags are case-sensitive)."""
+        ...
+
+    async def get_many(self, id_tags: Collection[str]) -> dict[str, IdTagRecord]:
+        """The known tags among ``id_tags``, by tag (a local-list or cache refill)."""
+        ...
+
+    async def create(
+        self,
+        id_tag: str,
+        *,
+        status: str = "Accepted",
+        expiry_date: datetime | None = None,
+        parent_id_tag: str = "",
+        max_active_transactions: int = 0,
+        at: datetime,
+    ) -> IdTagRecord:
+        """A new tag; AlreadyExists if it exists, Conflict if the parent does not."""
+        ...
+
+    async def update(self, id_tag: str, *, at: datetime, **changes: Any) -> IdTagRecord:
+        """Change ``status``, ``expiry_date``, ``parent_id_tag`` ("" = none) and/or
+        ``max_active_transactions``; NotFound; Conflict for a missing parent or the tag itself.
+        """
+        ...
+
+    async def delete(self, id_tag: str) -> None:
+        """Remove the tag; NotFound; Conflict while other tags name it as their parent."""
+        ...
+
+    async def list(
+        self,
+        *,
+        page_size: int,
+        page_token: str = "",
+        status: str | None = None,
+        parent_id_tag: str | None = None,
+    ) -> tuple[list[IdTagRecord], str]:
+        """One page ordered by tag and the next page's token ("" at the end).
+
+        ``parent_id_tag=""`` keeps the tags without a parent.
+        """
+        ...
+
+
+class TransactionStore(Protocol):
+    """Charging transactions, their meter values, and stops/values that fit no transaction."""
+
+    async def start(
+        self,
+        *,
+        charger_id: str,
+        connector_id: int,
+        id_tag: str,
+        id_tag_status: str,
+        meter_start: int,
+        started_at: datetime,
+        reservation_id: int | None = None,
+    ) -> tuple[TransactionRecord, bool]:
+        """Issue a transaction id; ``(record, created)``. Idempotent: a retried
+        StartTransaction (same charger, connector, tag, timestamp and meter_start) returns the
+        existing record with ``created=False``. A Pending/Accepted reservation
+        ``reservation_id`` of this charger becomes Used by it, in the same database
+        transaction. NotFound if the charger does not exist.
+        """
+        ...
+
+    async def stop(
+        self,
+        *,
+        charger_id: str,
+        transaction_id: int,
+        meter_stop: int,
+        stopped_at: datetime,
+        reason: str,
+        stop_id_tag: str = "",
+    ) -> TransactionRecord | None:
+        """Stop it; None when the id is unknown or another charger's (the caller records an
+        anomaly). An already stopped transaction is returned unchanged (a retried Stop).
+        """
+        ...
+
+    async def add_meter_values(self, rows: Sequence[MeterValueRecord]) -> None:
+        """Store ``rows`` in one bulk insert. Rows naming a transaction that is not their
+        charger's are stored with transaction_id None. The latest total
+        Energy.Active.Import.Register reading (Wh or kWh; not Transaction.Begin) becomes the
+        ``last_energy_wh`` of an active transaction (a later timestamp wins).
+        """
+        ...
+
+    async def record_anomaly(
+        self, *, charger_id: str, kind: str, transaction_id: int | None, payload: str, at: datetime
+    ) -> None:
+        """Keep a call that fits no transaction (kind: unknown-transaction-stop, ...)."""
+        ...
+
+    async def anomalies(self, charger_id: str) -> list[tuple[str, int | None, str, datetime]]:
+        """The charger's anomalies, oldest first: (kind, transaction_id, payload, at)."""
+        ...
+
+    async def get(self, transaction_id: int) -> TransactionRecord | None:
+        """The transaction, or None."""
+        ...
+
+    async def active_on(self, charger_id: str, connector_id: int) -> TransactionRecord | None:
+        """The active transaction on that connector (the newest if several), or None."""
+        ...
+
+    async def active_count(self, id_tag: str) -> int:
+        """How many active transactions ``id_tag`` has."""
+        ...
+
+    async def list_meter_values(
+        self,
+        transaction_id: int,
+        *,
+        page_size: int,
+        page_token: str = "",
+        measurand: str | None = None,
+    ) -> tuple[list[MeterValueRecord], str]:
+        """One page of a transaction's values, oldest first (keyset on (timestamp, id))."""
+        ...
+
+    async def list(
+        self,
+        *,
+        page_size: int,
+        page_token: str = "",
+        charger_id: str | None = None,
+        id_tag: str | None = None,
+        started_after: datetime | None = None,
+        started_before: datetime | None = None,
+        active: bool | None = None,
+    ) -> tuple[list[TransactionRecord], str]:
+        """One page, newest first (keyset on (started_at, id)), and the next page's token.
+
+        ``started_after <= started_at < started_before``; ``active`` True/False keeps
+        running/stopped transactions.
+        """
+        ...
+
+
+class ReservationStore(Protocol):
+    """Reservations the CSMS issued (ReserveNow) and what became of them."""
+
+    async def create(
+        self,
+        *,
+        charger_id: str,
+        connector_id: int,
+        id_tag: str,
+        parent_id_tag: str,
+        expiry_date: datetime,
+        at: datetime,
+    ) -> ReservationRecord:
+        """A Pending reservation with a new id; NotFound if the charger does not exist."""
+        ...
+
+    async def set_outcome(
+        self, reservation_id: int, charger_status: str, at: datetime
+    ) -> ReservationRecord:
+        """Record the charger's ReserveNow answer: Accepted → Accepted; Faulted, Occupied,
+        Rejected, Unavailable → Rejected (only a Pending reservation changes state); NotFound.
+        """
+        ...
+
+    async def cancel(self, reservation_id: int, at: datetime) -> ReservationRecord:
+        """Pending/Accepted → Cancelled (other states are final: returned unchanged); NotFound."""
+        ...
+
+    async def get(self, reservation_id: int) -> ReservationRecord | None:
+        """The reservation, or None."""
+        ...
+
+    async def list(
+        self,
+        *,
+        page_size: int,
+        page_token: str = "",
+        charger_id: str | None = None,
+        state: str | None = None,
+    ) -> tuple[list[ReservationRecord], str]:
+        """One page, newest (highest id) first, and the next page's token."""
+        ...
+
+    async def expire(self, now: datetime) -> int:
+        """Pending/Accepted reservations with ``expiry_date <= now`` become Expired; how many."""
         ...

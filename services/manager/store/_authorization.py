@@ -1,0 +1,205 @@
+"""``IdTagStore`` on PostgreSQL or SQLite."""
+
+from __future__ import annotations
+
+import builtins
+from collections.abc import Collection
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Row, delete, exists, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from ._common import check_page_size, utc
+from ._domain_records import IdTagRecord
+from ._errors import AlreadyExists, Conflict, NotFound
+from ._keyset import check_id_tag, check_id_tag_status, decode_keyset, encode_keyset
+from ._schema import id_tags
+from ._sql import _unavailable
+from ._sqlbase import SqlStoreBase
+
+__all__ = ["ID_TAG_CHANGES", "SqlIdTagStore", "check_id_tag_changes"]
+
+#: The fields ``update`` may change.
+ID_TAG_CHANGES = frozenset({"status", "expiry_date", "parent_id_tag", "max_active_transactions"})
+
+
+def check_id_tag_changes(id_tag: str, changes: dict[str, Any]) -> dict[str, Any]:
+    """The checked ``changes`` of ``update`` (ValueError for unknown keys or bad values)."""
+    if unknown := set(changes) - ID_TAG_CHANGES:
+        raise ValueError(f"id tags have no changeable field(s) {sorted(unknown)}")
+    checked: dict[str, Any] = {}
+    if "status" in changes:
+        checked["status"] = check_id_tag_status(changes["status"])
+    if "expiry_date" in changes:
+        expiry = changes["expiry_date"]
+        checked["expiry_date"] = None if expiry is None else utc(expiry)
+    if "parent_id_tag" in changes:
+        parent = changes["parent_id_tag"] or ""
+        if parent:
+            check_id_tag(parent, "parent id tag")
+        if parent == id_tag:
+            raise Conflict(f"id tag {id_tag!r} cannot be its own parent")
+        checked["parent_id_tag"] = parent
+    if "max_active_transactions" in changes:
+        checked["max_active_transactions"] = check_max_active(changes["max_active_transactions"])
+    return checked
+
+
+def check_max_active(value: int) -> int:
+    """``value`` if it is a valid max_active_transactions (0 = unlimited), else ValueError."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ValueError(f"max_active_transactions must be an integer >= 0, got {value!r}")
+    return value
+
+
+class SqlIdTagStore(SqlStoreBase):
+    """Id tags in the ``id_tags`` table."""
+
+    async def get(self, id_tag: str) -> IdTagRecord | None:
+        async with _unavailable("reading an id tag"), self._reader.connect() as conn:
+            row = (await conn.execute(select(id_tags).where(id_tags.c.id_tag == id_tag))).first()
+        return None if row is None else _record(row)
+
+    async def get_many(self, id_tags_wanted: Collection[str]) -> dict[str, IdTagRecord]:
+        if not id_tags_wanted:
+            return {}
+        query = select(id_tags).where(self._in(id_tags.c.id_tag, id_tags_wanted))
+        async with _unavailable("reading id tags"), self._reader.connect() as conn:
+            rows = (await conn.execute(query)).all()
+        return {row.id_tag: _record(row) for row in rows}
+
+    async def create(
+        self,
+        id_tag: str,
+        *,
+        status: str = "Accepted",
+        expiry_date: datetime | None = None,
+        parent_id_tag: str = "",
+        max_active_transactions: int = 0,
+        at: datetime,
+    ) -> IdTagRecord:
+        check_id_tag(id_tag)
+        at = utc(at)
+        fields = check_id_tag_changes(
+            id_tag,
+            {
+                "status": status,
+                "expiry_date": expiry_date,
+                "parent_id_tag": parent_id_tag,
+                "max_active_transactions": max_active_transactions,
+            },
+        )
+        values = {
+            **fields,
+            "id_tag": id_tag,
+            "parent_id_tag": fields["parent_id_tag"] or None,
+            "created_at": at,
+            "updated_at": at,
+        }
+        statement = (
+            self._insert(id_tags)
+            .values(values)
+            .on_conflict_do_nothing(index_elements=[id_tags.c.id_tag])
+            .returning(*id_tags.c)
+        )
+        async with _unavailable("creating an id tag"):
+            try:
+                async with self._engine.begin() as conn:
+                    await _check_parent(conn, fields["parent_id_tag"])
+                    row = (await conn.execute(statement)).first()
+            except IntegrityError as exc:  # the parent was deleted meanwhile
+                raise Conflict(f"parent id tag {parent_id_tag!r} does not exist") from exc
+        if row is None:
+            raise AlreadyExists(f"id tag {id_tag!r} exists already")
+        return _record(row)
+
+    async def update(self, id_tag: str, *, at: datetime, **changes: Any) -> IdTagRecord:
+        at = utc(at)
+        fields = check_id_tag_changes(id_tag, changes)
+        if "parent_id_tag" in fields:
+            fields["parent_id_tag"] = fields["parent_id_tag"] or None
+        statement = (
+            update(id_tags)
+            .where(id_tags.c.id_tag == id_tag)
+            .values(**fields, updated_at=at)
+            .returning(*id_tags.c)
+        )
+        async with _unavailable("updating an id tag"):
+            try:
+                async with self._engine.begin() as conn:
+                    await _check_parent(conn, fields.get("parent_id_tag") or "")
+                    row = (await conn.execute(statement)).first()
+            except IntegrityError as exc:
+                raise Conflict(
+                    f"parent id tag {changes.get('parent_id_tag')!r} does not exist"
+                ) from exc
+        if row is None:
+            raise NotFound(f"id tag {id_tag!r} does not exist")
+        return _record(row)
+
+    async def delete(self, id_tag: str) -> None:
+        async with _unavailable("deleting an id tag"):
+            try:
+                async with self._engine.begin() as conn:
+                    child = await conn.scalar(
+                        select(id_tags.c.id_tag).where(id_tags.c.parent_id_tag == id_tag).limit(1)
+                    )
+                    if child is not None:
+                        raise Conflict(
+                            f"id tag {id_tag!r} is the parent of other tags (e.g. {child!r}): "
+                            "change their parent first"
+                        )
+                    result = await conn.execute(delete(id_tags).where(id_tags.c.id_tag == id_tag))
+            except IntegrityError as exc:  # a child was added meanwhile
+                raise Conflict(f"id tag {id_tag!r} is the parent of other tags") from exc
+        if result.rowcount == 0:
+            raise NotFound(f"id tag {id_tag!r} does not exist")
+
+    async def list(
+        self,
+        *,
+        page_size: int,
+        page_token: str = "",
+        status: str | None = None,
+        parent_id_tag: str | None = None,
+    ) -> tuple[builtins.list[IdTagRecord], str]:
+        check_page_size(page_size)
+        filters = {"status": status, "parent_id_tag": parent_id_tag}
+        query = select(id_tags).order_by(id_tags.c.id_tag).limit(page_size + 1)
+        if page_token:
+            (after,) = decode_keyset(page_token, "id_tags", filters, (str,))
+            query = query.where(id_tags.c.id_tag > after)
+        if status is not None:
+            query = query.where(id_tags.c.status == status)
+        if parent_id_tag == "":
+            query = query.where(id_tags.c.parent_id_tag.is_(None))
+        elif parent_id_tag is not None:
+            query = query.where(id_tags.c.parent_id_tag == parent_id_tag)
+        async with _unavailable("listing id tags"), self._reader.connect() as conn:
+            rows = (await conn.execute(query)).all()
+        page = [_record(row) for row in rows[:page_size]]
+        token = (
+            encode_keyset("id_tags", [page[-1].id_tag], filters) if len(rows) > page_size else ""
+        )
+        return page, token
+
+
+async def _check_parent(conn: AsyncConnection, parent_id_tag: str) -> None:
+    if parent_id_tag and not await conn.scalar(
+        select(exists().where(id_tags.c.id_tag == parent_id_tag))
+    ):
+        raise Conflict(f"parent id tag {parent_id_tag!r} does not exist")
+
+
+def _record(row: Row[Any]) -> IdTagRecord:
+    return IdTagRecord(
+        id_tag=row.id_tag,
+        status=row.status,
+        expiry_date=row.expiry_date,
+        parent_id_tag=row.parent_id_tag or "",
+        max_active_transactions=row.max_active_transactions,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+    )

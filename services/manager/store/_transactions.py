@@ -1,0 +1,373 @@
+"""``TransactionStore`` on PostgreSQL or SQLite.
+
+Transaction ids come from the ``transactions.id`` sequence (AUTOINCREMENT on SQLite, so
+never reused). ``start`` is idempotent through the UNIQUE ``start_key``: ``INSERT .. ON
+CONFLICT (start_key) DO NOTHING`` then a read by key, so concurrent retries of one
+StartTransaction make one row and all get its id. Meter values go in one executemany per
+call. See docs/adr/0006-transactions-and-volume.md.
+"""
+
+from __future__ import annotations
+
+import builtins
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Row, and_, bindparam, func, or_, select, tuple_, update
+from sqlalchemy.exc import IntegrityError
+
+from ._common import check_charger_id, check_page_size, utc
+from ._domain_records import MeterValueRecord, TransactionRecord
+from ._errors import NotFound
+from ._keyset import (
+    check_id_tag,
+    check_length,
+    check_meter_value,
+    decode_keyset,
+    encode_keyset,
+    energy_wh,
+    from_iso,
+    start_key,
+    to_iso,
+)
+from ._schema import meter_values, reservations, transaction_anomalies, transactions
+from ._sql import _unavailable
+from ._sqlbase import SqlStoreBase
+
+__all__ = ["ANOMALY_KINDS", "SqlTransactionStore", "latest_energy"]
+
+#: The ``transaction_anomalies.kind`` values.
+ANOMALY_KINDS = frozenset(
+    {"unknown-transaction-stop", "foreign-transaction-stop", "meter-values-unknown-transaction"}
+)
+_LIVE_RESERVATION = ("Pending", "Accepted")
+
+
+def latest_energy(
+    rows: Sequence[MeterValueRecord], transaction_of: dict[int, str]
+) -> dict[int, tuple[float, datetime]]:
+    """Per transaction, the latest energy register reading (Wh) among ``rows`` and its time.
+
+    Only rows whose transaction is in ``transaction_of`` with the same charger count; of
+    readings with the same timestamp, the last one in ``rows`` wins.
+    """
+    latest: dict[int, tuple[float, datetime]] = {}
+    for row in rows:
+        tid = row.transaction_id
+        if tid is None or transaction_of.get(tid) != row.charger_id:
+            continue
+        wh = energy_wh(row)
+        if wh is None:
+            continue
+        at = utc(row.timestamp)
+        held = latest.get(tid)
+        if held is None or held[1] <= at:
+            latest[tid] = (wh, at)
+    return latest
+
+
+class SqlTransactionStore(SqlStoreBase):
+    """Transactions, meter values and anomalies in their tables."""
+
+    async def start(
+        self,
+        *,
+        charger_id: str,
+        connector_id: int,
+        id_tag: str,
+        id_tag_status: str,
+        meter_start: int,
+        started_at: datetime,
+        reservation_id: int | None = None,
+    ) -> tuple[TransactionRecord, bool]:
+        check_charger_id(charger_id)
+        check_id_tag(id_tag)
+        check_length("id_tag_status", id_tag_status, 16, empty=False)
+        started_at = utc(started_at)
+        key = start_key(charger_id, connector_id, id_tag, started_at, meter_start)
+        insert = (
+            self._insert(transactions)
+            .values(
+                charger_id=charger_id,
+                connector_id=connector_id,
+                id_tag=id_tag,
+                id_tag_status=id_tag_status,
+                meter_start=meter_start,
+                started_at=started_at,
+                reservation_id=reservation_id,
+                start_key=key,
+            )
+            .on_conflict_do_nothing(index_elements=[transactions.c.start_key])
+            .returning(transactions.c.id)
+        )
+        async with _unavailable("starting a transaction"):
+            try:
+                async with self._engine.begin() as conn:
+                    new_id = await conn.scalar(insert)
+                    if new_id is not None and reservation_id is not None:
+                        await conn.execute(
+                            update(reservations)
+                            .where(
+                                reservations.c.id == reservation_id,
+                                reservations.c.charger_id == charger_id,
+                                reservations.c.state.in_(_LIVE_RESERVATION),
+                            )
+                            .values(state="Used", transaction_id=new_id, updated_at=started_at)
+                        )
+                    # A retry (or a concurrent twin that committed first) finds the row here.
+                    row = (
+                        await conn.execute(
+                            select(transactions).where(transactions.c.start_key == key)
+                        )
+                    ).one()
+            except IntegrityError as exc:
+                raise NotFound(f"charger {charger_id!r} does not exist") from exc
+        return _record(row), new_id is not None
+
+    async def stop(
+        self,
+        *,
+        charger_id: str,
+        transaction_id: int,
+        meter_stop: int,
+        stopped_at: datetime,
+        reason: str,
+        stop_id_tag: str = "",
+    ) -> TransactionRecord | None:
+        stopped_at = utc(stopped_at)
+        check_length("stop reason", reason, 32)
+        if stop_id_tag:
+            check_id_tag(stop_id_tag, "stop id tag")
+        mine = and_(transactions.c.id == transaction_id, transactions.c.charger_id == charger_id)
+        statement = (
+            update(transactions)
+            .where(mine, transactions.c.stopped_at.is_(None))
+            .values(
+                meter_stop=meter_stop,
+                stopped_at=stopped_at,
+                stop_reason=reason,
+                stop_id_tag=stop_id_tag or None,
+            )
+            .returning(*transactions.c)
+        )
+        async with _unavailable("stopping a transaction"), self._engine.begin() as conn:
+            row = (await conn.execute(statement)).first()
+            if row is None:  # unknown, another charger's, or stopped already
+                row = (await conn.execute(select(transactions).where(mine))).first()
+        return None if row is None else _record(row)
+
+    async def add_meter_values(self, rows: Sequence[MeterValueRecord]) -> None:
+        if not rows:
+            return
+        values = [check_meter_value(row) for row in rows]
+        for value in values:
+            check_charger_id(value["charger_id"])
+        named = {row.transaction_id for row in rows if row.transaction_id is not None}
+        async with _unavailable("storing meter values"), self._engine.begin() as conn:
+            transaction_of: dict[int, str] = {}
+            active: set[int] = set()
+            if named:
+                found = await conn.execute(
+                    select(
+                        transactions.c.id, transactions.c.charger_id, transactions.c.stopped_at
+                    ).where(self._in(transactions.c.id, named))
+                )
+                for tid, owner, stopped_at in found:
+                    transaction_of[tid] = owner
+                    if stopped_at is None:
+                        active.add(tid)
+            for value in values:
+                tid = value["transaction_id"]
+                if tid is not None and transaction_of.get(tid) != value["charger_id"]:
+                    value["transaction_id"] = None
+            await conn.execute(meter_values.insert(), values)
+            latest = latest_energy(rows, transaction_of)
+            readings = [
+                {"tid": tid, "wh": wh, "at": at}
+                for tid, (wh, at) in latest.items()
+                if tid in active
+            ]
+            if readings:
+                await conn.execute(
+                    update(transactions)
+                    .where(
+                        transactions.c.id == bindparam("tid"),
+                        transactions.c.stopped_at.is_(None),
+                        or_(
+                            transactions.c.last_energy_at.is_(None),
+                            transactions.c.last_energy_at <= bindparam("at"),
+                        ),
+                    )
+                    .values(last_energy_wh=bindparam("wh"), last_energy_at=bindparam("at")),
+                    readings,
+                )
+
+    async def record_anomaly(
+        self, *, charger_id: str, kind: str, transaction_id: int | None, payload: str, at: datetime
+    ) -> None:
+        if kind not in ANOMALY_KINDS:
+            raise ValueError(f"anomaly kind must be one of {sorted(ANOMALY_KINDS)}, got {kind!r}")
+        statement = transaction_anomalies.insert().values(
+            charger_id=check_charger_id(charger_id),
+            kind=kind,
+            transaction_id=transaction_id,
+            payload=payload,
+            received_at=utc(at),
+        )
+        async with _unavailable("recording an anomaly"), self._engine.begin() as conn:
+            await conn.execute(statement)
+
+    async def anomalies(
+        self, charger_id: str
+    ) -> builtins.list[tuple[str, int | None, str, datetime]]:
+        t = transaction_anomalies
+        query = (
+            select(t.c.kind, t.c.transaction_id, t.c.payload, t.c.received_at)
+            .where(t.c.charger_id == charger_id)
+            .order_by(t.c.id)
+        )
+        async with _unavailable("reading anomalies"), self._reader.connect() as conn:
+            rows = (await conn.execute(query)).all()
+        return [(row[0], row[1], row[2], row[3]) for row in rows]
+
+    async def get(self, transaction_id: int) -> TransactionRecord | None:
+        query = select(transactions).where(transactions.c.id == transaction_id)
+        async with _unavailable("reading a transaction"), self._reader.connect() as conn:
+            row = (await conn.execute(query)).first()
+        return None if row is None else _record(row)
+
+    async def active_on(self, charger_id: str, connector_id: int) -> TransactionRecord | None:
+        query = (
+            select(transactions)
+            .where(
+                transactions.c.charger_id == charger_id,
+                transactions.c.connector_id == connector_id,
+                transactions.c.stopped_at.is_(None),
+            )
+            .order_by(transactions.c.started_at.desc(), transactions.c.id.desc())
+            .limit(1)
+        )
+        async with _unavailable("reading a transaction"), self._reader.connect() as conn:
+            row = (await conn.execute(query)).first()
+        return None if row is None else _record(row)
+
+    async def active_count(self, id_tag: str) -> int:
+        query = select(func.count()).where(
+            transactions.c.id_tag == id_tag, transactions.c.stopped_at.is_(None)
+        )
+        async with _unavailable("counting transactions"), self._reader.connect() as conn:
+            return int(await conn.scalar(query) or 0)
+
+    async def list(
+        self,
+        *,
+        page_size: int,
+        page_token: str = "",
+        charger_id: str | None = None,
+        id_tag: str | None = None,
+        started_after: datetime | None = None,
+        started_before: datetime | None = None,
+        active: bool | None = None,
+    ) -> tuple[builtins.list[TransactionRecord], str]:
+        check_page_size(page_size)
+        filters = {
+            "charger_id": charger_id,
+            "id_tag": id_tag,
+            "started_after": None if started_after is None else to_iso(started_after),
+            "started_before": None if started_before is None else to_iso(started_before),
+            "active": active,
+        }
+        t = transactions
+        query = select(t).order_by(t.c.started_at.desc(), t.c.id.desc()).limit(page_size + 1)
+        if page_token:
+            after_at, after_id = decode_keyset(page_token, "transactions", filters, (str, int))
+            query = query.where(tuple_(t.c.started_at, t.c.id) < (from_iso(after_at), after_id))
+        if charger_id is not None:
+            query = query.where(t.c.charger_id == charger_id)
+        if id_tag is not None:
+            query = query.where(t.c.id_tag == id_tag)
+        if started_after is not None:
+            query = query.where(t.c.started_at >= utc(started_after))
+        if started_before is not None:
+            query = query.where(t.c.started_at < utc(started_before))
+        if active is True:
+            query = query.where(t.c.stopped_at.is_(None))
+        elif active is False:
+            query = query.where(t.c.stopped_at.is_not(None))
+        async with _unavailable("listing transactions"), self._reader.connect() as conn:
+            rows = (await conn.execute(query)).all()
+        page = [_record(row) for row in rows[:page_size]]
+        token = ""
+        if len(rows) > page_size:
+            last = page[-1]
+            token = encode_keyset(
+                "transactions", [to_iso(last.started_at), last.transaction_id], filters
+            )
+        return page, token
+
+    async def list_meter_values(
+        self,
+        transaction_id: int,
+        *,
+        page_size: int,
+        page_token: str = "",
+        measurand: str | None = None,
+    ) -> tuple[builtins.list[MeterValueRecord], str]:
+        check_page_size(page_size)
+        filters = {"transaction_id": transaction_id, "measurand": measurand}
+        m = meter_values
+        query = (
+            select(m)
+            .where(m.c.transaction_id == transaction_id)
+            .order_by(m.c.timestamp, m.c.id)
+            .limit(page_size + 1)
+        )
+        if page_token:
+            after_at, after_id = decode_keyset(page_token, "meter_values", filters, (str, int))
+            query = query.where(tuple_(m.c.timestamp, m.c.id) > (from_iso(after_at), after_id))
+        if measurand is not None:
+            query = query.where(m.c.measurand == measurand)
+        async with _unavailable("listing meter values"), self._reader.connect() as conn:
+            rows = (await conn.execute(query)).all()
+        page = rows[:page_size]
+        token = ""
+        if len(rows) > page_size:
+            token = encode_keyset(
+                "meter_values", [to_iso(page[-1].timestamp), page[-1].id], filters
+            )
+        return [_meter_value(row) for row in page], token
+
+
+def _record(row: Row[Any]) -> TransactionRecord:
+    return TransactionRecord(
+        transaction_id=row.id,
+        charger_id=row.charger_id,
+        connector_id=row.connector_id,
+        id_tag=row.id_tag,
+        id_tag_status=row.id_tag_status,
+        stop_id_tag=row.stop_id_tag or "",
+        meter_start=row.meter_start,
+        meter_stop=row.meter_stop,
+        started_at=row.started_at,
+        stopped_at=row.stopped_at,
+        stop_reason=row.stop_reason,
+        reservation_id=row.reservation_id,
+        last_energy_wh=row.last_energy_wh,
+    )
+
+
+def _meter_value(row: Row[Any]) -> MeterValueRecord:
+    return MeterValueRecord(
+        charger_id=row.charger_id,
+        connector_id=row.connector_id,
+        transaction_id=row.transaction_id,
+        timestamp=row.timestamp,
+        value=row.value,
+        measurand=row.measurand,
+        phase=row.phase,
+        unit=row.unit,
+        context=row.context,
+        location=row.location,
+        format=row.format,
+    )
