@@ -8,7 +8,16 @@
     ├── ChargerTimeout       DEADLINE_EXCEEDED  the charger did not answer in time
     ├── ChargerCallError     FAILED_PRECONDITION  the charger answered with a CallError
     ├── UnsupportedByProtocol FAILED_PRECONDITION the command does not exist in its OCPP version
+    ├── ResourceNotFound     NOT_FOUND          an id tag, transaction, location... does not exist
+    ├── AlreadyExistsError   ALREADY_EXISTS     creating something whose id is taken
+    ├── ConflictError        FAILED_PRECONDITION  the change contradicts other data
+    ├── StorageUnavailable   UNAVAILABLE        the database did not answer
     └── OcppCallError        (not an API error) a CallError the manager answers a charger with
+
+The store's errors (``services.manager.store.StoreError``) become ManagerErrors in
+``from_store_error``: NotFound, AlreadyExists, Conflict, StoreUnavailable as above, and
+InvalidPageToken as InvalidArgument naming ``page_token``. ``grpc_errors`` applies it, so a
+servicer lets store errors propagate.
 
 Bugs are not ManagerErrors: they surface as INTERNAL with the traceback logged.
 """
@@ -21,6 +30,8 @@ from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 import grpc
+
+from services.manager import store
 
 log = logging.getLogger(__name__)
 
@@ -81,6 +92,41 @@ class UnsupportedByProtocol(ManagerError):
         super().__init__(f"charger {charger_id!r} speaks OCPP {ocpp_version}: {what}")
 
 
+class ResourceNotFound(ManagerError):
+    """The thing a request names does not exist; the message names it."""
+
+    status = grpc.StatusCode.NOT_FOUND
+
+
+class AlreadyExistsError(ManagerError):
+    status = grpc.StatusCode.ALREADY_EXISTS
+
+
+class ConflictError(ManagerError):
+    """The change contradicts other data (e.g. deleting a parent tag still referenced)."""
+
+    status = grpc.StatusCode.FAILED_PRECONDITION
+
+
+class StorageUnavailable(ManagerError):
+    status = grpc.StatusCode.UNAVAILABLE
+
+
+def from_store_error(exc: store.StoreError) -> ManagerError:
+    """The ManagerError (hence gRPC status) a store error is reported as."""
+    if isinstance(exc, store.InvalidPageToken):
+        return InvalidArgument("page_token", str(exc))
+    if isinstance(exc, store.NotFound):
+        return ResourceNotFound(str(exc))
+    if isinstance(exc, store.AlreadyExists):
+        return AlreadyExistsError(str(exc))
+    if isinstance(exc, store.Conflict):
+        return ConflictError(str(exc))
+    if isinstance(exc, store.StoreUnavailable):
+        return StorageUnavailable(f"the database is unavailable: {exc}")
+    return ManagerError(str(exc))
+
+
 class OcppCallError(Exception):
     """Raised by a handler to answer the charger's call with a CallError."""
 
@@ -100,14 +146,17 @@ def grpc_errors(
         [_Servicer, _Request, grpc.aio.ServicerContext[Any, Any]], Awaitable[_Response]
     ],
 ) -> Callable[[_Servicer, _Request, grpc.aio.ServicerContext[Any, Any]], Awaitable[_Response]]:
-    """Map ManagerErrors raised by a servicer method to their gRPC status."""
+    """Map ManagerErrors (and store errors) raised by a servicer method to their gRPC status."""
 
     @functools.wraps(method)
     async def wrapper(
         self: _Servicer, request: _Request, context: grpc.aio.ServicerContext[Any, Any]
     ) -> _Response:
         try:
-            return await method(self, request, context)
+            try:
+                return await method(self, request, context)
+            except store.StoreError as exc:
+                raise from_store_error(exc) from exc
         except ManagerError as exc:
             if isinstance(exc, ChargerCallError):
                 context.set_trailing_metadata(
