@@ -29,36 +29,83 @@ from ._errors import (
     StoreError,
     StoreUnavailable,
 )
+from ._fleet import (
+    SqlChargingProfileStore,
+    SqlConfigurationStore,
+    SqlLocationStore,
+    SqlSecurityStore,
+)
+from ._fleet_memory import (
+    MemoryChargingProfileStore,
+    MemoryConfigurationStore,
+    MemoryLocationStore,
+    MemorySecurityStore,
+)
+from ._fleet_records import (
+    CHARGING_PROFILE_PURPOSES,
+    CertificateRequestRecord,
+    ChargingProfileRecord,
+    ConfigurationKeyRecord,
+    LocationRecord,
+    SecurityEventRecord,
+)
 from ._memory import MemoryChargerStore
 from ._memory_domain import MemoryIdTagStore, MemoryReservationStore, MemoryTransactionStore
-from ._protocol import ChargerStore, IdTagStore, ReservationStore, TransactionStore
+from ._protocol import (
+    ChargerStore,
+    ChargingProfileStore,
+    ConfigurationStore,
+    IdTagStore,
+    LocationStore,
+    ReservationStore,
+    SecurityStore,
+    TransactionStore,
+)
 from ._records import OCPP_VERSIONS, BootInfo, ChargerRecord, ConnectorRecord
 from ._reservations import SqlReservationStore
 from ._sql import SqlChargerStore
 from ._transactions import SqlTransactionStore
 
 __all__ = [
+    "CHARGING_PROFILE_PURPOSES",
     "OCPP_VERSIONS",
     "AlreadyExists",
     "BootInfo",
+    "CertificateRequestRecord",
     "ChargerRecord",
     "ChargerStore",
+    "ChargingProfileRecord",
+    "ChargingProfileStore",
+    "ConfigurationKeyRecord",
+    "ConfigurationStore",
     "Conflict",
     "ConnectorRecord",
     "IdTagRecord",
     "IdTagStore",
     "InvalidPageToken",
+    "LocationRecord",
+    "LocationStore",
     "MemoryChargerStore",
+    "MemoryChargingProfileStore",
+    "MemoryConfigurationStore",
     "MemoryIdTagStore",
+    "MemoryLocationStore",
     "MemoryReservationStore",
+    "MemorySecurityStore",
     "MemoryTransactionStore",
     "MeterValueRecord",
     "NotFound",
     "ReservationRecord",
     "ReservationStore",
+    "SecurityEventRecord",
+    "SecurityStore",
     "SqlChargerStore",
+    "SqlChargingProfileStore",
+    "SqlConfigurationStore",
     "SqlIdTagStore",
+    "SqlLocationStore",
     "SqlReservationStore",
+    "SqlSecurityStore",
     "SqlTransactionStore",
     "StoreError",
     "StoreUnavailable",

@@ -12,7 +12,7 @@ from collections.abc import Collection
 from dataclasses import replace
 from datetime import datetime
 from types import TracebackType
-from typing import Self
+from typing import Any, Self
 
 from ._common import (
     check_charger_id,
@@ -22,6 +22,7 @@ from ._common import (
     encode_page_token,
     utc,
 )
+from ._fleet_common import check_device_status, check_local_list_version
 from ._records import BootInfo, ChargerRecord, ConnectorRecord
 
 __all__ = ["MemoryChargerStore"]
@@ -127,6 +128,7 @@ class MemoryChargerStore:
         status: str | None = None,
         only_ids: Collection[str] | None = None,
         exclude_ids: Collection[str] | None = None,
+        location_id: str | None = None,
     ) -> tuple[builtins.list[ChargerRecord], str]:
         check_page_size(page_size)
         after = decode_page_token(page_token, status) if page_token else None
@@ -138,6 +140,7 @@ class MemoryChargerStore:
             if (after is None or charger_id > after)
             and (only is None or charger_id in only)
             and charger_id not in exclude
+            and (location_id is None or self._chargers[charger_id].location_id == location_id)
             and (
                 status is None
                 or any(c.status == status for c in self._connectors.get(charger_id, {}).values())
@@ -146,6 +149,46 @@ class MemoryChargerStore:
         page = [self._with_connectors(self._chargers[cid]) for cid in matching[:page_size]]
         token = encode_page_token(page[-1].charger_id, status) if len(matching) > page_size else ""
         return page, token
+
+    async def set_firmware_status(self, charger_id: str, status: str, at: datetime) -> None:
+        self._set_device_status("firmware_status", charger_id, status, at)
+
+    async def set_diagnostics_status(self, charger_id: str, status: str, at: datetime) -> None:
+        self._set_device_status("diagnostics_status", charger_id, status, at)
+
+    async def set_log_status(self, charger_id: str, status: str, at: datetime) -> None:
+        self._set_device_status("log_status", charger_id, status, at)
+
+    async def set_local_list_version(self, charger_id: str, version: int, at: datetime) -> None:
+        self._check_open()
+        check_charger_id(charger_id)
+        check_local_list_version(version)
+        utc(at)
+        charger = self._chargers.get(charger_id)
+        if charger is not None:
+            self._chargers[charger_id] = replace(charger, local_list_version=version)
+
+    def _set_device_status(self, field: str, charger_id: str, status: str, at: datetime) -> None:
+        self._check_open()
+        check_charger_id(charger_id)
+        check_device_status(status)
+        at = utc(at)
+        charger = self._chargers.get(charger_id)
+        if charger is not None:
+            changes: dict[str, Any] = {field: status, "status_updated_at": at}
+            self._chargers[charger_id] = replace(charger, **changes)
+
+    # -- the charger rows the other in-memory stores refer to (their "foreign keys") ----
+
+    def set_location(self, charger_id: str, location_id: str) -> None:
+        """Assign the charger to ``location_id`` ("" = none); for ``MemoryLocationStore``."""
+        self._chargers[charger_id] = replace(self._chargers[charger_id], location_id=location_id)
+
+    def located_at(self, location_id: str) -> tuple[str, ...]:
+        """The ids of the chargers assigned to ``location_id``, in order."""
+        return tuple(
+            cid for cid in sorted(self._chargers) if self._chargers[cid].location_id == location_id
+        )
 
     async def aclose(self) -> None:
         self._closed = True

@@ -7,12 +7,23 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from ._domain_records import IdTagRecord, MeterValueRecord, ReservationRecord, TransactionRecord
+from ._fleet_records import (
+    CertificateRequestRecord,
+    ChargingProfileRecord,
+    ConfigurationKeyRecord,
+    LocationRecord,
+    SecurityEventRecord,
+)
 from ._records import BootInfo, ChargerRecord
 
 __all__ = [
     "ChargerStore",
+    "ChargingProfileStore",
+    "ConfigurationStore",
     "IdTagStore",
+    "LocationStore",
     "ReservationStore",
+    "SecurityStore",
     "TransactionStore",
 ]
 
@@ -74,12 +85,30 @@ class ChargerStore(Protocol):
         status: str | None = None,
         only_ids: Collection[str] | None = None,
         exclude_ids: Collection[str] | None = None,
+        location_id: str | None = None,
     ) -> tuple[list[ChargerRecord], str]:
         """One page of chargers ordered by id, and the token of the next page ("" at the end).
 
         ``status`` keeps chargers with a connector in that status; ``only_ids`` and
-        ``exclude_ids`` restrict by id (the "connected" filter; may hold thousands of ids).
+        ``exclude_ids`` restrict by id (the "connected" filter; may hold thousands of ids);
+        ``location_id`` keeps the chargers assigned to that location ("": to none).
         """
+        ...
+
+    async def set_firmware_status(self, charger_id: str, status: str, at: datetime) -> None:
+        """Record a FirmwareStatusNotification (a direct write; unknown chargers ignored)."""
+        ...
+
+    async def set_diagnostics_status(self, charger_id: str, status: str, at: datetime) -> None:
+        """Record a DiagnosticsStatusNotification (a direct write; unknown chargers ignored)."""
+        ...
+
+    async def set_log_status(self, charger_id: str, status: str, at: datetime) -> None:
+        """Record a LogStatusNotification (a direct write; unknown chargers ignored)."""
+        ...
+
+    async def set_local_list_version(self, charger_id: str, version: int, at: datetime) -> None:
+        """Record the local list version set or read (a direct write; unknown chargers ignored)."""
         ...
 
     async def aclose(self) -> None:
@@ -278,4 +307,148 @@ class ReservationStore(Protocol):
 
     async def expire(self, now: datetime) -> int:
         """Pending/Accepted reservations with ``expiry_date <= now`` become Expired; how many."""
+        ...
+
+
+class ChargingProfileStore(Protocol):
+    """The charging profiles each charger accepted, as the CSMS recorded them."""
+
+    async def installed(
+        self,
+        *,
+        charger_id: str,
+        connector_id: int,
+        charging_profile_id: int,
+        stack_level: int,
+        purpose: str,
+        transaction_id: int | None,
+        profile_json: str,
+        at: datetime,
+    ) -> ChargingProfileRecord:
+        """Record a profile the charger accepted; NotFound for an unknown charger.
+
+        As the charger does (OCPP 1.6), it replaces the profile with the same id and the
+        one on the same connector with the same purpose and stack level.
+        """
+        ...
+
+    async def cleared(
+        self,
+        charger_id: str,
+        *,
+        charging_profile_id: int | None = None,
+        connector_id: int | None = None,
+        purpose: str | None = None,
+        stack_level: int | None = None,
+    ) -> int:
+        """Forget the profiles a ClearChargingProfile removed; how many.
+
+        As in OCPP 1.6: ``charging_profile_id`` alone (the others are then ignored), or
+        every profile matching all of the other criteria given (none given: all).
+        """
+        ...
+
+    async def transaction_ended(self, charger_id: str, transaction_id: int) -> int:
+        """Discard the TxProfiles of a transaction that ended; how many."""
+        ...
+
+    async def list(
+        self, charger_id: str, connector_id: int | None = None
+    ) -> list[ChargingProfileRecord]:
+        """The charger's profiles (of one connector), by (connector, purpose, stack level)."""
+        ...
+
+
+class ConfigurationStore(Protocol):
+    """Each charger's configuration keys as last read (1.6 GetConfiguration)."""
+
+    async def record_read(
+        self,
+        charger_id: str,
+        entries: Sequence[tuple[str, str | None, bool]],
+        at: datetime,
+        *,
+        complete: bool,
+    ) -> None:
+        """Store ``(key, value, readonly)`` entries read at ``at``; NotFound for an unknown
+        charger. ``complete``: every key was read, so keys not in ``entries`` are removed.
+        """
+        ...
+
+    async def record_change(self, charger_id: str, key: str, value: str, at: datetime) -> None:
+        """Store a value the charger accepted (ChangeConfiguration); NotFound if unknown."""
+        ...
+
+    async def list(self, charger_id: str) -> tuple[list[ConfigurationKeyRecord], datetime | None]:
+        """The keys by name, and the latest ``read_at`` among them (None when none)."""
+        ...
+
+
+class SecurityStore(Protocol):
+    """Security events and certificate signing requests chargers sent."""
+
+    async def add_event(
+        self, *, charger_id: str, type: str, timestamp: datetime, tech_info: str, at: datetime
+    ) -> None:
+        """Record a SecurityEventNotification received at ``at``; NotFound if unknown."""
+        ...
+
+    async def list_events(
+        self, charger_id: str, *, page_size: int, page_token: str = ""
+    ) -> tuple[list[SecurityEventRecord], str]:
+        """One page of the charger's events, newest first, and the next page's token."""
+        ...
+
+    async def add_certificate_request(
+        self, *, charger_id: str, csr: str, certificate_type: str, at: datetime
+    ) -> int:
+        """Record a SignCertificate request; its id. NotFound for an unknown charger."""
+        ...
+
+    async def certificate_requests(self, charger_id: str) -> list[CertificateRequestRecord]:
+        """The charger's certificate requests, oldest first."""
+        ...
+
+
+class LocationStore(Protocol):
+    """Sites, and the chargers assigned to them (a charger is at most at one)."""
+
+    async def create(
+        self,
+        location_id: str,
+        *,
+        name: str,
+        address: str = "",
+        city: str = "",
+        postal_code: str = "",
+        country: str = "",
+        at: datetime,
+    ) -> LocationRecord:
+        """A new location without chargers; AlreadyExists; ValueError for a bad id/country."""
+        ...
+
+    async def get(self, location_id: str) -> LocationRecord | None:
+        """The location with its chargers, or None."""
+        ...
+
+    async def update(self, location_id: str, *, at: datetime, **changes: Any) -> LocationRecord:
+        """Change name, address, city, postal_code and/or country; NotFound."""
+        ...
+
+    async def delete(self, location_id: str) -> None:
+        """Delete the location; its chargers become unassigned. NotFound."""
+        ...
+
+    async def list(
+        self, *, page_size: int, page_token: str = ""
+    ) -> tuple[list[LocationRecord], str]:
+        """One page of locations by id, and the next page's token ("" at the end)."""
+        ...
+
+    async def assign(self, location_id: str, charger_id: str, at: datetime) -> LocationRecord:
+        """Assign the charger here, moving it from its previous location; NotFound for either."""
+        ...
+
+    async def unassign(self, location_id: str, charger_id: str, at: datetime) -> LocationRecord:
+        """Unassign the charger; NotFound unless it is assigned to this location."""
         ...

@@ -44,6 +44,17 @@ class ChargerRecord:
     last_boot_at: datetime | None
     last_seen_at: datetime | None
     connectors: tuple[ConnectorRecord, ...]
+    #: Progress last reported by (1.6) Firmware/DiagnosticsStatusNotification and
+    #: LogStatusNotification; "" before the first.
+    firmware_status: str = ""
+    diagnostics_status: str = ""
+    log_status: str = ""
+    #: When one of those three last changed.
+    status_updated_at: datetime | None = None
+    #: The local authorization list version as last set or read by the CSMS; -1 unknown.
+    local_list_version: int = -1
+    #: The location the charger is assigned to; "" when none.
+    location_id: str = ""
 
 
 @dataclass(frozen=True, slots=True)

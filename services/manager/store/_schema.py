@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     CheckConstraint,
     Column,
     DateTime,
@@ -32,14 +33,20 @@ from sqlalchemy import (
 __all__ = [
     "CHARGER_ID",
     "ID_TAG",
+    "LOCATION_ID",
     "NAMING_CONVENTION",
     "UtcDateTime",
+    "certificate_requests",
     "chargers",
+    "charging_profiles",
+    "configuration_keys",
     "connectors",
     "id_tags",
+    "locations",
     "metadata",
     "meter_values",
     "reservations",
+    "security_events",
     "transaction_anomalies",
     "transactions",
 ]
@@ -82,6 +89,8 @@ class UtcDateTime(TypeDecorator[datetime]):
 #: Charger ids sort bytewise ("C" collation on PostgreSQL, SQLite's BINARY default), so
 #: keyset pages come in the same order on both and in the in-memory store.
 CHARGER_ID = String(48).with_variant(String(48, collation="C"), "postgresql")
+#: Location ids ([a-z0-9-]{1,64}, chosen by the operator) sort bytewise too.
+LOCATION_ID = String(64).with_variant(String(64, collation="C"), "postgresql")
 
 chargers = Table(
     "chargers",
@@ -98,7 +107,23 @@ chargers = Table(
     Column("registered_at", UtcDateTime, nullable=True),
     Column("last_boot_at", UtcDateTime, nullable=True),
     Column("last_seen_at", UtcDateTime, nullable=True),
+    # Progress last reported by 1.6 Firmware/DiagnosticsStatusNotification and
+    # LogStatusNotification ("" before the first), and when one of them last changed.
+    Column("firmware_status", String(32), nullable=False, server_default=""),
+    Column("diagnostics_status", String(32), nullable=False, server_default=""),
+    Column("log_status", String(32), nullable=False, server_default=""),
+    Column("status_updated_at", UtcDateTime, nullable=True),
+    # The local authorization list version as last set or read by the CSMS; -1 unknown.
+    Column("local_list_version", Integer, nullable=False, server_default="-1"),
+    # The location the charger is assigned to; NULL when none (revision 0003).
+    Column("location_id", LOCATION_ID, nullable=True),
     PrimaryKeyConstraint("id"),
+    # No ON DELETE action: SQLite can only add this key inline (ALTER TABLE ADD COLUMN, see
+    # migration 0003), which SQLAlchemy reflects without actions; deleting a location
+    # clears ``location_id`` of its chargers in the same transaction instead.
+    ForeignKeyConstraint(["location_id"], ["locations.id"]),
+    # The chargers of a location, and the list filter by location.
+    Index(None, "location_id", "id"),
     CheckConstraint("ocpp_version IN ('1.6', '2.0.1', '2.1')", name="ocpp_version"),
 )
 
@@ -257,5 +282,92 @@ reservations = Table(
     ),
     Index(None, "charger_id", "id"),
     Index(None, "state", "expiry_date"),
+    sqlite_autoincrement=True,
+)
+
+# -- fleet state: charging profiles, configuration, security, locations (revision 0003) --
+
+locations = Table(
+    "locations",
+    metadata,
+    Column("id", LOCATION_ID, nullable=False),
+    Column("name", Text, nullable=False),
+    Column("address", Text, nullable=False, server_default=""),
+    Column("city", Text, nullable=False, server_default=""),
+    Column("postal_code", Text, nullable=False, server_default=""),
+    # ISO 3166-1 alpha-2, "" when not given.
+    Column("country", String(2), nullable=False, server_default=""),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    PrimaryKeyConstraint("id"),
+)
+
+charging_profiles = Table(
+    "charging_profiles",
+    metadata,
+    Column("charger_id", CHARGER_ID, nullable=False),
+    Column("charging_profile_id", Integer, nullable=False),
+    # 0 = the charger as a whole (OCPP 1.6 connectorId).
+    Column("connector_id", Integer, nullable=False),
+    Column("stack_level", Integer, nullable=False),
+    Column("purpose", String(32), nullable=False),
+    # The transaction a TxProfile is for; NULL for the other purposes.
+    Column("transaction_id", BigInteger, nullable=True),
+    # The csChargingProfiles JSON the charger accepted.
+    Column("profile", Text, nullable=False),
+    Column("installed_at", UtcDateTime, nullable=False),
+    PrimaryKeyConstraint("charger_id", "charging_profile_id"),
+    ForeignKeyConstraint(["charger_id"], ["chargers.id"], ondelete="CASCADE"),
+    CheckConstraint(
+        "purpose IN ('ChargePointMaxProfile', 'TxDefaultProfile', 'TxProfile')", name="purpose"
+    ),
+    # OCPP 1.6: one profile per connector, purpose and stack level (a new one replaces
+    # it); also the order of ``list``.
+    UniqueConstraint("charger_id", "connector_id", "purpose", "stack_level"),
+)
+
+configuration_keys = Table(
+    "configuration_keys",
+    metadata,
+    Column("charger_id", CHARGER_ID, nullable=False),
+    Column("key", String(50), nullable=False),
+    # NULL when the charger reported the key without a value.
+    Column("value", Text, nullable=True),
+    Column("readonly", Boolean, nullable=False),
+    # When the value was read from the charger (or last changed by the CSMS).
+    Column("read_at", UtcDateTime, nullable=False),
+    PrimaryKeyConstraint("charger_id", "key"),
+    ForeignKeyConstraint(["charger_id"], ["chargers.id"], ondelete="CASCADE"),
+)
+
+security_events = Table(
+    "security_events",
+    metadata,
+    Column("id", BIG_ID, nullable=False, autoincrement=True),
+    Column("charger_id", CHARGER_ID, nullable=False),
+    Column("type", String(50), nullable=False),
+    # When the charger says the event happened.
+    Column("timestamp", UtcDateTime, nullable=False),
+    Column("tech_info", Text, nullable=False, server_default=""),
+    Column("received_at", UtcDateTime, nullable=False),
+    PrimaryKeyConstraint("id"),
+    ForeignKeyConstraint(["charger_id"], ["chargers.id"], ondelete="CASCADE"),
+    # A charger's events newest first, keyset (timestamp, id).
+    Index(None, "charger_id", "timestamp", "id"),
+    sqlite_autoincrement=True,
+)
+
+certificate_requests = Table(
+    "certificate_requests",
+    metadata,
+    Column("id", BIG_ID, nullable=False, autoincrement=True),
+    Column("charger_id", CHARGER_ID, nullable=False),
+    # The PEM certificate signing request of a SignCertificate.
+    Column("csr", Text, nullable=False),
+    Column("certificate_type", String(40), nullable=False, server_default=""),
+    Column("received_at", UtcDateTime, nullable=False),
+    PrimaryKeyConstraint("id"),
+    ForeignKeyConstraint(["charger_id"], ["chargers.id"], ondelete="CASCADE"),
+    Index(None, "charger_id", "id"),
     sqlite_autoincrement=True,
 )

@@ -52,6 +52,7 @@ from ._common import (
 from ._engine import READ_ONLY, create_engine
 from ._engine import migrate as migrate_engine
 from ._errors import StoreUnavailable
+from ._fleet_common import check_device_status, check_local_list_version
 from ._records import BootInfo, ChargerRecord, ConnectorRecord
 from ._schema import chargers, connectors
 
@@ -229,6 +230,7 @@ class SqlChargerStore:
         status: str | None = None,
         only_ids: Collection[str] | None = None,
         exclude_ids: Collection[str] | None = None,
+        location_id: str | None = None,
     ) -> tuple[builtins.list[ChargerRecord], str]:
         check_page_size(page_size)
         after = decode_page_token(page_token, status) if page_token else None
@@ -247,6 +249,13 @@ class SqlChargerStore:
             query = query.where(self._id_in(chargers.c.id, only_ids))
         if exclude_ids:
             query = query.where(not_(self._id_in(chargers.c.id, exclude_ids)))
+        if location_id is not None:
+            # "" keeps the chargers assigned to no location.
+            query = query.where(
+                chargers.c.location_id == location_id
+                if location_id
+                else chargers.c.location_id.is_(None)
+            )
         await self.flush()
         async with _unavailable("listing chargers"), self._reader.connect() as conn:
             rows = (await conn.execute(query)).all()
@@ -255,6 +264,38 @@ class SqlChargerStore:
         records = [_charger_record(row, by_charger.get(row.id, ())) for row in page]
         token = encode_page_token(page[-1].id, status) if len(rows) > page_size else ""
         return records, token
+
+    async def set_firmware_status(self, charger_id: str, status: str, at: datetime) -> None:
+        await self._set_device_status("firmware_status", charger_id, status, at)
+
+    async def set_diagnostics_status(self, charger_id: str, status: str, at: datetime) -> None:
+        await self._set_device_status("diagnostics_status", charger_id, status, at)
+
+    async def set_log_status(self, charger_id: str, status: str, at: datetime) -> None:
+        await self._set_device_status("log_status", charger_id, status, at)
+
+    async def set_local_list_version(self, charger_id: str, version: int, at: datetime) -> None:
+        self._check_open()
+        utc(at)
+        statement = (
+            update(chargers)
+            .where(chargers.c.id == check_charger_id(charger_id))
+            .values(local_list_version=check_local_list_version(version))
+        )
+        async with _unavailable("recording a local list version"), self._engine.begin() as conn:
+            await conn.execute(statement)  # an unknown charger matches no row
+
+    async def _set_device_status(
+        self, column: str, charger_id: str, status: str, at: datetime
+    ) -> None:
+        self._check_open()
+        statement = (
+            update(chargers)
+            .where(chargers.c.id == check_charger_id(charger_id))
+            .values({column: check_device_status(status), "status_updated_at": utc(at)})
+        )
+        async with _unavailable(f"recording a {column}"), self._engine.begin() as conn:
+            await conn.execute(statement)  # an unknown charger matches no row
 
     async def _connectors_of(
         self, conn: AsyncConnection, charger_ids: Sequence[str]
@@ -527,4 +568,10 @@ def _charger_record(row: Row[Any], connector_records: Iterable[ConnectorRecord])
         last_boot_at=row.last_boot_at,
         last_seen_at=row.last_seen_at,
         connectors=tuple(connector_records),
+        firmware_status=row.firmware_status,
+        diagnostics_status=row.diagnostics_status,
+        log_status=row.log_status,
+        status_updated_at=row.status_updated_at,
+        local_list_version=row.local_list_version,
+        location_id=row.location_id or "",
     )
