@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from typing import Any, TypeVar
 
 import websockets
@@ -23,6 +23,7 @@ from websockets.asyncio.client import ClientConnection
 from websockets.typing import Subprotocol
 
 from services.manager import Manager, ManagerSettings
+from services.manager._data_transfer import VendorHandler
 from services.node import Node, NodeSettings
 from services.registry import Registry
 
@@ -39,6 +40,7 @@ async def running_manager(
     port: int = 0,
     auto_register: bool = True,
     task_timeout: float = 4 * UNIT,
+    vendor_handlers: Mapping[str, VendorHandler] | None = None,
 ) -> AsyncIterator[Manager]:
     settings = ManagerSettings(
         host="127.0.0.1",
@@ -50,7 +52,7 @@ async def running_manager(
         sweep_interval=UNIT,
         shutdown_grace=UNIT,
     )
-    async with Manager(settings, registry) as manager:
+    async with Manager(settings, registry, vendor_handlers=vendor_handlers) as manager:
         yield manager
 
 
@@ -333,7 +335,8 @@ def _scripted(action: str) -> Callable[..., Any]:
         return getattr(result16, action)(**self.answers[action])
 
     handler.__name__ = f"on_{action}"
-    return on(action)(handler)
+    decorated: Callable[..., Any] = on(action)(handler)
+    return decorated
 
 
 for _action in DEFAULT_ANSWERS_16:

@@ -114,7 +114,7 @@ async def test_events_sent_during_an_outage_are_delivered_after_reconnect(
         async with running_manager(registry, postgres_url, port=port) as again:
             answer = await asyncio.wait_for(boot, 20 * UNIT)
             assert answer.status == "Accepted"
-            record = await again.store.get("WAITER")
+            record = await again.stores.chargers.get("WAITER")
             assert record is not None
             assert record.vendor == "Acme"
 

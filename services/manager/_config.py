@@ -32,6 +32,7 @@ class ManagerSettings:
     flush_interval: float = 0.2  # write-behind period for heartbeats and status
     sweep_interval: float = 5.0  # how often chargers of dead nodes are swept from the registry
     shutdown_grace: float = 5.0  # graceful stop: how long in-flight RPCs may finish
+    unknown_id_tag_status: str = "Invalid"  # idTagInfo.status answered for unknown id tags
 
     @classmethod
     def from_env(cls, *, auto_register_default: bool) -> ManagerSettings:
@@ -44,4 +45,12 @@ class ManagerSettings:
             heartbeat_interval=env_int("HEARTBEAT_INTERVAL", 300, minimum=1),
             task_timeout=env_float("TASK_TIMEOUT", 30.0, minimum=0.1),
             flush_interval=env_float("FLUSH_INTERVAL", 0.2, minimum=0.0),
+            unknown_id_tag_status=_id_tag_status(env_str("UNKNOWN_ID_TAG_STATUS", "Invalid")),
         )
+
+
+def _id_tag_status(value: str) -> str:
+    allowed = ("Accepted", "Blocked", "Expired", "Invalid")
+    if value not in allowed:
+        raise ValueError(f"UNKNOWN_ID_TAG_STATUS={value!r} must be one of {', '.join(allowed)}")
+    return value

@@ -1,25 +1,43 @@
-"""The manager process's engine: store, handlers, event stream, public API."""
+"""The manager process's engine: stores, handlers, event stream, public API."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import logging
+from collections.abc import Mapping
 
 import grpc
-from csms.v1 import chargers_pb2_grpc, events_pb2_grpc, registry_pb2_grpc
+from csms.v1 import (
+    chargers_pb2_grpc,
+    events_pb2_grpc,
+    id_tags_pb2_grpc,
+    locations_pb2_grpc,
+    registry_pb2_grpc,
+    reservations_pb2_grpc,
+    transactions_pb2_grpc,
+)
 
 from services.manager._api import ChargerServicer
+from services.manager._authorization import Authorizer
 from services.manager._config import ManagerSettings
 from services.manager._context import Clock, utc_now
+from services.manager._data_transfer import VendorHandler
 from services.manager._dispatch import Dispatcher
 from services.manager._events import EventsServicer
 from services.manager._policy import ChargerPolicy
+from services.manager._read_api import (
+    IdTagServicer,
+    LocationServicer,
+    ReservationServicer,
+    TransactionServicer,
+)
+from services.manager._stores import Stores
 from services.manager._tasks import TaskSender
-from services.manager.store import ChargerStore, SqlChargerStore
+from services.manager.store import StoreError
 from services.manager.v16.router import build_router as build_v16_router
 from services.manager.v201.router import build_router as build_v201_router
-from services.registry import Registry, RegistryServicer
+from services.registry import Registry, RegistryError, RegistryServicer
 
 log = logging.getLogger(__name__)
 
@@ -32,89 +50,109 @@ class Manager:
         settings: ManagerSettings,
         registry: Registry,
         *,
-        store: ChargerStore | None = None,
+        stores: Stores | None = None,
         clock: Clock = utc_now,
+        vendor_handlers: Mapping[str, VendorHandler] | None = None,
     ) -> None:
         self.settings = settings
         self.registry = registry
-        self._store = store
-        self._owns_store = store is None
+        self._stores = stores
+        self._owns_stores = stores is None
         self._clock = clock
+        self._vendor_handlers = dict(vendor_handlers or {})
         self._server: grpc.aio.Server | None = None
         self._tasks: TaskSender | None = None
-        self._sweeper: asyncio.Task[None] | None = None
+        self._housekeeping: asyncio.Task[None] | None = None
         self.port = 0
         self._closed = False
 
     @property
-    def store(self) -> ChargerStore:
-        assert self._store is not None, "manager not started"
-        return self._store
+    def stores(self) -> Stores:
+        assert self._stores is not None, "manager not started"
+        return self._stores
 
     async def __aenter__(self) -> Manager:
         s = self.settings
-        if self._store is None:
-            self._store = await SqlChargerStore.open(
-                s.database_url, flush_interval=s.flush_interval
-            )
-        store = self._store
+        if self._stores is None:
+            self._stores = await Stores.open(s.database_url, flush_interval=s.flush_interval)
+        stores = self._stores
+        clock = self._clock
         policy = ChargerPolicy(
-            store, auto_register=s.auto_register, heartbeat_interval=s.heartbeat_interval
+            stores.chargers, auto_register=s.auto_register, heartbeat_interval=s.heartbeat_interval
+        )
+        authorizer = Authorizer(
+            stores.id_tags, stores.transactions, clock, unknown_status=s.unknown_id_tag_status
         )
         routers = {
-            "1.6": build_v16_router(store, policy, self._clock),
-            "2.0.1": build_v201_router(store, policy, self._clock),
-            "2.1": build_v201_router(store, policy, self._clock),
+            "1.6": build_v16_router(stores, policy, clock, authorizer, self._vendor_handlers),
+            "2.0.1": build_v201_router(stores, policy, clock),
+            "2.1": build_v201_router(stores, policy, clock),
         }
-        self.events = EventsServicer(Dispatcher(routers, store), policy, store, self._clock)
-        self._tasks = TaskSender(self.registry, store, timeout=s.task_timeout)
-        self._server = grpc.aio.server(
+        self.events = EventsServicer(
+            Dispatcher(routers, stores.chargers), policy, stores.chargers, clock
+        )
+        self._tasks = TaskSender(self.registry, stores.chargers, timeout=s.task_timeout)
+        server = self._server = grpc.aio.server(
             options=[
                 ("grpc.max_receive_message_length", 64 * 1024 * 1024),
                 ("grpc.keepalive_permit_without_calls", 1),
                 ("grpc.http2.min_ping_interval_without_data_ms", 5_000),
             ]
         )
-        events_pb2_grpc.add_EventsServicer_to_server(self.events, self._server)
+        events_pb2_grpc.add_EventsServicer_to_server(self.events, server)
         chargers_pb2_grpc.add_ChargerServiceServicer_to_server(
-            ChargerServicer(store, self.registry, self._tasks), self._server
+            ChargerServicer(stores, self.registry, self._tasks, clock), server
         )
-        registry_pb2_grpc.add_RegistryServicer_to_server(
-            RegistryServicer(self.registry), self._server
+        transactions_pb2_grpc.add_TransactionServiceServicer_to_server(
+            TransactionServicer(stores), server
         )
-        self.port = self._server.add_insecure_port(f"{s.host}:{s.port}")
+        id_tags_pb2_grpc.add_IdTagServiceServicer_to_server(IdTagServicer(stores, clock), server)
+        reservations_pb2_grpc.add_ReservationServiceServicer_to_server(
+            ReservationServicer(stores), server
+        )
+        locations_pb2_grpc.add_LocationServiceServicer_to_server(
+            LocationServicer(stores, clock), server
+        )
+        registry_pb2_grpc.add_RegistryServicer_to_server(RegistryServicer(self.registry), server)
+        self.port = server.add_insecure_port(f"{s.host}:{s.port}")
         if self.port == 0:
             raise OSError(f"cannot listen on {s.host}:{s.port}")
-        await self._server.start()
-        self._sweeper = asyncio.create_task(self._sweep(), name="registry-sweeper")
+        await server.start()
+        self._housekeeping = asyncio.create_task(self._keep_house(), name="housekeeping")
         return self
 
     async def __aexit__(self, *exc_info: object) -> None:
         await self.aclose()
 
     async def aclose(self) -> None:
-        """Stop serving (letting in-flight RPCs finish), then flush and close the store."""
+        """Stop serving (letting in-flight RPCs finish), then flush and close the stores."""
         if self._closed:
             return
         self._closed = True
-        if self._sweeper is not None:
-            self._sweeper.cancel()
+        if self._housekeeping is not None:
+            self._housekeeping.cancel()
             with contextlib.suppress(asyncio.CancelledError):
-                await self._sweeper
+                await self._housekeeping
         if self._server is not None:
             await self._server.stop(grace=self.settings.shutdown_grace)
         if self._tasks is not None:
             await self._tasks.aclose()
-        if self._owns_store and self._store is not None:
-            await self._store.aclose()
+        if self._owns_stores and self._stores is not None:
+            await self._stores.aclose()
 
-    async def _sweep(self) -> None:
+    async def _keep_house(self) -> None:
+        """Periodic duties: sweep dead nodes' chargers, expire reservations."""
         while True:
             await asyncio.sleep(self.settings.sweep_interval)
             try:
                 removed = await self.registry.sweep()
-            except (OSError, ConnectionError) as exc:
+                if removed:
+                    log.info("swept %d chargers of expired nodes from the registry", removed)
+            except RegistryError as exc:
                 log.warning("registry sweep failed: %s", exc)
-                continue
-            if removed:
-                log.info("swept %d chargers of expired nodes from the registry", removed)
+            try:
+                expired = await self.stores.reservations.expire(self._clock())
+                if expired:
+                    log.info("%d reservations expired", expired)
+            except StoreError as exc:
+                log.warning("reservation expiry failed: %s", exc)

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from services.manager._context import Clock, Router
 from services.manager._policy import ChargerPolicy
-from services.manager.store import ChargerStore
+from services.manager._stores import Stores
 from services.manager.v201.availability import Availability
 from services.manager.v201.provisioning import Provisioning
 
 
-def build_router(store: ChargerStore, policy: ChargerPolicy, clock: Clock) -> Router:
-    provisioning = Provisioning(store, policy, clock)
-    availability = Availability(store)
+def build_router(stores: Stores, policy: ChargerPolicy, clock: Clock) -> Router:
+    provisioning = Provisioning(stores.chargers, policy, clock)
+    availability = Availability(stores.chargers)
     return {
         "BootNotification": provisioning.boot_notification,
         "Heartbeat": provisioning.heartbeat,

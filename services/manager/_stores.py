@@ -1,0 +1,80 @@
+"""All of the manager's stores, opened together on one database engine."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from services.manager.store import (
+    ChargerStore,
+    ChargingProfileStore,
+    ConfigurationStore,
+    IdTagStore,
+    LocationStore,
+    MemoryChargerStore,
+    MemoryChargingProfileStore,
+    MemoryConfigurationStore,
+    MemoryIdTagStore,
+    MemoryLocationStore,
+    MemoryReservationStore,
+    MemorySecurityStore,
+    MemoryTransactionStore,
+    ReservationStore,
+    SecurityStore,
+    SqlChargerStore,
+    SqlChargingProfileStore,
+    SqlConfigurationStore,
+    SqlIdTagStore,
+    SqlLocationStore,
+    SqlReservationStore,
+    SqlSecurityStore,
+    SqlTransactionStore,
+    TransactionStore,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Stores:
+    """One store per concern; handlers and servicers take the ones they need."""
+
+    chargers: ChargerStore
+    id_tags: IdTagStore
+    transactions: TransactionStore
+    reservations: ReservationStore
+    profiles: ChargingProfileStore
+    configuration: ConfigurationStore
+    security: SecurityStore
+    locations: LocationStore
+
+    @classmethod
+    async def open(cls, url: str, *, flush_interval: float = 0.2) -> Stores:
+        """Open (and migrate) the database at `url`; every store shares its engine."""
+        chargers = await SqlChargerStore.open(url, flush_interval=flush_interval)
+        engine = chargers.engine
+        return cls(
+            chargers=chargers,
+            id_tags=SqlIdTagStore(engine),
+            transactions=SqlTransactionStore(engine),
+            reservations=SqlReservationStore(engine),
+            profiles=SqlChargingProfileStore(engine),
+            configuration=SqlConfigurationStore(engine),
+            security=SqlSecurityStore(engine),
+            locations=SqlLocationStore(engine),
+        )
+
+    @classmethod
+    def in_memory(cls) -> Stores:
+        """Stores with no database, for unit tests of handlers."""
+        return cls(
+            chargers=MemoryChargerStore(),
+            id_tags=MemoryIdTagStore(),
+            transactions=MemoryTransactionStore(),
+            reservations=MemoryReservationStore(),
+            profiles=MemoryChargingProfileStore(),
+            configuration=MemoryConfigurationStore(),
+            security=MemorySecurityStore(),
+            locations=MemoryLocationStore(),
+        )
+
+    async def aclose(self) -> None:
+        """Flush what is buffered and close the database (the engine is the charger store's)."""
+        await self.chargers.aclose()

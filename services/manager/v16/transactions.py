@@ -1,0 +1,156 @@
+"""OCPP 1.6 Core transactions: StartTransaction, StopTransaction, MeterValues."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+import orjson
+
+from services.manager._authorization import Authorizer
+from services.manager._context import CallContext, Payload, parse_ocpp_time
+from services.manager.store import (
+    ChargingProfileStore,
+    MeterValueRecord,
+    TransactionRecord,
+    TransactionStore,
+)
+
+log = logging.getLogger(__name__)
+
+
+def meter_rows(
+    charger_id: str, connector_id: int, transaction_id: int | None, meter_values: Iterable[Payload]
+) -> list[MeterValueRecord]:
+    """Flatten 1.6 meterValue[].sampledValue[] into rows, applying the spec's defaults."""
+    rows = []
+    for meter_value in meter_values:
+        at = parse_ocpp_time(meter_value["timestamp"])
+        for sample in meter_value["sampledValue"]:
+            rows.append(
+                MeterValueRecord(
+                    charger_id=charger_id,
+                    connector_id=connector_id,
+                    transaction_id=transaction_id,
+                    timestamp=at,
+                    value=sample["value"],
+                    measurand=sample.get("measurand", "Energy.Active.Import.Register"),
+                    phase=sample.get("phase", ""),
+                    unit=sample.get("unit", "Wh"),
+                    context=sample.get("context", "Sample.Periodic"),
+                    location=sample.get("location", "Outlet"),
+                    format=sample.get("format", "Raw"),
+                )
+            )
+    return rows
+
+
+def _is_retry(
+    existing: TransactionRecord, id_tag: str, meter_start: int, started_at: datetime
+) -> bool:
+    return (
+        existing.id_tag == id_tag
+        and existing.meter_start == meter_start
+        and existing.started_at == started_at
+    )
+
+
+class Transactions:
+    def __init__(
+        self,
+        transactions: TransactionStore,
+        profiles: ChargingProfileStore,
+        authorizer: Authorizer,
+    ) -> None:
+        self._transactions = transactions
+        self._profiles = profiles
+        self._authorizer = authorizer
+
+    async def start_transaction(self, ctx: CallContext, req: Payload) -> Payload:
+        """Issue a transaction id; a retried Start (same connector, tag, time, meter) gets the same one.
+
+        The transaction is recorded whatever the tag's status: the charger has started it
+        and will stop it if the answer is not Accepted.
+        """
+        connector = req["connectorId"]
+        id_tag = req["idTag"]
+        meter_start = req["meterStart"]
+        started_at = parse_ocpp_time(req["timestamp"])
+        existing = await self._transactions.active_on(ctx.charger_id, connector)
+        if existing is not None and _is_retry(existing, id_tag, meter_start, started_at):
+            return {
+                "transactionId": existing.transaction_id,
+                "idTagInfo": {"status": existing.id_tag_status},
+            }
+        info = await self._authorizer.id_tag_info(id_tag, starting=True)
+        record, created = await self._transactions.start(
+            charger_id=ctx.charger_id,
+            connector_id=connector,
+            id_tag=id_tag,
+            id_tag_status=info["status"],
+            meter_start=meter_start,
+            started_at=started_at,
+            reservation_id=req.get("reservationId"),
+        )
+        if not created:  # a concurrent retry won the race
+            info = {"status": record.id_tag_status}
+        return {"transactionId": record.transaction_id, "idTagInfo": info}
+
+    async def stop_transaction(self, ctx: CallContext, req: Payload) -> Payload:
+        """Close the transaction; an unknown id is answered and recorded as an anomaly."""
+        transaction_id = req["transactionId"]
+        stopped_at = parse_ocpp_time(req["timestamp"])
+        record = await self._transactions.stop(
+            charger_id=ctx.charger_id,
+            transaction_id=transaction_id,
+            meter_stop=req["meterStop"],
+            stopped_at=stopped_at,
+            reason=req.get("reason", "Local"),
+            stop_id_tag=req.get("idTag", ""),
+        )
+        if record is None:
+            log.warning("charger %s stopped unknown transaction %s", ctx.charger_id, transaction_id)
+            await self._transactions.record_anomaly(
+                charger_id=ctx.charger_id,
+                kind="unknown-transaction-stop",
+                transaction_id=transaction_id,
+                payload=orjson.dumps(req).decode(),
+                at=ctx.received_at,
+            )
+        else:
+            await self._profiles.transaction_ended(ctx.charger_id, transaction_id)
+        if req.get("transactionData"):
+            connector = record.connector_id if record is not None else 0
+            await self._transactions.add_meter_values(
+                meter_rows(
+                    ctx.charger_id,
+                    connector,
+                    transaction_id if record is not None else None,
+                    req["transactionData"],
+                )
+            )
+        answer: dict[str, Any] = {}
+        if "idTag" in req:
+            answer["idTagInfo"] = await self._authorizer.id_tag_info(req["idTag"])
+        return answer
+
+    async def meter_values(self, ctx: CallContext, req: Payload) -> Payload:
+        """Store every sampled value; values naming an unknown transaction are kept unlinked."""
+        transaction_id = req.get("transactionId")
+        if transaction_id is not None:
+            record = await self._transactions.get(transaction_id)
+            if record is None or record.charger_id != ctx.charger_id:
+                await self._transactions.record_anomaly(
+                    charger_id=ctx.charger_id,
+                    kind="meter-values-unknown-transaction",
+                    transaction_id=transaction_id,
+                    payload=orjson.dumps(req).decode(),
+                    at=ctx.received_at,
+                )
+                transaction_id = None
+        await self._transactions.add_meter_values(
+            meter_rows(ctx.charger_id, req["connectorId"], transaction_id, req["meterValue"])
+        )
+        return {}
