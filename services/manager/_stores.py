@@ -63,16 +63,18 @@ class Stores:
 
     @classmethod
     def in_memory(cls) -> Stores:
-        """Stores with no database, for unit tests of handlers."""
+        """Stores with no database, for unit tests of handlers; they check chargers exist."""
+        chargers = MemoryChargerStore()
+        reservations = MemoryReservationStore(chargers=chargers)
         return cls(
-            chargers=MemoryChargerStore(),
+            chargers=chargers,
             id_tags=MemoryIdTagStore(),
-            transactions=MemoryTransactionStore(),
-            reservations=MemoryReservationStore(),
-            profiles=MemoryChargingProfileStore(),
-            configuration=MemoryConfigurationStore(),
-            security=MemorySecurityStore(),
-            locations=MemoryLocationStore(),
+            transactions=MemoryTransactionStore(chargers=chargers, reservations=reservations),
+            reservations=reservations,
+            profiles=MemoryChargingProfileStore(chargers=chargers),
+            configuration=MemoryConfigurationStore(chargers=chargers),
+            security=MemorySecurityStore(chargers=chargers),
+            locations=MemoryLocationStore(chargers=chargers),
         )
 
     async def aclose(self) -> None:
