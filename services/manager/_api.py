@@ -1,20 +1,33 @@
-"""The public API for chargers (``csms.v1.ChargerService``)."""
+"""The public API for chargers (``csms.v1.ChargerService``): reads, and every command
+(task) sent to a charger, with the effects the CSMS records (reservations, local list
+versions, charging profiles, configuration keys) written through the stores."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Protocol, TypeVar
 
 import grpc
-from csms.v1 import chargers_pb2, chargers_pb2_grpc
+import orjson
+from csms.v1 import chargers_pb2, chargers_pb2_grpc, smart_charging_pb2
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from services.common import to_proto_version
 from services.manager import commands
-from services.manager._errors import ChargerNotFound, InvalidArgument, grpc_errors
+from services.manager._context import Clock, parse_ocpp_time
+from services.manager._errors import (
+    ChargerCallError,
+    ChargerNotConnected,
+    ChargerNotFound,
+    ChargerTimeout,
+    InvalidArgument,
+    NodeUnavailable,
+    grpc_errors,
+)
+from services.manager._stores import Stores
 from services.manager._tasks import TaskResult, TaskSender
-from services.manager.store import ChargerRecord, ChargerStore, InvalidPageToken
+from services.manager.store import ChargerRecord, ChargingProfileRecord, InvalidPageToken
 from services.registry import ChargerLocation, Registry
 
 Context = grpc.aio.ServicerContext[Any, Any]
@@ -53,6 +66,11 @@ def charger_message(
         boot_status=record.boot_status,
         connected=location is not None,
         node_id=location.node_id if location else "",
+        firmware_status=record.firmware_status,
+        diagnostics_status=record.diagnostics_status,
+        log_status=record.log_status,
+        local_list_version=record.local_list_version,
+        location_id=record.location_id,
     )
     version = location.ocpp_version if location else record.ocpp_version
     if version:
@@ -86,10 +104,12 @@ def check_charger_id(charger_id: str) -> None:
 
 
 class ChargerServicer(chargers_pb2_grpc.ChargerServiceServicer):
-    def __init__(self, store: ChargerStore, registry: Registry, tasks: TaskSender) -> None:
-        self._store = store
+    def __init__(self, stores: Stores, registry: Registry, tasks: TaskSender, clock: Clock) -> None:
+        self._stores = stores
+        self._store = stores.chargers
         self._registry = registry
         self._tasks = tasks
+        self._clock = clock
 
     @grpc_errors
     async def ListChargers(
@@ -131,46 +151,90 @@ class ChargerServicer(chargers_pb2_grpc.ChargerServiceServicer):
             raise ChargerNotFound(request.charger_id)
         return charger_message(record, await self._registry.lookup(request.charger_id))
 
-    async def _run(self, request: _R, build: Callable[[str, str, _R], commands.Call]) -> TaskResult:
-        """Locate the charger, build the message for its OCPP version, send it, return the answer."""
+    async def _prepare(
+        self, request: _R, build: Callable[[str, str, _R], commands.Call]
+    ) -> tuple[ChargerLocation, str, dict[str, Any]]:
+        """Locate the charger and build the message for its OCPP version (validating it)."""
         check_charger_id(request.charger_id)
         location = await self._tasks.locate(request.charger_id)
         action, payload = build(request.charger_id, location.ocpp_version, request)
+        return location, action, payload
+
+    async def _run(self, request: _R, build: Callable[[str, str, _R], commands.Call]) -> TaskResult:
+        """Locate the charger, build the message for its OCPP version, send it, return the answer."""
+        location, action, payload = await self._prepare(request, build)
         return await self._tasks.send(location, action, payload)
+
+    async def _status(self, request: _R, build: Callable[[str, str, _R], commands.Call]) -> str:
+        """Run a command whose answer is just a status."""
+        return _status_of(await self._run(request, build))
+
+    async def _known_charger(self, charger_id: str) -> None:
+        check_charger_id(charger_id)
+        if not await self._store.is_known(charger_id):
+            raise ChargerNotFound(charger_id)
+
+    # --- Core -------------------------------------------------------------------------
 
     @grpc_errors
     async def Reset(
         self, request: chargers_pb2.ResetRequest, context: Context
     ) -> chargers_pb2.ResetResponse:
-        answer = await self._run(request, commands.reset)
-        return chargers_pb2.ResetResponse(status=answer.payload["status"])
+        return chargers_pb2.ResetResponse(status=await self._status(request, commands.reset))
 
     @grpc_errors
     async def TriggerMessage(
         self, request: chargers_pb2.TriggerMessageRequest, context: Context
     ) -> chargers_pb2.TriggerMessageResponse:
-        answer = await self._run(request, commands.trigger_message)
-        return chargers_pb2.TriggerMessageResponse(status=answer.payload["status"])
+        """TriggerMessage, or (1.6) ExtendedTriggerMessage when asked or needed."""
+        status = await self._status(request, commands.trigger_message)
+        return chargers_pb2.TriggerMessageResponse(status=status)
 
     @grpc_errors
     async def GetConfiguration(
         self, request: chargers_pb2.GetConfigurationRequest, context: Context
     ) -> chargers_pb2.GetConfigurationResponse:
+        """Read keys from the charger; on 1.6 what was read is recorded (all keys: replaced)."""
         answer = await self._run(request, commands.get_configuration)
-        return commands.get_configuration_result(
-            answer.location.ocpp_version, request, answer.payload
-        )
+        version = answer.location.ocpp_version
+        response = commands.get_configuration_result(version, request, answer.payload)
+        if commands.is_16(version):
+            entries = [
+                (str(e["key"]), e.get("value"), bool(e["readonly"]))
+                for e in answer.payload.get("configurationKey", [])
+            ]
+            await self._stores.configuration.record_read(
+                request.charger_id, entries, self._clock(), complete=not request.keys
+            )
+        return response
 
     @grpc_errors
     async def ChangeConfiguration(
         self, request: chargers_pb2.ChangeConfigurationRequest, context: Context
     ) -> chargers_pb2.ChangeConfigurationResponse:
+        """Change one key; on 1.6 a value the charger took (Accepted/RebootRequired) is recorded."""
         answer = await self._run(request, commands.change_configuration)
-        return chargers_pb2.ChangeConfigurationResponse(
-            status=commands.change_configuration_status(
-                answer.location.ocpp_version, answer.payload
+        version = answer.location.ocpp_version
+        status = commands.change_configuration_status(version, answer.payload)
+        if commands.is_16(version) and status in ("Accepted", "RebootRequired"):
+            await self._stores.configuration.record_change(
+                request.charger_id, request.key, request.value, self._clock()
             )
-        )
+        return chargers_pb2.ChangeConfigurationResponse(status=status)
+
+    @grpc_errors
+    async def ListConfigurationKeys(
+        self, request: chargers_pb2.ListConfigurationKeysRequest, context: Context
+    ) -> chargers_pb2.ListConfigurationKeysResponse:
+        """The keys as last read or changed by the CSMS; no charger call."""
+        await self._known_charger(request.charger_id)
+        keys, read_at = await self._stores.configuration.list(request.charger_id)
+        response = chargers_pb2.ListConfigurationKeysResponse()
+        for k in keys:
+            response.entries.add(key=k.key, value=k.value or "", readonly=k.readonly)
+        if read_at is not None:
+            response.read_at.FromDatetime(read_at)
+        return response
 
     @grpc_errors
     async def SendCall(
@@ -181,3 +245,425 @@ class ChargerServicer(chargers_pb2_grpc.ChargerServiceServicer):
             result_json=answer.raw.decode(),
             ocpp_version=to_proto_version(answer.location.ocpp_version),
         )
+
+    @grpc_errors
+    async def StartCharging(
+        self, request: chargers_pb2.StartChargingRequest, context: Context
+    ) -> chargers_pb2.StartChargingResponse:
+        """1.6 RemoteStartTransaction; the transaction itself is recorded at its StartTransaction."""
+        status = await self._status(request, commands.start_charging)
+        return chargers_pb2.StartChargingResponse(status=status)
+
+    @grpc_errors
+    async def StopCharging(
+        self, request: chargers_pb2.StopChargingRequest, context: Context
+    ) -> chargers_pb2.StopChargingResponse:
+        """1.6 RemoteStopTransaction. A transaction the CSMS knows as another charger's is
+        refused; one it does not know is still sent, since the charger may hold a transaction
+        the CSMS has not heard of yet (a StartTransaction queued offline) and answers
+        Rejected for one it does not have."""
+        location, action, payload = await self._prepare(request, commands.stop_charging)
+        if commands.is_16(location.ocpp_version):  # 2.0.1 transaction ids are the charger's
+            transaction = await self._stores.transactions.get(request.transaction_id)
+            if transaction is not None and transaction.charger_id != request.charger_id:
+                raise InvalidArgument(
+                    "transaction_id",
+                    f"transaction {request.transaction_id} is on charger "
+                    f"{transaction.charger_id!r}, not {request.charger_id!r}",
+                )
+        answer = await self._tasks.send(location, action, payload)
+        return chargers_pb2.StopChargingResponse(status=_status_of(answer))
+
+    @grpc_errors
+    async def UnlockConnector(
+        self, request: chargers_pb2.UnlockConnectorRequest, context: Context
+    ) -> chargers_pb2.UnlockConnectorResponse:
+        status = await self._status(request, commands.unlock_connector)
+        return chargers_pb2.UnlockConnectorResponse(status=status)
+
+    @grpc_errors
+    async def ChangeAvailability(
+        self, request: chargers_pb2.ChangeAvailabilityRequest, context: Context
+    ) -> chargers_pb2.ChangeAvailabilityResponse:
+        """The connector's new status is recorded when the charger reports it (StatusNotification)."""
+        status = await self._status(request, commands.change_availability)
+        return chargers_pb2.ChangeAvailabilityResponse(status=status)
+
+    @grpc_errors
+    async def ClearCache(
+        self, request: chargers_pb2.ClearCacheRequest, context: Context
+    ) -> chargers_pb2.ClearCacheResponse:
+        return chargers_pb2.ClearCacheResponse(
+            status=await self._status(request, commands.clear_cache)
+        )
+
+    @grpc_errors
+    async def DataTransfer(
+        self, request: chargers_pb2.DataTransferRequest, context: Context
+    ) -> chargers_pb2.DataTransferResponse:
+        answer = await self._run(request, commands.data_transfer)
+        data = answer.payload.get("data", "")
+        return chargers_pb2.DataTransferResponse(
+            status=_status_of(answer),
+            data=data if isinstance(data, str) else orjson.dumps(data).decode(),
+        )
+
+    # --- Firmware Management and the security extension's log/firmware -----------------
+
+    @grpc_errors
+    async def GetDiagnostics(
+        self, request: chargers_pb2.GetDiagnosticsRequest, context: Context
+    ) -> chargers_pb2.GetDiagnosticsResponse:
+        """Progress arrives later as DiagnosticsStatusNotification."""
+        answer = await self._run(request, commands.get_diagnostics)
+        return chargers_pb2.GetDiagnosticsResponse(file_name=answer.payload.get("fileName", ""))
+
+    @grpc_errors
+    async def GetLog(
+        self, request: chargers_pb2.GetLogRequest, context: Context
+    ) -> chargers_pb2.GetLogResponse:
+        """Progress arrives later as LogStatusNotification carrying the returned request id."""
+        request_id = _request_id(request.request_id)
+        answer = await self._run(
+            request, lambda cid, version, req: commands.get_log(cid, version, req, request_id)
+        )
+        return chargers_pb2.GetLogResponse(
+            status=_status_of(answer),
+            filename=answer.payload.get("filename", ""),
+            request_id=request_id,
+        )
+
+    @grpc_errors
+    async def UpdateFirmware(
+        self, request: chargers_pb2.UpdateFirmwareRequest, context: Context
+    ) -> chargers_pb2.UpdateFirmwareResponse:
+        """1.6's answer is empty; progress arrives as FirmwareStatusNotification."""
+        await self._run(request, commands.update_firmware)
+        return chargers_pb2.UpdateFirmwareResponse()
+
+    @grpc_errors
+    async def SignedUpdateFirmware(
+        self, request: chargers_pb2.SignedUpdateFirmwareRequest, context: Context
+    ) -> chargers_pb2.SignedUpdateFirmwareResponse:
+        """Progress arrives later as SignedFirmwareStatusNotification with the request id."""
+        request_id = _request_id(request.request_id)
+        answer = await self._run(
+            request,
+            lambda cid, version, req: commands.signed_update_firmware(
+                cid, version, req, request_id
+            ),
+        )
+        return chargers_pb2.SignedUpdateFirmwareResponse(
+            status=_status_of(answer), request_id=request_id
+        )
+
+    # --- Reservation --------------------------------------------------------------------
+
+    @grpc_errors
+    async def ReserveNow(
+        self, request: chargers_pb2.ReserveNowRequest, context: Context
+    ) -> chargers_pb2.ReserveNowResponse:
+        """Issue a reservation id (recorded Pending), send it, record the charger's answer.
+
+        When the charger certainly did not take the reservation (CallError, not connected,
+        message refused) it is recorded Rejected. When the answer is lost (timeout, node
+        gone) the charger may hold it: it stays Pending, so a StartTransaction naming it
+        still uses it, CancelReservation can withdraw it, and it expires at expiry_date.
+        """
+        check_charger_id(request.charger_id)
+        commands.check_reserve_now(request)
+        now = self._clock()
+        expiry = request.expiry_date.ToDatetime(tzinfo=UTC)
+        if expiry <= now:
+            raise InvalidArgument("expiry_date", "must be in the future")
+        location = await self._tasks.locate(request.charger_id)
+        reservations = self._stores.reservations
+        reservation = await reservations.create(
+            charger_id=request.charger_id,
+            connector_id=request.connector_id,
+            id_tag=request.id_tag,
+            parent_id_tag=request.parent_id_tag,
+            expiry_date=expiry,
+            at=now,
+        )
+        reservation_id = reservation.reservation_id
+        action, payload = commands.reserve_now(
+            request.charger_id, location.ocpp_version, request, reservation_id
+        )
+        try:
+            answer = await self._tasks.send(location, action, payload)
+        except (ChargerCallError, ChargerNotConnected, InvalidArgument):
+            await reservations.set_outcome(reservation_id, "Rejected", self._clock())
+            raise
+        except ChargerTimeout as exc:
+            raise ChargerTimeout(f"{exc}; {_still_pending(reservation_id)}") from exc
+        except NodeUnavailable as exc:
+            raise NodeUnavailable(f"{exc}; {_still_pending(reservation_id)}") from exc
+        status = _status_of(answer)
+        await reservations.set_outcome(reservation_id, status, self._clock())
+        return chargers_pb2.ReserveNowResponse(status=status, reservation_id=reservation_id)
+
+    @grpc_errors
+    async def CancelReservation(
+        self, request: chargers_pb2.CancelReservationRequest, context: Context
+    ) -> chargers_pb2.CancelReservationResponse:
+        """A reservation the CSMS knows as another charger's is refused; on Accepted it is
+        recorded Cancelled."""
+        location, action, payload = await self._prepare(request, commands.cancel_reservation)
+        reservations = self._stores.reservations
+        reservation = await reservations.get(request.reservation_id)
+        if reservation is not None and reservation.charger_id != request.charger_id:
+            raise InvalidArgument(
+                "reservation_id",
+                f"reservation {request.reservation_id} is on charger "
+                f"{reservation.charger_id!r}, not {request.charger_id!r}",
+            )
+        answer = await self._tasks.send(location, action, payload)
+        status = _status_of(answer)
+        if status == "Accepted" and reservation is not None:
+            await reservations.cancel(request.reservation_id, self._clock())
+        return chargers_pb2.CancelReservationResponse(status=status)
+
+    # --- Local Auth List Management -----------------------------------------------------
+
+    @grpc_errors
+    async def SendLocalList(
+        self, request: chargers_pb2.SendLocalListRequest, context: Context
+    ) -> chargers_pb2.SendLocalListResponse:
+        """Send a list version (the request's, or the recorded one + 1); a full update fills
+        entries without a status from the CSMS's id tags. On Accepted the version is recorded."""
+        check_charger_id(request.charger_id)
+        commands.check_send_local_list(request)
+        location = await self._tasks.locate(request.charger_id)
+        list_version = request.list_version
+        if not list_version:
+            record = await self._store.get(request.charger_id)
+            recorded = record.local_list_version if record is not None else -1
+            list_version = max(recorded, 0) + 1
+        entries = list(request.entries)
+        if request.update_type == chargers_pb2.LOCAL_LIST_UPDATE_FULL:
+            entries = await self._with_id_tag_info(entries)
+        action, payload = commands.send_local_list(
+            request.charger_id, location.ocpp_version, request, list_version, entries
+        )
+        answer = await self._tasks.send(location, action, payload)
+        status = _status_of(answer)
+        if status == "Accepted":
+            await self._store.set_local_list_version(
+                request.charger_id, list_version, self._clock()
+            )
+        return chargers_pb2.SendLocalListResponse(status=status, list_version=list_version)
+
+    async def _with_id_tag_info(
+        self, entries: list[chargers_pb2.LocalAuthorization]
+    ) -> list[chargers_pb2.LocalAuthorization]:
+        """Entries without a status get the CSMS's: its stored status (Expired once past
+        its expiry date), expiry and parent; Invalid for a tag the CSMS does not know."""
+        missing = [e.id_tag for e in entries if not e.HasField("status")]
+        if not missing:
+            return entries
+        known = await self._stores.id_tags.get_many(missing)
+        now = self._clock()
+        filled: list[chargers_pb2.LocalAuthorization] = []
+        for entry in entries:
+            if entry.HasField("status"):
+                filled.append(entry)
+                continue
+            tag = known.get(entry.id_tag)
+            item = chargers_pb2.LocalAuthorization(id_tag=entry.id_tag, status="Invalid")
+            if tag is not None:
+                expired = tag.expiry_date is not None and tag.expiry_date <= now
+                item.status = "Expired" if expired and tag.status == "Accepted" else tag.status
+                if tag.expiry_date is not None:
+                    item.expiry_date.FromDatetime(tag.expiry_date)
+                item.parent_id_tag = tag.parent_id_tag
+            filled.append(item)
+        return filled
+
+    @grpc_errors
+    async def GetLocalListVersion(
+        self, request: chargers_pb2.GetLocalListVersionRequest, context: Context
+    ) -> chargers_pb2.GetLocalListVersionResponse:
+        """The charger's answer is recorded as its local list version."""
+        answer = await self._run(request, commands.get_local_list_version)
+        version = commands.local_list_version_result(answer.location.ocpp_version, answer.payload)
+        await self._store.set_local_list_version(request.charger_id, version, self._clock())
+        return chargers_pb2.GetLocalListVersionResponse(list_version=version)
+
+    # --- Smart Charging -----------------------------------------------------------------
+
+    @grpc_errors
+    async def SetChargingProfile(
+        self, request: chargers_pb2.SetChargingProfileRequest, context: Context
+    ) -> chargers_pb2.SetChargingProfileResponse:
+        """On Accepted the profile sent is recorded (replacing what the charger replaces)."""
+        location, action, payload = await self._prepare(request, commands.set_charging_profile)
+        answer = await self._tasks.send(location, action, payload)
+        status = _status_of(answer)
+        if status == "Accepted":
+            profile = request.profile
+            sent = payload.get("csChargingProfiles") or payload["chargingProfile"]
+            await self._stores.profiles.installed(
+                charger_id=request.charger_id,
+                connector_id=request.connector_id,
+                charging_profile_id=profile.charging_profile_id,
+                stack_level=profile.stack_level,
+                purpose=commands.PURPOSE_16[profile.purpose],
+                transaction_id=(
+                    profile.transaction_id if profile.HasField("transaction_id") else None
+                ),
+                profile_json=orjson.dumps(sent).decode(),
+                at=self._clock(),
+            )
+        return chargers_pb2.SetChargingProfileResponse(status=status)
+
+    @grpc_errors
+    async def ClearChargingProfile(
+        self, request: chargers_pb2.ClearChargingProfileRequest, context: Context
+    ) -> chargers_pb2.ClearChargingProfileResponse:
+        """On Accepted the profiles the charger cleared (same matching rule) are forgotten."""
+        answer = await self._run(request, commands.clear_charging_profile)
+        status = _status_of(answer)
+        if status == "Accepted":
+            await self._stores.profiles.cleared(
+                request.charger_id,
+                charging_profile_id=(
+                    request.charging_profile_id if request.HasField("charging_profile_id") else None
+                ),
+                connector_id=request.connector_id if request.HasField("connector_id") else None,
+                purpose=commands.PURPOSE_16.get(request.purpose),
+                stack_level=request.stack_level if request.HasField("stack_level") else None,
+            )
+        return chargers_pb2.ClearChargingProfileResponse(status=status)
+
+    @grpc_errors
+    async def GetCompositeSchedule(
+        self, request: chargers_pb2.GetCompositeScheduleRequest, context: Context
+    ) -> chargers_pb2.GetCompositeScheduleResponse:
+        answer = await self._run(request, commands.get_composite_schedule)
+        return commands.composite_schedule_result(
+            answer.location.ocpp_version, request, answer.payload
+        )
+
+    @grpc_errors
+    async def ListChargingProfiles(
+        self, request: chargers_pb2.ListChargingProfilesRequest, context: Context
+    ) -> chargers_pb2.ListChargingProfilesResponse:
+        """The profiles recorded as accepted; no charger call."""
+        await self._known_charger(request.charger_id)
+        connector = request.connector_id if request.HasField("connector_id") else None
+        records = await self._stores.profiles.list(request.charger_id, connector)
+        return chargers_pb2.ListChargingProfilesResponse(
+            profiles=[installed_profile_message(r) for r in records]
+        )
+
+    # --- Security extension -------------------------------------------------------------
+
+    @grpc_errors
+    async def InstallCertificate(
+        self, request: chargers_pb2.InstallCertificateRequest, context: Context
+    ) -> chargers_pb2.InstallCertificateResponse:
+        status = await self._status(request, commands.install_certificate)
+        return chargers_pb2.InstallCertificateResponse(status=status)
+
+    @grpc_errors
+    async def DeleteCertificate(
+        self, request: chargers_pb2.DeleteCertificateRequest, context: Context
+    ) -> chargers_pb2.DeleteCertificateResponse:
+        status = await self._status(request, commands.delete_certificate)
+        return chargers_pb2.DeleteCertificateResponse(status=status)
+
+    @grpc_errors
+    async def GetInstalledCertificateIds(
+        self, request: chargers_pb2.GetInstalledCertificateIdsRequest, context: Context
+    ) -> chargers_pb2.GetInstalledCertificateIdsResponse:
+        answer = await self._run(request, commands.get_installed_certificate_ids)
+        return commands.installed_certificate_ids_result(
+            answer.location.ocpp_version, answer.payload
+        )
+
+    @grpc_errors
+    async def CertificateSigned(
+        self, request: chargers_pb2.CertificateSignedRequest, context: Context
+    ) -> chargers_pb2.CertificateSignedResponse:
+        status = await self._status(request, commands.certificate_signed)
+        return chargers_pb2.CertificateSignedResponse(status=status)
+
+
+def _status_of(answer: TaskResult) -> str:
+    return str(answer.payload["status"])
+
+
+def _request_id(requested: int) -> int:
+    """The request's id, or a fresh positive 31-bit one for 0."""
+    if requested < 0:
+        raise InvalidArgument("request_id", "must not be negative (0 = the CSMS picks one)")
+    return requested or commands.remote_start_id()
+
+
+def _still_pending(reservation_id: int) -> str:
+    return (
+        f"reservation {reservation_id} stays Pending: the charger may hold it; "
+        "cancel it or let it expire"
+    )
+
+
+def _enum(enum: Any, prefix: str, name: object) -> Any:
+    """The proto enum value PREFIX_NAME for an OCPP name ("Absolute", "W"); 0 if none."""
+    try:
+        return enum.Value(f"{prefix}_{str(name).upper()}")
+    except ValueError:
+        return 0
+
+
+def _schedule_message(data: dict[str, Any]) -> smart_charging_pb2.ChargingSchedule:
+    schedule = smart_charging_pb2.ChargingSchedule(
+        rate_unit=_enum(
+            smart_charging_pb2.ChargingRateUnit, "CHARGING_RATE_UNIT", data["chargingRateUnit"]
+        )
+    )
+    if "duration" in data:
+        schedule.duration = data["duration"]
+    if "startSchedule" in data:
+        schedule.start_schedule.FromDatetime(parse_ocpp_time(data["startSchedule"]))
+    if "minChargingRate" in data:
+        schedule.min_charging_rate = data["minChargingRate"]
+    for period in data["chargingSchedulePeriod"]:
+        item = schedule.periods.add(start_period=period["startPeriod"], limit=period["limit"])
+        if "numberPhases" in period:
+            item.number_phases = period["numberPhases"]
+    return schedule
+
+
+def installed_profile_message(
+    record: ChargingProfileRecord,
+) -> smart_charging_pb2.InstalledChargingProfile:
+    """A recorded profile back as the API's message (from the 1.6 or 2.0.1 JSON sent)."""
+    data = orjson.loads(record.profile_json)
+    schedule = data["chargingSchedule"]
+    profile = smart_charging_pb2.ChargingProfile(
+        charging_profile_id=record.charging_profile_id,
+        stack_level=record.stack_level,
+        purpose=commands.PURPOSE_FROM_16[record.purpose],
+        kind=_enum(
+            smart_charging_pb2.ChargingProfileKind,
+            "CHARGING_PROFILE_KIND",
+            data["chargingProfileKind"],
+        ),
+        schedule=_schedule_message(schedule[0] if isinstance(schedule, list) else schedule),
+    )
+    if record.transaction_id is not None:
+        profile.transaction_id = record.transaction_id
+    if "recurrencyKind" in data:
+        profile.recurrency_kind = _enum(
+            smart_charging_pb2.RecurrencyKind, "RECURRENCY_KIND", data["recurrencyKind"]
+        )
+    if "validFrom" in data:
+        profile.valid_from.FromDatetime(parse_ocpp_time(data["validFrom"]))
+    if "validTo" in data:
+        profile.valid_to.FromDatetime(parse_ocpp_time(data["validTo"]))
+    installed = smart_charging_pb2.InstalledChargingProfile(
+        charger_id=record.charger_id, connector_id=record.connector_id, profile=profile
+    )
+    installed.installed_at.FromDatetime(record.installed_at)
+    return installed
