@@ -233,7 +233,7 @@ async def connected(
     cls: type[C], url: str, charger_id: str, subprotocol: str | None = None
 ) -> AsyncIterator[C]:
     """A charger of class `cls` connected to `url`, its receive loop running."""
-    proto = subprotocol or ("ocpp1.6" if cls is Charger16 else "ocpp2.0.1")
+    proto = subprotocol or ("ocpp1.6" if issubclass(cls, Charger16) else "ocpp2.0.1")
     async with websockets.connect(
         url, subprotocols=[Subprotocol(proto)], open_timeout=4 * UNIT
     ) as ws:
