@@ -1,0 +1,232 @@
+// The JSON gateway, seen from the browser: same origin, relative URLs under /v1/.
+// Every failure becomes an ApiError whose message is meant for the operator's eyes.
+
+// google.rpc.Code numbers → what they mean for an operator.
+const CODES = {
+  1: "Cancelled",
+  2: "Unknown error",
+  3: "Invalid request",
+  4: "The charger did not answer in time",
+  5: "Not found",
+  6: "Already exists",
+  7: "Permission denied",
+  8: "Too many requests",
+  9: "Not possible now",
+  10: "Aborted",
+  11: "Out of range",
+  12: "Not implemented",
+  13: "Internal error",
+  14: "Unavailable",
+  15: "Data loss",
+  16: "Not authenticated",
+};
+
+export class ApiError extends Error {
+  /**
+   * @param {string} message  words for the operator
+   * @param {{status?: number, code?: number, network?: boolean}} info
+   */
+  constructor(message, { status = 0, code = 0, network = false } = {}) {
+    super(message);
+    this.name = "ApiError";
+    this.status = status;
+    this.code = code;
+    this.network = network;
+  }
+}
+
+/** The operator-facing sentence for an error of any kind. */
+export function describe(error) {
+  if (error instanceof ApiError) return error.message;
+  return `Unexpected error in the page: ${error?.message ?? error}`;
+}
+
+/**
+ * Call the API: api("GET", "/v1/chargers", {pageSize: 100}) or
+ * api("POST", "/v1/chargers/CP-1:reset", null, {kind: "RESET_KIND_HARD"}).
+ * Returns the decoded JSON answer; throws ApiError otherwise.
+ */
+export async function api(method, path, query = null, body = undefined) {
+  let url = path;
+  if (query) {
+    const params = new URLSearchParams();
+    for (const [key, value] of Object.entries(query)) {
+      if (value === undefined || value === null || value === "") continue;
+      for (const v of Array.isArray(value) ? value : [value]) params.append(key, String(v));
+    }
+    const qs = params.toString();
+    if (qs) url += `?${qs}`;
+  }
+  const init = { method, headers: { accept: "application/json" } };
+  if (body !== undefined) {
+    init.headers["content-type"] = "application/json";
+    init.body = JSON.stringify(body);
+  }
+  let response;
+  try {
+    response = await fetch(url, init);
+  } catch (error) {
+    throw new ApiError(
+      `Network error: the gateway did not answer (${error?.message ?? error}). Check the connection and try again.`,
+      { network: true },
+    );
+  }
+  const text = await response.text();
+  let data = null;
+  if (text) {
+    try {
+      data = JSON.parse(text);
+    } catch {
+      data = null;
+    }
+  }
+  if (!response.ok) {
+    if (data && typeof data.message === "string") {
+      const kind = CODES[data.code] ?? `Error ${data.code}`;
+      throw new ApiError(`${kind}: ${data.message} (HTTP ${response.status})`, {
+        status: response.status,
+        code: data.code ?? 0,
+      });
+    }
+    const detail = text.trim().slice(0, 300) || response.statusText || "no details";
+    throw new ApiError(`The gateway answered HTTP ${response.status}: ${detail}`, {
+      status: response.status,
+    });
+  }
+  if (text && data === null) {
+    throw new ApiError(`The gateway answered something that is not JSON: ${text.slice(0, 200)}`, {
+      status: response.status,
+    });
+  }
+  return data ?? {};
+}
+
+/** Every item of a paged list: follows nextPageToken up to `maxPages` pages. */
+export async function listAll(path, key, query = {}, maxPages = 20) {
+  const items = [];
+  let pageToken = "";
+  for (let page = 0; page < maxPages; page++) {
+    const answer = await api("GET", path, { ...query, pageToken });
+    items.push(...(answer[key] ?? []));
+    pageToken = answer.nextPageToken ?? "";
+    if (!pageToken) break;
+  }
+  return items;
+}
+
+const enc = encodeURIComponent;
+
+/** Paths of the API, so views do not build URLs by hand. */
+export const paths = {
+  chargers: () => "/v1/chargers",
+  charger: (id) => `/v1/chargers/${enc(id)}`,
+  command: (id, verb) => `/v1/chargers/${enc(id)}:${verb}`,
+  configuration: (id) => `/v1/chargers/${enc(id)}/configuration`,
+  configurationKeys: (id) => `/v1/chargers/${enc(id)}/configurationKeys`,
+  changeConfiguration: (id) => `/v1/chargers/${enc(id)}/configuration:change`,
+  transactions: () => "/v1/transactions",
+  transaction: (id) => `/v1/transactions/${enc(id)}`,
+  meterValues: (id) => `/v1/transactions/${enc(id)}/meterValues`,
+  idTags: () => "/v1/idTags",
+  idTag: (tag) => `/v1/idTags/${enc(tag)}`,
+  blockIdTag: (tag) => `/v1/idTags/${enc(tag)}:block`,
+  nodes: () => "/v1/registry/nodes",
+  chargerLocations: () => "/v1/registry/chargers",
+  watch: () => "/v1/events:watch",
+};
+
+/**
+ * The live event stream (GET /v1/events:watch as server-sent events), shared by all views.
+ *
+ * One EventSource for the page. On an error or an overflow event it is closed and
+ * reopened with exponential backoff (1 s doubling to 30 s); after every reopen the
+ * subscribers' `resync` runs so they re-read the state they show, since the stream has
+ * no replay. `onState` hears "connecting", "live", "reconnecting" (with the delay).
+ */
+export class LiveEvents {
+  static MIN_BACKOFF_MS = 1000;
+  static MAX_BACKOFF_MS = 30000;
+
+  constructor(url = paths.watch()) {
+    this.url = url;
+    this.source = null;
+    this.backoff = LiveEvents.MIN_BACKOFF_MS;
+    this.retryTimer = null;
+    this.listeners = new Set(); // {event(e), resync()}
+    this.stateListeners = new Set();
+    this.state = { name: "connecting" };
+    this.needsResync = false;
+  }
+
+  start() {
+    if (this.source || this.retryTimer) return;
+    this.#open();
+  }
+
+  stop() {
+    clearTimeout(this.retryTimer);
+    this.retryTimer = null;
+    this.source?.close();
+    this.source = null;
+  }
+
+  /** Listen to events; returns the function that stops listening. */
+  subscribe(listener) {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  onState(listener) {
+    this.stateListeners.add(listener);
+    listener(this.state);
+    return () => this.stateListeners.delete(listener);
+  }
+
+  #setState(state) {
+    this.state = state;
+    for (const listener of this.stateListeners) listener(state);
+  }
+
+  #open() {
+    this.retryTimer = null;
+    this.#setState({ name: this.needsResync ? "reconnecting" : "connecting" });
+    const source = new EventSource(this.url);
+    this.source = source;
+    source.onopen = () => {
+      this.backoff = LiveEvents.MIN_BACKOFF_MS;
+      this.#setState({ name: "live" });
+      if (this.needsResync) {
+        this.needsResync = false;
+        for (const listener of this.listeners) listener.resync?.();
+      }
+    };
+    source.onmessage = (message) => {
+      let event;
+      try {
+        event = JSON.parse(message.data);
+      } catch {
+        return; // not an event (e.g. a keep-alive comment the browser passed through)
+      }
+      if (event.kind === "EVENT_KIND_WATCHER_OVERFLOW") {
+        // We fell behind and missed events: start over and re-read everything.
+        this.#retry(0, event.message || "the event stream overflowed");
+        return;
+      }
+      for (const listener of this.listeners) listener.event?.(event);
+    };
+    source.onerror = () => {
+      // EventSource would retry on its own, but without backoff or a resync: do both here.
+      this.#retry(this.backoff, "the event stream was interrupted");
+      this.backoff = Math.min(this.backoff * 2, LiveEvents.MAX_BACKOFF_MS);
+    };
+  }
+
+  #retry(delayMs, reason) {
+    this.source?.close();
+    this.source = null;
+    this.needsResync = true;
+    clearTimeout(this.retryTimer);
+    this.#setState({ name: "reconnecting", delayMs, reason });
+    this.retryTimer = setTimeout(() => this.#open(), delayMs);
+  }
+}

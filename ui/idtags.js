@@ -1,0 +1,106 @@
+// Id tags: list (filter by status), create, block, delete.
+
+import { api, describe, paths } from "./api.js";
+import { field, fill, h, notice, resultBox, runAction, select, table, when } from "./dom.js";
+
+const STATUSES = [
+  ["ID_TAG_STATUS_ACCEPTED", "Accepted", "ok", "●"],
+  ["ID_TAG_STATUS_BLOCKED", "Blocked", "bad", "✕"],
+  ["ID_TAG_STATUS_EXPIRED", "Expired", "warn", "◌"],
+  ["ID_TAG_STATUS_INVALID", "Invalid", "bad", "!"],
+];
+
+function statusOf(tag) {
+  const found = STATUSES.find(([value]) => value === tag.status) ?? ["", "Unspecified", "off", "?"];
+  return h("span", { class: `badge tone-${found[2]}` }, h("span", { class: "glyph", "aria-hidden": "true" }, found[3]), found[1]);
+}
+
+export async function renderIdTags(root, _params, ctx) {
+  ctx.title("Id tags");
+  const filter = select("status", [["", "any"], ...STATUSES.map(([v, label]) => [v, label])]);
+  const tbody = h("tbody");
+  const message = h("div");
+  const actionOut = resultBox();
+  const more = h("button", { type: "button", hidden: true }, "Load more");
+  let nextPageToken = "";
+
+  const newTag = h("input", { type: "text", required: true, maxlength: 20, pattern: "[\\x21-\\x7e]{1,20}", autocomplete: "off", placeholder: "CARD-0001" });
+  const newParent = h("input", { type: "text", maxlength: 20, autocomplete: "off", placeholder: "none" });
+  const newExpiry = h("input", { type: "datetime-local" });
+  const newMax = h("input", { type: "number", min: 0, value: 0, class: "narrow" });
+  const createOut = resultBox();
+
+  function row(tag) {
+    const blocked = tag.status === "ID_TAG_STATUS_BLOCKED";
+    return h(
+      "tr",
+      { dataset: { idTag: tag.idTag } },
+      h("th", { scope: "row", class: "mono" }, tag.idTag),
+      h("td", {}, statusOf(tag)),
+      h("td", {}, tag.expiryDate ? when(tag.expiryDate) : "never"),
+      h("td", {}, tag.parentIdTag || "—"),
+      h("td", { class: "num" }, tag.maxActiveTransactions ? String(tag.maxActiveTransactions) : "no limit"),
+      h("td", {}, when(tag.updatedAt || tag.createdAt)),
+      h("td", { class: "actions" },
+        h("button", { type: "button", disabled: blocked, "aria-label": `Block ${tag.idTag}`, onclick: async (e) => {
+          const done = await runAction(e.currentTarget, actionOut, `Block ${tag.idTag}`, () => api("POST", paths.blockIdTag(tag.idTag), null, {}), () => "Blocked");
+          if (done) load();
+        } }, "Block"),
+        h("button", { type: "button", class: "danger", "aria-label": `Delete ${tag.idTag}`, onclick: async (e) => {
+          if (!confirm(`Delete id tag ${tag.idTag}? Its history stays; chargers will no longer be authorized with it.`)) return;
+          const done = await runAction(e.currentTarget, actionOut, `Delete ${tag.idTag}`, () => api("DELETE", paths.idTag(tag.idTag)), () => "Deleted");
+          if (done) load();
+        } }, "Delete")),
+    );
+  }
+
+  async function load(append = false) {
+    const query = { status: filter.value, pageSize: 200 };
+    if (append) query.pageToken = nextPageToken;
+    try {
+      const answer = await api("GET", paths.idTags(), query);
+      const rows = (answer.idTags ?? []).map(row);
+      if (append) tbody.append(...rows);
+      else fill(tbody, rows.length ? rows : h("tr", {}, h("td", { colspan: 7, class: "muted empty" }, "No id tags.")));
+      nextPageToken = answer.nextPageToken ?? "";
+      more.hidden = !nextPageToken;
+      fill(message);
+    } catch (error) {
+      fill(message, notice("error", `Could not read the id tags. ${describe(error)}`));
+    }
+  }
+  more.addEventListener("click", () => load(true));
+  filter.addEventListener("change", () => load());
+
+  async function create(e) {
+    e.preventDefault();
+    const body = { idTag: newTag.value.trim(), maxActiveTransactions: Number(newMax.value || 0) };
+    if (newParent.value.trim()) body.parentIdTag = newParent.value.trim();
+    if (newExpiry.value) body.expiryDate = new Date(newExpiry.value).toISOString();
+    const done = await runAction(e.submitter, createOut, `Create ${body.idTag}`, () => api("POST", paths.idTags(), null, body), () => "Created");
+    if (done) {
+      newTag.value = "";
+      load();
+    }
+  }
+
+  const tableEl = table("Id tags", ["Id tag", "Status", "Expires", "Parent (group)", "Max. concurrent", "Updated", "Actions"], [], { class: "grid" });
+  tableEl.replaceChild(tbody, tableEl.querySelector("tbody"));
+  fill(
+    root,
+    h("div", { class: "page-head" }, h("h1", {}, "Id tags")),
+    h("section", { class: "panel", "aria-labelledby": "h-new-tag" },
+      h("h2", { id: "h-new-tag" }, "New id tag"),
+      h("form", { class: "filters", onsubmit: create },
+        field("Id tag", newTag, "1–20 printable characters"), field("Parent", newParent), field("Expires (local time)", newExpiry),
+        field("Max. concurrent", newMax, "0 = no limit"), h("button", { type: "submit" }, "Create")),
+      createOut),
+    h("form", { class: "filters", role: "search", onsubmit: (e) => e.preventDefault() }, field("Status", filter)),
+    message,
+    actionOut,
+    h("div", { class: "table-wrap" }, tableEl),
+    more,
+  );
+  await load();
+  return null;
+}
