@@ -5,13 +5,13 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: help install gen check-gen run test check fmt lint types migrate clean
+.PHONY: help install gen check-gen envoy-validate run test check fmt lint types migrate clean
 
 help:
 	@echo "make run      - embedded CSMS (node + manager + registry, SQLite), no servers needed"
 	@echo "make test     - the test suite (starts Redis/PostgreSQL if they are not running)"
 	@echo "make check    - format, lint, types, stale generated code, tests"
-	@echo "make gen      - regenerate gen/ from proto/"
+	@echo "make gen      - regenerate gen/ (and gen/openapi.json) from proto/"
 	@echo "make fmt      - format the code"
 	@echo "make migrate  - apply database migrations to DATABASE_URL"
 
@@ -24,9 +24,15 @@ install: $(STAMP)
 
 gen: $(STAMP)
 	$(BIN)/python tools/gen_protos.py
+	$(BIN)/python tools/gen_openapi.py
 
 check-gen: $(STAMP)
 	$(BIN)/python tools/gen_protos.py --check
+	$(BIN)/python tools/gen_openapi.py --check
+
+# Render envoy/envoy.yaml for the embedded shape and have Envoy validate it.
+envoy-validate: $(STAMP)
+	$(BIN)/python -m services.gateway validate
 
 run: $(STAMP)
 	$(BIN)/python -m services.embedded
@@ -48,7 +54,7 @@ lint: $(STAMP)
 types: $(STAMP)
 	$(BIN)/mypy
 
-check: lint types check-gen test
+check: lint types check-gen envoy-validate test
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache var

@@ -1,0 +1,245 @@
+"""Gateway settings and the rendering of ``envoy/envoy.yaml`` into a runnable Envoy config.
+
+The template holds the shape (listener, filters, routes, clusters); everything that
+differs between ``make run`` and the compose deployment is an explicit parameter of
+`GatewaySettings`. Static files cannot be served from a directory by Envoy, so the
+renderer lists ``ui/`` and makes one ``direct_response`` route per file.
+"""
+
+from __future__ import annotations
+
+import json
+import mimetypes
+import os
+import re
+import string
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from services.common import env_float, env_int, env_str
+
+ROOT = Path(__file__).resolve().parents[2]
+TEMPLATE = ROOT / "envoy" / "envoy.yaml"
+UI_DIR = ROOT / "ui"
+OPENAPI = ROOT / "gen" / "openapi.json"
+
+# The services the JSON gateway exposes. `Events` and `Node` (node <-> manager) are
+# internal and never transcoded; the OpenAPI document covers exactly these.
+PUBLIC_SERVICES = (
+    "csms.v1.ChargerService",
+    "csms.v1.TransactionService",
+    "csms.v1.IdTagService",
+    "csms.v1.ReservationService",
+    "csms.v1.LocationService",
+    "csms.v1.Registry",
+    "csms.v1.WatchService",
+)
+
+# Content types Envoy announces for static files; `mimetypes` for anything else.
+_CONTENT_TYPES = {
+    ".html": "text/html; charset=utf-8",
+    ".js": "text/javascript; charset=utf-8",
+    ".mjs": "text/javascript; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+    ".json": "application/json",
+    ".map": "application/json",
+    ".svg": "image/svg+xml",
+    ".txt": "text/plain; charset=utf-8",
+    ".ico": "image/x-icon",
+    ".png": "image/png",
+    ".woff2": "font/woff2",
+    ".webmanifest": "application/manifest+json",
+}
+# Directories under ui/ that are sources or tooling, never served.
+_SKIPPED_DIRS = frozenset({"node_modules", "__pycache__", "tests", "test"})
+# Envoy's direct_response bodies are held in memory; at least this much is allowed.
+_MIN_BODY_BYTES = 1 << 20
+
+_BLOCK = re.compile(r"^(?P<indent>[ \t]*)@\{(?P<name>\w+)\}[ \t]*$", re.MULTILINE)
+_ADDRESS = re.compile(r"^(?P<host>[A-Za-z0-9.\-_]+):(?P<port>\d{1,5})$")
+
+
+class GatewayConfigError(ValueError):
+    """A gateway setting cannot be rendered (bad address, missing descriptor, …)."""
+
+
+def default_descriptor() -> Path:
+    """The descriptor set `make gen` writes (installed with the `csms` package)."""
+    return Path(str(resources.files("csms.v1") / "descriptor.binpb"))
+
+
+def parse_address(value: str) -> tuple[str, int]:
+    """``host:port`` → (host, port); a bad value raises GatewayConfigError naming it."""
+    match = _ADDRESS.match(value.strip())
+    if match is None or not 0 < int(match["port"]) < 65536:
+        raise GatewayConfigError(f"{value!r} is not a host:port address")
+    return match["host"], int(match["port"])
+
+
+@dataclass(slots=True)
+class GatewaySettings:
+    """Everything that differs between deployments of the one Envoy template."""
+
+    manager_address: str = "127.0.0.1:50051"  # gRPC upstream for the JSON API
+    node_addresses: Sequence[str] = ("127.0.0.1:9000",)  # websocket upstreams, round robin
+    listen_host: str = "0.0.0.0"
+    listen_port: int = 8080
+    admin_port: int = 9901  # always on 127.0.0.1; 0 = any free port
+    api_timeout: float = 60.0  # unary /v1/ calls; keep above the manager's TASK_TIMEOUT
+    connect_timeout: float = 2.0  # to the manager and to nodes
+    cors_origins: Sequence[str] = ("*",)  # origins allowed to call /v1/; "*" = any
+    ui_dir: Path | None = UI_DIR  # absent directory = no UI routes
+    openapi: Path | None = OPENAPI  # served at /openapi.json when the file exists
+    descriptor: Path = field(default_factory=default_descriptor)
+    template: Path = TEMPLATE
+    log_level: str = "warning"  # Envoy's own log (the access log is always on)
+    concurrency: int = 2  # Envoy worker threads
+
+    @classmethod
+    def from_env(cls, **overrides: Any) -> GatewaySettings:
+        """Settings from GATEWAY_* variables (README, "Gateway"); `overrides` win."""
+        values: dict[str, Any] = {
+            "manager_address": env_str(
+                "GATEWAY_MANAGER", env_str("MANAGER_ADDRESS", "127.0.0.1:50051")
+            ),
+            "node_addresses": _split(env_str("GATEWAY_NODES", "127.0.0.1:9000")),
+            "listen_host": env_str("GATEWAY_HOST", "0.0.0.0"),
+            "listen_port": env_int("GATEWAY_PORT", 8080, minimum=1),
+            "admin_port": env_int("GATEWAY_ADMIN_PORT", 9901),
+            "api_timeout": env_float("GATEWAY_API_TIMEOUT", 60.0, minimum=1.0),
+            "cors_origins": _split(env_str("GATEWAY_CORS_ORIGINS", "*")),
+            "ui_dir": Path(env_str("GATEWAY_UI_DIR", str(UI_DIR))),
+            "openapi": Path(env_str("GATEWAY_OPENAPI", str(OPENAPI))),
+            "log_level": env_str("GATEWAY_LOG_LEVEL", "warning"),
+            "concurrency": env_int("GATEWAY_CONCURRENCY", 2, minimum=1),
+        }
+        if os.environ.get("GATEWAY_DESCRIPTOR"):
+            values["descriptor"] = Path(os.environ["GATEWAY_DESCRIPTOR"])
+        if os.environ.get("GATEWAY_TEMPLATE"):
+            values["template"] = Path(os.environ["GATEWAY_TEMPLATE"])
+        values.update(overrides)
+        return cls(**values)
+
+
+def _split(value: str) -> tuple[str, ...]:
+    return tuple(part.strip() for part in value.split(",") if part.strip())
+
+
+def _endpoint(address: str) -> dict[str, Any]:
+    host, port = parse_address(address)
+    return {"endpoint": {"address": {"socket_address": {"address": host, "port_value": port}}}}
+
+
+def _origin_matchers(origins: Sequence[str]) -> list[dict[str, Any]]:
+    if not origins or "*" in origins:
+        return [{"safe_regex": {"regex": ".*"}}]
+    return [{"exact": origin} for origin in origins]
+
+
+def content_type(path: Path) -> str:
+    """The content-type header for a static file."""
+    known = _CONTENT_TYPES.get(path.suffix.lower())
+    if known:
+        return known
+    guessed, _ = mimetypes.guess_type(path.name)
+    return guessed or "application/octet-stream"
+
+
+def static_files(ui_dir: Path | None) -> Iterator[tuple[str, Path]]:
+    """(URL path, file) for every file served from `ui_dir`, sorted; none if it is absent.
+
+    Hidden files and tooling directories (node_modules, tests) are skipped;
+    ``index.html`` is also served at its directory's path (``/``, ``/sub/``).
+    """
+    if ui_dir is None or not ui_dir.is_dir():
+        return
+    for file in sorted(ui_dir.rglob("*")):
+        relative = file.relative_to(ui_dir)
+        if not file.is_file() or any(
+            part.startswith(".") or part in _SKIPPED_DIRS for part in relative.parts
+        ):
+            continue
+        url = "/" + relative.as_posix()
+        if file.name == "index.html":
+            yield url.removesuffix("index.html"), file
+        yield url, file
+
+
+# Per-route config turning the transcoder off (websockets, static files).
+_NO_TRANSCODER = {
+    "envoy.filters.http.grpc_json_transcoder": {
+        "@type": "type.googleapis.com/envoy.config.route.v3.FilterConfig",
+        "disabled": True,
+    }
+}
+
+
+def _file_route(url: str, file: Path, cache_control: str) -> dict[str, Any]:
+    return {
+        "match": {"path": url},
+        "typed_per_filter_config": _NO_TRANSCODER,
+        "direct_response": {"status": 200, "body": {"filename": str(file.resolve())}},
+        "response_headers_to_add": [
+            {"header": {"key": "content-type", "value": content_type(file)}},
+            {"header": {"key": "cache-control", "value": cache_control}},
+        ],
+    }
+
+
+def _static_routes(settings: GatewaySettings) -> tuple[list[dict[str, Any]], int]:
+    """The direct_response routes and the largest body among them."""
+    files: list[tuple[str, Path, str]] = []
+    if settings.openapi is not None and settings.openapi.is_file():
+        files.append(("/openapi.json", settings.openapi, "no-cache"))
+    files.extend((url, file, "no-cache") for url, file in static_files(settings.ui_dir))
+    routes = [_file_route(url, file, cache) for url, file, cache in files]
+    largest = max((file.stat().st_size for _, file, _ in files), default=0)
+    return routes, largest
+
+
+def _block(items: Sequence[Mapping[str, Any]], indent: str) -> str:
+    return "\n".join(f"{indent}- {json.dumps(item, separators=(', ', ': '))}" for item in items)
+
+
+def render(settings: GatewaySettings) -> str:
+    """The Envoy config (YAML) for `settings`; GatewayConfigError on a bad setting."""
+    if not settings.node_addresses:
+        raise GatewayConfigError("at least one node address is needed for /ocpp/")
+    if not settings.descriptor.is_file():
+        raise GatewayConfigError(
+            f"descriptor set {settings.descriptor} not found: run `make gen` first"
+        )
+    routes, largest = _static_routes(settings)
+    blocks: dict[str, list[dict[str, Any]]] = {
+        "static_routes": routes,
+        "manager_endpoints": [_endpoint(settings.manager_address)],
+        "node_endpoints": [_endpoint(address) for address in settings.node_addresses],
+    }
+    template = settings.template.read_text()
+
+    def block(match: re.Match[str]) -> str:
+        name = match["name"]
+        if name not in blocks:
+            raise GatewayConfigError(f"{settings.template}: unknown block @{{{name}}}")
+        return _block(blocks[name], match["indent"])
+
+    template = _BLOCK.sub(block, template)
+    scalars = {
+        "listen_host": json.dumps(settings.listen_host),
+        "listen_port": str(settings.listen_port),
+        "admin_port": str(settings.admin_port),
+        "descriptor": json.dumps(str(settings.descriptor.resolve())),
+        "services": json.dumps(list(PUBLIC_SERVICES)),
+        "cors_origins": json.dumps(_origin_matchers(settings.cors_origins)),
+        "api_timeout": f"{settings.api_timeout:g}",
+        "connect_timeout": f"{settings.connect_timeout:g}",
+        "max_body_bytes": str(max(_MIN_BODY_BYTES, largest)),
+        "no_transcoder": json.dumps(_NO_TRANSCODER),
+    }
+    try:
+        return string.Template(template).substitute(scalars)
+    except (KeyError, ValueError) as exc:
+        raise GatewayConfigError(f"{settings.template}: bad placeholder {exc}") from None
