@@ -44,6 +44,7 @@ async def test_embedded_process_serves_a_charger_and_csmsctl_drives_it(tmp_path:
         "MANAGER_PORT": str(grpc_port),
         "MANAGER_HOST": "127.0.0.1",
         "DATABASE_URL": f"sqlite+aiosqlite:///{database}",
+        "GATEWAY_ENABLED": "false",  # tests/test_gateway.py covers make run with Envoy
         "LOG_LEVEL": "WARNING",
     }
     env.pop("REDIS_URL", None)
