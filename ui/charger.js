@@ -17,6 +17,8 @@ import {
   resultBox,
   runAction,
   select,
+  since,
+  stamp,
   statusBadge,
   table,
   when,
@@ -48,7 +50,7 @@ function commandForm(title, controls, buttons, description = "") {
     { class: "command", onsubmit: (e) => e.preventDefault(), "aria-label": title },
     h("h3", {}, title),
     description ? h("p", { class: "hint" }, description) : null,
-    h("div", { class: "command-row" }, controls, buttons(output)),
+    h("div", { class: "command-row" }, controls, h("div", { class: "buttons" }, buttons(output))),
     output,
   );
   return form;
@@ -84,14 +86,14 @@ export async function renderCharger(root, [chargerId], ctx) {
         ["OCPP", ocppVersion(c.ocppVersion)],
         ["Node", c.nodeId || "—"],
         ["Boot status", c.bootStatus || "—"],
-        ["Last boot", when(c.lastBootAt)],
+        ["Last boot", stamp(c.lastBootAt)],
         ["Last seen", ago(c.lastSeenAt)],
-        ["Registered", when(c.registeredAt)],
+        ["Registered", stamp(c.registeredAt)],
         ["Location", c.locationId || "—"],
         ["Firmware status", c.firmwareStatus || "—"],
         ["Diagnostics / log", [c.diagnosticsStatus, c.logStatus].filter(Boolean).join(" / ") || "—"],
         ["Local list version", c.localListVersion === -1 || c.localListVersion === undefined ? "unknown" : String(c.localListVersion)],
-      ]),
+      ], { class: "facts facts-2" }),
     );
   }
 
@@ -139,8 +141,8 @@ export async function renderCharger(root, [chargerId], ctx) {
           ["Connector", String(tx.connectorId ?? "—")],
           ["Id tag", `${tx.idTag || "—"}${tx.idTagStatus ? ` (${tx.idTagStatus})` : ""}`],
           ["Energy", h("strong", { id: "session-energy" }, energy(tx.energyWh))],
-          ["Started", when(tx.startedAt)],
-          tx.active ? ["Running for", ago(tx.startedAt)] : ["Stopped", `${when(tx.stoppedAt)}${tx.stopReason ? ` (${tx.stopReason})` : ""}`],
+          ["Started", stamp(tx.startedAt)],
+          tx.active ? ["Running for", since(tx.startedAt)] : ["Stopped", `${when(tx.stoppedAt)}${tx.stopReason ? ` (${tx.stopReason})` : ""}`],
           active.length > 1 ? ["Also active", active.slice(1).map((t) => `#${t.transactionId}`).join(", ")] : null,
         ], { class: "facts facts-row" }),
         h("div", { class: "charts" },
@@ -190,7 +192,7 @@ export async function renderCharger(root, [chargerId], ctx) {
       commandForm("Unlock connector", [field("Connector", unlockConnector)], (out) => [
         button("Unlock", (e) => runAction(e.currentTarget, out, "Unlock", () => post("unlockConnector", { connectorId: Number(unlockConnector.value) }))),
       ]),
-      commandForm("Availability", [field("Connector", availConnector, "0 = whole charger")], (out) => [
+      commandForm("Availability", [field("Connector (0 = all)", availConnector)], (out) => [
         button("Operative", (e) => runAction(e.currentTarget, out, "Make operative", () =>
           post("changeAvailability", { connectorId: Number(availConnector.value), kind: "AVAILABILITY_KIND_OPERATIVE" }))),
         button("Inoperative", (e) => runAction(e.currentTarget, out, "Make inoperative", () =>
@@ -248,7 +250,7 @@ export async function renderCharger(root, [chargerId], ctx) {
   async function readConfiguration(btn, fromCharger) {
     if (fromCharger) {
       const result = await runAction(btn, configOut, "Read configuration", () => api("GET", paths.configuration(chargerId)),
-        (r) => `Done, ${(r.entries ?? []).length} keys`);
+        (r) => `Done, ${(r.entries ?? []).length} key${(r.entries ?? []).length === 1 ? "" : "s"}`);
       if (result) drawConfiguration(result.entries ?? [], `Read from the charger just now.`, result.unknownKeys ?? []);
       return;
     }

@@ -14,11 +14,11 @@ export function niceTicks(lo, hi, count = 4) {
   if (!(hi > lo)) hi = lo + 1;
   const raw = (hi - lo) / count;
   const mag = 10 ** Math.floor(Math.log10(raw));
-  const step = [1, 2, 5, 10].map((m) => m * mag).find((st) => st >= raw) ?? 10 * mag;
+  const step = [1, 2, 2.5, 5, 10].map((m) => m * mag).find((st) => st >= raw) ?? 10 * mag;
+  const first = Math.floor(lo / step + 1e-9);
+  const last = Math.ceil(hi / step - 1e-9);
   const ticks = [];
-  for (let v = Math.floor(lo / step) * step; v <= hi + step * 1e-9; v += step) {
-    ticks.push(Number(v.toFixed(10)));
-  }
+  for (let i = first; i <= last; i++) ticks.push(Number((i * step).toFixed(10)));
   return ticks;
 }
 

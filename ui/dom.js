@@ -63,6 +63,12 @@ export function ago(iso) {
   return h("time", { datetime: iso, title: when(iso), class: "ago" }, relative(iso));
 }
 
+/** A <time> element with the time elapsed since `iso` ("62 min"), kept current. */
+export function since(iso) {
+  if (!iso) return "—";
+  return h("time", { datetime: iso, title: `since ${when(iso)}`, class: "ago", "data-duration": "" }, relative(iso).replace(/ ago$/, ""));
+}
+
 export function relative(iso, now = Date.now()) {
   const seconds = Math.round((now - new Date(iso).getTime()) / 1000);
   const future = seconds < 0;
@@ -79,7 +85,8 @@ export function relative(iso, now = Date.now()) {
 /** Refresh every relative time under `root` (called on a timer). */
 export function refreshTimes(root = document) {
   for (const el of root.querySelectorAll("time.ago")) {
-    el.textContent = relative(el.getAttribute("datetime"));
+    const text = relative(el.getAttribute("datetime"));
+    el.textContent = el.hasAttribute("data-duration") ? text.replace(/ ago$/, "") : text;
   }
 }
 
@@ -224,4 +231,9 @@ function errorText(error) {
 /** An output element for action answers. */
 export function resultBox() {
   return h("output", { class: "result", "aria-live": "polite" });
+}
+
+/** A timestamp that does not wrap (for definition lists). */
+export function stamp(iso) {
+  return h("span", { class: "ts" }, when(iso));
 }

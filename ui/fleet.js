@@ -99,13 +99,13 @@ function row(charger, flash = false) {
     h("td", {}, charger.nodeId || h("span", { class: "muted" }, "—")),
     h(
       "td",
-      { class: "connectors" },
-      connectors.length
+      {},
+      h("div", { class: "connectors" }, connectors.length
         ? connectors.map((c) =>
             h("span", { class: "connector", title: c.errorCode && c.errorCode !== "NoError" ? `error ${c.errorCode}` : null },
               statusBadge(c.status, connectorLabel(c, charger.ocppVersion)),
-              c.errorCode && c.errorCode !== "NoError" ? h("span", { class: "errcode" }, c.errorCode) : null))
-        : h("span", { class: "muted" }, "no status yet"),
+              c.errorCode && c.errorCode !== "NoError" ? [" ", h("span", { class: "errcode" }, c.errorCode)] : null))
+        : h("span", { class: "muted" }, "no status yet")),
     ),
     h("td", {}, [charger.vendor, charger.model].filter(Boolean).join(" / ") || h("span", { class: "muted" }, "—")),
     h("td", {}, ago(charger.lastSeenAt)),

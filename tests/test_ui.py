@@ -1,0 +1,235 @@
+"""The operator web UI in headless Chromium, through a real Envoy gateway and a real mesh.
+
+Chromium is Debian's (``/usr/bin/chromium``; ``.ci/run`` installs it), driven by
+Playwright for Python over its bundled driver: no browser download. Manager and node run
+in-process on loopback, Envoy serves ``ui/`` and transcodes ``/v1/`` to the manager, and
+chargers are the ``ocpp`` library's ChargePoint over real websockets.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from ocpp.v16 import call as call16
+from playwright.async_api import Browser, Page, ViewportSize, async_playwright, expect
+
+from services.gateway import Envoy, GatewaySettings
+from services.node import Node
+from services.registry import MemoryRegistry
+from tests.conftest import free_port
+from tests.harness import (
+    UNIT,
+    Charger16,
+    charger_url,
+    connected,
+    eventually,
+    running_manager,
+    running_node,
+)
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+SCREENSHOTS = Path(__file__).resolve().parents[1] / "docs" / "screenshots"
+VIEWPORT: ViewportSize = {"width": 1280, "height": 800}
+# How long the page may take to show something the system already knows or was just told.
+SHOWN = 10 * UNIT * 1000  # milliseconds, as Playwright counts
+
+
+@dataclass
+class System:
+    """A running mesh behind Envoy: chargers connect to `node`, browsers open `url`."""
+
+    node: Node
+    url: str
+
+
+@pytest.fixture
+async def system(tmp_path: Path) -> AsyncIterator[System]:
+    """Manager, node and in-process registry on loopback, Envoy in front of them."""
+    registry = MemoryRegistry(lease_seconds=10)
+    database_url = f"sqlite+aiosqlite:///{tmp_path / 'csms.sqlite3'}"
+    try:
+        async with (
+            running_manager(registry, database_url) as manager,
+            running_node(registry, manager.port, "node-ui") as node,
+        ):
+            settings = GatewaySettings(
+                manager_address=f"127.0.0.1:{manager.port}",
+                node_addresses=(f"127.0.0.1:{node.ws_port}",),
+                listen_host="127.0.0.1",
+                listen_port=free_port(),
+                admin_port=0,
+            )
+            async with Envoy(settings) as envoy:
+                yield System(node=node, url=f"http://127.0.0.1:{envoy.settings.listen_port}/")
+    finally:
+        await registry.aclose()
+
+
+@pytest.fixture
+def chromium() -> Path:
+    """Debian's Chromium binary (never a downloaded one)."""
+    assert CHROMIUM.exists(), "Debian's chromium is needed: apt-get install -y chromium"
+    return CHROMIUM
+
+
+@pytest.fixture
+async def browser(chromium: Path) -> AsyncIterator[Browser]:
+    """Headless Debian Chromium; Playwright gives every launch a new, empty profile."""
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            await browser.close()
+
+
+@contextlib.asynccontextmanager
+async def opened(browser: Browser, url: str) -> AsyncIterator[Page]:
+    """A page at `url` in its own browser context, closed afterwards."""
+    context = await browser.new_context(viewport=VIEWPORT)
+    try:
+        page = await context.new_page()
+        await page.goto(url)
+        yield page
+        await page.close()
+    finally:
+        await context.close()
+
+
+async def test_overview_shows_charger_and_a_status_change_live(
+    system: System, browser: Browser
+) -> None:
+    """The fleet overview lists connected chargers and shows a new connector status without a reload."""
+    async with connected(Charger16, charger_url(system.node, "CP-UI-0"), "CP-UI-0") as gone:
+        await gone.boot()
+        await gone.status(1, "Available")
+    async with (
+        connected(Charger16, charger_url(system.node, "CP-UI-1"), "CP-UI-1") as cp,
+        connected(Charger16, charger_url(system.node, "CP-UI-9"), "CP-UI-9") as other,
+    ):
+        await cp.boot()
+        await cp.status(1, "Available")
+        await cp.status(2, "Available")
+        await other.boot()
+        await other.status(1, "Faulted", error_code="GroundFailure")
+        async with opened(browser, system.url) as page:
+            row = page.locator('#fleet tr[data-charger-id="CP-UI-1"]')
+            await expect(row).to_contain_text("Online", timeout=SHOWN)
+            await expect(row).to_contain_text("1.6")
+            await expect(row).to_contain_text("node-ui")
+            await expect(row).to_contain_text("Acme / Wallbox-1")
+            await expect(row.locator(".connector")).to_have_count(2)
+            await expect(page.locator('#fleet tr[data-charger-id="CP-UI-0"]')).to_contain_text(
+                "Offline"
+            )
+            await expect(page.locator('#fleet tr[data-charger-id="CP-UI-9"]')).to_contain_text(
+                "Faulted GroundFailure"
+            )
+            reloads: list[str] = []
+            page.on("framenavigated", lambda frame: reloads.append(frame.url))
+            first = row.locator(".connector").first
+
+            async def shows_charging() -> bool:
+                # The page cannot tell when its stream is subscribed (no event yet, so no
+                # response headers): repeat the notification until one reaches it.
+                await cp.status(1, "Charging")
+                with contextlib.suppress(AssertionError):
+                    await expect(first).to_contain_text("Charging", timeout=2 * UNIT * 1000)
+                    return True
+                return False
+
+            await eventually(shows_charging, timeout=SHOWN / 1000)
+            await expect(page.get_by_role("button", name="1 connectors Charging")).to_be_visible()
+            await expect(page.locator("#live")).to_contain_text("Live")
+            assert reloads == [], "the page reloaded instead of updating in place"
+            await page.screenshot(path=str(SCREENSHOTS / "fleet-overview.png"))
+
+
+async def charge_for_an_hour(cp: Charger16) -> None:
+    """A session on connector 1 that began an hour ago: 11 kW, tapering off at the end."""
+    start = datetime.now(UTC) - timedelta(hours=1)
+    answer = await cp.call(
+        call16.StartTransaction(
+            connector_id=1, id_tag="CARD-0001", meter_start=120_000, timestamp=_iso(start)
+        )
+    )
+    register = 120_000.0
+    for minute in range(0, 61, 4):
+        power = 11_000.0 if minute < 40 else 11_000.0 * (1 - (minute - 40) / 25)
+        register += power * 4 / 60 if minute else 0
+        sampled = [
+            {"value": f"{register:.0f}", "measurand": "Energy.Active.Import.Register"},
+            {"value": f"{power:.0f}", "measurand": "Power.Active.Import", "unit": "W"},
+        ]
+        when = _iso(start + timedelta(minutes=minute))
+        await cp.call(
+            call16.MeterValues(
+                connector_id=1,
+                transaction_id=answer.transaction_id,
+                meter_value=[{"timestamp": when, "sampled_value": sampled}],
+            )
+        )
+
+
+def _iso(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+async def test_reset_button_shows_the_chargers_answer(system: System, browser: Browser) -> None:
+    """The Hard reset button on the charger page sends Reset and shows the charger's answer, Accepted."""
+    async with connected(Charger16, charger_url(system.node, "CP-UI-2"), "CP-UI-2") as cp:
+        await cp.boot()
+        await cp.status(1, "Charging")
+        await cp.status(2, "Available")
+        await charge_for_an_hour(cp)
+        async with opened(browser, f"{system.url}#/chargers/CP-UI-2") as page:
+            await expect(page.locator("#connectors")).to_contain_text("Charging", timeout=SHOWN)
+            await expect(page.locator("#session-energy")).to_contain_text("kWh")
+            await expect(page.locator("svg.chart-power path.chart-line")).to_have_count(1)
+
+            await page.get_by_role("button", name="Hard reset").click()
+
+            answer = page.get_by_role("form", name="Reset").locator("output")
+            await expect(answer).to_have_text("Hard reset: Accepted", timeout=SHOWN)
+            assert cp.resets == ["Hard"]
+
+            await page.get_by_role("button", name="Read from charger").click()
+            await expect(page.locator("table.config")).to_contain_text("HeartbeatInterval")
+            await page.evaluate("window.scrollTo(0, 0)")  # sticky headers where they belong
+            await page.screenshot(path=str(SCREENSHOTS / "charger-page.png"), full_page=True)
+
+
+async def test_an_api_error_is_shown_in_words(system: System, browser: Browser) -> None:
+    """Resetting a charger that went offline shows the gateway's error as a sentence, not nothing."""
+    async with connected(Charger16, charger_url(system.node, "CP-UI-3"), "CP-UI-3") as cp:
+        await cp.boot()
+    async with opened(browser, f"{system.url}#/chargers/CP-UI-3") as page:
+        await expect(page.locator("#h-identity")).to_contain_text("Offline", timeout=SHOWN)
+
+        await page.get_by_role("button", name="Soft reset").click()
+
+        answer = page.get_by_role("form", name="Reset").locator("output")
+        await expect(answer).to_contain_text("Soft reset failed", timeout=SHOWN)
+        await expect(answer).to_contain_text("not connected")
+        await expect(answer).to_contain_text("HTTP 503")
+
+
+async def test_unknown_charger_page_says_so(system: System, browser: Browser) -> None:
+    """Opening the page of a charger that was never seen says it was not found."""
+    async with opened(browser, f"{system.url}#/chargers/CP-NEVER") as page:
+        await expect(page.get_by_role("alert").first).to_contain_text("Not found", timeout=SHOWN)
