@@ -233,3 +233,22 @@ async def test_unknown_charger_page_says_so(system: System, browser: Browser) ->
     """Opening the page of a charger that was never seen says it was not found."""
     async with opened(browser, f"{system.url}#/chargers/CP-NEVER") as page:
         await expect(page.get_by_role("alert").first).to_contain_text("Not found", timeout=SHOWN)
+
+
+async def test_id_tags_are_created_blocked_and_deleted(system: System, browser: Browser) -> None:
+    """On the id tags page an operator creates a tag, blocks it and deletes it, each shown at once."""
+    async with opened(browser, f"{system.url}#/idtags") as page:
+        page.on("dialog", lambda dialog: dialog.accept())
+        await page.get_by_role("textbox", name="Id tag").fill("CARD-UI-1")
+        await page.get_by_role("button", name="Create").click()
+        row = page.locator('tr[data-id-tag="CARD-UI-1"]')
+        await expect(row).to_contain_text("Accepted", timeout=SHOWN)
+
+        await page.get_by_role("button", name="Block CARD-UI-1").click()
+        await expect(row).to_contain_text("Blocked", timeout=SHOWN)
+
+        await page.get_by_role("button", name="Delete CARD-UI-1").click()
+        await expect(row).to_have_count(0, timeout=SHOWN)
+        await expect(page.get_by_role("status").filter(has_text="Delete CARD-UI-1")).to_have_text(
+            "Delete CARD-UI-1: Deleted"
+        )

@@ -28,7 +28,8 @@ function showLiveState(state) {
   const text = document.getElementById("live-text");
   box.className = `live live-${state.name}`;
   if (state.name === "live") text.textContent = "Live";
-  else if (state.name === "connecting") text.textContent = "Connecting…";
+  // An open stream shows no sign of life until its first event: "waiting", not "failed".
+  else if (state.name === "connecting") text.textContent = "Waiting for events";
   else {
     const seconds = Math.round((state.delayMs ?? 0) / 1000);
     text.textContent = seconds > 0 ? `Reconnecting in ${seconds} s` : "Reconnecting…";

@@ -132,7 +132,7 @@ export async function renderCharger(root, [chargerId], ctx) {
         return;
       }
       const values = await listAll(paths.meterValues(tx.transactionId), "meterValues", { pageSize: 5000 }, 4);
-      const series = sessionSeries(values, tx.meterStartWh);
+      const series = sessionSeries(values, tx.meterStartWh, tx.startedAt);
       fill(
         session,
         h("h2", { id: "h-session" }, tx.active ? "Current transaction" : "Last transaction (ended)"),
@@ -160,7 +160,7 @@ export async function renderCharger(root, [chargerId], ctx) {
   const post = (verb, body) => api("POST", paths.command(chargerId, verb), null, body);
   const startConnector = h("input", { type: "number", min: 1, inputmode: "numeric", placeholder: "any", class: "narrow" });
   const startTag = h("input", { type: "text", maxlength: 20, required: true, placeholder: "CARD-0001", autocomplete: "off" });
-  const stopTx = h("input", { type: "text", inputmode: "numeric", required: true, placeholder: "17", class: "narrow" });
+  const stopTx = h("input", { type: "text", inputmode: "numeric", required: true, pattern: "[0-9]+", title: "a transaction number", placeholder: "17", class: "narrow" });
   const unlockConnector = h("input", { type: "number", min: 1, value: 1, class: "narrow" });
   const availConnector = h("input", { type: "number", min: 0, value: 0, class: "narrow" });
   const trigger = select("message", TRIGGERS);

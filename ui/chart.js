@@ -94,10 +94,13 @@ const POWER = "Power.Active.Import";
 /**
  * Chart series from a transaction's meter values: energy delivered in the session (kWh,
  * from the register minus the start reading) and power (kW) when the charger sends it.
- * Only phase-less readings are used (the totals); values in Wh/W or kWh/kW.
+ * Only phase-less readings are used (the totals); values in Wh/W or kWh/kW. With
+ * `startedAt` the energy line begins at zero when the session began.
  */
-export function sessionSeries(meterValues, meterStartWh) {
+export function sessionSeries(meterValues, meterStartWh, startedAt = "") {
   const energy = [];
+  const t0 = new Date(startedAt).getTime();
+  if (Number.isFinite(t0)) energy.push({ t: t0, v: 0 }); // the session starts at its meter start
   const power = [];
   const start = Number(meterStartWh ?? 0);
   for (const mv of meterValues) {

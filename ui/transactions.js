@@ -92,7 +92,7 @@ export async function renderTransaction(root, [id], ctx) {
         api("GET", paths.transaction(id)),
         listAll(paths.meterValues(id), "meterValues", { pageSize: 5000 }, 4),
       ]);
-      const series = sessionSeries(values, tx.meterStartWh);
+      const series = sessionSeries(values, tx.meterStartWh, tx.startedAt);
       fill(
         body,
         h("section", { class: "panel" },
