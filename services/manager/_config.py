@@ -33,6 +33,7 @@ class ManagerSettings:
     sweep_interval: float = 5.0  # how often chargers of dead nodes are swept from the registry
     shutdown_grace: float = 5.0  # graceful stop: how long in-flight RPCs may finish
     unknown_id_tag_status: str = "Invalid"  # idTagInfo.status answered for unknown id tags
+    watch_buffer: int = 1_000  # events buffered per WatchEvents watcher before it is dropped
 
     @classmethod
     def from_env(cls, *, auto_register_default: bool) -> ManagerSettings:
@@ -46,6 +47,7 @@ class ManagerSettings:
             task_timeout=env_float("TASK_TIMEOUT", 30.0, minimum=0.1),
             flush_interval=env_float("FLUSH_INTERVAL", 0.2, minimum=0.0),
             unknown_id_tag_status=_id_tag_status(env_str("UNKNOWN_ID_TAG_STATUS", "Invalid")),
+            watch_buffer=env_int("WATCH_BUFFER", 1_000, minimum=1),
         )
 
 

@@ -15,12 +15,13 @@ from collections.abc import Awaitable
 from typing import Any, cast
 
 import grpc
-from csms.v1 import events_pb2, events_pb2_grpc
+from csms.v1 import events_pb2, events_pb2_grpc, watch_pb2
 
 from services.common import from_proto_version
 from services.manager._context import Clock
 from services.manager._dispatch import Dispatcher
 from services.manager._policy import ChargerPolicy
+from services.manager._watch import EventBus
 from services.manager.store import ChargerStore
 
 log = logging.getLogger(__name__)
@@ -40,6 +41,24 @@ async def _next_message(context: _Context) -> events_pb2.NodeMessage | None:
     return cast(events_pb2.NodeMessage, message)
 
 
+_CONNECTION_KINDS = {
+    events_pb2.Event.KIND_CONNECTED: watch_pb2.EVENT_KIND_CONNECTED,
+    events_pb2.Event.KIND_DISCONNECTED: watch_pb2.EVENT_KIND_DISCONNECTED,
+}
+
+
+def _connection_event(event: events_pb2.Event, node_id: str) -> watch_pb2.ChargerEvent:
+    """The watchers' view of a node's connection event."""
+    watched = watch_pb2.ChargerEvent(
+        kind=_CONNECTION_KINDS.get(event.kind, watch_pb2.EVENT_KIND_UNSPECIFIED),
+        charger_id=event.charger_id,
+        ocpp_version=event.ocpp_version,
+        node_id=node_id,
+    )
+    watched.at.FromMilliseconds(event.received_at_ms)
+    return watched
+
+
 class EventsServicer(events_pb2_grpc.EventsServicer):
     def __init__(
         self,
@@ -47,6 +66,7 @@ class EventsServicer(events_pb2_grpc.EventsServicer):
         policy: ChargerPolicy,
         store: ChargerStore,
         clock: Clock,
+        bus: EventBus,
         *,
         max_concurrent_handlers: int = 1_000,
         reply_queue_size: int = 10_000,
@@ -55,6 +75,7 @@ class EventsServicer(events_pb2_grpc.EventsServicer):
         self._policy = policy
         self._store = store
         self._clock = clock
+        self._bus = bus
         self._max_concurrent = max_concurrent_handlers
         self._reply_queue_size = reply_queue_size
         self.nodes: dict[str, str] = {}  # node id -> Node.Send address, for connected streams
@@ -89,7 +110,7 @@ class EventsServicer(events_pb2_grpc.EventsServicer):
         try:
             async with asyncio.TaskGroup() as group:
                 group.create_task(self._write(context, replies))
-                await self._read(context, replies, group)
+                await self._read(context, replies, group, hello.node_id)
                 await replies.put(None)  # the node finished sending: flush and end
         finally:
             if self.nodes.get(hello.node_id) == hello.address:
@@ -101,8 +122,10 @@ class EventsServicer(events_pb2_grpc.EventsServicer):
         context: _Context,
         replies: asyncio.Queue[events_pb2.Reply | None],
         group: asyncio.TaskGroup,
+        node_id: str,
     ) -> None:
         handle = self.dispatcher.handle
+        bus = self._bus
         slots = asyncio.Semaphore(self._max_concurrent)
         while True:
             message = await _next_message(context)
@@ -112,6 +135,8 @@ class EventsServicer(events_pb2_grpc.EventsServicer):
                     await slots.acquire()
                 return
             for event in message.batch.events:
+                if event.kind != events_pb2.Event.KIND_CALL and bus.has_watchers:
+                    bus.publish(_connection_event(event, node_id))
                 outcome = handle(event)
                 if isinstance(outcome, events_pb2.Reply):
                     await replies.put(outcome)

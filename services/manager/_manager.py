@@ -16,6 +16,7 @@ from csms.v1 import (
     registry_pb2_grpc,
     reservations_pb2_grpc,
     transactions_pb2_grpc,
+    watch_pb2_grpc,
 )
 
 from services.manager._api import ChargerServicer
@@ -34,6 +35,7 @@ from services.manager._read_api import (
 )
 from services.manager._stores import Stores
 from services.manager._tasks import TaskSender
+from services.manager._watch import EventBus, WatchServicer
 from services.manager.store import StoreError
 from services.manager.v16.router import build_router as build_v16_router
 from services.manager.v201.router import build_router as build_v201_router
@@ -63,6 +65,8 @@ class Manager:
         self._server: grpc.aio.Server | None = None
         self._tasks: TaskSender | None = None
         self._housekeeping: asyncio.Task[None] | None = None
+        #: Live events for WatchService, fed by the handlers of this manager's node streams.
+        self.bus = EventBus(buffer_size=settings.watch_buffer, clock=clock)
         self.port = 0
         self._closed = False
 
@@ -83,13 +87,14 @@ class Manager:
         authorizer = Authorizer(
             stores.id_tags, stores.transactions, clock, unknown_status=s.unknown_id_tag_status
         )
+        bus = self.bus
         routers = {
-            "1.6": build_v16_router(stores, policy, clock, authorizer, self._vendor_handlers),
-            "2.0.1": build_v201_router(stores, policy, clock),
-            "2.1": build_v201_router(stores, policy, clock),
+            "1.6": build_v16_router(stores, policy, clock, authorizer, self._vendor_handlers, bus),
+            "2.0.1": build_v201_router(stores, policy, clock, bus),
+            "2.1": build_v201_router(stores, policy, clock, bus),
         }
         self.events = EventsServicer(
-            Dispatcher(routers, stores.chargers), policy, stores.chargers, clock
+            Dispatcher(routers, stores.chargers), policy, stores.chargers, clock, bus
         )
         self._tasks = TaskSender(self.registry, stores.chargers, timeout=s.task_timeout)
         server = self._server = grpc.aio.server(
@@ -114,6 +119,7 @@ class Manager:
             LocationServicer(stores, clock), server
         )
         registry_pb2_grpc.add_RegistryServicer_to_server(RegistryServicer(self.registry), server)
+        watch_pb2_grpc.add_WatchServiceServicer_to_server(WatchServicer(bus), server)
         self.port = server.add_insecure_port(f"{s.host}:{s.port}")
         if self.port == 0:
             raise OSError(f"cannot listen on {s.host}:{s.port}")
@@ -133,6 +139,7 @@ class Manager:
             self._housekeeping.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._housekeeping
+        self.bus.close()  # watch streams end now instead of holding the graceful stop
         if self._server is not None:
             await self._server.stop(grace=self.settings.shutdown_grace)
         if self._tasks is not None:

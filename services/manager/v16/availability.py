@@ -2,30 +2,69 @@
 
 from __future__ import annotations
 
+from csms.v1 import watch_pb2
+
 from services.manager._context import CallContext, Payload, parse_ocpp_time
+from services.manager._watch import EventBus, charger_event
 from services.manager.store import ChargerStore
 
 
 class Availability:
-    def __init__(self, store: ChargerStore) -> None:
+    def __init__(self, store: ChargerStore, bus: EventBus) -> None:
         self._store = store
+        self._bus = bus
 
     def status_notification(self, ctx: CallContext, req: Payload) -> Payload:
-        """Record the connector's status (write-behind).
+        """Record the connector's status (write-behind) and tell watchers.
 
         1.6 connectorId N is stored as EVSE N, connector 1; connectorId 0 (the charger
         itself) as EVSE 0, connector 0.
         """
         connector = req["connectorId"]
+        connector_on_evse = 1 if connector > 0 else 0
         at = parse_ocpp_time(req["timestamp"]) if "timestamp" in req else ctx.received_at
+        status = req["status"]
+        error_code = req["errorCode"]
+        info = req.get("info", "")
+        vendor_error_code = req.get("vendorErrorCode", "")
         self._store.set_connector_status(
             ctx.charger_id,
             connector,
-            1 if connector > 0 else 0,
-            req["status"],
-            req["errorCode"],
-            req.get("info", ""),
-            req.get("vendorErrorCode", ""),
+            connector_on_evse,
+            status,
+            error_code,
+            info,
+            vendor_error_code,
             at,
         )
+        if self._bus.has_watchers:
+            fields = {
+                "evse_id": connector,
+                "connector_id": connector_on_evse,
+                "status": status,
+                "error_code": error_code,
+            }
+            self._bus.publish(
+                charger_event(
+                    watch_pb2.EVENT_KIND_STATUS_CHANGED,
+                    ctx.charger_id,
+                    ctx.ocpp_version,
+                    at,
+                    **fields,
+                )
+            )
+            if error_code != "NoError" or status == "Faulted":
+                message = " ".join(
+                    part for part in (f"{status}: {error_code}", info, vendor_error_code) if part
+                )
+                self._bus.publish(
+                    charger_event(
+                        watch_pb2.EVENT_KIND_ERROR,
+                        ctx.charger_id,
+                        ctx.ocpp_version,
+                        at,
+                        message=message,
+                        **fields,
+                    )
+                )
         return {}

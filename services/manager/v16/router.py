@@ -11,6 +11,7 @@ from services.manager._context import Clock, Router
 from services.manager._data_transfer import DataTransfer, VendorHandler
 from services.manager._policy import ChargerPolicy
 from services.manager._stores import Stores
+from services.manager._watch import EventBus
 from services.manager.v16.authorization import Authorization
 from services.manager.v16.availability import Availability
 from services.manager.v16.firmware import Firmware
@@ -25,11 +26,12 @@ def build_router(
     clock: Clock,
     authorizer: Authorizer,
     vendor_handlers: Mapping[str, VendorHandler],
+    bus: EventBus,
 ) -> Router:
-    provisioning = Provisioning(stores.chargers, policy, clock)
-    availability = Availability(stores.chargers)
+    provisioning = Provisioning(stores.chargers, policy, clock, bus)
+    availability = Availability(stores.chargers, bus)
     authorization = Authorization(authorizer)
-    transactions = Transactions(stores.transactions, stores.profiles, authorizer)
+    transactions = Transactions(stores.transactions, stores.profiles, authorizer, bus)
     firmware = Firmware(stores.chargers)
     security = Security(stores.security)
     data_transfer = DataTransfer(vendor_handlers)

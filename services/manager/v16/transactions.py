@@ -8,9 +8,11 @@ from datetime import datetime
 from typing import Any
 
 import orjson
+from csms.v1 import watch_pb2
 
 from services.manager._authorization import Authorizer
 from services.manager._context import CallContext, Payload, parse_ocpp_time
+from services.manager._watch import EventBus, charger_event
 from services.manager.store import (
     ChargingProfileStore,
     MeterValueRecord,
@@ -63,10 +65,34 @@ class Transactions:
         transactions: TransactionStore,
         profiles: ChargingProfileStore,
         authorizer: Authorizer,
+        bus: EventBus,
     ) -> None:
         self._transactions = transactions
         self._profiles = profiles
         self._authorizer = authorizer
+        self._bus = bus
+
+    def _publish(
+        self,
+        kind: watch_pb2.EventKind,
+        ctx: CallContext,
+        record: TransactionRecord,
+        at: datetime,
+        **fields: str | int | float,
+    ) -> None:
+        """Tell watchers about `record` (1.6 connectorId N is EVSE N, connector 1)."""
+        self._bus.publish(
+            charger_event(
+                kind,
+                ctx.charger_id,
+                ctx.ocpp_version,
+                at,
+                evse_id=record.connector_id,
+                connector_id=1 if record.connector_id > 0 else 0,
+                transaction_id=record.transaction_id,
+                **fields,
+            )
+        )
 
     async def start_transaction(self, ctx: CallContext, req: Payload) -> Payload:
         """Issue a transaction id; a retried Start (same connector, tag, time, meter) gets the same one.
@@ -96,6 +122,15 @@ class Transactions:
         )
         if not created:  # a concurrent retry won the race
             info = {"status": record.id_tag_status}
+        elif self._bus.has_watchers:
+            self._publish(
+                watch_pb2.EVENT_KIND_TRANSACTION_STARTED,
+                ctx,
+                record,
+                started_at,
+                status=info["status"],
+                message=f"id tag {id_tag} ({info['status']}), meter start {meter_start} Wh",
+            )
         return {"transactionId": record.transaction_id, "idTagInfo": info}
 
     async def stop_transaction(self, ctx: CallContext, req: Payload) -> Payload:
@@ -121,6 +156,15 @@ class Transactions:
             )
         else:
             await self._profiles.transaction_ended(ctx.charger_id, transaction_id)
+            if self._bus.has_watchers:
+                self._publish(
+                    watch_pb2.EVENT_KIND_TRANSACTION_ENDED,
+                    ctx,
+                    record,
+                    stopped_at,
+                    energy_wh=record.energy_wh,
+                    message=f"stopped ({record.stop_reason})",
+                )
         if req.get("transactionData"):
             connector = record.connector_id if record is not None else 0
             await self._transactions.add_meter_values(
@@ -139,6 +183,7 @@ class Transactions:
     async def meter_values(self, ctx: CallContext, req: Payload) -> Payload:
         """Store every sampled value; values naming an unknown transaction are kept unlinked."""
         transaction_id = req.get("transactionId")
+        record: TransactionRecord | None = None
         if transaction_id is not None:
             record = await self._transactions.get(transaction_id)
             if record is None or record.charger_id != ctx.charger_id:
@@ -150,7 +195,19 @@ class Transactions:
                     at=ctx.received_at,
                 )
                 transaction_id = None
+                record = None
         await self._transactions.add_meter_values(
             meter_rows(ctx.charger_id, req["connectorId"], transaction_id, req["meterValue"])
         )
+        if record is not None and record.active and self._bus.has_watchers:
+            # Re-read for the energy: the store decides which reading is the latest.
+            updated = await self._transactions.get(record.transaction_id)
+            if updated is not None and updated.active:
+                self._publish(
+                    watch_pb2.EVENT_KIND_TRANSACTION_UPDATED,
+                    ctx,
+                    updated,
+                    ctx.received_at,
+                    energy_wh=updated.energy_wh,
+                )
         return {}

@@ -5,13 +5,14 @@ from __future__ import annotations
 from services.manager._context import Clock, Router
 from services.manager._policy import ChargerPolicy
 from services.manager._stores import Stores
+from services.manager._watch import EventBus
 from services.manager.v201.availability import Availability
 from services.manager.v201.provisioning import Provisioning
 
 
-def build_router(stores: Stores, policy: ChargerPolicy, clock: Clock) -> Router:
-    provisioning = Provisioning(stores.chargers, policy, clock)
-    availability = Availability(stores.chargers)
+def build_router(stores: Stores, policy: ChargerPolicy, clock: Clock, bus: EventBus) -> Router:
+    provisioning = Provisioning(stores.chargers, policy, clock, bus)
+    availability = Availability(stores.chargers, bus)
     return {
         "BootNotification": provisioning.boot_notification,
         "Heartbeat": provisioning.heartbeat,
