@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: help install gen check-gen envoy-validate run test check fmt lint types migrate clean
+.PHONY: help install gen check-gen envoy-validate run test check fmt lint types migrate clean bench bench-full
 
 help:
 	@echo "make run      - embedded CSMS (node + manager + registry, SQLite), no servers needed"
@@ -55,6 +55,14 @@ types: $(STAMP)
 	$(BIN)/mypy
 
 check: lint types check-gen envoy-validate test
+
+bench: $(STAMP)
+	$(BIN)/pip install -q -e '.[dev,bench]'
+	$(BIN)/python -m bench.run
+
+bench-full: $(STAMP)
+	$(BIN)/pip install -q -e '.[dev,bench]'
+	$(BIN)/python -m bench.run --full
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache var
