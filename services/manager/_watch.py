@@ -205,6 +205,9 @@ class WatchServicer(watch_pb2_grpc.WatchServiceServicer):
             check_watch_request(request)
         except InvalidArgument as exc:
             await context.abort(exc.status, str(exc))
+        # Send the response headers now, not with the first event, so an HTTP client
+        # behind the gateway (EventSource) sees the stream open at once.
+        await context.send_initial_metadata(())
         with self._bus.watch(request.charger_ids, request.kinds) as watcher:
             async for event in watcher:
                 yield event
