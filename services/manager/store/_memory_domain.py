@@ -338,7 +338,8 @@ class MemoryTransactionStore:
         self._transactions[transaction_id] = record
         return record
 
-    async def add_meter_values(self, rows: Sequence[MeterValueRecord]) -> None:
+    async def add_meter_values(self, rows: Sequence[MeterValueRecord]) -> set[int]:
+        unknown: set[int] = set()
         for row in rows:
             check_meter_value(row)
             check_charger_id(row.charger_id)
@@ -350,6 +351,7 @@ class MemoryTransactionStore:
         for row in rows:
             tid = row.transaction_id
             if tid is not None and transaction_of.get(tid) != row.charger_id:
+                unknown.add(tid)
                 row = replace(row, transaction_id=None)
             self._values.append((len(self._values) + 1, replace(row, timestamp=utc(row.timestamp))))
         for tid, (wh, at) in latest_energy(rows, transaction_of).items():
@@ -357,6 +359,7 @@ class MemoryTransactionStore:
             if held.active and (tid not in self._energy_at or self._energy_at[tid] <= at):
                 self._transactions[tid] = replace(held, last_energy_wh=wh)
                 self._energy_at[tid] = at
+        return unknown
 
     async def record_anomaly(
         self, *, charger_id: str, kind: str, transaction_id: int | None, payload: str, at: datetime

@@ -202,11 +202,13 @@ class TransactionStore(Protocol):
         """
         ...
 
-    async def add_meter_values(self, rows: Sequence[MeterValueRecord]) -> None:
+    async def add_meter_values(self, rows: Sequence[MeterValueRecord]) -> set[int]:
         """Store ``rows`` in one bulk insert. Rows naming a transaction that is not their
-        charger's are stored with transaction_id None. The latest total
-        Energy.Active.Import.Register reading (Wh or kWh; not Transaction.Begin) becomes the
-        ``last_energy_wh`` of an active transaction (a later timestamp wins).
+        charger's are stored with transaction_id None; those named ids are returned (the
+        caller records the anomaly). The latest total Energy.Active.Import.Register reading
+        (Wh or kWh; not Transaction.Begin) becomes the ``last_energy_wh`` of an active
+        transaction (a later timestamp wins). Concurrent calls may share one database
+        transaction (group commit); each returns once its rows are committed.
         """
         ...
 

@@ -53,6 +53,7 @@ from ._engine import READ_ONLY, create_engine
 from ._engine import migrate as migrate_engine
 from ._errors import StoreUnavailable
 from ._fleet_common import check_device_status, check_local_list_version
+from ._group import GroupCommit
 from ._records import BootInfo, ChargerRecord, ConnectorRecord
 from ._schema import chargers, connectors
 
@@ -70,6 +71,17 @@ MAX_STATUS_LENGTH = 32
 MAX_BOOT_STATUS_LENGTH = 16
 
 _UNAVAILABLE = (DBAPIError, OSError, TimeoutError)
+
+#: Columns a BootNotification sets (besides last_seen_at, which only moves forward).
+_BOOT_IDENTITY = (
+    "vendor",
+    "model",
+    "serial_number",
+    "firmware_version",
+    "ocpp_version",
+    "boot_status",
+    "last_boot_at",
+)
 
 
 class SqlChargerStore:
@@ -104,6 +116,11 @@ class SqlChargerStore:
         self._stop = asyncio.Event()
         self._flusher: asyncio.Task[None] | None = None
         self._closed = False
+        # Registrations and boots arrive in storms (a node restart): group-commit them.
+        self._registrations: GroupCommit[dict[str, Any], None] = GroupCommit(
+            self._write_registrations
+        )
+        self._boots: GroupCommit[dict[str, Any], None] = GroupCommit(self._write_boots)
 
     @classmethod
     async def open(
@@ -173,45 +190,52 @@ class SqlChargerStore:
 
     async def register(self, charger_id: str, ocpp_version: str, at: datetime) -> None:
         self._check_open()
-        values = {
-            "id": check_charger_id(charger_id),
-            "ocpp_version": check_ocpp_version(ocpp_version),
-            "registered_at": utc(at),
-        }
-        statement = (
-            self._insert(chargers)
-            .values(values)
-            .on_conflict_do_nothing(index_elements=[chargers.c.id])
+        await self._registrations.submit(
+            {
+                "id": check_charger_id(charger_id),
+                "ocpp_version": check_ocpp_version(ocpp_version),
+                "registered_at": utc(at),
+            }
         )
-        async with _unavailable("registering a charger"), self._engine.begin() as conn:
-            await conn.execute(statement)
+
+    async def _write_registrations(self, rows: builtins.list[dict[str, Any]]) -> None:
+        unique = builtins.list({row["id"]: row for row in rows}.values())
+        statement = self._insert(chargers).on_conflict_do_nothing(index_elements=[chargers.c.id])
+        async with _unavailable("registering chargers"), self._engine.begin() as conn:
+            await conn.execute(statement, unique)
 
     async def record_boot(self, charger_id: str, boot: BootInfo, status: str, at: datetime) -> None:
         self._check_open()
         at = utc(at)
         if not status or len(status) > MAX_BOOT_STATUS_LENGTH:
             raise ValueError(f"boot status must be 1..{MAX_BOOT_STATUS_LENGTH} characters")
-        identity = {
-            "vendor": boot.vendor,
-            "model": boot.model,
-            "serial_number": boot.serial_number,
-            "firmware_version": boot.firmware_version,
-            "ocpp_version": check_ocpp_version(boot.ocpp_version),
-            "boot_status": status,
-            "last_boot_at": at,
-        }
-        insert = self._insert(chargers).values(
-            id=check_charger_id(charger_id), registered_at=at, last_seen_at=at, **identity
+        await self._boots.submit(
+            {
+                "id": check_charger_id(charger_id),
+                "registered_at": at,
+                "last_seen_at": at,
+                "vendor": boot.vendor,
+                "model": boot.model,
+                "serial_number": boot.serial_number,
+                "firmware_version": boot.firmware_version,
+                "ocpp_version": check_ocpp_version(boot.ocpp_version),
+                "boot_status": status,
+                "last_boot_at": at,
+            }
         )
+
+    async def _write_boots(self, rows: builtins.list[dict[str, Any]]) -> None:
+        unique = builtins.list({row["id"]: row for row in rows}.values())  # the latest wins
+        insert = self._insert(chargers)
         statement = insert.on_conflict_do_update(
             index_elements=[chargers.c.id],
             set_={
-                **{name: insert.excluded[name] for name in identity},
+                **{name: insert.excluded[name] for name in _BOOT_IDENTITY},
                 "last_seen_at": _later(chargers.c.last_seen_at, insert.excluded.last_seen_at),
             },
         )
-        async with _unavailable("recording a boot"), self._engine.begin() as conn:
-            await conn.execute(statement)
+        async with _unavailable("recording boots"), self._engine.begin() as conn:
+            await conn.execute(statement, unique)
 
     async def get(self, charger_id: str) -> ChargerRecord | None:
         await self.flush()
@@ -484,6 +508,8 @@ class SqlChargerStore:
         self._closed = True
         self._stop.set()
         self._wake.set()
+        await self._registrations.aclose()
+        await self._boots.aclose()
         try:
             if self._flusher is not None:
                 await self._flusher  # it ends after its current flush, if any

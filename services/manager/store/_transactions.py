@@ -16,10 +16,12 @@ from typing import Any
 
 from sqlalchemy import Row, and_, bindparam, func, or_, select, tuple_, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from ._common import check_charger_id, check_page_size, utc
 from ._domain_records import MeterValueRecord, TransactionRecord
 from ._errors import NotFound
+from ._group import GroupCommit
 from ._keyset import (
     check_id_tag,
     check_length,
@@ -68,7 +70,17 @@ def latest_energy(
 
 
 class SqlTransactionStore(SqlStoreBase):
-    """Transactions, meter values and anomalies in their tables."""
+    """Transactions, meter values and anomalies in their tables.
+
+    Meter values are group-committed: concurrent ``add_meter_values`` calls (a fleet
+    sampling every few seconds) share one database transaction.
+    """
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        super().__init__(engine)
+        self._meter_values: GroupCommit[Sequence[MeterValueRecord], set[tuple[str, int]]] = (
+            GroupCommit(self._write_meter_values)
+        )
 
     async def start(
         self,
@@ -157,13 +169,25 @@ class SqlTransactionStore(SqlStoreBase):
                 row = (await conn.execute(select(transactions).where(mine))).first()
         return None if row is None else _record(row)
 
-    async def add_meter_values(self, rows: Sequence[MeterValueRecord]) -> None:
+    async def add_meter_values(self, rows: Sequence[MeterValueRecord]) -> set[int]:
         if not rows:
-            return
+            return set()
+        for row in rows:
+            check_meter_value(row)
+            check_charger_id(row.charger_id)
+        named = {(row.charger_id, row.transaction_id) for row in rows if row.transaction_id}
+        unknown = await self._meter_values.submit(rows)
+        return {tid for charger_id, tid in unknown if (charger_id, tid) in named}
+
+    async def _write_meter_values(
+        self, batches: builtins.list[Sequence[MeterValueRecord]]
+    ) -> set[tuple[str, int]]:
+        """One transaction for the rows of every waiting call; the (charger, transaction id)
+        pairs of the whole batch whose transaction is not that charger's."""
+        rows = [row for batch in batches for row in batch]
         values = [check_meter_value(row) for row in rows]
-        for value in values:
-            check_charger_id(value["charger_id"])
         named = {row.transaction_id for row in rows if row.transaction_id is not None}
+        unknown: set[tuple[str, int]] = set()
         async with _unavailable("storing meter values"), self._engine.begin() as conn:
             transaction_of: dict[int, str] = {}
             active: set[int] = set()
@@ -180,6 +204,7 @@ class SqlTransactionStore(SqlStoreBase):
             for value in values:
                 tid = value["transaction_id"]
                 if tid is not None and transaction_of.get(tid) != value["charger_id"]:
+                    unknown.add((value["charger_id"], tid))
                     value["transaction_id"] = None
             await conn.execute(meter_values.insert(), values)
             latest = latest_energy(rows, transaction_of)
@@ -202,6 +227,7 @@ class SqlTransactionStore(SqlStoreBase):
                     .values(last_energy_wh=bindparam("wh"), last_energy_at=bindparam("at")),
                     readings,
                 )
+        return unknown
 
     async def record_anomaly(
         self, *, charger_id: str, kind: str, transaction_id: int | None, payload: str, at: datetime

@@ -181,27 +181,25 @@ class Transactions:
         return answer
 
     async def meter_values(self, ctx: CallContext, req: Payload) -> Payload:
-        """Store every sampled value; values naming an unknown transaction are kept unlinked."""
+        """Store every sampled value; values naming an unknown transaction are kept unlinked
+        and the anomaly recorded. One database transaction is shared with concurrent calls."""
         transaction_id = req.get("transactionId")
-        record: TransactionRecord | None = None
-        if transaction_id is not None:
-            record = await self._transactions.get(transaction_id)
-            if record is None or record.charger_id != ctx.charger_id:
-                await self._transactions.record_anomaly(
-                    charger_id=ctx.charger_id,
-                    kind="meter-values-unknown-transaction",
-                    transaction_id=transaction_id,
-                    payload=orjson.dumps(req).decode(),
-                    at=ctx.received_at,
-                )
-                transaction_id = None
-                record = None
-        await self._transactions.add_meter_values(
+        unknown = await self._transactions.add_meter_values(
             meter_rows(ctx.charger_id, req["connectorId"], transaction_id, req["meterValue"])
         )
-        if record is not None and record.active and self._bus.has_watchers:
-            # Re-read for the energy: the store decides which reading is the latest.
-            updated = await self._transactions.get(record.transaction_id)
+        if transaction_id is None:
+            return {}
+        if transaction_id in unknown:
+            await self._transactions.record_anomaly(
+                charger_id=ctx.charger_id,
+                kind="meter-values-unknown-transaction",
+                transaction_id=transaction_id,
+                payload=orjson.dumps(req).decode(),
+                at=ctx.received_at,
+            )
+        elif self._bus.has_watchers:
+            # Read back for the energy: the store decides which reading is the latest.
+            updated = await self._transactions.get(transaction_id)
             if updated is not None and updated.active:
                 self._publish(
                     watch_pb2.EVENT_KIND_TRANSACTION_UPDATED,

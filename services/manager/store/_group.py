@@ -1,0 +1,90 @@
+"""Group commit: concurrent writers share one database transaction.
+
+Under load many chargers write at once (a connection storm registering chargers, a
+fleet sending meter values). Each write on its own costs a pool check-out, BEGIN, the
+statement and COMMIT: a handful of round trips. ``GroupCommit.submit`` instead queues
+its item; one writer task takes everything queued (no timer: a lone item goes at once,
+a burst goes together), writes it in one transaction, and wakes every submitter when
+the commit is done. A submit returns only after its item is committed, so durability
+is the same as writing alone.
+
+If a batch fails for a reason other than the database being unavailable, each item is
+written again alone, so one bad item fails only its own submitter.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import Generic, TypeVar
+
+from ._errors import StoreUnavailable
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+__all__ = ["GroupCommit"]
+
+
+class GroupCommit(Generic[T, R]):
+    """Batches concurrent `submit` calls into calls of `write(items)`."""
+
+    def __init__(self, write: Callable[[list[T]], Awaitable[R]], *, max_batch: int = 1000) -> None:
+        self._write = write
+        self._max_batch = max_batch
+        self._items: list[T] = []
+        self._waiters: list[asyncio.Future[R]] = []
+        self._task: asyncio.Task[None] | None = None
+        self.batches = 0  # write calls made (for tests and metrics)
+
+    async def submit(self, item: T) -> R:
+        """Write `item` with whatever else is waiting; return that batch's result."""
+        future: asyncio.Future[R] = asyncio.get_running_loop().create_future()
+        self._items.append(item)
+        self._waiters.append(future)
+        if self._task is None or self._task.done():
+            self._task = asyncio.create_task(self._drain(), name="group-commit")
+        return await future
+
+    async def _drain(self) -> None:
+        while self._items:
+            items, self._items = self._items[: self._max_batch], self._items[self._max_batch :]
+            waiters, self._waiters = (
+                self._waiters[: self._max_batch],
+                self._waiters[self._max_batch :],
+            )
+            self.batches += 1
+            try:
+                result = await self._write(items)
+            except StoreUnavailable as exc:
+                _fail(waiters, exc)
+            except Exception as exc:
+                if len(items) == 1:
+                    _fail(waiters, exc)
+                else:
+                    await self._one_by_one(items, waiters)
+            else:
+                for waiter in waiters:
+                    if not waiter.done():
+                        waiter.set_result(result)
+
+    async def _one_by_one(self, items: list[T], waiters: list[asyncio.Future[R]]) -> None:
+        for item, waiter in zip(items, waiters, strict=True):
+            try:
+                result = await self._write([item])
+            except Exception as exc:
+                _fail([waiter], exc)
+            else:
+                if not waiter.done():
+                    waiter.set_result(result)
+
+    async def aclose(self) -> None:
+        """Wait for the writes already submitted."""
+        if self._task is not None:
+            await asyncio.gather(self._task, return_exceptions=True)
+
+
+def _fail(waiters: list[asyncio.Future[R]], exc: BaseException) -> None:
+    for waiter in waiters:
+        if not waiter.done():
+            waiter.set_exception(exc)
