@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Row, and_, delete, insert, not_, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from ._common import check_charger_id, check_page_size, utc
+from ._common import check_page_size, utc
 from ._errors import AlreadyExists, NotFound
 from ._fleet_common import (
     check_certificate_type,
@@ -24,11 +24,11 @@ from ._fleet_common import (
     check_event_type,
     check_location,
     check_location_id,
-    check_profile,
     decode_event_token,
     decode_location_token,
     encode_event_token,
     encode_location_token,
+    profile_record,
 )
 from ._fleet_records import (
     CertificateRequestRecord,
@@ -80,21 +80,15 @@ class SqlChargingProfileStore(SqlStoreBase):
         profile_json: str,
         at: datetime,
     ) -> ChargingProfileRecord:
-        check_profile(
-            connector_id=connector_id,
-            charging_profile_id=charging_profile_id,
-            stack_level=stack_level,
-            purpose=purpose,
-        )
-        record = ChargingProfileRecord(
-            charger_id=check_charger_id(charger_id),
+        record = profile_record(
+            charger_id=charger_id,
             connector_id=connector_id,
             charging_profile_id=charging_profile_id,
             stack_level=stack_level,
             purpose=purpose,
             transaction_id=transaction_id,
             profile_json=profile_json,
-            installed_at=utc(at),
+            at=at,
         )
         table = charging_profiles
         replaced = delete(table).where(

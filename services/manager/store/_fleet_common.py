@@ -12,9 +12,9 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from ._common import utc
+from ._common import check_charger_id, utc
 from ._errors import InvalidPageToken
-from ._fleet_records import CHARGING_PROFILE_PURPOSES
+from ._fleet_records import CHARGING_PROFILE_PURPOSES, ChargingProfileRecord
 from ._keyset import check_length, decode_keyset, encode_keyset, from_iso, to_iso
 
 __all__ = [
@@ -90,6 +90,36 @@ def check_profile(
     ):
         if value < 0:
             raise ValueError(f"{name} must not be negative, got {value}")
+
+
+def profile_record(
+    *,
+    charger_id: str,
+    connector_id: int,
+    charging_profile_id: int,
+    stack_level: int,
+    purpose: str,
+    transaction_id: int | None,
+    profile_json: str,
+    at: datetime,
+) -> ChargingProfileRecord:
+    """The record ``ChargingProfileStore.installed`` stores, after checking its values."""
+    check_profile(
+        connector_id=connector_id,
+        charging_profile_id=charging_profile_id,
+        stack_level=stack_level,
+        purpose=purpose,
+    )
+    return ChargingProfileRecord(
+        charger_id=check_charger_id(charger_id),
+        connector_id=connector_id,
+        charging_profile_id=charging_profile_id,
+        stack_level=stack_level,
+        purpose=purpose,
+        transaction_id=transaction_id,
+        profile_json=profile_json,
+        installed_at=utc(at),
+    )
 
 
 def check_device_status(status: str) -> str:

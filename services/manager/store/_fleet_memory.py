@@ -16,7 +16,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from ._common import check_charger_id, check_page_size, utc
+from ._common import check_page_size, utc
 from ._errors import AlreadyExists, NotFound
 from ._fleet_common import (
     check_certificate_type,
@@ -24,11 +24,11 @@ from ._fleet_common import (
     check_event_type,
     check_location,
     check_location_id,
-    check_profile,
     decode_event_token,
     decode_location_token,
     encode_event_token,
     encode_location_token,
+    profile_record,
 )
 from ._fleet_records import (
     CertificateRequestRecord,
@@ -74,21 +74,15 @@ class MemoryChargingProfileStore:
         profile_json: str,
         at: datetime,
     ) -> ChargingProfileRecord:
-        check_profile(
-            connector_id=connector_id,
-            charging_profile_id=charging_profile_id,
-            stack_level=stack_level,
-            purpose=purpose,
-        )
-        record = ChargingProfileRecord(
-            charger_id=check_charger_id(charger_id),
+        record = profile_record(
+            charger_id=charger_id,
             connector_id=connector_id,
             charging_profile_id=charging_profile_id,
             stack_level=stack_level,
             purpose=purpose,
             transaction_id=transaction_id,
             profile_json=profile_json,
-            installed_at=utc(at),
+            at=at,
         )
         await _require_charger(self._chargers, charger_id)
         held = self._profiles.setdefault(charger_id, {})
