@@ -15,9 +15,9 @@ from websockets.asyncio.client import ClientConnection
 from websockets.typing import Subprotocol
 
 from services.manager import Manager
+from services.manager._data_transfer import VendorAnswer, VendorMessage
 from services.node import Node
 from services.registry import MemoryRegistry
-from tests.conftest import free_port
 from tests.harness import UNIT, charger_url, eventually, running_manager, running_node
 
 OCPP16 = [Subprotocol("ocpp1.6")]
@@ -81,16 +81,23 @@ async def test_concurrent_events_travel_in_shared_batches(node: Node) -> None:
 async def test_call_unanswered_by_the_manager_gets_internal_error(
     registry: MemoryRegistry, sqlite_url: str
 ) -> None:
-    """With the manager gone, a charger's call is answered CallError InternalError at the deadline."""
+    """A charger's call the manager does not answer in time gets CallError InternalError at the deadline."""
+    never = asyncio.Event()
+
+    async def stuck(message: VendorMessage) -> VendorAnswer:
+        await never.wait()  # the manager never answers this vendor's messages
+        raise AssertionError("unreachable")
+
     async with (
-        running_manager(registry, sqlite_url, port=free_port()) as manager,
+        running_manager(registry, sqlite_url, vendor_handlers={"stuck": stuck}) as manager,
         running_node(registry, manager.port, "lonely", call_timeout=UNIT) as node,
         websockets.connect(charger_url(node, "ALONE"), subprotocols=OCPP16) as ws,
     ):
-        await manager.aclose()
-        answer = await _call(ws, "hb", "Heartbeat", {})
-        assert answer[:3] == [4, "hb", "InternalError"]
+        answer = await _call(ws, "dt", "DataTransfer", {"vendorId": "stuck"})
+        assert answer[:3] == [4, "dt", "InternalError"]
         assert "did not answer" in str(answer[3])
+        # The connection stays usable and later calls are answered normally.
+        assert (await _call(ws, "hb", "Heartbeat", {}))[:2] == [3, "hb"]
 
 
 async def test_task_times_out_when_the_charger_is_silent(

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import asyncpg
 import orjson
 import pytest
 import websockets
@@ -20,6 +22,39 @@ from tests.conftest import free_port
 from tests.harness import UNIT, Charger16, connected, eventually, running_manager, running_node
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+@contextlib.asynccontextmanager
+async def manager_process(
+    port: int, database_url: str, redis_url: str, prefix: str
+) -> AsyncIterator[asyncio.subprocess.Process]:
+    """`python -m services.manager` as its own process (a real restart, not an in-process one)."""
+    env = {
+        **os.environ,
+        "MANAGER_HOST": "127.0.0.1",
+        "MANAGER_PORT": str(port),
+        "DATABASE_URL": database_url,
+        "REDIS_URL": redis_url,
+        "REGISTRY_PREFIX": prefix,
+        "LEASE_SECONDS": str(2 * UNIT),
+        "AUTO_REGISTER": "true",
+        "FLUSH_INTERVAL": "0.05",
+        "LOG_LEVEL": "WARNING",
+    }
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "services.manager", cwd=ROOT, env=env
+    )
+    try:
+        await eventually(lambda: _accepts(port), timeout=30 * UNIT)
+        yield proc
+    finally:
+        if proc.returncode is None:
+            proc.send_signal(signal.SIGTERM)
+            try:
+                await asyncio.wait_for(proc.wait(), 20 * UNIT)
+            except TimeoutError:
+                proc.kill()
+                await proc.wait()
 
 
 @pytest.fixture
@@ -56,39 +91,42 @@ async def _heartbeat_loop(
 
 
 async def test_manager_restart_loses_no_charger_call(
-    registry: RedisRegistry, postgres_url: str
+    registry: RedisRegistry, postgres_url: str, redis_server_url: str, redis_prefix: str
 ) -> None:
-    """While chargers send events the manager restarts: the node reconnects and every call is
-    answered, with a reply or a CallError at the deadline, and replies flow again afterwards."""
+    """While chargers send events the manager process restarts: the node reconnects and every
+    call is answered, with a reply or a CallError at the deadline, and replies flow again."""
     port = free_port()
-    async with (
-        running_manager(registry, postgres_url, port=port) as manager,
-        running_node(registry, port, "steady", call_timeout=2 * UNIT) as node,
-    ):
-        stop = asyncio.Event()
-        outcomes: dict[str, list[tuple[float, str]]] = {f"HB-{i}": [] for i in range(5)}
-        loops = [
-            asyncio.create_task(_heartbeat_loop(node, cid, stop, out))
-            for cid, out in outcomes.items()
-        ]
-        try:
-            await asyncio.sleep(2 * UNIT)
-            await manager.aclose()
-            restart_at = asyncio.get_running_loop().time()
-            await asyncio.sleep(2 * UNIT)
-            async with running_manager(registry, postgres_url, port=port):
+    manager = manager_process(port, postgres_url, redis_server_url, redis_prefix)
+    await manager.__aenter__()
+    try:
+        async with running_node(registry, port, "steady", call_timeout=2 * UNIT) as node:
+            stop = asyncio.Event()
+            outcomes: dict[str, list[tuple[float, str]]] = {f"HB-{i}": [] for i in range(5)}
+            loops = [
+                asyncio.create_task(_heartbeat_loop(node, cid, stop, out))
+                for cid, out in outcomes.items()
+            ]
+            try:
+                await asyncio.sleep(2 * UNIT)
+                await manager.__aexit__(None, None, None)  # SIGTERM: a graceful stop
+                restart_at = asyncio.get_running_loop().time()
+                await asyncio.sleep(2 * UNIT)
+                manager = manager_process(port, postgres_url, redis_server_url, redis_prefix)
+                await manager.__aenter__()
                 await eventually(
                     lambda: _all_answered_after(outcomes, restart_at + 2 * UNIT),
-                    timeout=10 * UNIT,
+                    timeout=20 * UNIT,
                 )
                 assert node.link.streams_opened >= 2
                 stop.set()
                 await asyncio.gather(*loops)
-        finally:
-            stop.set()
-            for loop in loops:
-                loop.cancel()
-            await asyncio.gather(*loops, return_exceptions=True)
+            finally:
+                stop.set()
+                for loop in loops:
+                    loop.cancel()
+                await asyncio.gather(*loops, return_exceptions=True)
+    finally:
+        await manager.__aexit__(None, None, None)
     for charger_id, answers in outcomes.items():
         assert any(kind == "result" for t, kind in answers if t < restart_at), charger_id
 
@@ -98,25 +136,32 @@ async def _all_answered_after(outcomes: dict[str, list[tuple[float, str]]], afte
 
 
 async def test_events_sent_during_an_outage_are_delivered_after_reconnect(
-    registry: RedisRegistry, postgres_url: str
+    registry: RedisRegistry, postgres_url: str, redis_server_url: str, redis_prefix: str
 ) -> None:
     """A BootNotification sent while the manager is down is answered once it is back (within the deadline)."""
     port = free_port()
-    async with (
-        running_manager(registry, postgres_url, port=port) as manager,
-        running_node(registry, port, "patient", call_timeout=24 * UNIT) as node,
-        connected(Charger16, f"ws://127.0.0.1:{node.ws_port}/ocpp/WAITER", "WAITER") as cp,
-    ):
-        await manager.aclose()
-        boot = asyncio.create_task(cp.boot())
-        await asyncio.sleep(2 * UNIT)
-        assert not boot.done()
-        async with running_manager(registry, postgres_url, port=port) as again:
-            answer = await asyncio.wait_for(boot, 20 * UNIT)
-            assert answer.status == "Accepted"
-            record = await again.stores.chargers.get("WAITER")
-            assert record is not None
-            assert record.vendor == "Acme"
+    first = manager_process(port, postgres_url, redis_server_url, redis_prefix)
+    await first.__aenter__()
+    try:
+        async with (
+            running_node(registry, port, "patient", call_timeout=24 * UNIT) as node,
+            connected(Charger16, f"ws://127.0.0.1:{node.ws_port}/ocpp/WAITER", "WAITER") as cp,
+        ):
+            await first.__aexit__(None, None, None)
+            boot = asyncio.create_task(cp.boot())
+            await asyncio.sleep(2 * UNIT)
+            assert not boot.done()
+            async with manager_process(port, postgres_url, redis_server_url, redis_prefix):
+                answer = await asyncio.wait_for(boot, 20 * UNIT)
+                assert answer.status == "Accepted"
+                conn = await asyncpg.connect(postgres_url.replace("+asyncpg", ""))
+                try:
+                    vendor = await conn.fetchval("select vendor from chargers where id = 'WAITER'")
+                finally:
+                    await conn.close()
+                assert vendor == "Acme"
+    finally:
+        await first.__aexit__(None, None, None)
 
 
 async def test_killed_node_chargers_leave_the_registry_within_the_lease(
