@@ -27,7 +27,7 @@ from services.manager._errors import (
 )
 from services.manager._stores import Stores
 from services.manager._tasks import TaskResult, TaskSender
-from services.manager.store import ChargerRecord, ChargingProfileRecord, InvalidPageToken
+from services.manager.store import ChargerRecord, ChargingProfileRecord
 from services.registry import ChargerLocation, Registry
 
 Context = grpc.aio.ServicerContext[Any, Any]
@@ -125,16 +125,15 @@ class ChargerServicer(chargers_pb2_grpc.ChargerServiceServicer):
                 only = connected
             else:
                 exclude = connected
-        try:
-            records, token = await self._store.list(
-                page_size=request.page_size or DEFAULT_PAGE_SIZE,
-                page_token=request.page_token,
-                status=request.status or None,
-                only_ids=only,
-                exclude_ids=exclude,
-            )
-        except InvalidPageToken as exc:
-            raise InvalidArgument("page_token", str(exc)) from exc
+        # A bad page_token raises the store's InvalidPageToken: @grpc_errors reports it
+        # as INVALID_ARGUMENT naming page_token, like every list of the API.
+        records, token = await self._store.list(
+            page_size=request.page_size or DEFAULT_PAGE_SIZE,
+            page_token=request.page_token,
+            status=request.status or None,
+            only_ids=only,
+            exclude_ids=exclude,
+        )
         locations = await self._registry.lookup_many([r.charger_id for r in records])
         return chargers_pb2.ListChargersResponse(
             chargers=[charger_message(r, locations.get(r.charger_id)) for r in records],

@@ -22,7 +22,6 @@ from services.manager._context import Clock
 from services.manager._dispatch import Dispatcher
 from services.manager._policy import ChargerPolicy
 from services.manager._watch import EventBus
-from services.manager.store import ChargerStore
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +63,6 @@ class EventsServicer(events_pb2_grpc.EventsServicer):
         self,
         dispatcher: Dispatcher,
         policy: ChargerPolicy,
-        store: ChargerStore,
         clock: Clock,
         bus: EventBus,
         *,
@@ -73,7 +71,6 @@ class EventsServicer(events_pb2_grpc.EventsServicer):
     ) -> None:
         self.dispatcher = dispatcher
         self._policy = policy
-        self._store = store
         self._clock = clock
         self._bus = bus
         self._max_concurrent = max_concurrent_handlers

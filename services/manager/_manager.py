@@ -93,9 +93,7 @@ class Manager:
             "2.0.1": build_v201_router(stores, policy, clock, bus),
             "2.1": build_v201_router(stores, policy, clock, bus),
         }
-        self.events = EventsServicer(
-            Dispatcher(routers, stores.chargers), policy, stores.chargers, clock, bus
-        )
+        self.events = EventsServicer(Dispatcher(routers, stores.chargers), policy, clock, bus)
         self._tasks = TaskSender(self.registry, stores.chargers, timeout=s.task_timeout)
         server = self._server = grpc.aio.server(
             options=[
