@@ -225,7 +225,7 @@ class Charger201(ChargePoint201):
         return await self.call(call201.Heartbeat())
 
 
-C = TypeVar("C", bound=Charger16 | Charger201)
+C = TypeVar("C", bound=ChargePoint16 | ChargePoint201)
 
 
 @contextlib.asynccontextmanager
@@ -341,3 +341,92 @@ def _scripted(action: str) -> Callable[..., Any]:
 
 for _action in DEFAULT_ANSWERS_16:
     setattr(Station16, f"on_{_action}", _scripted(_action))
+
+
+# Answers a simulated 2.0.1 charger gives to each CSMS-initiated message (ocpp library
+# v201 call_result fields, snake_case). As for Station16: change `station.answers[action]`
+# to script failure flows; every request is recorded in `station.received`.
+DEFAULT_ANSWERS_201: dict[str, dict[str, Any]] = {
+    "RequestStartTransaction": {"status": "Accepted"},
+    "RequestStopTransaction": {"status": "Accepted"},
+    "Reset": {"status": "Accepted"},
+    "UnlockConnector": {"status": "Unlocked"},
+    "ChangeAvailability": {"status": "Accepted"},
+    "GetVariables": {"get_variable_result": []},
+    "SetVariables": {"set_variable_result": []},
+    "GetBaseReport": {"status": "Accepted"},
+    "GetReport": {"status": "Accepted"},
+    "SetVariableMonitoring": {"set_monitoring_result": []},
+    "ClearVariableMonitoring": {"clear_monitoring_result": []},
+    "TriggerMessage": {"status": "Accepted"},
+    "ClearCache": {"status": "Accepted"},
+    "SendLocalList": {"status": "Accepted"},
+    "GetLocalListVersion": {"version_number": 0},
+    "ReserveNow": {"status": "Accepted"},
+    "CancelReservation": {"status": "Accepted"},
+    "SetChargingProfile": {"status": "Accepted"},
+    "ClearChargingProfile": {"status": "Accepted"},
+    "GetChargingProfiles": {"status": "Accepted"},
+    "GetCompositeSchedule": {"status": "Rejected"},
+    "UpdateFirmware": {"status": "Accepted"},
+    "GetLog": {"status": "Accepted", "filename": "security.log"},
+    "InstallCertificate": {"status": "Accepted"},
+    "DeleteCertificate": {"status": "Accepted"},
+    "GetInstalledCertificateIds": {"status": "NotFound"},
+    "CertificateSigned": {"status": "Accepted"},
+    "GetTransactionStatus": {"messages_in_queue": False},
+    "SetNetworkProfile": {"status": "Accepted"},
+    "DataTransfer": {"status": "Accepted", "data": "pong"},
+    "SetDisplayMessage": {"status": "Accepted"},
+    "GetDisplayMessages": {"status": "Accepted"},
+    "ClearDisplayMessage": {"status": "Accepted"},
+    "CustomerInformation": {"status": "Accepted"},
+}
+
+
+class Station201(ChargePoint201):
+    """A 2.0.1 charging station that answers each CSMS-initiated message from `answers`
+    and records it in `received`, with helpers for the messages it sends."""
+
+    answers: dict[str, dict[str, Any]]
+    received: list[tuple[str, dict[str, Any]]]
+
+    def __init__(self, charger_id: str, connection: ClientConnection) -> None:
+        super().__init__(charger_id, connection, response_timeout=30 * UNIT)
+        self.answers = {k: dict(v) for k, v in DEFAULT_ANSWERS_201.items()}
+        self.received = []
+
+    def requests(self, action: str) -> list[dict[str, Any]]:
+        """The payloads (snake_case) of every `action` the CSMS sent, oldest first."""
+        return [kwargs for name, kwargs in self.received if name == action]
+
+    async def boot(self, reason: str = "PowerUp") -> Any:
+        return await self.call(
+            call201.BootNotification(
+                charging_station={"model": "Station-2", "vendor_name": "Volt"}, reason=reason
+            )
+        )
+
+    async def status(self, evse_id: int, connector_id: int, status: str) -> Any:
+        return await self.call(
+            call201.StatusNotification(
+                timestamp="2026-11-24T10:00:00Z",
+                connector_status=status,
+                evse_id=evse_id,
+                connector_id=connector_id,
+            )
+        )
+
+
+def _scripted_201(action: str) -> Callable[..., Any]:
+    def handler(self: Station201, **kwargs: Any) -> Any:
+        self.received.append((action, kwargs))
+        return getattr(result201, action)(**self.answers[action])
+
+    handler.__name__ = f"on_{action}"
+    decorated: Callable[..., Any] = on(action)(handler)
+    return decorated
+
+
+for _action in DEFAULT_ANSWERS_201:
+    setattr(Station201, f"on_{_action}", _scripted_201(_action))
