@@ -1,7 +1,7 @@
 """csmsctl: the operator's command line for the CSMS.
 
-It speaks gRPC to the manager's public API (``csms.v1.ChargerService``) and to the
-registry's inspection API (``csms.v1.Registry``), exactly as any other client does.
+It speaks gRPC to the manager's public API (``csms.v1.ChargerService``,
+``TransactionService``, ``IdTagService``) and to the registry's inspection API (``csms.v1.Registry``), exactly as any other client does.
 Output is a plain aligned table by default, or the protobuf messages as JSON with
 ``--json`` (one document per command).
 
@@ -25,7 +25,17 @@ from datetime import UTC
 from typing import IO, Any, TypeVar
 
 import grpc
-from csms.v1 import chargers_pb2, chargers_pb2_grpc, common_pb2, registry_pb2, registry_pb2_grpc
+from csms.v1 import (
+    chargers_pb2,
+    chargers_pb2_grpc,
+    common_pb2,
+    id_tags_pb2,
+    id_tags_pb2_grpc,
+    registry_pb2,
+    registry_pb2_grpc,
+    transactions_pb2,
+    transactions_pb2_grpc,
+)
 from google.protobuf import json_format
 from google.protobuf.message import Message
 from google.protobuf.timestamp_pb2 import Timestamp
@@ -174,6 +184,12 @@ class Context:
 
     def chargers(self) -> chargers_pb2_grpc.ChargerServiceStub:
         return chargers_pb2_grpc.ChargerServiceStub(self.channel(self.args.manager))
+
+    def transactions(self) -> transactions_pb2_grpc.TransactionServiceStub:
+        return transactions_pb2_grpc.TransactionServiceStub(self.channel(self.args.manager))
+
+    def id_tags(self) -> id_tags_pb2_grpc.IdTagServiceStub:
+        return id_tags_pb2_grpc.IdTagServiceStub(self.channel(self.args.manager))
 
     def registry(self) -> registry_pb2_grpc.RegistryStub:
         return registry_pb2_grpc.RegistryStub(self.channel(self.args.registry))
@@ -401,6 +417,175 @@ def cmd_trigger(ctx: Context) -> int:
     return _answer(ctx, resp, resp.status)
 
 
+def cmd_start(ctx: Context) -> int:
+    args = ctx.args
+    request = chargers_pb2.StartChargingRequest(charger_id=args.charger_id, id_tag=args.tag)
+    if args.connector is not None:
+        request.connector_id = args.connector
+    resp: chargers_pb2.StartChargingResponse = _manager(ctx, ctx.chargers().StartCharging, request)
+    return _answer(ctx, resp, resp.status)
+
+
+def cmd_stop(ctx: Context) -> int:
+    args = ctx.args
+    request = chargers_pb2.StopChargingRequest(
+        charger_id=args.charger_id, transaction_id=args.transaction_id
+    )
+    resp: chargers_pb2.StopChargingResponse = _manager(ctx, ctx.chargers().StopCharging, request)
+    return _answer(ctx, resp, resp.status)
+
+
+def fmt_energy(wh: float) -> str:
+    """Energy in kWh with three decimals (the meter's Wh resolution)."""
+    return f"{wh / 1000:.3f} kWh"
+
+
+def cmd_transactions(ctx: Context) -> int:
+    args = ctx.args
+    stub = ctx.transactions()
+    request = transactions_pb2.ListTransactionsRequest(
+        page_size=args.page_size,
+        page_token=args.page_token,
+        charger_id=args.charger or "",
+        id_tag=args.tag or "",
+    )
+    if args.active is not None:
+        request.active = args.active
+    merged = transactions_pb2.ListTransactionsResponse()
+    while True:
+        page: transactions_pb2.ListTransactionsResponse = _manager(
+            ctx, stub.ListTransactions, request
+        )
+        merged.transactions.extend(page.transactions)
+        merged.next_page_token = page.next_page_token
+        if not (args.all and page.next_page_token):
+            break
+        request.page_token = page.next_page_token
+    if args.json:
+        ctx.emit_json(merged)
+        return EXIT_OK
+    rows = [
+        [
+            str(t.transaction_id),
+            t.charger_id,
+            str(t.connector_id),
+            t.id_tag,
+            fmt_time(t.started_at, present=t.HasField("started_at")),
+            fmt_time(t.stopped_at, present=t.HasField("stopped_at")) if not t.active else "active",
+            fmt_energy(t.energy_wh),
+            t.stop_reason or "-",
+        ]
+        for t in merged.transactions
+    ]
+    headers = ["ID", "CHARGER", "CONNECTOR", "ID TAG", "STARTED", "STOPPED", "ENERGY", "REASON"]
+    ctx.print(table(headers, rows))
+    _more_hint(ctx, merged.next_page_token)
+    return EXIT_OK
+
+
+def cmd_transaction(ctx: Context) -> int:
+    stub = ctx.transactions()
+    t: transactions_pb2.Transaction = _manager(
+        ctx,
+        stub.GetTransaction,
+        transactions_pb2.GetTransactionRequest(transaction_id=ctx.args.transaction_id),
+    )
+    if ctx.args.json:
+        ctx.emit_json(t)
+        return EXIT_OK
+    details = [
+        ("Transaction", str(t.transaction_id)),
+        ("Charger", t.charger_id),
+        ("Connector", str(t.connector_id)),
+        ("Id tag", f"{t.id_tag} ({t.id_tag_status or '-'})"),
+        ("Started at", fmt_time(t.started_at, present=t.HasField("started_at"))),
+        ("Meter start", f"{t.meter_start_wh} Wh"),
+        ("Stopped at", "active" if t.active else fmt_time(t.stopped_at)),
+        ("Meter stop", f"{t.meter_stop_wh} Wh" if t.HasField("meter_stop_wh") else "-"),
+        ("Stop reason", t.stop_reason or "-"),
+        ("Energy", fmt_energy(t.energy_wh)),
+    ]
+    width = max(len(k) for k, _ in details) + 1
+    for key, value in details:
+        ctx.print(f"{key + ':':<{width}} {value}")
+    return EXIT_OK
+
+
+_TAG_STATUS_PREFIX = "ID_TAG_STATUS_"
+
+
+def _tag_status_names() -> list[str]:
+    return [
+        v.name.removeprefix(_TAG_STATUS_PREFIX).capitalize()
+        for v in id_tags_pb2.IdTagStatus.DESCRIPTOR.values
+        if v.number != 0
+    ]
+
+
+def parse_tag_status(name: str) -> int:
+    """The IdTagStatus value for ``name`` (Accepted, accepted, ...)."""
+    for v in id_tags_pb2.IdTagStatus.DESCRIPTOR.values:
+        if v.number != 0 and v.name == _TAG_STATUS_PREFIX + name.upper():
+            return int(v.number)
+    raise UsageError(f"unknown STATUS {name!r}: choose one of {', '.join(_tag_status_names())}")
+
+
+def fmt_tag_status(status: int) -> str:
+    name = id_tags_pb2.IdTagStatus.Name(status)
+    return name.removeprefix(_TAG_STATUS_PREFIX).capitalize()
+
+
+def cmd_tags(ctx: Context) -> int:
+    args = ctx.args
+    stub = ctx.id_tags()
+    request = id_tags_pb2.ListIdTagsRequest(page_size=args.page_size, page_token=args.page_token)
+    merged = id_tags_pb2.ListIdTagsResponse()
+    while True:
+        page: id_tags_pb2.ListIdTagsResponse = _manager(ctx, stub.ListIdTags, request)
+        merged.id_tags.extend(page.id_tags)
+        merged.next_page_token = page.next_page_token
+        if not (args.all and page.next_page_token):
+            break
+        request.page_token = page.next_page_token
+    if args.json:
+        ctx.emit_json(merged)
+        return EXIT_OK
+    rows = [
+        [
+            t.id_tag,
+            fmt_tag_status(t.status),
+            fmt_time(t.expiry_date, present=t.HasField("expiry_date")),
+            t.parent_id_tag or "-",
+            str(t.max_active_transactions or "-"),
+        ]
+        for t in merged.id_tags
+    ]
+    ctx.print(table(["ID TAG", "STATUS", "EXPIRES", "PARENT", "MAX ACTIVE"], rows))
+    _more_hint(ctx, merged.next_page_token)
+    return EXIT_OK
+
+
+def cmd_tag_add(ctx: Context) -> int:
+    args = ctx.args
+    tag = id_tags_pb2.IdTag(
+        id_tag=args.id_tag,
+        status=parse_tag_status(args.status),  # type: ignore[arg-type]
+        parent_id_tag=args.parent or "",
+        max_active_transactions=args.max_active,
+    )
+    created: id_tags_pb2.IdTag = _manager(
+        ctx, ctx.id_tags().CreateIdTag, id_tags_pb2.CreateIdTagRequest(id_tag=tag)
+    )
+    return _answer(ctx, created, f"{created.id_tag} {fmt_tag_status(created.status)}")
+
+
+def cmd_tag_block(ctx: Context) -> int:
+    blocked: id_tags_pb2.IdTag = _manager(
+        ctx, ctx.id_tags().BlockIdTag, id_tags_pb2.BlockIdTagRequest(id_tag=ctx.args.id_tag)
+    )
+    return _answer(ctx, blocked, f"{blocked.id_tag} {fmt_tag_status(blocked.status)}")
+
+
 def _answer(ctx: Context, resp: Message, status: str) -> int:
     if ctx.args.json:
         ctx.emit_json(resp)
@@ -584,6 +769,61 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("charger_id", metavar="ID")
     q.add_argument("key", metavar="KEY")
     q.add_argument("value", metavar="VALUE")
+
+    p = add("start", cmd_start, "start charging (1.6 RemoteStart / 2.0.1 RequestStart)")
+    p.add_argument("charger_id", metavar="ID")
+    p.add_argument("--tag", required=True, metavar="ID_TAG", help="the id tag to charge for")
+    p.add_argument(
+        "--connector", type=_non_negative_int, metavar="N", help="1.6 connector / 2.0.1 EVSE"
+    )
+
+    p = add("stop", cmd_stop, "stop a transaction (1.6 RemoteStop / 2.0.1 RequestStop)")
+    p.add_argument("charger_id", metavar="ID")
+    p.add_argument("transaction_id", metavar="TRANSACTION", type=int)
+
+    p = add("transactions", cmd_transactions, "list transactions, newest first")
+    p.add_argument("--charger", metavar="ID", help="only this charger's")
+    p.add_argument("--tag", metavar="ID_TAG", help="only this id tag's")
+    group = p.add_mutually_exclusive_group()
+    group.add_argument(
+        "--active", dest="active", action="store_const", const=True, help="only active ones"
+    )
+    group.add_argument(
+        "--finished", dest="active", action="store_const", const=False, help="only finished ones"
+    )
+    p.add_argument(
+        "--page-size", type=_non_negative_int, default=0, metavar="N", help="per request"
+    )
+    p.add_argument("--page-token", default="", metavar="TOKEN", help="start at this page")
+    p.add_argument("--all", action="store_true", help="follow the pages to the end")
+
+    p = add("transaction", cmd_transaction, "one transaction's details")
+    p.add_argument("transaction_id", metavar="TRANSACTION", type=int)
+
+    p = add("tags", cmd_tags, "list id tags")
+    p.add_argument(
+        "--page-size", type=_non_negative_int, default=0, metavar="N", help="per request"
+    )
+    p.add_argument("--page-token", default="", metavar="TOKEN", help="start at this page")
+    p.add_argument("--all", action="store_true", help="follow the pages to the end")
+
+    p = sub.add_parser("tag", help="add or block an id tag")
+    tags = p.add_subparsers(dest="tag_command", required=True, metavar="COMMAND")
+    q = tags.add_parser("add", help="add an id tag", parents=[leaf])
+    q.set_defaults(func=cmd_tag_add)
+    q.add_argument("id_tag", metavar="ID_TAG")
+    q.add_argument("--status", default="Accepted", help=f"one of {', '.join(_tag_status_names())}")
+    q.add_argument("--parent", metavar="ID_TAG", help="group (parent) id tag")
+    q.add_argument(
+        "--max-active",
+        type=_non_negative_int,
+        default=0,
+        metavar="N",
+        help="concurrent transactions allowed (0 = no limit)",
+    )
+    q = tags.add_parser("block", help="block an id tag", parents=[leaf])
+    q.set_defaults(func=cmd_tag_block)
+    q.add_argument("id_tag", metavar="ID_TAG")
 
     p = add("call", cmd_call, "send any OCPP call as JSON and print the result")
     p.add_argument("charger_id", metavar="ID")
