@@ -1,15 +1,17 @@
 """Command latency (scenario 6): operator commands to chargers while they are under load.
 
-A ``CommandPath`` sends one command and returns when the charger's answer is back. Today
-the path is the manager's gRPC API (``csms.v1.ChargerService.Reset``); Envoy's JSON
-gateway (issue 5) will add an HTTP path (``POST /v1/chargers/{id}:reset``) implementing
-the same protocol, and ``measure`` works with either.
+A ``CommandPath`` sends one command and returns when the charger's answer is back: the
+issue's path is Envoy's JSON API (``POST /v1/chargers/{id}:reset``, transcoded to the
+manager's ``csms.v1.ChargerService.Reset``), ``HttpPath``; ``GrpcPath`` calls the manager's
+gRPC API directly (the gateway-less comparison). ``measure`` works with either.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
+import urllib.parse
 from typing import Any, Protocol
 
 import grpc
@@ -31,7 +33,7 @@ class CommandPath(Protocol):
 class GrpcPath:
     """``ChargerService.Reset`` on the manager's gRPC port."""
 
-    label = "gRPC ChargerService.Reset (Envoy gateway pending, issue 5)"
+    label = "gRPC ChargerService.Reset (manager directly)"
 
     def __init__(self, channel: grpc.aio.Channel) -> None:
         self._stub = chargers_pb2_grpc.ChargerServiceStub(channel)
@@ -41,6 +43,71 @@ class GrpcPath:
             chargers_pb2.ResetRequest(charger_id=charger_id, kind=chargers_pb2.RESET_KIND_SOFT),
             timeout=timeout,
         )
+
+
+class HttpError(Exception):
+    """The gateway answered with a status other than 200."""
+
+
+class HttpPath:
+    """``POST /v1/chargers/{id}:reset`` through Envoy's JSON gateway, on one kept-alive
+    HTTP/1.1 connection (a UI or script would hold one too). Only what the gateway's
+    answers need: a status line, headers, a body by Content-Length or chunked."""
+
+    label = "Envoy JSON API POST /v1/chargers/{id}:reset"
+
+    def __init__(self, host: str, port: int) -> None:
+        self._host = host
+        self._port = port
+        self._streams: tuple[asyncio.StreamReader, asyncio.StreamWriter] | None = None
+
+    async def reset(self, charger_id: str, timeout: float) -> None:
+        async with asyncio.timeout(timeout):
+            try:
+                status, body = await self._post(
+                    f"/v1/chargers/{urllib.parse.quote(charger_id, safe='')}:reset",
+                    b'{"kind":"RESET_KIND_SOFT"}',
+                )
+            except BaseException:
+                await self.aclose()  # a half-read answer would poison the next request
+                raise
+        if status != 200:
+            raise HttpError(f"HTTP {status}: {body[:200].decode(errors='replace')}")
+
+    async def _post(self, target: str, body: bytes) -> tuple[int, bytes]:
+        if self._streams is None:
+            self._streams = await asyncio.open_connection(self._host, self._port)
+        reader, writer = self._streams
+        writer.write(
+            f"POST {target} HTTP/1.1\r\nHost: {self._host}:{self._port}\r\n"
+            f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n".encode()
+            + body
+        )
+        await writer.drain()
+        status = int((await reader.readline()).split(b" ", 2)[1])
+        headers: dict[bytes, bytes] = {}
+        while (line := await reader.readline()) not in (b"\r\n", b""):
+            name, _, value = line.partition(b":")
+            headers[name.strip().lower()] = value.strip()
+        if headers.get(b"transfer-encoding", b"").lower() == b"chunked":
+            chunks = []
+            while size := int((await reader.readline()).strip().split(b";")[0], 16):
+                chunks.append(await reader.readexactly(size))
+                await reader.readexactly(2)
+            await reader.readline()
+            payload = b"".join(chunks)
+        else:
+            payload = await reader.readexactly(int(headers.get(b"content-length", b"0")))
+        if headers.get(b"connection", b"").lower() == b"close":
+            await self.aclose()
+        return status, payload
+
+    async def aclose(self) -> None:
+        streams, self._streams = self._streams, None
+        if streams is not None:
+            streams[1].close()
+            with contextlib.suppress(OSError):
+                await streams[1].wait_closed()
 
 
 async def measure(

@@ -119,12 +119,19 @@ def summarise(data: dict[str, Any]) -> list[Row]:
         row("(5)", "booted and registered per second", "/s", round(n_storm / registered, 1),
             None, None, "≥ 667/s (10,000 in 15 s)", n_storm / registered >= 10_000 / 15)  # fmt: skip
 
-    commands = (_find(data, "mesh", "hb1000") or {}).get("commands")
+    hb1000 = _find(data, "mesh", "hb1000") or {}
+    commands = hb1000.get("commands")
     for q in ("p50", "p99"):
         value = _get(commands, f"{q}_ms")
-        row("(6) Reset under (1), gRPC (Envoy gateway pending, issue 5)", f"command {q}", "ms",
+        row("(6) Reset under (1), Envoy JSON API", f"command {q}", "ms",
             value, None, None, "≤ 25 ms" if q == "p99" else "",
             (value is not None and value <= 25) if q == "p99" and commands else None)  # fmt: skip
+    direct = hb1000.get("commands_grpc")
+    for q in ("p50", "p99"):
+        value = _get(direct, f"{q}_ms")
+        if value is not None:
+            row("(6) the same Reset, manager gRPC directly", f"command {q}", "ms",
+                value, None, None, "", None)  # fmt: skip
 
     scaling = data["meta"]["profile"]["scaling"]
     for n in scaling:

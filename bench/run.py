@@ -185,9 +185,10 @@ def _merge_runs(parts: list[dict[str, Any]], duration: float) -> dict[str, Any]:
 async def _sut_cpu(system: System, window: tuple[float, float]) -> dict[str, float]:
     """CPU % of each system process over the window (100 % = one core)."""
     await asyncio.sleep(max(0.0, window[0] - time.monotonic()))
-    before = {n: cpu_seconds(p.pid) for n, p in system.processes.items()}
+    pids = {n: p.pid for n, p in system.processes.items()} | system.extra_pids
+    before = {n: cpu_seconds(pid) for n, pid in pids.items()}
     await asyncio.sleep(max(0.0, window[1] - time.monotonic()))
-    after = {n: cpu_seconds(p.pid) for n, p in system.processes.items()}
+    after = {n: cpu_seconds(pid) for n, pid in pids.items()}
     span = window[1] - window[0]
     return {n: round(100 * (after[n] - before[n]) / span, 1) for n in before}
 
@@ -223,7 +224,7 @@ async def measure_points(
         cpu_task = asyncio.create_task(_sut_cpu(system, window))
         command_task = None
         if commands_during == mix and system.manager_address:
-            command_task = asyncio.create_task(_commands(system.manager_address, ids, window))
+            command_task = asyncio.create_task(_commands(system, ids, window))
         run = _merge_runs(await fleet.run(spec), profile.duration)
         point_label = label if mix == "heartbeat" else mix
         point: dict[str, Any] = {
@@ -240,7 +241,7 @@ async def measure_points(
             "sut_cpu_percent": await cpu_task,
         }
         if command_task is not None:
-            point["commands"] = await command_task
+            point.update(await command_task)
         points.append(point)
         _say(
             f"  {system.name:8} {point_label:8} {subprotocol:9} {mix:9} {chargers:6} chargers: "
@@ -253,10 +254,24 @@ async def measure_points(
     return points
 
 
-async def _commands(manager: str, ids: list[str], window: tuple[float, float]) -> dict[str, Any]:
-    async with grpc.aio.insecure_channel(manager) as channel:
+async def _commands(system: System, ids: list[str], window: tuple[float, float]) -> dict[str, Any]:
+    """Scenario 6: Resets through Envoy's JSON API (``commands``) and, alongside on other
+    chargers, straight to the manager's gRPC API (``commands_grpc``), so the gateway's
+    share of the latency shows."""
+    assert system.manager_address is not None
+    async with grpc.aio.insecure_channel(system.manager_address) as channel:
         await channel.channel_ready()
-        return await commands.measure(commands.GrpcPath(channel), ids[:50], window)
+        direct = commands.measure(commands.GrpcPath(channel), ids[50:100], window)
+        if system.gateway is None:
+            return {"commands": await direct}
+        http = commands.HttpPath(*system.gateway)
+        try:
+            via_envoy, via_grpc = await asyncio.gather(
+                commands.measure(http, ids[:50], window), direct
+            )
+        finally:
+            await http.aclose()
+        return {"commands": via_envoy, "commands_grpc": via_grpc}
 
 
 async def measure_storm(fleet: Fleet, system: System, profile: Profile) -> dict[str, Any]:
@@ -310,7 +325,17 @@ async def measure_storm(fleet: Fleet, system: System, profile: Profile) -> dict[
 # -- the scenarios -----------------------------------------------------------------
 
 
-async def scenarios(profile: Profile, client_procs: int, only: set[str] | None) -> dict[str, Any]:
+# The mesh's scenario groups, for ``--scenarios`` (a quick before/after of one of them).
+MESH_SCENARIOS = ("big", "storm", "hb100", "hb1000", "hb201")
+
+
+async def scenarios(
+    profile: Profile,
+    client_procs: int,
+    only: set[str] | None,
+    mesh_scenarios: set[str] | None = None,
+    mixes: tuple[str, ...] = ("heartbeat", "status", "session"),
+) -> dict[str, Any]:
     """Every scenario, system by system (one system runs at a time)."""
     fleet = Fleet(client_procs)
     points: list[dict[str, Any]] = []
@@ -319,24 +344,34 @@ async def scenarios(profile: Profile, client_procs: int, only: set[str] | None) 
     def wanted(system: str) -> bool:
         return only is None or system in only
 
+    def scenario(name: str) -> bool:
+        return mesh_scenarios is None or name in mesh_scenarios
+
     try:
         if wanted("mesh"):
             _say("mesh: python -m services.manager + python -m services.node, PostgreSQL, Redis")
-            async with running("mesh") as mesh:
+            async with running("mesh", gateway=scenario("hb1000")) as mesh:
                 # (4) idle memory, then (7) the same chargers under load
-                points += await measure_points(
-                    fleet, mesh, profile, label="big", chargers=profile.big
-                )
-                storms.append(await measure_storm(fleet, mesh, profile))  # (5)
-                points += await measure_points(fleet, mesh, profile, label="hb100", chargers=100)
+                if scenario("big"):
+                    points += await measure_points(
+                        fleet, mesh, profile, label="big", chargers=profile.big
+                    )
+                if scenario("storm"):
+                    storms.append(await measure_storm(fleet, mesh, profile))  # (5)
+                if scenario("hb100"):
+                    points += await measure_points(
+                        fleet, mesh, profile, label="hb100", chargers=100
+                    )
                 # (1) with (6) alongside, the status mix, and (3), on the same 1,000 chargers
-                points += await measure_points(
-                    fleet, mesh, profile, label="hb1000", chargers=1000,
-                    runs=("heartbeat", "status", "session"), commands_during="heartbeat",
-                )  # fmt: skip
-                points += await measure_points(
-                    fleet, mesh, profile, label="hb201", chargers=1000, subprotocol=OCPP201
-                )
+                if scenario("hb1000"):
+                    points += await measure_points(
+                        fleet, mesh, profile, label="hb1000", chargers=1000,
+                        runs=mixes, commands_during="heartbeat",
+                    )  # fmt: skip
+                if scenario("hb201"):
+                    points += await measure_points(
+                        fleet, mesh, profile, label="hb201", chargers=1000, subprotocol=OCPP201
+                    )
         if wanted("embedded"):
             _say("embedded: python -m services.embedded, SQLite, in-process registry")
             async with running("embedded") as embedded:  # (2)
@@ -417,7 +452,19 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
     only = set(args.only.split(",")) if args.only else None
     began = time.monotonic()
     load_before = os.getloadavg()[0]  # other work on the machine skews every figure
-    data = await scenarios(profile, args.client_procs, only)
+    if args.big or args.storm:
+        profile = Profile(
+            **{
+                **profile.__dict__,
+                "big": args.big or profile.big,
+                "storm": args.storm or profile.storm,
+            }
+        )
+    mesh_scenarios = set(args.scenarios.split(",")) if args.scenarios else None
+    if mesh_scenarios is not None and not mesh_scenarios <= set(MESH_SCENARIOS):
+        raise SystemExit(f"--scenarios: choose from {', '.join(MESH_SCENARIOS)}")
+    mixes = tuple(args.mixes.split(",")) if args.mixes else ("heartbeat", "status", "session")
+    data = await scenarios(profile, args.client_procs, only, mesh_scenarios, mixes)
     meta = {
         "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         **git_commit(),
@@ -440,6 +487,16 @@ def main() -> None:
     parser.add_argument("--client-procs", type=int, default=2, help="load-generator processes")
     parser.add_argument("--duration", type=float, default=0.0, help="override seconds per point")
     parser.add_argument("--only", default="", help="systems to run, e.g. mesh,limit")
+    parser.add_argument(
+        "--scenarios",
+        default="",
+        help=f"mesh scenario groups to run, e.g. hb1000,storm (of {', '.join(MESH_SCENARIOS)})",
+    )
+    parser.add_argument(
+        "--mixes", default="", help="mixes of the hb1000 group, e.g. heartbeat (default: all three)"
+    )
+    parser.add_argument("--big", type=int, default=0, help="override the idle/scaling count")
+    parser.add_argument("--storm", type=int, default=0, help="override the storm's count")
     parser.add_argument("--out", default=str(RESULTS), help="results directory")
     parser.add_argument("--max-seconds", type=int, default=3600, help="hard wall-time limit")
     args = parser.parse_args()
@@ -453,8 +510,12 @@ def main() -> None:
     data["summary"] = report.summarise(data)
     (out / "latest.json").write_bytes(orjson.dumps(data, option=orjson.OPT_INDENT_2))
     (out / "latest.md").write_text(report.markdown(data))
-    report.plot(data, out / "throughput.png")
-    _say(f"\n{report.markdown(data)}\nwrote {out}/latest.json, latest.md, throughput.png")
+    try:
+        report.plot(data, out / "throughput.png")
+        plotted = ", throughput.png"
+    except ImportError:  # matplotlib comes with the bench extra (make bench installs it)
+        plotted = " (no plot: install the bench extra for matplotlib)"
+    _say(f"\n{report.markdown(data)}\nwrote {out}/latest.json, latest.md{plotted}")
 
 
 if __name__ == "__main__":

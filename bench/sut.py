@@ -101,6 +101,8 @@ class System:
     manager_address: str | None = None  # gRPC API (mesh, embedded)
     node_id: str | None = None
     node_pid: int | None = None  # the process holding the websockets
+    gateway: tuple[str, int] | None = None  # Envoy's JSON API (host, port), when started
+    extra_pids: dict[str, int] = field(default_factory=dict)  # watched too (Envoy)
     _workdir: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="csms-bench-")))
     _cleanups: list[Any] = field(default_factory=list)
 
@@ -171,9 +173,36 @@ def _service_env(**extra: str) -> dict[str, str]:
     return env
 
 
-async def start_mesh() -> System:
+async def start_gateway(system: System, node_port: int) -> None:
+    """Envoy (``services.gateway``, the deployment's front door) in front of the system's
+    manager: the JSON API that scenario 6 sends its Resets through."""
+    from services.gateway import Envoy, GatewaySettings
+
+    assert system.manager_address is not None
+    port = free_port()
+    envoy = Envoy(
+        GatewaySettings(
+            manager_address=system.manager_address,
+            node_addresses=(f"127.0.0.1:{node_port}",),
+            listen_host="127.0.0.1",
+            listen_port=port,
+            admin_port=0,
+            ui_dir=None,
+            openapi=None,
+            concurrency=1,
+        )
+    )
+    system._cleanups.append(envoy.aclose)  # idempotent; also after a failed start
+    await envoy.start()
+    system.gateway = ("127.0.0.1", port)
+    if envoy.pid is not None:
+        system.extra_pids["envoy"] = envoy.pid
+
+
+async def start_mesh(*, gateway: bool = False) -> System:
     """``python -m services.manager`` + ``python -m services.node`` on a fresh PostgreSQL
-    database and a unique Redis prefix; both are removed again by ``stop``."""
+    database and a unique Redis prefix; both are removed again by ``stop``. With
+    ``gateway``, Envoy's JSON API in front of the manager too."""
     tag = f"{os.getpid()}_{uuid.uuid4().hex[:8]}"
     database = f"csms_bench_{tag}"
     prefix = f"csms-bench-{tag}:"
@@ -240,6 +269,8 @@ async def start_mesh() -> System:
         )
         await wait_tcp(node_port, 60, node.popen)
         system.node_pid = node.pid
+        if gateway:
+            await start_gateway(system, node_port)
         await asyncio.sleep(0.5)  # the node's event stream to the manager comes up
     except BaseException:
         await system.stop()
@@ -299,10 +330,10 @@ async def start_script(name: str, module: str) -> System:
     return system
 
 
-async def start_system(name: str) -> System:
-    """Start the named system under test."""
+async def start_system(name: str, *, gateway: bool = False) -> System:
+    """Start the named system under test (``gateway``: Envoy in front of the mesh)."""
     if name == "mesh":
-        return await start_mesh()
+        return await start_mesh(gateway=gateway)
     if name == "embedded":
         return await start_embedded()
     if name == "baseline":
@@ -313,8 +344,8 @@ async def start_system(name: str) -> System:
 
 
 @contextlib.asynccontextmanager
-async def running(name: str) -> Any:
+async def running(name: str, *, gateway: bool = False) -> Any:
     """``async with running("mesh") as system:`` — started, and stopped whatever happens."""
-    system = await start_system(name)
+    system = await start_system(name, gateway=gateway)
     async with system:
         yield system
