@@ -30,6 +30,10 @@ class TriggerableMessage(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     TRIGGERABLE_MESSAGE_DIAGNOSTICS_STATUS_NOTIFICATION: _ClassVar[TriggerableMessage]
     TRIGGERABLE_MESSAGE_LOG_STATUS_NOTIFICATION: _ClassVar[TriggerableMessage]
     TRIGGERABLE_MESSAGE_SIGN_CHARGER_CERTIFICATE: _ClassVar[TriggerableMessage]
+    TRIGGERABLE_MESSAGE_TRANSACTION_EVENT: _ClassVar[TriggerableMessage]
+    TRIGGERABLE_MESSAGE_SIGN_V2G_CERTIFICATE: _ClassVar[TriggerableMessage]
+    TRIGGERABLE_MESSAGE_SIGN_COMBINED_CERTIFICATE: _ClassVar[TriggerableMessage]
+    TRIGGERABLE_MESSAGE_PUBLISH_FIRMWARE_STATUS_NOTIFICATION: _ClassVar[TriggerableMessage]
 
 class AvailabilityKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -54,6 +58,23 @@ class CertificateUse(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     CERTIFICATE_USE_UNSPECIFIED: _ClassVar[CertificateUse]
     CERTIFICATE_USE_CENTRAL_SYSTEM_ROOT: _ClassVar[CertificateUse]
     CERTIFICATE_USE_MANUFACTURER_ROOT: _ClassVar[CertificateUse]
+    CERTIFICATE_USE_V2G_ROOT: _ClassVar[CertificateUse]
+    CERTIFICATE_USE_MO_ROOT: _ClassVar[CertificateUse]
+    CERTIFICATE_USE_V2G_CERTIFICATE_CHAIN: _ClassVar[CertificateUse]
+
+class CertificateSigningUse(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    CERTIFICATE_SIGNING_USE_UNSPECIFIED: _ClassVar[CertificateSigningUse]
+    CERTIFICATE_SIGNING_USE_CHARGING_STATION: _ClassVar[CertificateSigningUse]
+    CERTIFICATE_SIGNING_USE_V2G: _ClassVar[CertificateSigningUse]
+
+class ChargerRequestKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    CHARGER_REQUEST_KIND_UNSPECIFIED: _ClassVar[ChargerRequestKind]
+    CHARGER_REQUEST_KIND_FIRMWARE: _ClassVar[ChargerRequestKind]
+    CHARGER_REQUEST_KIND_LOG: _ClassVar[ChargerRequestKind]
+    CHARGER_REQUEST_KIND_CUSTOMER_INFORMATION: _ClassVar[ChargerRequestKind]
+    CHARGER_REQUEST_KIND_DISPLAY_MESSAGES: _ClassVar[ChargerRequestKind]
 RESET_KIND_UNSPECIFIED: ResetKind
 RESET_KIND_SOFT: ResetKind
 RESET_KIND_HARD: ResetKind
@@ -66,6 +87,10 @@ TRIGGERABLE_MESSAGE_FIRMWARE_STATUS_NOTIFICATION: TriggerableMessage
 TRIGGERABLE_MESSAGE_DIAGNOSTICS_STATUS_NOTIFICATION: TriggerableMessage
 TRIGGERABLE_MESSAGE_LOG_STATUS_NOTIFICATION: TriggerableMessage
 TRIGGERABLE_MESSAGE_SIGN_CHARGER_CERTIFICATE: TriggerableMessage
+TRIGGERABLE_MESSAGE_TRANSACTION_EVENT: TriggerableMessage
+TRIGGERABLE_MESSAGE_SIGN_V2G_CERTIFICATE: TriggerableMessage
+TRIGGERABLE_MESSAGE_SIGN_COMBINED_CERTIFICATE: TriggerableMessage
+TRIGGERABLE_MESSAGE_PUBLISH_FIRMWARE_STATUS_NOTIFICATION: TriggerableMessage
 AVAILABILITY_KIND_UNSPECIFIED: AvailabilityKind
 AVAILABILITY_KIND_OPERATIVE: AvailabilityKind
 AVAILABILITY_KIND_INOPERATIVE: AvailabilityKind
@@ -78,6 +103,17 @@ LOCAL_LIST_UPDATE_DIFFERENTIAL: LocalListUpdate
 CERTIFICATE_USE_UNSPECIFIED: CertificateUse
 CERTIFICATE_USE_CENTRAL_SYSTEM_ROOT: CertificateUse
 CERTIFICATE_USE_MANUFACTURER_ROOT: CertificateUse
+CERTIFICATE_USE_V2G_ROOT: CertificateUse
+CERTIFICATE_USE_MO_ROOT: CertificateUse
+CERTIFICATE_USE_V2G_CERTIFICATE_CHAIN: CertificateUse
+CERTIFICATE_SIGNING_USE_UNSPECIFIED: CertificateSigningUse
+CERTIFICATE_SIGNING_USE_CHARGING_STATION: CertificateSigningUse
+CERTIFICATE_SIGNING_USE_V2G: CertificateSigningUse
+CHARGER_REQUEST_KIND_UNSPECIFIED: ChargerRequestKind
+CHARGER_REQUEST_KIND_FIRMWARE: ChargerRequestKind
+CHARGER_REQUEST_KIND_LOG: ChargerRequestKind
+CHARGER_REQUEST_KIND_CUSTOMER_INFORMATION: ChargerRequestKind
+CHARGER_REQUEST_KIND_DISPLAY_MESSAGES: ChargerRequestKind
 
 class Connector(_message.Message):
     __slots__ = ("evse_id", "connector_id", "status", "error_code", "info", "vendor_error_code", "updated_at")
@@ -180,16 +216,18 @@ class ResetResponse(_message.Message):
     def __init__(self, status: _Optional[str] = ...) -> None: ...
 
 class TriggerMessageRequest(_message.Message):
-    __slots__ = ("charger_id", "requested_message", "connector_id", "extended")
+    __slots__ = ("charger_id", "requested_message", "connector_id", "extended", "evse_connector_id")
     CHARGER_ID_FIELD_NUMBER: _ClassVar[int]
     REQUESTED_MESSAGE_FIELD_NUMBER: _ClassVar[int]
     CONNECTOR_ID_FIELD_NUMBER: _ClassVar[int]
     EXTENDED_FIELD_NUMBER: _ClassVar[int]
+    EVSE_CONNECTOR_ID_FIELD_NUMBER: _ClassVar[int]
     charger_id: str
     requested_message: TriggerableMessage
     connector_id: int
     extended: bool
-    def __init__(self, charger_id: _Optional[str] = ..., requested_message: _Optional[_Union[TriggerableMessage, str]] = ..., connector_id: _Optional[int] = ..., extended: _Optional[bool] = ...) -> None: ...
+    evse_connector_id: int
+    def __init__(self, charger_id: _Optional[str] = ..., requested_message: _Optional[_Union[TriggerableMessage, str]] = ..., connector_id: _Optional[int] = ..., extended: _Optional[bool] = ..., evse_connector_id: _Optional[int] = ...) -> None: ...
 
 class TriggerMessageResponse(_message.Message):
     __slots__ = ("status",)
@@ -404,22 +442,34 @@ class GetLogResponse(_message.Message):
     def __init__(self, status: _Optional[str] = ..., filename: _Optional[str] = ..., request_id: _Optional[int] = ...) -> None: ...
 
 class UpdateFirmwareRequest(_message.Message):
-    __slots__ = ("charger_id", "location", "retrieve_date", "retries", "retry_interval")
+    __slots__ = ("charger_id", "location", "retrieve_date", "retries", "retry_interval", "request_id", "install_date", "signing_certificate", "signature")
     CHARGER_ID_FIELD_NUMBER: _ClassVar[int]
     LOCATION_FIELD_NUMBER: _ClassVar[int]
     RETRIEVE_DATE_FIELD_NUMBER: _ClassVar[int]
     RETRIES_FIELD_NUMBER: _ClassVar[int]
     RETRY_INTERVAL_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    INSTALL_DATE_FIELD_NUMBER: _ClassVar[int]
+    SIGNING_CERTIFICATE_FIELD_NUMBER: _ClassVar[int]
+    SIGNATURE_FIELD_NUMBER: _ClassVar[int]
     charger_id: str
     location: str
     retrieve_date: _timestamp_pb2.Timestamp
     retries: int
     retry_interval: int
-    def __init__(self, charger_id: _Optional[str] = ..., location: _Optional[str] = ..., retrieve_date: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., retries: _Optional[int] = ..., retry_interval: _Optional[int] = ...) -> None: ...
+    request_id: int
+    install_date: _timestamp_pb2.Timestamp
+    signing_certificate: str
+    signature: str
+    def __init__(self, charger_id: _Optional[str] = ..., location: _Optional[str] = ..., retrieve_date: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., retries: _Optional[int] = ..., retry_interval: _Optional[int] = ..., request_id: _Optional[int] = ..., install_date: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., signing_certificate: _Optional[str] = ..., signature: _Optional[str] = ...) -> None: ...
 
 class UpdateFirmwareResponse(_message.Message):
-    __slots__ = ()
-    def __init__(self) -> None: ...
+    __slots__ = ("status", "request_id")
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    status: str
+    request_id: int
+    def __init__(self, status: _Optional[str] = ..., request_id: _Optional[int] = ...) -> None: ...
 
 class SignedUpdateFirmwareRequest(_message.Message):
     __slots__ = ("charger_id", "request_id", "location", "retrieve_date", "install_date", "signing_certificate", "signature", "retries", "retry_interval")
@@ -655,21 +705,35 @@ class GetInstalledCertificateIdsRequest(_message.Message):
     certificate_type: CertificateUse
     def __init__(self, charger_id: _Optional[str] = ..., certificate_type: _Optional[_Union[CertificateUse, str]] = ...) -> None: ...
 
+class InstalledCertificate(_message.Message):
+    __slots__ = ("certificate_type", "certificate", "children")
+    CERTIFICATE_TYPE_FIELD_NUMBER: _ClassVar[int]
+    CERTIFICATE_FIELD_NUMBER: _ClassVar[int]
+    CHILDREN_FIELD_NUMBER: _ClassVar[int]
+    certificate_type: CertificateUse
+    certificate: CertificateHashData
+    children: _containers.RepeatedCompositeFieldContainer[CertificateHashData]
+    def __init__(self, certificate_type: _Optional[_Union[CertificateUse, str]] = ..., certificate: _Optional[_Union[CertificateHashData, _Mapping]] = ..., children: _Optional[_Iterable[_Union[CertificateHashData, _Mapping]]] = ...) -> None: ...
+
 class GetInstalledCertificateIdsResponse(_message.Message):
-    __slots__ = ("status", "certificates")
+    __slots__ = ("status", "certificates", "installed")
     STATUS_FIELD_NUMBER: _ClassVar[int]
     CERTIFICATES_FIELD_NUMBER: _ClassVar[int]
+    INSTALLED_FIELD_NUMBER: _ClassVar[int]
     status: str
     certificates: _containers.RepeatedCompositeFieldContainer[CertificateHashData]
-    def __init__(self, status: _Optional[str] = ..., certificates: _Optional[_Iterable[_Union[CertificateHashData, _Mapping]]] = ...) -> None: ...
+    installed: _containers.RepeatedCompositeFieldContainer[InstalledCertificate]
+    def __init__(self, status: _Optional[str] = ..., certificates: _Optional[_Iterable[_Union[CertificateHashData, _Mapping]]] = ..., installed: _Optional[_Iterable[_Union[InstalledCertificate, _Mapping]]] = ...) -> None: ...
 
 class CertificateSignedRequest(_message.Message):
-    __slots__ = ("charger_id", "certificate_chain")
+    __slots__ = ("charger_id", "certificate_chain", "certificate_type")
     CHARGER_ID_FIELD_NUMBER: _ClassVar[int]
     CERTIFICATE_CHAIN_FIELD_NUMBER: _ClassVar[int]
+    CERTIFICATE_TYPE_FIELD_NUMBER: _ClassVar[int]
     charger_id: str
     certificate_chain: str
-    def __init__(self, charger_id: _Optional[str] = ..., certificate_chain: _Optional[str] = ...) -> None: ...
+    certificate_type: CertificateSigningUse
+    def __init__(self, charger_id: _Optional[str] = ..., certificate_chain: _Optional[str] = ..., certificate_type: _Optional[_Union[CertificateSigningUse, str]] = ...) -> None: ...
 
 class CertificateSignedResponse(_message.Message):
     __slots__ = ("status",)
@@ -690,3 +754,257 @@ class ListConfigurationKeysResponse(_message.Message):
     entries: _containers.RepeatedCompositeFieldContainer[ConfigurationEntry]
     read_at: _timestamp_pb2.Timestamp
     def __init__(self, entries: _Optional[_Iterable[_Union[ConfigurationEntry, _Mapping]]] = ..., read_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class NetworkVpn(_message.Message):
+    __slots__ = ("server", "user", "group", "password", "key", "type")
+    SERVER_FIELD_NUMBER: _ClassVar[int]
+    USER_FIELD_NUMBER: _ClassVar[int]
+    GROUP_FIELD_NUMBER: _ClassVar[int]
+    PASSWORD_FIELD_NUMBER: _ClassVar[int]
+    KEY_FIELD_NUMBER: _ClassVar[int]
+    TYPE_FIELD_NUMBER: _ClassVar[int]
+    server: str
+    user: str
+    group: str
+    password: str
+    key: str
+    type: str
+    def __init__(self, server: _Optional[str] = ..., user: _Optional[str] = ..., group: _Optional[str] = ..., password: _Optional[str] = ..., key: _Optional[str] = ..., type: _Optional[str] = ...) -> None: ...
+
+class NetworkApn(_message.Message):
+    __slots__ = ("apn", "user_name", "password", "sim_pin", "preferred_network", "use_only_preferred_network", "authentication")
+    APN_FIELD_NUMBER: _ClassVar[int]
+    USER_NAME_FIELD_NUMBER: _ClassVar[int]
+    PASSWORD_FIELD_NUMBER: _ClassVar[int]
+    SIM_PIN_FIELD_NUMBER: _ClassVar[int]
+    PREFERRED_NETWORK_FIELD_NUMBER: _ClassVar[int]
+    USE_ONLY_PREFERRED_NETWORK_FIELD_NUMBER: _ClassVar[int]
+    AUTHENTICATION_FIELD_NUMBER: _ClassVar[int]
+    apn: str
+    user_name: str
+    password: str
+    sim_pin: int
+    preferred_network: str
+    use_only_preferred_network: bool
+    authentication: str
+    def __init__(self, apn: _Optional[str] = ..., user_name: _Optional[str] = ..., password: _Optional[str] = ..., sim_pin: _Optional[int] = ..., preferred_network: _Optional[str] = ..., use_only_preferred_network: _Optional[bool] = ..., authentication: _Optional[str] = ...) -> None: ...
+
+class NetworkConnectionProfile(_message.Message):
+    __slots__ = ("ocpp_version", "ocpp_transport", "csms_url", "message_timeout", "security_profile", "ocpp_interface", "vpn", "apn")
+    OCPP_VERSION_FIELD_NUMBER: _ClassVar[int]
+    OCPP_TRANSPORT_FIELD_NUMBER: _ClassVar[int]
+    CSMS_URL_FIELD_NUMBER: _ClassVar[int]
+    MESSAGE_TIMEOUT_FIELD_NUMBER: _ClassVar[int]
+    SECURITY_PROFILE_FIELD_NUMBER: _ClassVar[int]
+    OCPP_INTERFACE_FIELD_NUMBER: _ClassVar[int]
+    VPN_FIELD_NUMBER: _ClassVar[int]
+    APN_FIELD_NUMBER: _ClassVar[int]
+    ocpp_version: str
+    ocpp_transport: str
+    csms_url: str
+    message_timeout: int
+    security_profile: int
+    ocpp_interface: str
+    vpn: NetworkVpn
+    apn: NetworkApn
+    def __init__(self, ocpp_version: _Optional[str] = ..., ocpp_transport: _Optional[str] = ..., csms_url: _Optional[str] = ..., message_timeout: _Optional[int] = ..., security_profile: _Optional[int] = ..., ocpp_interface: _Optional[str] = ..., vpn: _Optional[_Union[NetworkVpn, _Mapping]] = ..., apn: _Optional[_Union[NetworkApn, _Mapping]] = ...) -> None: ...
+
+class SetNetworkProfileRequest(_message.Message):
+    __slots__ = ("charger_id", "configuration_slot", "profile")
+    CHARGER_ID_FIELD_NUMBER: _ClassVar[int]
+    CONFIGURATION_SLOT_FIELD_NUMBER: _ClassVar[int]
+    PROFILE_FIELD_NUMBER: _ClassVar[int]
+    charger_id: str
+    configuration_slot: int
+    profile: NetworkConnectionProfile
+    def __init__(self, charger_id: _Optional[str] = ..., configuration_slot: _Optional[int] = ..., profile: _Optional[_Union[NetworkConnectionProfile, _Mapping]] = ...) -> None: ...
+
+class SetNetworkProfileResponse(_message.Message):
+    __slots__ = ("status", "reason")
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    status: str
+    reason: str
+    def __init__(self, status: _Optional[str] = ..., reason: _Optional[str] = ...) -> None: ...
+
+class DisplayMessage(_message.Message):
+    __slots__ = ("message_id", "priority", "state", "start_at", "end_at", "transaction_id", "format", "language", "content", "display", "evse_id", "source", "updated_at")
+    MESSAGE_ID_FIELD_NUMBER: _ClassVar[int]
+    PRIORITY_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    START_AT_FIELD_NUMBER: _ClassVar[int]
+    END_AT_FIELD_NUMBER: _ClassVar[int]
+    TRANSACTION_ID_FIELD_NUMBER: _ClassVar[int]
+    FORMAT_FIELD_NUMBER: _ClassVar[int]
+    LANGUAGE_FIELD_NUMBER: _ClassVar[int]
+    CONTENT_FIELD_NUMBER: _ClassVar[int]
+    DISPLAY_FIELD_NUMBER: _ClassVar[int]
+    EVSE_ID_FIELD_NUMBER: _ClassVar[int]
+    SOURCE_FIELD_NUMBER: _ClassVar[int]
+    UPDATED_AT_FIELD_NUMBER: _ClassVar[int]
+    message_id: int
+    priority: str
+    state: str
+    start_at: _timestamp_pb2.Timestamp
+    end_at: _timestamp_pb2.Timestamp
+    transaction_id: str
+    format: str
+    language: str
+    content: str
+    display: str
+    evse_id: int
+    source: str
+    updated_at: _timestamp_pb2.Timestamp
+    def __init__(self, message_id: _Optional[int] = ..., priority: _Optional[str] = ..., state: _Optional[str] = ..., start_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., transaction_id: _Optional[str] = ..., format: _Optional[str] = ..., language: _Optional[str] = ..., content: _Optional[str] = ..., display: _Optional[str] = ..., evse_id: _Optional[int] = ..., source: _Optional[str] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class SetDisplayMessageRequest(_message.Message):
+    __slots__ = ("charger_id", "message")
+    CHARGER_ID_FIELD_NUMBER: _ClassVar[int]
+    MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    charger_id: str
+    message: DisplayMessage
+    def __init__(self, charger_id: _Optional[str] = ..., message: _Optional[_Union[DisplayMessage, _Mapping]] = ...) -> None: ...
+
+class SetDisplayMessageResponse(_message.Message):
+    __slots__ = ("status", "reason")
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    status: str
+    reason: str
+    def __init__(self, status: _Optional[str] = ..., reason: _Optional[str] = ...) -> None: ...
+
+class GetDisplayMessagesRequest(_message.Message):
+    __slots__ = ("charger_id", "request_id", "message_ids", "priority", "state")
+    CHARGER_ID_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    MESSAGE_IDS_FIELD_NUMBER: _ClassVar[int]
+    PRIORITY_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    charger_id: str
+    request_id: int
+    message_ids: _containers.RepeatedScalarFieldContainer[int]
+    priority: str
+    state: str
+    def __init__(self, charger_id: _Optional[str] = ..., request_id: _Optional[int] = ..., message_ids: _Optional[_Iterable[int]] = ..., priority: _Optional[str] = ..., state: _Optional[str] = ...) -> None: ...
+
+class GetDisplayMessagesResponse(_message.Message):
+    __slots__ = ("status", "request_id")
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    status: str
+    request_id: int
+    def __init__(self, status: _Optional[str] = ..., request_id: _Optional[int] = ...) -> None: ...
+
+class ClearDisplayMessageRequest(_message.Message):
+    __slots__ = ("charger_id", "message_id")
+    CHARGER_ID_FIELD_NUMBER: _ClassVar[int]
+    MESSAGE_ID_FIELD_NUMBER: _ClassVar[int]
+    charger_id: str
+    message_id: int
+    def __init__(self, charger_id: _Optional[str] = ..., message_id: _Optional[int] = ...) -> None: ...
+
+class ClearDisplayMessageResponse(_message.Message):
+    __slots__ = ("status",)
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    status: str
+    def __init__(self, status: _Optional[str] = ...) -> None: ...
+
+class ListDisplayMessagesRequest(_message.Message):
+    __slots__ = ("charger_id",)
+    CHARGER_ID_FIELD_NUMBER: _ClassVar[int]
+    charger_id: str
+    def __init__(self, charger_id: _Optional[str] = ...) -> None: ...
+
+class ListDisplayMessagesResponse(_message.Message):
+    __slots__ = ("messages",)
+    MESSAGES_FIELD_NUMBER: _ClassVar[int]
+    messages: _containers.RepeatedCompositeFieldContainer[DisplayMessage]
+    def __init__(self, messages: _Optional[_Iterable[_Union[DisplayMessage, _Mapping]]] = ...) -> None: ...
+
+class CustomerInformationRequest(_message.Message):
+    __slots__ = ("charger_id", "request_id", "report", "clear", "customer_identifier", "id_token", "id_token_type", "customer_certificate")
+    CHARGER_ID_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    REPORT_FIELD_NUMBER: _ClassVar[int]
+    CLEAR_FIELD_NUMBER: _ClassVar[int]
+    CUSTOMER_IDENTIFIER_FIELD_NUMBER: _ClassVar[int]
+    ID_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    ID_TOKEN_TYPE_FIELD_NUMBER: _ClassVar[int]
+    CUSTOMER_CERTIFICATE_FIELD_NUMBER: _ClassVar[int]
+    charger_id: str
+    request_id: int
+    report: bool
+    clear: bool
+    customer_identifier: str
+    id_token: str
+    id_token_type: str
+    customer_certificate: CertificateHashData
+    def __init__(self, charger_id: _Optional[str] = ..., request_id: _Optional[int] = ..., report: _Optional[bool] = ..., clear: _Optional[bool] = ..., customer_identifier: _Optional[str] = ..., id_token: _Optional[str] = ..., id_token_type: _Optional[str] = ..., customer_certificate: _Optional[_Union[CertificateHashData, _Mapping]] = ...) -> None: ...
+
+class CustomerInformationResponse(_message.Message):
+    __slots__ = ("status", "request_id")
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    status: str
+    request_id: int
+    def __init__(self, status: _Optional[str] = ..., request_id: _Optional[int] = ...) -> None: ...
+
+class ChargerRequest(_message.Message):
+    __slots__ = ("kind", "request_id", "status", "data", "complete", "created_at", "updated_at")
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    DATA_FIELD_NUMBER: _ClassVar[int]
+    COMPLETE_FIELD_NUMBER: _ClassVar[int]
+    CREATED_AT_FIELD_NUMBER: _ClassVar[int]
+    UPDATED_AT_FIELD_NUMBER: _ClassVar[int]
+    kind: ChargerRequestKind
+    request_id: int
+    status: str
+    data: str
+    complete: bool
+    created_at: _timestamp_pb2.Timestamp
+    updated_at: _timestamp_pb2.Timestamp
+    def __init__(self, kind: _Optional[_Union[ChargerRequestKind, str]] = ..., request_id: _Optional[int] = ..., status: _Optional[str] = ..., data: _Optional[str] = ..., complete: _Optional[bool] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class ListChargerRequestsRequest(_message.Message):
+    __slots__ = ("charger_id", "kind", "request_id", "page_size")
+    CHARGER_ID_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    charger_id: str
+    kind: ChargerRequestKind
+    request_id: int
+    page_size: int
+    def __init__(self, charger_id: _Optional[str] = ..., kind: _Optional[_Union[ChargerRequestKind, str]] = ..., request_id: _Optional[int] = ..., page_size: _Optional[int] = ...) -> None: ...
+
+class ListChargerRequestsResponse(_message.Message):
+    __slots__ = ("requests",)
+    REQUESTS_FIELD_NUMBER: _ClassVar[int]
+    requests: _containers.RepeatedCompositeFieldContainer[ChargerRequest]
+    def __init__(self, requests: _Optional[_Iterable[_Union[ChargerRequest, _Mapping]]] = ...) -> None: ...
+
+class CertificateRequest(_message.Message):
+    __slots__ = ("id", "certificate_type", "csr", "received_at")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    CERTIFICATE_TYPE_FIELD_NUMBER: _ClassVar[int]
+    CSR_FIELD_NUMBER: _ClassVar[int]
+    RECEIVED_AT_FIELD_NUMBER: _ClassVar[int]
+    id: int
+    certificate_type: str
+    csr: str
+    received_at: _timestamp_pb2.Timestamp
+    def __init__(self, id: _Optional[int] = ..., certificate_type: _Optional[str] = ..., csr: _Optional[str] = ..., received_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class ListCertificateRequestsRequest(_message.Message):
+    __slots__ = ("charger_id",)
+    CHARGER_ID_FIELD_NUMBER: _ClassVar[int]
+    charger_id: str
+    def __init__(self, charger_id: _Optional[str] = ...) -> None: ...
+
+class ListCertificateRequestsResponse(_message.Message):
+    __slots__ = ("requests",)
+    REQUESTS_FIELD_NUMBER: _ClassVar[int]
+    requests: _containers.RepeatedCompositeFieldContainer[CertificateRequest]
+    def __init__(self, requests: _Optional[_Iterable[_Union[CertificateRequest, _Mapping]]] = ...) -> None: ...

@@ -196,6 +196,46 @@ class ChargerServiceStub:
                 request_serializer=csms_dot_v1_dot_chargers__pb2.ListConfigurationKeysRequest.SerializeToString,
                 response_deserializer=csms_dot_v1_dot_chargers__pb2.ListConfigurationKeysResponse.FromString,
                 _registered_method=True)
+        self.SetNetworkProfile = channel.unary_unary(
+                '/csms.v1.ChargerService/SetNetworkProfile',
+                request_serializer=csms_dot_v1_dot_chargers__pb2.SetNetworkProfileRequest.SerializeToString,
+                response_deserializer=csms_dot_v1_dot_chargers__pb2.SetNetworkProfileResponse.FromString,
+                _registered_method=True)
+        self.SetDisplayMessage = channel.unary_unary(
+                '/csms.v1.ChargerService/SetDisplayMessage',
+                request_serializer=csms_dot_v1_dot_chargers__pb2.SetDisplayMessageRequest.SerializeToString,
+                response_deserializer=csms_dot_v1_dot_chargers__pb2.SetDisplayMessageResponse.FromString,
+                _registered_method=True)
+        self.GetDisplayMessages = channel.unary_unary(
+                '/csms.v1.ChargerService/GetDisplayMessages',
+                request_serializer=csms_dot_v1_dot_chargers__pb2.GetDisplayMessagesRequest.SerializeToString,
+                response_deserializer=csms_dot_v1_dot_chargers__pb2.GetDisplayMessagesResponse.FromString,
+                _registered_method=True)
+        self.ClearDisplayMessage = channel.unary_unary(
+                '/csms.v1.ChargerService/ClearDisplayMessage',
+                request_serializer=csms_dot_v1_dot_chargers__pb2.ClearDisplayMessageRequest.SerializeToString,
+                response_deserializer=csms_dot_v1_dot_chargers__pb2.ClearDisplayMessageResponse.FromString,
+                _registered_method=True)
+        self.ListDisplayMessages = channel.unary_unary(
+                '/csms.v1.ChargerService/ListDisplayMessages',
+                request_serializer=csms_dot_v1_dot_chargers__pb2.ListDisplayMessagesRequest.SerializeToString,
+                response_deserializer=csms_dot_v1_dot_chargers__pb2.ListDisplayMessagesResponse.FromString,
+                _registered_method=True)
+        self.CustomerInformation = channel.unary_unary(
+                '/csms.v1.ChargerService/CustomerInformation',
+                request_serializer=csms_dot_v1_dot_chargers__pb2.CustomerInformationRequest.SerializeToString,
+                response_deserializer=csms_dot_v1_dot_chargers__pb2.CustomerInformationResponse.FromString,
+                _registered_method=True)
+        self.ListChargerRequests = channel.unary_unary(
+                '/csms.v1.ChargerService/ListChargerRequests',
+                request_serializer=csms_dot_v1_dot_chargers__pb2.ListChargerRequestsRequest.SerializeToString,
+                response_deserializer=csms_dot_v1_dot_chargers__pb2.ListChargerRequestsResponse.FromString,
+                _registered_method=True)
+        self.ListCertificateRequests = channel.unary_unary(
+                '/csms.v1.ChargerService/ListCertificateRequests',
+                request_serializer=csms_dot_v1_dot_chargers__pb2.ListCertificateRequestsRequest.SerializeToString,
+                response_deserializer=csms_dot_v1_dot_chargers__pb2.ListCertificateRequestsResponse.FromString,
+                _registered_method=True)
 
 
 class ChargerServiceServicer:
@@ -405,6 +445,67 @@ class ChargerServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def SetNetworkProfile(self, request, context):
+        """--- OCPP 2.0.1 station messages (FAILED_PRECONDITION on a 1.6 charger) --------------
+        2.0.1 SetNetworkProfile: store a connection profile in a configuration slot.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SetDisplayMessage(self, request, context):
+        """2.0.1 SetDisplayMessage; on Accepted the message is recorded (ListDisplayMessages).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetDisplayMessages(self, request, context):
+        """2.0.1 GetDisplayMessages; the charger reports the messages later (NotifyDisplayMessages),
+        recorded under the returned request id (ListChargerRequests, ListDisplayMessages).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ClearDisplayMessage(self, request, context):
+        """2.0.1 ClearDisplayMessage; on Accepted or Unknown the recorded message is forgotten.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListDisplayMessages(self, request, context):
+        """The display messages the CSMS set or the charger reported (no charger call).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CustomerInformation(self, request, context):
+        """2.0.1 CustomerInformation; the report arrives later (NotifyCustomerInformation) and
+        is recorded, concatenated, under the returned request id (ListChargerRequests).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListChargerRequests(self, request, context):
+        """Requests the charger reports on later, by request id, with their latest status:
+        firmware updates, log uploads, customer information and display message reports
+        (no charger call).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListCertificateRequests(self, request, context):
+        """Certificate signing requests (SignCertificate) the charger sent, oldest first.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_ChargerServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -557,6 +658,46 @@ def add_ChargerServiceServicer_to_server(servicer, server):
                     servicer.ListConfigurationKeys,
                     request_deserializer=csms_dot_v1_dot_chargers__pb2.ListConfigurationKeysRequest.FromString,
                     response_serializer=csms_dot_v1_dot_chargers__pb2.ListConfigurationKeysResponse.SerializeToString,
+            ),
+            'SetNetworkProfile': grpc.unary_unary_rpc_method_handler(
+                    servicer.SetNetworkProfile,
+                    request_deserializer=csms_dot_v1_dot_chargers__pb2.SetNetworkProfileRequest.FromString,
+                    response_serializer=csms_dot_v1_dot_chargers__pb2.SetNetworkProfileResponse.SerializeToString,
+            ),
+            'SetDisplayMessage': grpc.unary_unary_rpc_method_handler(
+                    servicer.SetDisplayMessage,
+                    request_deserializer=csms_dot_v1_dot_chargers__pb2.SetDisplayMessageRequest.FromString,
+                    response_serializer=csms_dot_v1_dot_chargers__pb2.SetDisplayMessageResponse.SerializeToString,
+            ),
+            'GetDisplayMessages': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetDisplayMessages,
+                    request_deserializer=csms_dot_v1_dot_chargers__pb2.GetDisplayMessagesRequest.FromString,
+                    response_serializer=csms_dot_v1_dot_chargers__pb2.GetDisplayMessagesResponse.SerializeToString,
+            ),
+            'ClearDisplayMessage': grpc.unary_unary_rpc_method_handler(
+                    servicer.ClearDisplayMessage,
+                    request_deserializer=csms_dot_v1_dot_chargers__pb2.ClearDisplayMessageRequest.FromString,
+                    response_serializer=csms_dot_v1_dot_chargers__pb2.ClearDisplayMessageResponse.SerializeToString,
+            ),
+            'ListDisplayMessages': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListDisplayMessages,
+                    request_deserializer=csms_dot_v1_dot_chargers__pb2.ListDisplayMessagesRequest.FromString,
+                    response_serializer=csms_dot_v1_dot_chargers__pb2.ListDisplayMessagesResponse.SerializeToString,
+            ),
+            'CustomerInformation': grpc.unary_unary_rpc_method_handler(
+                    servicer.CustomerInformation,
+                    request_deserializer=csms_dot_v1_dot_chargers__pb2.CustomerInformationRequest.FromString,
+                    response_serializer=csms_dot_v1_dot_chargers__pb2.CustomerInformationResponse.SerializeToString,
+            ),
+            'ListChargerRequests': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListChargerRequests,
+                    request_deserializer=csms_dot_v1_dot_chargers__pb2.ListChargerRequestsRequest.FromString,
+                    response_serializer=csms_dot_v1_dot_chargers__pb2.ListChargerRequestsResponse.SerializeToString,
+            ),
+            'ListCertificateRequests': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListCertificateRequests,
+                    request_deserializer=csms_dot_v1_dot_chargers__pb2.ListCertificateRequestsRequest.FromString,
+                    response_serializer=csms_dot_v1_dot_chargers__pb2.ListCertificateRequestsResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -1381,6 +1522,222 @@ class ChargerService:
             '/csms.v1.ChargerService/ListConfigurationKeys',
             csms_dot_v1_dot_chargers__pb2.ListConfigurationKeysRequest.SerializeToString,
             csms_dot_v1_dot_chargers__pb2.ListConfigurationKeysResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SetNetworkProfile(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/csms.v1.ChargerService/SetNetworkProfile',
+            csms_dot_v1_dot_chargers__pb2.SetNetworkProfileRequest.SerializeToString,
+            csms_dot_v1_dot_chargers__pb2.SetNetworkProfileResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SetDisplayMessage(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/csms.v1.ChargerService/SetDisplayMessage',
+            csms_dot_v1_dot_chargers__pb2.SetDisplayMessageRequest.SerializeToString,
+            csms_dot_v1_dot_chargers__pb2.SetDisplayMessageResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetDisplayMessages(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/csms.v1.ChargerService/GetDisplayMessages',
+            csms_dot_v1_dot_chargers__pb2.GetDisplayMessagesRequest.SerializeToString,
+            csms_dot_v1_dot_chargers__pb2.GetDisplayMessagesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ClearDisplayMessage(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/csms.v1.ChargerService/ClearDisplayMessage',
+            csms_dot_v1_dot_chargers__pb2.ClearDisplayMessageRequest.SerializeToString,
+            csms_dot_v1_dot_chargers__pb2.ClearDisplayMessageResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListDisplayMessages(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/csms.v1.ChargerService/ListDisplayMessages',
+            csms_dot_v1_dot_chargers__pb2.ListDisplayMessagesRequest.SerializeToString,
+            csms_dot_v1_dot_chargers__pb2.ListDisplayMessagesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CustomerInformation(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/csms.v1.ChargerService/CustomerInformation',
+            csms_dot_v1_dot_chargers__pb2.CustomerInformationRequest.SerializeToString,
+            csms_dot_v1_dot_chargers__pb2.CustomerInformationResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListChargerRequests(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/csms.v1.ChargerService/ListChargerRequests',
+            csms_dot_v1_dot_chargers__pb2.ListChargerRequestsRequest.SerializeToString,
+            csms_dot_v1_dot_chargers__pb2.ListChargerRequestsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListCertificateRequests(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/csms.v1.ChargerService/ListCertificateRequests',
+            csms_dot_v1_dot_chargers__pb2.ListCertificateRequestsRequest.SerializeToString,
+            csms_dot_v1_dot_chargers__pb2.ListCertificateRequestsResponse.FromString,
             options,
             channel_credentials,
             insecure,

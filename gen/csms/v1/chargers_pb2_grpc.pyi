@@ -88,6 +88,31 @@ class ChargerServiceStub:
     CertificateSigned: _grpc.UnaryUnaryMultiCallable[_chargers_pb2.CertificateSignedRequest, _chargers_pb2.CertificateSignedResponse]
     ListConfigurationKeys: _grpc.UnaryUnaryMultiCallable[_chargers_pb2.ListConfigurationKeysRequest, _chargers_pb2.ListConfigurationKeysResponse]
     """Configuration keys as last read from the charger by GetConfiguration (no charger call)."""
+    SetNetworkProfile: _grpc.UnaryUnaryMultiCallable[_chargers_pb2.SetNetworkProfileRequest, _chargers_pb2.SetNetworkProfileResponse]
+    """--- OCPP 2.0.1 station messages (FAILED_PRECONDITION on a 1.6 charger) --------------
+    2.0.1 SetNetworkProfile: store a connection profile in a configuration slot.
+    """
+    SetDisplayMessage: _grpc.UnaryUnaryMultiCallable[_chargers_pb2.SetDisplayMessageRequest, _chargers_pb2.SetDisplayMessageResponse]
+    """2.0.1 SetDisplayMessage; on Accepted the message is recorded (ListDisplayMessages)."""
+    GetDisplayMessages: _grpc.UnaryUnaryMultiCallable[_chargers_pb2.GetDisplayMessagesRequest, _chargers_pb2.GetDisplayMessagesResponse]
+    """2.0.1 GetDisplayMessages; the charger reports the messages later (NotifyDisplayMessages),
+    recorded under the returned request id (ListChargerRequests, ListDisplayMessages).
+    """
+    ClearDisplayMessage: _grpc.UnaryUnaryMultiCallable[_chargers_pb2.ClearDisplayMessageRequest, _chargers_pb2.ClearDisplayMessageResponse]
+    """2.0.1 ClearDisplayMessage; on Accepted or Unknown the recorded message is forgotten."""
+    ListDisplayMessages: _grpc.UnaryUnaryMultiCallable[_chargers_pb2.ListDisplayMessagesRequest, _chargers_pb2.ListDisplayMessagesResponse]
+    """The display messages the CSMS set or the charger reported (no charger call)."""
+    CustomerInformation: _grpc.UnaryUnaryMultiCallable[_chargers_pb2.CustomerInformationRequest, _chargers_pb2.CustomerInformationResponse]
+    """2.0.1 CustomerInformation; the report arrives later (NotifyCustomerInformation) and
+    is recorded, concatenated, under the returned request id (ListChargerRequests).
+    """
+    ListChargerRequests: _grpc.UnaryUnaryMultiCallable[_chargers_pb2.ListChargerRequestsRequest, _chargers_pb2.ListChargerRequestsResponse]
+    """Requests the charger reports on later, by request id, with their latest status:
+    firmware updates, log uploads, customer information and display message reports
+    (no charger call).
+    """
+    ListCertificateRequests: _grpc.UnaryUnaryMultiCallable[_chargers_pb2.ListCertificateRequestsRequest, _chargers_pb2.ListCertificateRequestsResponse]
+    """Certificate signing requests (SignCertificate) the charger sent, oldest first."""
 
 @_typing.type_check_only
 class ChargerServiceAsyncStub(ChargerServiceStub):
@@ -149,6 +174,31 @@ class ChargerServiceAsyncStub(ChargerServiceStub):
     CertificateSigned: _aio.UnaryUnaryMultiCallable[_chargers_pb2.CertificateSignedRequest, _chargers_pb2.CertificateSignedResponse]  # type: ignore[assignment]
     ListConfigurationKeys: _aio.UnaryUnaryMultiCallable[_chargers_pb2.ListConfigurationKeysRequest, _chargers_pb2.ListConfigurationKeysResponse]  # type: ignore[assignment]
     """Configuration keys as last read from the charger by GetConfiguration (no charger call)."""
+    SetNetworkProfile: _aio.UnaryUnaryMultiCallable[_chargers_pb2.SetNetworkProfileRequest, _chargers_pb2.SetNetworkProfileResponse]  # type: ignore[assignment]
+    """--- OCPP 2.0.1 station messages (FAILED_PRECONDITION on a 1.6 charger) --------------
+    2.0.1 SetNetworkProfile: store a connection profile in a configuration slot.
+    """
+    SetDisplayMessage: _aio.UnaryUnaryMultiCallable[_chargers_pb2.SetDisplayMessageRequest, _chargers_pb2.SetDisplayMessageResponse]  # type: ignore[assignment]
+    """2.0.1 SetDisplayMessage; on Accepted the message is recorded (ListDisplayMessages)."""
+    GetDisplayMessages: _aio.UnaryUnaryMultiCallable[_chargers_pb2.GetDisplayMessagesRequest, _chargers_pb2.GetDisplayMessagesResponse]  # type: ignore[assignment]
+    """2.0.1 GetDisplayMessages; the charger reports the messages later (NotifyDisplayMessages),
+    recorded under the returned request id (ListChargerRequests, ListDisplayMessages).
+    """
+    ClearDisplayMessage: _aio.UnaryUnaryMultiCallable[_chargers_pb2.ClearDisplayMessageRequest, _chargers_pb2.ClearDisplayMessageResponse]  # type: ignore[assignment]
+    """2.0.1 ClearDisplayMessage; on Accepted or Unknown the recorded message is forgotten."""
+    ListDisplayMessages: _aio.UnaryUnaryMultiCallable[_chargers_pb2.ListDisplayMessagesRequest, _chargers_pb2.ListDisplayMessagesResponse]  # type: ignore[assignment]
+    """The display messages the CSMS set or the charger reported (no charger call)."""
+    CustomerInformation: _aio.UnaryUnaryMultiCallable[_chargers_pb2.CustomerInformationRequest, _chargers_pb2.CustomerInformationResponse]  # type: ignore[assignment]
+    """2.0.1 CustomerInformation; the report arrives later (NotifyCustomerInformation) and
+    is recorded, concatenated, under the returned request id (ListChargerRequests).
+    """
+    ListChargerRequests: _aio.UnaryUnaryMultiCallable[_chargers_pb2.ListChargerRequestsRequest, _chargers_pb2.ListChargerRequestsResponse]  # type: ignore[assignment]
+    """Requests the charger reports on later, by request id, with their latest status:
+    firmware updates, log uploads, customer information and display message reports
+    (no charger call).
+    """
+    ListCertificateRequests: _aio.UnaryUnaryMultiCallable[_chargers_pb2.ListCertificateRequestsRequest, _chargers_pb2.ListCertificateRequestsResponse]  # type: ignore[assignment]
+    """Certificate signing requests (SignCertificate) the charger sent, oldest first."""
 
 class ChargerServiceServicer(metaclass=_abc_1.ABCMeta):
     """The public API for chargers: read their state and send them tasks.
@@ -387,5 +437,78 @@ class ChargerServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_chargers_pb2.ListConfigurationKeysResponse, _abc.Awaitable[_chargers_pb2.ListConfigurationKeysResponse]]:
         """Configuration keys as last read from the charger by GetConfiguration (no charger call)."""
+
+    @_abc_1.abstractmethod
+    def SetNetworkProfile(
+        self,
+        request: _chargers_pb2.SetNetworkProfileRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_chargers_pb2.SetNetworkProfileResponse, _abc.Awaitable[_chargers_pb2.SetNetworkProfileResponse]]:
+        """--- OCPP 2.0.1 station messages (FAILED_PRECONDITION on a 1.6 charger) --------------
+        2.0.1 SetNetworkProfile: store a connection profile in a configuration slot.
+        """
+
+    @_abc_1.abstractmethod
+    def SetDisplayMessage(
+        self,
+        request: _chargers_pb2.SetDisplayMessageRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_chargers_pb2.SetDisplayMessageResponse, _abc.Awaitable[_chargers_pb2.SetDisplayMessageResponse]]:
+        """2.0.1 SetDisplayMessage; on Accepted the message is recorded (ListDisplayMessages)."""
+
+    @_abc_1.abstractmethod
+    def GetDisplayMessages(
+        self,
+        request: _chargers_pb2.GetDisplayMessagesRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_chargers_pb2.GetDisplayMessagesResponse, _abc.Awaitable[_chargers_pb2.GetDisplayMessagesResponse]]:
+        """2.0.1 GetDisplayMessages; the charger reports the messages later (NotifyDisplayMessages),
+        recorded under the returned request id (ListChargerRequests, ListDisplayMessages).
+        """
+
+    @_abc_1.abstractmethod
+    def ClearDisplayMessage(
+        self,
+        request: _chargers_pb2.ClearDisplayMessageRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_chargers_pb2.ClearDisplayMessageResponse, _abc.Awaitable[_chargers_pb2.ClearDisplayMessageResponse]]:
+        """2.0.1 ClearDisplayMessage; on Accepted or Unknown the recorded message is forgotten."""
+
+    @_abc_1.abstractmethod
+    def ListDisplayMessages(
+        self,
+        request: _chargers_pb2.ListDisplayMessagesRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_chargers_pb2.ListDisplayMessagesResponse, _abc.Awaitable[_chargers_pb2.ListDisplayMessagesResponse]]:
+        """The display messages the CSMS set or the charger reported (no charger call)."""
+
+    @_abc_1.abstractmethod
+    def CustomerInformation(
+        self,
+        request: _chargers_pb2.CustomerInformationRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_chargers_pb2.CustomerInformationResponse, _abc.Awaitable[_chargers_pb2.CustomerInformationResponse]]:
+        """2.0.1 CustomerInformation; the report arrives later (NotifyCustomerInformation) and
+        is recorded, concatenated, under the returned request id (ListChargerRequests).
+        """
+
+    @_abc_1.abstractmethod
+    def ListChargerRequests(
+        self,
+        request: _chargers_pb2.ListChargerRequestsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_chargers_pb2.ListChargerRequestsResponse, _abc.Awaitable[_chargers_pb2.ListChargerRequestsResponse]]:
+        """Requests the charger reports on later, by request id, with their latest status:
+        firmware updates, log uploads, customer information and display message reports
+        (no charger call).
+        """
+
+    @_abc_1.abstractmethod
+    def ListCertificateRequests(
+        self,
+        request: _chargers_pb2.ListCertificateRequestsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_chargers_pb2.ListCertificateRequestsResponse, _abc.Awaitable[_chargers_pb2.ListCertificateRequestsResponse]]:
+        """Certificate signing requests (SignCertificate) the charger sent, oldest first."""
 
 def add_ChargerServiceServicer_to_server(servicer: ChargerServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...
