@@ -17,6 +17,7 @@ from services.manager.store import (
     MemoryLocationStore,
     MemoryReservationStore,
     MemorySecurityStore,
+    MemoryStationStore,
     MemoryTransactionStore,
     ReservationStore,
     SecurityStore,
@@ -27,7 +28,9 @@ from services.manager.store import (
     SqlLocationStore,
     SqlReservationStore,
     SqlSecurityStore,
+    SqlStationStore,
     SqlTransactionStore,
+    StationStore,
     TransactionStore,
 )
 
@@ -44,6 +47,7 @@ class Stores:
     configuration: ConfigurationStore
     security: SecurityStore
     locations: LocationStore
+    station: StationStore  # OCPP 2.0.1 requests reported on by id, display messages
 
     @classmethod
     async def open(cls, url: str, *, flush_interval: float = 0.2) -> Stores:
@@ -59,6 +63,7 @@ class Stores:
             configuration=SqlConfigurationStore(engine),
             security=SqlSecurityStore(engine),
             locations=SqlLocationStore(engine),
+            station=SqlStationStore(engine),
         )
 
     @classmethod
@@ -75,6 +80,7 @@ class Stores:
             configuration=MemoryConfigurationStore(chargers=chargers),
             security=MemorySecurityStore(chargers=chargers),
             locations=MemoryLocationStore(chargers=chargers),
+            station=MemoryStationStore(chargers=chargers),
         )
 
     async def aclose(self) -> None:

@@ -64,6 +64,13 @@ from ._protocol import (
 from ._records import OCPP_VERSIONS, BootInfo, ChargerRecord, ConnectorRecord
 from ._reservations import SqlReservationStore
 from ._sql import SqlChargerStore
+from ._station import (
+    ChargerRequestRecord,
+    DisplayMessageRecord,
+    MemoryStationStore,
+    SqlStationStore,
+    StationStore,
+)
 from ._transactions import SqlTransactionStore
 
 __all__ = [
@@ -73,6 +80,7 @@ __all__ = [
     "BootInfo",
     "CertificateRequestRecord",
     "ChargerRecord",
+    "ChargerRequestRecord",
     "ChargerStore",
     "ChargingProfileRecord",
     "ChargingProfileStore",
@@ -80,6 +88,7 @@ __all__ = [
     "ConfigurationStore",
     "Conflict",
     "ConnectorRecord",
+    "DisplayMessageRecord",
     "IdTagRecord",
     "IdTagStore",
     "InvalidPageToken",
@@ -92,6 +101,7 @@ __all__ = [
     "MemoryLocationStore",
     "MemoryReservationStore",
     "MemorySecurityStore",
+    "MemoryStationStore",
     "MemoryTransactionStore",
     "MeterValueRecord",
     "NotFound",
@@ -106,7 +116,9 @@ __all__ = [
     "SqlLocationStore",
     "SqlReservationStore",
     "SqlSecurityStore",
+    "SqlStationStore",
     "SqlTransactionStore",
+    "StationStore",
     "StoreError",
     "StoreUnavailable",
     "TransactionRecord",

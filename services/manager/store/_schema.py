@@ -32,15 +32,18 @@ from sqlalchemy import (
 
 __all__ = [
     "CHARGER_ID",
+    "CHARGER_REQUEST_KINDS",
     "ID_TAG",
     "LOCATION_ID",
     "NAMING_CONVENTION",
     "UtcDateTime",
     "certificate_requests",
+    "charger_requests",
     "chargers",
     "charging_profiles",
     "configuration_keys",
     "connectors",
+    "display_messages",
     "id_tags",
     "locations",
     "metadata",
@@ -370,4 +373,51 @@ certificate_requests = Table(
     ForeignKeyConstraint(["charger_id"], ["chargers.id"], ondelete="CASCADE"),
     Index(None, "charger_id", "id"),
     sqlite_autoincrement=True,
+)
+
+# --- OCPP 2.0.1 station messages (migration 0006) ------------------------------------
+
+#: What a charger_requests row is about: the CSMS request whose id the charger reports under.
+CHARGER_REQUEST_KINDS = ("Firmware", "Log", "CustomerInformation", "DisplayMessages")
+
+charger_requests = Table(
+    "charger_requests",
+    metadata,
+    Column("charger_id", CHARGER_ID, nullable=False),
+    # Firmware (UpdateFirmware), Log (GetLog), CustomerInformation, DisplayMessages
+    # (GetDisplayMessages): request ids are per kind, as the charger reports them.
+    Column("kind", String(24), nullable=False),
+    Column("request_id", Integer, nullable=False),
+    # The charger's answer, then the latest status it reported.
+    Column("status", String(40), nullable=False),
+    # Log: the file name; CustomerInformation: the report's parts, concatenated.
+    Column("data", Text, nullable=False),
+    # The last part appended (seqNo); -1 before the first.
+    Column("seq_no", Integer, nullable=False),
+    # A final status or the last part (tbc false) arrived.
+    Column("complete", Boolean, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    PrimaryKeyConstraint("charger_id", "kind", "request_id"),
+    ForeignKeyConstraint(["charger_id"], ["chargers.id"], ondelete="CASCADE"),
+    CheckConstraint(
+        "kind IN ('Firmware', 'Log', 'CustomerInformation', 'DisplayMessages')", name="kind"
+    ),
+    # A charger's requests newest first.
+    Index(None, "charger_id", "created_at"),
+)
+
+display_messages = Table(
+    "display_messages",
+    metadata,
+    Column("charger_id", CHARGER_ID, nullable=False),
+    Column("message_id", Integer, nullable=False),
+    # The 2.0.1 MessageInfo JSON as set (and accepted) or as reported.
+    Column("message", Text, nullable=False),
+    # "csms" (SetDisplayMessage accepted) or "charger" (NotifyDisplayMessages).
+    Column("source", String(8), nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    PrimaryKeyConstraint("charger_id", "message_id"),
+    ForeignKeyConstraint(["charger_id"], ["chargers.id"], ondelete="CASCADE"),
+    CheckConstraint("source IN ('csms', 'charger')", name="source"),
 )
