@@ -19,7 +19,14 @@ Errors::
 from __future__ import annotations
 
 from ._authorization import SqlIdTagStore
-from ._domain_records import IdTagRecord, MeterValueRecord, ReservationRecord, TransactionRecord
+from ._domain_records import (
+    IdTagRecord,
+    MeterValueRecord,
+    ReservationRecord,
+    TransactionEvent,
+    TransactionEventOutcome,
+    TransactionRecord,
+)
 from ._engine import create_engine, migrate
 from ._errors import (
     AlreadyExists,
@@ -121,6 +128,8 @@ __all__ = [
     "StationStore",
     "StoreError",
     "StoreUnavailable",
+    "TransactionEvent",
+    "TransactionEventOutcome",
     "TransactionRecord",
     "TransactionStore",
     "create_engine",

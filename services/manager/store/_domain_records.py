@@ -9,9 +9,12 @@ __all__ = [
     "ENERGY_REGISTER",
     "ID_TAG_STATUSES",
     "RESERVATION_STATES",
+    "TRANSACTION_EVENT_TYPES",
     "IdTagRecord",
     "MeterValueRecord",
     "ReservationRecord",
+    "TransactionEvent",
+    "TransactionEventOutcome",
     "TransactionRecord",
 ]
 
@@ -22,6 +25,8 @@ ID_TAG_STATUSES = frozenset({"Accepted", "Blocked", "Expired", "Invalid"})
 RESERVATION_STATES = frozenset({"Pending", "Accepted", "Rejected", "Cancelled", "Used", "Expired"})
 #: The measurand whose readings give a transaction's energy.
 ENERGY_REGISTER = "Energy.Active.Import.Register"
+#: OCPP 2.0.1 TransactionEventEnumType.
+TRANSACTION_EVENT_TYPES = ("Started", "Updated", "Ended")
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +64,18 @@ class TransactionRecord:
     reservation_id: int | None
     #: Latest Energy.Active.Import.Register reading in Wh while active.
     last_energy_wh: float | None
+    #: OCPP 2.0.1: the charger's transactionId (unique per charger); "" for 1.6.
+    charger_transaction_id: str = ""
+    #: OCPP 2.0.1: the remoteStartId of the RequestStartTransaction that started it.
+    remote_start_id: int | None = None
+    #: OCPP 2.0.1: whether any of its events happened while the charger was offline.
+    offline: bool = False
+    #: OCPP 2.0.1: the IdTokenEnumType of ``id_tag`` (ISO14443, Central, ...); "" for 1.6.
+    id_token_type: str = ""
+    #: OCPP 2.0.1: the latest chargingState reported (Charging, SuspendedEV, ...).
+    charging_state: str = ""
+    #: OCPP 2.0.1: the highest seqNo received for it.
+    last_seq_no: int | None = None
 
     @property
     def active(self) -> bool:
@@ -91,6 +108,8 @@ class MeterValueRecord:
     context: str = "Sample.Periodic"
     location: str = "Outlet"
     format: str = "Raw"
+    #: OCPP 2.0.1 signedMeterValue as JSON (signedMeterData, signingMethod, ...); "" when none.
+    signed_data: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,3 +130,50 @@ class ReservationRecord:
     transaction_id: int | None
     created_at: datetime
     updated_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class TransactionEvent:
+    """One OCPP 2.0.1 TransactionEvent, as the transaction store applies it."""
+
+    charger_id: str
+    #: The charger's transactionId (transactionInfo.transactionId).
+    charger_transaction_id: str
+    #: Started, Updated or Ended.
+    event_type: str
+    seq_no: int
+    timestamp: datetime
+    trigger_reason: str
+    offline: bool = False
+    #: evse.id; None when the event names no EVSE.
+    evse_id: int | None = None
+    #: idToken.idToken; "" when the event carries no idToken.
+    id_token: str = ""
+    id_token_type: str = ""
+    #: The idTokenInfo.status the CSMS answers for ``id_token``.
+    id_token_status: str = ""
+    remote_start_id: int | None = None
+    reservation_id: int | None = None
+    #: transactionInfo.stoppedReason; "" when absent.
+    stopped_reason: str = ""
+    #: transactionInfo.chargingState; "" when absent.
+    charging_state: str = ""
+    #: The sampled values, flattened; the store links them to the transaction.
+    meter_values: tuple[MeterValueRecord, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class TransactionEventOutcome:
+    """What a TransactionEvent did to its transaction."""
+
+    #: The transaction after the event.
+    transaction: TransactionRecord
+    #: The event created the transaction (the first event of it the CSMS received).
+    created: bool
+    #: The event's seqNo was received before: nothing changed.
+    duplicate: bool
+    #: The event ended a transaction that was active.
+    ended: bool
+    #: The idTokenInfo.status answered to the event the first time ("" when none);
+    #: for a duplicate, what to answer again.
+    id_token_status: str = ""

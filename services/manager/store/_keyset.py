@@ -129,6 +129,7 @@ def check_meter_value(row: MeterValueRecord) -> dict[str, Any]:
         "context": check_length("context", row.context, 32),
         "location": check_length("location", row.location, 16),
         "format": check_length("format", row.format, 16),
+        "signed_data": row.signed_data or None,
     }
 
 

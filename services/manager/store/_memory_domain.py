@@ -17,7 +17,14 @@ from typing import Any
 
 from ._authorization import check_id_tag_changes
 from ._common import check_charger_id, check_page_size, utc
-from ._domain_records import IdTagRecord, MeterValueRecord, ReservationRecord, TransactionRecord
+from ._domain_records import (
+    IdTagRecord,
+    MeterValueRecord,
+    ReservationRecord,
+    TransactionEvent,
+    TransactionEventOutcome,
+    TransactionRecord,
+)
 from ._errors import AlreadyExists, Conflict, NotFound
 from ._keyset import (
     check_id_tag,
@@ -31,7 +38,8 @@ from ._keyset import (
 )
 from ._protocol import ChargerStore
 from ._reservations import LIVE_STATES, check_state, outcome_state
-from ._transactions import ANOMALY_KINDS, latest_energy
+from ._transaction_events import EnergyMarks, check_event, event_changes, new_transaction_row
+from ._transactions import ANOMALY_KINDS, latest_energy, list_filters
 
 __all__ = ["MemoryIdTagStore", "MemoryReservationStore", "MemoryTransactionStore"]
 
@@ -266,6 +274,12 @@ class MemoryTransactionStore:
         self._values: list[tuple[int, MeterValueRecord]] = []
         self._anomalies: list[tuple[str, str, int | None, str, datetime]] = []
         self._ids = itertools.count(1)
+        #: 2.0.1: (charger, charger's transactionId) -> transaction id.
+        self._by_charger_tx: dict[tuple[str, str], int] = {}
+        #: 2.0.1: (transaction id, seqNo) received -> the idTokenInfo.status answered.
+        self._seq_nos: dict[tuple[int, int], str] = {}
+        #: 2.0.1: time of each transaction's meter_start reading.
+        self._meter_start_at: dict[int, datetime] = {}
 
     async def start(
         self,
@@ -361,6 +375,78 @@ class MemoryTransactionStore:
                 self._energy_at[tid] = at
         return unknown
 
+    async def record_event(self, event: TransactionEvent) -> TransactionEventOutcome:
+        check_event(event)
+        key = (event.charger_id, event.charger_transaction_id)
+        created = False
+        if key not in self._by_charger_tx:
+            await _check_charger(self._chargers, event.charger_id)
+        if key not in self._by_charger_tx:  # a concurrent twin may have got in during the await
+            fields = new_transaction_row(event, event.evse_id or 0)
+            del fields["start_key"]
+            record = TransactionRecord(
+                transaction_id=next(self._ids),
+                stop_id_tag="",
+                meter_stop=None,
+                stopped_at=None,
+                stop_reason="",
+                reservation_id=None,
+                last_energy_wh=None,
+                **fields,
+            )
+            self._transactions[record.transaction_id] = record
+            self._by_charger_tx[key] = record.transaction_id
+            created = True
+        tid = self._by_charger_tx[key]
+        current = self._transactions[tid]
+        if (tid, event.seq_no) in self._seq_nos:
+            return TransactionEventOutcome(
+                current,
+                created=False,
+                duplicate=True,
+                ended=False,
+                id_token_status=self._seq_nos[(tid, event.seq_no)],
+            )
+        self._seq_nos[(tid, event.seq_no)] = event.id_token_status
+        connector = event.evse_id or current.connector_id
+        for row in event.meter_values:
+            self._values.append(
+                (
+                    len(self._values) + 1,
+                    replace(
+                        row,
+                        transaction_id=tid,
+                        connector_id=connector,
+                        timestamp=utc(row.timestamp),
+                    ),
+                )
+            )
+        marks = EnergyMarks(self._meter_start_at.get(tid), self._energy_at.get(tid))
+        changes = event_changes(current, marks, event)
+        if "meter_start_at" in changes:
+            self._meter_start_at[tid] = changes.pop("meter_start_at")
+        if "last_energy_at" in changes:
+            self._energy_at[tid] = changes.pop("last_energy_at")
+        record = replace(current, **changes)
+        self._transactions[tid] = record
+        if "reservation_id" in changes and self._reservations is not None:
+            self._reservations.use(
+                changes["reservation_id"], event.charger_id, tid, utc(event.timestamp)
+            )
+        return TransactionEventOutcome(
+            record,
+            created=created,
+            duplicate=False,
+            ended="stopped_at" in changes,
+            id_token_status=event.id_token_status,
+        )
+
+    async def get_by_charger_transaction_id(
+        self, charger_id: str, charger_transaction_id: str
+    ) -> TransactionRecord | None:
+        tid = self._by_charger_tx.get((charger_id, charger_transaction_id))
+        return None if tid is None else self._transactions[tid]
+
     async def record_anomaly(
         self, *, charger_id: str, kind: str, transaction_id: int | None, payload: str, at: datetime
     ) -> None:
@@ -398,15 +484,19 @@ class MemoryTransactionStore:
         started_after: datetime | None = None,
         started_before: datetime | None = None,
         active: bool | None = None,
+        charger_transaction_id: str | None = None,
+        remote_start_id: int | None = None,
     ) -> tuple[builtins.list[TransactionRecord], str]:
         check_page_size(page_size)
-        filters = {
-            "charger_id": charger_id,
-            "id_tag": id_tag,
-            "started_after": None if started_after is None else to_iso(started_after),
-            "started_before": None if started_before is None else to_iso(started_before),
-            "active": active,
-        }
+        filters = list_filters(
+            charger_id=charger_id,
+            id_tag=id_tag,
+            started_after=started_after,
+            started_before=started_before,
+            active=active,
+            charger_transaction_id=charger_transaction_id,
+            remote_start_id=remote_start_id,
+        )
         after: tuple[datetime, int] | None = None
         if page_token:
             at, tid = decode_keyset(page_token, "transactions", filters, (str, int))
@@ -426,6 +516,10 @@ class MemoryTransactionStore:
             and (low is None or t.started_at >= low)
             and (high is None or t.started_at < high)
             and (active is None or t.active == active)
+            and (
+                charger_transaction_id is None or t.charger_transaction_id == charger_transaction_id
+            )
+            and (remote_start_id is None or t.remote_start_id == remote_start_id)
         ]
         page = matching[:page_size]
         token = ""

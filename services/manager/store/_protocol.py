@@ -6,7 +6,14 @@ from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
-from ._domain_records import IdTagRecord, MeterValueRecord, ReservationRecord, TransactionRecord
+from ._domain_records import (
+    IdTagRecord,
+    MeterValueRecord,
+    ReservationRecord,
+    TransactionEvent,
+    TransactionEventOutcome,
+    TransactionRecord,
+)
 from ._fleet_records import (
     CertificateRequestRecord,
     ChargingProfileRecord,
@@ -212,6 +219,25 @@ class TransactionStore(Protocol):
         """
         ...
 
+    async def record_event(self, event: TransactionEvent) -> TransactionEventOutcome:
+        """Apply an OCPP 2.0.1 TransactionEvent to the charger's transaction
+        ``event.charger_transaction_id``, creating it (with a new CSMS id) if it is the
+        first event of it received, whatever its type. A seqNo received before for the same
+        transaction is a duplicate: nothing changes and the status answered the first time
+        is returned. Otherwise the event's meter values are stored (connector_id = the
+        transaction's EVSE) and the rules of ``_transaction_events`` applied: earliest
+        timestamp/energy reading start it, the latest reading is its energy, Ended stops it
+        once and nothing reopens it. A reservation it names becomes Used. All in one
+        database transaction; NotFound if the charger does not exist.
+        """
+        ...
+
+    async def get_by_charger_transaction_id(
+        self, charger_id: str, charger_transaction_id: str
+    ) -> TransactionRecord | None:
+        """The charger's 2.0.1 transaction with that transactionId, or None."""
+        ...
+
     async def record_anomaly(
         self, *, charger_id: str, kind: str, transaction_id: int | None, payload: str, at: datetime
     ) -> None:
@@ -255,11 +281,14 @@ class TransactionStore(Protocol):
         started_after: datetime | None = None,
         started_before: datetime | None = None,
         active: bool | None = None,
+        charger_transaction_id: str | None = None,
+        remote_start_id: int | None = None,
     ) -> tuple[list[TransactionRecord], str]:
         """One page, newest first (keyset on (started_at, id)), and the next page's token.
 
         ``started_after <= started_at < started_before``; ``active`` True/False keeps
-        running/stopped transactions.
+        running/stopped transactions; ``charger_transaction_id`` and ``remote_start_id``
+        (2.0.1) keep the transactions with that id.
         """
         ...
 

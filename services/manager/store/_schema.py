@@ -51,6 +51,7 @@ __all__ = [
     "reservations",
     "security_events",
     "transaction_anomalies",
+    "transaction_events",
     "transactions",
 ]
 
@@ -152,6 +153,10 @@ connectors = Table(
 
 #: OCPP 1.6 IdToken (20 characters), case-sensitive and ordered bytewise on both databases.
 ID_TAG = String(20).with_variant(String(20, collation="C"), "postgresql")
+#: OCPP 2.0.1/2.1 IdToken (36/255 characters) as transactions record it. SQLite does not
+#: enforce declared lengths, so there the column keeps revision 0002's declaration (the
+#: stores check lengths); PostgreSQL's is widened by revision 0004.
+ID_TOKEN = String(20).with_variant(String(255, collation="C"), "postgresql")
 #: 64-bit ids that autoincrement on SQLite too (only ``INTEGER PRIMARY KEY`` aliases rowid).
 BIG_ID = BigInteger().with_variant(Integer(), "sqlite")
 
@@ -183,11 +188,12 @@ transactions = Table(
     Column("id", BIG_ID, nullable=False, autoincrement=True),
     Column("charger_id", CHARGER_ID, nullable=False),
     Column("connector_id", Integer, nullable=False),
-    # Not a foreign key: transactions of unknown tags are recorded too.
-    Column("id_tag", ID_TAG, nullable=False),
+    # Not a foreign key: transactions of unknown tags are recorded too. An OCPP 2.0.1
+    # idToken (36 characters; 255 in 2.1); "" while a 2.0.1 transaction is unauthorized.
+    Column("id_tag", ID_TOKEN, nullable=False),
     # The idTagInfo.status answered to the StartTransaction.
     Column("id_tag_status", String(16), nullable=False),
-    Column("stop_id_tag", ID_TAG, nullable=True),
+    Column("stop_id_tag", ID_TOKEN, nullable=True),
     Column("meter_start", BigInteger, nullable=False),
     Column("meter_stop", BigInteger, nullable=True),
     Column("started_at", UtcDateTime, nullable=False),
@@ -198,11 +204,31 @@ transactions = Table(
     Column("last_energy_wh", Float, nullable=True),
     # When last_energy_wh was read: a later reading replaces it, an earlier one does not.
     Column("last_energy_at", UtcDateTime, nullable=True),
-    # Idempotency: charger|connector|id_tag|started_at|meter_start of the StartTransaction.
+    # Idempotency: charger|connector|id_tag|started_at|meter_start of the StartTransaction
+    # (1.6); "#2|charger|transactionId" for 2.0.1.
     Column("start_key", String(200), nullable=False),
+    # -- OCPP 2.0.1 TransactionEvent (revision 0004); NULL / defaults for 1.6 -------------
+    # The charger's transactionId, unique per charger.
+    Column("charger_transaction_id", String(36), nullable=True),
+    # The remoteStartId of the RequestStartTransaction that started it.
+    Column("remote_start_id", Integer, nullable=True),
+    # Whether any of its events happened while the charger was offline.
+    Column("offline", Boolean, nullable=False, server_default=text("false")),
+    # The idToken's type (ISO14443, Central, NoAuthorization, ...).
+    Column("id_token_type", String(20), nullable=False, server_default=""),
+    # The latest transactionInfo.chargingState.
+    Column("charging_state", String(16), nullable=False, server_default=""),
+    # The highest seqNo received.
+    Column("last_seq_no", BigInteger, nullable=True),
+    # When the meter_start reading was taken: the earliest energy reading wins.
+    Column("meter_start_at", UtcDateTime, nullable=True),
     PrimaryKeyConstraint("id"),
     ForeignKeyConstraint(["charger_id"], ["chargers.id"]),
     UniqueConstraint("start_key"),
+    # A unique index, not a constraint: SQLite can add an index to an existing table.
+    Index(None, "charger_id", "charger_transaction_id", unique=True),
+    # StartCharging's answer names the remoteStartId: find its transaction.
+    Index(None, "charger_id", "remote_start_id"),
     # Newest first (scanned backwards), keyset (started_at, id).
     Index(None, "started_at", "id"),
     Index(None, "charger_id", "started_at", "id"),
@@ -238,11 +264,31 @@ meter_values = Table(
     Column("context", String(32), nullable=False, server_default="Sample.Periodic"),
     Column("location", String(16), nullable=False, server_default="Outlet"),
     Column("format", String(16), nullable=False, server_default="Raw"),
+    # OCPP 2.0.1 signedMeterValue as JSON (revision 0004); NULL when none.
+    Column("signed_data", Text, nullable=True),
     PrimaryKeyConstraint("id"),
     ForeignKeyConstraint(["transaction_id"], ["transactions.id"], ondelete="CASCADE"),
     # The values of one transaction, oldest first, keyset (timestamp, id).
     Index(None, "transaction_id", "timestamp", "id"),
     Index(None, "charger_id", "timestamp"),
+)
+
+#: The OCPP 2.0.1 TransactionEvents received, one row per (transaction, seqNo): a
+#: repeated seqNo is a duplicate (revision 0004).
+transaction_events = Table(
+    "transaction_events",
+    metadata,
+    Column("transaction_id", BigInteger, nullable=False),
+    Column("seq_no", BigInteger, nullable=False),
+    # Started, Updated, Ended
+    Column("event_type", String(8), nullable=False),
+    Column("trigger_reason", String(32), nullable=False),
+    Column("offline", Boolean, nullable=False),
+    Column("timestamp", UtcDateTime, nullable=False),
+    # The idTokenInfo.status answered ("" when the event had no idToken): a duplicate gets it again.
+    Column("id_token_status", String(16), nullable=False, server_default=""),
+    PrimaryKeyConstraint("transaction_id", "seq_no"),
+    ForeignKeyConstraint(["transaction_id"], ["transactions.id"], ondelete="CASCADE"),
 )
 
 transaction_anomalies = Table(

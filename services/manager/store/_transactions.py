@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -19,7 +20,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from ._common import check_charger_id, check_page_size, utc
-from ._domain_records import MeterValueRecord, TransactionRecord
+from ._domain_records import (
+    MeterValueRecord,
+    TransactionEvent,
+    TransactionEventOutcome,
+    TransactionRecord,
+)
 from ._errors import NotFound
 from ._group import GroupCommit
 from ._keyset import (
@@ -33,11 +39,18 @@ from ._keyset import (
     start_key,
     to_iso,
 )
-from ._schema import meter_values, reservations, transaction_anomalies, transactions
+from ._schema import (
+    meter_values,
+    reservations,
+    transaction_anomalies,
+    transaction_events,
+    transactions,
+)
 from ._sql import _unavailable
 from ._sqlbase import SqlStoreBase
+from ._transaction_events import EnergyMarks, check_event, event_changes, new_transaction_row
 
-__all__ = ["ANOMALY_KINDS", "SqlTransactionStore", "latest_energy"]
+__all__ = ["ANOMALY_KINDS", "SqlTransactionStore", "latest_energy", "list_filters"]
 
 #: The ``transaction_anomalies.kind`` values.
 ANOMALY_KINDS = frozenset(
@@ -229,6 +242,115 @@ class SqlTransactionStore(SqlStoreBase):
                 )
         return unknown
 
+    async def record_event(self, event: TransactionEvent) -> TransactionEventOutcome:
+        check_event(event)
+        t = transactions
+        mine = and_(
+            t.c.charger_id == event.charger_id,
+            t.c.charger_transaction_id == event.charger_transaction_id,
+        )
+        async with _unavailable("recording a transaction event"):
+            try:
+                async with self._engine.begin() as conn:
+                    row = (await conn.execute(select(t).where(mine).with_for_update())).first()
+                    created = False
+                    if row is None:
+                        new_id = await conn.scalar(
+                            self._insert(t)
+                            .values(**new_transaction_row(event, event.evse_id or 0))
+                            .on_conflict_do_nothing(
+                                index_elements=[t.c.charger_id, t.c.charger_transaction_id]
+                            )
+                            .returning(t.c.id)
+                        )
+                        created = new_id is not None
+                        row = (await conn.execute(select(t).where(mine).with_for_update())).one()
+                    outcome = await self._apply_event(conn, row, event, created)
+            except IntegrityError as exc:
+                raise NotFound(f"charger {event.charger_id!r} does not exist") from exc
+        return outcome
+
+    async def _apply_event(
+        self, conn: Any, row: Row[Any], event: TransactionEvent, created: bool
+    ) -> TransactionEventOutcome:
+        """Record the event's seqNo (a duplicate stops here), its meter values and changes."""
+        tid = row.id
+        seen = await conn.scalar(
+            self._insert(transaction_events)
+            .values(
+                transaction_id=tid,
+                seq_no=event.seq_no,
+                event_type=event.event_type,
+                trigger_reason=event.trigger_reason,
+                offline=event.offline,
+                timestamp=utc(event.timestamp),
+                id_token_status=event.id_token_status,
+            )
+            .on_conflict_do_nothing(
+                index_elements=[transaction_events.c.transaction_id, transaction_events.c.seq_no]
+            )
+            .returning(transaction_events.c.seq_no)
+        )
+        current = _record(row)
+        if seen is None:
+            answered = await conn.scalar(
+                select(transaction_events.c.id_token_status).where(
+                    transaction_events.c.transaction_id == tid,
+                    transaction_events.c.seq_no == event.seq_no,
+                )
+            )
+            return TransactionEventOutcome(
+                current, created=False, duplicate=True, ended=False, id_token_status=answered or ""
+            )
+        connector = event.evse_id or row.connector_id
+        if event.meter_values:
+            await conn.execute(
+                meter_values.insert(),
+                [
+                    check_meter_value(replace(value, transaction_id=tid, connector_id=connector))
+                    for value in event.meter_values
+                ],
+            )
+        marks = EnergyMarks(row.meter_start_at, row.last_energy_at)
+        changes = event_changes(current, marks, event)
+        if changes:
+            row = (
+                await conn.execute(
+                    update(transactions)
+                    .where(transactions.c.id == tid)
+                    .values(**changes)
+                    .returning(*transactions.c)
+                )
+            ).one()
+        if "reservation_id" in changes:
+            await conn.execute(
+                update(reservations)
+                .where(
+                    reservations.c.id == changes["reservation_id"],
+                    reservations.c.charger_id == event.charger_id,
+                    reservations.c.state.in_(_LIVE_RESERVATION),
+                )
+                .values(state="Used", transaction_id=tid, updated_at=utc(event.timestamp))
+            )
+        return TransactionEventOutcome(
+            _record(row),
+            created=created,
+            duplicate=False,
+            ended="stopped_at" in changes,
+            id_token_status=event.id_token_status,
+        )
+
+    async def get_by_charger_transaction_id(
+        self, charger_id: str, charger_transaction_id: str
+    ) -> TransactionRecord | None:
+        query = select(transactions).where(
+            transactions.c.charger_id == charger_id,
+            transactions.c.charger_transaction_id == charger_transaction_id,
+        )
+        async with _unavailable("reading a transaction"), self._reader.connect() as conn:
+            row = (await conn.execute(query)).first()
+        return None if row is None else _record(row)
+
     async def record_anomaly(
         self, *, charger_id: str, kind: str, transaction_id: int | None, payload: str, at: datetime
     ) -> None:
@@ -295,15 +417,19 @@ class SqlTransactionStore(SqlStoreBase):
         started_after: datetime | None = None,
         started_before: datetime | None = None,
         active: bool | None = None,
+        charger_transaction_id: str | None = None,
+        remote_start_id: int | None = None,
     ) -> tuple[builtins.list[TransactionRecord], str]:
         check_page_size(page_size)
-        filters = {
-            "charger_id": charger_id,
-            "id_tag": id_tag,
-            "started_after": None if started_after is None else to_iso(started_after),
-            "started_before": None if started_before is None else to_iso(started_before),
-            "active": active,
-        }
+        filters = list_filters(
+            charger_id=charger_id,
+            id_tag=id_tag,
+            started_after=started_after,
+            started_before=started_before,
+            active=active,
+            charger_transaction_id=charger_transaction_id,
+            remote_start_id=remote_start_id,
+        )
         t = transactions
         query = select(t).order_by(t.c.started_at.desc(), t.c.id.desc()).limit(page_size + 1)
         if page_token:
@@ -317,6 +443,10 @@ class SqlTransactionStore(SqlStoreBase):
             query = query.where(t.c.started_at >= utc(started_after))
         if started_before is not None:
             query = query.where(t.c.started_at < utc(started_before))
+        if charger_transaction_id is not None:
+            query = query.where(t.c.charger_transaction_id == charger_transaction_id)
+        if remote_start_id is not None:
+            query = query.where(t.c.remote_start_id == remote_start_id)
         if active is True:
             query = query.where(t.c.stopped_at.is_(None))
         elif active is False:
@@ -380,7 +510,39 @@ def _record(row: Row[Any]) -> TransactionRecord:
         stop_reason=row.stop_reason,
         reservation_id=row.reservation_id,
         last_energy_wh=row.last_energy_wh,
+        charger_transaction_id=row.charger_transaction_id or "",
+        remote_start_id=row.remote_start_id,
+        offline=bool(row.offline),
+        id_token_type=row.id_token_type,
+        charging_state=row.charging_state,
+        last_seq_no=row.last_seq_no,
     )
+
+
+def list_filters(
+    *,
+    charger_id: str | None,
+    id_tag: str | None,
+    started_after: datetime | None,
+    started_before: datetime | None,
+    active: bool | None,
+    charger_transaction_id: str | None,
+    remote_start_id: int | None,
+) -> dict[str, str | int | bool | None]:
+    """The filters a transactions page token carries (the 2.0.1 ones only when set, so
+    tokens issued before they existed stay valid)."""
+    filters: dict[str, str | int | bool | None] = {
+        "charger_id": charger_id,
+        "id_tag": id_tag,
+        "started_after": None if started_after is None else to_iso(started_after),
+        "started_before": None if started_before is None else to_iso(started_before),
+        "active": active,
+    }
+    if charger_transaction_id is not None:
+        filters["charger_transaction_id"] = charger_transaction_id
+    if remote_start_id is not None:
+        filters["remote_start_id"] = remote_start_id
+    return filters
 
 
 def _meter_value(row: Row[Any]) -> MeterValueRecord:
@@ -396,4 +558,5 @@ def _meter_value(row: Row[Any]) -> MeterValueRecord:
         context=row.context,
         location=row.location,
         format=row.format,
+        signed_data=row.signed_data or "",
     )
