@@ -90,8 +90,12 @@ class Manager:
         bus = self.bus
         routers = {
             "1.6": build_v16_router(stores, policy, clock, authorizer, self._vendor_handlers, bus),
-            "2.0.1": build_v201_router(stores, policy, clock, bus),
-            "2.1": build_v201_router(stores, policy, clock, bus),
+            "2.0.1": build_v201_router(
+                stores, policy, clock, bus, vendor_handlers=self._vendor_handlers
+            ),
+            "2.1": build_v201_router(
+                stores, policy, clock, bus, vendor_handlers=self._vendor_handlers
+            ),
         }
         self.events = EventsServicer(Dispatcher(routers, stores.chargers), policy, clock, bus)
         self._tasks = TaskSender(self.registry, stores.chargers, timeout=s.task_timeout)

@@ -8,11 +8,13 @@ from services.manager.store import (
     ChargerStore,
     ChargingProfileStore,
     ConfigurationStore,
+    DeviceModelStore,
     IdTagStore,
     LocationStore,
     MemoryChargerStore,
     MemoryChargingProfileStore,
     MemoryConfigurationStore,
+    MemoryDeviceModelStore,
     MemoryIdTagStore,
     MemoryLocationStore,
     MemoryReservationStore,
@@ -24,6 +26,7 @@ from services.manager.store import (
     SqlChargerStore,
     SqlChargingProfileStore,
     SqlConfigurationStore,
+    SqlDeviceModelStore,
     SqlIdTagStore,
     SqlLocationStore,
     SqlReservationStore,
@@ -47,6 +50,7 @@ class Stores:
     configuration: ConfigurationStore
     security: SecurityStore
     locations: LocationStore
+    device_model: DeviceModelStore
     station: StationStore  # OCPP 2.0.1 requests reported on by id, display messages
 
     @classmethod
@@ -63,6 +67,7 @@ class Stores:
             configuration=SqlConfigurationStore(engine),
             security=SqlSecurityStore(engine),
             locations=SqlLocationStore(engine),
+            device_model=SqlDeviceModelStore(engine),
             station=SqlStationStore(engine),
         )
 
@@ -80,6 +85,7 @@ class Stores:
             configuration=MemoryConfigurationStore(chargers=chargers),
             security=MemorySecurityStore(chargers=chargers),
             locations=MemoryLocationStore(chargers=chargers),
+            device_model=MemoryDeviceModelStore(chargers=chargers),
             station=MemoryStationStore(chargers=chargers),
         )
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from services.manager._context import ocpp_time
-from services.manager._errors import InvalidArgument
+from services.manager._errors import InvalidArgument, UnsupportedByProtocol
 
 Call = tuple[str, dict[str, Any]]
 
@@ -43,6 +44,19 @@ def check_non_negative(field: str, value: int) -> int:
     if value < 0:
         raise InvalidArgument(field, "must not be negative")
     return value
+
+
+def check_choice(field: str, value: str, choices: Sequence[str]) -> str:
+    """`value` if it is one of `choices` (OCPP enumeration values), else INVALID_ARGUMENT."""
+    if value not in choices:
+        raise InvalidArgument(field, f"choose one of {', '.join(choices)}")
+    return value
+
+
+def require_201(charger_id: str, version: str, what: str) -> None:
+    """FAILED_PRECONDITION for a command (or option) that OCPP 1.6 does not have."""
+    if is_16(version):
+        raise UnsupportedByProtocol(charger_id, version, f"{what} needs OCPP 2.0.1 or later")
 
 
 def set_optional(payload: dict[str, Any], key: str, value: object) -> None:

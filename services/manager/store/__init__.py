@@ -27,6 +27,16 @@ from ._domain_records import (
     TransactionEventOutcome,
     TransactionRecord,
 )
+from ._device_model import (
+    DeviceEventRecord,
+    DeviceModelStore,
+    MemoryDeviceModelStore,
+    MonitorRecord,
+    ReportRecord,
+    SqlDeviceModelStore,
+    VariableKey,
+    VariableRecord,
+)
 from ._engine import create_engine, migrate
 from ._errors import (
     AlreadyExists,
@@ -81,6 +91,14 @@ from ._station import (
 from ._transactions import SqlTransactionStore
 
 __all__ = [
+    "DeviceEventRecord",
+    "DeviceModelStore",
+    "MemoryDeviceModelStore",
+    "MonitorRecord",
+    "ReportRecord",
+    "SqlDeviceModelStore",
+    "VariableKey",
+    "VariableRecord",
     "CHARGING_PROFILE_PURPOSES",
     "OCPP_VERSIONS",
     "AlreadyExists",

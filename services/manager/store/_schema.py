@@ -421,6 +421,142 @@ certificate_requests = Table(
     sqlite_autoincrement=True,
 )
 
+# -- OCPP 2.0.1 device model: variables, reports, monitors, events (revision 0005) --------
+
+#: Component and variable names and instances (2.0.1 identifierString / string 50),
+#: ordered bytewise on both databases like charger ids.
+DEVICE_NAME = String(50).with_variant(String(50, collation="C"), "postgresql")
+
+device_variables = Table(
+    "device_variables",
+    metadata,
+    Column("charger_id", CHARGER_ID, nullable=False),
+    Column("component", DEVICE_NAME, nullable=False),
+    # "" = no instance; evse_id 0 = the charger as a whole; connector_id 0 = none.
+    Column("component_instance", DEVICE_NAME, nullable=False, server_default=""),
+    Column("evse_id", Integer, nullable=False, server_default="0"),
+    Column("connector_id", Integer, nullable=False, server_default="0"),
+    Column("variable", DEVICE_NAME, nullable=False),
+    Column("variable_instance", DEVICE_NAME, nullable=False, server_default=""),
+    Column("attribute_type", String(8), nullable=False),
+    # NULL when not known (a WriteOnly variable, or a variable never read).
+    Column("value", Text, nullable=True),
+    # "" when the charger did not report it.
+    Column("mutability", String(10), nullable=False, server_default=""),
+    Column("persistent", Boolean, nullable=False, server_default=text("false")),
+    Column("constant", Boolean, nullable=False, server_default=text("false")),
+    # The variable's characteristics, repeated on each attribute; data_type "" = none.
+    Column("data_type", String(16), nullable=False, server_default=""),
+    Column("unit", String(16), nullable=False, server_default=""),
+    Column("min_limit", Float, nullable=True),
+    Column("max_limit", Float, nullable=True),
+    Column("values_list", Text, nullable=False, server_default=""),
+    Column("supports_monitoring", Boolean, nullable=False, server_default=text("false")),
+    # Where the value comes from: report (NotifyReport), get (GetVariables), set.
+    Column("value_source", String(8), nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    PrimaryKeyConstraint(
+        "charger_id",
+        "component",
+        "component_instance",
+        "evse_id",
+        "connector_id",
+        "variable",
+        "variable_instance",
+        "attribute_type",
+    ),
+    ForeignKeyConstraint(["charger_id"], ["chargers.id"], ondelete="CASCADE"),
+    CheckConstraint(
+        "attribute_type IN ('Actual', 'Target', 'MinSet', 'MaxSet')", name="attribute_type"
+    ),
+)
+
+device_reports = Table(
+    "device_reports",
+    metadata,
+    Column("charger_id", CHARGER_ID, nullable=False),
+    # The requestId of the GetBaseReport/GetReport (or of a report nobody asked for).
+    Column("request_id", Integer, nullable=False),
+    # FullInventory, ConfigurationInventory, SummaryInventory, Custom (GetReport),
+    # Unrequested; only a complete FullInventory replaces the model, the others merge.
+    Column("kind", String(24), nullable=False),
+    Column("requested_at", UtcDateTime, nullable=False),
+    # NULL while parts are missing.
+    Column("completed_at", UtcDateTime, nullable=True),
+    PrimaryKeyConstraint("charger_id", "request_id"),
+    ForeignKeyConstraint(["charger_id"], ["chargers.id"], ondelete="CASCADE"),
+)
+
+device_report_parts = Table(
+    "device_report_parts",
+    metadata,
+    Column("charger_id", CHARGER_ID, nullable=False),
+    Column("request_id", Integer, nullable=False),
+    Column("seq_no", Integer, nullable=False),
+    # tbc was false: the report has seq_no + 1 parts.
+    Column("is_last", Boolean, nullable=False),
+    # The part's variables as JSON, staged until the report is complete.
+    Column("data", Text, nullable=False),
+    Column("received_at", UtcDateTime, nullable=False),
+    PrimaryKeyConstraint("charger_id", "request_id", "seq_no"),
+    ForeignKeyConstraint(
+        ["charger_id", "request_id"],
+        ["device_reports.charger_id", "device_reports.request_id"],
+        ondelete="CASCADE",
+    ),
+)
+
+device_monitors = Table(
+    "device_monitors",
+    metadata,
+    Column("charger_id", CHARGER_ID, nullable=False),
+    Column("monitor_id", Integer, nullable=False),
+    Column("component", DEVICE_NAME, nullable=False),
+    Column("component_instance", DEVICE_NAME, nullable=False, server_default=""),
+    Column("evse_id", Integer, nullable=False, server_default="0"),
+    Column("connector_id", Integer, nullable=False, server_default="0"),
+    Column("variable", DEVICE_NAME, nullable=False),
+    Column("variable_instance", DEVICE_NAME, nullable=False, server_default=""),
+    Column("type", String(24), nullable=False),
+    Column("value", Float, nullable=False),
+    Column("severity", Integer, nullable=False),
+    Column("transaction_only", Boolean, nullable=False, server_default=text("false")),
+    Column("updated_at", UtcDateTime, nullable=False),
+    PrimaryKeyConstraint("charger_id", "monitor_id"),
+    ForeignKeyConstraint(["charger_id"], ["chargers.id"], ondelete="CASCADE"),
+)
+
+device_events = Table(
+    "device_events",
+    metadata,
+    Column("id", BIG_ID, nullable=False, autoincrement=True),
+    Column("charger_id", CHARGER_ID, nullable=False),
+    Column("event_id", Integer, nullable=False),
+    # When the charger says the event happened.
+    Column("timestamp", UtcDateTime, nullable=False),
+    Column("event_trigger", String(16), nullable=False),
+    Column("cause", Integer, nullable=True),
+    Column("actual_value", Text, nullable=False, server_default=""),
+    Column("tech_code", String(50), nullable=False, server_default=""),
+    Column("tech_info", Text, nullable=False, server_default=""),
+    Column("cleared", Boolean, nullable=False, server_default=text("false")),
+    Column("transaction_id", String(36), nullable=False, server_default=""),
+    Column("component", DEVICE_NAME, nullable=False),
+    Column("component_instance", DEVICE_NAME, nullable=False, server_default=""),
+    Column("evse_id", Integer, nullable=False, server_default="0"),
+    Column("connector_id", Integer, nullable=False, server_default="0"),
+    Column("variable", DEVICE_NAME, nullable=False),
+    Column("variable_instance", DEVICE_NAME, nullable=False, server_default=""),
+    Column("variable_monitoring_id", Integer, nullable=True),
+    Column("notification_type", String(24), nullable=False),
+    Column("received_at", UtcDateTime, nullable=False),
+    PrimaryKeyConstraint("id"),
+    ForeignKeyConstraint(["charger_id"], ["chargers.id"], ondelete="CASCADE"),
+    # A charger's events newest first, and the pruning to the latest ones.
+    Index(None, "charger_id", "id"),
+    sqlite_autoincrement=True,
+)
+
 # --- OCPP 2.0.1 station messages (migration 0006) ------------------------------------
 
 #: What a charger_requests row is about: the CSMS request whose id the charger reports under.

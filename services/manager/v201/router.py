@@ -2,19 +2,47 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from services.manager._context import Clock, Router
+from services.manager._data_transfer import VendorHandler
 from services.manager._policy import ChargerPolicy
 from services.manager._stores import Stores
 from services.manager._watch import EventBus
 from services.manager.v201.availability import Availability
+from services.manager.v201.data_transfer import DataTransfer
+from services.manager.v201.display import Reports
+from services.manager.v201.firmware import Firmware
 from services.manager.v201.provisioning import Provisioning
+from services.manager.v201.security import Security
 
 
-def build_router(stores: Stores, policy: ChargerPolicy, clock: Clock, bus: EventBus) -> Router:
+def build_router(
+    stores: Stores,
+    policy: ChargerPolicy,
+    clock: Clock,
+    bus: EventBus,
+    *,
+    vendor_handlers: Mapping[str, VendorHandler] | None = None,
+) -> Router:
     provisioning = Provisioning(stores.chargers, policy, clock, bus)
     availability = Availability(stores.chargers, bus)
+    firmware = Firmware(stores.chargers, stores.station)
+    security = Security(stores.security)
+    reports = Reports(stores.station)
+    data_transfer = DataTransfer(vendor_handlers or {})
     return {
         "BootNotification": provisioning.boot_notification,
         "Heartbeat": provisioning.heartbeat,
         "StatusNotification": availability.status_notification,
+        # Station messages: firmware, logs, security, display, customer information
+        "FirmwareStatusNotification": firmware.firmware_status_notification,
+        "LogStatusNotification": firmware.log_status_notification,
+        "SecurityEventNotification": security.security_event_notification,
+        "SignCertificate": security.sign_certificate,
+        "Get15118EVCertificate": security.get_15118_ev_certificate,
+        "GetCertificateStatus": security.get_certificate_status,
+        "NotifyDisplayMessages": reports.notify_display_messages,
+        "NotifyCustomerInformation": reports.notify_customer_information,
+        "DataTransfer": data_transfer.data_transfer,
     }
