@@ -323,22 +323,34 @@ class ChargerServicer(chargers_pb2_grpc.ChargerServiceServicer):
     ) -> chargers_pb2.GetLogResponse:
         """Progress arrives later as LogStatusNotification carrying the returned request id."""
         request_id = _request_id(request.request_id)
+        sent_at = self._clock()
         answer = await self._run(
             request, lambda cid, version, req: commands.get_log(cid, version, req, request_id)
         )
-        return chargers_pb2.GetLogResponse(
-            status=_status_of(answer),
-            filename=answer.payload.get("filename", ""),
-            request_id=request_id,
+        status = _status_of(answer)
+        filename = answer.payload.get("filename", "")
+        await self._request_answered(
+            request.charger_id, "Log", request_id, status, sent_at, filename
         )
+        return chargers_pb2.GetLogResponse(status=status, filename=filename, request_id=request_id)
 
     @grpc_errors
     async def UpdateFirmware(
         self, request: chargers_pb2.UpdateFirmwareRequest, context: Context
     ) -> chargers_pb2.UpdateFirmwareResponse:
-        """1.6's answer is empty; progress arrives as FirmwareStatusNotification."""
-        await self._run(request, commands.update_firmware)
-        return chargers_pb2.UpdateFirmwareResponse()
+        """1.6's answer is empty; progress arrives as FirmwareStatusNotification (2.0.1: with
+        the returned request id, recorded under it)."""
+        request_id = _request_id(request.request_id)
+        sent_at = self._clock()
+        answer = await self._run(
+            request,
+            lambda cid, version, req: commands.update_firmware(cid, version, req, request_id),
+        )
+        if commands.is_16(answer.location.ocpp_version):
+            return chargers_pb2.UpdateFirmwareResponse()
+        status = _status_of(answer)
+        await self._request_answered(request.charger_id, "Firmware", request_id, status, sent_at)
+        return chargers_pb2.UpdateFirmwareResponse(status=status, request_id=request_id)
 
     @grpc_errors
     async def SignedUpdateFirmware(
@@ -346,15 +358,16 @@ class ChargerServicer(chargers_pb2_grpc.ChargerServiceServicer):
     ) -> chargers_pb2.SignedUpdateFirmwareResponse:
         """Progress arrives later as SignedFirmwareStatusNotification with the request id."""
         request_id = _request_id(request.request_id)
+        sent_at = self._clock()
         answer = await self._run(
             request,
             lambda cid, version, req: commands.signed_update_firmware(
                 cid, version, req, request_id
             ),
         )
-        return chargers_pb2.SignedUpdateFirmwareResponse(
-            status=_status_of(answer), request_id=request_id
-        )
+        status = _status_of(answer)
+        await self._request_answered(request.charger_id, "Firmware", request_id, status, sent_at)
+        return chargers_pb2.SignedUpdateFirmwareResponse(status=status, request_id=request_id)
 
     # --- Reservation --------------------------------------------------------------------
 
@@ -578,7 +591,7 @@ class ChargerServicer(chargers_pb2_grpc.ChargerServiceServicer):
     ) -> chargers_pb2.GetInstalledCertificateIdsResponse:
         answer = await self._run(request, commands.get_installed_certificate_ids)
         return commands.installed_certificate_ids_result(
-            answer.location.ocpp_version, answer.payload
+            answer.location.ocpp_version, request, answer.payload
         )
 
     @grpc_errors
@@ -588,9 +601,181 @@ class ChargerServicer(chargers_pb2_grpc.ChargerServiceServicer):
         status = await self._status(request, commands.certificate_signed)
         return chargers_pb2.CertificateSignedResponse(status=status)
 
+    @grpc_errors
+    async def ListCertificateRequests(
+        self, request: chargers_pb2.ListCertificateRequestsRequest, context: Context
+    ) -> chargers_pb2.ListCertificateRequestsResponse:
+        """The CSRs the charger sent (SignCertificate), oldest first; no charger call."""
+        await self._known_charger(request.charger_id)
+        response = chargers_pb2.ListCertificateRequestsResponse()
+        for record in await self._stores.security.certificate_requests(request.charger_id):
+            item = response.requests.add(
+                id=record.request_id, certificate_type=record.certificate_type, csr=record.csr
+            )
+            item.received_at.FromDatetime(record.received_at)
+        return response
+
+    # --- OCPP 2.0.1 station messages: network profile, display, customer information ----
+
+    async def _request_answered(
+        self,
+        charger_id: str,
+        kind: str,
+        request_id: int,
+        status: str,
+        sent_at: datetime,
+        data: str = "",
+    ) -> None:
+        """Record a request the charger will report on under `request_id`; one it did not
+        take (anything but Accepted/AcceptedCanceled) is complete at once."""
+        await self._stores.station.request_answered(
+            charger_id,
+            kind,
+            request_id,
+            status=status,
+            complete=status not in ("Accepted", "AcceptedCanceled"),
+            sent_at=sent_at,
+            data=data,
+        )
+
+    @grpc_errors
+    async def SetNetworkProfile(
+        self, request: chargers_pb2.SetNetworkProfileRequest, context: Context
+    ) -> chargers_pb2.SetNetworkProfileResponse:
+        """Not recorded: the profile holds VPN/APN secrets, and the charger's
+        NetworkConfigurationPriority (device model) says which slots it uses."""
+        answer = await self._run(request, commands.set_network_profile)
+        return chargers_pb2.SetNetworkProfileResponse(
+            status=_status_of(answer), reason=_reason_of(answer)
+        )
+
+    @grpc_errors
+    async def SetDisplayMessage(
+        self, request: chargers_pb2.SetDisplayMessageRequest, context: Context
+    ) -> chargers_pb2.SetDisplayMessageResponse:
+        """On Accepted the message is recorded (replacing one with the same id)."""
+        location, action, payload = await self._prepare(request, commands.set_display_message)
+        answer = await self._tasks.send(location, action, payload)
+        status = _status_of(answer)
+        if status == "Accepted":
+            info = payload["message"]
+            await self._stores.station.put_display_messages(
+                request.charger_id,
+                [(info["id"], orjson.dumps(info).decode())],
+                source="csms",
+                at=self._clock(),
+            )
+        return chargers_pb2.SetDisplayMessageResponse(status=status, reason=_reason_of(answer))
+
+    @grpc_errors
+    async def GetDisplayMessages(
+        self, request: chargers_pb2.GetDisplayMessagesRequest, context: Context
+    ) -> chargers_pb2.GetDisplayMessagesResponse:
+        """The messages arrive later (NotifyDisplayMessages) under the returned request id."""
+        request_id = _request_id(request.request_id)
+        sent_at = self._clock()
+        answer = await self._run(
+            request,
+            lambda cid, version, req: commands.get_display_messages(cid, version, req, request_id),
+        )
+        status = _status_of(answer)
+        await self._request_answered(
+            request.charger_id, "DisplayMessages", request_id, status, sent_at
+        )
+        return chargers_pb2.GetDisplayMessagesResponse(status=status, request_id=request_id)
+
+    @grpc_errors
+    async def ClearDisplayMessage(
+        self, request: chargers_pb2.ClearDisplayMessageRequest, context: Context
+    ) -> chargers_pb2.ClearDisplayMessageResponse:
+        """Accepted (cleared) or Unknown (the charger has no such message): either way the
+        recorded message is forgotten."""
+        status = await self._status(request, commands.clear_display_message)
+        if status in ("Accepted", "Unknown"):
+            await self._stores.station.remove_display_message(
+                request.charger_id, request.message_id
+            )
+        return chargers_pb2.ClearDisplayMessageResponse(status=status)
+
+    @grpc_errors
+    async def ListDisplayMessages(
+        self, request: chargers_pb2.ListDisplayMessagesRequest, context: Context
+    ) -> chargers_pb2.ListDisplayMessagesResponse:
+        """The messages as set (accepted) or reported; no charger call."""
+        await self._known_charger(request.charger_id)
+        records = await self._stores.station.display_messages(request.charger_id)
+        return chargers_pb2.ListDisplayMessagesResponse(
+            messages=[commands.display_message(r) for r in records]
+        )
+
+    @grpc_errors
+    async def CustomerInformation(
+        self, request: chargers_pb2.CustomerInformationRequest, context: Context
+    ) -> chargers_pb2.CustomerInformationResponse:
+        """The report arrives later (NotifyCustomerInformation) under the returned request
+        id and is recorded there, concatenated (ListChargerRequests)."""
+        request_id = _request_id(request.request_id)
+        sent_at = self._clock()
+        answer = await self._run(
+            request,
+            lambda cid, version, req: commands.customer_information(cid, version, req, request_id),
+        )
+        status = _status_of(answer)
+        await self._request_answered(
+            request.charger_id, "CustomerInformation", request_id, status, sent_at
+        )
+        return chargers_pb2.CustomerInformationResponse(status=status, request_id=request_id)
+
+    @grpc_errors
+    async def ListChargerRequests(
+        self, request: chargers_pb2.ListChargerRequestsRequest, context: Context
+    ) -> chargers_pb2.ListChargerRequestsResponse:
+        """Requests reported on by id, newest first; no charger call."""
+        await self._known_charger(request.charger_id)
+        if request.page_size < 0 or request.page_size > MAX_PAGE_SIZE:
+            raise InvalidArgument("page_size", f"must be between 0 and {MAX_PAGE_SIZE}")
+        if request.kind not in _REQUEST_KINDS and request.kind:
+            raise InvalidArgument("kind", f"unknown request kind {request.kind}")
+        records = await self._stores.station.list_requests(
+            request.charger_id,
+            kind=_REQUEST_KINDS.get(request.kind),
+            request_id=request.request_id if request.HasField("request_id") else None,
+            limit=request.page_size or DEFAULT_PAGE_SIZE,
+        )
+        response = chargers_pb2.ListChargerRequestsResponse()
+        for record in records:
+            item = response.requests.add(
+                kind=_REQUEST_KINDS_FROM[record.kind],
+                request_id=record.request_id,
+                status=record.status,
+                data=record.data,
+                complete=record.complete,
+            )
+            item.created_at.FromDatetime(record.created_at)
+            item.updated_at.FromDatetime(record.updated_at)
+        return response
+
 
 def _status_of(answer: TaskResult) -> str:
     return str(answer.payload["status"])
+
+
+def _reason_of(answer: TaskResult) -> str:
+    """A 2.0.1 answer's statusInfo as "reasonCode: additionalInfo" ("" when absent)."""
+    info = answer.payload.get("statusInfo") or {}
+    reason = str(info.get("reasonCode", ""))
+    if info.get("additionalInfo"):
+        reason = f"{reason}: {info['additionalInfo']}"
+    return reason
+
+
+_REQUEST_KINDS = {
+    chargers_pb2.CHARGER_REQUEST_KIND_FIRMWARE: "Firmware",
+    chargers_pb2.CHARGER_REQUEST_KIND_LOG: "Log",
+    chargers_pb2.CHARGER_REQUEST_KIND_CUSTOMER_INFORMATION: "CustomerInformation",
+    chargers_pb2.CHARGER_REQUEST_KIND_DISPLAY_MESSAGES: "DisplayMessages",
+}
+_REQUEST_KINDS_FROM = {name: kind for kind, name in _REQUEST_KINDS.items()}
 
 
 def _request_id(requested: int) -> int:

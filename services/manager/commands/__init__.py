@@ -21,6 +21,13 @@ from services.manager.commands._core import (
     trigger_message,
     unlock_connector,
 )
+from services.manager.commands._display import (
+    clear_display_message,
+    customer_information,
+    display_message,
+    get_display_messages,
+    set_display_message,
+)
 from services.manager.commands._firmware import (
     get_diagnostics,
     get_log,
@@ -44,6 +51,7 @@ from services.manager.commands._security import (
     get_installed_certificate_ids,
     install_certificate,
     installed_certificate_ids_result,
+    set_network_profile,
 )
 from services.manager.commands._smart_charging import (
     PURPOSE_16,
@@ -69,13 +77,17 @@ __all__ = [
     "check_send_local_list",
     "clear_cache",
     "clear_charging_profile",
+    "clear_display_message",
     "composite_schedule_result",
+    "customer_information",
     "data_transfer",
     "delete_certificate",
+    "display_message",
     "get_composite_schedule",
     "get_configuration",
     "get_configuration_result",
     "get_diagnostics",
+    "get_display_messages",
     "get_installed_certificate_ids",
     "get_local_list_version",
     "get_log",
@@ -90,6 +102,8 @@ __all__ = [
     "send_call",
     "send_local_list",
     "set_charging_profile",
+    "set_display_message",
+    "set_network_profile",
     "signed_update_firmware",
     "start_charging",
     "stop_charging",

@@ -36,6 +36,12 @@ _TRIGGER_201 = {
     chargers_pb2.TRIGGERABLE_MESSAGE_DIAGNOSTICS_STATUS_NOTIFICATION: "LogStatusNotification",
     chargers_pb2.TRIGGERABLE_MESSAGE_LOG_STATUS_NOTIFICATION: "LogStatusNotification",
     chargers_pb2.TRIGGERABLE_MESSAGE_SIGN_CHARGER_CERTIFICATE: "SignChargingStationCertificate",
+    chargers_pb2.TRIGGERABLE_MESSAGE_TRANSACTION_EVENT: "TransactionEvent",
+    chargers_pb2.TRIGGERABLE_MESSAGE_SIGN_V2G_CERTIFICATE: "SignV2GCertificate",
+    chargers_pb2.TRIGGERABLE_MESSAGE_SIGN_COMBINED_CERTIFICATE: "SignCombinedCertificate",
+    chargers_pb2.TRIGGERABLE_MESSAGE_PUBLISH_FIRMWARE_STATUS_NOTIFICATION: (
+        "PublishFirmwareStatusNotification"
+    ),
 }
 
 # 1.6 configuration keys with a standard 2.0.1 component/variable equivalent.
@@ -93,6 +99,18 @@ def trigger_message(charger_id: str, version: str, req: chargers_pb2.TriggerMess
         extended = req.extended or req.requested_message in _EXTENDED_ONLY_16
         table = _EXTENDED_16 if extended else _TRIGGER_16
         action = "ExtendedTriggerMessage" if extended else "TriggerMessage"
+        if req.requested_message in _TRIGGER_201 and not (
+            req.requested_message in _TRIGGER_16 or req.requested_message in _EXTENDED_16
+        ):
+            raise UnsupportedByProtocol(
+                charger_id,
+                version,
+                f"triggering {_TRIGGER_201[req.requested_message]} needs OCPP 2.0.1",
+            )
+        if req.HasField("evse_connector_id"):
+            raise UnsupportedByProtocol(
+                charger_id, version, "evse_connector_id (a connector on an EVSE) needs OCPP 2.0.1"
+            )
     else:
         table, action = _TRIGGER_201, "TriggerMessage"
     if req.requested_message not in table:
@@ -107,6 +125,12 @@ def trigger_message(charger_id: str, version: str, req: chargers_pb2.TriggerMess
             payload["connectorId"] = req.connector_id
         else:
             payload["evse"] = {"id": req.connector_id}
+            if req.HasField("evse_connector_id"):
+                payload["evse"]["connectorId"] = req.evse_connector_id
+    elif req.HasField("evse_connector_id"):
+        raise InvalidArgument(
+            "evse_connector_id", "names a connector of an EVSE: set connector_id to the EVSE id"
+        )
     return action, payload
 
 

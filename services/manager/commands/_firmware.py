@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from csms.v1 import chargers_pb2
+from google.protobuf.timestamp_pb2 import Timestamp
 
 from services.manager._context import ocpp_time
 from services.manager._errors import InvalidArgument, UnsupportedByProtocol
@@ -77,41 +78,77 @@ def get_log(
     return "GetLog", payload
 
 
-def update_firmware(charger_id: str, version: str, req: chargers_pb2.UpdateFirmwareRequest) -> Call:
-    if not is_16(version):
-        raise UnsupportedByProtocol(
-            charger_id, version, "unsigned UpdateFirmware is OCPP 1.6; use SignedUpdateFirmware"
+def update_firmware(
+    charger_id: str, version: str, req: chargers_pb2.UpdateFirmwareRequest, request_id: int
+) -> Call:
+    """1.6 UpdateFirmware; 2.0.1 UpdateFirmware (signed when signing_certificate/signature
+    are given). The 2.0.1 fields are refused on 1.6, whose signed update is
+    SignedUpdateFirmware (security extension)."""
+    if is_16(version):
+        given = [
+            name
+            for name, present in (
+                ("request_id", bool(req.request_id)),
+                ("install_date", req.HasField("install_date")),
+                ("signing_certificate", bool(req.signing_certificate)),
+                ("signature", bool(req.signature)),
+            )
+            if present
+        ]
+        if given:
+            raise UnsupportedByProtocol(
+                charger_id,
+                version,
+                f"UpdateFirmware with {', '.join(given)} needs OCPP 2.0.1; "
+                "for a signed update on 1.6 use SignedUpdateFirmware",
+            )
+        payload: dict[str, Any] = {
+            "location": _uri("location", req.location),
+            "retrieveDate": _retrieve(req.retrieve_date if req.HasField("retrieve_date") else None),
+        }
+        _retries(
+            payload,
+            req.retries if req.HasField("retries") else None,
+            req.retry_interval if req.HasField("retry_interval") else None,
         )
-    retrieve = (
-        timestamp(req.retrieve_date)
-        if req.HasField("retrieve_date")
-        else ocpp_time(datetime.now(UTC))
-    )
-    payload: dict[str, Any] = {"location": _uri("location", req.location), "retrieveDate": retrieve}
-    _retries(
-        payload,
-        req.retries if req.HasField("retries") else None,
-        req.retry_interval if req.HasField("retry_interval") else None,
-    )
-    return "UpdateFirmware", payload
+        return "UpdateFirmware", payload
+    return "UpdateFirmware", _update_firmware_201(req, request_id)
 
 
 def signed_update_firmware(
     charger_id: str, version: str, req: chargers_pb2.SignedUpdateFirmwareRequest, request_id: int
 ) -> Call:
+    """1.6 SignedUpdateFirmware (certificate and signature required); on 2.0.1 its
+    equivalent, UpdateFirmware."""
+    payload = _update_firmware_201(req, request_id)
+    if is_16(version):
+        check_length("signing_certificate", req.signing_certificate, 1, 5500)
+        check_length("signature", req.signature, 1, 800)
+        return "SignedUpdateFirmware", payload
+    return "UpdateFirmware", payload
+
+
+def _retrieve(at: Timestamp | None) -> str:
+    """retrieveDate(Time): the requested time, or now."""
+    return timestamp(at) if at is not None else ocpp_time(datetime.now(UTC))
+
+
+def _update_firmware_201(
+    req: chargers_pb2.UpdateFirmwareRequest | chargers_pb2.SignedUpdateFirmwareRequest,
+    request_id: int,
+) -> dict[str, Any]:
+    """The 2.0.1 UpdateFirmware (and 1.6 SignedUpdateFirmware) payload."""
     firmware: dict[str, Any] = {
         "location": _uri("location", req.location),
-        "retrieveDateTime": timestamp(req.retrieve_date)
-        if req.HasField("retrieve_date")
-        else ocpp_time(datetime.now(UTC)),
+        "retrieveDateTime": _retrieve(req.retrieve_date if req.HasField("retrieve_date") else None),
     }
     if req.HasField("install_date"):
         firmware["installDateTime"] = timestamp(req.install_date)
-    if is_16(version) or req.signing_certificate:
+    if req.signing_certificate:
         firmware["signingCertificate"] = check_length(
             "signing_certificate", req.signing_certificate, 1, 5500
         )
-    if is_16(version) or req.signature:
+    if req.signature:
         firmware["signature"] = check_length("signature", req.signature, 1, 800)
     payload: dict[str, Any] = {"requestId": request_id, "firmware": firmware}
     _retries(
@@ -119,4 +156,4 @@ def signed_update_firmware(
         req.retries if req.HasField("retries") else None,
         req.retry_interval if req.HasField("retry_interval") else None,
     )
-    return ("SignedUpdateFirmware" if is_16(version) else "UpdateFirmware"), payload
+    return payload

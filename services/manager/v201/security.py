@@ -1,0 +1,46 @@
+"""OCPP 2.0.1 security: SecurityEventNotification, SignCertificate, and the ISO 15118
+certificate messages (Get15118EVCertificate, GetCertificateStatus).
+
+Security events and CSRs are recorded as for 1.6. The CSMS has no PKI backend yet (no
+contract-certificate service, no OCSP responder), so the ISO 15118 requests are answered
+Failed with a statusInfo saying so, never Accepted with made-up data.
+"""
+
+from __future__ import annotations
+
+from services.manager._context import CallContext, Payload
+from services.manager.store import SecurityStore
+from services.manager.v16.security import Security as Security16
+
+NO_PKI = {
+    "reasonCode": "UnsupportedRequest",
+    "additionalInfo": (
+        "this CSMS has no PKI backend (contract certificate service / OCSP responder) "
+        "configured; install certificates through the CSMS operator"
+    ),
+}
+
+
+class Security(Security16):
+    def __init__(self, security: SecurityStore) -> None:
+        super().__init__(security)
+        self._security = security
+
+    async def sign_certificate(self, ctx: CallContext, req: Payload) -> Payload:
+        """Record the CSR with its certificateType (ChargingStationCertificate when absent)
+        for an operator to sign; the chain goes back with ChargerService.CertificateSigned."""
+        await self._security.add_certificate_request(
+            charger_id=ctx.charger_id,
+            csr=req["csr"],
+            certificate_type=req.get("certificateType", "ChargingStationCertificate"),
+            at=ctx.received_at,
+        )
+        return {"status": "Accepted"}
+
+    def get_15118_ev_certificate(self, ctx: CallContext, req: Payload) -> Payload:
+        """No contract certificate service: Failed, with an empty exiResponse."""
+        return {"status": "Failed", "statusInfo": NO_PKI, "exiResponse": ""}
+
+    def get_certificate_status(self, ctx: CallContext, req: Payload) -> Payload:
+        """No OCSP responder: Failed."""
+        return {"status": "Failed", "statusInfo": NO_PKI}
