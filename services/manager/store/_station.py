@@ -68,7 +68,7 @@ class DisplayMessageRecord:
 class StationStore(Protocol):
     """Charger requests reported on by id, and the display messages chargers show."""
 
-    async def request_sent(
+    async def request_answered(
         self,
         charger_id: str,
         kind: str,
@@ -76,11 +76,12 @@ class StationStore(Protocol):
         *,
         status: str,
         complete: bool,
-        at: datetime,
+        sent_at: datetime,
         data: str = "",
     ) -> None:
-        """Record a request the CSMS sent and the charger's answer; a request with the
-        same kind and id is replaced (its parts and status start over)."""
+        """Record a request the CSMS sent at ``sent_at`` and the charger's answer. An older
+        request with the same kind and id is replaced; one the charger already reported on
+        since ``sent_at`` (its report can overtake the answer) keeps what it reported."""
         ...
 
     async def request_reported(
@@ -162,6 +163,23 @@ def _reported(
     return replace(record, **changes)
 
 
+def _answered(
+    existing: ChargerRequestRecord | None,
+    charger_id: str,
+    kind: str,
+    request_id: int,
+    status: str,
+    complete: bool,
+    sent_at: datetime,
+    data: str,
+) -> ChargerRequestRecord:
+    """The request after the charger's answer (the rule both implementations share)."""
+    if existing is None or existing.created_at < sent_at:
+        fresh = _new_request(charger_id, kind, request_id, sent_at)
+        return replace(fresh, status=status, complete=complete, data=data)
+    return replace(existing, data=existing.data or data)
+
+
 def _new_request(charger_id: str, kind: str, request_id: int, at: datetime) -> ChargerRequestRecord:
     return ChargerRequestRecord(
         charger_id=charger_id,
@@ -212,7 +230,7 @@ class SqlStationStore(SqlStoreBase):
         if await conn.scalar(query) is None:
             raise NotFound(f"charger {charger_id!r} does not exist")
 
-    async def request_sent(
+    async def request_answered(
         self,
         charger_id: str,
         kind: str,
@@ -220,25 +238,24 @@ class SqlStationStore(SqlStoreBase):
         *,
         status: str,
         complete: bool,
-        at: datetime,
+        sent_at: datetime,
         data: str = "",
     ) -> None:
-        record = replace(
-            _new_request(charger_id, check_kind(kind), request_id, utc(at)),
-            status=status,
-            complete=complete,
-            data=data,
-        )
+        check_kind(kind)
         table = charger_requests
+        key = (
+            table.c.charger_id == charger_id,
+            table.c.kind == kind,
+            table.c.request_id == request_id,
+        )
         async with _unavailable("recording a charger request"), self._engine.begin() as conn:
             await self._require_charger(conn, charger_id)
-            await conn.execute(
-                delete(table).where(
-                    table.c.charger_id == charger_id,
-                    table.c.kind == kind,
-                    table.c.request_id == request_id,
-                )
+            row = (await conn.execute(select(table).where(*key))).first()
+            existing = _request_record(row) if row is not None else None
+            record = _answered(
+                existing, charger_id, kind, request_id, status, complete, utc(sent_at), data
             )
+            await conn.execute(delete(table).where(*key))
             await conn.execute(
                 insert(table).values(
                     charger_id=charger_id,
@@ -378,7 +395,7 @@ class MemoryStationStore:
         if self._chargers is not None and not await self._chargers.is_known(charger_id):
             raise NotFound(f"charger {charger_id!r} does not exist")
 
-    async def request_sent(
+    async def request_answered(
         self,
         charger_id: str,
         kind: str,
@@ -386,17 +403,22 @@ class MemoryStationStore:
         *,
         status: str,
         complete: bool,
-        at: datetime,
+        sent_at: datetime,
         data: str = "",
     ) -> None:
-        record = replace(
-            _new_request(charger_id, check_kind(kind), request_id, utc(at)),
-            status=status,
-            complete=complete,
-            data=data,
-        )
+        check_kind(kind)
         await self._require_charger(charger_id)
-        self._requests[(charger_id, kind, request_id)] = record
+        key = (charger_id, kind, request_id)
+        self._requests[key] = _answered(
+            self._requests.get(key),
+            charger_id,
+            kind,
+            request_id,
+            status,
+            complete,
+            utc(sent_at),
+            data,
+        )
 
     async def request_reported(
         self,
