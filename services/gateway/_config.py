@@ -36,6 +36,7 @@ PUBLIC_SERVICES = (
     "csms.v1.LocationService",
     "csms.v1.Registry",
     "csms.v1.WatchService",
+    "csms.v1.DeviceModelService",
 )
 
 # Content types Envoy announces for static files; `mimetypes` for anything else.

@@ -10,6 +10,7 @@ from collections.abc import Mapping
 import grpc
 from csms.v1 import (
     chargers_pb2_grpc,
+    device_model_pb2_grpc,
     events_pb2_grpc,
     id_tags_pb2_grpc,
     locations_pb2_grpc,
@@ -24,6 +25,7 @@ from services.manager._authorization import Authorizer
 from services.manager._config import ManagerSettings
 from services.manager._context import Clock, utc_now
 from services.manager._data_transfer import VendorHandler
+from services.manager._device_model_api import DeviceModelServicer
 from services.manager._dispatch import Dispatcher
 from services.manager._events import EventsServicer
 from services.manager._policy import ChargerPolicy
@@ -122,6 +124,9 @@ class Manager:
         )
         registry_pb2_grpc.add_RegistryServicer_to_server(RegistryServicer(self.registry), server)
         watch_pb2_grpc.add_WatchServiceServicer_to_server(WatchServicer(bus), server)
+        device_model_pb2_grpc.add_DeviceModelServiceServicer_to_server(
+            DeviceModelServicer(stores, self.registry, self._tasks, clock), server
+        )
         self.port = server.add_insecure_port(f"{s.host}:{s.port}")
         if self.port == 0:
             raise OSError(f"cannot listen on {s.host}:{s.port}")

@@ -27,7 +27,7 @@ from google.api import annotations_pb2 as google_dot_api_dot_annotations__pb2
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x13\x63sms/v1/watch.proto\x12\x07\x63sms.v1\x1a\x14\x63sms/v1/common.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"L\n\x12WatchEventsRequest\x12\x13\n\x0b\x63harger_ids\x18\x01 \x03(\t\x12!\n\x05kinds\x18\x02 \x03(\x0e\x32\x12.csms.v1.EventKind\"\xb0\x02\n\x0c\x43hargerEvent\x12&\n\x02\x61t\x18\x01 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12 \n\x04kind\x18\x02 \x01(\x0e\x32\x12.csms.v1.EventKind\x12\x12\n\ncharger_id\x18\x03 \x01(\t\x12*\n\x0cocpp_version\x18\x04 \x01(\x0e\x32\x14.csms.v1.OcppVersion\x12\x0f\n\x07node_id\x18\x05 \x01(\t\x12\x0f\n\x07\x65vse_id\x18\x06 \x01(\r\x12\x14\n\x0c\x63onnector_id\x18\x07 \x01(\r\x12\x0e\n\x06status\x18\x08 \x01(\t\x12\x12\n\nerror_code\x18\t \x01(\t\x12\x16\n\x0etransaction_id\x18\n \x01(\x03\x12\x11\n\tenergy_wh\x18\x0b \x01(\x01\x12\x0f\n\x07message\x18\x0c \x01(\t*\xb5\x02\n\tEventKind\x12\x1a\n\x16\x45VENT_KIND_UNSPECIFIED\x10\x00\x12\x18\n\x14\x45VENT_KIND_CONNECTED\x10\x01\x12\x1b\n\x17\x45VENT_KIND_DISCONNECTED\x10\x02\x12\x15\n\x11\x45VENT_KIND_BOOTED\x10\x03\x12\x1d\n\x19\x45VENT_KIND_STATUS_CHANGED\x10\x04\x12\"\n\x1e\x45VENT_KIND_TRANSACTION_STARTED\x10\x05\x12\"\n\x1e\x45VENT_KIND_TRANSACTION_UPDATED\x10\x06\x12 \n\x1c\x45VENT_KIND_TRANSACTION_ENDED\x10\x07\x12\x14\n\x10\x45VENT_KIND_ERROR\x10\x08\x12\x1f\n\x1b\x45VENT_KIND_WATCHER_OVERFLOW\x10\t2m\n\x0cWatchService\x12]\n\x0bWatchEvents\x12\x1b.csms.v1.WatchEventsRequest\x1a\x15.csms.v1.ChargerEvent\"\x18\x82\xd3\xe4\x93\x02\x12\x12\x10/v1/events:watch0\x01\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x13\x63sms/v1/watch.proto\x12\x07\x63sms.v1\x1a\x14\x63sms/v1/common.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"L\n\x12WatchEventsRequest\x12\x13\n\x0b\x63harger_ids\x18\x01 \x03(\t\x12!\n\x05kinds\x18\x02 \x03(\x0e\x32\x12.csms.v1.EventKind\"\xb0\x02\n\x0c\x43hargerEvent\x12&\n\x02\x61t\x18\x01 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12 \n\x04kind\x18\x02 \x01(\x0e\x32\x12.csms.v1.EventKind\x12\x12\n\ncharger_id\x18\x03 \x01(\t\x12*\n\x0cocpp_version\x18\x04 \x01(\x0e\x32\x14.csms.v1.OcppVersion\x12\x0f\n\x07node_id\x18\x05 \x01(\t\x12\x0f\n\x07\x65vse_id\x18\x06 \x01(\r\x12\x14\n\x0c\x63onnector_id\x18\x07 \x01(\r\x12\x0e\n\x06status\x18\x08 \x01(\t\x12\x12\n\nerror_code\x18\t \x01(\t\x12\x16\n\x0etransaction_id\x18\n \x01(\x03\x12\x11\n\tenergy_wh\x18\x0b \x01(\x01\x12\x0f\n\x07message\x18\x0c \x01(\t*\xd2\x02\n\tEventKind\x12\x1a\n\x16\x45VENT_KIND_UNSPECIFIED\x10\x00\x12\x18\n\x14\x45VENT_KIND_CONNECTED\x10\x01\x12\x1b\n\x17\x45VENT_KIND_DISCONNECTED\x10\x02\x12\x15\n\x11\x45VENT_KIND_BOOTED\x10\x03\x12\x1d\n\x19\x45VENT_KIND_STATUS_CHANGED\x10\x04\x12\"\n\x1e\x45VENT_KIND_TRANSACTION_STARTED\x10\x05\x12\"\n\x1e\x45VENT_KIND_TRANSACTION_UPDATED\x10\x06\x12 \n\x1c\x45VENT_KIND_TRANSACTION_ENDED\x10\x07\x12\x14\n\x10\x45VENT_KIND_ERROR\x10\x08\x12\x1f\n\x1b\x45VENT_KIND_WATCHER_OVERFLOW\x10\t\x12\x1b\n\x17\x45VENT_KIND_DEVICE_EVENT\x10\n2m\n\x0cWatchService\x12]\n\x0bWatchEvents\x12\x1b.csms.v1.WatchEventsRequest\x1a\x15.csms.v1.ChargerEvent\"\x18\x82\xd3\xe4\x93\x02\x12\x12\x10/v1/events:watch0\x01\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -37,11 +37,11 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_WATCHSERVICE'].methods_by_name['WatchEvents']._loaded_options = None
   _globals['_WATCHSERVICE'].methods_by_name['WatchEvents']._serialized_options = b'\202\323\344\223\002\022\022\020/v1/events:watch'
   _globals['_EVENTKIND']._serialized_start=503
-  _globals['_EVENTKIND']._serialized_end=812
+  _globals['_EVENTKIND']._serialized_end=841
   _globals['_WATCHEVENTSREQUEST']._serialized_start=117
   _globals['_WATCHEVENTSREQUEST']._serialized_end=193
   _globals['_CHARGEREVENT']._serialized_start=196
   _globals['_CHARGEREVENT']._serialized_end=500
-  _globals['_WATCHSERVICE']._serialized_start=814
-  _globals['_WATCHSERVICE']._serialized_end=923
+  _globals['_WATCHSERVICE']._serialized_start=843
+  _globals['_WATCHSERVICE']._serialized_end=952
 # @@protoc_insertion_point(module_scope)

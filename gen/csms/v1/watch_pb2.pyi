@@ -24,6 +24,7 @@ class EventKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     EVENT_KIND_TRANSACTION_ENDED: _ClassVar[EventKind]
     EVENT_KIND_ERROR: _ClassVar[EventKind]
     EVENT_KIND_WATCHER_OVERFLOW: _ClassVar[EventKind]
+    EVENT_KIND_DEVICE_EVENT: _ClassVar[EventKind]
 EVENT_KIND_UNSPECIFIED: EventKind
 EVENT_KIND_CONNECTED: EventKind
 EVENT_KIND_DISCONNECTED: EventKind
@@ -34,6 +35,7 @@ EVENT_KIND_TRANSACTION_UPDATED: EventKind
 EVENT_KIND_TRANSACTION_ENDED: EventKind
 EVENT_KIND_ERROR: EventKind
 EVENT_KIND_WATCHER_OVERFLOW: EventKind
+EVENT_KIND_DEVICE_EVENT: EventKind
 
 class WatchEventsRequest(_message.Message):
     __slots__ = ("charger_ids", "kinds")

@@ -28,6 +28,7 @@ from services.manager.commands._display import (
     get_display_messages,
     set_display_message,
 )
+from services.manager.commands import _device_model as device_model
 from services.manager.commands._firmware import (
     get_diagnostics,
     get_log,
@@ -64,6 +65,7 @@ from services.manager.commands._smart_charging import (
 )
 
 __all__ = [
+    "device_model",
     "KEYS_16_TO_201",
     "PURPOSE_16",
     "PURPOSE_FROM_16",

@@ -14,6 +14,7 @@ from services.manager.v201.data_transfer import DataTransfer
 from services.manager.v201.display import Reports
 from services.manager.v201.firmware import Firmware
 from services.manager.v201.provisioning import Provisioning
+from services.manager.v201.reports import DeviceModelReports
 from services.manager.v201.security import Security
 
 
@@ -31,6 +32,7 @@ def build_router(
     security = Security(stores.security)
     reports = Reports(stores.station)
     data_transfer = DataTransfer(vendor_handlers or {})
+    device_model = DeviceModelReports(stores.device_model, bus)
     return {
         "BootNotification": provisioning.boot_notification,
         "Heartbeat": provisioning.heartbeat,
@@ -45,4 +47,8 @@ def build_router(
         "NotifyDisplayMessages": reports.notify_display_messages,
         "NotifyCustomerInformation": reports.notify_customer_information,
         "DataTransfer": data_transfer.data_transfer,
+        # Device model: reports, monitors, events
+        "NotifyReport": device_model.notify_report,
+        "NotifyMonitoringReport": device_model.notify_monitoring_report,
+        "NotifyEvent": device_model.notify_event,
     }
