@@ -32,7 +32,7 @@ def build_router(
     availability = Availability(stores.chargers, bus)
     authorization = Authorization(authorizer)
     transactions = Transactions(stores.transactions, stores.profiles, authorizer, bus)
-    firmware = Firmware(stores.chargers)
+    firmware = Firmware(stores.chargers, stores.station)
     security = Security(stores.security)
     data_transfer = DataTransfer(vendor_handlers)
     return {
