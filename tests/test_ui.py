@@ -260,3 +260,54 @@ async def test_id_tags_are_created_blocked_and_deleted(system: System, browser: 
         await expect(page.get_by_role("status").filter(has_text="Delete CARD-UI-1")).to_have_text(
             "Delete CARD-UI-1: Deleted"
         )
+
+
+async def test_settings_panel_lists_filters_and_sets_a_variable(
+    system: System, browser: Browser
+) -> None:
+    """The Settings panel lists the reported variables, filters them, and sets one through SetVariables."""
+    from ocpp.v201 import call as call201
+
+    from tests.harness import Station201
+
+    async with connected(Station201, charger_url(system.node, "CS-UI-4"), "CS-UI-4") as cs:
+        await cs.boot()
+        report = [
+            {
+                "component": {"name": name},
+                "variable": {"name": variable},
+                "variable_attribute": [{"value": value, "mutability": mutability}],
+            }
+            for name, variable, value, mutability in (
+                ("OCPPCommCtrlr", "HeartbeatInterval", "300", "ReadWrite"),
+                ("ChargingStation", "Model", "Station-2", "ReadOnly"),
+            )
+        ]
+        await cs.call(
+            call201.NotifyReport(
+                request_id=1, generated_at=_iso(datetime.now(UTC)), seq_no=0, report_data=report
+            )
+        )
+        cs.answers["SetVariables"] = {
+            "set_variable_result": [
+                {
+                    "attribute_status": "Accepted",
+                    "component": {"name": "OCPPCommCtrlr"},
+                    "variable": {"name": "HeartbeatInterval"},
+                }
+            ]
+        }
+        async with opened(browser, f"{system.url}#/chargers/CS-UI-4") as page:
+            settings = page.locator("#settings")
+            await expect(settings).to_contain_text("HeartbeatInterval", timeout=SHOWN)
+            await expect(settings).to_contain_text("Station-2")
+
+            await page.get_by_label("Filter by component").fill("ocppcommctrlr")
+            await page.get_by_role("button", name="Filter").click()
+            await expect(settings).not_to_contain_text("Station-2", timeout=SHOWN)
+
+            await page.get_by_label("New value for HeartbeatInterval").fill("60")
+            await settings.get_by_role("button", name="Set").click()
+            await expect(settings.locator("td.mono")).to_contain_text("60", timeout=SHOWN)
+            (sent,) = cs.requests("SetVariables")
+            assert sent["set_variable_data"][0]["attribute_value"] == "60"

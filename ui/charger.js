@@ -24,6 +24,7 @@ import {
   when,
 } from "./dom.js";
 import { applyEvent } from "./fleet.js";
+import { settingsPanel } from "./settings.js";
 
 const TRIGGERS = [
   ["TRIGGERABLE_MESSAGE_STATUS_NOTIFICATION", "StatusNotification"],
@@ -72,7 +73,7 @@ export async function renderCharger(root, [chargerId], ctx) {
   const commands = h("section", { class: "panel span-2", "aria-labelledby": "h-commands" });
   const config = h("section", { class: "panel span-2", "aria-labelledby": "h-config" });
 
-  fill(root, heading, message, h("div", { class: "charger-grid" }, identity, connectors, session, commands, config));
+  fill(root, heading, message, h("div", { class: "charger-grid" }, identity, connectors, session, commands, config, settingsPanel(chargerId)));
 
   function drawIdentity() {
     const c = charger;
