@@ -23,6 +23,7 @@ from services.manager._errors import (
     ChargerTimeout,
     InvalidArgument,
     NodeUnavailable,
+    ResourceNotFound,
     grpc_errors,
 )
 from services.manager._stores import Stores
@@ -249,9 +250,16 @@ class ChargerServicer(chargers_pb2_grpc.ChargerServiceServicer):
     async def StartCharging(
         self, request: chargers_pb2.StartChargingRequest, context: Context
     ) -> chargers_pb2.StartChargingResponse:
-        """1.6 RemoteStartTransaction; the transaction itself is recorded at its StartTransaction."""
-        status = await self._status(request, commands.start_charging)
-        return chargers_pb2.StartChargingResponse(status=status)
+        """1.6 RemoteStartTransaction, 2.0.1 RequestStartTransaction; the transaction itself is
+        recorded when the charger reports it (StartTransaction / TransactionEvent, which on
+        2.0.1 carries the remoteStartId answered here)."""
+        location, action, payload = await self._prepare(request, commands.start_charging)
+        answer = await self._tasks.send(location, action, payload)
+        response = chargers_pb2.StartChargingResponse(status=_status_of(answer))
+        if "remoteStartId" in payload:
+            response.remote_start_id = payload["remoteStartId"]
+        response.charger_transaction_id = str(answer.payload.get("transactionId", ""))
+        return response
 
     @grpc_errors
     async def StopCharging(
@@ -260,9 +268,15 @@ class ChargerServicer(chargers_pb2_grpc.ChargerServiceServicer):
         """1.6 RemoteStopTransaction. A transaction the CSMS knows as another charger's is
         refused; one it does not know is still sent, since the charger may hold a transaction
         the CSMS has not heard of yet (a StartTransaction queued offline) and answers
-        Rejected for one it does not have."""
-        location, action, payload = await self._prepare(request, commands.stop_charging)
-        if commands.is_16(location.ocpp_version):  # 2.0.1 transaction ids are the charger's
+        Rejected for one it does not have.
+
+        2.0.1 RequestStopTransaction names the charger's transactionId, looked up from the
+        CSMS's id: a transaction the CSMS does not know is NOT_FOUND."""
+        check_charger_id(request.charger_id)
+        location = await self._tasks.locate(request.charger_id)
+        version = location.ocpp_version
+        if commands.is_16(version):
+            action, payload = commands.stop_charging(request.charger_id, version, request)
             transaction = await self._stores.transactions.get(request.transaction_id)
             if transaction is not None and transaction.charger_id != request.charger_id:
                 raise InvalidArgument(
@@ -270,8 +284,59 @@ class ChargerServicer(chargers_pb2_grpc.ChargerServiceServicer):
                     f"transaction {request.transaction_id} is on charger "
                     f"{transaction.charger_id!r}, not {request.charger_id!r}",
                 )
+        else:
+            charger_tx = await self._charger_transaction_id(
+                request.charger_id, request.transaction_id
+            )
+            action, payload = commands.stop_charging(
+                request.charger_id, version, request, charger_tx
+            )
         answer = await self._tasks.send(location, action, payload)
         return chargers_pb2.StopChargingResponse(status=_status_of(answer))
+
+    async def _charger_transaction_id(self, charger_id: str, transaction_id: int) -> str:
+        """The 2.0.1 transactionId of the charger's transaction ``transaction_id``."""
+        if transaction_id <= 0:
+            raise InvalidArgument("transaction_id", "must be a transaction id issued by this CSMS")
+        transaction = await self._stores.transactions.get(transaction_id)
+        if transaction is None:
+            raise ResourceNotFound(
+                f"transaction {transaction_id} does not exist: pass the transaction_id the "
+                "CSMS issued (TransactionService.ListTransactions)"
+            )
+        if transaction.charger_id != charger_id:
+            raise InvalidArgument(
+                "transaction_id",
+                f"transaction {transaction_id} is on charger {transaction.charger_id!r}, "
+                f"not {charger_id!r}",
+            )
+        if not transaction.charger_transaction_id:
+            raise InvalidArgument(
+                "transaction_id",
+                f"transaction {transaction_id} was recorded over OCPP 1.6 and has no 2.0.1 "
+                "transactionId the charger would know",
+            )
+        return transaction.charger_transaction_id
+
+    @grpc_errors
+    async def GetTransactionStatus(
+        self, request: chargers_pb2.GetTransactionStatusRequest, context: Context
+    ) -> chargers_pb2.GetTransactionStatusResponse:
+        """2.0.1 GetTransactionStatus for one of the charger's transactions (by the CSMS's
+        id) or, without transaction_id, for its message queue."""
+        check_charger_id(request.charger_id)
+        location = await self._tasks.locate(request.charger_id)
+        version = location.ocpp_version
+        charger_tx = ""
+        if not commands.is_16(version) and request.HasField("transaction_id"):
+            charger_tx = await self._charger_transaction_id(
+                request.charger_id, request.transaction_id
+            )
+        action, payload = commands.get_transaction_status(
+            request.charger_id, version, request, charger_tx
+        )
+        answer = await self._tasks.send(location, action, payload)
+        return commands.transaction_status_result(answer.payload)
 
     @grpc_errors
     async def UnlockConnector(

@@ -93,10 +93,20 @@ class Manager:
         routers = {
             "1.6": build_v16_router(stores, policy, clock, authorizer, self._vendor_handlers, bus),
             "2.0.1": build_v201_router(
-                stores, policy, clock, bus, vendor_handlers=self._vendor_handlers
+                stores,
+                policy,
+                clock,
+                bus,
+                vendor_handlers=self._vendor_handlers,
+                authorizer=authorizer,
             ),
             "2.1": build_v201_router(
-                stores, policy, clock, bus, vendor_handlers=self._vendor_handlers
+                stores,
+                policy,
+                clock,
+                bus,
+                vendor_handlers=self._vendor_handlers,
+                authorizer=authorizer,
             ),
         }
         self.events = EventsServicer(Dispatcher(routers, stores.chargers), policy, clock, bus)

@@ -30,6 +30,7 @@ from google.protobuf.empty_pb2 import Empty
 from google.protobuf.field_mask_pb2 import FieldMask
 from google.protobuf.timestamp_pb2 import Timestamp
 
+from services.common import to_proto_version
 from services.manager._api import check_charger_id
 from services.manager._context import Clock
 from services.manager._errors import InvalidArgument, ResourceNotFound, grpc_errors
@@ -54,6 +55,9 @@ LOCATION_PAGE = (50, 1000)
 #: OCPP 1.6 IdToken is CiString20: 1 to 20 printable ASCII characters.
 MAX_ID_TAG_LENGTH = 20
 MAX_MEASURAND_LENGTH = 64
+#: OCPP 2.1 IdToken (2.0.1: 36) as transactions record it; the charger's transactionId.
+MAX_ID_TOKEN_LENGTH = 255
+MAX_CHARGER_TRANSACTION_ID_LENGTH = 36
 #: id_tags.max_active_transactions is a 32-bit integer column.
 MAX_ACTIVE_TRANSACTIONS = 2**31 - 1
 LOCATION_ID = re.compile(r"[a-z0-9-]{1,64}")
@@ -107,6 +111,13 @@ def _id_tag(field: str, value: str, *, required: bool = True) -> str:
     if not (value.isascii() and value.isprintable()):
         raise InvalidArgument(field, "must be printable ASCII characters")
     return value
+
+
+def _id_token_filter(field: str, value: str) -> str | None:
+    """A transactions filter on the token: a 1.6 tag or a 2.0.1/2.1 idToken."""
+    if len(value) > MAX_ID_TOKEN_LENGTH:
+        raise InvalidArgument(field, f"is longer than {MAX_ID_TOKEN_LENGTH} characters")
+    return value or None
 
 
 def _charger_filter(value: str) -> str | None:
@@ -178,6 +189,14 @@ def transaction_message(record: TransactionRecord) -> transactions_pb2.Transacti
         message.stopped_at.CopyFrom(_timestamp(record.stopped_at))
     if record.reservation_id is not None:
         message.reservation_id = record.reservation_id
+    message.evse_id = record.connector_id
+    message.ocpp_version = to_proto_version(record.ocpp_version)
+    message.charger_transaction_id = record.charger_transaction_id
+    if record.remote_start_id is not None:
+        message.remote_start_id = record.remote_start_id
+    message.offline = record.offline
+    message.id_token_type = record.id_token_type
+    message.charging_state = record.charging_state
     return message
 
 
@@ -192,6 +211,7 @@ def meter_value_message(record: MeterValueRecord) -> transactions_pb2.MeterValue
         location=record.location,
         format=record.format,
         connector_id=record.connector_id,
+        signed_data=record.signed_data,
     )
     if record.transaction_id is not None:
         message.transaction_id = record.transaction_id
@@ -256,7 +276,18 @@ class TransactionServicer(transactions_pb2_grpc.TransactionServiceServicer):
     ) -> transactions_pb2.ListTransactionsResponse:
         page_size = _page_size(request.page_size, TRANSACTION_PAGE)
         charger_id = _charger_filter(request.charger_id)
-        id_tag = _id_tag("id_tag", request.id_tag, required=False) or None
+        id_tag = _id_token_filter("id_tag", request.id_tag)
+        charger_tx = request.charger_transaction_id or None
+        if charger_tx is not None:
+            if charger_id is None:
+                raise InvalidArgument(
+                    "charger_id", "is required with charger_transaction_id (ids are per charger)"
+                )
+            if len(charger_tx) > MAX_CHARGER_TRANSACTION_ID_LENGTH:
+                raise InvalidArgument(
+                    "charger_transaction_id",
+                    f"is longer than {MAX_CHARGER_TRANSACTION_ID_LENGTH} characters",
+                )
         after = (
             _datetime("started_after", request.started_after)
             if request.HasField("started_after")
@@ -277,6 +308,10 @@ class TransactionServicer(transactions_pb2_grpc.TransactionServiceServicer):
             started_after=after,
             started_before=before,
             active=request.active if request.HasField("active") else None,
+            charger_transaction_id=charger_tx,
+            remote_start_id=(
+                request.remote_start_id if request.HasField("remote_start_id") else None
+            ),
         )
         return transactions_pb2.ListTransactionsResponse(
             transactions=[transaction_message(r) for r in records], next_page_token=token

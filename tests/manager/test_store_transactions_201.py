@@ -133,6 +133,7 @@ async def test_started_creates_a_transaction_with_a_csms_id(stores: Stores) -> N
         "EVConnected",
     )
     assert (tx.meter_start, tx.started_at, tx.active, tx.last_seq_no) == (1000, at(0), True, 0)
+    assert tx.ocpp_version == "2.0.1"
     assert await stores.transactions.get(tx.transaction_id) == tx
     assert await stores.transactions.get_by_charger_transaction_id("CS-1", "tx-1") == tx
     assert await stores.transactions.get_by_charger_transaction_id("CS-2", "tx-1") is None

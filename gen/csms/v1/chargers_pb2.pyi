@@ -308,10 +308,14 @@ class StartChargingRequest(_message.Message):
     def __init__(self, charger_id: _Optional[str] = ..., connector_id: _Optional[int] = ..., id_tag: _Optional[str] = ..., charging_profile: _Optional[_Union[_smart_charging_pb2.ChargingProfile, _Mapping]] = ...) -> None: ...
 
 class StartChargingResponse(_message.Message):
-    __slots__ = ("status",)
+    __slots__ = ("status", "remote_start_id", "charger_transaction_id")
     STATUS_FIELD_NUMBER: _ClassVar[int]
+    REMOTE_START_ID_FIELD_NUMBER: _ClassVar[int]
+    CHARGER_TRANSACTION_ID_FIELD_NUMBER: _ClassVar[int]
     status: str
-    def __init__(self, status: _Optional[str] = ...) -> None: ...
+    remote_start_id: int
+    charger_transaction_id: str
+    def __init__(self, status: _Optional[str] = ..., remote_start_id: _Optional[int] = ..., charger_transaction_id: _Optional[str] = ...) -> None: ...
 
 class StopChargingRequest(_message.Message):
     __slots__ = ("charger_id", "transaction_id")
@@ -1008,3 +1012,19 @@ class ListCertificateRequestsResponse(_message.Message):
     REQUESTS_FIELD_NUMBER: _ClassVar[int]
     requests: _containers.RepeatedCompositeFieldContainer[CertificateRequest]
     def __init__(self, requests: _Optional[_Iterable[_Union[CertificateRequest, _Mapping]]] = ...) -> None: ...
+
+class GetTransactionStatusRequest(_message.Message):
+    __slots__ = ("charger_id", "transaction_id")
+    CHARGER_ID_FIELD_NUMBER: _ClassVar[int]
+    TRANSACTION_ID_FIELD_NUMBER: _ClassVar[int]
+    charger_id: str
+    transaction_id: int
+    def __init__(self, charger_id: _Optional[str] = ..., transaction_id: _Optional[int] = ...) -> None: ...
+
+class GetTransactionStatusResponse(_message.Message):
+    __slots__ = ("ongoing", "messages_in_queue")
+    ONGOING_FIELD_NUMBER: _ClassVar[int]
+    MESSAGES_IN_QUEUE_FIELD_NUMBER: _ClassVar[int]
+    ongoing: bool
+    messages_in_queue: bool
+    def __init__(self, ongoing: _Optional[bool] = ..., messages_in_queue: _Optional[bool] = ...) -> None: ...

@@ -236,6 +236,11 @@ class ChargerServiceStub:
                 request_serializer=csms_dot_v1_dot_chargers__pb2.ListCertificateRequestsRequest.SerializeToString,
                 response_deserializer=csms_dot_v1_dot_chargers__pb2.ListCertificateRequestsResponse.FromString,
                 _registered_method=True)
+        self.GetTransactionStatus = channel.unary_unary(
+                '/csms.v1.ChargerService/GetTransactionStatus',
+                request_serializer=csms_dot_v1_dot_chargers__pb2.GetTransactionStatusRequest.SerializeToString,
+                response_deserializer=csms_dot_v1_dot_chargers__pb2.GetTransactionStatusResponse.FromString,
+                _registered_method=True)
 
 
 class ChargerServiceServicer:
@@ -506,6 +511,15 @@ class ChargerServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetTransactionStatus(self, request, context):
+        """2.0.1 GetTransactionStatus: whether the charger still has messages of a transaction
+        (or of any, without transaction_id) to deliver, and whether the transaction goes on.
+        FAILED_PRECONDITION on 1.6 chargers.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_ChargerServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -698,6 +712,11 @@ def add_ChargerServiceServicer_to_server(servicer, server):
                     servicer.ListCertificateRequests,
                     request_deserializer=csms_dot_v1_dot_chargers__pb2.ListCertificateRequestsRequest.FromString,
                     response_serializer=csms_dot_v1_dot_chargers__pb2.ListCertificateRequestsResponse.SerializeToString,
+            ),
+            'GetTransactionStatus': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetTransactionStatus,
+                    request_deserializer=csms_dot_v1_dot_chargers__pb2.GetTransactionStatusRequest.FromString,
+                    response_serializer=csms_dot_v1_dot_chargers__pb2.GetTransactionStatusResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -1738,6 +1757,33 @@ class ChargerService:
             '/csms.v1.ChargerService/ListCertificateRequests',
             csms_dot_v1_dot_chargers__pb2.ListCertificateRequestsRequest.SerializeToString,
             csms_dot_v1_dot_chargers__pb2.ListCertificateRequestsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetTransactionStatus(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/csms.v1.ChargerService/GetTransactionStatus',
+            csms_dot_v1_dot_chargers__pb2.GetTransactionStatusRequest.SerializeToString,
+            csms_dot_v1_dot_chargers__pb2.GetTransactionStatusResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -113,6 +113,11 @@ class ChargerServiceStub:
     """
     ListCertificateRequests: _grpc.UnaryUnaryMultiCallable[_chargers_pb2.ListCertificateRequestsRequest, _chargers_pb2.ListCertificateRequestsResponse]
     """Certificate signing requests (SignCertificate) the charger sent, oldest first."""
+    GetTransactionStatus: _grpc.UnaryUnaryMultiCallable[_chargers_pb2.GetTransactionStatusRequest, _chargers_pb2.GetTransactionStatusResponse]
+    """2.0.1 GetTransactionStatus: whether the charger still has messages of a transaction
+    (or of any, without transaction_id) to deliver, and whether the transaction goes on.
+    FAILED_PRECONDITION on 1.6 chargers.
+    """
 
 @_typing.type_check_only
 class ChargerServiceAsyncStub(ChargerServiceStub):
@@ -199,6 +204,11 @@ class ChargerServiceAsyncStub(ChargerServiceStub):
     """
     ListCertificateRequests: _aio.UnaryUnaryMultiCallable[_chargers_pb2.ListCertificateRequestsRequest, _chargers_pb2.ListCertificateRequestsResponse]  # type: ignore[assignment]
     """Certificate signing requests (SignCertificate) the charger sent, oldest first."""
+    GetTransactionStatus: _aio.UnaryUnaryMultiCallable[_chargers_pb2.GetTransactionStatusRequest, _chargers_pb2.GetTransactionStatusResponse]  # type: ignore[assignment]
+    """2.0.1 GetTransactionStatus: whether the charger still has messages of a transaction
+    (or of any, without transaction_id) to deliver, and whether the transaction goes on.
+    FAILED_PRECONDITION on 1.6 chargers.
+    """
 
 class ChargerServiceServicer(metaclass=_abc_1.ABCMeta):
     """The public API for chargers: read their state and send them tasks.
@@ -510,5 +520,16 @@ class ChargerServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_chargers_pb2.ListCertificateRequestsResponse, _abc.Awaitable[_chargers_pb2.ListCertificateRequestsResponse]]:
         """Certificate signing requests (SignCertificate) the charger sent, oldest first."""
+
+    @_abc_1.abstractmethod
+    def GetTransactionStatus(
+        self,
+        request: _chargers_pb2.GetTransactionStatusRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_chargers_pb2.GetTransactionStatusResponse, _abc.Awaitable[_chargers_pb2.GetTransactionStatusResponse]]:
+        """2.0.1 GetTransactionStatus: whether the charger still has messages of a transaction
+        (or of any, without transaction_id) to deliver, and whether the transaction goes on.
+        FAILED_PRECONDITION on 1.6 chargers.
+        """
 
 def add_ChargerServiceServicer_to_server(servicer: ChargerServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

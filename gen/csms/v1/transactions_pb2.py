@@ -22,11 +22,12 @@ _runtime_version.ValidateProtobufRuntimeVersion(
 _sym_db = _symbol_database.Default()
 
 
+from csms.v1 import common_pb2 as csms_dot_v1_dot_common__pb2
 from google.api import annotations_pb2 as google_dot_api_dot_annotations__pb2
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1a\x63sms/v1/transactions.proto\x12\x07\x63sms.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x99\x03\n\x0bTransaction\x12\x16\n\x0etransaction_id\x18\x01 \x01(\x03\x12\x12\n\ncharger_id\x18\x02 \x01(\t\x12\x14\n\x0c\x63onnector_id\x18\x03 \x01(\r\x12\x0e\n\x06id_tag\x18\x04 \x01(\t\x12\x13\n\x0bstop_id_tag\x18\x05 \x01(\t\x12\x16\n\x0emeter_start_wh\x18\x06 \x01(\x03\x12\x1a\n\rmeter_stop_wh\x18\x07 \x01(\x03H\x00\x88\x01\x01\x12.\n\nstarted_at\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nstopped_at\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x13\n\x0bstop_reason\x18\n \x01(\t\x12\x11\n\tenergy_wh\x18\x0b \x01(\x01\x12\x1b\n\x0ereservation_id\x18\x0c \x01(\x05H\x01\x88\x01\x01\x12\x0e\n\x06\x61\x63tive\x18\r \x01(\x08\x12\x15\n\rid_tag_status\x18\x0e \x01(\tB\x10\n\x0e_meter_stop_whB\x11\n\x0f_reservation_id\"\xeb\x01\n\x17ListTransactionsRequest\x12\x11\n\tpage_size\x18\x01 \x01(\x05\x12\x12\n\npage_token\x18\x02 \x01(\t\x12\x12\n\ncharger_id\x18\x03 \x01(\t\x12\x0e\n\x06id_tag\x18\x04 \x01(\t\x12\x31\n\rstarted_after\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x32\n\x0estarted_before\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x13\n\x06\x61\x63tive\x18\x07 \x01(\x08H\x00\x88\x01\x01\x42\t\n\x07_active\"_\n\x18ListTransactionsResponse\x12*\n\x0ctransactions\x18\x01 \x03(\x0b\x32\x14.csms.v1.Transaction\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"/\n\x15GetTransactionRequest\x12\x16\n\x0etransaction_id\x18\x01 \x01(\x03\"\xf3\x01\n\nMeterValue\x12-\n\ttimestamp\x18\x01 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\r\n\x05value\x18\x02 \x01(\t\x12\x11\n\tmeasurand\x18\x03 \x01(\t\x12\r\n\x05phase\x18\x04 \x01(\t\x12\x0c\n\x04unit\x18\x05 \x01(\t\x12\x0f\n\x07\x63ontext\x18\x06 \x01(\t\x12\x10\n\x08location\x18\x07 \x01(\t\x12\x0e\n\x06\x66ormat\x18\x08 \x01(\t\x12\x14\n\x0c\x63onnector_id\x18\t \x01(\r\x12\x1b\n\x0etransaction_id\x18\n \x01(\x03H\x00\x88\x01\x01\x42\x11\n\x0f_transaction_id\"j\n\x16ListMeterValuesRequest\x12\x16\n\x0etransaction_id\x18\x01 \x01(\x03\x12\x11\n\tpage_size\x18\x02 \x01(\x05\x12\x12\n\npage_token\x18\x03 \x01(\t\x12\x11\n\tmeasurand\x18\x04 \x01(\t\"]\n\x17ListMeterValuesResponse\x12)\n\x0cmeter_values\x18\x01 \x03(\x0b\x32\x13.csms.v1.MeterValue\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t2\x88\x03\n\x12TransactionService\x12q\n\x10ListTransactions\x12 .csms.v1.ListTransactionsRequest\x1a!.csms.v1.ListTransactionsResponse\"\x18\x82\xd3\xe4\x93\x02\x12\x12\x10/v1/transactions\x12q\n\x0eGetTransaction\x12\x1e.csms.v1.GetTransactionRequest\x1a\x14.csms.v1.Transaction\")\x82\xd3\xe4\x93\x02#\x12!/v1/transactions/{transaction_id}\x12\x8b\x01\n\x0fListMeterValues\x12\x1f.csms.v1.ListMeterValuesRequest\x1a .csms.v1.ListMeterValuesResponse\"5\x82\xd3\xe4\x93\x02/\x12-/v1/transactions/{transaction_id}/meterValuesb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1a\x63sms/v1/transactions.proto\x12\x07\x63sms.v1\x1a\x14\x63sms/v1/common.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xe8\x04\n\x0bTransaction\x12\x16\n\x0etransaction_id\x18\x01 \x01(\x03\x12\x12\n\ncharger_id\x18\x02 \x01(\t\x12\x14\n\x0c\x63onnector_id\x18\x03 \x01(\r\x12\x0e\n\x06id_tag\x18\x04 \x01(\t\x12\x13\n\x0bstop_id_tag\x18\x05 \x01(\t\x12\x16\n\x0emeter_start_wh\x18\x06 \x01(\x03\x12\x1a\n\rmeter_stop_wh\x18\x07 \x01(\x03H\x00\x88\x01\x01\x12.\n\nstarted_at\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nstopped_at\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x13\n\x0bstop_reason\x18\n \x01(\t\x12\x11\n\tenergy_wh\x18\x0b \x01(\x01\x12\x1b\n\x0ereservation_id\x18\x0c \x01(\x05H\x01\x88\x01\x01\x12\x0e\n\x06\x61\x63tive\x18\r \x01(\x08\x12\x15\n\rid_tag_status\x18\x0e \x01(\t\x12\x1e\n\x16\x63harger_transaction_id\x18\x0f \x01(\t\x12\x0f\n\x07\x65vse_id\x18\x10 \x01(\r\x12*\n\x0cocpp_version\x18\x11 \x01(\x0e\x32\x14.csms.v1.OcppVersion\x12\x1c\n\x0fremote_start_id\x18\x12 \x01(\x05H\x02\x88\x01\x01\x12\x0f\n\x07offline\x18\x13 \x01(\x08\x12\x15\n\rid_token_type\x18\x14 \x01(\t\x12\x16\n\x0e\x63harging_state\x18\x15 \x01(\tB\x10\n\x0e_meter_stop_whB\x11\n\x0f_reservation_idB\x12\n\x10_remote_start_id\"\xbd\x02\n\x17ListTransactionsRequest\x12\x11\n\tpage_size\x18\x01 \x01(\x05\x12\x12\n\npage_token\x18\x02 \x01(\t\x12\x12\n\ncharger_id\x18\x03 \x01(\t\x12\x0e\n\x06id_tag\x18\x04 \x01(\t\x12\x31\n\rstarted_after\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x32\n\x0estarted_before\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x13\n\x06\x61\x63tive\x18\x07 \x01(\x08H\x00\x88\x01\x01\x12\x1e\n\x16\x63harger_transaction_id\x18\x08 \x01(\t\x12\x1c\n\x0fremote_start_id\x18\t \x01(\x05H\x01\x88\x01\x01\x42\t\n\x07_activeB\x12\n\x10_remote_start_id\"_\n\x18ListTransactionsResponse\x12*\n\x0ctransactions\x18\x01 \x03(\x0b\x32\x14.csms.v1.Transaction\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"/\n\x15GetTransactionRequest\x12\x16\n\x0etransaction_id\x18\x01 \x01(\x03\"\x88\x02\n\nMeterValue\x12-\n\ttimestamp\x18\x01 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\r\n\x05value\x18\x02 \x01(\t\x12\x11\n\tmeasurand\x18\x03 \x01(\t\x12\r\n\x05phase\x18\x04 \x01(\t\x12\x0c\n\x04unit\x18\x05 \x01(\t\x12\x0f\n\x07\x63ontext\x18\x06 \x01(\t\x12\x10\n\x08location\x18\x07 \x01(\t\x12\x0e\n\x06\x66ormat\x18\x08 \x01(\t\x12\x14\n\x0c\x63onnector_id\x18\t \x01(\r\x12\x1b\n\x0etransaction_id\x18\n \x01(\x03H\x00\x88\x01\x01\x12\x13\n\x0bsigned_data\x18\x0b \x01(\tB\x11\n\x0f_transaction_id\"j\n\x16ListMeterValuesRequest\x12\x16\n\x0etransaction_id\x18\x01 \x01(\x03\x12\x11\n\tpage_size\x18\x02 \x01(\x05\x12\x12\n\npage_token\x18\x03 \x01(\t\x12\x11\n\tmeasurand\x18\x04 \x01(\t\"]\n\x17ListMeterValuesResponse\x12)\n\x0cmeter_values\x18\x01 \x03(\x0b\x32\x13.csms.v1.MeterValue\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t2\x88\x03\n\x12TransactionService\x12q\n\x10ListTransactions\x12 .csms.v1.ListTransactionsRequest\x1a!.csms.v1.ListTransactionsResponse\"\x18\x82\xd3\xe4\x93\x02\x12\x12\x10/v1/transactions\x12q\n\x0eGetTransaction\x12\x1e.csms.v1.GetTransactionRequest\x1a\x14.csms.v1.Transaction\")\x82\xd3\xe4\x93\x02#\x12!/v1/transactions/{transaction_id}\x12\x8b\x01\n\x0fListMeterValues\x12\x1f.csms.v1.ListMeterValuesRequest\x1a .csms.v1.ListMeterValuesResponse\"5\x82\xd3\xe4\x93\x02/\x12-/v1/transactions/{transaction_id}/meterValuesb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -39,20 +40,20 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_TRANSACTIONSERVICE'].methods_by_name['GetTransaction']._serialized_options = b'\202\323\344\223\002#\022!/v1/transactions/{transaction_id}'
   _globals['_TRANSACTIONSERVICE'].methods_by_name['ListMeterValues']._loaded_options = None
   _globals['_TRANSACTIONSERVICE'].methods_by_name['ListMeterValues']._serialized_options = b'\202\323\344\223\002/\022-/v1/transactions/{transaction_id}/meterValues'
-  _globals['_TRANSACTION']._serialized_start=103
-  _globals['_TRANSACTION']._serialized_end=512
-  _globals['_LISTTRANSACTIONSREQUEST']._serialized_start=515
-  _globals['_LISTTRANSACTIONSREQUEST']._serialized_end=750
-  _globals['_LISTTRANSACTIONSRESPONSE']._serialized_start=752
-  _globals['_LISTTRANSACTIONSRESPONSE']._serialized_end=847
-  _globals['_GETTRANSACTIONREQUEST']._serialized_start=849
-  _globals['_GETTRANSACTIONREQUEST']._serialized_end=896
-  _globals['_METERVALUE']._serialized_start=899
-  _globals['_METERVALUE']._serialized_end=1142
-  _globals['_LISTMETERVALUESREQUEST']._serialized_start=1144
-  _globals['_LISTMETERVALUESREQUEST']._serialized_end=1250
-  _globals['_LISTMETERVALUESRESPONSE']._serialized_start=1252
-  _globals['_LISTMETERVALUESRESPONSE']._serialized_end=1345
-  _globals['_TRANSACTIONSERVICE']._serialized_start=1348
-  _globals['_TRANSACTIONSERVICE']._serialized_end=1740
+  _globals['_TRANSACTION']._serialized_start=125
+  _globals['_TRANSACTION']._serialized_end=741
+  _globals['_LISTTRANSACTIONSREQUEST']._serialized_start=744
+  _globals['_LISTTRANSACTIONSREQUEST']._serialized_end=1061
+  _globals['_LISTTRANSACTIONSRESPONSE']._serialized_start=1063
+  _globals['_LISTTRANSACTIONSRESPONSE']._serialized_end=1158
+  _globals['_GETTRANSACTIONREQUEST']._serialized_start=1160
+  _globals['_GETTRANSACTIONREQUEST']._serialized_end=1207
+  _globals['_METERVALUE']._serialized_start=1210
+  _globals['_METERVALUE']._serialized_end=1474
+  _globals['_LISTMETERVALUESREQUEST']._serialized_start=1476
+  _globals['_LISTMETERVALUESREQUEST']._serialized_end=1582
+  _globals['_LISTMETERVALUESRESPONSE']._serialized_start=1584
+  _globals['_LISTMETERVALUESRESPONSE']._serialized_end=1677
+  _globals['_TRANSACTIONSERVICE']._serialized_start=1680
+  _globals['_TRANSACTIONSERVICE']._serialized_end=2072
 # @@protoc_insertion_point(module_scope)

@@ -63,6 +63,10 @@ from services.manager.commands._smart_charging import (
     profile_to_ocpp,
     set_charging_profile,
 )
+from services.manager.commands._transactions import (
+    get_transaction_status,
+    transaction_status_result,
+)
 
 __all__ = [
     "device_model",
@@ -93,6 +97,7 @@ __all__ = [
     "get_installed_certificate_ids",
     "get_local_list_version",
     "get_log",
+    "get_transaction_status",
     "install_certificate",
     "installed_certificate_ids_result",
     "is_16",
@@ -109,6 +114,7 @@ __all__ = [
     "signed_update_firmware",
     "start_charging",
     "stop_charging",
+    "transaction_status_result",
     "trigger_message",
     "unlock_connector",
     "update_firmware",

@@ -229,8 +229,17 @@ def send_call(charger_id: str, version: str, req: chargers_pb2.SendCallRequest) 
     return req.action, payload
 
 
+#: OCPP 2.0.1 IdToken.idToken is 36 characters (1.6 IdToken: 20).
+MAX_ID_TOKEN_201 = 36
+
+
 def start_charging(charger_id: str, version: str, req: chargers_pb2.StartChargingRequest) -> Call:
-    check_id_tag("id_tag", req.id_tag)
+    """1.6 RemoteStartTransaction; 2.0.1 RequestStartTransaction with a fresh remoteStartId
+    and the tag as an idToken of type Central (the CSMS vouches for it)."""
+    if is_16(version):
+        check_id_tag("id_tag", req.id_tag)
+    else:
+        check_length("id_tag", req.id_tag, 1, MAX_ID_TOKEN_201)
     profile: dict[str, Any] | None = None
     if req.HasField("charging_profile"):
         if req.charging_profile.purpose != smart_charging_pb2.CHARGING_PROFILE_PURPOSE_TX_PROFILE:
@@ -266,14 +275,25 @@ def remote_start_id() -> int:
     return secrets.randbelow(2**31 - 1) + 1
 
 
-def stop_charging(charger_id: str, version: str, req: chargers_pb2.StopChargingRequest) -> Call:
+def stop_charging(
+    charger_id: str,
+    version: str,
+    req: chargers_pb2.StopChargingRequest,
+    charger_transaction_id: str = "",
+) -> Call:
+    """1.6 RemoteStopTransaction with the CSMS's id; 2.0.1 RequestStopTransaction with the
+    charger's transactionId of that transaction (the caller looks it up)."""
     if req.transaction_id <= 0:
         raise InvalidArgument("transaction_id", "must be a transaction id issued by this CSMS")
     if is_16(version):
         if req.transaction_id >= 2**31:
             raise InvalidArgument("transaction_id", "is out of OCPP 1.6's integer range")
         return "RemoteStopTransaction", {"transactionId": req.transaction_id}
-    return "RequestStopTransaction", {"transactionId": str(req.transaction_id)}
+    if not charger_transaction_id:
+        raise InvalidArgument(
+            "transaction_id", f"transaction {req.transaction_id} has no 2.0.1 transactionId"
+        )
+    return "RequestStopTransaction", {"transactionId": charger_transaction_id}
 
 
 def unlock_connector(

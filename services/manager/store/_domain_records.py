@@ -76,6 +76,8 @@ class TransactionRecord:
     charging_state: str = ""
     #: OCPP 2.0.1: the highest seqNo received for it.
     last_seq_no: int | None = None
+    #: The OCPP version the charger reported it over (1.6, 2.0.1, 2.1).
+    ocpp_version: str = "1.6"
 
     @property
     def active(self) -> bool:
@@ -160,6 +162,8 @@ class TransactionEvent:
     charging_state: str = ""
     #: The sampled values, flattened; the store links them to the transaction.
     meter_values: tuple[MeterValueRecord, ...] = ()
+    #: The OCPP version the charger speaks (2.0.1 or 2.1).
+    ocpp_version: str = "2.0.1"
 
 
 @dataclass(frozen=True, slots=True)

@@ -125,7 +125,7 @@ def check_meter_value(row: MeterValueRecord) -> dict[str, Any]:
         "value": row.value,
         "measurand": check_length("measurand", row.measurand, 64),
         "phase": check_length("phase", row.phase, 8),
-        "unit": check_length("unit", row.unit, 16),
+        "unit": check_length("unit", row.unit, 20),
         "context": check_length("context", row.context, 32),
         "location": check_length("location", row.location, 16),
         "format": check_length("format", row.format, 16),

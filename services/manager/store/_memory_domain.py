@@ -37,7 +37,7 @@ from ._keyset import (
     to_iso,
 )
 from ._protocol import ChargerStore
-from ._reservations import LIVE_STATES, check_state, outcome_state
+from ._reservations import ENDED_BY_CHARGER, LIVE_STATES, check_state, outcome_state
 from ._transaction_events import EnergyMarks, check_event, event_changes, new_transaction_row
 from ._transactions import ANOMALY_KINDS, latest_energy, list_filters
 
@@ -239,6 +239,19 @@ class MemoryReservationStore:
                 self._reservations[rid] = replace(r, state="Expired", updated_at=now)
                 expired += 1
         return expired
+
+    async def ended_by_charger(
+        self, reservation_id: int, *, charger_id: str, state: str, at: datetime
+    ) -> ReservationRecord | None:
+        if state not in ENDED_BY_CHARGER:
+            raise ValueError(f"state must be one of {list(ENDED_BY_CHARGER)}, got {state!r}")
+        held = self._reservations.get(reservation_id)
+        if held is None or held.charger_id != charger_id:
+            return None
+        if held.state in LIVE_STATES:
+            held = replace(held, state=state, updated_at=utc(at))
+            self._reservations[reservation_id] = held
+        return held
 
     def use(self, reservation_id: int, charger_id: str, transaction_id: int, at: datetime) -> None:
         """A live reservation of ``charger_id`` becomes Used by ``transaction_id``."""

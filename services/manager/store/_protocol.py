@@ -340,6 +340,15 @@ class ReservationStore(Protocol):
         """Pending/Accepted reservations with ``expiry_date <= now`` become Expired; how many."""
         ...
 
+    async def ended_by_charger(
+        self, reservation_id: int, *, charger_id: str, state: str, at: datetime
+    ) -> ReservationRecord | None:
+        """A charger ended its reservation (2.0.1 ReservationStatusUpdate): a Pending/Accepted
+        one becomes ``state`` (Expired or Cancelled), others are returned unchanged; None
+        when the id is unknown or another charger's.
+        """
+        ...
+
 
 class ChargingProfileStore(Protocol):
     """The charging profiles each charger accepted, as the CSMS recorded them."""

@@ -29,6 +29,8 @@ _OUTCOMES = {
 }
 #: States a reservation can leave (to Used, Cancelled or Expired).
 LIVE_STATES = ("Pending", "Accepted")
+#: States a charger's ReservationStatusUpdate (2.0.1) can end a reservation in.
+ENDED_BY_CHARGER = ("Expired", "Cancelled")
 
 
 def outcome_state(charger_status: str) -> str:
@@ -111,6 +113,26 @@ class SqlReservationStore(SqlStoreBase):
             state=case((r.c.state.in_(LIVE_STATES), "Cancelled"), else_=r.c.state),
             updated_at=case((r.c.state.in_(LIVE_STATES), at), else_=r.c.updated_at),
         )
+
+    async def ended_by_charger(
+        self, reservation_id: int, *, charger_id: str, state: str, at: datetime
+    ) -> ReservationRecord | None:
+        if state not in ENDED_BY_CHARGER:
+            raise ValueError(f"state must be one of {list(ENDED_BY_CHARGER)}, got {state!r}")
+        r = reservations
+        at = utc(at)
+        mine = (r.c.id == reservation_id) & (r.c.charger_id == charger_id)
+        statement = (
+            update(r)
+            .where(mine, r.c.state.in_(LIVE_STATES))
+            .values(state=state, updated_at=at)
+            .returning(*r.c)
+        )
+        async with _unavailable("ending a reservation"), self._engine.begin() as conn:
+            row = (await conn.execute(statement)).first()
+            if row is None:  # unknown, another charger's, or ended already
+                row = (await conn.execute(select(r).where(mine))).first()
+        return None if row is None else _record(row)
 
     async def _change(self, reservation_id: int, doing: str, **values: Any) -> ReservationRecord:
         statement = (

@@ -220,6 +220,8 @@ transactions = Table(
     Column("charging_state", String(16), nullable=False, server_default=""),
     # The highest seqNo received.
     Column("last_seq_no", BigInteger, nullable=True),
+    # The OCPP version the charger reported it over: 1.6, 2.0.1 or 2.1.
+    Column("ocpp_version", String(8), nullable=False, server_default="1.6"),
     # When the meter_start reading was taken: the earliest energy reading wins.
     Column("meter_start_at", UtcDateTime, nullable=True),
     PrimaryKeyConstraint("id"),
@@ -260,7 +262,14 @@ meter_values = Table(
     Column("value", Text, nullable=False),
     Column("measurand", String(64), nullable=False, server_default="Energy.Active.Import.Register"),
     Column("phase", String(8), nullable=False, server_default=""),
-    Column("unit", String(16), nullable=False, server_default="Wh"),
+    # 2.0.1 units are up to 20 characters: widened on PostgreSQL by revision 0004 (SQLite
+    # does not enforce declared lengths).
+    Column(
+        "unit",
+        String(16).with_variant(String(20), "postgresql"),
+        nullable=False,
+        server_default="Wh",
+    ),
     Column("context", String(32), nullable=False, server_default="Sample.Periodic"),
     Column("location", String(16), nullable=False, server_default="Outlet"),
     Column("format", String(16), nullable=False, server_default="Raw"),

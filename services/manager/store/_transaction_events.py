@@ -63,6 +63,7 @@ def check_event(event: TransactionEvent) -> None:
     check_length("id token status", event.id_token_status, 16)
     check_length("stopped reason", event.stopped_reason, 32)
     check_length("charging state", event.charging_state, 16)
+    check_length("OCPP version", event.ocpp_version, 8, empty=False)
     for row in event.meter_values:
         check_meter_value(row)
 
@@ -113,6 +114,7 @@ def new_transaction_row(event: TransactionEvent, evse_id: int) -> dict[str, Any]
         "started_at": at,
         "start_key": event_start_key(event.charger_id, event.charger_transaction_id),
         "charger_transaction_id": event.charger_transaction_id,
+        "ocpp_version": event.ocpp_version,
     }
 
 

@@ -516,6 +516,7 @@ def _record(row: Row[Any]) -> TransactionRecord:
         id_token_type=row.id_token_type,
         charging_state=row.charging_state,
         last_seq_no=row.last_seq_no,
+        ocpp_version=row.ocpp_version,
     )
 
 

@@ -4,18 +4,22 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from services.manager._authorization import Authorizer
 from services.manager._context import Clock, Router
 from services.manager._data_transfer import VendorHandler
 from services.manager._policy import ChargerPolicy
 from services.manager._stores import Stores
 from services.manager._watch import EventBus
+from services.manager.v201.authorization import Authorization
 from services.manager.v201.availability import Availability
 from services.manager.v201.data_transfer import DataTransfer
 from services.manager.v201.display import Reports
 from services.manager.v201.firmware import Firmware
 from services.manager.v201.provisioning import Provisioning
 from services.manager.v201.reports import DeviceModelReports
+from services.manager.v201.reservation import Reservation
 from services.manager.v201.security import Security
+from services.manager.v201.transactions import Transactions
 
 
 def build_router(
@@ -25,7 +29,13 @@ def build_router(
     bus: EventBus,
     *,
     vendor_handlers: Mapping[str, VendorHandler] | None = None,
+    authorizer: Authorizer | None = None,
 ) -> Router:
+    """`authorizer` answers id tokens (default: the id tags, unknown ones Invalid/Unknown)."""
+    authorizer = authorizer or Authorizer(stores.id_tags, stores.transactions, clock)
+    authorization = Authorization(authorizer)
+    transactions = Transactions(stores.transactions, stores.profiles, authorizer, bus)
+    reservation = Reservation(stores.reservations)
     provisioning = Provisioning(stores.chargers, policy, clock, bus)
     availability = Availability(stores.chargers, bus)
     firmware = Firmware(stores.chargers, stores.station)
@@ -37,6 +47,11 @@ def build_router(
         "BootNotification": provisioning.boot_notification,
         "Heartbeat": provisioning.heartbeat,
         "StatusNotification": availability.status_notification,
+        # Authorization, transactions, reservations
+        "Authorize": authorization.authorize,
+        "TransactionEvent": transactions.transaction_event,
+        "MeterValues": transactions.meter_values,
+        "ReservationStatusUpdate": reservation.reservation_status_update,
         # Station messages: firmware, logs, security, display, customer information
         "FirmwareStatusNotification": firmware.firmware_status_notification,
         "LogStatusNotification": firmware.log_status_notification,
