@@ -285,7 +285,7 @@ async def test_list_transactions_rejects_bad_requests(manager: Manager, api: Api
     await fails(list_tx(req(page_size=-1)), INVALID, "page_size: must be between 0 and 1000")
     await fails(list_tx(req(page_size=1001)), INVALID, "page_size: must be between 0 and 1000")
     await fails(list_tx(req(page_token="not-a-token")), INVALID, "page_token:")
-    await fails(list_tx(req(id_tag="X" * 21)), INVALID, "id_tag:")
+    await fails(list_tx(req(id_tag="X" * 256)), INVALID, "id_tag:")  # 2.1 idToken: 255
     await fails(list_tx(req(charger_id="C" * 49)), INVALID, "charger_id:")
     await fails(
         list_tx(req(started_after=ts(T0), started_before=ts(T0))), INVALID, "started_before:"

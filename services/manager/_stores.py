@@ -19,10 +19,12 @@ from services.manager.store import (
     MemoryLocationStore,
     MemoryReservationStore,
     MemorySecurityStore,
+    MemorySmartChargingStore,
     MemoryStationStore,
     MemoryTransactionStore,
     ReservationStore,
     SecurityStore,
+    SmartChargingStore,
     SqlChargerStore,
     SqlChargingProfileStore,
     SqlConfigurationStore,
@@ -31,6 +33,7 @@ from services.manager.store import (
     SqlLocationStore,
     SqlReservationStore,
     SqlSecurityStore,
+    SqlSmartChargingStore,
     SqlStationStore,
     SqlTransactionStore,
     StationStore,
@@ -52,6 +55,8 @@ class Stores:
     locations: LocationStore
     device_model: DeviceModelStore
     station: StationStore  # OCPP 2.0.1 requests reported on by id, display messages
+    # OCPP 2.0.1 charging limits, EV charging needs, reported profiles
+    smart_charging: SmartChargingStore
 
     @classmethod
     async def open(cls, url: str, *, flush_interval: float = 0.2) -> Stores:
@@ -69,6 +74,7 @@ class Stores:
             locations=SqlLocationStore(engine),
             device_model=SqlDeviceModelStore(engine),
             station=SqlStationStore(engine),
+            smart_charging=SqlSmartChargingStore(engine),
         )
 
     @classmethod
@@ -87,6 +93,7 @@ class Stores:
             locations=MemoryLocationStore(chargers=chargers),
             device_model=MemoryDeviceModelStore(chargers=chargers),
             station=MemoryStationStore(chargers=chargers),
+            smart_charging=MemorySmartChargingStore(chargers=chargers),
         )
 
     async def aclose(self) -> None:

@@ -80,6 +80,15 @@ from ._protocol import (
 )
 from ._records import OCPP_VERSIONS, BootInfo, ChargerRecord, ConnectorRecord
 from ._reservations import SqlReservationStore
+from ._smart_charging import (
+    ChargingLimitRecord,
+    ChargingProfileReportRecord,
+    EVChargingNeedsRecord,
+    MemorySmartChargingStore,
+    ReportedProfileRecord,
+    SmartChargingStore,
+    SqlSmartChargingStore,
+)
 from ._sql import SqlChargerStore
 from ._station import (
     ChargerRequestRecord,
@@ -91,12 +100,19 @@ from ._station import (
 from ._transactions import SqlTransactionStore
 
 __all__ = [
+    "ChargingLimitRecord",
+    "ChargingProfileReportRecord",
     "DeviceEventRecord",
     "DeviceModelStore",
+    "EVChargingNeedsRecord",
     "MemoryDeviceModelStore",
+    "MemorySmartChargingStore",
     "MonitorRecord",
     "ReportRecord",
+    "ReportedProfileRecord",
+    "SmartChargingStore",
     "SqlDeviceModelStore",
+    "SqlSmartChargingStore",
     "VariableKey",
     "VariableRecord",
     "CHARGING_PROFILE_PURPOSES",

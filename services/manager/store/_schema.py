@@ -40,14 +40,18 @@ __all__ = [
     "certificate_requests",
     "charger_requests",
     "chargers",
+    "charging_limits",
+    "charging_profile_reports",
     "charging_profiles",
     "configuration_keys",
     "connectors",
     "display_messages",
+    "ev_charging_needs",
     "id_tags",
     "locations",
     "metadata",
     "meter_values",
+    "reported_profiles",
     "reservations",
     "security_events",
     "transaction_anomalies",
@@ -611,4 +615,81 @@ display_messages = Table(
     PrimaryKeyConstraint("charger_id", "message_id"),
     ForeignKeyConstraint(["charger_id"], ["chargers.id"], ondelete="CASCADE"),
     CheckConstraint("source IN ('csms', 'charger')", name="source"),
+)
+
+# --- OCPP 2.0.1 smart charging reports (migration 0007) -------------------------------
+
+charging_limits = Table(
+    "charging_limits",
+    metadata,
+    Column("charger_id", CHARGER_ID, nullable=False),
+    # 0 = the charger as a whole (NotifyChargingLimit without evseId).
+    Column("evse_id", Integer, nullable=False),
+    # ChargingLimitSourceEnumType: EMS, Other, SO, CSO.
+    Column("source", String(8), nullable=False),
+    # NULL when the charger did not say.
+    Column("is_grid_critical", Boolean, nullable=True),
+    # The limit's chargingSchedule list as JSON ("[]" when the charger sent none).
+    Column("schedules", Text, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    PrimaryKeyConstraint("charger_id", "evse_id", "source"),
+    ForeignKeyConstraint(["charger_id"], ["chargers.id"], ondelete="CASCADE"),
+)
+
+ev_charging_needs = Table(
+    "ev_charging_needs",
+    metadata,
+    Column("charger_id", CHARGER_ID, nullable=False),
+    Column("evse_id", Integer, nullable=False),
+    # EnergyTransferModeEnumType: DC, AC_single_phase, AC_two_phase, AC_three_phase.
+    Column("requested_energy_transfer", String(16), nullable=False),
+    Column("departure_time", UtcDateTime, nullable=True),
+    Column("max_schedule_tuples", Integer, nullable=True),
+    # The chargingNeeds JSON as the charger sent it (AC/DC parameters).
+    Column("needs", Text, nullable=False),
+    # What the CSMS answered: Accepted, Rejected or Processing.
+    Column("status", String(16), nullable=False),
+    Column("received_at", UtcDateTime, nullable=False),
+    # The latest needs per EVSE: a new notification replaces them.
+    PrimaryKeyConstraint("charger_id", "evse_id"),
+    ForeignKeyConstraint(["charger_id"], ["chargers.id"], ondelete="CASCADE"),
+)
+
+charging_profile_reports = Table(
+    "charging_profile_reports",
+    metadata,
+    Column("charger_id", CHARGER_ID, nullable=False),
+    Column("request_id", Integer, nullable=False),
+    # The charger's answer to GetChargingProfiles (Accepted, NoProfiles); "" when the
+    # report arrived for a request the CSMS did not send.
+    Column("status", String(16), nullable=False),
+    # The last part (tbc false) arrived.
+    Column("complete", Boolean, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    PrimaryKeyConstraint("charger_id", "request_id"),
+    ForeignKeyConstraint(["charger_id"], ["chargers.id"], ondelete="CASCADE"),
+    # The latest report of a charger.
+    Index(None, "charger_id", "created_at"),
+)
+
+reported_profiles = Table(
+    "reported_profiles",
+    metadata,
+    Column("charger_id", CHARGER_ID, nullable=False),
+    Column("request_id", Integer, nullable=False),
+    # 0 = the charger as a whole.
+    Column("evse_id", Integer, nullable=False),
+    # ChargingLimitSourceEnumType of the part that carried it.
+    Column("source", String(8), nullable=False),
+    Column("charging_profile_id", Integer, nullable=False),
+    # The 2.0.1 ChargingProfileType JSON as reported.
+    Column("profile", Text, nullable=False),
+    Column("received_at", UtcDateTime, nullable=False),
+    PrimaryKeyConstraint("charger_id", "request_id", "evse_id", "source", "charging_profile_id"),
+    ForeignKeyConstraint(
+        ["charger_id", "request_id"],
+        ["charging_profile_reports.charger_id", "charging_profile_reports.request_id"],
+        ondelete="CASCADE",
+    ),
 )

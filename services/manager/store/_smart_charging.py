@@ -1,0 +1,484 @@
+"""OCPP 2.0.1 smart charging reports the CSMS remembers for operators to read back.
+
+- **Charging limits**: what an external system (EMS, grid operator) limits a charger or
+  one of its EVSEs to, per source, from NotifyChargingLimit until ClearedChargingLimit.
+- **EV charging needs**: the latest NotifyEVChargingNeeds per EVSE, with the CSMS's answer.
+- **Reported profiles**: the profiles a charger reported (ReportChargingProfiles), per
+  GetChargingProfiles request id. A request sent again under the same id starts over; a
+  report for an id the CSMS never sent creates it; a profile reported twice in one
+  report (same EVSE, source and id) is kept once, as last reported.
+
+Profiles the CSMS installed are the ``ChargingProfileStore``'s. Writes naming an unknown
+charger raise NotFound, as the other stores do.
+"""
+
+from __future__ import annotations
+
+import builtins
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any, Protocol
+
+from sqlalchemy import Row, delete, insert, select, update
+
+from ._common import utc
+from ._errors import NotFound
+from ._protocol import ChargerStore
+from ._schema import (
+    chargers,
+    charging_limits,
+    charging_profile_reports,
+    ev_charging_needs,
+    reported_profiles,
+)
+from ._sql import _unavailable
+from ._sqlbase import SqlStoreBase
+
+__all__ = [
+    "ChargingLimitRecord",
+    "ChargingProfileReportRecord",
+    "EVChargingNeedsRecord",
+    "MemorySmartChargingStore",
+    "ReportedProfileRecord",
+    "SmartChargingStore",
+    "SqlSmartChargingStore",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class ChargingLimitRecord:
+    charger_id: str
+    evse_id: int  # 0 = the charger as a whole
+    source: str  # EMS, Other, SO, CSO
+    is_grid_critical: bool | None
+    schedules_json: str  # the 2.0.1 chargingSchedule list ("[]" when none was sent)
+    updated_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class EVChargingNeedsRecord:
+    charger_id: str
+    evse_id: int
+    requested_energy_transfer: str
+    departure_time: datetime | None
+    max_schedule_tuples: int | None
+    needs_json: str  # the 2.0.1 chargingNeeds as sent
+    status: str  # what the CSMS answered
+    received_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ChargingProfileReportRecord:
+    charger_id: str
+    request_id: int
+    status: str  # the answer to GetChargingProfiles; "" if the CSMS did not send it
+    complete: bool  # the last part (tbc false) arrived
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ReportedProfileRecord:
+    evse_id: int  # 0 = the charger as a whole
+    source: str  # chargingLimitSource of the part that carried it
+    charging_profile_id: int
+    profile_json: str  # the 2.0.1 ChargingProfileType as reported
+    received_at: datetime
+
+
+class SmartChargingStore(Protocol):
+    """Charging limits, EV charging needs and reported profiles of 2.0.1 chargers."""
+
+    async def set_charging_limit(self, record: ChargingLimitRecord) -> None:
+        """Record a limit, replacing the one of the same EVSE and source."""
+        ...
+
+    async def clear_charging_limit(self, charger_id: str, evse_id: int, source: str) -> bool:
+        """Forget the limit of that EVSE and source; whether one was recorded."""
+        ...
+
+    async def charging_limits(self, charger_id: str) -> builtins.list[ChargingLimitRecord]:
+        """The charger's limits by EVSE, then source."""
+        ...
+
+    async def set_ev_charging_needs(self, record: EVChargingNeedsRecord) -> None:
+        """Record an EVSE's needs, replacing the previous ones."""
+        ...
+
+    async def ev_charging_needs(
+        self, charger_id: str, evse_id: int | None = None
+    ) -> builtins.list[EVChargingNeedsRecord]:
+        """The latest needs of the charger's EVSEs (or of one), by EVSE."""
+        ...
+
+    async def profiles_requested(
+        self, charger_id: str, request_id: int, *, status: str, complete: bool, at: datetime
+    ) -> None:
+        """Record a GetChargingProfiles and the charger's answer; a report under the same
+        id is dropped (its profiles start over)."""
+        ...
+
+    async def profiles_reported(
+        self,
+        charger_id: str,
+        request_id: int,
+        *,
+        evse_id: int,
+        source: str,
+        profiles: Sequence[tuple[int, str]],
+        tbc: bool,
+        at: datetime,
+    ) -> None:
+        """Add one ReportChargingProfiles part: (profile id, JSON) pairs; ``tbc`` false
+        completes the report. A report for an unknown request id is created."""
+        ...
+
+    async def profile_report(
+        self, charger_id: str, request_id: int | None = None
+    ) -> tuple[ChargingProfileReportRecord, builtins.list[ReportedProfileRecord]] | None:
+        """A report (the latest when ``request_id`` is None) and its profiles by EVSE,
+        source and id; None when there is none."""
+        ...
+
+
+def _report(charger_id: str, request_id: int, at: datetime) -> ChargingProfileReportRecord:
+    return ChargingProfileReportRecord(
+        charger_id=charger_id,
+        request_id=request_id,
+        status="",
+        complete=False,
+        created_at=at,
+        updated_at=at,
+    )
+
+
+def _profile_order(record: ReportedProfileRecord) -> tuple[int, str, int]:
+    return (record.evse_id, record.source, record.charging_profile_id)
+
+
+class SqlSmartChargingStore(SqlStoreBase):
+    """``SmartChargingStore`` on PostgreSQL or SQLite."""
+
+    async def _require_charger(self, conn: Any, charger_id: str) -> None:
+        """NotFound unless the charger exists; locks its row (PostgreSQL), so two parts of
+        one charger's report apply one after the other."""
+        query = (
+            select(chargers.c.id).where(chargers.c.id == charger_id).with_for_update(key_share=True)
+        )
+        if await conn.scalar(query) is None:
+            raise NotFound(f"charger {charger_id!r} does not exist")
+
+    async def set_charging_limit(self, record: ChargingLimitRecord) -> None:
+        table = charging_limits
+        values = {
+            "is_grid_critical": record.is_grid_critical,
+            "schedules": record.schedules_json,
+            "updated_at": utc(record.updated_at),
+        }
+        statement = self._insert(table).values(
+            charger_id=record.charger_id, evse_id=record.evse_id, source=record.source, **values
+        )
+        statement = statement.on_conflict_do_update(
+            index_elements=[table.c.charger_id, table.c.evse_id, table.c.source], set_=values
+        )
+        async with _unavailable("recording a charging limit"), self._engine.begin() as conn:
+            await self._require_charger(conn, record.charger_id)
+            await conn.execute(statement)
+
+    async def clear_charging_limit(self, charger_id: str, evse_id: int, source: str) -> bool:
+        table = charging_limits
+        statement = delete(table).where(
+            table.c.charger_id == charger_id, table.c.evse_id == evse_id, table.c.source == source
+        )
+        async with _unavailable("clearing a charging limit"), self._engine.begin() as conn:
+            result = await conn.execute(statement)
+        return bool(result.rowcount)
+
+    async def charging_limits(self, charger_id: str) -> builtins.list[ChargingLimitRecord]:
+        table = charging_limits
+        query = select(table).where(table.c.charger_id == charger_id)
+        async with _unavailable("listing charging limits"), self._reader.connect() as conn:
+            rows = (await conn.execute(query)).all()
+        records = [
+            ChargingLimitRecord(
+                charger_id=row.charger_id,
+                evse_id=row.evse_id,
+                source=row.source,
+                is_grid_critical=row.is_grid_critical,
+                schedules_json=row.schedules,
+                updated_at=row.updated_at,
+            )
+            for row in rows
+        ]
+        records.sort(key=lambda r: (r.evse_id, r.source))
+        return records
+
+    async def set_ev_charging_needs(self, record: EVChargingNeedsRecord) -> None:
+        table = ev_charging_needs
+        values = {
+            "requested_energy_transfer": record.requested_energy_transfer,
+            "departure_time": (
+                utc(record.departure_time) if record.departure_time is not None else None
+            ),
+            "max_schedule_tuples": record.max_schedule_tuples,
+            "needs": record.needs_json,
+            "status": record.status,
+            "received_at": utc(record.received_at),
+        }
+        statement = self._insert(table).values(
+            charger_id=record.charger_id, evse_id=record.evse_id, **values
+        )
+        statement = statement.on_conflict_do_update(
+            index_elements=[table.c.charger_id, table.c.evse_id], set_=values
+        )
+        async with _unavailable("recording EV charging needs"), self._engine.begin() as conn:
+            await self._require_charger(conn, record.charger_id)
+            await conn.execute(statement)
+
+    async def ev_charging_needs(
+        self, charger_id: str, evse_id: int | None = None
+    ) -> builtins.list[EVChargingNeedsRecord]:
+        table = ev_charging_needs
+        query = select(table).where(table.c.charger_id == charger_id).order_by(table.c.evse_id)
+        if evse_id is not None:
+            query = query.where(table.c.evse_id == evse_id)
+        async with _unavailable("listing EV charging needs"), self._reader.connect() as conn:
+            rows = (await conn.execute(query)).all()
+        return [
+            EVChargingNeedsRecord(
+                charger_id=row.charger_id,
+                evse_id=row.evse_id,
+                requested_energy_transfer=row.requested_energy_transfer,
+                departure_time=row.departure_time,
+                max_schedule_tuples=row.max_schedule_tuples,
+                needs_json=row.needs,
+                status=row.status,
+                received_at=row.received_at,
+            )
+            for row in rows
+        ]
+
+    async def profiles_requested(
+        self, charger_id: str, request_id: int, *, status: str, complete: bool, at: datetime
+    ) -> None:
+        table = charging_profile_reports
+        record = replace(_report(charger_id, request_id, utc(at)), status=status, complete=complete)
+        async with _unavailable("recording a profile request"), self._engine.begin() as conn:
+            await self._require_charger(conn, charger_id)
+            # Its reported profiles go with it (ON DELETE CASCADE).
+            await conn.execute(
+                delete(table).where(
+                    table.c.charger_id == charger_id, table.c.request_id == request_id
+                )
+            )
+            await conn.execute(insert(table).values(**_report_values(record)))
+
+    async def profiles_reported(
+        self,
+        charger_id: str,
+        request_id: int,
+        *,
+        evse_id: int,
+        source: str,
+        profiles: Sequence[tuple[int, str]],
+        tbc: bool,
+        at: datetime,
+    ) -> None:
+        reports = charging_profile_reports
+        key = (reports.c.charger_id == charger_id, reports.c.request_id == request_id)
+        at = utc(at)
+        rows = [
+            {
+                "charger_id": charger_id,
+                "request_id": request_id,
+                "evse_id": evse_id,
+                "source": source,
+                "charging_profile_id": profile_id,
+                "profile": profile,
+                "received_at": at,
+            }
+            for profile_id, profile in dict(profiles).items()
+        ]
+        async with _unavailable("recording reported profiles"), self._engine.begin() as conn:
+            await self._require_charger(conn, charger_id)
+            row = (await conn.execute(select(reports).where(*key))).first()
+            if row is None:
+                record = replace(_report(charger_id, request_id, at), complete=not tbc)
+                await conn.execute(insert(reports).values(**_report_values(record)))
+            else:
+                # A part after the last one (parts out of order) does not reopen it.
+                complete = row.complete or not tbc
+                await conn.execute(
+                    update(reports).where(*key).values(complete=complete, updated_at=at)
+                )
+            if rows:
+                table = reported_profiles
+                statement = self._insert(table).values(rows)
+                statement = statement.on_conflict_do_update(
+                    index_elements=[
+                        table.c.charger_id,
+                        table.c.request_id,
+                        table.c.evse_id,
+                        table.c.source,
+                        table.c.charging_profile_id,
+                    ],
+                    set_={
+                        "profile": statement.excluded.profile,
+                        "received_at": statement.excluded.received_at,
+                    },
+                )
+                await conn.execute(statement)
+
+    async def profile_report(
+        self, charger_id: str, request_id: int | None = None
+    ) -> tuple[ChargingProfileReportRecord, builtins.list[ReportedProfileRecord]] | None:
+        reports = charging_profile_reports
+        query = select(reports).where(reports.c.charger_id == charger_id)
+        if request_id is not None:
+            query = query.where(reports.c.request_id == request_id)
+        else:
+            query = query.order_by(reports.c.created_at.desc(), reports.c.request_id.desc())
+        table = reported_profiles
+        async with _unavailable("reading reported profiles"), self._reader.connect() as conn:
+            row = (await conn.execute(query.limit(1))).first()
+            if row is None:
+                return None
+            profile_rows = (
+                await conn.execute(
+                    select(table).where(
+                        table.c.charger_id == charger_id, table.c.request_id == row.request_id
+                    )
+                )
+            ).all()
+        profiles = [
+            ReportedProfileRecord(
+                evse_id=p.evse_id,
+                source=p.source,
+                charging_profile_id=p.charging_profile_id,
+                profile_json=p.profile,
+                received_at=p.received_at,
+            )
+            for p in profile_rows
+        ]
+        profiles.sort(key=_profile_order)
+        return _report_record(row), profiles
+
+
+def _report_values(record: ChargingProfileReportRecord) -> dict[str, Any]:
+    return {
+        "charger_id": record.charger_id,
+        "request_id": record.request_id,
+        "status": record.status,
+        "complete": record.complete,
+        "created_at": record.created_at,
+        "updated_at": record.updated_at,
+    }
+
+
+def _report_record(row: Row[Any]) -> ChargingProfileReportRecord:
+    return ChargingProfileReportRecord(
+        charger_id=row.charger_id,
+        request_id=row.request_id,
+        status=row.status,
+        complete=row.complete,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+    )
+
+
+class MemorySmartChargingStore:
+    """``SmartChargingStore`` in dicts; consults ``chargers`` (every charger known without one)."""
+
+    def __init__(self, *, chargers: ChargerStore | None = None) -> None:
+        self._chargers = chargers
+        self._limits: dict[tuple[str, int, str], ChargingLimitRecord] = {}
+        self._needs: dict[tuple[str, int], EVChargingNeedsRecord] = {}
+        self._reports: dict[tuple[str, int], ChargingProfileReportRecord] = {}
+        #: (charger id, request id) -> (evse id, source, profile id) -> profile.
+        self._profiles: dict[tuple[str, int], dict[tuple[int, str, int], ReportedProfileRecord]]
+        self._profiles = {}
+
+    async def _require_charger(self, charger_id: str) -> None:
+        if self._chargers is not None and not await self._chargers.is_known(charger_id):
+            raise NotFound(f"charger {charger_id!r} does not exist")
+
+    async def set_charging_limit(self, record: ChargingLimitRecord) -> None:
+        await self._require_charger(record.charger_id)
+        key = (record.charger_id, record.evse_id, record.source)
+        self._limits[key] = replace(record, updated_at=utc(record.updated_at))
+
+    async def clear_charging_limit(self, charger_id: str, evse_id: int, source: str) -> bool:
+        return self._limits.pop((charger_id, evse_id, source), None) is not None
+
+    async def charging_limits(self, charger_id: str) -> builtins.list[ChargingLimitRecord]:
+        return [self._limits[k] for k in sorted(self._limits) if k[0] == charger_id]
+
+    async def set_ev_charging_needs(self, record: EVChargingNeedsRecord) -> None:
+        await self._require_charger(record.charger_id)
+        self._needs[(record.charger_id, record.evse_id)] = replace(
+            record, received_at=utc(record.received_at)
+        )
+
+    async def ev_charging_needs(
+        self, charger_id: str, evse_id: int | None = None
+    ) -> builtins.list[EVChargingNeedsRecord]:
+        return [
+            self._needs[k]
+            for k in sorted(self._needs)
+            if k[0] == charger_id and evse_id in (None, k[1])
+        ]
+
+    async def profiles_requested(
+        self, charger_id: str, request_id: int, *, status: str, complete: bool, at: datetime
+    ) -> None:
+        await self._require_charger(charger_id)
+        key = (charger_id, request_id)
+        self._reports[key] = replace(
+            _report(charger_id, request_id, utc(at)), status=status, complete=complete
+        )
+        self._profiles[key] = {}
+
+    async def profiles_reported(
+        self,
+        charger_id: str,
+        request_id: int,
+        *,
+        evse_id: int,
+        source: str,
+        profiles: Sequence[tuple[int, str]],
+        tbc: bool,
+        at: datetime,
+    ) -> None:
+        await self._require_charger(charger_id)
+        at = utc(at)
+        key = (charger_id, request_id)
+        report = self._reports.get(key)
+        if report is None:
+            report = _report(charger_id, request_id, at)
+        self._reports[key] = replace(report, complete=report.complete or not tbc, updated_at=at)
+        held = self._profiles.setdefault(key, {})
+        for profile_id, profile in profiles:
+            held[(evse_id, source, profile_id)] = ReportedProfileRecord(
+                evse_id=evse_id,
+                source=source,
+                charging_profile_id=profile_id,
+                profile_json=profile,
+                received_at=at,
+            )
+
+    async def profile_report(
+        self, charger_id: str, request_id: int | None = None
+    ) -> tuple[ChargingProfileReportRecord, builtins.list[ReportedProfileRecord]] | None:
+        if request_id is None:
+            mine = [r for k, r in self._reports.items() if k[0] == charger_id]
+            if not mine:
+                return None
+            report = max(mine, key=lambda r: (r.created_at, r.request_id))
+        else:
+            found = self._reports.get((charger_id, request_id))
+            if found is None:
+                return None
+            report = found
+        held = self._profiles.get((charger_id, report.request_id), {})
+        return report, sorted(held.values(), key=_profile_order)
