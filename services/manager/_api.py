@@ -28,7 +28,7 @@ from services.manager._errors import (
 )
 from services.manager._stores import Stores
 from services.manager._tasks import TaskResult, TaskSender
-from services.manager.store import ChargerRecord, ChargingProfileRecord
+from services.manager.store import ChargerRecord, ChargingProfileRecord, EVChargingNeedsRecord
 from services.registry import ChargerLocation, Registry
 
 Context = grpc.aio.ServicerContext[Any, Any]
@@ -180,7 +180,12 @@ class ChargerServicer(chargers_pb2_grpc.ChargerServiceServicer):
     async def Reset(
         self, request: chargers_pb2.ResetRequest, context: Context
     ) -> chargers_pb2.ResetResponse:
-        return chargers_pb2.ResetResponse(status=await self._status(request, commands.reset))
+        """SOFT/HARD keep their 1.6 meaning (2.0.1 OnIdle/Immediate); IMMEDIATE/ON_IDLE are
+        2.0.1's kinds by name (ON_IDLE: FAILED_PRECONDITION on 1.6); evse_id needs 2.0.1."""
+        answer = await self._run(request, commands.reset)
+        return chargers_pb2.ResetResponse(
+            status=_status_of(answer), reason=commands.status_reason(answer.payload)
+        )
 
     @grpc_errors
     async def TriggerMessage(
@@ -342,16 +347,23 @@ class ChargerServicer(chargers_pb2_grpc.ChargerServiceServicer):
     async def UnlockConnector(
         self, request: chargers_pb2.UnlockConnectorRequest, context: Context
     ) -> chargers_pb2.UnlockConnectorResponse:
-        status = await self._status(request, commands.unlock_connector)
-        return chargers_pb2.UnlockConnectorResponse(status=status)
+        """connector_id alone is the 1.6 connectorId (2.0.1: EVSE connector_id, connector 1);
+        with evse_id the pair is 2.0.1's evseId/connectorId."""
+        answer = await self._run(request, commands.unlock_connector)
+        return chargers_pb2.UnlockConnectorResponse(
+            status=_status_of(answer), reason=commands.status_reason(answer.payload)
+        )
 
     @grpc_errors
     async def ChangeAvailability(
         self, request: chargers_pb2.ChangeAvailabilityRequest, context: Context
     ) -> chargers_pb2.ChangeAvailabilityResponse:
-        """The connector's new status is recorded when the charger reports it (StatusNotification)."""
-        status = await self._status(request, commands.change_availability)
-        return chargers_pb2.ChangeAvailabilityResponse(status=status)
+        """The connector's new status is recorded when the charger reports it (StatusNotification).
+        Whole charger, one EVSE (connector_id or evse_id) or one connector of an EVSE (2.0.1)."""
+        answer = await self._run(request, commands.change_availability)
+        return chargers_pb2.ChangeAvailabilityResponse(
+            status=_status_of(answer), reason=commands.status_reason(answer.payload)
+        )
 
     @grpc_errors
     async def ClearCache(
@@ -573,12 +585,39 @@ class ChargerServicer(chargers_pb2_grpc.ChargerServiceServicer):
     async def SetChargingProfile(
         self, request: chargers_pb2.SetChargingProfileRequest, context: Context
     ) -> chargers_pb2.SetChargingProfileResponse:
-        """On Accepted the profile sent is recorded (replacing what the charger replaces)."""
+        """On Accepted the profile sent is recorded (replacing what the charger replaces).
+
+        A 2.0.1 TX_PROFILE names the charger's transactionId: given the CSMS's transaction_id
+        it is looked up (NOT_FOUND when the CSMS does not know the transaction); given
+        charger_transaction_id it is sent as is, and recorded with the CSMS's id if known."""
         location, action, payload = await self._prepare(request, commands.set_charging_profile)
+        version = location.ocpp_version
+        profile = request.profile
+        transaction_id = profile.transaction_id if profile.HasField("transaction_id") else None
+        tx_profile = profile.purpose == smart_charging_pb2.CHARGING_PROFILE_PURPOSE_TX_PROFILE
+        if tx_profile and not commands.is_16(version):
+            if transaction_id is not None:
+                charger_tx = await self._charger_transaction_id(request.charger_id, transaction_id)
+                if profile.charger_transaction_id not in ("", charger_tx):
+                    raise InvalidArgument(
+                        "profile.charger_transaction_id",
+                        f"transaction {transaction_id} is the charger's {charger_tx!r}; "
+                        "set one of transaction_id and charger_transaction_id",
+                    )
+                resolved = chargers_pb2.SetChargingProfileRequest()
+                resolved.CopyFrom(request)
+                resolved.profile.charger_transaction_id = charger_tx
+                action, payload = commands.set_charging_profile(
+                    request.charger_id, version, resolved
+                )
+            else:
+                known = await self._stores.transactions.get_by_charger_transaction_id(
+                    request.charger_id, profile.charger_transaction_id
+                )
+                transaction_id = known.transaction_id if known is not None else None
         answer = await self._tasks.send(location, action, payload)
         status = _status_of(answer)
         if status == "Accepted":
-            profile = request.profile
             sent = payload.get("csChargingProfiles") or payload["chargingProfile"]
             await self._stores.profiles.installed(
                 charger_id=request.charger_id,
@@ -586,13 +625,13 @@ class ChargerServicer(chargers_pb2_grpc.ChargerServiceServicer):
                 charging_profile_id=profile.charging_profile_id,
                 stack_level=profile.stack_level,
                 purpose=commands.PURPOSE_16[profile.purpose],
-                transaction_id=(
-                    profile.transaction_id if profile.HasField("transaction_id") else None
-                ),
+                transaction_id=transaction_id,
                 profile_json=orjson.dumps(sent).decode(),
                 at=self._clock(),
             )
-        return chargers_pb2.SetChargingProfileResponse(status=status)
+        return chargers_pb2.SetChargingProfileResponse(
+            status=status, reason=commands.status_reason(answer.payload)
+        )
 
     @grpc_errors
     async def ClearChargingProfile(
@@ -611,7 +650,9 @@ class ChargerServicer(chargers_pb2_grpc.ChargerServiceServicer):
                 purpose=commands.PURPOSE_16.get(request.purpose),
                 stack_level=request.stack_level if request.HasField("stack_level") else None,
             )
-        return chargers_pb2.ClearChargingProfileResponse(status=status)
+        return chargers_pb2.ClearChargingProfileResponse(
+            status=status, reason=commands.status_reason(answer.payload)
+        )
 
     @grpc_errors
     async def GetCompositeSchedule(
@@ -632,6 +673,92 @@ class ChargerServicer(chargers_pb2_grpc.ChargerServiceServicer):
         records = await self._stores.profiles.list(request.charger_id, connector)
         return chargers_pb2.ListChargingProfilesResponse(
             profiles=[installed_profile_message(r) for r in records]
+        )
+
+    # --- OCPP 2.0.1 smart charging reports: profiles, limits, EV charging needs ----------
+
+    @grpc_errors
+    async def GetChargingProfiles(
+        self, request: smart_charging_pb2.GetChargingProfilesRequest, context: Context
+    ) -> smart_charging_pb2.GetChargingProfilesResponse:
+        """2.0.1 only. The answer's status is recorded under the request id, and the profiles
+        the charger then reports (ReportChargingProfiles) with it: read them back with
+        ListReportedChargingProfiles. A request id used before starts over."""
+        request_id = _request_id(request.request_id)
+        location, action, payload = await self._prepare(
+            request,
+            lambda cid, version, req: commands.get_charging_profiles(cid, version, req, request_id),
+        )
+        # Recorded before sending: the charger may report before its answer reaches us.
+        await self._stores.smart_charging.profiles_requested(
+            request.charger_id, request_id, status="", complete=False, at=self._clock()
+        )
+        answer = await self._tasks.send(location, action, payload)
+        status = _status_of(answer)
+        await self._stores.smart_charging.profiles_requested(
+            request.charger_id,
+            request_id,
+            status=status,
+            complete=status != "Accepted",
+            at=self._clock(),
+        )
+        return smart_charging_pb2.GetChargingProfilesResponse(
+            status=status, request_id=request_id, reason=commands.status_reason(answer.payload)
+        )
+
+    @grpc_errors
+    async def ListReportedChargingProfiles(
+        self, request: smart_charging_pb2.ListReportedChargingProfilesRequest, context: Context
+    ) -> smart_charging_pb2.ListReportedChargingProfilesResponse:
+        """A report as received so far (the latest without request_id); no charger call."""
+        await self._known_charger(request.charger_id)
+        request_id = request.request_id if request.HasField("request_id") else None
+        found = await self._stores.smart_charging.profile_report(request.charger_id, request_id)
+        if found is None:
+            raise ResourceNotFound(
+                f"charger {request.charger_id!r} has reported no charging profiles"
+                + (f" for request {request_id}" if request_id is not None else "")
+                + ": ask with GetChargingProfiles"
+            )
+        report, profiles = found
+        response = smart_charging_pb2.ListReportedChargingProfilesResponse(
+            request_id=report.request_id, status=report.status, complete=report.complete
+        )
+        response.updated_at.FromDatetime(report.updated_at)
+        for p in profiles:
+            response.profiles.add(
+                evse_id=p.evse_id,
+                charging_limit_source=p.source,
+                profile=commands.profile_from_ocpp(orjson.loads(p.profile_json)),
+            )
+        return response
+
+    @grpc_errors
+    async def ListChargingLimits(
+        self, request: smart_charging_pb2.ListChargingLimitsRequest, context: Context
+    ) -> smart_charging_pb2.ListChargingLimitsResponse:
+        """External limits reported and not cleared, by EVSE then source; no charger call."""
+        await self._known_charger(request.charger_id)
+        response = smart_charging_pb2.ListChargingLimitsResponse()
+        for record in await self._stores.smart_charging.charging_limits(request.charger_id):
+            limit = response.limits.add(evse_id=record.evse_id, source=record.source)
+            if record.is_grid_critical is not None:
+                limit.is_grid_critical = record.is_grid_critical
+            for schedule in orjson.loads(record.schedules_json):
+                limit.schedules.append(commands.schedule_from_ocpp(schedule))
+            limit.updated_at.FromDatetime(record.updated_at)
+        return response
+
+    @grpc_errors
+    async def ListEVChargingNeeds(
+        self, request: smart_charging_pb2.ListEVChargingNeedsRequest, context: Context
+    ) -> smart_charging_pb2.ListEVChargingNeedsResponse:
+        """The latest needs per EVSE (or of one EVSE); no charger call."""
+        await self._known_charger(request.charger_id)
+        evse_id = request.evse_id if request.HasField("evse_id") else None
+        records = await self._stores.smart_charging.ev_charging_needs(request.charger_id, evse_id)
+        return smart_charging_pb2.ListEVChargingNeedsResponse(
+            needs=[ev_charging_needs_message(r) for r in records]
         )
 
     # --- Security extension -------------------------------------------------------------
@@ -865,25 +992,6 @@ def _enum(enum: Any, prefix: str, name: object) -> Any:
         return 0
 
 
-def _schedule_message(data: dict[str, Any]) -> smart_charging_pb2.ChargingSchedule:
-    schedule = smart_charging_pb2.ChargingSchedule(
-        rate_unit=_enum(
-            smart_charging_pb2.ChargingRateUnit, "CHARGING_RATE_UNIT", data["chargingRateUnit"]
-        )
-    )
-    if "duration" in data:
-        schedule.duration = data["duration"]
-    if "startSchedule" in data:
-        schedule.start_schedule.FromDatetime(parse_ocpp_time(data["startSchedule"]))
-    if "minChargingRate" in data:
-        schedule.min_charging_rate = data["minChargingRate"]
-    for period in data["chargingSchedulePeriod"]:
-        item = schedule.periods.add(start_period=period["startPeriod"], limit=period["limit"])
-        if "numberPhases" in period:
-            item.number_phases = period["numberPhases"]
-    return schedule
-
-
 def installed_profile_message(
     record: ChargingProfileRecord,
 ) -> smart_charging_pb2.InstalledChargingProfile:
@@ -899,10 +1007,14 @@ def installed_profile_message(
             "CHARGING_PROFILE_KIND",
             data["chargingProfileKind"],
         ),
-        schedule=_schedule_message(schedule[0] if isinstance(schedule, list) else schedule),
+        schedule=commands.schedule_from_ocpp(
+            schedule[0] if isinstance(schedule, list) else schedule
+        ),
     )
     if record.transaction_id is not None:
         profile.transaction_id = record.transaction_id
+    if isinstance(data.get("transactionId"), str):  # 2.0.1: the charger's transactionId
+        profile.charger_transaction_id = data["transactionId"]
     if "recurrencyKind" in data:
         profile.recurrency_kind = _enum(
             smart_charging_pb2.RecurrencyKind, "RECURRENCY_KIND", data["recurrencyKind"]
@@ -916,3 +1028,46 @@ def installed_profile_message(
     )
     installed.installed_at.FromDatetime(record.installed_at)
     return installed
+
+
+def ev_charging_needs_message(record: EVChargingNeedsRecord) -> smart_charging_pb2.EVChargingNeeds:
+    """Recorded EV charging needs as the API's message (from the 2.0.1 chargingNeeds JSON)."""
+    data = orjson.loads(record.needs_json)
+    needs = smart_charging_pb2.EVChargingNeeds(
+        evse_id=record.evse_id,
+        requested_energy_transfer=record.requested_energy_transfer,
+        status=record.status,
+    )
+    if record.departure_time is not None:
+        needs.departure_time.FromDatetime(record.departure_time)
+    if record.max_schedule_tuples is not None:
+        needs.max_schedule_tuples = record.max_schedule_tuples
+    ac = data.get("acChargingParameters")
+    if ac:
+        needs.ac.CopyFrom(
+            smart_charging_pb2.ACChargingParameters(
+                energy_amount=ac["energyAmount"],
+                ev_min_current=ac["evMinCurrent"],
+                ev_max_current=ac["evMaxCurrent"],
+                ev_max_voltage=ac["evMaxVoltage"],
+            )
+        )
+    dc = data.get("dcChargingParameters")
+    if dc:
+        needs.dc.CopyFrom(
+            smart_charging_pb2.DCChargingParameters(
+                ev_max_current=dc["evMaxCurrent"], ev_max_voltage=dc["evMaxVoltage"]
+            )
+        )
+        for field, key in (
+            ("energy_amount", "energyAmount"),
+            ("ev_max_power", "evMaxPower"),
+            ("state_of_charge", "stateOfCharge"),
+            ("ev_energy_capacity", "evEnergyCapacity"),
+            ("full_soc", "fullSoC"),
+            ("bulk_soc", "bulkSoC"),
+        ):
+            if key in dc:
+                setattr(needs.dc, field, dc[key])
+    needs.received_at.FromDatetime(record.received_at)
+    return needs

@@ -18,6 +18,8 @@ class ResetKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     RESET_KIND_UNSPECIFIED: _ClassVar[ResetKind]
     RESET_KIND_SOFT: _ClassVar[ResetKind]
     RESET_KIND_HARD: _ClassVar[ResetKind]
+    RESET_KIND_IMMEDIATE: _ClassVar[ResetKind]
+    RESET_KIND_ON_IDLE: _ClassVar[ResetKind]
 
 class TriggerableMessage(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -78,6 +80,8 @@ class ChargerRequestKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
 RESET_KIND_UNSPECIFIED: ResetKind
 RESET_KIND_SOFT: ResetKind
 RESET_KIND_HARD: ResetKind
+RESET_KIND_IMMEDIATE: ResetKind
+RESET_KIND_ON_IDLE: ResetKind
 TRIGGERABLE_MESSAGE_UNSPECIFIED: TriggerableMessage
 TRIGGERABLE_MESSAGE_BOOT_NOTIFICATION: TriggerableMessage
 TRIGGERABLE_MESSAGE_HEARTBEAT: TriggerableMessage
@@ -210,10 +214,12 @@ class ResetRequest(_message.Message):
     def __init__(self, charger_id: _Optional[str] = ..., kind: _Optional[_Union[ResetKind, str]] = ..., evse_id: _Optional[int] = ...) -> None: ...
 
 class ResetResponse(_message.Message):
-    __slots__ = ("status",)
+    __slots__ = ("status", "reason")
     STATUS_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
     status: str
-    def __init__(self, status: _Optional[str] = ...) -> None: ...
+    reason: str
+    def __init__(self, status: _Optional[str] = ..., reason: _Optional[str] = ...) -> None: ...
 
 class TriggerMessageRequest(_message.Message):
     __slots__ = ("charger_id", "requested_message", "connector_id", "extended", "evse_connector_id")
@@ -332,34 +338,42 @@ class StopChargingResponse(_message.Message):
     def __init__(self, status: _Optional[str] = ...) -> None: ...
 
 class UnlockConnectorRequest(_message.Message):
-    __slots__ = ("charger_id", "connector_id")
+    __slots__ = ("charger_id", "connector_id", "evse_id")
     CHARGER_ID_FIELD_NUMBER: _ClassVar[int]
     CONNECTOR_ID_FIELD_NUMBER: _ClassVar[int]
+    EVSE_ID_FIELD_NUMBER: _ClassVar[int]
     charger_id: str
     connector_id: int
-    def __init__(self, charger_id: _Optional[str] = ..., connector_id: _Optional[int] = ...) -> None: ...
+    evse_id: int
+    def __init__(self, charger_id: _Optional[str] = ..., connector_id: _Optional[int] = ..., evse_id: _Optional[int] = ...) -> None: ...
 
 class UnlockConnectorResponse(_message.Message):
-    __slots__ = ("status",)
+    __slots__ = ("status", "reason")
     STATUS_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
     status: str
-    def __init__(self, status: _Optional[str] = ...) -> None: ...
+    reason: str
+    def __init__(self, status: _Optional[str] = ..., reason: _Optional[str] = ...) -> None: ...
 
 class ChangeAvailabilityRequest(_message.Message):
-    __slots__ = ("charger_id", "connector_id", "kind")
+    __slots__ = ("charger_id", "connector_id", "kind", "evse_id")
     CHARGER_ID_FIELD_NUMBER: _ClassVar[int]
     CONNECTOR_ID_FIELD_NUMBER: _ClassVar[int]
     KIND_FIELD_NUMBER: _ClassVar[int]
+    EVSE_ID_FIELD_NUMBER: _ClassVar[int]
     charger_id: str
     connector_id: int
     kind: AvailabilityKind
-    def __init__(self, charger_id: _Optional[str] = ..., connector_id: _Optional[int] = ..., kind: _Optional[_Union[AvailabilityKind, str]] = ...) -> None: ...
+    evse_id: int
+    def __init__(self, charger_id: _Optional[str] = ..., connector_id: _Optional[int] = ..., kind: _Optional[_Union[AvailabilityKind, str]] = ..., evse_id: _Optional[int] = ...) -> None: ...
 
 class ChangeAvailabilityResponse(_message.Message):
-    __slots__ = ("status",)
+    __slots__ = ("status", "reason")
     STATUS_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
     status: str
-    def __init__(self, status: _Optional[str] = ...) -> None: ...
+    reason: str
+    def __init__(self, status: _Optional[str] = ..., reason: _Optional[str] = ...) -> None: ...
 
 class ClearCacheRequest(_message.Message):
     __slots__ = ("charger_id",)
@@ -596,10 +610,12 @@ class SetChargingProfileRequest(_message.Message):
     def __init__(self, charger_id: _Optional[str] = ..., connector_id: _Optional[int] = ..., profile: _Optional[_Union[_smart_charging_pb2.ChargingProfile, _Mapping]] = ...) -> None: ...
 
 class SetChargingProfileResponse(_message.Message):
-    __slots__ = ("status",)
+    __slots__ = ("status", "reason")
     STATUS_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
     status: str
-    def __init__(self, status: _Optional[str] = ...) -> None: ...
+    reason: str
+    def __init__(self, status: _Optional[str] = ..., reason: _Optional[str] = ...) -> None: ...
 
 class ClearChargingProfileRequest(_message.Message):
     __slots__ = ("charger_id", "charging_profile_id", "connector_id", "purpose", "stack_level")
@@ -616,10 +632,12 @@ class ClearChargingProfileRequest(_message.Message):
     def __init__(self, charger_id: _Optional[str] = ..., charging_profile_id: _Optional[int] = ..., connector_id: _Optional[int] = ..., purpose: _Optional[_Union[_smart_charging_pb2.ChargingProfilePurpose, str]] = ..., stack_level: _Optional[int] = ...) -> None: ...
 
 class ClearChargingProfileResponse(_message.Message):
-    __slots__ = ("status",)
+    __slots__ = ("status", "reason")
     STATUS_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
     status: str
-    def __init__(self, status: _Optional[str] = ...) -> None: ...
+    reason: str
+    def __init__(self, status: _Optional[str] = ..., reason: _Optional[str] = ...) -> None: ...
 
 class GetCompositeScheduleRequest(_message.Message):
     __slots__ = ("charger_id", "connector_id", "duration", "rate_unit")
@@ -634,16 +652,18 @@ class GetCompositeScheduleRequest(_message.Message):
     def __init__(self, charger_id: _Optional[str] = ..., connector_id: _Optional[int] = ..., duration: _Optional[int] = ..., rate_unit: _Optional[_Union[_smart_charging_pb2.ChargingRateUnit, str]] = ...) -> None: ...
 
 class GetCompositeScheduleResponse(_message.Message):
-    __slots__ = ("status", "connector_id", "schedule_start", "schedule")
+    __slots__ = ("status", "connector_id", "schedule_start", "schedule", "reason")
     STATUS_FIELD_NUMBER: _ClassVar[int]
     CONNECTOR_ID_FIELD_NUMBER: _ClassVar[int]
     SCHEDULE_START_FIELD_NUMBER: _ClassVar[int]
     SCHEDULE_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
     status: str
     connector_id: int
     schedule_start: _timestamp_pb2.Timestamp
     schedule: _smart_charging_pb2.ChargingSchedule
-    def __init__(self, status: _Optional[str] = ..., connector_id: _Optional[int] = ..., schedule_start: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., schedule: _Optional[_Union[_smart_charging_pb2.ChargingSchedule, _Mapping]] = ...) -> None: ...
+    reason: str
+    def __init__(self, status: _Optional[str] = ..., connector_id: _Optional[int] = ..., schedule_start: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., schedule: _Optional[_Union[_smart_charging_pb2.ChargingSchedule, _Mapping]] = ..., reason: _Optional[str] = ...) -> None: ...
 
 class ListChargingProfilesRequest(_message.Message):
     __slots__ = ("charger_id", "connector_id")

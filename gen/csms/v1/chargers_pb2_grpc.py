@@ -4,6 +4,7 @@ import grpc
 import warnings
 
 from csms.v1 import chargers_pb2 as csms_dot_v1_dot_chargers__pb2
+from csms.v1 import smart_charging_pb2 as csms_dot_v1_dot_smart__charging__pb2
 
 GRPC_GENERATED_VERSION = '1.85.1'
 GRPC_VERSION = grpc.__version__
@@ -170,6 +171,26 @@ class ChargerServiceStub:
                 '/csms.v1.ChargerService/ListChargingProfiles',
                 request_serializer=csms_dot_v1_dot_chargers__pb2.ListChargingProfilesRequest.SerializeToString,
                 response_deserializer=csms_dot_v1_dot_chargers__pb2.ListChargingProfilesResponse.FromString,
+                _registered_method=True)
+        self.GetChargingProfiles = channel.unary_unary(
+                '/csms.v1.ChargerService/GetChargingProfiles',
+                request_serializer=csms_dot_v1_dot_smart__charging__pb2.GetChargingProfilesRequest.SerializeToString,
+                response_deserializer=csms_dot_v1_dot_smart__charging__pb2.GetChargingProfilesResponse.FromString,
+                _registered_method=True)
+        self.ListReportedChargingProfiles = channel.unary_unary(
+                '/csms.v1.ChargerService/ListReportedChargingProfiles',
+                request_serializer=csms_dot_v1_dot_smart__charging__pb2.ListReportedChargingProfilesRequest.SerializeToString,
+                response_deserializer=csms_dot_v1_dot_smart__charging__pb2.ListReportedChargingProfilesResponse.FromString,
+                _registered_method=True)
+        self.ListChargingLimits = channel.unary_unary(
+                '/csms.v1.ChargerService/ListChargingLimits',
+                request_serializer=csms_dot_v1_dot_smart__charging__pb2.ListChargingLimitsRequest.SerializeToString,
+                response_deserializer=csms_dot_v1_dot_smart__charging__pb2.ListChargingLimitsResponse.FromString,
+                _registered_method=True)
+        self.ListEVChargingNeeds = channel.unary_unary(
+                '/csms.v1.ChargerService/ListEVChargingNeeds',
+                request_serializer=csms_dot_v1_dot_smart__charging__pb2.ListEVChargingNeedsRequest.SerializeToString,
+                response_deserializer=csms_dot_v1_dot_smart__charging__pb2.ListEVChargingNeedsResponse.FromString,
                 _registered_method=True)
         self.InstallCertificate = channel.unary_unary(
                 '/csms.v1.ChargerService/InstallCertificate',
@@ -419,6 +440,36 @@ class ChargerServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetChargingProfiles(self, request, context):
+        """2.0.1 GetChargingProfiles: the charger reports the profiles it holds later, as
+        ReportChargingProfiles under the returned request id. FAILED_PRECONDITION on 1.6.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListReportedChargingProfiles(self, request, context):
+        """The profiles a 2.0.1 charger reported for one GetChargingProfiles (no charger call).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListChargingLimits(self, request, context):
+        """External limits a 2.0.1 charger reported (NotifyChargingLimit) and has not reported
+        cleared, per EVSE (no charger call).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListEVChargingNeeds(self, request, context):
+        """The latest charging needs an EV sent on each EVSE (NotifyEVChargingNeeds; no charger call).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def InstallCertificate(self, request, context):
         """Missing associated documentation comment in .proto file."""
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
@@ -647,6 +698,26 @@ def add_ChargerServiceServicer_to_server(servicer, server):
                     servicer.ListChargingProfiles,
                     request_deserializer=csms_dot_v1_dot_chargers__pb2.ListChargingProfilesRequest.FromString,
                     response_serializer=csms_dot_v1_dot_chargers__pb2.ListChargingProfilesResponse.SerializeToString,
+            ),
+            'GetChargingProfiles': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetChargingProfiles,
+                    request_deserializer=csms_dot_v1_dot_smart__charging__pb2.GetChargingProfilesRequest.FromString,
+                    response_serializer=csms_dot_v1_dot_smart__charging__pb2.GetChargingProfilesResponse.SerializeToString,
+            ),
+            'ListReportedChargingProfiles': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListReportedChargingProfiles,
+                    request_deserializer=csms_dot_v1_dot_smart__charging__pb2.ListReportedChargingProfilesRequest.FromString,
+                    response_serializer=csms_dot_v1_dot_smart__charging__pb2.ListReportedChargingProfilesResponse.SerializeToString,
+            ),
+            'ListChargingLimits': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListChargingLimits,
+                    request_deserializer=csms_dot_v1_dot_smart__charging__pb2.ListChargingLimitsRequest.FromString,
+                    response_serializer=csms_dot_v1_dot_smart__charging__pb2.ListChargingLimitsResponse.SerializeToString,
+            ),
+            'ListEVChargingNeeds': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListEVChargingNeeds,
+                    request_deserializer=csms_dot_v1_dot_smart__charging__pb2.ListEVChargingNeedsRequest.FromString,
+                    response_serializer=csms_dot_v1_dot_smart__charging__pb2.ListEVChargingNeedsResponse.SerializeToString,
             ),
             'InstallCertificate': grpc.unary_unary_rpc_method_handler(
                     servicer.InstallCertificate,
@@ -1406,6 +1477,114 @@ class ChargerService:
             '/csms.v1.ChargerService/ListChargingProfiles',
             csms_dot_v1_dot_chargers__pb2.ListChargingProfilesRequest.SerializeToString,
             csms_dot_v1_dot_chargers__pb2.ListChargingProfilesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetChargingProfiles(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/csms.v1.ChargerService/GetChargingProfiles',
+            csms_dot_v1_dot_smart__charging__pb2.GetChargingProfilesRequest.SerializeToString,
+            csms_dot_v1_dot_smart__charging__pb2.GetChargingProfilesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListReportedChargingProfiles(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/csms.v1.ChargerService/ListReportedChargingProfiles',
+            csms_dot_v1_dot_smart__charging__pb2.ListReportedChargingProfilesRequest.SerializeToString,
+            csms_dot_v1_dot_smart__charging__pb2.ListReportedChargingProfilesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListChargingLimits(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/csms.v1.ChargerService/ListChargingLimits',
+            csms_dot_v1_dot_smart__charging__pb2.ListChargingLimitsRequest.SerializeToString,
+            csms_dot_v1_dot_smart__charging__pb2.ListChargingLimitsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListEVChargingNeeds(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/csms.v1.ChargerService/ListEVChargingNeeds',
+            csms_dot_v1_dot_smart__charging__pb2.ListEVChargingNeedsRequest.SerializeToString,
+            csms_dot_v1_dot_smart__charging__pb2.ListEVChargingNeedsResponse.FromString,
             options,
             channel_credentials,
             insecure,

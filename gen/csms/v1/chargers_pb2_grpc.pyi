@@ -5,6 +5,7 @@ isort:skip_file
 
 from collections import abc as _abc
 from csms.v1 import chargers_pb2 as _chargers_pb2
+from csms.v1 import smart_charging_pb2 as _smart_charging_pb2
 from grpc import aio as _aio
 import abc as _abc_1
 import grpc as _grpc
@@ -82,6 +83,18 @@ class ChargerServiceStub:
     GetCompositeSchedule: _grpc.UnaryUnaryMultiCallable[_chargers_pb2.GetCompositeScheduleRequest, _chargers_pb2.GetCompositeScheduleResponse]
     ListChargingProfiles: _grpc.UnaryUnaryMultiCallable[_chargers_pb2.ListChargingProfilesRequest, _chargers_pb2.ListChargingProfilesResponse]
     """The profiles the charger accepted, as recorded by the CSMS."""
+    GetChargingProfiles: _grpc.UnaryUnaryMultiCallable[_smart_charging_pb2.GetChargingProfilesRequest, _smart_charging_pb2.GetChargingProfilesResponse]
+    """2.0.1 GetChargingProfiles: the charger reports the profiles it holds later, as
+    ReportChargingProfiles under the returned request id. FAILED_PRECONDITION on 1.6.
+    """
+    ListReportedChargingProfiles: _grpc.UnaryUnaryMultiCallable[_smart_charging_pb2.ListReportedChargingProfilesRequest, _smart_charging_pb2.ListReportedChargingProfilesResponse]
+    """The profiles a 2.0.1 charger reported for one GetChargingProfiles (no charger call)."""
+    ListChargingLimits: _grpc.UnaryUnaryMultiCallable[_smart_charging_pb2.ListChargingLimitsRequest, _smart_charging_pb2.ListChargingLimitsResponse]
+    """External limits a 2.0.1 charger reported (NotifyChargingLimit) and has not reported
+    cleared, per EVSE (no charger call).
+    """
+    ListEVChargingNeeds: _grpc.UnaryUnaryMultiCallable[_smart_charging_pb2.ListEVChargingNeedsRequest, _smart_charging_pb2.ListEVChargingNeedsResponse]
+    """The latest charging needs an EV sent on each EVSE (NotifyEVChargingNeeds; no charger call)."""
     InstallCertificate: _grpc.UnaryUnaryMultiCallable[_chargers_pb2.InstallCertificateRequest, _chargers_pb2.InstallCertificateResponse]
     DeleteCertificate: _grpc.UnaryUnaryMultiCallable[_chargers_pb2.DeleteCertificateRequest, _chargers_pb2.DeleteCertificateResponse]
     GetInstalledCertificateIds: _grpc.UnaryUnaryMultiCallable[_chargers_pb2.GetInstalledCertificateIdsRequest, _chargers_pb2.GetInstalledCertificateIdsResponse]
@@ -173,6 +186,18 @@ class ChargerServiceAsyncStub(ChargerServiceStub):
     GetCompositeSchedule: _aio.UnaryUnaryMultiCallable[_chargers_pb2.GetCompositeScheduleRequest, _chargers_pb2.GetCompositeScheduleResponse]  # type: ignore[assignment]
     ListChargingProfiles: _aio.UnaryUnaryMultiCallable[_chargers_pb2.ListChargingProfilesRequest, _chargers_pb2.ListChargingProfilesResponse]  # type: ignore[assignment]
     """The profiles the charger accepted, as recorded by the CSMS."""
+    GetChargingProfiles: _aio.UnaryUnaryMultiCallable[_smart_charging_pb2.GetChargingProfilesRequest, _smart_charging_pb2.GetChargingProfilesResponse]  # type: ignore[assignment]
+    """2.0.1 GetChargingProfiles: the charger reports the profiles it holds later, as
+    ReportChargingProfiles under the returned request id. FAILED_PRECONDITION on 1.6.
+    """
+    ListReportedChargingProfiles: _aio.UnaryUnaryMultiCallable[_smart_charging_pb2.ListReportedChargingProfilesRequest, _smart_charging_pb2.ListReportedChargingProfilesResponse]  # type: ignore[assignment]
+    """The profiles a 2.0.1 charger reported for one GetChargingProfiles (no charger call)."""
+    ListChargingLimits: _aio.UnaryUnaryMultiCallable[_smart_charging_pb2.ListChargingLimitsRequest, _smart_charging_pb2.ListChargingLimitsResponse]  # type: ignore[assignment]
+    """External limits a 2.0.1 charger reported (NotifyChargingLimit) and has not reported
+    cleared, per EVSE (no charger call).
+    """
+    ListEVChargingNeeds: _aio.UnaryUnaryMultiCallable[_smart_charging_pb2.ListEVChargingNeedsRequest, _smart_charging_pb2.ListEVChargingNeedsResponse]  # type: ignore[assignment]
+    """The latest charging needs an EV sent on each EVSE (NotifyEVChargingNeeds; no charger call)."""
     InstallCertificate: _aio.UnaryUnaryMultiCallable[_chargers_pb2.InstallCertificateRequest, _chargers_pb2.InstallCertificateResponse]  # type: ignore[assignment]
     DeleteCertificate: _aio.UnaryUnaryMultiCallable[_chargers_pb2.DeleteCertificateRequest, _chargers_pb2.DeleteCertificateResponse]  # type: ignore[assignment]
     GetInstalledCertificateIds: _aio.UnaryUnaryMultiCallable[_chargers_pb2.GetInstalledCertificateIdsRequest, _chargers_pb2.GetInstalledCertificateIdsResponse]  # type: ignore[assignment]
@@ -411,6 +436,42 @@ class ChargerServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_chargers_pb2.ListChargingProfilesResponse, _abc.Awaitable[_chargers_pb2.ListChargingProfilesResponse]]:
         """The profiles the charger accepted, as recorded by the CSMS."""
+
+    @_abc_1.abstractmethod
+    def GetChargingProfiles(
+        self,
+        request: _smart_charging_pb2.GetChargingProfilesRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_smart_charging_pb2.GetChargingProfilesResponse, _abc.Awaitable[_smart_charging_pb2.GetChargingProfilesResponse]]:
+        """2.0.1 GetChargingProfiles: the charger reports the profiles it holds later, as
+        ReportChargingProfiles under the returned request id. FAILED_PRECONDITION on 1.6.
+        """
+
+    @_abc_1.abstractmethod
+    def ListReportedChargingProfiles(
+        self,
+        request: _smart_charging_pb2.ListReportedChargingProfilesRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_smart_charging_pb2.ListReportedChargingProfilesResponse, _abc.Awaitable[_smart_charging_pb2.ListReportedChargingProfilesResponse]]:
+        """The profiles a 2.0.1 charger reported for one GetChargingProfiles (no charger call)."""
+
+    @_abc_1.abstractmethod
+    def ListChargingLimits(
+        self,
+        request: _smart_charging_pb2.ListChargingLimitsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_smart_charging_pb2.ListChargingLimitsResponse, _abc.Awaitable[_smart_charging_pb2.ListChargingLimitsResponse]]:
+        """External limits a 2.0.1 charger reported (NotifyChargingLimit) and has not reported
+        cleared, per EVSE (no charger call).
+        """
+
+    @_abc_1.abstractmethod
+    def ListEVChargingNeeds(
+        self,
+        request: _smart_charging_pb2.ListEVChargingNeedsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_smart_charging_pb2.ListEVChargingNeedsResponse, _abc.Awaitable[_smart_charging_pb2.ListEVChargingNeedsResponse]]:
+        """The latest charging needs an EV sent on each EVSE (NotifyEVChargingNeeds; no charger call)."""
 
     @_abc_1.abstractmethod
     def InstallCertificate(

@@ -55,13 +55,19 @@ from services.manager.commands._security import (
     set_network_profile,
 )
 from services.manager.commands._smart_charging import (
+    CHARGING_LIMIT_SOURCES,
     PURPOSE_16,
     PURPOSE_FROM_16,
+    PURPOSE_FROM_201,
     clear_charging_profile,
     composite_schedule_result,
+    get_charging_profiles,
     get_composite_schedule,
+    profile_from_ocpp,
     profile_to_ocpp,
+    schedule_from_ocpp,
     set_charging_profile,
+    status_reason,
 )
 from services.manager.commands._transactions import (
     get_transaction_status,
@@ -69,6 +75,8 @@ from services.manager.commands._transactions import (
 )
 
 __all__ = [
+    "CHARGING_LIMIT_SOURCES",
+    "PURPOSE_FROM_201",
     "device_model",
     "KEYS_16_TO_201",
     "PURPOSE_16",
@@ -89,6 +97,7 @@ __all__ = [
     "data_transfer",
     "delete_certificate",
     "display_message",
+    "get_charging_profiles",
     "get_composite_schedule",
     "get_configuration",
     "get_configuration_result",
@@ -102,10 +111,12 @@ __all__ = [
     "installed_certificate_ids_result",
     "is_16",
     "local_list_version_result",
+    "profile_from_ocpp",
     "profile_to_ocpp",
     "remote_start_id",
     "reserve_now",
     "reset",
+    "schedule_from_ocpp",
     "send_call",
     "send_local_list",
     "set_charging_profile",
@@ -113,6 +124,7 @@ __all__ = [
     "set_network_profile",
     "signed_update_firmware",
     "start_charging",
+    "status_reason",
     "stop_charging",
     "transaction_status_result",
     "trigger_message",

@@ -20,8 +20,17 @@ from services.manager.commands._common import (
 )
 from services.manager.commands._smart_charging import profile_to_ocpp
 
-_RESET_16 = {chargers_pb2.RESET_KIND_SOFT: "Soft", chargers_pb2.RESET_KIND_HARD: "Hard"}
-_RESET_201 = {chargers_pb2.RESET_KIND_SOFT: "OnIdle", chargers_pb2.RESET_KIND_HARD: "Immediate"}
+_RESET_16 = {
+    chargers_pb2.RESET_KIND_SOFT: "Soft",
+    chargers_pb2.RESET_KIND_HARD: "Hard",
+    chargers_pb2.RESET_KIND_IMMEDIATE: "Hard",
+}
+_RESET_201 = {
+    chargers_pb2.RESET_KIND_SOFT: "OnIdle",
+    chargers_pb2.RESET_KIND_HARD: "Immediate",
+    chargers_pb2.RESET_KIND_IMMEDIATE: "Immediate",
+    chargers_pb2.RESET_KIND_ON_IDLE: "OnIdle",
+}
 
 _TRIGGER_16 = {
     chargers_pb2.TRIGGERABLE_MESSAGE_BOOT_NOTIFICATION: "BootNotification",
@@ -68,19 +77,33 @@ KEYS_16_TO_201: dict[str, tuple[str, str]] = {
 
 
 def reset(charger_id: str, version: str, req: chargers_pb2.ResetRequest) -> Call:
+    """SOFT/HARD keep their 1.6 meaning (2.0.1: OnIdle/Immediate); IMMEDIATE and ON_IDLE
+    name the 2.0.1 kinds (IMMEDIATE is 1.6 Hard; ON_IDLE has no 1.6 equivalent)."""
     if req.kind == chargers_pb2.RESET_KIND_UNSPECIFIED:
-        raise InvalidArgument("kind", "choose RESET_KIND_SOFT or RESET_KIND_HARD")
-    if req.kind not in _RESET_16:
+        raise InvalidArgument(
+            "kind",
+            "choose RESET_KIND_SOFT, RESET_KIND_HARD, RESET_KIND_IMMEDIATE or RESET_KIND_ON_IDLE",
+        )
+    if req.kind not in _RESET_201:
         raise InvalidArgument("kind", f"unknown reset kind {req.kind}")
+    if req.HasField("evse_id") and req.evse_id < 1:
+        raise InvalidArgument("evse_id", "must be at least 1 (leave it unset to reset the charger)")
     if is_16(version):
         if req.HasField("evse_id"):
             raise UnsupportedByProtocol(
                 charger_id, version, "resetting one EVSE (evse_id) needs OCPP 2.0.1 or later"
             )
+        if req.kind not in _RESET_16:
+            raise UnsupportedByProtocol(
+                charger_id,
+                version,
+                "a reset that waits for transactions to end (RESET_KIND_ON_IDLE) needs OCPP "
+                "2.0.1 or later; use RESET_KIND_SOFT or RESET_KIND_HARD",
+            )
         return "Reset", {"type": _RESET_16[req.kind]}
     payload: dict[str, Any] = {"type": _RESET_201[req.kind]}
     if req.HasField("evse_id"):
-        payload["evseId"] = req.evse_id
+        payload["evseId"] = check_connector("evse_id", req.evse_id, minimum=1)
     return "Reset", payload
 
 
@@ -299,10 +322,23 @@ def stop_charging(
 def unlock_connector(
     charger_id: str, version: str, req: chargers_pb2.UnlockConnectorRequest
 ) -> Call:
+    """Without evse_id, connector_id is the 1.6 connectorId (2.0.1: that EVSE's connector
+    1); with evse_id, the pair is 2.0.1's (1.6: connector 1 of EVSE N is connectorId N)."""
     connector = check_connector("connector_id", req.connector_id, minimum=1)
+    if not req.HasField("evse_id"):
+        evse, connector = connector, 1
+    else:
+        evse = check_connector("evse_id", req.evse_id, minimum=1)
     if is_16(version):
-        return "UnlockConnector", {"connectorId": connector}
-    return "UnlockConnector", {"evseId": connector, "connectorId": 1}
+        if connector != 1:
+            raise UnsupportedByProtocol(
+                charger_id,
+                version,
+                "a 1.6 charger has one connector per EVSE (connectorId = evse_id); "
+                "use connector_id 1 or leave evse_id unset",
+            )
+        return "UnlockConnector", {"connectorId": evse}
+    return "UnlockConnector", {"evseId": evse, "connectorId": connector}
 
 
 _AVAILABILITY_16 = {
@@ -319,11 +355,25 @@ def change_availability(
             "kind", "choose AVAILABILITY_KIND_OPERATIVE or AVAILABILITY_KIND_INOPERATIVE"
         )
     connector = check_connector("connector_id", req.connector_id, minimum=0)
+    evse: int | None = None
+    if req.HasField("evse_id"):
+        evse = check_connector("evse_id", req.evse_id, minimum=1)
+    elif connector:  # the 1.6 meaning: connector N is EVSE N
+        evse, connector = connector, 0
     if is_16(version):
-        return "ChangeAvailability", {"connectorId": connector, "type": _AVAILABILITY_16[req.kind]}
+        if connector > 1:
+            raise UnsupportedByProtocol(
+                charger_id,
+                version,
+                "a 1.6 charger has one connector per EVSE (connectorId = evse_id); "
+                "use connector_id 0 or 1",
+            )
+        return "ChangeAvailability", {"connectorId": evse or 0, "type": _AVAILABILITY_16[req.kind]}
     payload: dict[str, Any] = {"operationalStatus": _AVAILABILITY_16[req.kind]}
-    if connector:
-        payload["evse"] = {"id": connector}
+    if evse is not None:
+        payload["evse"] = {"id": evse}
+        if connector:
+            payload["evse"]["connectorId"] = connector
     return "ChangeAvailability", payload
 
 

@@ -19,6 +19,7 @@ from services.manager.v201.provisioning import Provisioning
 from services.manager.v201.reports import DeviceModelReports
 from services.manager.v201.reservation import Reservation
 from services.manager.v201.security import Security
+from services.manager.v201.smart_charging import SmartCharging
 from services.manager.v201.transactions import Transactions
 
 
@@ -38,6 +39,7 @@ def build_router(
     reservation = Reservation(stores.reservations)
     provisioning = Provisioning(stores.chargers, policy, clock, bus)
     availability = Availability(stores.chargers, bus)
+    smart_charging = SmartCharging(stores.smart_charging)
     firmware = Firmware(stores.chargers, stores.station)
     security = Security(stores.security)
     reports = Reports(stores.station)
@@ -47,6 +49,11 @@ def build_router(
         "BootNotification": provisioning.boot_notification,
         "Heartbeat": provisioning.heartbeat,
         "StatusNotification": availability.status_notification,
+        # Smart charging: external limits, EV charging needs, reported profiles
+        "NotifyChargingLimit": smart_charging.notify_charging_limit,
+        "ClearedChargingLimit": smart_charging.cleared_charging_limit,
+        "NotifyEVChargingNeeds": smart_charging.notify_ev_charging_needs,
+        "ReportChargingProfiles": smart_charging.report_charging_profiles,
         # Authorization, transactions, reservations
         "Authorize": authorization.authorize,
         "TransactionEvent": transactions.transaction_event,
