@@ -1187,3 +1187,30 @@ async def test_ocpp21_charger_boots_and_runs_a_transaction(
         "Remote",
         False,
     )
+
+
+async def test_list_transactions_by_the_chargers_transaction_id(
+    station: Station201, transactions: Transactions
+) -> None:
+    """ListTransactions finds a 2.0.1 transaction by the charger's transactionId, which
+    needs charger_id (ids are per charger) and is at most 36 characters."""
+    await tx_event(station, "Started", 0, minutes(0), tx="TX-A")
+    await tx_event(station, "Started", 0, minutes(1), tx="TX-B", evse={"id": 2})
+    found = await transactions.ListTransactions(
+        transactions_pb2.ListTransactionsRequest(charger_id="CS-1", charger_transaction_id="TX-B")
+    )
+    assert [(t.charger_transaction_id, t.evse_id) for t in found.transactions] == [("TX-B", 2)]
+    details = await rejected(
+        transactions.ListTransactions(
+            transactions_pb2.ListTransactionsRequest(charger_transaction_id="TX-B")
+        )
+    )
+    assert details.startswith("charger_id:")
+    details = await rejected(
+        transactions.ListTransactions(
+            transactions_pb2.ListTransactionsRequest(
+                charger_id="CS-1", charger_transaction_id="X" * 37
+            )
+        )
+    )
+    assert details.startswith("charger_transaction_id:")
