@@ -16,7 +16,7 @@ from websockets.typing import Subprotocol
 
 from services.manager import Manager
 from services.manager._data_transfer import VendorAnswer, VendorMessage
-from services.node import Node
+from services.node import Node, NodeSettings
 from services.registry import MemoryRegistry
 from tests.harness import UNIT, charger_url, eventually, running_manager, running_node
 
@@ -171,3 +171,37 @@ async def _connected(node: Node, charger_id: str) -> bool:
 async def _resolved(call: Awaitable[T]) -> T:
     """A gRPC call object as a coroutine, so it can run as a task."""
     return await call
+
+
+async def _gone(node: Node, charger_id: str) -> bool:
+    return charger_id not in node.connections
+
+
+async def test_charger_silent_to_keepalive_pings_is_closed(
+    registry: MemoryRegistry, manager: Manager
+) -> None:
+    """A charger that does not answer the node's ping within ping_timeout is disconnected; one that answers stays."""
+    settings = NodeSettings(
+        node_id="pinger",
+        host="127.0.0.1",
+        port=0,
+        grpc_host="127.0.0.1",
+        grpc_port=0,
+        advertise_host="127.0.0.1",
+        manager_address=f"127.0.0.1:{manager.port}",
+        ping_interval=UNIT,
+        ping_timeout=UNIT,
+        close_timeout=UNIT,
+        drain_timeout=UNIT,
+    )
+    async with (
+        Node(settings, registry) as node,
+        websockets.connect(charger_url(node, "LIVELY"), subprotocols=OCPP16) as lively,
+        websockets.connect(charger_url(node, "SILENT"), subprotocols=OCPP16) as silent,
+    ):
+        await eventually(lambda: _connected(node, "SILENT"))
+        silent.transport.pause_reading()  # no pong goes back: a dead charger
+        await eventually(lambda: _gone(node, "SILENT"), timeout=12 * UNIT)
+        assert await registry.lookup("SILENT") is None
+        assert "LIVELY" in node.connections
+        assert (await _call(lively, "hb", "Heartbeat", {}))[:2] == [3, "hb"]

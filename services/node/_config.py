@@ -33,6 +33,7 @@ class NodeSettings:
     outbox_size: int = 10_000
     max_batch: int = 1_000
     ping_interval: float | None = 60.0  # websocket pings to detect dead chargers
+    ping_timeout: float | None = 20.0  # a charger not answering a ping in time is closed
     lease_seconds: float = 15.0  # registry lease; renewed every third of it
     startup_timeout: float = 10.0  # how long start-up waits for the registry
 

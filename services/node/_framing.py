@@ -320,27 +320,29 @@ class FrameRejected(Exception):
         self.details = {} if details is None else details
         self.reply = reply
 
-    def to_frame(self) -> str:
-        """The CallError frame text answering the rejected frame."""
+    def to_frame(self) -> bytes:
+        """The CallError frame (UTF-8 text) answering the rejected frame."""
         return error_frame(self.message_id, self.code, self.description, orjson.dumps(self.details))
 
 
 # --- Frame builders ---------------------------------------------------------------------
+# Frames are built as UTF-8 bytes and sent as websocket text frames as they are
+# (``ws.send(frame, text=True)``): no decode to str and encode back per message.
 
 
-def call_frame(message_id: str, action: str, payload_json: bytes) -> str:
+def call_frame(message_id: str, action: str, payload_json: bytes) -> bytes:
     """``[2,"id","Action",{...}]``, with the already serialized payload spliced in."""
     return b"".join(
         (b"[2,", orjson.dumps(message_id), b",", orjson.dumps(action), b",", payload_json, b"]")
-    ).decode()
+    )
 
 
-def result_frame(message_id: str, payload_json: bytes) -> str:
+def result_frame(message_id: str, payload_json: bytes) -> bytes:
     """``[3,"id",{...}]``, with the already serialized payload spliced in."""
-    return b"".join((b"[3,", orjson.dumps(message_id), b",", payload_json, b"]")).decode()
+    return b"[3," + orjson.dumps(message_id) + b"," + payload_json + b"]"
 
 
-def error_frame(message_id: str, code: str, description: str, details_json: bytes = b"{}") -> str:
+def error_frame(message_id: str, code: str, description: str, details_json: bytes = b"{}") -> bytes:
     """``[4,"id","Code","description",{...}]``."""
     return b"".join(
         (
@@ -354,7 +356,7 @@ def error_frame(message_id: str, code: str, description: str, details_json: byte
             details_json,
             b"]",
         )
-    ).decode()
+    )
 
 
 # --- Error codes: the one table of the module docstring -----------------------------------

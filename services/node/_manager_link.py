@@ -10,6 +10,13 @@ when the stream breaks (manager restart, network) the events already sent but no
 answered are sent again on the next stream: at-least-once, nothing silently
 dropped. An event whose waiter gave up (deadline) is forgotten, and the charger
 gets a CallError from the connection, never silence.
+
+Deadlines (``ask``): every call waits ``reply_timeout`` at most. Instead of one
+timer per call (``asyncio.timeout`` costs ~5 % of the node's CPU at 10,000 calls/s),
+calls are filed in ``_deadlines`` in the order they were asked, which with one
+timeout for all is the order of their deadlines, and one sweeper wakes every
+``sweep_interval`` and fails the overdue ones from the front with TimeoutError. A
+call's CallError thus leaves between its deadline and one sweep interval later.
 """
 
 from __future__ import annotations
@@ -42,6 +49,12 @@ class LinkSettings:
     backoff_min: float = 0.05  # first reconnect delay, seconds
     backoff_max: float = 2.0  # reconnect delay ceiling, seconds
     admit_timeout: float = 5.0  # how long a handshake waits for the manager's admission answer
+    reply_timeout: float = 10.0  # how long ``ask`` waits for the manager's reply to an event
+
+    @property
+    def sweep_interval(self) -> float:
+        """How often overdue calls are failed: a twentieth of the timeout, 10 ms to 250 ms."""
+        return min(0.25, max(0.01, self.reply_timeout / 20))
 
 
 class ManagerLink:
@@ -64,6 +77,9 @@ class ManagerLink:
         )
         # Sent (or about to be resent) and not yet answered, by event id.
         self._inflight: dict[int, tuple[events_pb2.Event, asyncio.Future[events_pb2.Reply]]] = {}
+        # Asked and not yet answered, by event id, in the order asked (= deadline order):
+        # event id -> (loop time of the deadline, future of the reply).
+        self._deadlines: dict[int, tuple[float, asyncio.Future[events_pb2.Reply]]] = {}
         self._next_id = 1
         self._connected = asyncio.Event()
         self.streams_opened = 0  # how many times the stream was (re)established
@@ -87,9 +103,48 @@ class ManagerLink:
         await self._outbox.put((event, future))
         return future
 
+    async def ask(self, event: events_pb2.Event) -> events_pb2.Reply:
+        """The manager's reply to `event`; TimeoutError once ``reply_timeout`` has passed
+        (the event is then forgotten: never resent), ManagerUnavailable at shutdown."""
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[events_pb2.Reply] = loop.create_future()
+        deadline = loop.time() + self._settings.reply_timeout
+        self._deadlines[event.id] = (deadline, future)
+        try:
+            self._outbox.put_nowait((event, future))
+        except asyncio.QueueFull:  # the stream is down or slow: wait, within the deadline
+            try:
+                async with asyncio.timeout_at(deadline):
+                    await self._outbox.put((event, future))
+            except TimeoutError:
+                self._deadlines.pop(event.id, None)
+                raise
+        return await future
+
     def forget(self, event_id: int) -> None:
         """Stop tracking an event whose waiter gave up; it will not be resent."""
         self._inflight.pop(event_id, None)
+        self._deadlines.pop(event_id, None)
+
+    def _expire_overdue(self, now: float) -> None:
+        """Fail the calls whose deadline has passed (the front of ``_deadlines``)."""
+        overdue = []
+        for event_id, (deadline, _) in self._deadlines.items():
+            if deadline > now:
+                break
+            overdue.append(event_id)
+        for event_id in overdue:
+            _, future = self._deadlines.pop(event_id)
+            self._inflight.pop(event_id, None)
+            if not future.done():
+                future.set_exception(TimeoutError())
+
+    async def _sweep(self) -> None:
+        loop = asyncio.get_running_loop()
+        interval = self._settings.sweep_interval
+        while True:
+            await asyncio.sleep(interval)
+            self._expire_overdue(loop.time())
 
     async def admit(self, request: events_pb2.AdmitRequest) -> events_pb2.AdmitResponse:
         """Ask the manager whether a charger may connect."""
@@ -102,7 +157,17 @@ class ManagerLink:
         return response
 
     async def run(self) -> None:
-        """Keep the stream open until cancelled, reconnecting with jittered backoff."""
+        """Keep the stream open until cancelled, reconnecting with jittered backoff;
+        meanwhile fail overdue calls."""
+        sweeper = asyncio.create_task(self._sweep(), name="manager-link-deadlines")
+        try:
+            await self._keep_stream()
+        finally:
+            sweeper.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await sweeper
+
+    async def _keep_stream(self) -> None:
         delay = self._settings.backoff_min
         while True:
             try:
@@ -177,11 +242,14 @@ class ManagerLink:
 
     async def _read(self, call: _Call) -> None:
         inflight = self._inflight
+        deadlines = self._deadlines
         async for batch in _replies(call):
             for reply in batch.replies:
                 entry = inflight.pop(reply.event_id, None)
-                if entry is not None and not entry[1].done():
-                    entry[1].set_result(reply)
+                if entry is not None:
+                    deadlines.pop(reply.event_id, None)
+                    if not entry[1].done():
+                        entry[1].set_result(reply)
         # The manager closed the stream without an error (e.g. graceful shutdown).
         raise grpc.aio.AioRpcError(
             grpc.StatusCode.UNAVAILABLE,
@@ -200,6 +268,10 @@ class ManagerLink:
             if not future.done():
                 future.set_exception(ManagerUnavailable(reason))
         self._inflight.clear()
+        for _, future in self._deadlines.values():
+            if not future.done():
+                future.set_exception(ManagerUnavailable(reason))
+        self._deadlines.clear()
 
 
 async def _replies(call: _Call) -> AsyncIterator[events_pb2.ReplyBatch]:

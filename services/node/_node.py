@@ -5,6 +5,12 @@ validate them, and for each valid call submits an event to the manager link and
 waits for the manager's reply (an OCPP charger sends its next call only once the
 previous one is answered, so this costs no concurrency). Answers to CSMS calls
 (tasks sent through ``Node.Send``) are matched to their pending future by id.
+
+Memory per idle charger is kept small (issue 4: at most 20 KiB): one handler task
+per connection and nothing else (keepalive pings are sent by ONE node-wide task,
+not a task per connection), one framer per OCPP version shared by all connections,
+the handshake's request and response (their headers are ~3.5 KiB) dropped once
+the charger id is read, and no frame, event or reply kept between calls.
 """
 
 from __future__ import annotations
@@ -24,6 +30,7 @@ from csms.v1 import common_pb2, events_pb2, node_pb2, node_pb2_grpc
 from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.datastructures import Headers
 from websockets.exceptions import ConnectionClosed
+from websockets.frames import CloseCode
 from websockets.http11 import Request, Response
 from websockets.typing import Subprotocol
 
@@ -115,6 +122,10 @@ class Node:
         self.settings = settings
         self.registry = registry
         self.connections: dict[str, ChargerConnection] = {}
+        # One framer per OCPP version, shared: framers keep no per-connection state.
+        self._framers = {
+            version: Framer(version, settings.max_frame_bytes) for version in SUBPROTOCOLS.values()
+        }
         self._channel: grpc.aio.Channel | None = None
         self._link: ManagerLink | None = None
         self._ws_server: Server | None = None
@@ -161,7 +172,9 @@ class Node:
             self._channel,
             node_id=s.node_id,
             address=self.address,
-            settings=LinkSettings(outbox_size=s.outbox_size, max_batch=s.max_batch),
+            settings=LinkSettings(
+                outbox_size=s.outbox_size, max_batch=s.max_batch, reply_timeout=s.call_timeout
+            ),
         )
         subscribed = asyncio.Event()
         self._tasks = [
@@ -169,6 +182,8 @@ class Node:
             asyncio.create_task(self._keep_lease(), name="node-lease"),
             asyncio.create_task(self._watch_evictions(subscribed), name="evictions"),
         ]
+        if s.ping_interval is not None:
+            self._tasks.append(asyncio.create_task(self._keep_alive(), name="keepalive-pings"))
         try:
             async with asyncio.timeout(s.startup_timeout):
                 await subscribed.wait()  # no eviction can be missed once chargers arrive
@@ -185,7 +200,7 @@ class Node:
             subprotocols=[Subprotocol(p) for p in SUPPORTED_SUBPROTOCOLS],
             process_request=self._process_request,
             max_size=s.max_websocket_bytes,
-            ping_interval=s.ping_interval,
+            ping_interval=None,  # the node pings every charger from one task: _keep_alive
             close_timeout=s.close_timeout,
             compression=None,
             server_header=None,
@@ -259,14 +274,17 @@ class Node:
     # -- one charger -----------------------------------------------------------
 
     async def _handle(self, ws: ServerConnection) -> None:
-        charger_id = charger_id_from_path(ws.request.path if ws.request else "")
+        assert ws.request is not None  # the handshake is done
+        charger_id = charger_id_from_path(ws.request.path)
+        # The handshake's headers would otherwise stay for the connection's life
+        # (websockets needs the request object itself: it marks the handshake as read).
+        ws.request.headers.clear()
+        ws.response = None
         subprotocol = ws.subprotocol
         assert subprotocol is not None  # negotiated: process_request checked the offer
         version = SUBPROTOCOLS[subprotocol]
         location = await self.registry.claim(charger_id, self.settings.node_id, version)
-        conn = ChargerConnection(
-            charger_id, version, location.epoch, ws, Framer(version, self.settings.max_frame_bytes)
-        )
+        conn = ChargerConnection(charger_id, version, location.epoch, ws, self._framers[version])
         previous = self.connections.get(charger_id)
         self.connections[charger_id] = conn
         if previous is not None:
@@ -290,66 +308,64 @@ class Node:
 
     async def _serve(self, conn: ChargerConnection) -> None:
         ws = conn.ws
-        framer = conn.framer
-        link = self.link
-        timeout = self.settings.call_timeout
-        proto_version = to_proto_version(conn.version)
         async for frame in ws:
-            try:
-                message = framer.parse(frame)
-            except FrameRejected as rejected:
-                if rejected.reply:
-                    await ws.send(rejected.to_frame())
-                else:
-                    log.info("charger %s sent a bad response: %s", conn.charger_id, rejected)
-                continue
-            if isinstance(message, InboundCall):
-                event = events_pb2.Event(
-                    id=link.next_event_id(),
-                    kind=events_pb2.Event.KIND_CALL,
-                    charger_id=conn.charger_id,
-                    ocpp_version=proto_version,
-                    epoch=conn.epoch,
-                    received_at_ms=int(time.time() * 1000),
-                    message_id=message.message_id,
-                    action=message.action,
-                    payload=message.payload_json,
-                )
-                await ws.send(await self._ask_manager(event, timeout))
-            else:
-                self._resolve_task(conn, message)
+            answer = await self._on_frame(conn, frame)
+            if answer is not None:
+                await ws.send(answer, text=True)  # UTF-8 bytes as a text frame, no copy
 
-    async def _ask_manager(self, event: events_pb2.Event, timeout: float) -> str:
-        """The frame that answers the charger's call: the manager's reply or a CallError."""
-        link = self.link
+    async def _on_frame(self, conn: ChargerConnection, frame: str | bytes) -> bytes | None:
+        """The frame answering `frame` (None for an answer to a task). Its own coroutine,
+        so the parsed message, event and reply are freed once the answer is built."""
         try:
-            async with asyncio.timeout(timeout):
-                future = await link.submit(event)
-                reply = await future
-        except TimeoutError:
-            link.forget(event.id)
-            log.warning(
-                "no reply from the manager within %.1f s for %s %s from %s",
-                timeout,
-                event.action,
-                event.message_id,
-                event.charger_id,
-            )
-            return error_frame(
-                event.message_id,
-                "InternalError",
-                f"the CSMS did not answer {event.action} within {timeout:g} s; retry later",
-            )
-        except ManagerUnavailable as exc:
-            return error_frame(event.message_id, "InternalError", str(exc))
+            message = conn.framer.parse(frame)
+        except FrameRejected as rejected:
+            if rejected.reply:
+                return rejected.to_frame()
+            log.info("charger %s sent a bad response: %s", conn.charger_id, rejected)
+            return None
+        if not isinstance(message, InboundCall):
+            self._resolve_task(conn, message)
+            return None
+        link = self.link
+        event = events_pb2.Event(
+            id=link.next_event_id(),
+            kind=_KIND_CALL,
+            charger_id=conn.charger_id,
+            ocpp_version=_PROTO_VERSIONS[conn.version],
+            epoch=conn.epoch,
+            received_at_ms=int(time.time() * 1000),
+            message_id=message.message_id,
+            action=message.action,
+            payload=message.payload_json,
+        )
+        try:
+            reply = await link.ask(event)
+        except (TimeoutError, ManagerUnavailable) as exc:
+            return self._unanswered(event, exc)
         if reply.HasField("error"):
+            error = reply.error
             return error_frame(
-                event.message_id,
-                reply.error.code,
-                reply.error.description,
-                reply.error.details or b"{}",
+                message.message_id, error.code, error.description, error.details or b"{}"
             )
-        return result_frame(event.message_id, reply.result)
+        return result_frame(message.message_id, reply.result)
+
+    def _unanswered(self, event: events_pb2.Event, exc: Exception) -> bytes:
+        """The CallError for a call the manager did not answer in time, or could not be asked."""
+        if isinstance(exc, ManagerUnavailable):
+            return error_frame(event.message_id, "InternalError", str(exc))
+        timeout = self.settings.call_timeout
+        log.warning(
+            "no reply from the manager within %.1f s for %s %s from %s",
+            timeout,
+            event.action,
+            event.message_id,
+            event.charger_id,
+        )
+        return error_frame(
+            event.message_id,
+            "InternalError",
+            f"the CSMS did not answer {event.action} within {timeout:g} s; retry later",
+        )
 
     def _resolve_task(self, conn: ChargerConnection, message: InboundResult | InboundError) -> None:
         entry = conn.pending.pop(message.message_id, None)
@@ -465,7 +481,7 @@ class Node:
         future: asyncio.Future[node_pb2.SendResponse] = asyncio.get_running_loop().create_future()
         conn.pending[message_id] = (action, future)
         try:
-            await conn.ws.send(call_frame(message_id, action, payload_json))
+            await conn.ws.send(call_frame(message_id, action, payload_json), text=True)
             async with asyncio.timeout(timeout):
                 return await future
         finally:
@@ -513,6 +529,38 @@ class Node:
             )
             conn.epoch = location.epoch
 
+    async def _keep_alive(self) -> None:
+        """Ping every charger each ``ping_interval``; close the ones that do not answer
+        within ``ping_timeout`` (1011). One task for all connections, not one each."""
+        interval = self.settings.ping_interval
+        assert interval is not None
+        timeout = self.settings.ping_timeout
+        while True:
+            await asyncio.sleep(interval)
+            waiting: list[tuple[ChargerConnection, asyncio.Future[float]]] = []
+            for conn in list(self.connections.values()):
+                try:
+                    # ping() gives a future (typed Awaitable); ensure_future returns it as is
+                    pong = asyncio.ensure_future(await conn.ws.ping())
+                except ConnectionClosed:
+                    continue
+                pong.add_done_callback(_retrieve)  # a pong cut off by a close is no error
+                waiting.append((conn, pong))
+            if timeout is None:
+                continue
+            await asyncio.sleep(timeout)
+            silent = [conn for conn, pong in waiting if not pong.done()]
+            if silent:
+                log.info("closing %d chargers that did not answer a ping", len(silent))
+                async with asyncio.TaskGroup() as group:
+                    for conn in silent:
+                        group.create_task(self._close_silent(conn))
+
+    @staticmethod
+    async def _close_silent(conn: ChargerConnection) -> None:
+        with contextlib.suppress(ConnectionClosed):
+            await conn.ws.close(CloseCode.INTERNAL_ERROR, "keepalive ping timeout")
+
     async def _watch_evictions(self, subscribed: asyncio.Event) -> None:
         while True:
             try:
@@ -530,7 +578,11 @@ class Node:
                 await asyncio.sleep(1.0)
 
 
-def _retrieve(future: asyncio.Future[events_pb2.Reply]) -> None:
+_KIND_CALL = events_pb2.Event.KIND_CALL
+_PROTO_VERSIONS = {version: to_proto_version(version) for version in SUBPROTOCOLS.values()}
+
+
+def _retrieve(future: asyncio.Future[Any]) -> None:
     """Mark an unwaited future's outcome as seen (no 'exception never retrieved')."""
     if not future.cancelled():
         future.exception()

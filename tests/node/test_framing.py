@@ -494,12 +494,19 @@ def test_frame_builders_round_trip_and_escape_ids() -> None:
         'say "no"',
         {},
     ]
-    assert result_frame("1", b"{}") == '[3,"1",{}]'
+    assert result_frame("1", b"{}") == b'[3,"1",{}]'
+
+
+def test_frame_builders_give_utf8_text() -> None:
+    """Built frames are UTF-8 bytes (sent as websocket text frames as they are), non-ASCII kept."""
+    frame = error_frame("id\u00e9", "GenericError", "d\u00e9j\u00e0 vu")
+    assert isinstance(frame, bytes)
+    assert frame.decode("utf-8") == '[4,"id\u00e9","GenericError","d\u00e9j\u00e0 vu",{}]'
 
 
 def test_built_call_parses_back() -> None:
     """A Call built by call_frame parses back to the same InboundCall."""
-    text = call_frame("id\u00e9", "Heartbeat", b"{}")
+    text = call_frame("id\u00e9", "Heartbeat", b"{}").decode()
     assert Framer("2.1").parse(text) == InboundCall("id\u00e9", "Heartbeat", {}, b"{}")
 
 
