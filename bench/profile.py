@@ -45,7 +45,9 @@ def summarise(collapsed: Path, top: int = 15) -> str:
     return "\n".join(lines)
 
 
-async def main(seconds: float, chargers: int, client_procs: int, mix: str) -> None:
+async def main(
+    seconds: float, chargers: int, client_procs: int, mix: str, out: Path = RESULTS
+) -> None:
     py_spy = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
     fleet = Fleet(client_procs)
     try:
@@ -71,7 +73,7 @@ async def main(seconds: float, chargers: int, client_procs: int, mix: str) -> No
                         "raw",
                         "--nonblocking",
                         "--output",
-                        str(RESULTS / f"profile-{mix}-{name}.txt"),
+                        str(out / f"profile-{mix}-{name}.txt"),
                     ],
                     stdout=subprocess.DEVNULL,
                     stderr=subprocess.DEVNULL,
@@ -84,7 +86,7 @@ async def main(seconds: float, chargers: int, client_procs: int, mix: str) -> No
             await fleet.close()
             print(f"under profile: {run['rt_per_s']:,.0f} rt/s, p99 {run['p99_ms']} ms")
             for name in spies:
-                print(f"\n== {name} ==\n{summarise(RESULTS / f'profile-{mix}-{name}.txt')}")
+                print(f"\n== {name} ==\n{summarise(out / f'profile-{mix}-{name}.txt')}")
     finally:
         fleet.stop()
 
@@ -95,7 +97,10 @@ if __name__ == "__main__":
     parser.add_argument("--chargers", type=int, default=1000)
     parser.add_argument("--client-procs", type=int, default=2)
     parser.add_argument("--mix", default="heartbeat", help="heartbeat | status | session")
+    parser.add_argument("--out", default=str(RESULTS), help="directory for the profiles")
     args = parser.parse_args()
     import uvloop
 
-    uvloop.run(main(args.seconds, args.chargers, args.client_procs, args.mix))
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    uvloop.run(main(args.seconds, args.chargers, args.client_procs, args.mix, out))

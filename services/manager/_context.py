@@ -16,14 +16,29 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+# ocpp_time is in every Heartbeat and BootNotification reply: the text up to the
+# seconds is formatted once per second (strftime is ~2 µs, the rest ~0.2 µs).
+# (year, month, day, hour, minute, second) -> "YYYY-MM-DDTHH:MM:SS." of the last call,
+# one tuple so that a reader never sees a key with another second's text.
+_last_second: tuple[tuple[int, int, int, int, int, int], str] = ((0, 0, 0, 0, 0, 0), "")
+_MILLIS = tuple(f"{ms:03d}Z" for ms in range(1000))
+
+
 def ocpp_time(at: datetime) -> str:
     """A timestamp as OCPP writes it: ISO 8601, UTC, milliseconds, 'Z'."""
-    return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{at.microsecond // 1000:03d}Z"
+    global _last_second
+    if at.tzinfo is not UTC:
+        at = at.astimezone(UTC)
+    second = (at.second, at.minute, at.hour, at.day, at.month, at.year)
+    cached = _last_second
+    if cached[0] != second:
+        cached = _last_second = (second, at.strftime("%Y-%m-%dT%H:%M:%S."))
+    return cached[1] + _MILLIS[at.microsecond // 1000]
 
 
 def parse_ocpp_time(value: str) -> datetime:
     """An OCPP timestamp as an aware datetime (UTC assumed when the charger omits the zone)."""
-    parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    parsed = datetime.fromisoformat(value)  # Python 3.11+ reads a trailing "Z" itself
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
