@@ -3,6 +3,7 @@ feature profile. Each function takes the charger id, its OCPP version and the ty
 request and returns (action, payload), raising InvalidArgument (naming the field) or
 UnsupportedByProtocol before anything is sent; ``*_result`` functions read answers."""
 
+from services.manager.commands import _device_model as device_model
 from services.manager.commands._common import Call, is_16
 from services.manager.commands._core import (
     KEYS_16_TO_201,
@@ -28,7 +29,6 @@ from services.manager.commands._display import (
     get_display_messages,
     set_display_message,
 )
-from services.manager.commands import _device_model as device_model
 from services.manager.commands._firmware import (
     get_diagnostics,
     get_log,
@@ -76,11 +76,10 @@ from services.manager.commands._transactions import (
 
 __all__ = [
     "CHARGING_LIMIT_SOURCES",
-    "PURPOSE_FROM_201",
-    "device_model",
     "KEYS_16_TO_201",
     "PURPOSE_16",
     "PURPOSE_FROM_16",
+    "PURPOSE_FROM_201",
     "Call",
     "cancel_reservation",
     "certificate_signed",
@@ -96,6 +95,7 @@ __all__ = [
     "customer_information",
     "data_transfer",
     "delete_certificate",
+    "device_model",
     "display_message",
     "get_charging_profiles",
     "get_composite_schedule",
