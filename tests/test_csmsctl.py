@@ -352,7 +352,7 @@ def test_reset_json(server: Server, capsys: pytest.CaptureFixture[str]) -> None:
     """`--json reset ID` prints the response message as JSON; the default reset is soft."""
     code, out, _ = run(server, capsys, "--json", "reset", "CP-1")
     assert code == 0
-    assert json.loads(out) == {"status": "Accepted"}
+    assert json.loads(out) == {"status": "Accepted", "reason": ""}
     assert server.fake.requests("Reset")[0].kind == chargers_pb2.RESET_KIND_SOFT
 
 

@@ -147,7 +147,7 @@ async def test_list_get_and_command_round_trip_through_envoy(stack: Stack) -> No
             "POST", f"{stack.base}/v1/chargers/GW-1:reset", {"kind": "RESET_KIND_HARD"}
         )
         assert reset.status == 200, reset.body
-        assert reset.json() == {"status": "Accepted"}
+        assert reset.json() == {"status": "Accepted", "reason": ""}
         assert cp.resets == ["Hard"]
 
 
@@ -214,7 +214,7 @@ async def test_charger_connects_through_envoy(stack: Stack) -> None:
         reset = await http(
             "POST", f"{stack.base}/v1/chargers/GW-WS:reset", {"kind": "RESET_KIND_SOFT"}
         )
-        assert reset.json() == {"status": "Accepted"}
+        assert reset.json() == {"status": "Accepted", "reason": ""}
         assert cp.resets == ["Soft"]
 
 
