@@ -43,10 +43,6 @@ async def node(registry: MemoryRegistry, manager: Manager) -> AsyncIterator[Node
         yield node
 
 
-@pytest.fixture
-async def api(manager: Manager) -> AsyncIterator[chargers_pb2_grpc.ChargerServiceAsyncStub]:
-    async with grpc.aio.insecure_channel(f"127.0.0.1:{manager.port}") as channel:
-        yield chargers_pb2_grpc.ChargerServiceStub(channel)
 
 
 async def _call(
@@ -205,3 +201,49 @@ async def test_charger_silent_to_keepalive_pings_is_closed(
         assert await registry.lookup("SILENT") is None
         assert "LIVELY" in node.connections
         assert (await _call(lively, "hb", "Heartbeat", {}))[:2] == [3, "hb"]
+
+
+async def test_task_answer_is_not_held_up_by_the_chargers_own_call(
+    registry: MemoryRegistry, sqlite_url: str
+) -> None:
+    """A charger's answer to a task reaches the API while its own call still waits for the manager."""
+    release = asyncio.Event()
+
+    async def slow(message: VendorMessage) -> VendorAnswer:
+        await release.wait()  # the manager answers this call only after the Reset is done
+        return VendorAnswer(status="Accepted")
+
+    async with (
+        running_manager(registry, sqlite_url, vendor_handlers={"slow": slow}) as manager,
+        # the charger's call would be answered (with a CallError) only after the task's deadline
+        running_node(registry, manager.port, "busy", call_timeout=16 * UNIT) as node,
+        websockets.connect(charger_url(node, "BUSY"), subprotocols=OCPP16) as ws,
+        grpc.aio.insecure_channel(f"127.0.0.1:{manager.port}") as channel,
+    ):
+        await eventually(lambda: _connected(node, "BUSY"))
+        await ws.send(orjson.dumps([2, "dt", "DataTransfer", {"vendorId": "slow"}]).decode())
+        api = chargers_pb2_grpc.ChargerServiceStub(channel)
+        reset = asyncio.create_task(
+            _resolved(
+                api.Reset(
+                    chargers_pb2.ResetRequest(charger_id="BUSY", kind=chargers_pb2.RESET_KIND_SOFT)
+                )
+            )
+        )
+        request = orjson.loads(await asyncio.wait_for(ws.recv(), 4 * UNIT))
+        assert request[2] == "Reset"
+        await ws.send(orjson.dumps([3, request[1], {"status": "Accepted"}]).decode())
+        answer = await reset
+        assert answer.status == "Accepted"
+        release.set()
+        reply = orjson.loads(await asyncio.wait_for(ws.recv(), 4 * UNIT))
+        assert reply[:3] == [3, "dt", {"status": "Accepted"}]
+
+
+async def test_calls_sent_without_waiting_are_answered_in_order(node: Node) -> None:
+    """A charger sending a second call before the first is answered gets both answers, in order."""
+    async with websockets.connect(charger_url(node, "EAGER"), subprotocols=OCPP16) as ws:
+        for message_id in ("first", "second", "third"):
+            await ws.send(orjson.dumps([2, message_id, "Heartbeat", {}]).decode())
+        answers = [orjson.loads(await asyncio.wait_for(ws.recv(), 4 * UNIT)) for _ in range(3)]
+        assert [(a[0], a[1]) for a in answers] == [(3, "first"), (3, "second"), (3, "third")]

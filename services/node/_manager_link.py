@@ -103,9 +103,20 @@ class ManagerLink:
         await self._outbox.put((event, future))
         return future
 
+    def ask_nowait(self, event: events_pb2.Event) -> asyncio.Future[events_pb2.Reply]:
+        """Queue `event` and return the future of the manager's reply, failed with
+        TimeoutError once ``reply_timeout`` has passed (the event is then forgotten:
+        never resent) or ManagerUnavailable at shutdown. Raises asyncio.QueueFull,
+        queueing nothing, when the outbox is full: then ``ask`` waits for room."""
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[events_pb2.Reply] = loop.create_future()
+        self._outbox.put_nowait((event, future))
+        self._deadlines[event.id] = (loop.time() + self._settings.reply_timeout, future)
+        return future
+
     async def ask(self, event: events_pb2.Event) -> events_pb2.Reply:
-        """The manager's reply to `event`; TimeoutError once ``reply_timeout`` has passed
-        (the event is then forgotten: never resent), ManagerUnavailable at shutdown."""
+        """The manager's reply to `event`, waiting for room in the outbox if need be;
+        TimeoutError once ``reply_timeout`` has passed, ManagerUnavailable at shutdown."""
         loop = asyncio.get_running_loop()
         future: asyncio.Future[events_pb2.Reply] = loop.create_future()
         deadline = loop.time() + self._settings.reply_timeout
