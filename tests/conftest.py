@@ -20,8 +20,14 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import asyncpg
+import grpc
 import pytest
 import redis.asyncio as aioredis
+from csms.v1 import chargers_pb2_grpc
+
+from services.manager import Manager
+from services.registry import RedisRegistry
+from tests.harness import UNIT, running_manager
 
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
 DEFAULT_POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -197,3 +203,32 @@ async def postgres_url(postgres_server_url: str) -> AsyncIterator[str]:
 def sqlite_url(tmp_path: Path) -> str:
     """SQLAlchemy URL (sqlite+aiosqlite) of a new database file for this test."""
     return f"sqlite+aiosqlite:///{tmp_path / 'csms.sqlite3'}"
+
+
+# --- the mesh most end-to-end tests run against ------------------------------------------
+# A test module that needs a different registry or manager (in-memory, SQLite, other
+# settings) defines a fixture of the same name, which takes precedence over these.
+
+
+@pytest.fixture
+async def registry(redis_server_url: str, redis_prefix: str) -> AsyncIterator[RedisRegistry]:
+    """The Redis registry, with this test's key prefix."""
+    registry = RedisRegistry.from_url(redis_server_url, prefix=redis_prefix, lease_seconds=2 * UNIT)
+    try:
+        yield registry
+    finally:
+        await registry.aclose()
+
+
+@pytest.fixture
+async def manager(registry: RedisRegistry, postgres_url: str) -> AsyncIterator[Manager]:
+    """A manager on this test's PostgreSQL database, registering unknown chargers."""
+    async with running_manager(registry, postgres_url) as manager:
+        yield manager
+
+
+@pytest.fixture
+async def api(manager: Manager) -> AsyncIterator[chargers_pb2_grpc.ChargerServiceAsyncStub]:
+    """The manager's ChargerService over real gRPC."""
+    async with grpc.aio.insecure_channel(f"127.0.0.1:{manager.port}") as channel:
+        yield chargers_pb2_grpc.ChargerServiceStub(channel)

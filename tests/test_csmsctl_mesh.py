@@ -15,22 +15,7 @@ from services import csmsctl
 from services.manager import Manager
 from services.node import Node
 from services.registry import RedisRegistry
-from tests.harness import UNIT, Station16, charger_url, connected, running_manager, running_node
-
-
-@pytest.fixture
-async def registry(redis_server_url: str, redis_prefix: str) -> AsyncIterator[RedisRegistry]:
-    registry = RedisRegistry.from_url(redis_server_url, prefix=redis_prefix, lease_seconds=2 * UNIT)
-    try:
-        yield registry
-    finally:
-        await registry.aclose()
-
-
-@pytest.fixture
-async def manager(registry: RedisRegistry, postgres_url: str) -> AsyncIterator[Manager]:
-    async with running_manager(registry, postgres_url) as manager:
-        yield manager
+from tests.harness import UNIT, Station16, charger_url, connected, running_node
 
 
 @pytest.fixture

@@ -29,21 +29,6 @@ from tests.harness import (
 
 
 @pytest.fixture
-async def registry(redis_server_url: str, redis_prefix: str) -> AsyncIterator[RedisRegistry]:
-    registry = RedisRegistry.from_url(redis_server_url, prefix=redis_prefix, lease_seconds=2 * UNIT)
-    try:
-        yield registry
-    finally:
-        await registry.aclose()
-
-
-@pytest.fixture
-async def manager(registry: RedisRegistry, postgres_url: str) -> AsyncIterator[Manager]:
-    async with running_manager(registry, postgres_url) as manager:
-        yield manager
-
-
-@pytest.fixture
 async def node_a(registry: RedisRegistry, manager: Manager) -> AsyncIterator[Node]:
     async with running_node(registry, manager.port, "node-a") as node:
         yield node
@@ -53,12 +38,6 @@ async def node_a(registry: RedisRegistry, manager: Manager) -> AsyncIterator[Nod
 async def node_b(registry: RedisRegistry, manager: Manager) -> AsyncIterator[Node]:
     async with running_node(registry, manager.port, "node-b") as node:
         yield node
-
-
-@pytest.fixture
-async def api(manager: Manager) -> AsyncIterator[chargers_pb2_grpc.ChargerServiceAsyncStub]:
-    async with grpc.aio.insecure_channel(f"127.0.0.1:{manager.port}") as channel:
-        yield chargers_pb2_grpc.ChargerServiceStub(channel)
 
 
 def _pg(url: str) -> str:

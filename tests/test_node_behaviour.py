@@ -43,8 +43,6 @@ async def node(registry: MemoryRegistry, manager: Manager) -> AsyncIterator[Node
         yield node
 
 
-
-
 async def _call(
     ws: ClientConnection, message_id: str, action: str, payload: object
 ) -> list[object]:

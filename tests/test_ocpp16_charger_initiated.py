@@ -18,7 +18,6 @@ from services.manager._data_transfer import VendorAnswer, VendorMessage
 from services.node import Node
 from services.registry import RedisRegistry
 from tests.harness import (
-    UNIT,
     Charger16,
     charger_url,
     connected,
@@ -38,15 +37,6 @@ async def echo_vendor(message: VendorMessage) -> VendorAnswer:
     if message.message_id == "ping":
         return VendorAnswer("Accepted", f"pong:{message.data}")
     return VendorAnswer("UnknownMessageId")
-
-
-@pytest.fixture
-async def registry(redis_server_url: str, redis_prefix: str) -> AsyncIterator[RedisRegistry]:
-    registry = RedisRegistry.from_url(redis_server_url, prefix=redis_prefix, lease_seconds=2 * UNIT)
-    try:
-        yield registry
-    finally:
-        await registry.aclose()
 
 
 @pytest.fixture

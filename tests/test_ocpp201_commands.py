@@ -27,13 +27,11 @@ from services.manager.store import TransactionEvent
 from services.node import Node
 from services.registry import RedisRegistry
 from tests.harness import (
-    UNIT,
     Station16,
     Station201,
     charger_url,
     connected,
     eventually,
-    running_manager,
     running_node,
 )
 
@@ -47,30 +45,9 @@ REFUSED = {"reason_code": "NotNow", "additional_info": "maintenance window"}
 
 
 @pytest.fixture
-async def registry(redis_server_url: str, redis_prefix: str) -> AsyncIterator[RedisRegistry]:
-    registry = RedisRegistry.from_url(redis_server_url, prefix=redis_prefix, lease_seconds=2 * UNIT)
-    try:
-        yield registry
-    finally:
-        await registry.aclose()
-
-
-@pytest.fixture
-async def manager(registry: RedisRegistry, postgres_url: str) -> AsyncIterator[Manager]:
-    async with running_manager(registry, postgres_url) as manager:
-        yield manager
-
-
-@pytest.fixture
 async def node(registry: RedisRegistry, manager: Manager) -> AsyncIterator[Node]:
     async with running_node(registry, manager.port, "node-a") as node:
         yield node
-
-
-@pytest.fixture
-async def api(manager: Manager) -> AsyncIterator[Api]:
-    async with grpc.aio.insecure_channel(f"127.0.0.1:{manager.port}") as channel:
-        yield chargers_pb2_grpc.ChargerServiceStub(channel)
 
 
 @pytest.fixture

@@ -32,26 +32,10 @@ from tests.harness import (
     charger_url,
     connected,
     eventually,
-    running_manager,
     running_node,
 )
 
 NOW = "2026-11-24T10:00:00Z"
-
-
-@pytest.fixture
-async def registry(redis_server_url: str, redis_prefix: str) -> AsyncIterator[RedisRegistry]:
-    registry = RedisRegistry.from_url(redis_server_url, prefix=redis_prefix, lease_seconds=2 * UNIT)
-    try:
-        yield registry
-    finally:
-        await registry.aclose()
-
-
-@pytest.fixture
-async def manager(registry: RedisRegistry, postgres_url: str) -> AsyncIterator[Manager]:
-    async with running_manager(registry, postgres_url) as manager:
-        yield manager
 
 
 @pytest.fixture

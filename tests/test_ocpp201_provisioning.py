@@ -8,7 +8,6 @@ import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
-import grpc
 import orjson
 import pytest
 import websockets
@@ -30,30 +29,9 @@ from tests.harness import (
 
 
 @pytest.fixture
-async def registry(redis_server_url: str, redis_prefix: str) -> AsyncIterator[RedisRegistry]:
-    registry = RedisRegistry.from_url(redis_server_url, prefix=redis_prefix, lease_seconds=2 * UNIT)
-    try:
-        yield registry
-    finally:
-        await registry.aclose()
-
-
-@pytest.fixture
-async def manager(registry: RedisRegistry, postgres_url: str) -> AsyncIterator[Manager]:
-    async with running_manager(registry, postgres_url) as manager:
-        yield manager
-
-
-@pytest.fixture
 async def node(registry: RedisRegistry, manager: Manager) -> AsyncIterator[Node]:
     async with running_node(registry, manager.port, "node-201") as node:
         yield node
-
-
-@pytest.fixture
-async def api(manager: Manager) -> AsyncIterator[chargers_pb2_grpc.ChargerServiceAsyncStub]:
-    async with grpc.aio.insecure_channel(f"127.0.0.1:{manager.port}") as channel:
-        yield chargers_pb2_grpc.ChargerServiceStub(channel)
 
 
 async def raw_call(url: str, frame: list[object]) -> list[object]:

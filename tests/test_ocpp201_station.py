@@ -30,7 +30,6 @@ from services.manager._data_transfer import VendorAnswer, VendorMessage
 from services.node import Node
 from services.registry import RedisRegistry
 from tests.harness import (
-    UNIT,
     Station16,
     Station201,
     charger_url,
@@ -62,15 +61,6 @@ async def echo_vendor(message: VendorMessage) -> VendorAnswer:
 
 
 @pytest.fixture
-async def registry(redis_server_url: str, redis_prefix: str) -> AsyncIterator[RedisRegistry]:
-    registry = RedisRegistry.from_url(redis_server_url, prefix=redis_prefix, lease_seconds=2 * UNIT)
-    try:
-        yield registry
-    finally:
-        await registry.aclose()
-
-
-@pytest.fixture
 async def manager(registry: RedisRegistry, postgres_url: str) -> AsyncIterator[Manager]:
     async with running_manager(
         registry, postgres_url, vendor_handlers={"com.example.echo": echo_vendor}
@@ -82,12 +72,6 @@ async def manager(registry: RedisRegistry, postgres_url: str) -> AsyncIterator[M
 async def node(registry: RedisRegistry, manager: Manager) -> AsyncIterator[Node]:
     async with running_node(registry, manager.port, "node-201") as node:
         yield node
-
-
-@pytest.fixture
-async def api(manager: Manager) -> AsyncIterator[Api]:
-    async with grpc.aio.insecure_channel(f"127.0.0.1:{manager.port}") as channel:
-        yield chargers_pb2_grpc.ChargerServiceStub(channel)
 
 
 @pytest.fixture

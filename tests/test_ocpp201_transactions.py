@@ -48,7 +48,6 @@ from tests.harness import (
     Station201,
     charger_url,
     connected,
-    running_manager,
     running_node,
 )
 
@@ -154,21 +153,6 @@ async def rejected(
 
 
 # --- the system under test ----------------------------------------------------------
-
-
-@pytest.fixture
-async def registry(redis_server_url: str, redis_prefix: str) -> AsyncIterator[RedisRegistry]:
-    registry = RedisRegistry.from_url(redis_server_url, prefix=redis_prefix, lease_seconds=2 * UNIT)
-    try:
-        yield registry
-    finally:
-        await registry.aclose()
-
-
-@pytest.fixture
-async def manager(registry: RedisRegistry, postgres_url: str) -> AsyncIterator[Manager]:
-    async with running_manager(registry, postgres_url) as manager:
-        yield manager
 
 
 @pytest.fixture

@@ -28,7 +28,7 @@ from ocpp.v16 import call
 from services.manager import Manager
 from services.manager.store import MeterValueRecord, TransactionRecord
 from services.registry import MemoryRegistry
-from tests.harness import UNIT, Charger16, charger_url, connected, running_manager, running_node
+from tests.harness import UNIT, Charger16, charger_url, connected, running_node
 
 T0 = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
 INVALID = grpc.StatusCode.INVALID_ARGUMENT
@@ -50,12 +50,6 @@ async def registry() -> AsyncIterator[MemoryRegistry]:
         yield registry
     finally:
         await registry.aclose()
-
-
-@pytest.fixture
-async def manager(registry: MemoryRegistry, postgres_url: str) -> AsyncIterator[Manager]:
-    async with running_manager(registry, postgres_url) as manager:
-        yield manager
 
 
 @pytest.fixture

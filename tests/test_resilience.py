@@ -12,7 +12,6 @@ from pathlib import Path
 
 import asyncpg
 import orjson
-import pytest
 import websockets
 from websockets.typing import Subprotocol
 
@@ -55,15 +54,6 @@ async def manager_process(
             except TimeoutError:
                 proc.kill()
                 await proc.wait()
-
-
-@pytest.fixture
-async def registry(redis_server_url: str, redis_prefix: str) -> AsyncIterator[RedisRegistry]:
-    registry = RedisRegistry.from_url(redis_server_url, prefix=redis_prefix, lease_seconds=2 * UNIT)
-    try:
-        yield registry
-    finally:
-        await registry.aclose()
 
 
 async def _heartbeat_loop(

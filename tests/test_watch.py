@@ -24,7 +24,6 @@ from tests.harness import (
     charger_url,
     connected,
     eventually,
-    running_manager,
     running_node,
 )
 
@@ -153,21 +152,6 @@ async def test_close_ends_every_stream_after_its_buffered_events() -> None:
 
 
 # --- over real gRPC ----------------------------------------------------------------------
-
-
-@pytest.fixture
-async def registry(redis_server_url: str, redis_prefix: str) -> AsyncIterator[RedisRegistry]:
-    registry = RedisRegistry.from_url(redis_server_url, prefix=redis_prefix, lease_seconds=2 * UNIT)
-    try:
-        yield registry
-    finally:
-        await registry.aclose()
-
-
-@pytest.fixture
-async def manager(registry: RedisRegistry, postgres_url: str) -> AsyncIterator[Manager]:
-    async with running_manager(registry, postgres_url) as manager:
-        yield manager
 
 
 @pytest.fixture
