@@ -136,7 +136,10 @@ class EventsServicer(events_pb2_grpc.EventsServicer):
                     bus.publish(_connection_event(event, node_id))
                 outcome = handle(event)
                 if isinstance(outcome, events_pb2.Reply):
-                    await replies.put(outcome)
+                    if replies.full():  # the writer is behind: wait (flow control)
+                        await replies.put(outcome)
+                    else:  # no coroutine per inline reply
+                        replies.put_nowait(outcome)
                 else:
                     await slots.acquire()
                     group.create_task(self._finish(outcome, replies, slots))

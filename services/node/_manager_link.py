@@ -132,11 +132,6 @@ class ManagerLink:
                 raise
         return await future
 
-    def forget(self, event_id: int) -> None:
-        """Stop tracking an event whose waiter gave up; it will not be resent."""
-        self._inflight.pop(event_id, None)
-        self._deadlines.pop(event_id, None)
-
     def _expire_overdue(self, now: float) -> None:
         """Fail the calls whose deadline has passed (the front of ``_deadlines``)."""
         overdue = []
