@@ -466,6 +466,7 @@ class ChargerServicer(chargers_pb2_grpc.ChargerServiceServicer):
         if expiry <= now:
             raise InvalidArgument("expiry_date", "must be in the future")
         location = await self._tasks.locate(request.charger_id)
+        commands.check_reserve_now(request, location.ocpp_version)  # before anything is recorded
         reservations = self._stores.reservations
         reservation = await reservations.create(
             charger_id=request.charger_id,

@@ -8,6 +8,10 @@ always agree. A tag is:
 - Expired when its expiry date has passed;
 - Blocked/Expired/Invalid when its parent (group) tag is;
 - ConcurrentTx when starting would exceed its limit of concurrent transactions.
+
+Id tags are up to 255 characters (2.1 idToken) but a 1.6 charger carries 20 and a 2.0.1
+one 36: a group (parent) tag longer than the charger can carry is left out of the answer
+(the tag's status already reflects the group's).
 """
 
 from __future__ import annotations
@@ -26,8 +30,11 @@ class Authorizer:
     clock: Clock
     unknown_status: str = "Invalid"  # answered for tags the CSMS does not know
 
-    async def id_tag_info(self, id_tag: str, *, starting: bool = False) -> dict[str, Any]:
-        """The 1.6 idTagInfo for `id_tag`; `starting` also checks the concurrency limit."""
+    async def id_tag_info(
+        self, id_tag: str, *, starting: bool = False, max_parent: int = 20
+    ) -> dict[str, Any]:
+        """The 1.6 idTagInfo for `id_tag`; `starting` also checks the concurrency limit.
+        A parentIdTag longer than `max_parent` (what the charger can carry) is left out."""
         record = await self.id_tags.get(id_tag)
         if record is None:
             return {"status": self.unknown_status}
@@ -47,7 +54,7 @@ class Authorizer:
         info: dict[str, Any] = {"status": status}
         if record.expiry_date is not None:
             info["expiryDate"] = ocpp_time(record.expiry_date)
-        if record.parent_id_tag:
+        if record.parent_id_tag and len(record.parent_id_tag) <= max_parent:
             info["parentIdTag"] = record.parent_id_tag
         return info
 

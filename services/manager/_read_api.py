@@ -52,8 +52,9 @@ ID_TAG_PAGE = (100, 1000)
 RESERVATION_PAGE = (50, 1000)
 LOCATION_PAGE = (50, 1000)
 
-#: OCPP 1.6 IdToken is CiString20: 1 to 20 printable ASCII characters.
-MAX_ID_TAG_LENGTH = 20
+#: An id tag: 1 to 255 printable ASCII characters (OCPP 2.1 idToken; 2.0.1: 36, 1.6: 20).
+#: Commands that send a tag to a charger check what its OCPP version can carry.
+MAX_ID_TAG_LENGTH = 255
 MAX_MEASURAND_LENGTH = 64
 #: OCPP 2.1 IdToken (2.0.1: 36) as transactions record it; the charger's transactionId.
 MAX_ID_TOKEN_LENGTH = 255

@@ -150,7 +150,12 @@ async def test_id_tag_create_failures(stores: Stores) -> None:
     with pytest.raises(ValueError, match="status"):
         await stores.id_tags.create("D", status="ConcurrentTx", at=at(1))
     with pytest.raises(ValueError, match="id tag"):
-        await stores.id_tags.create("X" * 21, at=at(1))
+        await stores.id_tags.create("X" * 256, at=at(1))
+    with pytest.raises(ValueError, match="id tag"):
+        await stores.id_tags.create("", at=at(1))
+    wide = await stores.id_tags.create("W" * 255, parent_id_tag="A", at=at(1))  # 2.1 idToken
+    assert wide.id_tag == "W" * 255
+    assert await stores.id_tags.get("W" * 255) == wide
     with pytest.raises(ValueError, match="naive"):
         await stores.id_tags.create("E", at=datetime(2026, 1, 1))
     with pytest.raises(ValueError, match="max_active"):

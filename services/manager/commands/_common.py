@@ -13,7 +13,11 @@ from services.manager._errors import InvalidArgument, UnsupportedByProtocol
 
 Call = tuple[str, dict[str, Any]]
 
-MAX_ID_TAG = 20  # OCPP 1.6 IdToken: CiString20
+#: The longest id tag the CSMS keeps: an OCPP 2.1 idToken.
+MAX_ID_TAG = 255
+#: The longest id tag a charger of each OCPP version can carry: 1.6 IdToken (CiString20),
+#: 2.0.1 IdTokenType.idToken, 2.1 IdTokenType.idToken.
+MAX_ID_TOKEN = {"1.6": 20, "2.0.1": 36, "2.1": 255}
 
 
 def is_16(version: str) -> bool:
@@ -28,8 +32,19 @@ def check_length(field: str, value: str, minimum: int, maximum: int) -> str:
     return value
 
 
-def check_id_tag(field: str, value: str) -> str:
-    return check_length(field, value, 1, MAX_ID_TAG)
+def check_id_tag(field: str, value: str, version: str | None = None) -> str:
+    """`value` if it is 1..255 characters and, given the charger's OCPP `version`, no longer
+    than a charger of that version can carry (1.6: 20, 2.0.1: 36, 2.1: 255)."""
+    check_length(field, value, 1, MAX_ID_TAG)
+    if version is not None:
+        limit = MAX_ID_TOKEN.get(version, MAX_ID_TOKEN["1.6"])
+        if len(value) > limit:
+            raise InvalidArgument(
+                field,
+                f"is {len(value)} characters but OCPP {version} allows at most {limit} in a "
+                f"tag sent to a charger: use a tag of at most {limit} characters for this charger",
+            )
+    return value
 
 
 def check_connector(field: str, value: int, *, minimum: int) -> int:

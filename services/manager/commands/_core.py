@@ -252,17 +252,10 @@ def send_call(charger_id: str, version: str, req: chargers_pb2.SendCallRequest) 
     return req.action, payload
 
 
-#: OCPP 2.0.1 IdToken.idToken is 36 characters (1.6 IdToken: 20).
-MAX_ID_TOKEN_201 = 36
-
-
 def start_charging(charger_id: str, version: str, req: chargers_pb2.StartChargingRequest) -> Call:
     """1.6 RemoteStartTransaction; 2.0.1 RequestStartTransaction with a fresh remoteStartId
     and the tag as an idToken of type Central (the CSMS vouches for it)."""
-    if is_16(version):
-        check_id_tag("id_tag", req.id_tag)
-    else:
-        check_length("id_tag", req.id_tag, 1, MAX_ID_TOKEN_201)
+    check_id_tag("id_tag", req.id_tag, version)
     profile: dict[str, Any] | None = None
     if req.HasField("charging_profile"):
         if req.charging_profile.purpose != smart_charging_pb2.CHARGING_PROFILE_PURPOSE_TX_PROFILE:

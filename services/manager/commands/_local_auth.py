@@ -17,8 +17,11 @@ _UPDATE = {
 }
 
 
-def check_send_local_list(req: chargers_pb2.SendLocalListRequest) -> None:
-    """Checks that need no charger."""
+def check_send_local_list(
+    req: chargers_pb2.SendLocalListRequest, version: str | None = None
+) -> None:
+    """Checks that need no charger; given the charger's OCPP `version`, also that the tags
+    fit what such a charger can carry."""
     if req.update_type not in _UPDATE:
         raise InvalidArgument(
             "update_type", "choose LOCAL_LIST_UPDATE_FULL or LOCAL_LIST_UPDATE_DIFFERENTIAL"
@@ -29,14 +32,14 @@ def check_send_local_list(req: chargers_pb2.SendLocalListRequest) -> None:
         raise InvalidArgument("list_version", "must not be negative")
     seen: set[str] = set()
     for index, entry in enumerate(req.entries):
-        check_id_tag(f"entries[{index}].id_tag", entry.id_tag)
+        check_id_tag(f"entries[{index}].id_tag", entry.id_tag, version)
         if entry.id_tag in seen:
             raise InvalidArgument(f"entries[{index}].id_tag", f"{entry.id_tag!r} appears twice")
         seen.add(entry.id_tag)
         if entry.HasField("status") and entry.status not in _STATUSES:
             raise InvalidArgument(f"entries[{index}].status", f"must be one of {sorted(_STATUSES)}")
         if entry.parent_id_tag:
-            check_id_tag(f"entries[{index}].parent_id_tag", entry.parent_id_tag)
+            check_id_tag(f"entries[{index}].parent_id_tag", entry.parent_id_tag, version)
 
 
 def send_local_list(
@@ -47,7 +50,10 @@ def send_local_list(
     entries: list[chargers_pb2.LocalAuthorization],
 ) -> Call:
     """`entries` are the request's, with idTagInfo filled in where the caller resolved it."""
-    check_send_local_list(req)
+    check_send_local_list(req, version)
+    for index, entry in enumerate(entries):  # a group the CSMS filled in may be too long too
+        if entry.parent_id_tag:
+            check_id_tag(f"entries[{index}].parent_id_tag", entry.parent_id_tag, version)
     update = _UPDATE[req.update_type]
     items: list[dict[str, Any]] = []
     for entry in entries:

@@ -13,9 +13,7 @@ from services.manager.commands._common import Call, check_connector, check_id_ta
 def reserve_now(
     charger_id: str, version: str, req: chargers_pb2.ReserveNowRequest, reservation_id: int
 ) -> Call:
-    check_id_tag("id_tag", req.id_tag)
-    if req.parent_id_tag:
-        check_id_tag("parent_id_tag", req.parent_id_tag)
+    check_reserve_now(req, version)
     if not req.HasField("expiry_date"):
         raise InvalidArgument("expiry_date", "is required")
     connector = check_connector("connector_id", req.connector_id, minimum=0)
@@ -42,11 +40,12 @@ def reserve_now(
     return "ReserveNow", payload
 
 
-def check_reserve_now(req: chargers_pb2.ReserveNowRequest) -> None:
-    """The checks that need no charger, run before a reservation id is issued."""
-    check_id_tag("id_tag", req.id_tag)
+def check_reserve_now(req: chargers_pb2.ReserveNowRequest, version: str | None = None) -> None:
+    """The checks run before a reservation id is issued; given the charger's OCPP `version`,
+    also that its tags fit what such a charger can carry."""
+    check_id_tag("id_tag", req.id_tag, version)
     if req.parent_id_tag:
-        check_id_tag("parent_id_tag", req.parent_id_tag)
+        check_id_tag("parent_id_tag", req.parent_id_tag, version)
     if not req.HasField("expiry_date"):
         raise InvalidArgument("expiry_date", "is required")
     check_connector("connector_id", req.connector_id, minimum=0)

@@ -32,8 +32,9 @@ __all__ = [
     "to_iso",
 ]
 
-#: OCPP 1.6 IdToken is CiString20.
-MAX_ID_TAG_LENGTH = 20
+#: An id tag is as long as an OCPP 2.1 idToken (2.0.1: 36; 1.6 IdToken: 20). What a
+#: charger of each version can carry is checked where a command sends a tag.
+MAX_ID_TAG_LENGTH = 255
 _TOKEN_VERSION = 1
 
 Filters = Mapping[str, str | int | bool | None]
@@ -104,7 +105,7 @@ def check_length(what: str, value: str, maximum: int, *, empty: bool = True) -> 
 
 
 def check_id_tag(id_tag: str, what: str = "id tag") -> str:
-    """``id_tag`` if it is a valid OCPP 1.6 IdToken (1..20 characters), else ValueError."""
+    """``id_tag`` if it is 1..255 characters (an OCPP 2.1 idToken), else ValueError."""
     return check_length(what, id_tag, MAX_ID_TAG_LENGTH, empty=False)
 
 

@@ -155,8 +155,10 @@ connectors = Table(
 
 # -- authorization, transactions, meter values, reservations (revision 0002) ----------
 
-#: OCPP 1.6 IdToken (20 characters), case-sensitive and ordered bytewise on both databases.
-ID_TAG = String(20).with_variant(String(20, collation="C"), "postgresql")
+#: An id tag (1.6 IdToken, 20 characters; 2.0.1/2.1 idToken, 36/255), case-sensitive and
+#: ordered bytewise on both databases. PostgreSQL's is widened to 255 by revision 0008;
+#: SQLite keeps revision 0002's declaration (it does not enforce lengths; the stores check).
+ID_TAG = String(20).with_variant(String(255, collation="C"), "postgresql")
 #: OCPP 2.0.1/2.1 IdToken (36/255 characters) as transactions record it. SQLite does not
 #: enforce declared lengths, so there the column keeps revision 0002's declaration (the
 #: stores check lengths); PostgreSQL's is widened by revision 0004.

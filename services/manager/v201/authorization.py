@@ -31,7 +31,7 @@ async def id_token_info(
     token = id_token["idToken"]
     if id_token["type"] == NO_AUTHORIZATION:
         return {"status": "Accepted"}
-    info16 = await authorizer.id_tag_info(token, starting=starting)
+    info16 = await authorizer.id_tag_info(token, starting=starting, max_parent=36)  # 2.0.1 idToken
     status = info16["status"]
     unknown_is_invalid = authorizer.unknown_status == "Invalid"
     if status == "Invalid" and unknown_is_invalid and await authorizer.id_tags.get(token) is None:
