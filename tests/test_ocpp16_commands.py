@@ -226,7 +226,8 @@ async def test_tc_026_remote_start_rejected(station: Station, api: Api) -> None:
     details = await rejected(
         api.StartCharging(chargers_pb2.StartChargingRequest(charger_id="CP-1", id_tag="X" * 21))
     )
-    assert details.startswith("id_tag:") and "OCPP 1.6 allows at most 20" in details
+    assert details.startswith("id_tag:")
+    assert "OCPP 1.6 allows at most 20" in details
     details = await rejected(
         api.StartCharging(
             chargers_pb2.StartChargingRequest(
