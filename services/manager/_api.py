@@ -696,12 +696,9 @@ class ChargerServicer(chargers_pb2_grpc.ChargerServiceServicer):
         )
         answer = await self._tasks.send(location, action, payload)
         status = _status_of(answer)
-        await self._stores.smart_charging.profiles_requested(
-            request.charger_id,
-            request_id,
-            status=status,
-            complete=status != "Accepted",
-            at=self._clock(),
+        # Parts the charger reported before its answer arrived are kept.
+        await self._stores.smart_charging.profiles_answered(
+            request.charger_id, request_id, status=status, at=self._clock()
         )
         return smart_charging_pb2.GetChargingProfilesResponse(
             status=status, request_id=request_id, reason=commands.status_reason(answer.payload)

@@ -149,6 +149,25 @@ async def test_reported_profiles_by_request_id(store: SmartChargingStore) -> Non
     assert (again[0].status, again[1]) == ("NoProfiles", [])
 
 
+async def test_an_answer_after_the_report_keeps_its_profiles(store: SmartChargingStore) -> None:
+    """A report that overtakes the charger's answer survives it; a refusal completes it."""
+    await store.profiles_requested("CS-1", 8, status="", complete=False, at=at(0))
+    await store.profiles_reported(
+        "CS-1", 8, evse_id=1, source="CSO", profiles=[(3, "{}")], tbc=False, at=at(1)
+    )
+    await store.profiles_answered("CS-1", 8, status="Accepted", at=at(2))
+    found = await store.profile_report("CS-1", 8)
+    assert found is not None
+    assert (found[0].status, found[0].complete, found[0].updated_at) == ("Accepted", True, at(2))
+    assert [p.charging_profile_id for p in found[1]] == [3]
+
+    await store.profiles_requested("CS-1", 9, status="", complete=False, at=at(3))
+    await store.profiles_answered("CS-1", 9, status="NoProfiles", at=at(4))
+    refused = await store.profile_report("CS-1", 9)
+    assert refused is not None
+    assert (refused[0].status, refused[0].complete, refused[1]) == ("NoProfiles", True, [])
+
+
 async def test_writes_for_an_unknown_charger_are_not_found(store: SmartChargingStore) -> None:
     """Nothing is recorded for a charger the CSMS does not know."""
     with pytest.raises(NotFound):

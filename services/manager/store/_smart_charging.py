@@ -119,6 +119,14 @@ class SmartChargingStore(Protocol):
         id is dropped (its profiles start over)."""
         ...
 
+    async def profiles_answered(
+        self, charger_id: str, request_id: int, *, status: str, at: datetime
+    ) -> None:
+        """Record the charger's answer to a request recorded by ``profiles_requested``,
+        keeping the profiles it may already have reported; an answer other than Accepted
+        completes the report (no parts will follow)."""
+        ...
+
     async def profiles_reported(
         self,
         charger_id: str,
@@ -273,6 +281,36 @@ class SqlSmartChargingStore(SqlStoreBase):
                 )
             )
             await conn.execute(insert(table).values(**_report_values(record)))
+
+    async def profiles_answered(
+        self, charger_id: str, request_id: int, *, status: str, at: datetime
+    ) -> None:
+        table = charging_profile_reports
+        key = (table.c.charger_id == charger_id, table.c.request_id == request_id)
+        at = utc(at)
+        async with (
+            _unavailable("recording a profile request's answer"),
+            self._engine.begin() as conn,
+        ):
+            await self._require_charger(conn, charger_id)
+            row = (await conn.execute(select(table.c.complete).where(*key))).first()
+            if row is None:
+                record = replace(
+                    _report(charger_id, request_id, at),
+                    status=status,
+                    complete=status != "Accepted",
+                )
+                await conn.execute(insert(table).values(**_report_values(record)))
+                return
+            await conn.execute(
+                update(table)
+                .where(*key)
+                .values(
+                    status=status,
+                    complete=bool(row.complete) or status != "Accepted",
+                    updated_at=at,
+                )
+            )
 
     async def profiles_reported(
         self,
@@ -438,6 +476,23 @@ class MemorySmartChargingStore:
             _report(charger_id, request_id, utc(at)), status=status, complete=complete
         )
         self._profiles[key] = {}
+
+    async def profiles_answered(
+        self, charger_id: str, request_id: int, *, status: str, at: datetime
+    ) -> None:
+        await self._require_charger(charger_id)
+        key = (charger_id, request_id)
+        at = utc(at)
+        found = self._reports.get(key)
+        if found is None:
+            found = _report(charger_id, request_id, at)
+            self._profiles.setdefault(key, {})
+        self._reports[key] = replace(
+            found,
+            status=status,
+            complete=found.complete or status != "Accepted",
+            updated_at=at,
+        )
 
     async def profiles_reported(
         self,
