@@ -41,11 +41,15 @@ class ChargerPolicy:
         return False
 
     async def admit(self, charger_id: str, ocpp_version: str, at: datetime) -> Admission:
-        if await self.is_known(charger_id):
+        if charger_id in self._known:
             return Admission(True)
         if self.auto_register:
+            # Registering is idempotent and group-committed with concurrent admissions:
+            # cheaper in a connection storm than looking each id up first.
             await self.store.register(charger_id, ocpp_version, at)
             self._known.add(charger_id)
+            return Admission(True)
+        if await self.is_known(charger_id):
             return Admission(True)
         return Admission(
             False,
