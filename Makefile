@@ -59,6 +59,7 @@ check: lint types check-gen envoy-validate test
 bench: $(STAMP)
 	$(BIN)/pip install -q -e '.[dev,bench]'
 	$(BIN)/python -m bench.run
+	$(BIN)/python -m bench.readme
 
 bench-full: $(STAMP)
 	$(BIN)/pip install -q -e '.[dev,bench]'
