@@ -2,9 +2,9 @@
 
 Transaction ids come from the ``transactions.id`` sequence (AUTOINCREMENT on SQLite, so
 never reused). ``start`` is idempotent through the UNIQUE ``start_key``: ``INSERT .. ON
-CONFLICT (start_key) DO NOTHING`` then a read by key, so concurrent retries of one
-StartTransaction make one row and all get its id. Meter values go in one executemany per
-call. See docs/adr/0006-transactions-and-volume.md.
+CONFLICT (start_key) DO NOTHING RETURNING *``, and only when nothing was inserted a read by
+key, so concurrent retries of one StartTransaction make one row and all get its id. Meter
+values go in one executemany per call. See docs/adr/0006-transactions-and-volume.md.
 """
 
 from __future__ import annotations
@@ -124,13 +124,14 @@ class SqlTransactionStore(SqlStoreBase):
                 start_key=key,
             )
             .on_conflict_do_nothing(index_elements=[transactions.c.start_key])
-            .returning(transactions.c.id)
+            .returning(*transactions.c)
         )
         async with _unavailable("starting a transaction"):
             try:
                 async with self._engine.begin() as conn:
-                    new_id = await conn.scalar(insert)
-                    if new_id is not None and reservation_id is not None:
+                    row = (await conn.execute(insert)).first()
+                    created = row is not None
+                    if row is not None and reservation_id is not None:
                         await conn.execute(
                             update(reservations)
                             .where(
@@ -138,17 +139,18 @@ class SqlTransactionStore(SqlStoreBase):
                                 reservations.c.charger_id == charger_id,
                                 reservations.c.state.in_(_LIVE_RESERVATION),
                             )
-                            .values(state="Used", transaction_id=new_id, updated_at=started_at)
+                            .values(state="Used", transaction_id=row.id, updated_at=started_at)
                         )
-                    # A retry (or a concurrent twin that committed first) finds the row here.
-                    row = (
-                        await conn.execute(
-                            select(transactions).where(transactions.c.start_key == key)
-                        )
-                    ).one()
+                    if row is None:
+                        # A retry (or a concurrent twin that committed first) finds the row here.
+                        row = (
+                            await conn.execute(
+                                select(transactions).where(transactions.c.start_key == key)
+                            )
+                        ).one()
             except IntegrityError as exc:
                 raise NotFound(f"charger {charger_id!r} does not exist") from exc
-        return _record(row), new_id is not None
+        return _record(row), created
 
     async def stop(
         self,
