@@ -19,7 +19,8 @@ from services.common import to_proto_version
 from services.manager import commands
 from services.manager._api import check_charger_id
 from services.manager._context import Clock
-from services.manager._errors import ChargerNotFound, InvalidArgument, grpc_errors
+from services.manager._errors import ChargerNotFound, grpc_errors
+from services.manager._read_api import checked_page_size
 from services.manager._stores import Stores
 from services.manager._tasks import TaskSender
 from services.manager.store import (
@@ -36,6 +37,7 @@ cmd = commands.device_model
 
 DEFAULT_PAGE_SIZE = 100
 MAX_PAGE_SIZE = 1000
+PAGE_LIMITS = (DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)
 #: 1.6 ChangeConfiguration answers as SetVariables statuses.
 _CHANGE_STATUS = {"NotSupported": "UnknownVariable"}
 
@@ -126,12 +128,6 @@ def event_message(record: DeviceEventRecord) -> dm.DeviceEvent:
     return event
 
 
-def _page_size(value: int) -> int:
-    if value < 0 or value > MAX_PAGE_SIZE:
-        raise InvalidArgument("page_size", f"must be between 0 and {MAX_PAGE_SIZE}")
-    return value or DEFAULT_PAGE_SIZE
-
-
 class DeviceModelServicer(device_model_pb2_grpc.DeviceModelServiceServicer):
     def __init__(self, stores: Stores, registry: Registry, tasks: TaskSender, clock: Clock) -> None:
         self._stores = stores
@@ -159,7 +155,7 @@ class DeviceModelServicer(device_model_pb2_grpc.DeviceModelServiceServicer):
     ) -> dm.ListVariablesResponse:
         """The stored model (1.6: configuration keys), filtered, one page."""
         version = await self._version(request.charger_id)
-        page_size = _page_size(request.page_size)
+        page_size = checked_page_size(request.page_size, PAGE_LIMITS)
         evse_id = request.evse_id if request.HasField("evse_id") else None
         response = dm.ListVariablesResponse(ocpp_version=to_proto_version(version))
         if commands.is_16(version):
@@ -235,7 +231,7 @@ class DeviceModelServicer(device_model_pb2_grpc.DeviceModelServiceServicer):
         await self._version(request.charger_id)
         events, token = await self._model.list_events(
             request.charger_id,
-            page_size=_page_size(request.page_size),
+            page_size=checked_page_size(request.page_size, PAGE_LIMITS),
             page_token=request.page_token,
         )
         return dm.ListDeviceEventsResponse(

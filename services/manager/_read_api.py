@@ -95,7 +95,8 @@ LOCATION_MASK_PATHS = ("name", "address", "city", "postal_code", "country")
 # --- request checks: each raises InvalidArgument naming the field ----------------------------
 
 
-def _page_size(page_size: int, limits: tuple[int, int]) -> int:
+def checked_page_size(page_size: int, limits: tuple[int, int]) -> int:
+    """`page_size` checked against `limits` (default, maximum); 0 means the default."""
     default, maximum = limits
     if page_size < 0 or page_size > maximum:
         raise InvalidArgument("page_size", f"must be between 0 and {maximum}")
@@ -275,7 +276,7 @@ class TransactionServicer(transactions_pb2_grpc.TransactionServiceServicer):
     async def ListTransactions(
         self, request: transactions_pb2.ListTransactionsRequest, context: Context
     ) -> transactions_pb2.ListTransactionsResponse:
-        page_size = _page_size(request.page_size, TRANSACTION_PAGE)
+        page_size = checked_page_size(request.page_size, TRANSACTION_PAGE)
         charger_id = _charger_filter(request.charger_id)
         id_tag = _id_token_filter("id_tag", request.id_tag)
         charger_tx = request.charger_transaction_id or None
@@ -333,7 +334,7 @@ class TransactionServicer(transactions_pb2_grpc.TransactionServiceServicer):
         self, request: transactions_pb2.ListMeterValuesRequest, context: Context
     ) -> transactions_pb2.ListMeterValuesResponse:
         transaction_id = _positive("transaction_id", request.transaction_id)
-        page_size = _page_size(request.page_size, METER_VALUE_PAGE)
+        page_size = checked_page_size(request.page_size, METER_VALUE_PAGE)
         if len(request.measurand) > MAX_MEASURAND_LENGTH:
             raise InvalidArgument("measurand", f"is longer than {MAX_MEASURAND_LENGTH} characters")
         records, token = await self._stores.transactions.list_meter_values(
@@ -391,7 +392,7 @@ class IdTagServicer(id_tags_pb2_grpc.IdTagServiceServicer):
     async def ListIdTags(
         self, request: id_tags_pb2.ListIdTagsRequest, context: Context
     ) -> id_tags_pb2.ListIdTagsResponse:
-        page_size = _page_size(request.page_size, ID_TAG_PAGE)
+        page_size = checked_page_size(request.page_size, ID_TAG_PAGE)
         status: str | None = None
         if request.status != id_tags_pb2.ID_TAG_STATUS_UNSPECIFIED:
             if request.status not in ID_TAG_STATUS_NAMES:
@@ -467,7 +468,7 @@ class ReservationServicer(reservations_pb2_grpc.ReservationServiceServicer):
     async def ListReservations(
         self, request: reservations_pb2.ListReservationsRequest, context: Context
     ) -> reservations_pb2.ListReservationsResponse:
-        page_size = _page_size(request.page_size, RESERVATION_PAGE)
+        page_size = checked_page_size(request.page_size, RESERVATION_PAGE)
         charger_id = _charger_filter(request.charger_id)
         state: str | None = None
         if request.state != reservations_pb2.RESERVATION_STATE_UNSPECIFIED:
@@ -522,7 +523,7 @@ class LocationServicer(locations_pb2_grpc.LocationServiceServicer):
     async def ListLocations(
         self, request: locations_pb2.ListLocationsRequest, context: Context
     ) -> locations_pb2.ListLocationsResponse:
-        page_size = _page_size(request.page_size, LOCATION_PAGE)
+        page_size = checked_page_size(request.page_size, LOCATION_PAGE)
         records, token = await self._stores.locations.list(
             page_size=page_size, page_token=request.page_token
         )
