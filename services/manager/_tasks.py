@@ -18,6 +18,7 @@ from csms.v1 import node_pb2, node_pb2_grpc
 
 from services.manager._errors import (
     ChargerCallError,
+    ChargerDisconnected,
     ChargerNotConnected,
     ChargerNotFound,
     ChargerTimeout,
@@ -83,6 +84,8 @@ class TaskSender:
                 raise ChargerTimeout(
                     f"charger {charger_id!r} did not answer {action} within {self.timeout:g} s"
                 ) from exc
+            if code == grpc.StatusCode.ABORTED:  # delivered, then the socket closed
+                raise ChargerDisconnected(charger_id, action) from exc
             if code == grpc.StatusCode.INVALID_ARGUMENT:
                 raise InvalidArgument("payload", exc.details() or "invalid") from exc
             if code == grpc.StatusCode.UNAVAILABLE and "charger" in (exc.details() or ""):
@@ -96,6 +99,11 @@ class TaskSender:
                 charger_id, action, response.error.code, response.error.description
             )
         return TaskResult(orjson.loads(response.result), response.result, location)
+
+    @property
+    def node_addresses(self) -> frozenset[str]:
+        """The node addresses this sender holds a channel to."""
+        return frozenset(self._channels)
 
     def _stub(self, address: str) -> node_pb2_grpc.NodeAsyncStub:
         stub = self._stubs.get(address)

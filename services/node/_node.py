@@ -61,6 +61,11 @@ MAX_CHARGER_ID_LENGTH = 48
 CLOSE_SUPERSEDED = 4000  # application close code: a newer connection took over
 
 
+class TaskAborted(Exception):
+    """The charger's socket closed after a task's call was written to it and before it
+    answered: unlike a call never sent, the charger may have acted on it."""
+
+
 class InvalidChargerId(ValueError):
     """The websocket path does not end in a valid charger id."""
 
@@ -114,10 +119,11 @@ class ChargerConnection:
         self.call: asyncio.Future[events_pb2.Reply] | None = None
 
     def fail_pending(self, reason: str) -> None:
-        """Fail every task still waiting for this charger (the socket closed)."""
+        """Fail every task still waiting for this charger (the socket closed): each was
+        written to the socket, so each is `TaskAborted`, not "not connected"."""
         for _, future in self.pending.values():
             if not future.done():
-                future.set_exception(ConnectionError(reason))
+                future.set_exception(TaskAborted(reason))
         self.pending.clear()
 
 
@@ -513,7 +519,8 @@ class Node:
         """Send one call to a connected charger and wait for its answer.
 
         Raises LookupError (not here / other epoch), FrameRejected (invalid call),
-        TimeoutError, ConnectionError (socket closed while waiting).
+        ConnectionClosed (the socket was closed: nothing sent), TimeoutError, TaskAborted
+        (the call was sent, then the socket closed before the answer).
         """
         self.tasks_received += 1
         conn = self.connections.get(charger_id)
@@ -529,6 +536,7 @@ class Node:
         conn.framer.validate_request(action, payload)
         message_id = uuid.uuid4().hex
         future: asyncio.Future[node_pb2.SendResponse] = asyncio.get_running_loop().create_future()
+        future.add_done_callback(_retrieve)  # failed by a close while `send` still raises
         conn.pending[message_id] = (action, future)
         try:
             await conn.ws.send(call_frame(message_id, action, payload_json), text=True)
@@ -712,6 +720,12 @@ class NodeServicer(node_pb2_grpc.NodeServicer):
             await context.abort(
                 grpc.StatusCode.DEADLINE_EXCEEDED,
                 f"charger {request.charger_id} did not answer {request.action} within {timeout:g} s",
+            )
+        except TaskAborted as exc:
+            await context.abort(
+                grpc.StatusCode.ABORTED,
+                f"charger {request.charger_id} disconnected after {request.action} was "
+                f"delivered ({exc}); it may have acted on it",
             )
         except (ConnectionError, ConnectionClosed) as exc:
             await context.abort(
