@@ -376,9 +376,14 @@ class Node:
         """The outbox is full: this charger waits for room (within the call deadline)."""
         event = self._event(conn, message)
         try:
-            answer = _reply_frame(event.message_id, await self.link.ask(event))
+            reply = await self.link.ask(event)
         except (TimeoutError, ManagerUnavailable) as exc:
             answer = self._unanswered(event, exc)
+        else:
+            if (frame := _reply_frame(event.message_id, reply)) is None:
+                self._drop_superseded(conn, reply.superseded_by)
+                return
+            answer = frame
         with contextlib.suppress(ConnectionClosed):
             await conn.ws.send(answer, text=True)
 
@@ -395,7 +400,11 @@ class Node:
             return
         exc = future.exception()
         if exc is None:
-            answer = _reply_frame(event.message_id, future.result())
+            reply = future.result()
+            if (frame := _reply_frame(event.message_id, reply)) is None:
+                self._drop_superseded(conn, reply.superseded_by)
+                return
+            answer = frame
         else:
             answer = self._unanswered(event, exc)
         if _write_now(conn.ws, answer):
@@ -492,6 +501,16 @@ class Node:
                 conn.charger_id,
             )
 
+    def _drop_superseded(self, conn: ChargerConnection, new_epoch: int) -> None:
+        """The manager refused a call of this connection: a newer connection (epoch
+        `new_epoch`, on another node whose eviction notice we missed) holds the charger.
+        Close it without answering; the charger sends the call again where it is now."""
+        if self.connections.get(conn.charger_id) is conn:
+            del self.connections[conn.charger_id]
+        task = asyncio.get_running_loop().create_task(self._close_superseded(conn, new_epoch))
+        self._handlers.add(task)
+        task.add_done_callback(self._handlers.discard)
+
     async def _close_superseded(self, conn: ChargerConnection, new_epoch: int) -> None:
         log.info(
             "closing charger %s connection epoch %d: superseded by epoch %d",
@@ -586,6 +605,8 @@ class Node:
                 conn.charger_id, self.settings.node_id, conn.version
             )
             conn.epoch = location.epoch
+            # The manager may have announced it lost while our lease was gone.
+            await self._notify(conn, events_pb2.Event.KIND_CONNECTED)
 
     async def _keep_alive(self) -> None:
         """Ping every charger each ``ping_interval``; close the ones that do not answer
@@ -636,11 +657,15 @@ class Node:
                 await asyncio.sleep(1.0)
 
 
-def _reply_frame(message_id: str, reply: events_pb2.Reply) -> bytes:
-    """The CallResult or CallError frame carrying the manager's reply."""
-    if reply.HasField("error"):
+def _reply_frame(message_id: str, reply: events_pb2.Reply) -> bytes | None:
+    """The CallResult or CallError frame carrying the manager's reply; None when the
+    manager refused the call because its connection was superseded."""
+    outcome = reply.WhichOneof("outcome")
+    if outcome == "error":
         error = reply.error
         return error_frame(message_id, error.code, error.description, error.details or b"{}")
+    if outcome == "superseded_by":
+        return None
     return result_frame(message_id, reply.result)
 
 
