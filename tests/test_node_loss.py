@@ -200,6 +200,32 @@ async def test_killed_nodes_chargers_are_announced_disconnected_except_those_bac
     stream.cancel()
 
 
+async def test_charger_moving_to_another_node_is_never_shown_disconnected(
+    registry: RedisRegistry,
+    manager: Manager,
+    node_a: Node,
+    node_b: Node,
+    watch: watch_pb2_grpc.WatchServiceAsyncStub,
+) -> None:
+    """When a charger reconnects on another node, the old connection's disconnection
+    (a superseded epoch) is not published: watchers last see it connected on the new node."""
+    stream = await subscribe(watch, manager, ["ROVER"])
+    old = await raw_charger(node_a.ws_port, "ROVER")
+    first = await next_event(stream)
+    assert (first.kind, first.node_id) == (K.EVENT_KIND_CONNECTED, "node-a")
+    async with connected(Charger16, charger_url(node_b, "ROVER"), "ROVER"):
+        second = await next_event(stream)
+        assert (second.kind, second.node_id) == (K.EVENT_KIND_CONNECTED, "node-b")
+        await asyncio.wait_for(old.wait_closed(), 8 * UNIT)  # node A closed the stale socket
+        assert old.close_code == 4000
+        with pytest.raises(TimeoutError):  # no DISCONNECTED of the old connection
+            await next_event(stream, timeout=4 * UNIT)
+        located = await registry.lookup("ROVER")
+        assert located is not None
+        assert located.node_id == "node-b"
+    stream.cancel()
+
+
 async def test_graceful_node_stop_announces_each_charger_once(
     registry: RedisRegistry,
     manager: Manager,
