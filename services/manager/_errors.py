@@ -6,6 +6,7 @@
     ├── ChargerNotConnected  UNAVAILABLE        known, but no node holds it now
     ├── NodeUnavailable      UNAVAILABLE        the node holding it does not answer
     ├── ChargerTimeout       DEADLINE_EXCEEDED  the charger did not answer in time
+    ├── ChargerDisconnected  ABORTED            it hung up after the task was delivered
     ├── ChargerCallError     FAILED_PRECONDITION  the charger answered with a CallError
     ├── UnsupportedByProtocol FAILED_PRECONDITION the command does not exist in its OCPP version
     ├── ResourceNotFound     NOT_FOUND          an id tag, transaction, location... does not exist
@@ -70,6 +71,21 @@ class NodeUnavailable(ManagerError):
 
 class ChargerTimeout(ManagerError):
     status = grpc.StatusCode.DEADLINE_EXCEEDED
+
+
+class ChargerDisconnected(ManagerError):
+    """The charger's socket closed after the task was delivered and before it answered.
+
+    Unlike ChargerNotConnected (never sent), the charger may have acted on it: an
+    operator must check before repeating a Reset or a RemoteStart."""
+
+    status = grpc.StatusCode.ABORTED
+
+    def __init__(self, charger_id: str, action: str) -> None:
+        super().__init__(
+            f"charger {charger_id!r} disconnected after the command ({action}) was delivered, "
+            "before answering; it may have acted on it: check its state before sending it again"
+        )
 
 
 class ChargerCallError(ManagerError):

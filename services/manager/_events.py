@@ -5,6 +5,13 @@ starts a task for each handler that awaits the database; a writer drains all
 replies that are ready into ONE ReplyBatch per stream message. The number of
 handler tasks per stream is bounded; when the bound is reached the reader stops
 reading, and gRPC flow control pushes back on the node.
+
+Connection events go through the `NodeMonitor` first: it files each charger under its
+node (to announce its disconnection if the node is lost) and keeps the newest epoch
+per charger. A call from a connection whose epoch is lower than that is not handled:
+its Reply carries ``superseded_by`` and the node closes that socket (one dict lookup
+per call; no registry round trip). Connection events of a superseded connection are
+acknowledged but not shown to watchers.
 """
 
 from __future__ import annotations
@@ -20,6 +27,7 @@ from csms.v1 import events_pb2, events_pb2_grpc, watch_pb2
 from services.common import from_proto_version
 from services.manager._context import Clock
 from services.manager._dispatch import Dispatcher
+from services.manager._nodes import NodeMonitor
 from services.manager._policy import ChargerPolicy
 from services.manager._watch import EventBus
 
@@ -58,6 +66,22 @@ def _connection_event(event: events_pb2.Event, node_id: str) -> watch_pb2.Charge
     return watched
 
 
+_KIND_CALL = events_pb2.Event.KIND_CALL
+
+
+def _superseded(event: events_pb2.Event, newer: int) -> events_pb2.Reply:
+    """The reply to a call from a connection superseded by epoch `newer`: not handled."""
+    log.info(
+        "refused %s %s from charger %s: its connection (epoch %d) was superseded by epoch %d",
+        event.action,
+        event.message_id,
+        event.charger_id,
+        event.epoch,
+        newer,
+    )
+    return events_pb2.Reply(event_id=event.id, charger_id=event.charger_id, superseded_by=newer)
+
+
 class EventsServicer(events_pb2_grpc.EventsServicer):
     def __init__(
         self,
@@ -65,6 +89,7 @@ class EventsServicer(events_pb2_grpc.EventsServicer):
         policy: ChargerPolicy,
         clock: Clock,
         bus: EventBus,
+        monitor: NodeMonitor,
         *,
         max_concurrent_handlers: int = 1_000,
         reply_queue_size: int = 10_000,
@@ -73,6 +98,7 @@ class EventsServicer(events_pb2_grpc.EventsServicer):
         self._policy = policy
         self._clock = clock
         self._bus = bus
+        self._monitor = monitor
         self._max_concurrent = max_concurrent_handlers
         self._reply_queue_size = reply_queue_size
         self.nodes: dict[str, str] = {}  # node id -> Node.Send address, for connected streams
@@ -104,12 +130,14 @@ class EventsServicer(events_pb2_grpc.EventsServicer):
         )
         self.nodes[hello.node_id] = hello.address
         replies: asyncio.Queue[events_pb2.Reply | None] = asyncio.Queue(self._reply_queue_size)
+        self._monitor.stream_started(hello.node_id)
         try:
             async with asyncio.TaskGroup() as group:
                 group.create_task(self._write(context, replies))
                 await self._read(context, replies, group, hello.node_id)
                 await replies.put(None)  # the node finished sending: flush and end
         finally:
+            self._monitor.stream_ended(hello.node_id)
             if self.nodes.get(hello.node_id) == hello.address:
                 del self.nodes[hello.node_id]
             log.info("node %s event stream ended", hello.node_id)
@@ -123,6 +151,8 @@ class EventsServicer(events_pb2_grpc.EventsServicer):
     ) -> None:
         handle = self.dispatcher.handle
         bus = self._bus
+        monitor = self._monitor
+        newest_epoch = monitor.newest.get  # charger id -> newest epoch (NodeMonitor)
         slots = asyncio.Semaphore(self._max_concurrent)
         while True:
             message = await _next_message(context)
@@ -132,9 +162,18 @@ class EventsServicer(events_pb2_grpc.EventsServicer):
                     await slots.acquire()
                 return
             for event in message.batch.events:
-                if event.kind != events_pb2.Event.KIND_CALL and bus.has_watchers:
-                    bus.publish(_connection_event(event, node_id))
-                outcome = handle(event)
+                if event.kind == _KIND_CALL:
+                    newer = newest_epoch(event.charger_id, 0)
+                    if event.epoch and event.epoch < newer:  # monitor.superseded_by, inline
+                        outcome: events_pb2.Reply | Awaitable[events_pb2.Reply] = _superseded(
+                            event, newer
+                        )
+                    else:
+                        outcome = handle(event)
+                else:
+                    if monitor.connection_event(node_id, event) and bus.has_watchers:
+                        bus.publish(_connection_event(event, node_id))
+                    outcome = handle(event)
                 if isinstance(outcome, events_pb2.Reply):
                     if replies.full():  # the writer is behind: wait (flow control)
                         await replies.put(outcome)

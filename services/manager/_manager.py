@@ -28,6 +28,7 @@ from services.manager._data_transfer import VendorHandler
 from services.manager._device_model_api import DeviceModelServicer
 from services.manager._dispatch import Dispatcher
 from services.manager._events import EventsServicer
+from services.manager._nodes import NodeMonitor
 from services.manager._policy import ChargerPolicy
 from services.manager._read_api import (
     IdTagServicer,
@@ -67,6 +68,7 @@ class Manager:
         self._server: grpc.aio.Server | None = None
         self._tasks: TaskSender | None = None
         self._housekeeping: asyncio.Task[None] | None = None
+        self._node_checks: asyncio.Task[None] | None = None
         #: Live events for WatchService, fed by the handlers of this manager's node streams.
         self.bus = EventBus(buffer_size=settings.watch_buffer, clock=clock)
         self.port = 0
@@ -76,6 +78,11 @@ class Manager:
     def stores(self) -> Stores:
         assert self._stores is not None, "manager not started"
         return self._stores
+
+    @property
+    def task_sender(self) -> TaskSender:
+        assert self._tasks is not None, "manager not started"
+        return self._tasks
 
     async def __aenter__(self) -> Manager:
         s = self.settings
@@ -109,8 +116,14 @@ class Manager:
                 authorizer=authorizer,
             ),
         }
-        self.events = EventsServicer(Dispatcher(routers, stores.chargers), policy, clock, bus)
         self._tasks = TaskSender(self.registry, stores.chargers, timeout=s.task_timeout)
+        #: Node loss and stale epochs; checks the node leases every second (or sweep).
+        self.node_monitor = NodeMonitor(
+            self.registry, bus, self._tasks, clock, interval=min(1.0, s.sweep_interval)
+        )
+        self.events = EventsServicer(
+            Dispatcher(routers, stores.chargers), policy, clock, bus, self.node_monitor
+        )
         server = self._server = grpc.aio.server(
             options=[
                 ("grpc.max_receive_message_length", 64 * 1024 * 1024),
@@ -142,6 +155,7 @@ class Manager:
             raise OSError(f"cannot listen on {s.host}:{s.port}")
         await server.start()
         self._housekeeping = asyncio.create_task(self._keep_house(), name="housekeeping")
+        self._node_checks = asyncio.create_task(self.node_monitor.run(), name="node-checks")
         return self
 
     async def __aexit__(self, *exc_info: object) -> None:
@@ -152,10 +166,11 @@ class Manager:
         if self._closed:
             return
         self._closed = True
-        if self._housekeeping is not None:
-            self._housekeeping.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._housekeeping
+        for task in (self._housekeeping, self._node_checks):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
         self.bus.close()  # watch streams end now instead of holding the graceful stop
         if self._server is not None:
             await self._server.stop(grace=self.settings.shutdown_grace)

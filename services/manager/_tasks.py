@@ -1,9 +1,10 @@
 """Tasks: CSMS-initiated calls, sent to the ONE node that holds the charger.
 
 The registry says which node holds the charger and with which connection epoch;
-the call goes to that node's ``Node.Send`` (channels are kept per node address)
-and carries the epoch, so a node that lost the charger to a newer connection
-refuses it instead of answering for a stale socket.
+the call goes to that node's ``Node.Send`` (channels are kept per node address, and
+closed once no live node has that address: `close_channels_except`) and carries the
+epoch, so a node that lost the charger to a newer connection refuses it instead of
+answering for a stale socket.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from csms.v1 import node_pb2, node_pb2_grpc
 
 from services.manager._errors import (
     ChargerCallError,
+    ChargerDisconnected,
     ChargerNotConnected,
     ChargerNotFound,
     ChargerTimeout,
@@ -46,6 +48,7 @@ class TaskSender:
         self.timeout = timeout  # how long to wait for a charger's answer
         self._channels: dict[str, grpc.aio.Channel] = {}
         self._stubs: dict[str, node_pb2_grpc.NodeAsyncStub] = {}
+        self._in_flight: dict[str, int] = {}  # node address -> tasks waiting on its channel
 
     async def locate(self, charger_id: str) -> ChargerLocation:
         """Where the charger is connected; NOT_FOUND / UNAVAILABLE errors otherwise."""
@@ -71,10 +74,11 @@ class TaskSender:
             epoch=location.epoch,
             timeout_ms=int(self.timeout * 1000),
         )
+        address = location.node_address
+        stub = self._stub(address)
+        self._in_flight[address] = self._in_flight.get(address, 0) + 1
         try:
-            response: node_pb2.SendResponse = await self._stub(location.node_address).Send(
-                request, timeout=self.timeout + 2.0
-            )
+            response: node_pb2.SendResponse = await stub.Send(request, timeout=self.timeout + 2.0)
         except grpc.aio.AioRpcError as exc:
             code = exc.code()
             if code == grpc.StatusCode.NOT_FOUND:
@@ -83,6 +87,8 @@ class TaskSender:
                 raise ChargerTimeout(
                     f"charger {charger_id!r} did not answer {action} within {self.timeout:g} s"
                 ) from exc
+            if code == grpc.StatusCode.ABORTED:  # delivered, then the socket closed
+                raise ChargerDisconnected(charger_id, action) from exc
             if code == grpc.StatusCode.INVALID_ARGUMENT:
                 raise InvalidArgument("payload", exc.details() or "invalid") from exc
             if code == grpc.StatusCode.UNAVAILABLE and "charger" in (exc.details() or ""):
@@ -91,11 +97,22 @@ class TaskSender:
                 f"node {location.node_id} ({location.node_address}) holding charger "
                 f"{charger_id!r} did not take the task: {code.name} {exc.details()}"
             ) from exc
+        finally:
+            left = self._in_flight[address] - 1
+            if left:
+                self._in_flight[address] = left
+            else:
+                del self._in_flight[address]
         if response.HasField("error"):
             raise ChargerCallError(
                 charger_id, action, response.error.code, response.error.description
             )
         return TaskResult(orjson.loads(response.result), response.result, location)
+
+    @property
+    def node_addresses(self) -> frozenset[str]:
+        """The node addresses this sender holds a channel to."""
+        return frozenset(self._channels)
 
     def _stub(self, address: str) -> node_pb2_grpc.NodeAsyncStub:
         stub = self._stubs.get(address)
@@ -104,6 +121,20 @@ class TaskSender:
             self._channels[address] = channel
             stub = self._stubs[address] = node_pb2_grpc.NodeStub(channel)
         return stub
+
+    async def close_channels_except(self, live_addresses: set[str]) -> None:
+        """Close the channels to addresses no live node has (its lease expired or it
+        deregistered); one with a task still waiting is closed at a later call."""
+        dead = [
+            address
+            for address in self._channels
+            if address not in live_addresses and address not in self._in_flight
+        ]
+        for address in dead:
+            channel = self._channels.pop(address)
+            del self._stubs[address]
+            log.info("closing the task channel to %s: no live node has that address", address)
+            await channel.close()
 
     async def aclose(self) -> None:
         channels, self._channels, self._stubs = self._channels, {}, {}

@@ -61,6 +61,11 @@ MAX_CHARGER_ID_LENGTH = 48
 CLOSE_SUPERSEDED = 4000  # application close code: a newer connection took over
 
 
+class TaskAborted(Exception):
+    """The charger's socket closed after a task's call was written to it and before it
+    answered: unlike a call never sent, the charger may have acted on it."""
+
+
 class InvalidChargerId(ValueError):
     """The websocket path does not end in a valid charger id."""
 
@@ -114,10 +119,11 @@ class ChargerConnection:
         self.call: asyncio.Future[events_pb2.Reply] | None = None
 
     def fail_pending(self, reason: str) -> None:
-        """Fail every task still waiting for this charger (the socket closed)."""
+        """Fail every task still waiting for this charger (the socket closed): each was
+        written to the socket, so each is `TaskAborted`, not "not connected"."""
         for _, future in self.pending.values():
             if not future.done():
-                future.set_exception(ConnectionError(reason))
+                future.set_exception(TaskAborted(reason))
         self.pending.clear()
 
 
@@ -370,9 +376,14 @@ class Node:
         """The outbox is full: this charger waits for room (within the call deadline)."""
         event = self._event(conn, message)
         try:
-            answer = _reply_frame(event.message_id, await self.link.ask(event))
+            reply = await self.link.ask(event)
         except (TimeoutError, ManagerUnavailable) as exc:
             answer = self._unanswered(event, exc)
+        else:
+            if (frame := _reply_frame(event.message_id, reply)) is None:
+                self._drop_superseded(conn, reply.superseded_by)
+                return
+            answer = frame
         with contextlib.suppress(ConnectionClosed):
             await conn.ws.send(answer, text=True)
 
@@ -389,7 +400,11 @@ class Node:
             return
         exc = future.exception()
         if exc is None:
-            answer = _reply_frame(event.message_id, future.result())
+            reply = future.result()
+            if (frame := _reply_frame(event.message_id, reply)) is None:
+                self._drop_superseded(conn, reply.superseded_by)
+                return
+            answer = frame
         else:
             answer = self._unanswered(event, exc)
         if _write_now(conn.ws, answer):
@@ -486,6 +501,16 @@ class Node:
                 conn.charger_id,
             )
 
+    def _drop_superseded(self, conn: ChargerConnection, new_epoch: int) -> None:
+        """The manager refused a call of this connection: a newer connection (epoch
+        `new_epoch`, on another node whose eviction notice we missed) holds the charger.
+        Close it without answering; the charger sends the call again where it is now."""
+        if self.connections.get(conn.charger_id) is conn:
+            del self.connections[conn.charger_id]
+        task = asyncio.get_running_loop().create_task(self._close_superseded(conn, new_epoch))
+        self._handlers.add(task)
+        task.add_done_callback(self._handlers.discard)
+
     async def _close_superseded(self, conn: ChargerConnection, new_epoch: int) -> None:
         log.info(
             "closing charger %s connection epoch %d: superseded by epoch %d",
@@ -513,7 +538,8 @@ class Node:
         """Send one call to a connected charger and wait for its answer.
 
         Raises LookupError (not here / other epoch), FrameRejected (invalid call),
-        TimeoutError, ConnectionError (socket closed while waiting).
+        ConnectionClosed (the socket was closed: nothing sent), TimeoutError, TaskAborted
+        (the call was sent, then the socket closed before the answer).
         """
         self.tasks_received += 1
         conn = self.connections.get(charger_id)
@@ -529,6 +555,7 @@ class Node:
         conn.framer.validate_request(action, payload)
         message_id = uuid.uuid4().hex
         future: asyncio.Future[node_pb2.SendResponse] = asyncio.get_running_loop().create_future()
+        future.add_done_callback(_retrieve)  # failed by a close while `send` still raises
         conn.pending[message_id] = (action, future)
         try:
             await conn.ws.send(call_frame(message_id, action, payload_json), text=True)
@@ -578,6 +605,8 @@ class Node:
                 conn.charger_id, self.settings.node_id, conn.version
             )
             conn.epoch = location.epoch
+            # The manager may have announced it lost while our lease was gone.
+            await self._notify(conn, events_pb2.Event.KIND_CONNECTED)
 
     async def _keep_alive(self) -> None:
         """Ping every charger each ``ping_interval``; close the ones that do not answer
@@ -628,11 +657,15 @@ class Node:
                 await asyncio.sleep(1.0)
 
 
-def _reply_frame(message_id: str, reply: events_pb2.Reply) -> bytes:
-    """The CallResult or CallError frame carrying the manager's reply."""
-    if reply.HasField("error"):
+def _reply_frame(message_id: str, reply: events_pb2.Reply) -> bytes | None:
+    """The CallResult or CallError frame carrying the manager's reply; None when the
+    manager refused the call because its connection was superseded."""
+    outcome = reply.WhichOneof("outcome")
+    if outcome == "error":
         error = reply.error
         return error_frame(message_id, error.code, error.description, error.details or b"{}")
+    if outcome == "superseded_by":
+        return None
     return result_frame(message_id, reply.result)
 
 
@@ -712,6 +745,12 @@ class NodeServicer(node_pb2_grpc.NodeServicer):
             await context.abort(
                 grpc.StatusCode.DEADLINE_EXCEEDED,
                 f"charger {request.charger_id} did not answer {request.action} within {timeout:g} s",
+            )
+        except TaskAborted as exc:
+            await context.abort(
+                grpc.StatusCode.ABORTED,
+                f"charger {request.charger_id} disconnected after {request.action} was "
+                f"delivered ({exc}); it may have acted on it",
             )
         except (ConnectionError, ConnectionClosed) as exc:
             await context.abort(

@@ -56,8 +56,9 @@ class MemoryRegistry:
         self._max_pending_evictions = max_pending_evictions
         self._nodes: dict[str, _Node] = {}
         self._owners: dict[str, _Owner] = {}
-        # Last epoch handed out per charger id; kept after release so epochs never repeat.
-        self._epochs: dict[str, int] = {}
+        # Last epoch handed out, to any charger: one counter, so no per-charger state has
+        # to outlive a connection; started at the clock in microseconds like Redis's.
+        self._last_epoch = int(clock() * 1_000_000)
         # Queues of the running evictions() iterators, per node; None ends an iterator.
         self._subscribers: dict[str, set[asyncio.Queue[Eviction | None]]] = {}
         self._closed = False
@@ -120,8 +121,8 @@ class MemoryRegistry:
         node = self._live_node(node_id)
         if node is None:
             raise NodeNotRegistered(node_id)
-        epoch = self._epochs.get(charger_id, 0) + 1
-        self._epochs[charger_id] = epoch
+        self._last_epoch += 1
+        epoch = self._last_epoch
         previous = self._owners.get(charger_id)
         if previous is not None:
             self._nodes[previous.node_id].chargers.discard(charger_id)

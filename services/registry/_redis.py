@@ -6,7 +6,8 @@ Key scheme (``P`` is the prefix; see docs/adr/0003-registry-scheme.md)::
     P nodes                 set of node ids that registered (live or dead)
     P node-chargers:{node}  zset (score 0) of the charger ids the node owns
     P owner:{charger}       hash node, address, epoch, connected_at, version
-    P epoch:{charger}       counter, never deleted: epochs are never reused
+    P epochs                counter shared by all chargers, never deleted: epochs are
+                            never reused (seeded from Redis's clock in microseconds)
     P chargers              zset (score 0) of every owned charger id
     P evict:{node}          pub/sub channel, JSON {"charger_id", "epoch"}
 
@@ -116,7 +117,15 @@ local c, node = ARGV[2], ARGV[3]
 local address = redis.call('GET', lease_key(node))
 if not address then return {0} end
 local prev = redis.call('HGET', owner_key(c), 'node')
-local epoch = redis.call('INCR', P .. 'epoch:' .. c)
+local counter = P .. 'epochs'
+if redis.call('EXISTS', counter) == 0 then
+  -- A new (or emptied) Redis: start above every epoch handed out before, at the
+  -- current time in microseconds, so that epochs held by live processes stay lower.
+  local t = redis.call('TIME')
+  redis.call('SET', counter, t[1] .. string.rep('0', 6 - #t[2]) .. t[2], 'NX')
+end
+-- As text from here on: Lua's number formatting (cjson, tostring) keeps 14 digits.
+local epoch = string.format('%d', redis.call('INCR', counter))
 redis.call('HSET', owner_key(c), 'node', node, 'address', address, 'epoch', epoch,
            'connected_at', ARGV[5], 'version', ARGV[4])
 if prev and prev ~= node then redis.call('ZREM', node_set(prev), c) end

@@ -69,16 +69,18 @@ class ReplyBatch(_message.Message):
     def __init__(self, replies: _Optional[_Iterable[_Union[Reply, _Mapping]]] = ...) -> None: ...
 
 class Reply(_message.Message):
-    __slots__ = ("event_id", "charger_id", "result", "error")
+    __slots__ = ("event_id", "charger_id", "result", "error", "superseded_by")
     EVENT_ID_FIELD_NUMBER: _ClassVar[int]
     CHARGER_ID_FIELD_NUMBER: _ClassVar[int]
     RESULT_FIELD_NUMBER: _ClassVar[int]
     ERROR_FIELD_NUMBER: _ClassVar[int]
+    SUPERSEDED_BY_FIELD_NUMBER: _ClassVar[int]
     event_id: int
     charger_id: str
     result: bytes
     error: _common_pb2.CallError
-    def __init__(self, event_id: _Optional[int] = ..., charger_id: _Optional[str] = ..., result: _Optional[bytes] = ..., error: _Optional[_Union[_common_pb2.CallError, _Mapping]] = ...) -> None: ...
+    superseded_by: int
+    def __init__(self, event_id: _Optional[int] = ..., charger_id: _Optional[str] = ..., result: _Optional[bytes] = ..., error: _Optional[_Union[_common_pb2.CallError, _Mapping]] = ..., superseded_by: _Optional[int] = ...) -> None: ...
 
 class AdmitRequest(_message.Message):
     __slots__ = ("charger_id", "node_id", "ocpp_version", "remote_address")

@@ -32,7 +32,9 @@ class NodeStub:
     Status codes: NOT_FOUND when the charger is not connected to this node (or its
     connection epoch is not `epoch`); INVALID_ARGUMENT when the action or payload is
     not valid OCPP for the charger's protocol version; DEADLINE_EXCEEDED when the
-    charger does not answer in time. A CallError from the charger, or an answer that
+    charger does not answer in time; UNAVAILABLE when its socket closed before the call
+    was written; ABORTED when the socket closed after the call was written and before
+    the answer (the charger may have acted on it). A CallError from the charger, or an answer that
     breaks the schema, is a normal response carrying `error`.
     """
 
@@ -49,7 +51,9 @@ class NodeAsyncStub(NodeStub):
     Status codes: NOT_FOUND when the charger is not connected to this node (or its
     connection epoch is not `epoch`); INVALID_ARGUMENT when the action or payload is
     not valid OCPP for the charger's protocol version; DEADLINE_EXCEEDED when the
-    charger does not answer in time. A CallError from the charger, or an answer that
+    charger does not answer in time; UNAVAILABLE when its socket closed before the call
+    was written; ABORTED when the socket closed after the call was written and before
+    the answer (the charger may have acted on it). A CallError from the charger, or an answer that
     breaks the schema, is a normal response carrying `error`.
     """
 
@@ -62,7 +66,9 @@ class NodeServicer(metaclass=_abc_1.ABCMeta):
     Status codes: NOT_FOUND when the charger is not connected to this node (or its
     connection epoch is not `epoch`); INVALID_ARGUMENT when the action or payload is
     not valid OCPP for the charger's protocol version; DEADLINE_EXCEEDED when the
-    charger does not answer in time. A CallError from the charger, or an answer that
+    charger does not answer in time; UNAVAILABLE when its socket closed before the call
+    was written; ABORTED when the socket closed after the call was written and before
+    the answer (the charger may have acted on it). A CallError from the charger, or an answer that
     breaks the schema, is a normal response carrying `error`.
     """
 
