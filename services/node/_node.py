@@ -52,7 +52,12 @@ from services.node._framing import (
     error_frame,
     result_frame,
 )
-from services.node._manager_link import LinkSettings, ManagerLink, ManagerUnavailable
+from services.node._manager_link import (
+    LinkSettings,
+    ManagerLink,
+    ManagerUnavailable,
+    manager_channel,
+)
 from services.registry import Registry, RegistryError
 
 log = logging.getLogger(__name__)
@@ -165,15 +170,7 @@ class Node:
         await self.registry.deregister_node(s.node_id)
         await self.registry.register_node(s.node_id, self.address)
 
-        self._channel = grpc.aio.insecure_channel(
-            s.manager_address,
-            options=[
-                ("grpc.keepalive_time_ms", 10_000),
-                ("grpc.keepalive_timeout_ms", 5_000),
-                ("grpc.keepalive_permit_without_calls", 1),
-                ("grpc.max_receive_message_length", 64 * 1024 * 1024),
-            ],
-        )
+        self._channel = manager_channel(s.manager_address)  # capped reconnect back-off
         self._link = ManagerLink(
             self._channel,
             node_id=s.node_id,
