@@ -91,6 +91,8 @@ class GatewaySettings:
     admin_port: int = 9901  # always on 127.0.0.1; 0 = any free port
     api_timeout: float = 60.0  # unary /v1/ calls; keep above the manager's TASK_TIMEOUT
     connect_timeout: float = 2.0  # to the manager and to nodes
+    node_health_interval: float = 1.0  # Envoy's active health check of each node, seconds
+    node_health_timeout: float = 1.0  # a node not answering /health in this time is unhealthy
     cors_origins: Sequence[str] = ("*",)  # origins allowed to call /v1/; "*" = any
     ui_dir: Path | None = UI_DIR  # absent directory = no UI routes
     openapi: Path | None = OPENAPI  # served at /openapi.json when the file exists
@@ -237,6 +239,8 @@ def render(settings: GatewaySettings) -> str:
         "cors_origins": json.dumps(_origin_matchers(settings.cors_origins)),
         "api_timeout": f"{settings.api_timeout:g}",
         "connect_timeout": f"{settings.connect_timeout:g}",
+        "node_health_interval": f"{settings.node_health_interval:g}",
+        "node_health_timeout": f"{settings.node_health_timeout:g}",
         "max_body_bytes": str(max(_MIN_BODY_BYTES, largest)),
         "no_transcoder": json.dumps(_NO_TRANSCODER),
     }

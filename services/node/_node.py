@@ -64,6 +64,9 @@ log = logging.getLogger(__name__)
 
 MAX_CHARGER_ID_LENGTH = 48
 CLOSE_SUPERSEDED = 4000  # application close code: a newer connection took over
+# Answered 200 (503 while shutting down) on the websocket port to a plain GET: Envoy's
+# health check of the `nodes` cluster. Never a charger path (those are /ocpp/<id>).
+HEALTH_PATH = "/health"
 
 
 class InvalidChargerId(ValueError):
@@ -245,6 +248,10 @@ class Node:
     # -- handshake -------------------------------------------------------------
 
     async def _process_request(self, ws: ServerConnection, request: Request) -> Response | None:
+        if request.path == HEALTH_PATH:  # the gateway's active health check (plain HTTP GET)
+            if self._closed:
+                return ws.respond(HTTPStatus.SERVICE_UNAVAILABLE, "draining\n")
+            return ws.respond(HTTPStatus.OK, "ok\n")
         try:
             charger_id = charger_id_from_path(request.path)
         except InvalidChargerId as exc:
