@@ -19,6 +19,9 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from google.api import annotations_pb2
+from google.protobuf import descriptor_pb2
+
 from services.common import env_float, env_int, env_str
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -61,6 +64,29 @@ _MIN_BODY_BYTES = 1 << 20
 
 _BLOCK = re.compile(r"^(?P<indent>[ \t]*)@\{(?P<name>\w+)\}[ \t]*$", re.MULTILINE)
 _ADDRESS = re.compile(r"^(?P<host>[A-Za-z0-9.\-_]+):(?P<port>\d{1,5})$")
+
+
+# Envoy's own replies (transcoder errors, unknown paths, 405, no node/manager reachable) get
+# the same JSON body as the manager's errors, a google.rpc.Status: HTTP status -> gRPC code.
+_LOCAL_REPLY_CODES = {
+    400: 3,  # INVALID_ARGUMENT
+    401: 16,  # UNAUTHENTICATED
+    403: 7,  # PERMISSION_DENIED
+    404: 5,  # NOT_FOUND
+    405: 12,  # UNIMPLEMENTED: the path exists, the method does not
+    408: 4,  # DEADLINE_EXCEEDED
+    413: 8,  # RESOURCE_EXHAUSTED: body above max_request_body_size
+    429: 8,  # RESOURCE_EXHAUSTED
+    431: 8,  # RESOURCE_EXHAUSTED
+    500: 13,  # INTERNAL
+    501: 12,  # UNIMPLEMENTED
+    502: 14,  # UNAVAILABLE
+    503: 14,  # UNAVAILABLE
+    504: 4,  # DEADLINE_EXCEEDED
+}
+_UNKNOWN_CODE = 2  # any other error status
+# A path variable of a google.api.http template: one segment, stopping at a ":verb" suffix.
+_TEMPLATE_VARIABLE = re.compile(r"\{[^}]*\}")
 
 
 class GatewayConfigError(ValueError):
@@ -203,6 +229,139 @@ def _static_routes(settings: GatewaySettings) -> tuple[list[dict[str, Any]], int
     return routes, largest
 
 
+@dataclass(frozen=True, slots=True)
+class HttpBinding:
+    """One google.api.http rule of a public method, as the transcoder maps it."""
+
+    verb: str  # GET, POST, ...
+    template: str  # /v1/chargers/{charger_id}:reset
+    body: str  # "" (no body), "*" (the whole request) or the request field it fills
+    method: str  # csms.v1.ChargerService.Reset
+    input_type: str  # csms.v1.ResetRequest
+
+
+def http_bindings(
+    files: descriptor_pb2.FileDescriptorSet, services: Sequence[str] = PUBLIC_SERVICES
+) -> list[HttpBinding]:
+    """Every google.api.http binding of `services` in the descriptor set."""
+    wanted = set(services)
+    found: list[HttpBinding] = []
+    for file in files.file:
+        package = file.package
+        for service in file.service:
+            full = f"{package}.{service.name}" if package else service.name
+            if full not in wanted:
+                continue
+            for method in service.method:
+                if not method.options.HasExtension(annotations_pb2.http):
+                    continue
+                rule = method.options.Extensions[annotations_pb2.http]
+                for one in (rule, *rule.additional_bindings):
+                    pattern = one.WhichOneof("pattern")
+                    if pattern is None:
+                        continue
+                    if pattern == "custom":
+                        verb, template = one.custom.kind.upper(), one.custom.path
+                    else:
+                        verb, template = pattern.upper(), getattr(one, pattern)
+                    found.append(
+                        HttpBinding(
+                            verb,
+                            template,
+                            one.body,
+                            f"{full}.{method.name}",
+                            method.input_type.lstrip("."),
+                        )
+                    )
+    return found
+
+
+def load_descriptor(path: Path) -> descriptor_pb2.FileDescriptorSet:
+    return descriptor_pb2.FileDescriptorSet.FromString(path.read_bytes())
+
+
+def _path_regex(template: str) -> str:
+    """An RE2 regex for the paths a template matches (a variable is one segment)."""
+    parts = _TEMPLATE_VARIABLE.split(template)
+    return "[^/:]+".join(re.escape(part) for part in parts)
+
+
+def _method_not_allowed_routes(bindings: Sequence[HttpBinding]) -> list[dict[str, Any]]:
+    """A 405 route per declared path for every method it does not declare (CORS preflights
+    excepted): the transcoder alone can only say 404 to those."""
+    verbs: dict[str, set[str]] = {}
+    for binding in bindings:
+        verbs.setdefault(_path_regex(binding.template), set()).add(binding.verb)
+    routes = []
+    for regex, allowed in sorted(verbs.items()):
+        listed = ", ".join(sorted(allowed))
+        routes.append(
+            {
+                "match": {
+                    "safe_regex": {"regex": regex},
+                    "headers": [
+                        {
+                            "name": ":method",
+                            "string_match": {
+                                "safe_regex": {"regex": "|".join(sorted(allowed | {"OPTIONS"}))}
+                            },
+                            "invert_match": True,
+                        }
+                    ],
+                },
+                "typed_per_filter_config": _NO_TRANSCODER,
+                "direct_response": {
+                    "status": 405,
+                    "body": {"inline_string": f"this path allows {listed} only"},
+                },
+                "response_headers_to_add": [{"header": {"key": "allow", "value": listed}}],
+            }
+        )
+    return routes
+
+
+def _status_json(code: int, message: str) -> dict[str, Any]:
+    return {"json_format": {"code": code, "message": message, "details": []}}
+
+
+def _local_reply_mappers() -> list[dict[str, Any]]:
+    """Envoy's own error replies as google.rpc.Status JSON (like convert_grpc_status).
+
+    A local reply is text to a JSON client even when the transcoder has already turned
+    the request into gRPC (Envoy formats it by the client's original content type), so
+    matching on the status alone covers transcoder errors and router errors alike.
+    """
+
+    def status_is(op: str, value: int) -> dict[str, Any]:
+        return {
+            "status_code_filter": {
+                "comparison": {
+                    "op": op,
+                    "value": {"default_value": value, "runtime_key": f"gateway.json_{value}"},
+                }
+            }
+        }
+
+    mappers = []
+    for status, code in _LOCAL_REPLY_CODES.items():
+        message = "%LOCAL_REPLY_BODY%"
+        if status == 405:
+            message = "%REQ(:METHOD)% is not allowed on %REQ(:PATH)%: %LOCAL_REPLY_BODY%"
+        mappers.append(
+            {
+                "filter": status_is("EQ", status),
+                "body_format_override": _status_json(code, message),
+            }
+        )
+    mappers.append(
+        {
+            "filter": status_is("GE", 400),
+            "body_format_override": _status_json(_UNKNOWN_CODE, "%LOCAL_REPLY_BODY%"),
+        }
+    )
+    return mappers
+
+
 def _block(items: Sequence[Mapping[str, Any]], indent: str) -> str:
     return "\n".join(f"{indent}- {json.dumps(item, separators=(', ', ': '))}" for item in items)
 
@@ -216,8 +375,11 @@ def render(settings: GatewaySettings) -> str:
             f"descriptor set {settings.descriptor} not found: run `make gen` first"
         )
     routes, largest = _static_routes(settings)
+    bindings = http_bindings(load_descriptor(settings.descriptor))
     blocks: dict[str, list[dict[str, Any]]] = {
         "static_routes": routes,
+        "method_not_allowed_routes": _method_not_allowed_routes(bindings),
+        "local_reply_mappers": _local_reply_mappers(),
         "manager_endpoints": [_endpoint(settings.manager_address)],
         "node_endpoints": [_endpoint(address) for address in settings.node_addresses],
     }
