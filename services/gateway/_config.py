@@ -26,6 +26,7 @@ from services.common import env_float, env_int, env_str
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = ROOT / "envoy" / "envoy.yaml"
+UNKNOWN_FIELDS_LUA = ROOT / "envoy" / "unknown_fields.lua"
 UI_DIR = ROOT / "ui"
 OPENAPI = ROOT / "gen" / "openapi.json"
 
@@ -197,12 +198,10 @@ def static_files(ui_dir: Path | None) -> Iterator[tuple[str, Path]]:
         yield url, file
 
 
-# Per-route config turning the transcoder off (websockets, static files).
+# Per-route config turning the API filters off (websockets, static files, 405 answers).
 _NO_TRANSCODER = {
-    "envoy.filters.http.grpc_json_transcoder": {
-        "@type": "type.googleapis.com/envoy.config.route.v3.FilterConfig",
-        "disabled": True,
-    }
+    name: {"@type": "type.googleapis.com/envoy.config.route.v3.FilterConfig", "disabled": True}
+    for name in ("envoy.filters.http.lua", "envoy.filters.http.grpc_json_transcoder")
 }
 
 
@@ -320,6 +319,93 @@ def _method_not_allowed_routes(bindings: Sequence[HttpBinding]) -> list[dict[str
     return routes
 
 
+_LUA_MAGIC = re.compile(r"([\^$()%.\[\]*+\-?])")
+
+
+def _lua(value: Any) -> str:
+    """A Lua literal for a JSON-like value of plain ASCII strings, lists and dicts."""
+    if isinstance(value, str):
+        if not value.isascii() or any(c in value for c in '"\\\n\r'):
+            raise GatewayConfigError(f"cannot embed {value!r} in the Lua filter")
+        return f'"{value}"'
+    if isinstance(value, list | tuple):
+        return "{" + ", ".join(_lua(item) for item in value) + "}"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"[{_lua(k)}] = {_lua(v)}" for k, v in value.items()) + "}"
+    raise GatewayConfigError(f"cannot embed {value!r} in the Lua filter")
+
+
+def _lua_path_pattern(template: str) -> str:
+    parts = _TEMPLATE_VARIABLE.split(template)
+    return "^" + "[^/:]+".join(_LUA_MAGIC.sub(r"%\1", part) for part in parts) + "$"
+
+
+def unknown_fields_lua(
+    files: descriptor_pb2.FileDescriptorSet,
+    bindings: Sequence[HttpBinding],
+    template: Path = UNKNOWN_FIELDS_LUA,
+) -> str:
+    """The Lua filter refusing unknown body fields, with the tables for `bindings`."""
+    fdp = descriptor_pb2.FieldDescriptorProto
+    messages: dict[str, descriptor_pb2.DescriptorProto] = {}
+
+    def index(message: descriptor_pb2.DescriptorProto, scope: str) -> None:
+        name = f"{scope}.{message.name}" if scope else message.name
+        messages[name] = message
+        for nested in message.nested_type:
+            index(nested, name)
+
+    for file in files.file:
+        for message in file.message_type:
+            index(message, file.package)
+
+    def kind(field: descriptor_pb2.FieldDescriptorProto) -> str:
+        if field.type != fdp.TYPE_MESSAGE:
+            return ""
+        type_name = field.type_name.lstrip(".")
+        entry = messages.get(type_name)
+        if entry is not None and entry.options.map_entry:
+            value = next(f for f in entry.field if f.name == "value")
+            inner = kind(value)
+            return "V:" + inner[2:] if inner.startswith("M:") else ""
+        if type_name.startswith("google.protobuf.") or entry is None:
+            return ""  # well-known types have their own JSON forms
+        return "M:" + type_name
+
+    routes: list[list[str]] = []
+    wanted: list[str] = []
+    for binding in bindings:
+        if not binding.body:
+            continue
+        body_type, prefix = binding.input_type, ""
+        if binding.body != "*":
+            field = next(f for f in messages[binding.input_type].field if f.name == binding.body)
+            body_kind = kind(field)
+            if not body_kind.startswith("M:"):
+                continue
+            body_type, prefix = body_kind[2:], f"{binding.body}."
+        routes.append(
+            [binding.verb, _lua_path_pattern(binding.template), body_type, prefix, binding.method]
+        )
+        wanted.append(body_type)
+    tables: dict[str, dict[str, list[str]]] = {}
+    while wanted:
+        name = wanted.pop()
+        if name in tables:
+            continue
+        fields: dict[str, list[str]] = {}
+        for field in messages[name].field:
+            field_kind = kind(field)
+            fields[field.json_name] = fields[field.name] = [field_kind, field.name]
+            if field_kind:
+                wanted.append(field_kind[2:])
+        tables[name] = fields
+    source = template.read_text()
+    return source.replace("@ROUTES@", _lua(routes)).replace(
+        "@MESSAGES@", _lua(dict(sorted(tables.items())))
+    )
+
+
 def _status_json(code: int, message: str) -> dict[str, Any]:
     return {"json_format": {"code": code, "message": message, "details": []}}
 
@@ -375,7 +461,8 @@ def render(settings: GatewaySettings) -> str:
             f"descriptor set {settings.descriptor} not found: run `make gen` first"
         )
     routes, largest = _static_routes(settings)
-    bindings = http_bindings(load_descriptor(settings.descriptor))
+    files = load_descriptor(settings.descriptor)
+    bindings = http_bindings(files)
     blocks: dict[str, list[dict[str, Any]]] = {
         "static_routes": routes,
         "method_not_allowed_routes": _method_not_allowed_routes(bindings),
@@ -405,6 +492,7 @@ def render(settings: GatewaySettings) -> str:
         "node_health_timeout": f"{settings.node_health_timeout:g}",
         "max_body_bytes": str(max(_MIN_BODY_BYTES, largest)),
         "no_transcoder": json.dumps(_NO_TRANSCODER),
+        "unknown_fields_lua": json.dumps(unknown_fields_lua(files, bindings)),
     }
     try:
         return string.Template(template).substitute(scalars)
