@@ -332,3 +332,28 @@ async def test_stated_query_limits_are_the_enforced_ones(stack: Stack) -> None:
         assert snake.split(".")[-1] in bad.json()["message"], (path, name, bad.body)
         at = await http("GET", f"{stack.base}{path}?{name}={bound}")
         assert at.status != 400 or snake not in at.json()["message"], (path, name, at.body)
+
+
+async def test_unreachable_manager_is_json_503() -> None:
+    """With no manager listening, an API call is 503 with a JSON status (UNAVAILABLE), not
+    Envoy's plain-text "upstream connect error"."""
+    settings = GatewaySettings(
+        manager_address=f"127.0.0.1:{free_port()}",
+        node_addresses=(f"127.0.0.1:{free_port()}",),
+        listen_host="127.0.0.1",
+        listen_port=free_port(),
+        admin_port=0,
+        concurrency=1,
+        ui_dir=None,
+        connect_timeout=1.0,
+    )
+    async with Envoy(settings, start_timeout=20 * UNIT):
+        base = f"http://127.0.0.1:{settings.listen_port}"
+        for method, path, body in (
+            ("GET", "/v1/chargers", None),
+            ("POST", "/v1/chargers/CP-1:reset", {"kind": "RESET_KIND_SOFT"}),
+        ):
+            reply = await http(method, f"{base}{path}", body)
+            assert reply.status == 503, reply.body
+            doc = _status(reply.status, reply.headers, reply.body)
+            assert doc["code"] == grpc.StatusCode.UNAVAILABLE.value[0], doc
