@@ -143,6 +143,7 @@ class GatewaySettings:
             "cors_origins": _split(env_str("GATEWAY_CORS_ORIGINS", "*")),
             "ui_dir": Path(env_str("GATEWAY_UI_DIR", str(UI_DIR))),
             "openapi": Path(env_str("GATEWAY_OPENAPI", str(OPENAPI))),
+            "node_health_interval": env_float("GATEWAY_NODE_HEALTH_INTERVAL", 1.0, minimum=0.1),
             "log_level": env_str("GATEWAY_LOG_LEVEL", "warning"),
             "concurrency": env_int("GATEWAY_CONCURRENCY", 2, minimum=1),
         }
