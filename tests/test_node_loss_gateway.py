@@ -24,7 +24,15 @@ from websockets.typing import Subprotocol
 from services.gateway import Envoy, GatewaySettings
 from services.registry import RedisRegistry
 from tests.conftest import free_port
-from tests.harness import UNIT, Charger16, eventually, running_manager
+from tests.harness import (
+    UNIT,
+    Charger16,
+    charger_url,
+    connected,
+    eventually,
+    running_manager,
+    running_node,
+)
 from tests.test_gateway import http
 from tests.test_resilience import _accepts
 
@@ -200,3 +208,19 @@ async def test_chargers_of_a_killed_node_are_back_through_the_gateway_within_a_l
                 for run in runs:
                     run.cancel()
                 await asyncio.gather(*runs, return_exceptions=True)
+
+
+async def test_node_answers_the_gateway_health_check(
+    registry: RedisRegistry, sqlite_url: str
+) -> None:
+    """A node answers a plain GET /health on its websocket port with 200 (Envoy's active
+    check), while /ocpp/health is still an ordinary charger path."""
+    async with (
+        running_manager(registry, sqlite_url) as manager,
+        running_node(registry, manager.port, "healthy") as node,
+    ):
+        health = await http("GET", f"http://127.0.0.1:{node.ws_port}/health")
+        assert health.status == 200
+        assert health.body == b"ok\n"
+        async with connected(Charger16, charger_url(node, "health"), "health") as cp:
+            assert (await cp.boot()).status == "Accepted"
