@@ -202,6 +202,9 @@ async def test_chargers_of_a_killed_node_are_back_through_the_gateway_within_a_l
                     f"{len(doomed)} chargers of the killed node back through the gateway "
                     f"and on node-b in the registry {took:.2f} s after the SIGKILL"
                 )
+                listed, _ = await registry.list_chargers()
+                mine = {c.charger_id: c.node_id for c in listed if c.charger_id in ids}
+                assert mine == dict.fromkeys(ids, "node-b")  # the fleet view agrees
                 refused = {c.charger_id: c.refused for c in chargers if c.refused}
                 assert refused == {}, f"attempts routed to the dead node: {refused}"
             finally:
