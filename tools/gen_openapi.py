@@ -92,6 +92,51 @@ _ERRORS = {
 _PATH_PARAM = re.compile(r"\{([^}=]+)(=[^}]*)?\}")
 
 
+def _page_limits() -> dict[str, tuple[int, int]]:
+    """(default, maximum) page size of every list request, from the code that enforces it."""
+    from services.manager import _api, _device_model_api, _read_api
+    from services.registry import _model as registry
+
+    chargers = (_api.DEFAULT_PAGE_SIZE, _api.MAX_PAGE_SIZE)
+    return {
+        ".csms.v1.ListChargersRequest": chargers,
+        ".csms.v1.ListChargerRequestsRequest": chargers,
+        ".csms.v1.ListVariablesRequest": _device_model_api.PAGE_LIMITS,
+        ".csms.v1.ListDeviceEventsRequest": _device_model_api.PAGE_LIMITS,
+        ".csms.v1.ListIdTagsRequest": _read_api.ID_TAG_PAGE,
+        ".csms.v1.ListLocationsRequest": _read_api.LOCATION_PAGE,
+        ".csms.v1.ListReservationsRequest": _read_api.RESERVATION_PAGE,
+        ".csms.v1.ListTransactionsRequest": _read_api.TRANSACTION_PAGE,
+        ".csms.v1.ListMeterValuesRequest": _read_api.METER_VALUE_PAGE,
+        ".csms.v1.ListChargerLocationsRequest": (
+            registry.DEFAULT_PAGE_SIZE,
+            registry.MAX_PAGE_SIZE,
+        ),
+    }
+
+
+def _limits() -> dict[str, dict[str, Any]]:
+    """Constraints the API enforces, by "<message>.<field>", for the schemas (an API fuzzer
+    reads the limits from the document). Taken from the enforcing code, so they cannot drift;
+    tests/test_gateway_errors.py checks each stated bound against the running API."""
+    from services.manager import _api
+
+    limits: dict[str, dict[str, Any]] = {
+        f"{message}.page_size": {
+            "minimum": 0,
+            "maximum": maximum,
+            "default": 0,
+            "x-default-page-size": default,
+        }
+        for message, (default, maximum) in _page_limits().items()
+    }
+    limits["charger_id"] = {"minLength": 1, "maxLength": _api.MAX_CHARGER_ID_LENGTH}
+    return limits
+
+
+_LIMITS = _limits()
+
+
 def _comments(file: descriptor_pb2.FileDescriptorProto) -> dict[tuple[int, ...], str]:
     """Leading and trailing comments of `file`, by source-info path."""
     found: dict[tuple[int, ...], str] = {}
@@ -190,6 +235,8 @@ class _Api:
         return entry is not None and entry[0].options.map_entry
 
     def field_schema(self, owner: str, fld: descriptor_pb2.FieldDescriptorProto) -> dict[str, Any]:
+        if fld.name == "page_size" and f"{owner}.page_size" not in _LIMITS:
+            sys.exit(f"{owner}.page_size has no stated limit: add it to _page_limits()")
         if self.is_map(fld):
             entry, _ = self.messages[fld.type_name]
             value = next(f for f in entry.field if f.name == "value")
@@ -201,6 +248,7 @@ class _Api:
             schema = {"type": "array", "items": self._single(fld)}
         else:
             schema = self._single(fld)
+        schema.update(_LIMITS.get(f"{owner}.{fld.name}", {}))
         doc = self.docs.get(f"{owner}.{fld.name}")
         if doc:
             if "$ref" in schema:  # OpenAPI 3.0 ignores siblings of $ref
@@ -283,7 +331,12 @@ def _operation(
     if doc:
         op["description"] = doc
     params: list[dict[str, Any]] = [
-        {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+        {
+            "name": name,
+            "in": "path",
+            "required": True,
+            "schema": {"type": "string", **_LIMITS.get(name.rsplit(".", 1)[-1], {})},
+        }
         for name in path_fields
     ]
     skip = frozenset(path_fields)
@@ -350,7 +403,9 @@ def build(descriptor: Path = DESCRIPTOR) -> dict[str, Any]:
             "description": "The CSMS's public gRPC API as JSON over HTTP, served by Envoy's "
             "gRPC-JSON transcoder (docs/adr/0008-envoy-gateway.md). Field names are "
             "lowerCamelCase (proto names are accepted in requests); int64 values are "
-            "strings; unknown query parameters are ignored; unknown methods get 404. "
+            "strings; unknown query parameters are ignored, unknown body fields are refused "
+            "(400 naming the field); unknown paths get 404 and undeclared methods on a "
+            "declared path 405; every error is a google.rpc.Status JSON. "
             "Generated from proto/ by tools/gen_openapi.py: do not edit.",
         },
         "servers": [{"url": "/"}],

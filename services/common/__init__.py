@@ -1,5 +1,6 @@
 """Small pieces shared by every service: configuration from the environment, versions, time."""
 
+from services.common._channels import reconnect_backoff_options
 from services.common._env import env_float, env_int, env_str
 from services.common._versions import OCPP_VERSIONS, from_proto_version, to_proto_version
 
@@ -9,5 +10,6 @@ __all__ = [
     "env_int",
     "env_str",
     "from_proto_version",
+    "reconnect_backoff_options",
     "to_proto_version",
 ]

@@ -19,10 +19,14 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from google.api import annotations_pb2
+from google.protobuf import descriptor_pb2
+
 from services.common import env_float, env_int, env_str
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = ROOT / "envoy" / "envoy.yaml"
+UNKNOWN_FIELDS_LUA = ROOT / "envoy" / "unknown_fields.lua"
 UI_DIR = ROOT / "ui"
 OPENAPI = ROOT / "gen" / "openapi.json"
 
@@ -63,6 +67,29 @@ _BLOCK = re.compile(r"^(?P<indent>[ \t]*)@\{(?P<name>\w+)\}[ \t]*$", re.MULTILIN
 _ADDRESS = re.compile(r"^(?P<host>[A-Za-z0-9.\-_]+):(?P<port>\d{1,5})$")
 
 
+# Envoy's own replies (transcoder errors, unknown paths, 405, no node/manager reachable) get
+# the same JSON body as the manager's errors, a google.rpc.Status: HTTP status -> gRPC code.
+_LOCAL_REPLY_CODES = {
+    400: 3,  # INVALID_ARGUMENT
+    401: 16,  # UNAUTHENTICATED
+    403: 7,  # PERMISSION_DENIED
+    404: 5,  # NOT_FOUND
+    405: 12,  # UNIMPLEMENTED: the path exists, the method does not
+    408: 4,  # DEADLINE_EXCEEDED
+    413: 8,  # RESOURCE_EXHAUSTED: body above max_request_body_size
+    429: 8,  # RESOURCE_EXHAUSTED
+    431: 8,  # RESOURCE_EXHAUSTED
+    500: 13,  # INTERNAL
+    501: 12,  # UNIMPLEMENTED
+    502: 14,  # UNAVAILABLE
+    503: 14,  # UNAVAILABLE
+    504: 4,  # DEADLINE_EXCEEDED
+}
+_UNKNOWN_CODE = 2  # any other error status
+# A path variable of a google.api.http template: one segment, stopping at a ":verb" suffix.
+_TEMPLATE_VARIABLE = re.compile(r"\{[^}]*\}")
+
+
 class GatewayConfigError(ValueError):
     """A gateway setting cannot be rendered (bad address, missing descriptor, …)."""
 
@@ -91,6 +118,8 @@ class GatewaySettings:
     admin_port: int = 9901  # always on 127.0.0.1; 0 = any free port
     api_timeout: float = 60.0  # unary /v1/ calls; keep above the manager's TASK_TIMEOUT
     connect_timeout: float = 2.0  # to the manager and to nodes
+    node_health_interval: float = 1.0  # Envoy's active health check of each node, seconds
+    node_health_timeout: float = 1.0  # a node not answering /health in this time is unhealthy
     cors_origins: Sequence[str] = ("*",)  # origins allowed to call /v1/; "*" = any
     ui_dir: Path | None = UI_DIR  # absent directory = no UI routes
     openapi: Path | None = OPENAPI  # served at /openapi.json when the file exists
@@ -114,6 +143,7 @@ class GatewaySettings:
             "cors_origins": _split(env_str("GATEWAY_CORS_ORIGINS", "*")),
             "ui_dir": Path(env_str("GATEWAY_UI_DIR", str(UI_DIR))),
             "openapi": Path(env_str("GATEWAY_OPENAPI", str(OPENAPI))),
+            "node_health_interval": env_float("GATEWAY_NODE_HEALTH_INTERVAL", 1.0, minimum=0.1),
             "log_level": env_str("GATEWAY_LOG_LEVEL", "warning"),
             "concurrency": env_int("GATEWAY_CONCURRENCY", 2, minimum=1),
         }
@@ -169,12 +199,10 @@ def static_files(ui_dir: Path | None) -> Iterator[tuple[str, Path]]:
         yield url, file
 
 
-# Per-route config turning the transcoder off (websockets, static files).
+# Per-route config turning the API filters off (websockets, static files, 405 answers).
 _NO_TRANSCODER = {
-    "envoy.filters.http.grpc_json_transcoder": {
-        "@type": "type.googleapis.com/envoy.config.route.v3.FilterConfig",
-        "disabled": True,
-    }
+    name: {"@type": "type.googleapis.com/envoy.config.route.v3.FilterConfig", "disabled": True}
+    for name in ("envoy.filters.http.lua", "envoy.filters.http.grpc_json_transcoder")
 }
 
 
@@ -201,6 +229,226 @@ def _static_routes(settings: GatewaySettings) -> tuple[list[dict[str, Any]], int
     return routes, largest
 
 
+@dataclass(frozen=True, slots=True)
+class HttpBinding:
+    """One google.api.http rule of a public method, as the transcoder maps it."""
+
+    verb: str  # GET, POST, ...
+    template: str  # /v1/chargers/{charger_id}:reset
+    body: str  # "" (no body), "*" (the whole request) or the request field it fills
+    method: str  # csms.v1.ChargerService.Reset
+    input_type: str  # csms.v1.ResetRequest
+
+
+def http_bindings(
+    files: descriptor_pb2.FileDescriptorSet, services: Sequence[str] = PUBLIC_SERVICES
+) -> list[HttpBinding]:
+    """Every google.api.http binding of `services` in the descriptor set."""
+    wanted = set(services)
+    found: list[HttpBinding] = []
+    for file in files.file:
+        package = file.package
+        for service in file.service:
+            full = f"{package}.{service.name}" if package else service.name
+            if full not in wanted:
+                continue
+            for method in service.method:
+                if not method.options.HasExtension(annotations_pb2.http):
+                    continue
+                rule = method.options.Extensions[annotations_pb2.http]
+                for one in (rule, *rule.additional_bindings):
+                    pattern = one.WhichOneof("pattern")
+                    if pattern is None:
+                        continue
+                    if pattern == "custom":
+                        verb, template = one.custom.kind.upper(), one.custom.path
+                    else:
+                        verb, template = pattern.upper(), getattr(one, pattern)
+                    found.append(
+                        HttpBinding(
+                            verb,
+                            template,
+                            one.body,
+                            f"{full}.{method.name}",
+                            method.input_type.lstrip("."),
+                        )
+                    )
+    return found
+
+
+def load_descriptor(path: Path) -> descriptor_pb2.FileDescriptorSet:
+    return descriptor_pb2.FileDescriptorSet.FromString(path.read_bytes())
+
+
+def _path_regex(template: str) -> str:
+    """An RE2 regex for the paths a template matches (a variable is one segment)."""
+    parts = _TEMPLATE_VARIABLE.split(template)
+    return "[^/:]+".join(re.escape(part) for part in parts)
+
+
+def _method_not_allowed_routes(bindings: Sequence[HttpBinding]) -> list[dict[str, Any]]:
+    """A 405 route per declared path for every method it does not declare (CORS preflights
+    excepted): the transcoder alone can only say 404 to those."""
+    verbs: dict[str, set[str]] = {}
+    for binding in bindings:
+        verbs.setdefault(_path_regex(binding.template), set()).add(binding.verb)
+    routes = []
+    for regex, allowed in sorted(verbs.items()):
+        listed = ", ".join(sorted(allowed))
+        routes.append(
+            {
+                "match": {
+                    "safe_regex": {"regex": regex},
+                    "headers": [
+                        {
+                            "name": ":method",
+                            "string_match": {
+                                "safe_regex": {"regex": "|".join(sorted(allowed | {"OPTIONS"}))}
+                            },
+                            "invert_match": True,
+                        }
+                    ],
+                },
+                "typed_per_filter_config": _NO_TRANSCODER,
+                "direct_response": {
+                    "status": 405,
+                    "body": {"inline_string": f"this path allows {listed} only"},
+                },
+                "response_headers_to_add": [{"header": {"key": "allow", "value": listed}}],
+            }
+        )
+    return routes
+
+
+_LUA_MAGIC = re.compile(r"([\^$()%.\[\]*+\-?])")
+
+
+def _lua(value: Any) -> str:
+    """A Lua literal for a JSON-like value of plain ASCII strings, lists and dicts."""
+    if isinstance(value, str):
+        if not value.isascii() or any(c in value for c in '"\\\n\r'):
+            raise GatewayConfigError(f"cannot embed {value!r} in the Lua filter")
+        return f'"{value}"'
+    if isinstance(value, list | tuple):
+        return "{" + ", ".join(_lua(item) for item in value) + "}"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"[{_lua(k)}] = {_lua(v)}" for k, v in value.items()) + "}"
+    raise GatewayConfigError(f"cannot embed {value!r} in the Lua filter")
+
+
+def _lua_path_pattern(template: str) -> str:
+    parts = _TEMPLATE_VARIABLE.split(template)
+    return "^" + "[^/:]+".join(_LUA_MAGIC.sub(r"%\1", part) for part in parts) + "$"
+
+
+def unknown_fields_lua(
+    files: descriptor_pb2.FileDescriptorSet,
+    bindings: Sequence[HttpBinding],
+    template: Path = UNKNOWN_FIELDS_LUA,
+) -> str:
+    """The Lua filter refusing unknown body fields, with the tables for `bindings`."""
+    fdp = descriptor_pb2.FieldDescriptorProto
+    messages: dict[str, descriptor_pb2.DescriptorProto] = {}
+
+    def index(message: descriptor_pb2.DescriptorProto, scope: str) -> None:
+        name = f"{scope}.{message.name}" if scope else message.name
+        messages[name] = message
+        for nested in message.nested_type:
+            index(nested, name)
+
+    for file in files.file:
+        for message in file.message_type:
+            index(message, file.package)
+
+    def kind(field: descriptor_pb2.FieldDescriptorProto) -> str:
+        if field.type != fdp.TYPE_MESSAGE:
+            return ""
+        type_name = field.type_name.lstrip(".")
+        entry = messages.get(type_name)
+        if entry is not None and entry.options.map_entry:
+            value = next(f for f in entry.field if f.name == "value")
+            inner = kind(value)
+            return "V:" + inner[2:] if inner.startswith("M:") else ""
+        if type_name.startswith("google.protobuf.") or entry is None:
+            return ""  # well-known types have their own JSON forms
+        return "M:" + type_name
+
+    routes: list[list[str]] = []
+    wanted: list[str] = []
+    for binding in bindings:
+        if not binding.body:
+            continue
+        body_type, prefix = binding.input_type, ""
+        if binding.body != "*":
+            field = next(f for f in messages[binding.input_type].field if f.name == binding.body)
+            body_kind = kind(field)
+            if not body_kind.startswith("M:"):
+                continue
+            body_type, prefix = body_kind[2:], f"{binding.body}."
+        routes.append(
+            [binding.verb, _lua_path_pattern(binding.template), body_type, prefix, binding.method]
+        )
+        wanted.append(body_type)
+    tables: dict[str, dict[str, list[str]]] = {}
+    while wanted:
+        name = wanted.pop()
+        if name in tables:
+            continue
+        fields: dict[str, list[str]] = {}
+        for field in messages[name].field:
+            field_kind = kind(field)
+            fields[field.json_name] = fields[field.name] = [field_kind, field.name]
+            if field_kind:
+                wanted.append(field_kind[2:])
+        tables[name] = fields
+    source = template.read_text()
+    return source.replace("@ROUTES@", _lua(routes)).replace(
+        "@MESSAGES@", _lua(dict(sorted(tables.items())))
+    )
+
+
+def _status_json(code: int, message: str) -> dict[str, Any]:
+    return {"json_format": {"code": code, "message": message, "details": []}}
+
+
+def _local_reply_mappers() -> list[dict[str, Any]]:
+    """Envoy's own error replies as google.rpc.Status JSON (like convert_grpc_status).
+
+    A local reply is text to a JSON client even when the transcoder has already turned
+    the request into gRPC (Envoy formats it by the client's original content type), so
+    matching on the status alone covers transcoder errors and router errors alike.
+    """
+
+    def status_is(op: str, value: int) -> dict[str, Any]:
+        return {
+            "status_code_filter": {
+                "comparison": {
+                    "op": op,
+                    "value": {"default_value": value, "runtime_key": f"gateway.json_{value}"},
+                }
+            }
+        }
+
+    mappers = []
+    for status, code in _LOCAL_REPLY_CODES.items():
+        message = "%LOCAL_REPLY_BODY%"
+        if status == 405:
+            message = "%REQ(:METHOD)% is not allowed on %REQ(:PATH)%: %LOCAL_REPLY_BODY%"
+        mappers.append(
+            {
+                "filter": status_is("EQ", status),
+                "body_format_override": _status_json(code, message),
+            }
+        )
+    mappers.append(
+        {
+            "filter": status_is("GE", 400),
+            "body_format_override": _status_json(_UNKNOWN_CODE, "%LOCAL_REPLY_BODY%"),
+        }
+    )
+    return mappers
+
+
 def _block(items: Sequence[Mapping[str, Any]], indent: str) -> str:
     return "\n".join(f"{indent}- {json.dumps(item, separators=(', ', ': '))}" for item in items)
 
@@ -214,8 +462,12 @@ def render(settings: GatewaySettings) -> str:
             f"descriptor set {settings.descriptor} not found: run `make gen` first"
         )
     routes, largest = _static_routes(settings)
+    files = load_descriptor(settings.descriptor)
+    bindings = http_bindings(files)
     blocks: dict[str, list[dict[str, Any]]] = {
         "static_routes": routes,
+        "method_not_allowed_routes": _method_not_allowed_routes(bindings),
+        "local_reply_mappers": _local_reply_mappers(),
         "manager_endpoints": [_endpoint(settings.manager_address)],
         "node_endpoints": [_endpoint(address) for address in settings.node_addresses],
     }
@@ -237,8 +489,11 @@ def render(settings: GatewaySettings) -> str:
         "cors_origins": json.dumps(_origin_matchers(settings.cors_origins)),
         "api_timeout": f"{settings.api_timeout:g}",
         "connect_timeout": f"{settings.connect_timeout:g}",
+        "node_health_interval": f"{settings.node_health_interval:g}",
+        "node_health_timeout": f"{settings.node_health_timeout:g}",
         "max_body_bytes": str(max(_MIN_BODY_BYTES, largest)),
         "no_transcoder": json.dumps(_NO_TRANSCODER),
+        "unknown_fields_lua": json.dumps(unknown_fields_lua(files, bindings)),
     }
     try:
         return string.Template(template).substitute(scalars)

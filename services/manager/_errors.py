@@ -13,12 +13,20 @@
     ├── AlreadyExistsError   ALREADY_EXISTS     creating something whose id is taken
     ├── ConflictError        FAILED_PRECONDITION  the change contradicts other data
     ├── StorageUnavailable   UNAVAILABLE        the database did not answer
+    ├── RegistryUnreachable  UNAVAILABLE        the registry (Redis) did not answer
     └── OcppCallError        (not an API error) a CallError the manager answers a charger with
 
-The store's errors (``services.manager.store.StoreError``) become ManagerErrors in
-``from_store_error``: NotFound, AlreadyExists, Conflict, StoreUnavailable as above, and
-InvalidPageToken as InvalidArgument naming ``page_token``. ``grpc_errors`` applies it, so a
-servicer lets store errors propagate.
+Dependencies' errors become ManagerErrors here and nowhere else (``from_dependency_error``):
+
+- the store's (``services.manager.store.StoreError``, ``from_store_error``): NotFound,
+  AlreadyExists, Conflict, StoreUnavailable as above, InvalidPageToken as InvalidArgument
+  naming ``page_token``;
+- the registry's (``services.registry.RegistryError``, ``from_registry_error``):
+  RegistryUnavailable as RegistryUnreachable, InvalidArgument as InvalidArgument,
+  NodeNotRegistered as NodeUnavailable.
+
+``grpc_errors`` applies them, so a servicer (the public API and ``Events.Admit`` alike) lets
+store and registry errors propagate.
 
 Bugs are not ManagerErrors: they surface as INTERNAL with the traceback logged.
 """
@@ -32,6 +40,7 @@ from typing import Any, TypeVar
 
 import grpc
 
+from services import registry
 from services.manager import store
 
 log = logging.getLogger(__name__)
@@ -128,6 +137,12 @@ class StorageUnavailable(ManagerError):
     status = grpc.StatusCode.UNAVAILABLE
 
 
+class RegistryUnreachable(ManagerError):
+    """The registry (Redis) could not be reached: where chargers are is unknown for now."""
+
+    status = grpc.StatusCode.UNAVAILABLE
+
+
 def from_store_error(exc: store.StoreError) -> ManagerError:
     """The ManagerError (hence gRPC status) a store error is reported as."""
     if isinstance(exc, store.InvalidPageToken):
@@ -141,6 +156,27 @@ def from_store_error(exc: store.StoreError) -> ManagerError:
     if isinstance(exc, store.StoreUnavailable):
         return StorageUnavailable(f"the database is unavailable: {exc}")
     return ManagerError(str(exc))
+
+
+def from_registry_error(exc: registry.RegistryError) -> ManagerError:
+    """The ManagerError (hence gRPC status) a registry error is reported as."""
+    if isinstance(exc, registry.RegistryUnavailable):
+        return RegistryUnreachable(
+            f"the registry (Redis) is unreachable, so the CSMS cannot tell which node holds "
+            f"the charger; retry when it is back ({exc})"
+        )
+    if isinstance(exc, registry.InvalidArgument):
+        return InvalidArgument(exc.field, str(exc).removeprefix(f"{exc.field}: "))
+    if isinstance(exc, registry.NodeNotRegistered):
+        return NodeUnavailable(str(exc))
+    return ManagerError(str(exc))
+
+
+def from_dependency_error(exc: store.StoreError | registry.RegistryError) -> ManagerError:
+    """The ManagerError a store or registry error is reported as (the one mapping)."""
+    if isinstance(exc, store.StoreError):
+        return from_store_error(exc)
+    return from_registry_error(exc)
 
 
 class OcppCallError(Exception):
@@ -162,7 +198,8 @@ def grpc_errors(
         [_Servicer, _Request, grpc.aio.ServicerContext[Any, Any]], Awaitable[_Response]
     ],
 ) -> Callable[[_Servicer, _Request, grpc.aio.ServicerContext[Any, Any]], Awaitable[_Response]]:
-    """Map ManagerErrors (and store errors) raised by a servicer method to their gRPC status."""
+    """Map ManagerErrors (and store and registry errors) raised by a servicer method to their
+    gRPC status."""
 
     @functools.wraps(method)
     async def wrapper(
@@ -171,8 +208,8 @@ def grpc_errors(
         try:
             try:
                 return await method(self, request, context)
-            except store.StoreError as exc:
-                raise from_store_error(exc) from exc
+            except (store.StoreError, registry.RegistryError) as exc:
+                raise from_dependency_error(exc) from exc
         except ManagerError as exc:
             if isinstance(exc, ChargerCallError):
                 context.set_trailing_metadata(

@@ -27,6 +27,7 @@ from csms.v1 import events_pb2, events_pb2_grpc, watch_pb2
 from services.common import from_proto_version
 from services.manager._context import Clock
 from services.manager._dispatch import Dispatcher
+from services.manager._errors import grpc_errors
 from services.manager._nodes import NodeMonitor
 from services.manager._policy import ChargerPolicy
 from services.manager._watch import EventBus
@@ -103,6 +104,7 @@ class EventsServicer(events_pb2_grpc.EventsServicer):
         self._reply_queue_size = reply_queue_size
         self.nodes: dict[str, str] = {}  # node id -> Node.Send address, for connected streams
 
+    @grpc_errors  # a store or registry outage reaches the node as UNAVAILABLE, named
     async def Admit(
         self, request: events_pb2.AdmitRequest, context: grpc.aio.ServicerContext[Any, Any]
     ) -> events_pb2.AdmitResponse:

@@ -17,6 +17,7 @@ import grpc
 import orjson
 from csms.v1 import node_pb2, node_pb2_grpc
 
+from services.common import reconnect_backoff_options
 from services.manager._errors import (
     ChargerCallError,
     ChargerDisconnected,
@@ -117,7 +118,8 @@ class TaskSender:
     def _stub(self, address: str) -> node_pb2_grpc.NodeAsyncStub:
         stub = self._stubs.get(address)
         if stub is None:
-            channel = grpc.aio.insecure_channel(address)
+            # Capped reconnect back-off: a node back after an outage gets tasks at once.
+            channel = grpc.aio.insecure_channel(address, options=reconnect_backoff_options())
             self._channels[address] = channel
             stub = self._stubs[address] = node_pb2_grpc.NodeStub(channel)
         return stub

@@ -31,6 +31,8 @@ from dataclasses import dataclass
 import grpc
 from csms.v1 import events_pb2, events_pb2_grpc
 
+from services.common import reconnect_backoff_options
+
 log = logging.getLogger(__name__)
 
 _Call = grpc.aio.StreamStreamCall[events_pb2.NodeMessage, events_pb2.ReplyBatch]
@@ -289,10 +291,11 @@ async def _replies(call: _Call) -> AsyncIterator[events_pb2.ReplyBatch]:
         yield message
 
 
-@contextlib.asynccontextmanager
-async def open_channel(address: str) -> AsyncIterator[grpc.aio.Channel]:
-    """An insecure gRPC channel to `address`, closed on exit."""
-    channel = grpc.aio.insecure_channel(
+def manager_channel(address: str) -> grpc.aio.Channel:
+    """An insecure gRPC channel to the manager at `address`, for the event stream and
+    admission: keepalive, large messages, and a reconnect back-off capped to 50 ms..2 s
+    (gRPC's default grows to 120 s, leaving the node cut off long after the manager is back)."""
+    return grpc.aio.insecure_channel(
         address,
         options=[
             ("grpc.keepalive_time_ms", 10_000),
@@ -300,8 +303,15 @@ async def open_channel(address: str) -> AsyncIterator[grpc.aio.Channel]:
             ("grpc.keepalive_permit_without_calls", 1),
             ("grpc.max_receive_message_length", 64 * 1024 * 1024),
             ("grpc.max_send_message_length", 64 * 1024 * 1024),
+            *reconnect_backoff_options(),
         ],
     )
+
+
+@contextlib.asynccontextmanager
+async def open_channel(address: str) -> AsyncIterator[grpc.aio.Channel]:
+    """`manager_channel` to `address`, closed on exit."""
+    channel = manager_channel(address)
     try:
         yield channel
     finally:

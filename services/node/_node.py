@@ -52,13 +52,21 @@ from services.node._framing import (
     error_frame,
     result_frame,
 )
-from services.node._manager_link import LinkSettings, ManagerLink, ManagerUnavailable
+from services.node._manager_link import (
+    LinkSettings,
+    ManagerLink,
+    ManagerUnavailable,
+    manager_channel,
+)
 from services.registry import Registry, RegistryError
 
 log = logging.getLogger(__name__)
 
 MAX_CHARGER_ID_LENGTH = 48
 CLOSE_SUPERSEDED = 4000  # application close code: a newer connection took over
+# Answered 200 (503 while shutting down) on the websocket port to a plain GET: Envoy's
+# health check of the `nodes` cluster. Never a charger path (those are /ocpp/<id>).
+HEALTH_PATH = "/health"
 
 
 class TaskAborted(Exception):
@@ -171,15 +179,7 @@ class Node:
         await self.registry.deregister_node(s.node_id)
         await self.registry.register_node(s.node_id, self.address)
 
-        self._channel = grpc.aio.insecure_channel(
-            s.manager_address,
-            options=[
-                ("grpc.keepalive_time_ms", 10_000),
-                ("grpc.keepalive_timeout_ms", 5_000),
-                ("grpc.keepalive_permit_without_calls", 1),
-                ("grpc.max_receive_message_length", 64 * 1024 * 1024),
-            ],
-        )
+        self._channel = manager_channel(s.manager_address)  # capped reconnect back-off
         self._link = ManagerLink(
             self._channel,
             node_id=s.node_id,
@@ -254,6 +254,10 @@ class Node:
     # -- handshake -------------------------------------------------------------
 
     async def _process_request(self, ws: ServerConnection, request: Request) -> Response | None:
+        if request.path == HEALTH_PATH:  # the gateway's active health check (plain HTTP GET)
+            if self._closed:
+                return ws.respond(HTTPStatus.SERVICE_UNAVAILABLE, "draining\n")
+            return ws.respond(HTTPStatus.OK, "ok\n")
         try:
             charger_id = charger_id_from_path(request.path)
         except InvalidChargerId as exc:
