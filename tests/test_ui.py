@@ -107,9 +107,11 @@ async def browser(chromium: Path) -> AsyncIterator[Browser]:
 
 
 @contextlib.asynccontextmanager
-async def opened(browser: Browser, url: str) -> AsyncIterator[Page]:
+async def opened(
+    browser: Browser, url: str, viewport: ViewportSize = VIEWPORT
+) -> AsyncIterator[Page]:
     """A page at `url` in its own browser context, closed afterwards."""
-    context = await browser.new_context(viewport=VIEWPORT)
+    context = await browser.new_context(viewport=viewport)
     try:
         page = await context.new_page()
         await page.goto(url)
@@ -168,8 +170,8 @@ async def test_overview_shows_charger_and_a_status_change_live(
             await page.screenshot(path=str(SCREENSHOTS / "fleet-overview.png"))
 
 
-async def charge_for_an_hour(cp: Charger16) -> None:
-    """A session on connector 1 that began an hour ago: 11 kW, tapering off at the end."""
+async def charge_for_an_hour(cp: Charger16) -> int:
+    """A session on connector 1 that began an hour ago (11 kW, tapering off); its id."""
     start = datetime.now(UTC) - timedelta(hours=1)
     answer = await cp.call(
         call16.StartTransaction(
@@ -192,6 +194,7 @@ async def charge_for_an_hour(cp: Charger16) -> None:
                 meter_value=[{"timestamp": when, "sampled_value": sampled}],
             )
         )
+    return int(answer.transaction_id)
 
 
 def _iso(moment: datetime) -> str:
@@ -311,3 +314,76 @@ async def test_settings_panel_lists_filters_and_sets_a_variable(
             await expect(settings.locator("td.mono")).to_contain_text("60", timeout=SHOWN)
             (sent,) = cs.requests("SetVariables")
             assert sent["set_variable_data"][0]["attribute_value"] == "60"
+
+
+async def test_offline_chargers_connectors_are_unknown(system: System, browser: Browser) -> None:
+    """Connectors of an offline charger show as "Unknown (offline)", grey, and count in no status chip but their own."""
+    async with connected(Charger16, charger_url(system.node, "CP-UI-OFF"), "CP-UI-OFF") as gone:
+        await gone.boot()
+        await gone.status(1, "Available")
+        await gone.status(2, "Available")
+    async with connected(Charger16, charger_url(system.node, "CP-UI-ON"), "CP-UI-ON") as cp:
+        await cp.boot()
+        await cp.status(1, "Available")
+        async with opened(browser, system.url) as page:
+            offline = page.locator('#fleet tr[data-charger-id="CP-UI-OFF"]')
+            await expect(offline).to_contain_text("Offline", timeout=SHOWN)
+            await expect(offline.locator(".connector")).to_contain_text(
+                ["Unknown (offline)", "Unknown (offline)"]
+            )
+            await expect(offline.locator(".connector .badge.tone-off")).to_have_count(2)
+            online = page.locator('#fleet tr[data-charger-id="CP-UI-ON"]')
+            await expect(online.locator(".connector .badge.tone-ok")).to_contain_text("Available")
+            chips = page.get_by_role("group", name="Counts by state")
+            await expect(
+                chips.get_by_role("button", name="1 connectors Available", exact=True)
+            ).to_be_visible()
+            unknown = chips.get_by_role("button", name="2 connectors Unknown (offline)", exact=True)
+            await unknown.click()
+            await expect(page.locator("#fleet tbody tr")).to_have_count(1)
+            await expect(page.locator("#fleet tbody tr")).to_have_attribute(
+                "data-charger-id", "CP-UI-OFF"
+            )
+
+        async with opened(browser, f"{system.url}#/chargers/CP-UI-OFF") as page:
+            badges = page.locator("#connectors tbody .badge")
+            await expect(badges).to_contain_text(
+                ["Unknown (offline)", "Unknown (offline)"], timeout=SHOWN
+            )
+            await expect(page.locator("#connectors")).to_contain_text("last reported Available")
+
+
+async def test_a_disconnect_turns_connectors_unknown_live(system: System, browser: Browser) -> None:
+    """A DISCONNECTED event turns the charger's connectors unknown on open pages at once, without a reload."""
+    async with opened(browser, system.url) as fleet:
+        charger_page = await fleet.context.new_page()
+        async with connected(Charger16, charger_url(system.node, "CP-UI-7"), "CP-UI-7") as cp:
+            await cp.boot()
+            await cp.status(1, "Preparing")
+            await charger_page.goto(f"{system.url}#/chargers/CP-UI-7")
+            row = fleet.locator('#fleet tr[data-charger-id="CP-UI-7"]')
+            connectors = charger_page.locator("#connectors tbody .badge")
+            await expect(row).to_contain_text("Preparing", timeout=SHOWN)
+            await expect(connectors).to_contain_text(["Preparing"], timeout=SHOWN)
+
+            async def both_live() -> bool:
+                # Repeat a notification until both pages show it: their streams are then open.
+                await cp.status(1, "Available")
+                with contextlib.suppress(AssertionError):
+                    await expect(row).to_contain_text("Available", timeout=2 * UNIT * 1000)
+                    await expect(connectors).to_contain_text(["Available"], timeout=2 * UNIT * 1000)
+                    return True
+                return False
+
+            await eventually(both_live, timeout=SHOWN / 1000)
+            available = fleet.get_by_role("button", name="1 connectors Available", exact=True)
+            await expect(available).to_be_visible()
+            reloads: list[str] = []
+            for page in (fleet, charger_page):
+                page.on("framenavigated", lambda frame: reloads.append(frame.url))
+
+        await expect(row).to_contain_text("Offline", timeout=SHOWN)
+        await expect(row.locator(".connector")).to_contain_text(["Unknown (offline)"])
+        await expect(available).to_have_count(0)
+        await expect(connectors).to_contain_text(["Unknown (offline)"], timeout=SHOWN)
+        assert reloads == [], "a page reloaded instead of updating in place"

@@ -6,6 +6,7 @@ import { lineChart, sessionSeries } from "./chart.js";
 import {
   ago,
   connectionBadge,
+  connectorBadge,
   connectorLabel,
   energy,
   facts,
@@ -19,7 +20,6 @@ import {
   select,
   since,
   stamp,
-  statusBadge,
   table,
   when,
 } from "./dom.js";
@@ -110,7 +110,8 @@ export async function renderCharger(root, [chargerId], ctx) {
             list.map((c) =>
               h("tr", { dataset: { connector: connectorLabel(c, charger.ocppVersion) } },
                 h("th", { scope: "row" }, connectorLabel(c, charger.ocppVersion)),
-                h("td", {}, statusBadge(c.status)),
+                h("td", {}, connectorBadge(charger, c),
+                  !charger.connected && c.status ? h("small", { class: "muted last-reported" }, ` last reported ${c.status}`) : null),
                 h("td", {}, c.errorCode && c.errorCode !== "NoError" ? h("strong", { class: "text-bad" }, c.errorCode) : c.errorCode || "—",
                   c.vendorErrorCode ? ` (${c.vendorErrorCode})` : ""),
                 h("td", {}, c.info || "—"),

@@ -97,6 +97,9 @@ export function energy(wh) {
   return Math.abs(n) >= 1000 ? `${(n / 1000).toFixed(2)} kWh` : `${Math.round(n)} Wh`;
 }
 
+/** What a connector of an offline charger shows: nobody knows its state until it reconnects. */
+export const OFFLINE = "Unknown (offline)";
+
 // Connector statuses of OCPP 1.6 and 2.0.1 → a tone (colour) and a glyph, so the
 // state is readable without colour too: the badge always carries the word.
 const TONES = {
@@ -110,7 +113,26 @@ const TONES = {
   Reserved: ["info", "◆"],
   Unavailable: ["off", "○"],
   Faulted: ["bad", "✕"],
+  [OFFLINE]: ["off", "?"],
 };
+
+/**
+ * The status to show for a connector: what it last reported while its charger is
+ * connected, OFFLINE once the charger is not (its state is then unknown, whatever it was).
+ */
+export function shownStatus(charger, connector) {
+  return charger.connected ? connector.status || "" : OFFLINE;
+}
+
+/** A connector's status badge, "Unknown (offline)" (with the last report in its title) when its charger is offline. */
+export function connectorBadge(charger, connector, label = "") {
+  const status = shownStatus(charger, connector);
+  const badge = statusBadge(status, label);
+  if (status === OFFLINE && connector.status) {
+    badge.title = `${label ? `${label}: ` : ""}unknown while the charger is offline; last reported ${connector.status}`;
+  }
+  return badge;
+}
 
 /** A status badge: glyph + word, coloured by tone. */
 export function statusBadge(status, label = "") {
