@@ -27,6 +27,7 @@ from tests.conftest import free_port
 from tests.harness import (
     UNIT,
     Charger16,
+    Station16,
     charger_url,
     connected,
     eventually,
@@ -45,12 +46,14 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+# Screenshots that only help a person check a run (never kept in the repository).
+SCRATCH = Path(tempfile.gettempdir()) / "csms-screenshots"
 # Screenshots for the README are refreshed only on request (CSMS_SCREENSHOTS=1 make test),
 # so an ordinary test run leaves the work tree clean; otherwise they go to a temp dir.
 SCREENSHOTS = (
     Path(__file__).resolve().parents[1] / "docs" / "screenshots"
     if os.environ.get("CSMS_SCREENSHOTS") == "1"
-    else Path(tempfile.gettempdir()) / "csms-screenshots"
+    else SCRATCH
 )
 VIEWPORT: ViewportSize = {"width": 1280, "height": 800}
 # How long the page may take to show something the system already knows or was just told.
@@ -214,6 +217,7 @@ async def test_reset_button_shows_the_chargers_answer(system: System, browser: B
             await expect(page.locator("svg.chart-power path.chart-line")).to_have_count(1)
 
             await page.get_by_role("button", name="Hard reset").click()
+            await page.get_by_role("dialog").get_by_role("button", name="Hard reset").click()
 
             answer = page.get_by_role("form", name="Reset").locator("output")
             await expect(answer).to_have_text("Hard reset: Accepted", timeout=SHOWN)
@@ -233,6 +237,7 @@ async def test_an_api_error_is_shown_in_words(system: System, browser: Browser) 
         await expect(page.locator("#h-identity")).to_contain_text("Offline", timeout=SHOWN)
 
         await page.get_by_role("button", name="Soft reset").click()
+        await page.get_by_role("dialog").get_by_role("button", name="Soft reset").click()
 
         answer = page.get_by_role("form", name="Reset").locator("output")
         await expect(answer).to_contain_text("Soft reset failed", timeout=SHOWN)
@@ -249,16 +254,18 @@ async def test_unknown_charger_page_says_so(system: System, browser: Browser) ->
 async def test_id_tags_are_created_blocked_and_deleted(system: System, browser: Browser) -> None:
     """On the id tags page an operator creates a tag, blocks it and deletes it, each shown at once."""
     async with opened(browser, f"{system.url}#/idtags") as page:
-        page.on("dialog", lambda dialog: dialog.accept())
         await page.get_by_role("textbox", name="Id tag").fill("CARD-UI-1")
         await page.get_by_role("button", name="Create").click()
         row = page.locator('tr[data-id-tag="CARD-UI-1"]')
         await expect(row).to_contain_text("Accepted", timeout=SHOWN)
+        dialog = page.get_by_role("dialog")
 
         await page.get_by_role("button", name="Block CARD-UI-1").click()
+        await dialog.get_by_role("button", name="Block").click()
         await expect(row).to_contain_text("Blocked", timeout=SHOWN)
 
         await page.get_by_role("button", name="Delete CARD-UI-1").click()
+        await dialog.get_by_role("button", name="Delete").click()
         await expect(row).to_have_count(0, timeout=SHOWN)
         await expect(page.get_by_role("status").filter(has_text="Delete CARD-UI-1")).to_have_text(
             "Delete CARD-UI-1: Deleted"
@@ -387,3 +394,66 @@ async def test_a_disconnect_turns_connectors_unknown_live(system: System, browse
         await expect(available).to_have_count(0)
         await expect(connectors).to_contain_text(["Unknown (offline)"], timeout=SHOWN)
         assert reloads == [], "a page reloaded instead of updating in place"
+
+
+async def test_destructive_commands_ask_first(system: System, browser: Browser) -> None:
+    """Each destructive command asks in a dialog naming the charger and the action; Cancel or Escape sends nothing."""
+    async with connected(Station16, charger_url(system.node, "CP-UI-8"), "CP-UI-8") as cp:
+        await cp.boot()
+        await cp.status(1, "Available")
+        async with opened(browser, f"{system.url}#/chargers/CP-UI-8") as page:
+            await expect(page.locator("#connectors")).to_contain_text("Available", timeout=SHOWN)
+            await page.get_by_label("Transaction", exact=True).fill("17")
+            posts: list[str] = []
+            page.on("request", lambda r: posts.append(r.url) if r.method != "GET" else None)
+            dialog = page.get_by_role("dialog")
+            for button, asks in (
+                ("Soft reset", "Soft reset charger CP-UI-8?"),
+                ("Hard reset", "Hard reset charger CP-UI-8?"),
+                ("Stop", "Stop transaction 17 on charger CP-UI-8?"),
+                ("Unlock", "Unlock connector 1 of charger CP-UI-8?"),
+                ("Inoperative", "Make all connectors of charger CP-UI-8 inoperative?"),
+                ("Clear cache", "Clear the authorization cache of charger CP-UI-8?"),
+            ):
+                await page.get_by_role("button", name=button, exact=True).click()
+                await expect(dialog).to_be_visible()
+                await expect(dialog.get_by_role("heading")).to_have_text(asks)
+                await expect(dialog.get_by_role("button", name="Cancel")).to_be_focused()
+                await dialog.get_by_role("button", name="Cancel").click()
+                await expect(dialog).to_be_hidden()
+
+            await page.get_by_role("button", name="Hard reset", exact=True).click()
+            await expect(dialog).to_be_visible()
+            await page.keyboard.press("Escape")
+            await expect(dialog).to_be_hidden()
+            answer = page.get_by_role("form", name="Reset").locator("output")
+            await expect(answer).to_have_text("Hard reset: cancelled, nothing was sent")
+            assert posts == []
+
+            await page.get_by_role("button", name="Hard reset", exact=True).click()
+            await page.screenshot(path=str(SCRATCH / "confirm-hard-reset.png"))
+            await dialog.get_by_role("button", name="Hard reset").click()
+            await expect(answer).to_have_text("Hard reset: Accepted", timeout=SHOWN)
+            assert cp.resets == ["Hard"]
+            assert [url.rsplit("/", 1)[-1] for url in posts] == ["CP-UI-8:reset"]
+            assert cp.received == []
+
+
+async def test_deleting_an_id_tag_can_be_cancelled(system: System, browser: Browser) -> None:
+    """Deleting an id tag asks first, naming the tag; Cancel keeps it and sends nothing."""
+    async with opened(browser, f"{system.url}#/idtags") as page:
+        await page.get_by_role("textbox", name="Id tag").fill("CARD-UI-2")
+        await page.get_by_role("button", name="Create").click()
+        row = page.locator('tr[data-id-tag="CARD-UI-2"]')
+        await expect(row).to_contain_text("Accepted", timeout=SHOWN)
+        posts: list[str] = []
+        page.on("request", lambda r: posts.append(r.method) if r.method != "GET" else None)
+        dialog = page.get_by_role("dialog")
+
+        await page.get_by_role("button", name="Delete CARD-UI-2").click()
+        await expect(dialog.get_by_role("heading")).to_have_text("Delete id tag CARD-UI-2?")
+        await dialog.get_by_role("button", name="Cancel").click()
+        await expect(dialog).to_be_hidden()
+        await page.reload()
+        await expect(row).to_contain_text("Accepted", timeout=SHOWN)
+        assert posts == []

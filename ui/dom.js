@@ -259,3 +259,54 @@ export function resultBox() {
 export function stamp(iso) {
   return h("span", { class: "ts" }, when(iso));
 }
+
+/**
+ * Ask the operator to confirm a destructive action in a modal <dialog>. `question` is its
+ * heading and names the target and the action ("Hard reset charger CP-1?"), `detail` says
+ * what will happen, `confirmLabel` labels the confirming button. Cancel has the focus, so
+ * Enter does nothing harmful; Escape cancels too. Resolves true only when confirmed.
+ */
+export function confirmAction({ question, detail = "", confirmLabel }) {
+  const id = `confirm-${Math.random().toString(36).slice(2, 9)}`;
+  const cancel = h("button", { type: "submit", value: "cancel", class: "secondary" }, "Cancel");
+  const dialog = h(
+    "dialog",
+    { class: "confirm", "aria-labelledby": `${id}-q`, "aria-describedby": detail ? `${id}-d` : null },
+    h(
+      "form",
+      { method: "dialog" },
+      h("h2", { id: `${id}-q` }, question),
+      detail ? h("p", { id: `${id}-d` }, detail) : null,
+      h("div", { class: "dialog-buttons" }, cancel, h("button", { type: "submit", value: "confirm", class: "danger" }, confirmLabel)),
+    ),
+  );
+  document.body.append(dialog);
+  return new Promise((resolve) => {
+    dialog.addEventListener("close", () => {
+      dialog.remove();
+      resolve(dialog.returnValue === "confirm");
+    }, { once: true });
+    dialog.showModal();
+    cancel.focus();
+  });
+}
+
+/** Close every open confirmation (as cancelled): the page it belonged to is gone. */
+export function cancelConfirmations() {
+  for (const dialog of document.querySelectorAll("dialog.confirm[open]")) dialog.close("cancel");
+}
+
+/**
+ * runAction() for a destructive action: first ask (see confirmAction; `ask` holds its
+ * question, detail and, if not `label`, confirmLabel). Cancelled, nothing is sent and
+ * `output` says so.
+ */
+export async function runConfirmed(button, output, label, ask, action, format) {
+  if (!(await confirmAction({ confirmLabel: label, ...ask }))) {
+    output.className = "result result-pending";
+    output.textContent = `${label}: cancelled, nothing was sent`;
+    button?.focus();
+    return undefined;
+  }
+  return runAction(button, output, label, action, format);
+}
