@@ -56,6 +56,7 @@ SCREENSHOTS = (
     else SCRATCH
 )
 VIEWPORT: ViewportSize = {"width": 1280, "height": 800}
+PHONE: ViewportSize = {"width": 390, "height": 844}
 # How long the page may take to show something the system already knows or was just told.
 SHOWN = 10 * UNIT * 1000  # milliseconds, as Playwright counts
 
@@ -457,3 +458,67 @@ async def test_deleting_an_id_tag_can_be_cancelled(system: System, browser: Brow
         await page.reload()
         await expect(row).to_contain_text("Accepted", timeout=SHOWN)
         assert posts == []
+
+
+# Every page of the UI and what shows it has loaded.
+PAGES = (
+    ("fleet", "#/", '#fleet tr[data-charger-id="CP-UI-5"]'),
+    ("charger", "#/chargers/CP-UI-5", "table.config"),
+    ("transactions", "#/transactions", "tr[data-transaction-id]"),
+    ("transaction", "#/transactions/{tx}", "table.grid tbody tr"),
+    ("idtags", "#/idtags", 'tr[data-id-tag="CARD-PHONE-0001"]'),
+    ("registry", "#/registry", 'tr[data-node-id="node-ui"]'),
+)
+# The phone screenshots kept in docs/screenshots (the others go to the temp dir).
+PHONE_SHOTS = {"fleet": "fleet-phone.png", "charger": "charger-phone.png"}
+
+
+async def test_every_page_fits_a_phone(system: System, browser: Browser) -> None:
+    """At 390x844 no page is wider than the screen, every main link is on screen, and values get room."""
+    async with connected(Charger16, charger_url(system.node, "CP-UI-4"), "CP-UI-4") as gone:
+        await gone.boot()
+        await gone.status(1, "Available")
+    async with connected(Charger16, charger_url(system.node, "CP-UI-5"), "CP-UI-5") as cp:
+        await cp.boot()
+        await cp.status(1, "Charging")
+        await cp.status(2, "Faulted", error_code="GroundFailure")
+        tx = await charge_for_an_hour(cp)
+        problems: list[str] = []
+        async with opened(browser, system.url, viewport=PHONE) as page:
+            await page.evaluate(
+                """() => fetch("/v1/idTags", {
+                    method: "POST",
+                    headers: {"content-type": "application/json"},
+                    body: JSON.stringify({idTag: "CARD-PHONE-0001", maxActiveTransactions: 2}),
+                })"""
+            )
+            for name, route, loaded in PAGES:
+                await page.goto(system.url + route.format(tx=tx))
+                if name == "charger":
+                    await expect(page.locator("#session-energy")).to_contain_text("kWh")
+                    await page.get_by_role("button", name="Read from charger").click()
+                await expect(page.locator(loaded).first).to_be_visible(timeout=SHOWN)
+                await page.evaluate("document.fonts.ready")
+                width = await page.evaluate("document.documentElement.scrollWidth")
+                if width > PHONE["width"]:
+                    problems.append(f"{name}: the page is {width} px wide")
+                for link in (
+                    await page.get_by_role("navigation", name="Main").get_by_role("link").all()
+                ):
+                    box = await link.bounding_box()
+                    label = await link.inner_text()
+                    if box is None or box["x"] < 0 or box["x"] + box["width"] > PHONE["width"]:
+                        problems.append(f"{name}: the {label} link is off screen ({box})")
+                    else:
+                        await link.click(trial=True)  # visible, enabled, not covered
+                for value in await page.locator("dl.facts dd").all():
+                    box = await value.bounding_box()
+                    if box is not None and box["width"] < PHONE["width"] / 3:
+                        text = (await value.inner_text()).replace("\n", "")
+                        problems.append(f"{name}: {text!r} squeezed to {box['width']:.0f} px")
+                await page.mouse.move(PHONE["width"] - 1, PHONE["height"] - 1)  # no hover
+                await page.evaluate("window.scrollTo(0, 0)")
+                await page.screenshot(path=str(SCRATCH / f"phone-{name}.png"), full_page=True)
+                if shot := PHONE_SHOTS.get(name):
+                    await page.screenshot(path=str(SCREENSHOTS / shot))
+        assert not problems, "\n".join(problems)

@@ -117,7 +117,7 @@ export async function renderCharger(root, [chargerId], ctx) {
                   c.vendorErrorCode ? ` (${c.vendorErrorCode})` : ""),
                 h("td", {}, c.info || "—"),
                 h("td", {}, ago(c.updatedAt)))),
-            { class: "grid", id: "connectors" },
+            { class: "grid cards", id: "connectors" },
           )
         : h("p", { class: "muted" }, "The charger has not reported any connector status yet."),
     );
@@ -269,7 +269,7 @@ export async function renderCharger(root, [chargerId], ctx) {
                     changeConfiguration(entry.key, input.value, e.submitter, out);
                   } }, input, h("button", { type: "submit" }, "Set"), out)));
             }),
-            { class: "grid config" },
+            { class: "grid config cards" },
           )
         : h("p", { class: "muted" }, "No keys recorded yet: read them from the charger."),
       unknownKeys.length ? notice("info", `Unknown to the charger: ${unknownKeys.join(", ")}`) : null,

@@ -177,13 +177,28 @@ export function facts(pairs, attrs = {}) {
 
 /** A table with a (visually hidden) caption, header cells and rows of cells. */
 export function table(caption, headers, rows, attrs = {}) {
-  return h(
+  return labelCells(h(
     "table",
     attrs,
     h("caption", { class: "sr-only" }, caption),
     h("thead", {}, h("tr", {}, headers.map((name) => h("th", { scope: "col" }, name)))),
     h("tbody", {}, rows),
-  );
+  ));
+}
+
+/**
+ * Give every body cell of `tableEl` its column's header as data-label, which a table
+ * with class "cards" shows beside the value when, on a phone, its rows become cards.
+ * Call again after rows are added.
+ */
+export function labelCells(tableEl) {
+  const headers = [...tableEl.querySelectorAll("thead th")].map((th) => th.textContent);
+  for (const row of tableEl.querySelectorAll("tbody tr")) {
+    [...row.children].forEach((cell, i) => {
+      if (!cell.hasAttribute("colspan") && headers[i]) cell.dataset.label = headers[i];
+    });
+  }
+  return tableEl;
 }
 
 /** A labelled form control: label text + input/select, for the compact forms. */

@@ -11,6 +11,7 @@ import {
   field,
   fill,
   h,
+  labelCells,
   notice,
   ocppVersion,
   select,
@@ -166,7 +167,7 @@ export async function renderFleet(root, _params, ctx) {
   const tbody = h("tbody");
   const listTable = h(
     "table",
-    { class: "grid fleet", id: "fleet" },
+    { class: "grid fleet cards", id: "fleet" },
     h("caption", { class: "sr-only" }, "Chargers"),
     h("thead", {}, h("tr", {}, ["Charger", "Connection", "OCPP", "Node", "Connectors", "Vendor / model", "Last seen"].map((n) => h("th", { scope: "col" }, n)))),
     tbody,
@@ -178,6 +179,7 @@ export async function renderFleet(root, _params, ctx) {
     const shown = all.filter((c) => matches(c, filters));
     fill(countsBox, counts(all, filters, pick));
     fill(tbody, shown.length ? shown.map((c) => row(c, flashed.has(c.chargerId))) : h("tr", {}, h("td", { colspan: 7, class: "muted empty" }, loaded ? (all.length ? "No charger matches the filters." : "No chargers yet: point a charger at ws://HOST:9000/ocpp/<id>.") : "Loading…")));
+    labelCells(listTable);
     flashed.clear();
     summary.textContent = loaded ? `Showing ${shown.length} of ${all.length} chargers` : "";
   };

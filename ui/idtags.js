@@ -1,7 +1,7 @@
 // Id tags: list (filter by status), create, block, delete.
 
 import { api, describe, paths } from "./api.js";
-import { field, fill, h, notice, resultBox, runAction, runConfirmed, select, table, when } from "./dom.js";
+import { field, fill, h, labelCells, notice, resultBox, runAction, runConfirmed, select, table, when } from "./dom.js";
 
 const STATUSES = [
   ["ID_TAG_STATUS_ACCEPTED", "Accepted", "ok", "●"],
@@ -69,6 +69,7 @@ export async function renderIdTags(root, _params, ctx) {
       const rows = (answer.idTags ?? []).map(row);
       if (append) tbody.append(...rows);
       else fill(tbody, rows.length ? rows : h("tr", {}, h("td", { colspan: 7, class: "muted empty" }, "No id tags.")));
+      labelCells(tableEl);
       nextPageToken = answer.nextPageToken ?? "";
       more.hidden = !nextPageToken;
       fill(message);
@@ -91,7 +92,7 @@ export async function renderIdTags(root, _params, ctx) {
     }
   }
 
-  const tableEl = table("Id tags", ["Id tag", "Status", "Expires", "Parent (group)", "Max. concurrent", "Updated", "Actions"], [], { class: "grid" });
+  const tableEl = table("Id tags", ["Id tag", "Status", "Expires", "Parent (group)", "Max. concurrent", "Updated", "Actions"], [], { class: "grid cards" });
   tableEl.replaceChild(tbody, tableEl.querySelector("tbody"));
   fill(
     root,
