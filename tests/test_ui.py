@@ -460,10 +460,13 @@ async def test_deleting_an_id_tag_can_be_cancelled(system: System, browser: Brow
         assert posts == []
 
 
+# The longest id OCPP allows (48 characters), on a charger that went offline.
+LONG_ID = "CP-UI-4-CAR-PARK-LEVEL-2-BAY-17-NORTH-WALL-00001"
 # Every page of the UI and what shows it has loaded.
 PAGES = (
     ("fleet", "#/", '#fleet tr[data-charger-id="CP-UI-5"]'),
     ("charger", "#/chargers/CP-UI-5", "table.config"),
+    ("offline charger", f"#/chargers/{LONG_ID}", "#connectors"),
     ("transactions", "#/transactions", "tr[data-transaction-id]"),
     ("transaction", "#/transactions/{tx}", "table.grid tbody tr"),
     ("idtags", "#/idtags", 'tr[data-id-tag="CARD-PHONE-0001"]'),
@@ -475,7 +478,7 @@ PHONE_SHOTS = {"fleet": "fleet-phone.png", "charger": "charger-phone.png"}
 
 async def test_every_page_fits_a_phone(system: System, browser: Browser) -> None:
     """At 390x844 no page is wider than the screen, every main link is on screen, and values get room."""
-    async with connected(Charger16, charger_url(system.node, "CP-UI-4"), "CP-UI-4") as gone:
+    async with connected(Charger16, charger_url(system.node, LONG_ID), LONG_ID) as gone:
         await gone.boot()
         await gone.status(1, "Available")
     async with connected(Charger16, charger_url(system.node, "CP-UI-5"), "CP-UI-5") as cp:
@@ -518,7 +521,9 @@ async def test_every_page_fits_a_phone(system: System, browser: Browser) -> None
                         problems.append(f"{name}: {text!r} squeezed to {box['width']:.0f} px")
                 await page.mouse.move(PHONE["width"] - 1, PHONE["height"] - 1)  # no hover
                 await page.evaluate("window.scrollTo(0, 0)")
-                await page.screenshot(path=str(SCRATCH / f"phone-{name}.png"), full_page=True)
+                await page.screenshot(
+                    path=str(SCRATCH / f"phone-{name.replace(' ', '-')}.png"), full_page=True
+                )
                 if shot := PHONE_SHOTS.get(name):
                     await page.screenshot(path=str(SCREENSHOTS / shot))
         assert not problems, "\n".join(problems)
