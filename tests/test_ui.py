@@ -27,6 +27,7 @@ from tests.conftest import free_port
 from tests.harness import (
     UNIT,
     Charger16,
+    Station16,
     charger_url,
     connected,
     eventually,
@@ -45,14 +46,17 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+# Screenshots that only help a person check a run (never kept in the repository).
+SCRATCH = Path(tempfile.gettempdir()) / "csms-screenshots"
 # Screenshots for the README are refreshed only on request (CSMS_SCREENSHOTS=1 make test),
 # so an ordinary test run leaves the work tree clean; otherwise they go to a temp dir.
 SCREENSHOTS = (
     Path(__file__).resolve().parents[1] / "docs" / "screenshots"
     if os.environ.get("CSMS_SCREENSHOTS") == "1"
-    else Path(tempfile.gettempdir()) / "csms-screenshots"
+    else SCRATCH
 )
 VIEWPORT: ViewportSize = {"width": 1280, "height": 800}
+PHONE: ViewportSize = {"width": 390, "height": 844}
 # How long the page may take to show something the system already knows or was just told.
 SHOWN = 10 * UNIT * 1000  # milliseconds, as Playwright counts
 
@@ -107,9 +111,11 @@ async def browser(chromium: Path) -> AsyncIterator[Browser]:
 
 
 @contextlib.asynccontextmanager
-async def opened(browser: Browser, url: str) -> AsyncIterator[Page]:
+async def opened(
+    browser: Browser, url: str, viewport: ViewportSize = VIEWPORT
+) -> AsyncIterator[Page]:
     """A page at `url` in its own browser context, closed afterwards."""
-    context = await browser.new_context(viewport=VIEWPORT)
+    context = await browser.new_context(viewport=viewport)
     try:
         page = await context.new_page()
         await page.goto(url)
@@ -168,8 +174,8 @@ async def test_overview_shows_charger_and_a_status_change_live(
             await page.screenshot(path=str(SCREENSHOTS / "fleet-overview.png"))
 
 
-async def charge_for_an_hour(cp: Charger16) -> None:
-    """A session on connector 1 that began an hour ago: 11 kW, tapering off at the end."""
+async def charge_for_an_hour(cp: Charger16) -> int:
+    """A session on connector 1 that began an hour ago (11 kW, tapering off); its id."""
     start = datetime.now(UTC) - timedelta(hours=1)
     answer = await cp.call(
         call16.StartTransaction(
@@ -192,6 +198,7 @@ async def charge_for_an_hour(cp: Charger16) -> None:
                 meter_value=[{"timestamp": when, "sampled_value": sampled}],
             )
         )
+    return int(answer.transaction_id)
 
 
 def _iso(moment: datetime) -> str:
@@ -211,6 +218,7 @@ async def test_reset_button_shows_the_chargers_answer(system: System, browser: B
             await expect(page.locator("svg.chart-power path.chart-line")).to_have_count(1)
 
             await page.get_by_role("button", name="Hard reset").click()
+            await page.get_by_role("dialog").get_by_role("button", name="Hard reset").click()
 
             answer = page.get_by_role("form", name="Reset").locator("output")
             await expect(answer).to_have_text("Hard reset: Accepted", timeout=SHOWN)
@@ -230,6 +238,7 @@ async def test_an_api_error_is_shown_in_words(system: System, browser: Browser) 
         await expect(page.locator("#h-identity")).to_contain_text("Offline", timeout=SHOWN)
 
         await page.get_by_role("button", name="Soft reset").click()
+        await page.get_by_role("dialog").get_by_role("button", name="Soft reset").click()
 
         answer = page.get_by_role("form", name="Reset").locator("output")
         await expect(answer).to_contain_text("Soft reset failed", timeout=SHOWN)
@@ -246,16 +255,18 @@ async def test_unknown_charger_page_says_so(system: System, browser: Browser) ->
 async def test_id_tags_are_created_blocked_and_deleted(system: System, browser: Browser) -> None:
     """On the id tags page an operator creates a tag, blocks it and deletes it, each shown at once."""
     async with opened(browser, f"{system.url}#/idtags") as page:
-        page.on("dialog", lambda dialog: dialog.accept())
         await page.get_by_role("textbox", name="Id tag").fill("CARD-UI-1")
         await page.get_by_role("button", name="Create").click()
         row = page.locator('tr[data-id-tag="CARD-UI-1"]')
         await expect(row).to_contain_text("Accepted", timeout=SHOWN)
+        dialog = page.get_by_role("dialog")
 
         await page.get_by_role("button", name="Block CARD-UI-1").click()
+        await dialog.get_by_role("button", name="Block").click()
         await expect(row).to_contain_text("Blocked", timeout=SHOWN)
 
         await page.get_by_role("button", name="Delete CARD-UI-1").click()
+        await dialog.get_by_role("button", name="Delete").click()
         await expect(row).to_have_count(0, timeout=SHOWN)
         await expect(page.get_by_role("status").filter(has_text="Delete CARD-UI-1")).to_have_text(
             "Delete CARD-UI-1: Deleted"
@@ -311,3 +322,208 @@ async def test_settings_panel_lists_filters_and_sets_a_variable(
             await expect(settings.locator("td.mono")).to_contain_text("60", timeout=SHOWN)
             (sent,) = cs.requests("SetVariables")
             assert sent["set_variable_data"][0]["attribute_value"] == "60"
+
+
+async def test_offline_chargers_connectors_are_unknown(system: System, browser: Browser) -> None:
+    """Connectors of an offline charger show as "Unknown (offline)", grey, and count in no status chip but their own."""
+    async with connected(Charger16, charger_url(system.node, "CP-UI-OFF"), "CP-UI-OFF") as gone:
+        await gone.boot()
+        await gone.status(1, "Available")
+        await gone.status(2, "Available")
+    async with connected(Charger16, charger_url(system.node, "CP-UI-ON"), "CP-UI-ON") as cp:
+        await cp.boot()
+        await cp.status(1, "Available")
+        async with opened(browser, system.url) as page:
+            offline = page.locator('#fleet tr[data-charger-id="CP-UI-OFF"]')
+            await expect(offline).to_contain_text("Offline", timeout=SHOWN)
+            await expect(offline.locator(".connector")).to_contain_text(
+                ["Unknown (offline)", "Unknown (offline)"]
+            )
+            await expect(offline.locator(".connector .badge.tone-off")).to_have_count(2)
+            online = page.locator('#fleet tr[data-charger-id="CP-UI-ON"]')
+            await expect(online.locator(".connector .badge.tone-ok")).to_contain_text("Available")
+            chips = page.get_by_role("group", name="Counts by state")
+            await expect(
+                chips.get_by_role("button", name="1 connectors Available", exact=True)
+            ).to_be_visible()
+            unknown = chips.get_by_role("button", name="2 connectors Unknown (offline)", exact=True)
+            await unknown.click()
+            await expect(page.locator("#fleet tbody tr")).to_have_count(1)
+            await expect(page.locator("#fleet tbody tr")).to_have_attribute(
+                "data-charger-id", "CP-UI-OFF"
+            )
+
+        async with opened(browser, f"{system.url}#/chargers/CP-UI-OFF") as page:
+            badges = page.locator("#connectors tbody .badge")
+            await expect(badges).to_contain_text(
+                ["Unknown (offline)", "Unknown (offline)"], timeout=SHOWN
+            )
+            await expect(page.locator("#connectors")).to_contain_text("last reported Available")
+
+
+async def test_a_disconnect_turns_connectors_unknown_live(system: System, browser: Browser) -> None:
+    """A DISCONNECTED event turns the charger's connectors unknown on open pages at once, without a reload."""
+    async with opened(browser, system.url) as fleet:
+        charger_page = await fleet.context.new_page()
+        async with connected(Charger16, charger_url(system.node, "CP-UI-7"), "CP-UI-7") as cp:
+            await cp.boot()
+            await cp.status(1, "Preparing")
+            await charger_page.goto(f"{system.url}#/chargers/CP-UI-7")
+            row = fleet.locator('#fleet tr[data-charger-id="CP-UI-7"]')
+            connectors = charger_page.locator("#connectors tbody .badge")
+            await expect(row).to_contain_text("Preparing", timeout=SHOWN)
+            await expect(connectors).to_contain_text(["Preparing"], timeout=SHOWN)
+
+            async def both_live() -> bool:
+                # Repeat a notification until both pages show it: their streams are then open.
+                await cp.status(1, "Available")
+                with contextlib.suppress(AssertionError):
+                    await expect(row).to_contain_text("Available", timeout=2 * UNIT * 1000)
+                    await expect(connectors).to_contain_text(["Available"], timeout=2 * UNIT * 1000)
+                    return True
+                return False
+
+            await eventually(both_live, timeout=SHOWN / 1000)
+            available = fleet.get_by_role("button", name="1 connectors Available", exact=True)
+            await expect(available).to_be_visible()
+            reloads: list[str] = []
+            for page in (fleet, charger_page):
+                page.on("framenavigated", lambda frame: reloads.append(frame.url))
+
+        await expect(row).to_contain_text("Offline", timeout=SHOWN)
+        await expect(row.locator(".connector")).to_contain_text(["Unknown (offline)"])
+        await expect(available).to_have_count(0)
+        await expect(connectors).to_contain_text(["Unknown (offline)"], timeout=SHOWN)
+        assert reloads == [], "a page reloaded instead of updating in place"
+
+
+async def test_destructive_commands_ask_first(system: System, browser: Browser) -> None:
+    """Each destructive command asks in a dialog naming the charger and the action; Cancel or Escape sends nothing."""
+    async with connected(Station16, charger_url(system.node, "CP-UI-8"), "CP-UI-8") as cp:
+        await cp.boot()
+        await cp.status(1, "Available")
+        async with opened(browser, f"{system.url}#/chargers/CP-UI-8") as page:
+            await expect(page.locator("#connectors")).to_contain_text("Available", timeout=SHOWN)
+            await page.get_by_label("Transaction", exact=True).fill("17")
+            posts: list[str] = []
+            page.on("request", lambda r: posts.append(r.url) if r.method != "GET" else None)
+            dialog = page.get_by_role("dialog")
+            for button, asks in (
+                ("Soft reset", "Soft reset charger CP-UI-8?"),
+                ("Hard reset", "Hard reset charger CP-UI-8?"),
+                ("Stop", "Stop transaction 17 on charger CP-UI-8?"),
+                ("Unlock", "Unlock connector 1 of charger CP-UI-8?"),
+                ("Inoperative", "Make all connectors of charger CP-UI-8 inoperative?"),
+                ("Clear cache", "Clear the authorization cache of charger CP-UI-8?"),
+            ):
+                await page.get_by_role("button", name=button, exact=True).click()
+                await expect(dialog).to_be_visible()
+                await expect(dialog.get_by_role("heading")).to_have_text(asks)
+                await expect(dialog.get_by_role("button", name="Cancel")).to_be_focused()
+                await dialog.get_by_role("button", name="Cancel").click()
+                await expect(dialog).to_be_hidden()
+
+            await page.get_by_role("button", name="Hard reset", exact=True).click()
+            await expect(dialog).to_be_visible()
+            await page.keyboard.press("Escape")
+            await expect(dialog).to_be_hidden()
+            answer = page.get_by_role("form", name="Reset").locator("output")
+            await expect(answer).to_have_text("Hard reset: cancelled, nothing was sent")
+            assert posts == []
+
+            await page.get_by_role("button", name="Hard reset", exact=True).click()
+            await page.screenshot(path=str(SCRATCH / "confirm-hard-reset.png"))
+            await dialog.get_by_role("button", name="Hard reset").click()
+            await expect(answer).to_have_text("Hard reset: Accepted", timeout=SHOWN)
+            assert cp.resets == ["Hard"]
+            assert [url.rsplit("/", 1)[-1] for url in posts] == ["CP-UI-8:reset"]
+            assert cp.received == []
+
+
+async def test_deleting_an_id_tag_can_be_cancelled(system: System, browser: Browser) -> None:
+    """Deleting an id tag asks first, naming the tag; Cancel keeps it and sends nothing."""
+    async with opened(browser, f"{system.url}#/idtags") as page:
+        await page.get_by_role("textbox", name="Id tag").fill("CARD-UI-2")
+        await page.get_by_role("button", name="Create").click()
+        row = page.locator('tr[data-id-tag="CARD-UI-2"]')
+        await expect(row).to_contain_text("Accepted", timeout=SHOWN)
+        posts: list[str] = []
+        page.on("request", lambda r: posts.append(r.method) if r.method != "GET" else None)
+        dialog = page.get_by_role("dialog")
+
+        await page.get_by_role("button", name="Delete CARD-UI-2").click()
+        await expect(dialog.get_by_role("heading")).to_have_text("Delete id tag CARD-UI-2?")
+        await dialog.get_by_role("button", name="Cancel").click()
+        await expect(dialog).to_be_hidden()
+        await page.reload()
+        await expect(row).to_contain_text("Accepted", timeout=SHOWN)
+        assert posts == []
+
+
+# The longest id OCPP allows (48 characters), on a charger that went offline.
+LONG_ID = "CP-UI-4-CAR-PARK-LEVEL-2-BAY-17-NORTH-WALL-00001"
+# Every page of the UI and what shows it has loaded.
+PAGES = (
+    ("fleet", "#/", '#fleet tr[data-charger-id="CP-UI-5"]'),
+    ("charger", "#/chargers/CP-UI-5", "table.config"),
+    ("offline charger", f"#/chargers/{LONG_ID}", "#connectors"),
+    ("transactions", "#/transactions", "tr[data-transaction-id]"),
+    ("transaction", "#/transactions/{tx}", "table.grid tbody tr"),
+    ("idtags", "#/idtags", 'tr[data-id-tag="CARD-PHONE-0001"]'),
+    ("registry", "#/registry", 'tr[data-node-id="node-ui"]'),
+)
+# The phone screenshots kept in docs/screenshots (the others go to the temp dir).
+PHONE_SHOTS = {"fleet": "fleet-phone.png", "charger": "charger-phone.png"}
+
+
+async def test_every_page_fits_a_phone(system: System, browser: Browser) -> None:
+    """At 390x844 no page is wider than the screen, every main link is on screen, and values get room."""
+    async with connected(Charger16, charger_url(system.node, LONG_ID), LONG_ID) as gone:
+        await gone.boot()
+        await gone.status(1, "Available")
+    async with connected(Charger16, charger_url(system.node, "CP-UI-5"), "CP-UI-5") as cp:
+        await cp.boot()
+        await cp.status(1, "Charging")
+        await cp.status(2, "Faulted", error_code="GroundFailure")
+        tx = await charge_for_an_hour(cp)
+        problems: list[str] = []
+        async with opened(browser, system.url, viewport=PHONE) as page:
+            await page.evaluate(
+                """() => fetch("/v1/idTags", {
+                    method: "POST",
+                    headers: {"content-type": "application/json"},
+                    body: JSON.stringify({idTag: "CARD-PHONE-0001", maxActiveTransactions: 2}),
+                })"""
+            )
+            for name, route, loaded in PAGES:
+                await page.goto(system.url + route.format(tx=tx))
+                if name == "charger":
+                    await expect(page.locator("#session-energy")).to_contain_text("kWh")
+                    await page.get_by_role("button", name="Read from charger").click()
+                await expect(page.locator(loaded).first).to_be_visible(timeout=SHOWN)
+                await page.evaluate("document.fonts.ready")
+                width = await page.evaluate("document.documentElement.scrollWidth")
+                if width > PHONE["width"]:
+                    problems.append(f"{name}: the page is {width} px wide")
+                for link in (
+                    await page.get_by_role("navigation", name="Main").get_by_role("link").all()
+                ):
+                    box = await link.bounding_box()
+                    label = await link.inner_text()
+                    if box is None or box["x"] < 0 or box["x"] + box["width"] > PHONE["width"]:
+                        problems.append(f"{name}: the {label} link is off screen ({box})")
+                    else:
+                        await link.click(trial=True)  # visible, enabled, not covered
+                for value in await page.locator("dl.facts dd").all():
+                    box = await value.bounding_box()
+                    if box is not None and box["width"] < PHONE["width"] / 3:
+                        text = (await value.inner_text()).replace("\n", "")
+                        problems.append(f"{name}: {text!r} squeezed to {box['width']:.0f} px")
+                await page.mouse.move(PHONE["width"] - 1, PHONE["height"] - 1)  # no hover
+                await page.evaluate("window.scrollTo(0, 0)")
+                await page.screenshot(
+                    path=str(SCRATCH / f"phone-{name.replace(' ', '-')}.png"), full_page=True
+                )
+                if shot := PHONE_SHOTS.get(name):
+                    await page.screenshot(path=str(SCREENSHOTS / shot))
+        assert not problems, "\n".join(problems)

@@ -3,7 +3,7 @@
 
 import { LiveEvents } from "./api.js";
 import { renderCharger } from "./charger.js";
-import { fill, notice, refreshTimes } from "./dom.js";
+import { cancelConfirmations, fill, notice, refreshTimes } from "./dom.js";
 import { renderFleet } from "./fleet.js";
 import { renderIdTags } from "./idtags.js";
 import { renderRegistry } from "./registry.js";
@@ -39,6 +39,7 @@ function showLiveState(state) {
 
 async function route() {
   const mine = ++generation;
+  cancelConfirmations(); // a question about the page we leave must not outlive it
   if (cleanup) {
     cleanup();
     cleanup = null;

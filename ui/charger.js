@@ -6,6 +6,7 @@ import { lineChart, sessionSeries } from "./chart.js";
 import {
   ago,
   connectionBadge,
+  connectorBadge,
   connectorLabel,
   energy,
   facts,
@@ -16,10 +17,10 @@ import {
   ocppVersion,
   resultBox,
   runAction,
+  runConfirmed,
   select,
   since,
   stamp,
-  statusBadge,
   table,
   when,
 } from "./dom.js";
@@ -110,12 +111,13 @@ export async function renderCharger(root, [chargerId], ctx) {
             list.map((c) =>
               h("tr", { dataset: { connector: connectorLabel(c, charger.ocppVersion) } },
                 h("th", { scope: "row" }, connectorLabel(c, charger.ocppVersion)),
-                h("td", {}, statusBadge(c.status)),
+                h("td", {}, connectorBadge(charger, c),
+                  !charger.connected && c.status ? h("small", { class: "muted last-reported" }, ` last reported ${c.status}`) : null),
                 h("td", {}, c.errorCode && c.errorCode !== "NoError" ? h("strong", { class: "text-bad" }, c.errorCode) : c.errorCode || "—",
                   c.vendorErrorCode ? ` (${c.vendorErrorCode})` : ""),
                 h("td", {}, c.info || "—"),
                 h("td", {}, ago(c.updatedAt)))),
-            { class: "grid", id: "connectors" },
+            { class: "grid cards", id: "connectors" },
           )
         : h("p", { class: "muted" }, "The charger has not reported any connector status yet."),
     );
@@ -168,14 +170,22 @@ export async function renderCharger(root, [chargerId], ctx) {
   const triggerConnector = h("input", { type: "number", min: 0, placeholder: "all", class: "narrow" });
 
   const button = (label, onclick, extra = {}) => h("button", { type: "submit", onclick, ...extra }, label);
+  const of = `charger ${chargerId}`;
+  const connectorsOf = (n) => (n === 0 ? `all connectors of ${of}` : `connector ${n} of ${of}`);
 
   fill(
     commands,
     h("h2", { id: "h-commands" }, "Commands"),
     h("div", { class: "commands" },
       commandForm("Reset", [], (out) => [
-        button("Soft reset", (e) => runAction(e.currentTarget, out, "Soft reset", () => post("reset", { kind: "RESET_KIND_SOFT" }))),
-        button("Hard reset", (e) => runAction(e.currentTarget, out, "Hard reset", () => post("reset", { kind: "RESET_KIND_HARD" })), { class: "danger" }),
+        button("Soft reset", (e) => runConfirmed(e.currentTarget, out, "Soft reset", {
+          question: `Soft reset ${of}?`,
+          detail: "It restarts once idle (an OCPP 1.6 charger first stops any charging session) and is offline until it reconnects.",
+        }, () => post("reset", { kind: "RESET_KIND_SOFT" })), { class: "danger" }),
+        button("Hard reset", (e) => runConfirmed(e.currentTarget, out, "Hard reset", {
+          question: `Hard reset ${of}?`,
+          detail: "It restarts at once, ending any charging session, and is offline until it reconnects.",
+        }, () => post("reset", { kind: "RESET_KIND_HARD" })), { class: "danger" }),
       ], "Soft: when idle. Hard: immediately, ending any session."),
       commandForm("Start charging", [field("Connector", startConnector), field("Id tag", startTag)], (out) => [
         button("Start", (e) => {
@@ -187,24 +197,42 @@ export async function renderCharger(root, [chargerId], ctx) {
       commandForm("Stop charging", [field("Transaction", stopTx)], (out) => [
         button("Stop", (e) => {
           if (!stopTx.reportValidity()) return;
-          runAction(e.currentTarget, out, "Stop charging", () => post("stopCharging", { transactionId: stopTx.value.trim() }));
-        }),
+          const transactionId = stopTx.value.trim();
+          runConfirmed(e.currentTarget, out, "Stop charging", {
+            question: `Stop transaction ${transactionId} on ${of}?`,
+            detail: "The charging session ends; the driver has to start a new one to charge again.",
+          }, () => post("stopCharging", { transactionId }));
+        }, { class: "danger" }),
       ]),
       commandForm("Unlock connector", [field("Connector", unlockConnector)], (out) => [
-        button("Unlock", (e) => runAction(e.currentTarget, out, "Unlock", () => post("unlockConnector", { connectorId: Number(unlockConnector.value) }))),
+        button("Unlock", (e) => {
+          const connectorId = Number(unlockConnector.value);
+          runConfirmed(e.currentTarget, out, "Unlock", {
+            question: `Unlock ${connectorsOf(connectorId)}?`,
+            detail: "A cable in use is released and its charging session ends.",
+          }, () => post("unlockConnector", { connectorId }));
+        }, { class: "danger" }),
       ]),
       commandForm("Availability", [field("Connector (0 = all)", availConnector)], (out) => [
         button("Operative", (e) => runAction(e.currentTarget, out, "Make operative", () =>
           post("changeAvailability", { connectorId: Number(availConnector.value), kind: "AVAILABILITY_KIND_OPERATIVE" }))),
-        button("Inoperative", (e) => runAction(e.currentTarget, out, "Make inoperative", () =>
-          post("changeAvailability", { connectorId: Number(availConnector.value), kind: "AVAILABILITY_KIND_INOPERATIVE" }))),
+        button("Inoperative", (e) => {
+          const connectorId = Number(availConnector.value);
+          runConfirmed(e.currentTarget, out, "Make inoperative", {
+            question: `Make ${connectorsOf(connectorId)} inoperative?`,
+            detail: "No new charging session starts there until it is made operative again; a running session is allowed to finish first.",
+          }, () => post("changeAvailability", { connectorId, kind: "AVAILABILITY_KIND_INOPERATIVE" }));
+        }, { class: "danger" }),
       ]),
       commandForm("Trigger message", [field("Message", trigger), field("Connector", triggerConnector)], (out) => [
         button("Trigger", (e) => runAction(e.currentTarget, out, `Trigger ${trigger.selectedOptions[0].textContent}`, () =>
           post("triggerMessage", { requestedMessage: trigger.value, connectorId: optionalNumber(triggerConnector) }))),
       ]),
       commandForm("Clear authorization cache", [], (out) => [
-        button("Clear cache", (e) => runAction(e.currentTarget, out, "Clear cache", () => post("clearCache", {}))),
+        button("Clear cache", (e) => runConfirmed(e.currentTarget, out, "Clear cache", {
+          question: `Clear the authorization cache of ${of}?`,
+          detail: "It forgets the id tags it has seen accepted; while offline it may then refuse drivers it would have let charge.",
+        }, () => post("clearCache", {})), { class: "danger" }),
       ]),
     ),
   );
@@ -241,7 +269,7 @@ export async function renderCharger(root, [chargerId], ctx) {
                     changeConfiguration(entry.key, input.value, e.submitter, out);
                   } }, input, h("button", { type: "submit" }, "Set"), out)));
             }),
-            { class: "grid config" },
+            { class: "grid config cards" },
           )
         : h("p", { class: "muted" }, "No keys recorded yet: read them from the charger."),
       unknownKeys.length ? notice("info", `Unknown to the charger: ${unknownKeys.join(", ")}`) : null,

@@ -97,6 +97,9 @@ export function energy(wh) {
   return Math.abs(n) >= 1000 ? `${(n / 1000).toFixed(2)} kWh` : `${Math.round(n)} Wh`;
 }
 
+/** What a connector of an offline charger shows: nobody knows its state until it reconnects. */
+export const OFFLINE = "Unknown (offline)";
+
 // Connector statuses of OCPP 1.6 and 2.0.1 → a tone (colour) and a glyph, so the
 // state is readable without colour too: the badge always carries the word.
 const TONES = {
@@ -110,7 +113,26 @@ const TONES = {
   Reserved: ["info", "◆"],
   Unavailable: ["off", "○"],
   Faulted: ["bad", "✕"],
+  [OFFLINE]: ["off", "?"],
 };
+
+/**
+ * The status to show for a connector: what it last reported while its charger is
+ * connected, OFFLINE once the charger is not (its state is then unknown, whatever it was).
+ */
+export function shownStatus(charger, connector) {
+  return charger.connected ? connector.status || "" : OFFLINE;
+}
+
+/** A connector's status badge, "Unknown (offline)" (with the last report in its title) when its charger is offline. */
+export function connectorBadge(charger, connector, label = "") {
+  const status = shownStatus(charger, connector);
+  const badge = statusBadge(status, label);
+  if (status === OFFLINE && connector.status) {
+    badge.title = `${label ? `${label}: ` : ""}unknown while the charger is offline; last reported ${connector.status}`;
+  }
+  return badge;
+}
 
 /** A status badge: glyph + word, coloured by tone. */
 export function statusBadge(status, label = "") {
@@ -155,13 +177,28 @@ export function facts(pairs, attrs = {}) {
 
 /** A table with a (visually hidden) caption, header cells and rows of cells. */
 export function table(caption, headers, rows, attrs = {}) {
-  return h(
+  return labelCells(h(
     "table",
     attrs,
     h("caption", { class: "sr-only" }, caption),
     h("thead", {}, h("tr", {}, headers.map((name) => h("th", { scope: "col" }, name)))),
     h("tbody", {}, rows),
-  );
+  ));
+}
+
+/**
+ * Give every body cell of `tableEl` its column's header as data-label, which a table
+ * with class "cards" shows beside the value when, on a phone, its rows become cards.
+ * Call again after rows are added.
+ */
+export function labelCells(tableEl) {
+  const headers = [...tableEl.querySelectorAll("thead th")].map((th) => th.textContent);
+  for (const row of tableEl.querySelectorAll("tbody tr")) {
+    [...row.children].forEach((cell, i) => {
+      if (!cell.hasAttribute("colspan") && headers[i]) cell.dataset.label = headers[i];
+    });
+  }
+  return tableEl;
 }
 
 /** A labelled form control: label text + input/select, for the compact forms. */
@@ -236,4 +273,55 @@ export function resultBox() {
 /** A timestamp that does not wrap (for definition lists). */
 export function stamp(iso) {
   return h("span", { class: "ts" }, when(iso));
+}
+
+/**
+ * Ask the operator to confirm a destructive action in a modal <dialog>. `question` is its
+ * heading and names the target and the action ("Hard reset charger CP-1?"), `detail` says
+ * what will happen, `confirmLabel` labels the confirming button. Cancel has the focus, so
+ * Enter does nothing harmful; Escape cancels too. Resolves true only when confirmed.
+ */
+export function confirmAction({ question, detail = "", confirmLabel }) {
+  const id = `confirm-${Math.random().toString(36).slice(2, 9)}`;
+  const cancel = h("button", { type: "submit", value: "cancel", class: "secondary" }, "Cancel");
+  const dialog = h(
+    "dialog",
+    { class: "confirm", "aria-labelledby": `${id}-q`, "aria-describedby": detail ? `${id}-d` : null },
+    h(
+      "form",
+      { method: "dialog" },
+      h("h2", { id: `${id}-q` }, question),
+      detail ? h("p", { id: `${id}-d` }, detail) : null,
+      h("div", { class: "dialog-buttons" }, cancel, h("button", { type: "submit", value: "confirm", class: "danger" }, confirmLabel)),
+    ),
+  );
+  document.body.append(dialog);
+  return new Promise((resolve) => {
+    dialog.addEventListener("close", () => {
+      dialog.remove();
+      resolve(dialog.returnValue === "confirm");
+    }, { once: true });
+    dialog.showModal();
+    cancel.focus();
+  });
+}
+
+/** Close every open confirmation (as cancelled): the page it belonged to is gone. */
+export function cancelConfirmations() {
+  for (const dialog of document.querySelectorAll("dialog.confirm[open]")) dialog.close("cancel");
+}
+
+/**
+ * runAction() for a destructive action: first ask (see confirmAction; `ask` holds its
+ * question, detail and, if not `label`, confirmLabel). Cancelled, nothing is sent and
+ * `output` says so.
+ */
+export async function runConfirmed(button, output, label, ask, action, format) {
+  if (!(await confirmAction({ confirmLabel: label, ...ask }))) {
+    output.className = "result result-pending";
+    output.textContent = `${label}: cancelled, nothing was sent`;
+    button?.focus();
+    return undefined;
+  }
+  return runAction(button, output, label, action, format);
 }

@@ -3,20 +3,23 @@
 
 import { api, describe, listAll, paths } from "./api.js";
 import {
+  OFFLINE,
   ago,
   connectionBadge,
+  connectorBadge,
   connectorLabel,
   field,
   fill,
   h,
+  labelCells,
   notice,
   ocppVersion,
   select,
-  statusBadge,
+  shownStatus,
   toneOf,
 } from "./dom.js";
 
-const STATUS_ORDER = ["Available", "Preparing", "Charging", "Occupied", "SuspendedEV", "SuspendedEVSE", "Finishing", "Reserved", "Unavailable", "Faulted"];
+const STATUS_ORDER = ["Available", "Preparing", "Charging", "Occupied", "SuspendedEV", "SuspendedEVSE", "Finishing", "Reserved", "Unavailable", "Faulted", OFFLINE];
 
 /** Apply one watch event to a charger record (mutates it); true when it changed. */
 export function applyEvent(charger, event) {
@@ -77,7 +80,7 @@ function merge(fresh, known) {
 function matches(charger, filters) {
   if (filters.connection === "online" && !charger.connected) return false;
   if (filters.connection === "offline" && charger.connected) return false;
-  if (filters.status && !(charger.connectors ?? []).some((c) => c.status === filters.status)) return false;
+  if (filters.status && !(charger.connectors ?? []).some((c) => shownStatus(charger, c) === filters.status)) return false;
   if (filters.text) {
     const hay = [charger.chargerId, charger.vendor, charger.model, charger.nodeId, charger.locationId, charger.serialNumber]
       .join(" ")
@@ -101,10 +104,13 @@ function row(charger, flash = false) {
       "td",
       {},
       h("div", { class: "connectors" }, connectors.length
-        ? connectors.map((c) =>
-            h("span", { class: "connector", title: c.errorCode && c.errorCode !== "NoError" ? `error ${c.errorCode}` : null },
-              statusBadge(c.status, connectorLabel(c, charger.ocppVersion)),
-              c.errorCode && c.errorCode !== "NoError" ? [" ", h("span", { class: "errcode" }, c.errorCode)] : null))
+        ? connectors.map((c) => {
+            // An offline charger's error code is as stale as its status: neither is shown.
+            const error = charger.connected && c.errorCode && c.errorCode !== "NoError" ? c.errorCode : "";
+            return h("span", { class: "connector", title: error ? `error ${error}` : null },
+              connectorBadge(charger, c, connectorLabel(c, charger.ocppVersion)),
+              error ? [" ", h("span", { class: "errcode" }, error)] : null);
+          })
         : h("span", { class: "muted" }, "no status yet")),
     ),
     h("td", {}, [charger.vendor, charger.model].filter(Boolean).join(" / ") || h("span", { class: "muted" }, "—")),
@@ -118,7 +124,8 @@ function counts(chargers, filters, onPick) {
   for (const charger of chargers) {
     for (const c of charger.connectors ?? []) {
       if ((c.evseId ?? 0) === 0 && (charger.connectors ?? []).length > 1) continue;
-      byStatus.set(c.status || "unknown", (byStatus.get(c.status || "unknown") ?? 0) + 1);
+      const status = shownStatus(charger, c) || "unknown";
+      byStatus.set(status, (byStatus.get(status) ?? 0) + 1);
     }
   }
   const chip = (label, value, tone, pick, pressed) =>
@@ -160,7 +167,7 @@ export async function renderFleet(root, _params, ctx) {
   const tbody = h("tbody");
   const listTable = h(
     "table",
-    { class: "grid fleet", id: "fleet" },
+    { class: "grid fleet cards", id: "fleet" },
     h("caption", { class: "sr-only" }, "Chargers"),
     h("thead", {}, h("tr", {}, ["Charger", "Connection", "OCPP", "Node", "Connectors", "Vendor / model", "Last seen"].map((n) => h("th", { scope: "col" }, n)))),
     tbody,
@@ -172,6 +179,7 @@ export async function renderFleet(root, _params, ctx) {
     const shown = all.filter((c) => matches(c, filters));
     fill(countsBox, counts(all, filters, pick));
     fill(tbody, shown.length ? shown.map((c) => row(c, flashed.has(c.chargerId))) : h("tr", {}, h("td", { colspan: 7, class: "muted empty" }, loaded ? (all.length ? "No charger matches the filters." : "No chargers yet: point a charger at ws://HOST:9000/ocpp/<id>.") : "Loading…")));
+    labelCells(listTable);
     flashed.clear();
     summary.textContent = loaded ? `Showing ${shown.length} of ${all.length} chargers` : "";
   };

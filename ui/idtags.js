@@ -1,7 +1,7 @@
 // Id tags: list (filter by status), create, block, delete.
 
 import { api, describe, paths } from "./api.js";
-import { field, fill, h, notice, resultBox, runAction, select, table, when } from "./dom.js";
+import { field, fill, h, labelCells, notice, resultBox, runAction, runConfirmed, select, table, when } from "./dom.js";
 
 const STATUSES = [
   ["ID_TAG_STATUS_ACCEPTED", "Accepted", "ok", "●"],
@@ -43,12 +43,19 @@ export async function renderIdTags(root, _params, ctx) {
       h("td", {}, when(tag.updatedAt || tag.createdAt)),
       h("td", { class: "actions" },
         h("button", { type: "button", disabled: blocked, "aria-label": `Block ${tag.idTag}`, onclick: async (e) => {
-          const done = await runAction(e.currentTarget, actionOut, `Block ${tag.idTag}`, () => api("POST", paths.blockIdTag(tag.idTag), null, {}), () => "Blocked");
+          const done = await runConfirmed(e.currentTarget, actionOut, `Block ${tag.idTag}`, {
+            confirmLabel: "Block",
+            question: `Block id tag ${tag.idTag}?`,
+            detail: "The CSMS refuses it from now on: its driver cannot start charging with it.",
+          }, () => api("POST", paths.blockIdTag(tag.idTag), null, {}), () => "Blocked");
           if (done) load();
         } }, "Block"),
         h("button", { type: "button", class: "danger", "aria-label": `Delete ${tag.idTag}`, onclick: async (e) => {
-          if (!confirm(`Delete id tag ${tag.idTag}? Its history stays; chargers will no longer be authorized with it.`)) return;
-          const done = await runAction(e.currentTarget, actionOut, `Delete ${tag.idTag}`, () => api("DELETE", paths.idTag(tag.idTag)), () => "Deleted");
+          const done = await runConfirmed(e.currentTarget, actionOut, `Delete ${tag.idTag}`, {
+            confirmLabel: "Delete",
+            question: `Delete id tag ${tag.idTag}?`,
+            detail: "Its history stays; chargers will no longer authorize anyone with it.",
+          }, () => api("DELETE", paths.idTag(tag.idTag)), () => "Deleted");
           if (done) load();
         } }, "Delete")),
     );
@@ -62,6 +69,7 @@ export async function renderIdTags(root, _params, ctx) {
       const rows = (answer.idTags ?? []).map(row);
       if (append) tbody.append(...rows);
       else fill(tbody, rows.length ? rows : h("tr", {}, h("td", { colspan: 7, class: "muted empty" }, "No id tags.")));
+      labelCells(tableEl);
       nextPageToken = answer.nextPageToken ?? "";
       more.hidden = !nextPageToken;
       fill(message);
@@ -84,7 +92,7 @@ export async function renderIdTags(root, _params, ctx) {
     }
   }
 
-  const tableEl = table("Id tags", ["Id tag", "Status", "Expires", "Parent (group)", "Max. concurrent", "Updated", "Actions"], [], { class: "grid" });
+  const tableEl = table("Id tags", ["Id tag", "Status", "Expires", "Parent (group)", "Max. concurrent", "Updated", "Actions"], [], { class: "grid cards" });
   tableEl.replaceChild(tbody, tableEl.querySelector("tbody"));
   fill(
     root,

@@ -28,7 +28,7 @@ export async function renderRegistry(root, _params, ctx) {
                 h("td", { class: "mono" }, n.address || "—"),
                 h("td", { class: "num" }, String(n.chargerCount ?? 0)),
                 h("td", {}, n.leaseExpiresAt ? ago(n.leaseExpiresAt) : "—", n.leaseExpiresAt ? h("span", { class: "muted" }, ` (${when(n.leaseExpiresAt)})`) : null))),
-            { class: "grid" })
+            { class: "grid cards" })
           : h("p", { class: "muted" }, "No node holds a lease."));
     } else {
       fill(nodesBox, h("h2", { id: "h-nodes" }, "Nodes"), notice("error", `Could not read the nodes. ${describe(nodes.reason)}`));
@@ -45,7 +45,7 @@ export async function renderRegistry(root, _params, ctx) {
                 h("td", { class: "num" }, String(c.epoch ?? "")),
                 h("td", {}, ocppVersion(c.ocppVersion)),
                 h("td", {}, ago(c.connectedAt)))),
-            { class: "grid" }))
+            { class: "grid cards" }))
           : h("p", { class: "muted" }, "No charger is connected."));
     } else {
       fill(chargersBox, h("h2", { id: "h-locations" }, "Connected chargers"), notice("error", `Could not read the charger locations. ${describe(locations.reason)}`));

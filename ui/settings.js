@@ -69,7 +69,7 @@ export function settingsPanel(chargerId) {
         h("p", { class: "muted" }, source + pending),
         variables.length
           ? table("Charger variables", ["Component", "Variable", "Attribute", "Value", "Source", "Change"],
-              variables.map(row), { class: "grid settings" })
+              variables.map(row), { class: "grid settings cards" })
           : h("p", { class: "muted" }, "No variables match: read them from the charger (Get base report)."),
         nextPage ? h("button", { type: "button", onclick: () => load(true) }, "More") : null);
     } catch (error) {

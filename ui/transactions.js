@@ -2,7 +2,7 @@
 
 import { api, describe, listAll, paths } from "./api.js";
 import { lineChart, sessionSeries } from "./chart.js";
-import { energy, facts, field, fill, h, notice, select, table, when } from "./dom.js";
+import { energy, facts, field, fill, h, labelCells, notice, select, table, when } from "./dom.js";
 
 function txRow(tx) {
   return h(
@@ -38,6 +38,7 @@ export async function renderTransactions(root, _params, ctx) {
       const rows = (answer.transactions ?? []).map(txRow);
       if (append) tbody.append(...rows);
       else fill(tbody, rows.length ? rows : h("tr", {}, h("td", { colspan: 8, class: "muted empty" }, "No transactions match.")));
+      labelCells(tbody.closest("table"));
       nextPageToken = answer.nextPageToken ?? "";
       more.hidden = !nextPageToken;
       fill(message);
@@ -57,7 +58,7 @@ export async function renderTransactions(root, _params, ctx) {
       h("button", { type: "submit" }, "Filter")),
     message,
     h("div", { class: "table-wrap" },
-      table("Transactions, newest first", ["Transaction", "Charger", "Connector", "Id tag", "Started", "Stopped", "Energy", "Stop reason"], [], { class: "grid" })),
+      table("Transactions, newest first", ["Transaction", "Charger", "Connector", "Id tag", "Started", "Stopped", "Energy", "Stop reason"], [], { class: "grid cards" })),
     more,
   );
   root.querySelector("table").replaceChild(tbody, root.querySelector("tbody"));
