@@ -279,9 +279,20 @@ async def _one_charger(
                 await receiver
 
 
+async def _short_connection(url: str) -> None:
+    """Connect as a 1.6 charger, have one Heartbeat answered, disconnect."""
+    async with websockets.connect(url, subprotocols=[Subprotocol("ocpp1.6")]) as ws:
+        await ws.send('[2, "short-1", "Heartbeat", {}]')
+        async with asyncio.timeout(ANSWER_TIMEOUT):
+            await ws.recv()
+
+
 @contextlib.asynccontextmanager
-async def fleet(nodes: list[Node], n16: int, n201: int) -> AsyncIterator[Fleet]:
-    """`n16` 1.6 chargers and `n201` 2.0.1 stations spread over `nodes`, running."""
+async def fleet(
+    nodes: list[Node], n16: int, n201: int, *, reconnected: bool = False
+) -> AsyncIterator[Fleet]:
+    """`n16` 1.6 chargers and `n201` 2.0.1 stations spread over `nodes`, running;
+    `reconnected`: each 1.6 charger had one short connection before (its epoch is 2)."""
     tag = uuid.uuid4().hex[:6].upper()
     ledger, stop = Ledger(), asyncio.Event()
     f = Fleet(
@@ -291,6 +302,9 @@ async def fleet(nodes: list[Node], n16: int, n201: int) -> AsyncIterator[Fleet]:
         stop,
         [],
     )
+    if reconnected:
+        for i, cid in enumerate(f.ids16):
+            await _short_connection(f"ws://127.0.0.1:{nodes[i % len(nodes)].ws_port}/ocpp/{cid}")
     for i, cid in enumerate(f.ids16):
         url = f"ws://127.0.0.1:{nodes[i % len(nodes)].ws_port}/ocpp/{cid}"
         body16: Callable[[Any], Awaitable[None]] = lambda cp: run16(cp, ledger, stop)  # noqa: E731
@@ -643,10 +657,14 @@ async def test_redis_restart_registry_whole_within_one_lease(
             running_manager(registry, postgres_url) as manager,
             running_node(registry, manager.port, "drill-r1", lease_seconds=LEASE) as a,
             running_node(registry, manager.port, "drill-r2", lease_seconds=LEASE) as b,
-            fleet([a, b], 8, 4) as f,
+            # Reconnected chargers: their epochs before the restart are higher than the ones
+            # a Redis that lost its counters hands out after it.
+            fleet([a, b], 8, 4, reconnected=True) as f,
         ):
             loop = asyncio.get_running_loop()
             await eventually(lambda: _all_located(registry, f.ids), timeout=20 * UNIT)
+            before = await registry.lookup_many(f.ids16)
+            assert {loc.epoch for loc in before.values()} == {2}
             await asyncio.sleep(2 * UNIT)
             private_redis.stop()
             await asyncio.sleep(2 * UNIT)
