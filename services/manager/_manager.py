@@ -30,6 +30,7 @@ from services.manager._dispatch import Dispatcher
 from services.manager._events import EventsServicer
 from services.manager._nodes import NodeMonitor
 from services.manager._policy import ChargerPolicy
+from services.manager._provisioning import BootBacklog
 from services.manager._read_api import (
     IdTagServicer,
     LocationServicer,
@@ -69,6 +70,8 @@ class Manager:
         self._tasks: TaskSender | None = None
         self._housekeeping: asyncio.Task[None] | None = None
         self._node_checks: asyncio.Task[None] | None = None
+        #: Boots accepted while the database was unavailable, until they are written.
+        self._boots: BootBacklog | None = None
         #: Live events for WatchService, fed by the handlers of this manager's node streams.
         self.bus = EventBus(buffer_size=settings.watch_buffer, clock=clock)
         self.port = 0
@@ -97,13 +100,17 @@ class Manager:
             stores.id_tags, stores.transactions, clock, unknown_status=s.unknown_id_tag_status
         )
         bus = self.bus
+        boots = self._boots = BootBacklog(stores.chargers)
         routers = {
-            "1.6": build_v16_router(stores, policy, clock, authorizer, self._vendor_handlers, bus),
+            "1.6": build_v16_router(
+                stores, policy, clock, authorizer, self._vendor_handlers, bus, boots=boots
+            ),
             "2.0.1": build_v201_router(
                 stores,
                 policy,
                 clock,
                 bus,
+                boots=boots,
                 vendor_handlers=self._vendor_handlers,
                 authorizer=authorizer,
             ),
@@ -112,6 +119,7 @@ class Manager:
                 policy,
                 clock,
                 bus,
+                boots=boots,
                 vendor_handlers=self._vendor_handlers,
                 authorizer=authorizer,
             ),
@@ -176,6 +184,8 @@ class Manager:
             await self._server.stop(grace=self.settings.shutdown_grace)
         if self._tasks is not None:
             await self._tasks.aclose()
+        if self._boots is not None:
+            await self._boots.aclose()
         if self._owns_stores and self._stores is not None:
             await self._stores.aclose()
 

@@ -57,5 +57,9 @@ class ChargerPolicy:
             "off; an operator must add it first",
         )
 
+    def remembers(self, charger_id: str) -> bool:
+        """Whether the charger is known without asking the database (admitted or found before)."""
+        return charger_id in self._known
+
     async def accepts_boot(self, charger_id: str) -> bool:
         return self.auto_register or await self.is_known(charger_id)

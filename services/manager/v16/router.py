@@ -10,6 +10,7 @@ from services.manager._authorization import Authorizer
 from services.manager._context import Clock, Router
 from services.manager._data_transfer import DataTransfer, VendorHandler
 from services.manager._policy import ChargerPolicy
+from services.manager._provisioning import BootBacklog
 from services.manager._stores import Stores
 from services.manager._watch import EventBus
 from services.manager.v16.authorization import Authorization
@@ -27,8 +28,11 @@ def build_router(
     authorizer: Authorizer,
     vendor_handlers: Mapping[str, VendorHandler],
     bus: EventBus,
+    *,
+    boots: BootBacklog,
 ) -> Router:
-    provisioning = Provisioning(stores.chargers, policy, clock, bus)
+    """`boots` keeps boots accepted while the database is unavailable."""
+    provisioning = Provisioning(stores.chargers, policy, clock, bus, boots)
     availability = Availability(stores.chargers, bus)
     authorization = Authorization(authorizer)
     transactions = Transactions(stores.transactions, stores.profiles, authorizer, bus)

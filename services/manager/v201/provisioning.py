@@ -6,6 +6,15 @@ from services.manager._context import CallContext, Payload
 from services.manager._provisioning import ProvisioningBase
 from services.manager.store import BootInfo
 
+_UNKNOWN_STATION = {"statusInfo": {"reasonCode": "UnknownStation"}}
+#: Why a station is told Pending (a standard reason code, OCPP 2.0.1 appendix 5).
+_DATABASE_UNAVAILABLE = {
+    "statusInfo": {
+        "reasonCode": "InternalError",
+        "additionalInfo": "the CSMS cannot reach its database; boot again after the interval",
+    }
+}
+
 
 class Provisioning(ProvisioningBase):
     async def boot_notification(self, ctx: CallContext, req: Payload) -> Payload:
@@ -18,4 +27,4 @@ class Provisioning(ProvisioningBase):
             firmware_version=station.get("firmwareVersion", ""),
             ocpp_version=ctx.ocpp_version,
         )
-        return await self.boot(ctx, boot, rejected={"statusInfo": {"reasonCode": "UnknownStation"}})
+        return await self.boot(ctx, boot, rejected=_UNKNOWN_STATION, pending=_DATABASE_UNAVAILABLE)

@@ -8,6 +8,7 @@ from services.manager._authorization import Authorizer
 from services.manager._context import Clock, Router
 from services.manager._data_transfer import VendorHandler
 from services.manager._policy import ChargerPolicy
+from services.manager._provisioning import BootBacklog
 from services.manager._stores import Stores
 from services.manager._watch import EventBus
 from services.manager.v201.authorization import Authorization
@@ -29,15 +30,17 @@ def build_router(
     clock: Clock,
     bus: EventBus,
     *,
+    boots: BootBacklog,
     vendor_handlers: Mapping[str, VendorHandler] | None = None,
     authorizer: Authorizer | None = None,
 ) -> Router:
-    """`authorizer` answers id tokens (default: the id tags, unknown ones Invalid/Unknown)."""
+    """`authorizer` answers id tokens (default: the id tags, unknown ones Invalid/Unknown);
+    `boots` keeps boots accepted while the database is unavailable."""
     authorizer = authorizer or Authorizer(stores.id_tags, stores.transactions, clock)
     authorization = Authorization(authorizer)
     transactions = Transactions(stores.transactions, stores.profiles, authorizer, bus)
     reservation = Reservation(stores.reservations)
-    provisioning = Provisioning(stores.chargers, policy, clock, bus)
+    provisioning = Provisioning(stores.chargers, policy, clock, bus, boots)
     availability = Availability(stores.chargers, bus)
     smart_charging = SmartCharging(stores.smart_charging)
     firmware = Firmware(stores.chargers, stores.station)
