@@ -27,7 +27,7 @@ from websockets.typing import Subprotocol
 
 from services.manager import Manager
 from services.node import Node
-from services.registry import ChargerLocation, Eviction, RedisRegistry
+from services.registry import ChargerLocation, Eviction, RedisRegistry, RegistryUnavailable
 from tests.conftest import free_port
 from tests.harness import (
     UNIT,
@@ -405,3 +405,54 @@ async def test_task_channel_to_a_node_whose_lease_is_gone_is_closed(
         return address not in manager.task_sender.node_addresses
 
     await eventually(forgotten, timeout=8 * UNIT)
+
+
+# --- reclaiming after the registry lost the node's lease --------------------------------
+
+
+class _ClaimFailsOnce(RedisRegistry):
+    """A Redis registry whose claims fail while `failures` lasts (a pooled connection
+    that Redis closed on restart fails exactly like this)."""
+
+    failures = 0
+
+    async def claim(self, charger_id: str, node_id: str, ocpp_version: str) -> ChargerLocation:
+        if self.failures > 0:
+            self.failures -= 1
+            raise RegistryUnavailable("Connection closed by server")
+        return await super().claim(charger_id, node_id, ocpp_version)
+
+
+async def test_a_failed_reclaim_is_retried_until_every_charger_is_back(
+    redis_server_url: str,
+    redis_prefix: str,
+    redis_client: Any,
+    manager: Manager,
+) -> None:
+    """After the registry lost a node's keys, a claim that fails while the node reclaims
+    its chargers is retried at the next lease period: every charger is findable again."""
+    registry = _ClaimFailsOnce.from_url(
+        redis_server_url, prefix=redis_prefix, lease_seconds=2 * UNIT
+    )
+    try:
+        async with running_node(registry, manager.port, "node-r") as node:
+            ids = ["RECLAIM-1", "RECLAIM-2", "RECLAIM-3"]
+            async with contextlib.AsyncExitStack() as stack:
+                for cid in ids:
+                    await stack.enter_async_context(
+                        connected(Charger16, charger_url(node, cid), cid)
+                    )
+                for cid in ids:
+                    await eventually(lambda cid=cid: _located(registry, cid, "node-r"))
+                # Redis lost everything (a restart without persistence).
+                keys = [k async for k in redis_client.scan_iter(match=f"{redis_prefix}*")]
+                await redis_client.delete(*keys)
+                registry.failures = 1
+
+                async def all_back() -> bool:
+                    found = await registry.lookup_many(ids)
+                    return set(found) == set(ids)
+
+                await eventually(all_back, timeout=8 * UNIT)
+    finally:
+        await registry.aclose()

@@ -155,6 +155,9 @@ class Node:
         self.ws_port = 0
         self.grpc_port = 0
         self.tasks_received = 0  # Node.Send calls for a charger held here
+        # Chargers still to claim back after the node's lease was lost (a failed claim
+        # stays here and is retried every lease period until it succeeds).
+        self._unclaimed: set[str] = set()
         self._closed = False
 
     @property
@@ -579,6 +582,8 @@ class Node:
                 alive = await self.registry.renew_node(self.settings.node_id)
                 if not alive:
                     await self._reclaim()
+                elif self._unclaimed:
+                    await self._claim_back()
                 renewals += 1
                 if renewals % 3 == 0:
                     await self._close_stale()
@@ -598,16 +603,38 @@ class Node:
                 await self._close_superseded(conn, owner.epoch)
 
     async def _reclaim(self) -> None:
-        """Our lease expired (e.g. a long pause): register again and claim our chargers back."""
+        """Our lease expired (e.g. a long pause, or Redis lost its keys): register again
+        and claim our chargers back."""
         log.warning(
             "node lease had expired; registering again and reclaiming %d chargers",
             len(self.connections),
         )
         await self.registry.register_node(self.settings.node_id, self.address)
-        for conn in list(self.connections.values()):
-            location = await self.registry.claim(
-                conn.charger_id, self.settings.node_id, conn.version
-            )
+        self._unclaimed.update(self.connections)
+        await self._claim_back()
+
+    async def _claim_back(self) -> None:
+        """Claim the chargers in `_unclaimed` again. One that another node took over while
+        our lease was gone is closed as superseded, never claimed back from it; a claim that
+        fails stays in `_unclaimed` for the next lease period."""
+        self._unclaimed.intersection_update(self.connections)
+        if not self._unclaimed:
+            return
+        owners = await self.registry.lookup_many(list(self._unclaimed))
+        for charger_id in list(self._unclaimed):
+            conn = self.connections.get(charger_id)
+            if conn is None:
+                self._unclaimed.discard(charger_id)
+                continue
+            owner = owners.get(charger_id)
+            if owner is not None and owner.node_id != self.settings.node_id:
+                if owner.epoch > conn.epoch:
+                    self._unclaimed.discard(charger_id)
+                    del self.connections[charger_id]
+                    await self._close_superseded(conn, owner.epoch)
+                    continue
+            location = await self.registry.claim(charger_id, self.settings.node_id, conn.version)
+            self._unclaimed.discard(charger_id)
             conn.epoch = location.epoch
             # The manager may have announced it lost while our lease was gone.
             await self._notify(conn, events_pb2.Event.KIND_CONNECTED)
