@@ -627,12 +627,16 @@ class Node:
                 self._unclaimed.discard(charger_id)
                 continue
             owner = owners.get(charger_id)
-            if owner is not None and owner.node_id != self.settings.node_id:
-                if owner.epoch > conn.epoch:
-                    self._unclaimed.discard(charger_id)
-                    del self.connections[charger_id]
-                    await self._close_superseded(conn, owner.epoch)
-                    continue
+            taken_over = (
+                owner is not None
+                and owner.node_id != self.settings.node_id
+                and owner.epoch > conn.epoch
+            )
+            if owner is not None and taken_over:
+                self._unclaimed.discard(charger_id)
+                del self.connections[charger_id]
+                await self._close_superseded(conn, owner.epoch)
+                continue
             location = await self.registry.claim(charger_id, self.settings.node_id, conn.version)
             self._unclaimed.discard(charger_id)
             conn.epoch = location.epoch
