@@ -7,7 +7,11 @@ replayed); the store's rules (``store/_transaction_events.py``) make the result 
 the events, not on their arrival:
 
 - the first event received creates the transaction, whatever its type;
-- a repeated seqNo is a duplicate: answered as the first time, nothing stored again;
+- an event received again (the same seqNo and payload) is a duplicate: answered as the
+  first time, nothing stored again; a seqNo repeated with another payload (some stations
+  number every event 0) is another event, applied, its first reuse in a transaction
+  recorded as a ``repeated-seq-no`` anomaly. So an Ended is never taken for a duplicate
+  of an Updated;
 - Ended stops it once; a late Started only corrects its start;
 - energy = the latest Energy.Active.Import.Register reading minus the earliest (values
   scaled by unitOfMeasure.multiplier; Wh or kWh).
@@ -37,6 +41,7 @@ from services.manager.store import (
     TransactionEvent,
     TransactionRecord,
     TransactionStore,
+    event_digest,
 )
 from services.manager.v201.authorization import id_token_info
 
@@ -159,6 +164,7 @@ class Transactions:
                     meter_rows(ctx.charger_id, evse_id or 0, None, req.get("meterValue", ()))
                 ),
                 ocpp_version=ctx.ocpp_version,
+                digest=event_digest(req),
             )
         )
         record = outcome.transaction
@@ -172,6 +178,20 @@ class Transactions:
             if token_info is not None and outcome.id_token_status:
                 token_info["status"] = outcome.id_token_status
         else:
+            if outcome.reused_seq_no:
+                log.warning(
+                    "charger %s reused seqNo %s in transaction %s for another event",
+                    ctx.charger_id,
+                    req["seqNo"],
+                    charger_tx,
+                )
+                await self._transactions.record_anomaly(
+                    charger_id=ctx.charger_id,
+                    kind="repeated-seq-no",
+                    transaction_id=record.transaction_id,
+                    payload=orjson.dumps(req).decode(),
+                    at=ctx.received_at,
+                )
             if outcome.ended:
                 await self._profiles.transaction_ended(ctx.charger_id, record.transaction_id)
             if self._bus.has_watchers:

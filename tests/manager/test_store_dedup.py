@@ -1,0 +1,76 @@
+"""Contract of the stores' idempotency and consistency rules added for issue 10: every
+test runs against SQL on PostgreSQL, SQL on SQLite and the in-memory twins.
+
+- a meter value is stored once per (charger, connector, transaction, timestamp, measurand,
+  phase, context, location), whichever copy of a retried call arrives first;
+- a repeated StopTransaction says it stopped nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from tests.manager import test_store_domain as domain
+from tests.manager.test_store_domain import Stores, at, energy, start
+
+#: The contract suite's fixtures: PostgreSQL, SQLite and in-memory stores.
+store_url = domain.store_url
+stores = domain.stores
+
+
+async def test_the_same_meter_value_is_stored_once(stores: Stores) -> None:
+    """Meter values sent again (a retry, the same rows in the same or a later call) add no
+    row; a value differing in phase, context or location is another value."""
+    record, _ = await start(stores, meter_start=1000)
+    tid = record.transaction_id
+    rows = [
+        energy("CP-1", tid, 10, "1200"),
+        energy("CP-1", tid, 10, "9", phase="L1"),
+        energy("CP-1", tid, 10, "1200", context="Sample.Clock"),
+        energy("CP-1", tid, 10, "1201", location="EV"),
+        energy("CP-1", None, 10, "5"),
+        energy("CP-1", 777777, 11, "6"),  # unknown: stored unlinked
+    ]
+    first = await stores.transactions.add_meter_values(rows)
+    assert first == {777777}
+    again = await stores.transactions.add_meter_values(rows)
+    assert again == set(), "a retry stores nothing and names no unknown transaction again"
+    await stores.transactions.add_meter_values(rows[:1] + rows[:1])
+    values, _ = await stores.transactions.list_meter_values(tid, page_size=100)
+    assert sorted((v.value, v.phase, v.context, v.location) for v in values) == [
+        ("1200", "", "Sample.Clock", "Outlet"),
+        ("1200", "", "Sample.Periodic", "Outlet"),
+        ("1201", "", "Sample.Periodic", "EV"),
+        ("9", "L1", "Sample.Periodic", "Outlet"),
+    ]
+
+
+async def test_concurrent_copies_store_one_row_and_one_update(stores: Stores) -> None:
+    """Copies of one call handled at once (a stalled original and the charger's retry)
+    store each value once, and only one of them is told it stored anything."""
+    record, _ = await start(stores, meter_start=1000)
+    tid = record.transaction_id
+    rows = [energy("CP-1", tid, s, str(1000 + s)) for s in range(1, 49)]
+    outcomes = await asyncio.gather(
+        *(stores.transactions.add_meter_values_outcome(rows) for _ in range(4))
+    )
+    assert sorted(o.stored for o in outcomes) == [0, 0, 0, 48]
+    assert sorted(len(o.updated) for o in outcomes) == [0, 0, 0, 1]
+    values, _ = await stores.transactions.list_meter_values(tid, page_size=100)
+    assert len(values) == 48
+
+
+async def test_a_repeated_stop_stops_nothing(stores: Stores) -> None:
+    """stop_outcome tells the Stop that ended the transaction from its retries."""
+    record, _ = await start(stores)
+    args = {
+        "charger_id": "CP-1",
+        "transaction_id": record.transaction_id,
+        "meter_stop": 2000,
+        "stopped_at": at(60),
+        "reason": "Local",
+    }
+    first = await stores.transactions.stop_outcome(**args)
+    again = await stores.transactions.stop_outcome(**args)
+    assert (first.stopped, again.stopped) == (True, False)
+    assert first.transaction == again.transaction
