@@ -3,13 +3,17 @@ test runs against SQL on PostgreSQL, SQL on SQLite and the in-memory twins.
 
 - a meter value is stored once per (charger, connector, transaction, timestamp, measurand,
   phase, context, location), whichever copy of a retried call arrives first;
-- a repeated StopTransaction says it stopped nothing.
+- a repeated StopTransaction says it stopped nothing;
+- an id tag's parent chain never loops.
 """
 
 from __future__ import annotations
 
 import asyncio
 
+import pytest
+
+from services.manager.store import Conflict
 from tests.manager import test_store_domain as domain
 from tests.manager.test_store_domain import Stores, at, energy, start
 
@@ -74,3 +78,19 @@ async def test_a_repeated_stop_stops_nothing(stores: Stores) -> None:
     again = await stores.transactions.stop_outcome(**args)
     assert (first.stopped, again.stopped) == (True, False)
     assert first.transaction == again.transaction
+
+
+async def test_parent_cycles_of_any_length_are_refused(stores: Stores) -> None:
+    """Making a tag the parent of one of its ancestors is a Conflict naming the loop, and
+    changes nothing."""
+    await stores.id_tags.create("A", at=at(0))
+    await stores.id_tags.create("B", parent_id_tag="A", at=at(0))
+    await stores.id_tags.create("C", parent_id_tag="B", at=at(0))
+    with pytest.raises(Conflict, match="A -> C -> B -> A"):
+        await stores.id_tags.update("A", parent_id_tag="C", at=at(1))
+    with pytest.raises(Conflict, match="A -> B -> A"):
+        await stores.id_tags.update("A", parent_id_tag="B", at=at(1))
+    tag = await stores.id_tags.get("A")
+    assert tag is not None
+    assert tag.parent_id_tag == ""
+    await stores.id_tags.update("C", parent_id_tag="A", at=at(2))  # no loop: fine

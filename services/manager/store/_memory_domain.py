@@ -15,7 +15,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from ._authorization import check_id_tag_changes
+from ._authorization import check_id_tag_changes, check_no_parent_loop
 from ._common import check_charger_id, check_page_size, utc
 from ._domain_records import (
     IdTagRecord,
@@ -101,7 +101,11 @@ class MemoryIdTagStore:
     async def update(self, id_tag: str, *, at: datetime, **changes: Any) -> IdTagRecord:
         at = utc(at)
         fields = check_id_tag_changes(id_tag, changes)
-        self._check_parent(fields.get("parent_id_tag", ""))
+        parent = fields.get("parent_id_tag", "")
+        self._check_parent(parent)
+        if parent:
+            parents = {tag: record.parent_id_tag for tag, record in self._tags.items()}
+            check_no_parent_loop(id_tag, parent, parents)
         held = self._tags.get(id_tag)
         if held is None:
             raise NotFound(f"id tag {id_tag!r} does not exist")
