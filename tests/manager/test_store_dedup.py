@@ -4,7 +4,8 @@ test runs against SQL on PostgreSQL, SQL on SQLite and the in-memory twins.
 - a meter value is stored once per (charger, connector, transaction, timestamp, measurand,
   phase, context, location), whichever copy of a retried call arrives first;
 - a repeated StopTransaction says it stopped nothing;
-- an id tag's parent chain never loops.
+- an id tag's parent chain never loops;
+- migration 0009 keeps one row of meter values stored twice before it.
 """
 
 from __future__ import annotations
@@ -12,8 +13,11 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+from alembic import command
+from sqlalchemy import text
 
-from services.manager.store import Conflict
+from services.manager.store import Conflict, create_engine, migrate
+from services.manager.store._engine import alembic_config
 from tests.manager import test_store_domain as domain
 from tests.manager.test_store_domain import Stores, at, energy, start
 
@@ -94,3 +98,59 @@ async def test_parent_cycles_of_any_length_are_refused(stores: Stores) -> None:
     assert tag is not None
     assert tag.parent_id_tag == ""
     await stores.id_tags.update("C", parent_id_tag="A", at=at(2))  # no loop: fine
+
+
+@pytest.fixture(params=["postgres", "sqlite"])
+def sql_url(request: pytest.FixtureRequest) -> str:
+    """A fresh database URL for each SQL implementation."""
+    url: str = request.getfixturevalue(f"{request.param}_url")
+    return url
+
+
+async def test_migration_0009_keeps_one_row_of_stored_duplicates(sql_url: str) -> None:
+    """Upgrading a database that holds duplicated meter values (from before the unique
+    index) keeps the oldest row of each sample and every distinct one; it downgrades and
+    upgrades again."""
+    engine = create_engine(sql_url)
+    try:
+        await migrate(engine, "0008")
+        async with engine.begin() as conn:
+            await conn.execute(
+                text("INSERT INTO chargers (id, ocpp_version) VALUES ('CP-1', '1.6')")
+            )
+            for value, phase in (("1", ""), ("2", ""), ("3", "L1"), ("4", "")):
+                await conn.execute(
+                    text(
+                        "INSERT INTO meter_values (charger_id, connector_id, timestamp, value,"
+                        " phase) VALUES ('CP-1', 1, :at, :value, :phase)"
+                    ),
+                    {"at": at(0).replace(tzinfo=None), "value": value, "phase": phase},
+                )
+            await conn.execute(
+                text(
+                    "INSERT INTO transactions (id, charger_id, connector_id, id_tag,"
+                    " id_tag_status, meter_start, started_at, start_key)"
+                    " VALUES (7, 'CP-1', 1, '', '', 0, :at, 'k')"
+                ),
+                {"at": at(0).replace(tzinfo=None)},
+            )
+            await conn.execute(
+                text(
+                    "INSERT INTO transaction_events (transaction_id, seq_no, event_type,"
+                    " trigger_reason, offline, timestamp) VALUES (7, 0, 'Started', 'x', false, :at)"
+                ),
+                {"at": at(0).replace(tzinfo=None)},
+            )
+        await migrate(engine)
+        async with engine.connect() as conn:
+            kept = (await conn.execute(text("SELECT value FROM meter_values ORDER BY id"))).all()
+            events = (
+                await conn.execute(text("SELECT seq_no, digest FROM transaction_events"))
+            ).all()
+        assert [row[0] for row in kept] == ["1", "3"]
+        assert [tuple(row) for row in events] == [(0, "")], "events stored before are kept"
+        async with engine.begin() as conn:
+            await conn.run_sync(lambda sync: command.downgrade(alembic_config(sync), "0008"))
+        await migrate(engine)
+    finally:
+        await engine.dispose()
