@@ -187,7 +187,7 @@ class TransactionEventOutcome:
     #: for a duplicate, what to answer again.
     id_token_status: str = ""
     #: The event is the first other event of its transaction with a seqNo received
-    #: before (the charger reuses seqNos): applied, and worth an anomaly once.
+    #: before (the charger reuses seqNos): applied, and worth an anomaly (once per seqNo).
     reused_seq_no: bool = False
 
 

@@ -254,11 +254,12 @@ class TransactionStore(Protocol):
         seqNo and ``digest``) is a duplicate: nothing changes and the status answered the
         first time is returned; a seqNo received before with another digest is another
         event (some chargers number every event 0), applied, with ``reused_seq_no`` set
-        the first time a seqNo of the transaction is reused. Otherwise the event's meter values are stored (connector_id = the
-        transaction's EVSE) and the rules of ``_transaction_events`` applied: earliest
-        timestamp/energy reading start it, the latest reading is its energy, Ended stops it
-        once and nothing reopens it. A reservation it names becomes Used. All in one
-        database transaction; NotFound if the charger does not exist.
+        the first time that seqNo of the transaction is reused. Otherwise the event's
+        meter values are stored once each (connector_id = the transaction's EVSE) and the
+        rules of ``_transaction_events`` applied: earliest timestamp/energy reading start
+        it, the latest reading is its energy, Ended stops it once and nothing reopens it.
+        A reservation it names becomes Used. All in one database transaction; NotFound if
+        the charger does not exist.
         """
         ...
 

@@ -9,9 +9,9 @@ the events, not on their arrival:
 - the first event received creates the transaction, whatever its type;
 - an event received again (the same seqNo and payload) is a duplicate: answered as the
   first time, nothing stored again; a seqNo repeated with another payload (some stations
-  number every event 0) is another event, applied, its first reuse in a transaction
-  recorded as a ``repeated-seq-no`` anomaly. So an Ended is never taken for a duplicate
-  of an Updated;
+  number every event 0) is another event, applied, the first reuse of each seqNo in a
+  transaction recorded as a ``repeated-seq-no`` anomaly. So an Ended is never taken for
+  a duplicate of an Updated;
 - Ended stops it once; a late Started only corrects its start;
 - energy = the latest Energy.Active.Import.Register reading minus the earliest (values
   scaled by unitOfMeasure.multiplier; Wh or kWh).
