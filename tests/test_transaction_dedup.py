@@ -333,3 +333,25 @@ async def test_meter_values_sent_twice_are_stored_once(
             ).all()
         )
     assert counts == {"CP-1": 3, "CS-2": 1}
+
+
+async def test_a_start_superseding_the_tags_own_transaction_is_not_concurrent(
+    manager: Manager, station16: Station16
+) -> None:
+    """A tag allowed one transaction at a time that starts again on the connector where
+    its stale transaction is still active is Accepted (it replaces that one), while a
+    start on another connector is ConcurrentTx."""
+    await manager.stores.id_tags.create("ONCE", max_active_transactions=1, at=minutes(0))
+
+    async def start(connector: int, minute: float) -> str:
+        answer = await station16.call(
+            call16.StartTransaction(
+                connector_id=connector, id_tag="ONCE", meter_start=0, timestamp=iso(minutes(minute))
+            )
+        )
+        status: str = answer.id_tag_info["status"]
+        return status
+
+    assert await start(1, 0) == "Accepted"
+    assert await start(2, 5) == "ConcurrentTx"
+    assert await start(1, 10) == "Accepted"

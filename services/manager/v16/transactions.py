@@ -111,7 +111,11 @@ class Transactions:
                 "transactionId": existing.transaction_id,
                 "idTagInfo": {"status": existing.id_tag_status},
             }
-        info = await self._authorizer.id_tag_info(id_tag, starting=True)
+        # A newer start supersedes the connector's active transaction (`_supersede`); when
+        # that one is the tag's own, the tag is not starting a concurrent transaction.
+        older = existing if existing is not None and existing.started_at <= started_at else None
+        concurrent = older is None or older.id_tag != id_tag
+        info = await self._authorizer.id_tag_info(id_tag, starting=concurrent)
         record, created = await self._transactions.start(
             charger_id=ctx.charger_id,
             connector_id=connector,
@@ -126,8 +130,8 @@ class Transactions:
                 "transactionId": record.transaction_id,
                 "idTagInfo": {"status": record.id_tag_status},
             }
-        if existing is not None and existing.started_at <= record.started_at:
-            await self._supersede(ctx, existing, record, req)
+        if older is not None:
+            await self._supersede(ctx, older, record, req)
         if self._bus.has_watchers:
             self._publish(
                 watch_pb2.EVENT_KIND_TRANSACTION_STARTED,
