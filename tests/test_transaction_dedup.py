@@ -355,3 +355,41 @@ async def test_a_start_superseding_the_tags_own_transaction_is_not_concurrent(
     assert await start(1, 0) == "Accepted"
     assert await start(2, 5) == "ConcurrentTx"
     assert await start(1, 10) == "Accepted"
+
+
+async def test_a_new_201_transaction_on_the_evse_supersedes_the_active_one(
+    manager: Manager,
+    station: Station201,
+    transactions: transactions_pb2_grpc.TransactionServiceAsyncStub,
+) -> None:
+    """A 2.0.1 Started of a new transaction on an EVSE whose older transaction is still
+    active ends the older one as superseded, with its last reading; the older one's own
+    Ended, arriving late, still sets its real end."""
+    await tx_event(station, "Started", 0, minutes(0), meter_value=[energy(minutes(0), 1000)])
+    await tx_event(station, "Updated", 1, minutes(5), meter_value=[energy(minutes(5), 1400)])
+    await tx_event(
+        station, "Started", 0, minutes(30), tx="TX-2", meter_value=[energy(minutes(30), 1600)]
+    )
+    txs = {t.charger_transaction_id: t for t in await listed(transactions, "CS-1")}
+    old, new = txs["TX-1"], txs["TX-2"]
+    assert new.active
+    assert (old.active, old.stop_reason) == (False, f"Superseded by {new.transaction_id}")
+    assert (old.meter_stop_wh, old.energy_wh) == (1400, 400.0)
+    assert old.stopped_at.ToDatetime(UTC) == minutes(30)
+    anomalies = await manager.stores.transactions.anomalies("CS-1")
+    assert [(kind, tid) for kind, tid, _, _ in anomalies] == [
+        ("superseded-transaction", old.transaction_id)
+    ]
+
+    await tx_event(
+        station,
+        "Ended",
+        2,
+        minutes(20),
+        info={"stopped_reason": "EVDisconnected"},
+        meter_value=[energy(minutes(20), 1550, "Transaction.End")],
+    )
+    txs = {t.charger_transaction_id: t for t in await listed(transactions, "CS-1")}
+    assert (txs["TX-1"].stop_reason, txs["TX-1"].meter_stop_wh) == ("EVDisconnected", 1550)
+    assert txs["TX-1"].stopped_at.ToDatetime(UTC) == minutes(20)
+    assert txs["TX-2"].active

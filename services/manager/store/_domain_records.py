@@ -9,6 +9,7 @@ __all__ = [
     "ENERGY_REGISTER",
     "ID_TAG_STATUSES",
     "RESERVATION_STATES",
+    "SUPERSEDED_PREFIX",
     "TRANSACTION_EVENT_TYPES",
     "IdTagRecord",
     "MeterValueRecord",
@@ -27,6 +28,9 @@ ID_TAG_STATUSES = frozenset({"Accepted", "Blocked", "Expired", "Invalid"})
 RESERVATION_STATES = frozenset({"Pending", "Accepted", "Rejected", "Cancelled", "Used", "Expired"})
 #: The measurand whose readings give a transaction's energy.
 ENERGY_REGISTER = "Energy.Active.Import.Register"
+#: The stop reason of a transaction ended because a newer one started on its connector
+#: or EVSE (followed by the newer one's id); its charger's own stop, if it comes, replaces it.
+SUPERSEDED_PREFIX = "Superseded by "
 #: OCPP 2.0.1 TransactionEventEnumType.
 TRANSACTION_EVENT_TYPES = ("Started", "Updated", "Ended")
 

@@ -7,7 +7,8 @@ every rule reads the event's own data, never the arrival order:
 - ``started_at`` is the earliest event timestamp seen (a late Started corrects it);
 - ``meter_start`` is the earliest energy register reading seen, ``last_energy_wh`` the
   latest; ``meter_stop`` is the latest reading when the Ended event arrives;
-- an Ended event stops the transaction once; nothing reopens it;
+- an Ended event stops the transaction once; nothing reopens it (a transaction ended
+  as superseded by a newer one on its EVSE takes its own Ended when that comes late);
 - the first idToken becomes ``id_tag``, a later one in an Ended event ``stop_id_tag``;
 - ``charging_state`` follows the event with the highest seqNo;
 - an event is the same event as one received before when its seqNo and its payload's
@@ -28,6 +29,7 @@ import orjson
 from ._common import check_charger_id, utc
 from ._domain_records import (
     ENERGY_REGISTER,
+    SUPERSEDED_PREFIX,
     TRANSACTION_EVENT_TYPES,
     MeterValueRecord,
     TransactionEvent,
@@ -175,7 +177,9 @@ def event_changes(
             last_energy = latest[2]
             changes["last_energy_wh"] = latest[2]
             changes["last_energy_at"] = latest[0]
-    if event.event_type == "Ended" and current.active:
+    # A transaction ended as superseded takes its own Ended when that comes late.
+    provisional = current.stop_reason.startswith(SUPERSEDED_PREFIX)
+    if event.event_type == "Ended" and (current.active or provisional):
         changes["stopped_at"] = at
         changes["stop_reason"] = event.stopped_reason or "Local"
         if last_energy is not None:

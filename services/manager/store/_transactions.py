@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from ._common import check_charger_id, check_page_size, utc
 from ._domain_records import (
+    SUPERSEDED_PREFIX,
     MeterValueRecord,
     MeterValuesOutcome,
     StopOutcome,
@@ -75,9 +76,6 @@ ANOMALY_KINDS = frozenset(
         "superseded-transaction",
     }
 )
-#: The stop reason of a transaction ended because a newer one started on its connector
-#: (followed by the newer one's id); its charger's own stop, if it comes, replaces it.
-SUPERSEDED_PREFIX = "Superseded by "
 _LIVE_RESERVATION = ("Pending", "Accepted")
 _NOTHING_STORED = MeterValuesOutcome(0, frozenset(), frozenset())
 

@@ -12,9 +12,9 @@ from csms.v1 import watch_pb2
 
 from services.manager._authorization import Authorizer
 from services.manager._context import CallContext, Payload, parse_ocpp_time
+from services.manager._superseding import supersede, superseded
 from services.manager._watch import EventBus, charger_event
 from services.manager.store import (
-    SUPERSEDED_PREFIX,
     ChargingProfileStore,
     MeterValueRecord,
     TransactionRecord,
@@ -113,7 +113,7 @@ class Transactions:
             }
         # A newer start supersedes the connector's active transaction (`_supersede`); when
         # that one is the tag's own, the tag is not starting a concurrent transaction.
-        older = existing if existing is not None and existing.started_at <= started_at else None
+        older = superseded(existing, started_at)
         concurrent = older is None or older.id_tag != id_tag
         info = await self._authorizer.id_tag_info(id_tag, starting=concurrent)
         record, created = await self._transactions.start(
@@ -146,48 +146,9 @@ class Transactions:
     async def _supersede(
         self, ctx: CallContext, older: TransactionRecord, newer: TransactionRecord, req: Payload
     ) -> None:
-        """End `older`, still active on the connector `newer` started on: the charger runs one
-        transaction per connector, so it has lost or not yet delivered older's Stop.
-
-        It ends when newer started, with its last reading (nothing unmeasured is billed),
-        reason "Superseded by <newer>", an anomaly and TRANSACTION_ENDED; if the charger's own
-        StopTransaction for it arrives later, that replaces this provisional end.
-        """
-        reading = older.last_energy_wh
-        outcome = await self._transactions.stop_outcome(
-            charger_id=ctx.charger_id,
-            transaction_id=older.transaction_id,
-            meter_stop=older.meter_start if reading is None else round(reading),
-            stopped_at=newer.started_at,
-            reason=f"{SUPERSEDED_PREFIX}{newer.transaction_id}",
-        )
-        ended = outcome.transaction
-        if not outcome.stopped or ended is None:
-            return
-        log.warning(
-            "charger %s started transaction %s on connector %s where %s was still active: "
-            "ended %s as superseded",
-            ctx.charger_id,
-            newer.transaction_id,
-            newer.connector_id,
-            older.transaction_id,
-            older.transaction_id,
-        )
-        await self._transactions.record_anomaly(
-            charger_id=ctx.charger_id,
-            kind="superseded-transaction",
-            transaction_id=older.transaction_id,
-            payload=orjson.dumps(
-                {
-                    "transactionId": older.transaction_id,
-                    "supersededBy": newer.transaction_id,
-                    "startTransaction": req,
-                }
-            ).decode(),
-            at=ctx.received_at,
-        )
-        await self._profiles.transaction_ended(ctx.charger_id, older.transaction_id)
-        if self._bus.has_watchers:
+        """End `older`, still active on the connector `newer` started on (``_superseding``)."""
+        ended = await supersede(self._transactions, self._profiles, ctx, older, newer, req)
+        if ended is not None and self._bus.has_watchers:
             self._publish(
                 watch_pb2.EVENT_KIND_TRANSACTION_ENDED,
                 ctx,
