@@ -464,7 +464,8 @@ async def test_meter_value_pages(stores: Stores) -> None:
     """list_meter_values pages oldest first, ties by insertion, and checks its token."""
     record, _ = await start(stores)
     tid = record.transaction_id
-    rows = [energy("CP-1", tid, i // 2, str(i)) for i in range(9)]
+    # Pairs at one time: two samples (phases) of it, which the store keeps apart.
+    rows = [energy("CP-1", tid, i // 2, str(i), phase="L2" if i % 2 else "") for i in range(9)]
     await stores.transactions.add_meter_values(rows)
     seen: list[str] = []
     token = ""

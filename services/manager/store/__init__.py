@@ -32,7 +32,9 @@ from ._device_model import (
 from ._domain_records import (
     IdTagRecord,
     MeterValueRecord,
+    MeterValuesOutcome,
     ReservationRecord,
+    StopOutcome,
     TransactionEvent,
     TransactionEventOutcome,
     TransactionRecord,
@@ -97,11 +99,13 @@ from ._station import (
     SqlStationStore,
     StationStore,
 )
-from ._transactions import SqlTransactionStore
+from ._transaction_events import event_digest
+from ._transactions import SUPERSEDED_PREFIX, SqlTransactionStore
 
 __all__ = [
     "CHARGING_PROFILE_PURPOSES",
     "OCPP_VERSIONS",
+    "SUPERSEDED_PREFIX",
     "AlreadyExists",
     "BootInfo",
     "CertificateRequestRecord",
@@ -137,6 +141,7 @@ __all__ = [
     "MemoryStationStore",
     "MemoryTransactionStore",
     "MeterValueRecord",
+    "MeterValuesOutcome",
     "MonitorRecord",
     "NotFound",
     "ReportRecord",
@@ -158,6 +163,7 @@ __all__ = [
     "SqlStationStore",
     "SqlTransactionStore",
     "StationStore",
+    "StopOutcome",
     "StoreError",
     "StoreUnavailable",
     "TransactionEvent",
@@ -167,5 +173,6 @@ __all__ = [
     "VariableKey",
     "VariableRecord",
     "create_engine",
+    "event_digest",
     "migrate",
 ]

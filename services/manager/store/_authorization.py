@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import builtins
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, delete, exists, select, update
+from sqlalchemy import Row, delete, exists, func, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -19,10 +19,36 @@ from ._schema import id_tags
 from ._sql import _unavailable
 from ._sqlbase import SqlStoreBase
 
-__all__ = ["ID_TAG_CHANGES", "SqlIdTagStore", "check_id_tag_changes"]
+__all__ = ["ID_TAG_CHANGES", "SqlIdTagStore", "check_id_tag_changes", "check_no_parent_loop"]
 
 #: The fields ``update`` may change.
 ID_TAG_CHANGES = frozenset({"status", "expiry_date", "parent_id_tag", "max_active_transactions"})
+#: How far up a parent chain the loop check looks (a longer chain is refused too).
+MAX_PARENT_DEPTH = 64
+
+
+def check_no_parent_loop(id_tag: str, parent: str, parent_of: Mapping[str, str]) -> None:
+    """Conflict if making ``parent`` the parent of ``id_tag`` closes a loop of parents.
+
+    ``parent_of`` maps each tag up the chain from ``parent`` to its own parent ("" or
+    absent: none). The error names the loop, e.g. ``A -> C -> B -> A``.
+    """
+    chain = [id_tag, parent]
+    seen = {id_tag, parent}
+    tag = parent
+    while tag := parent_of.get(tag, ""):
+        chain.append(tag)
+        if tag == id_tag:
+            raise Conflict(
+                f"id tag {id_tag!r} cannot have parent {parent!r}: the parents would go round"
+                f" in a loop ({' -> '.join(chain)}); change one of these tags' parent first"
+            )
+        if tag in seen or len(chain) > MAX_PARENT_DEPTH:
+            raise Conflict(
+                f"id tag {parent!r} cannot be a parent: its own parents go round in a loop or"
+                f" are more than {MAX_PARENT_DEPTH} deep ({' -> '.join(chain[1:])})"
+            )
+        seen.add(tag)
 
 
 def check_id_tag_changes(id_tag: str, changes: dict[str, Any]) -> dict[str, Any]:
@@ -126,10 +152,13 @@ class SqlIdTagStore(SqlStoreBase):
             .values(**fields, updated_at=at)
             .returning(*id_tags.c)
         )
+        parent = fields.get("parent_id_tag") or ""
         async with _unavailable("updating an id tag"):
             try:
                 async with self._engine.begin() as conn:
-                    await _check_parent(conn, fields.get("parent_id_tag") or "")
+                    await _check_parent(conn, parent)
+                    if parent:
+                        await self._check_no_loop(conn, id_tag, parent)
                     row = (await conn.execute(statement)).first()
             except IntegrityError as exc:
                 raise Conflict(
@@ -184,6 +213,32 @@ class SqlIdTagStore(SqlStoreBase):
             encode_keyset("id_tags", [page[-1].id_tag], filters) if len(rows) > page_size else ""
         )
         return page, token
+
+    async def _check_no_loop(self, conn: AsyncConnection, id_tag: str, parent: str) -> None:
+        """Conflict if ``parent`` descends from ``id_tag``. Parent changes are serialized
+        (a transaction-scoped advisory lock on PostgreSQL; SQLite serializes writers), so
+        two concurrent changes cannot close a loop together."""
+        if self._dialect == "postgresql":
+            await conn.execute(select(func.pg_advisory_xact_lock(_PARENT_LOCK)))
+        chain = await conn.execute(_PARENT_CHAIN, {"parent": parent, "depth": MAX_PARENT_DEPTH})
+        check_no_parent_loop(id_tag, parent, {tag: up or "" for tag, up in chain})
+
+
+#: The advisory lock key of parent changes ("idtagpar" in ASCII).
+_PARENT_LOCK = 0x6964746167706172
+#: The tags up the chain from :parent, each with its parent.
+_PARENT_CHAIN = text(
+    """
+    WITH RECURSIVE chain(id_tag, parent_id_tag, depth) AS (
+        SELECT id_tag, parent_id_tag, 1 FROM id_tags WHERE id_tag = :parent
+        UNION ALL
+        SELECT t.id_tag, t.parent_id_tag, chain.depth + 1
+        FROM id_tags AS t JOIN chain ON t.id_tag = chain.parent_id_tag
+        WHERE chain.depth <= :depth
+    )
+    SELECT id_tag, parent_id_tag FROM chain
+    """
+)
 
 
 async def _check_parent(conn: AsyncConnection, parent_id_tag: str) -> None:

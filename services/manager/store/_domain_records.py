@@ -9,10 +9,13 @@ __all__ = [
     "ENERGY_REGISTER",
     "ID_TAG_STATUSES",
     "RESERVATION_STATES",
+    "SUPERSEDED_PREFIX",
     "TRANSACTION_EVENT_TYPES",
     "IdTagRecord",
     "MeterValueRecord",
+    "MeterValuesOutcome",
     "ReservationRecord",
+    "StopOutcome",
     "TransactionEvent",
     "TransactionEventOutcome",
     "TransactionRecord",
@@ -25,6 +28,9 @@ ID_TAG_STATUSES = frozenset({"Accepted", "Blocked", "Expired", "Invalid"})
 RESERVATION_STATES = frozenset({"Pending", "Accepted", "Rejected", "Cancelled", "Used", "Expired"})
 #: The measurand whose readings give a transaction's energy.
 ENERGY_REGISTER = "Energy.Active.Import.Register"
+#: The stop reason of a transaction ended because a newer one started on its connector
+#: or EVSE (followed by the newer one's id); its charger's own stop, if it comes, replaces it.
+SUPERSEDED_PREFIX = "Superseded by "
 #: OCPP 2.0.1 TransactionEventEnumType.
 TRANSACTION_EVENT_TYPES = ("Started", "Updated", "Ended")
 
@@ -164,6 +170,9 @@ class TransactionEvent:
     meter_values: tuple[MeterValueRecord, ...] = ()
     #: The OCPP version the charger speaks (2.0.1 or 2.1).
     ocpp_version: str = "2.0.1"
+    #: What makes the event this event beside its seqNo: a hash of its whole payload
+    #: (``event_digest``). A seqNo repeated with another digest is another event.
+    digest: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,3 +190,29 @@ class TransactionEventOutcome:
     #: The idTokenInfo.status answered to the event the first time ("" when none);
     #: for a duplicate, what to answer again.
     id_token_status: str = ""
+    #: The event is the first other event of its transaction with a seqNo received
+    #: before (the charger reuses seqNos): applied, and worth an anomaly (once per seqNo).
+    reused_seq_no: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class StopOutcome:
+    """What a StopTransaction did."""
+
+    #: The transaction after the stop; None when unknown or another charger's.
+    transaction: TransactionRecord | None
+    #: This stop ended it (or replaced the provisional end of a superseded one); False
+    #: for a retried stop that changed nothing.
+    stopped: bool
+
+
+@dataclass(frozen=True, slots=True)
+class MeterValuesOutcome:
+    """What one ``add_meter_values`` call stored (a retried call's copies store nothing)."""
+
+    #: Rows newly stored by this call.
+    stored: int
+    #: Transaction ids the newly stored rows named that are not their charger's.
+    unknown: frozenset[int]
+    #: The charger's transactions that got newly stored rows.
+    updated: frozenset[int]

@@ -15,12 +15,14 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from ._authorization import check_id_tag_changes
+from ._authorization import check_id_tag_changes, check_no_parent_loop
 from ._common import check_charger_id, check_page_size, utc
 from ._domain_records import (
     IdTagRecord,
     MeterValueRecord,
+    MeterValuesOutcome,
     ReservationRecord,
+    StopOutcome,
     TransactionEvent,
     TransactionEventOutcome,
     TransactionRecord,
@@ -39,7 +41,14 @@ from ._keyset import (
 from ._protocol import ChargerStore
 from ._reservations import ENDED_BY_CHARGER, LIVE_STATES, check_state, outcome_state
 from ._transaction_events import EnergyMarks, check_event, event_changes, new_transaction_row
-from ._transactions import ANOMALY_KINDS, latest_energy, list_filters
+from ._transactions import (
+    ANOMALY_KINDS,
+    SUPERSEDED_PREFIX,
+    SampleKey,
+    latest_energy,
+    list_filters,
+    sample_key,
+)
 
 __all__ = ["MemoryIdTagStore", "MemoryReservationStore", "MemoryTransactionStore"]
 
@@ -92,7 +101,11 @@ class MemoryIdTagStore:
     async def update(self, id_tag: str, *, at: datetime, **changes: Any) -> IdTagRecord:
         at = utc(at)
         fields = check_id_tag_changes(id_tag, changes)
-        self._check_parent(fields.get("parent_id_tag", ""))
+        parent = fields.get("parent_id_tag", "")
+        self._check_parent(parent)
+        if parent:
+            parents = {tag: record.parent_id_tag for tag, record in self._tags.items()}
+            check_no_parent_loop(id_tag, parent, parents)
         held = self._tags.get(id_tag)
         if held is None:
             raise NotFound(f"id tag {id_tag!r} does not exist")
@@ -289,8 +302,12 @@ class MemoryTransactionStore:
         self._ids = itertools.count(1)
         #: 2.0.1: (charger, charger's transactionId) -> transaction id.
         self._by_charger_tx: dict[tuple[str, str], int] = {}
-        #: 2.0.1: (transaction id, seqNo) received -> the idTokenInfo.status answered.
-        self._seq_nos: dict[tuple[int, int], str] = {}
+        #: 2.0.1: (transaction id, seqNo, digest) received -> the idTokenInfo.status answered.
+        self._events: dict[tuple[int, int, str], str] = {}
+        #: 2.0.1: (transaction id, seqNo) -> how many events were received with it.
+        self._seq_nos: dict[tuple[int, int], int] = {}
+        #: The identity of every stored meter value (``uq_meter_values_*``).
+        self._samples: set[SampleKey] = set()
         #: 2.0.1: time of each transaction's meter_start reading.
         self._meter_start_at: dict[int, datetime] = {}
 
@@ -346,15 +363,36 @@ class MemoryTransactionStore:
         reason: str,
         stop_id_tag: str = "",
     ) -> TransactionRecord | None:
+        outcome = await self.stop_outcome(
+            charger_id=charger_id,
+            transaction_id=transaction_id,
+            meter_stop=meter_stop,
+            stopped_at=stopped_at,
+            reason=reason,
+            stop_id_tag=stop_id_tag,
+        )
+        return outcome.transaction
+
+    async def stop_outcome(
+        self,
+        *,
+        charger_id: str,
+        transaction_id: int,
+        meter_stop: int,
+        stopped_at: datetime,
+        reason: str,
+        stop_id_tag: str = "",
+    ) -> StopOutcome:
         stopped_at = utc(stopped_at)
         check_length("stop reason", reason, 32)
         if stop_id_tag:
             check_id_tag(stop_id_tag, "stop id tag")
         held = self._transactions.get(transaction_id)
         if held is None or held.charger_id != charger_id:
-            return None
-        if not held.active:
-            return held
+            return StopOutcome(None, False)
+        provisional = held.stop_reason.startswith(SUPERSEDED_PREFIX) and held.stop_reason != reason
+        if not held.active and not provisional:
+            return StopOutcome(held, False)
         record = replace(
             held,
             meter_stop=meter_stop,
@@ -363,10 +401,14 @@ class MemoryTransactionStore:
             stop_id_tag=stop_id_tag,
         )
         self._transactions[transaction_id] = record
-        return record
+        return StopOutcome(record, True)
 
     async def add_meter_values(self, rows: Sequence[MeterValueRecord]) -> set[int]:
-        unknown: set[int] = set()
+        return set((await self.add_meter_values_outcome(rows)).unknown)
+
+    async def add_meter_values_outcome(
+        self, rows: Sequence[MeterValueRecord]
+    ) -> MeterValuesOutcome:
         for row in rows:
             check_meter_value(row)
             check_charger_id(row.charger_id)
@@ -375,18 +417,39 @@ class MemoryTransactionStore:
             for row in rows
             if row.transaction_id is not None and row.transaction_id in self._transactions
         }
+        unknown: set[int] = set()
+        updated: set[int] = set()
+        new_rows = []
+        count = 0
         for row in rows:
             tid = row.transaction_id
+            stored = replace(row, timestamp=utc(row.timestamp))
             if tid is not None and transaction_of.get(tid) != row.charger_id:
-                unknown.add(tid)
-                row = replace(row, transaction_id=None)
-            self._values.append((len(self._values) + 1, replace(row, timestamp=utc(row.timestamp))))
-        for tid, (wh, at) in latest_energy(rows, transaction_of).items():
+                stored = replace(stored, transaction_id=None)
+            if not self._add_sample(stored):
+                continue
+            count += 1
+            if stored.transaction_id is None:
+                if tid is not None:
+                    unknown.add(tid)
+            else:
+                updated.add(stored.transaction_id)
+                new_rows.append(row)
+        for tid, (wh, at) in latest_energy(new_rows, transaction_of).items():
             held = self._transactions[tid]
             if held.active and (tid not in self._energy_at or self._energy_at[tid] <= at):
                 self._transactions[tid] = replace(held, last_energy_wh=wh)
                 self._energy_at[tid] = at
-        return unknown
+        return MeterValuesOutcome(count, frozenset(unknown), frozenset(updated))
+
+    def _add_sample(self, row: MeterValueRecord) -> bool:
+        """Store ``row`` unless a sample with its identity is stored already."""
+        key = sample_key(check_meter_value(row))
+        if key in self._samples:
+            return False
+        self._samples.add(key)
+        self._values.append((len(self._values) + 1, row))
+        return True
 
     async def record_event(self, event: TransactionEvent) -> TransactionEventOutcome:
         check_event(event)
@@ -412,26 +475,23 @@ class MemoryTransactionStore:
             created = True
         tid = self._by_charger_tx[key]
         current = self._transactions[tid]
-        if (tid, event.seq_no) in self._seq_nos:
+        seen = (tid, event.seq_no, event.digest)
+        if seen in self._events:
             return TransactionEventOutcome(
                 current,
                 created=False,
                 duplicate=True,
                 ended=False,
-                id_token_status=self._seq_nos[(tid, event.seq_no)],
+                id_token_status=self._events[seen],
             )
-        self._seq_nos[(tid, event.seq_no)] = event.id_token_status
+        self._events[seen] = event.id_token_status
+        before = self._seq_nos.get((tid, event.seq_no), 0)
+        self._seq_nos[(tid, event.seq_no)] = before + 1
         connector = event.evse_id or current.connector_id
         for row in event.meter_values:
-            self._values.append(
-                (
-                    len(self._values) + 1,
-                    replace(
-                        row,
-                        transaction_id=tid,
-                        connector_id=connector,
-                        timestamp=utc(row.timestamp),
-                    ),
+            self._add_sample(
+                replace(
+                    row, transaction_id=tid, connector_id=connector, timestamp=utc(row.timestamp)
                 )
             )
         marks = EnergyMarks(self._meter_start_at.get(tid), self._energy_at.get(tid))
@@ -452,6 +512,7 @@ class MemoryTransactionStore:
             duplicate=False,
             ended="stopped_at" in changes,
             id_token_status=event.id_token_status,
+            reused_seq_no=before == 1,
         )
 
     async def get_by_charger_transaction_id(

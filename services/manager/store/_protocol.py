@@ -9,7 +9,9 @@ from typing import Any, Protocol
 from ._domain_records import (
     IdTagRecord,
     MeterValueRecord,
+    MeterValuesOutcome,
     ReservationRecord,
+    StopOutcome,
     TransactionEvent,
     TransactionEventOutcome,
     TransactionRecord,
@@ -209,6 +211,22 @@ class TransactionStore(Protocol):
         """
         ...
 
+    async def stop_outcome(
+        self,
+        *,
+        charger_id: str,
+        transaction_id: int,
+        meter_stop: int,
+        stopped_at: datetime,
+        reason: str,
+        stop_id_tag: str = "",
+    ) -> StopOutcome:
+        """``stop``, also telling whether this call stopped it (False for a retry). A
+        transaction ended provisionally as superseded (stop reason ``Superseded by N``)
+        takes its charger's own stop when that arrives late: ``stopped`` is True again.
+        """
+        ...
+
     async def add_meter_values(self, rows: Sequence[MeterValueRecord]) -> set[int]:
         """Store ``rows`` in one bulk insert. Rows naming a transaction that is not their
         charger's are stored with transaction_id None; those named ids are returned (the
@@ -216,19 +234,32 @@ class TransactionStore(Protocol):
         (Wh or kWh; not Transaction.Begin) becomes the ``last_energy_wh`` of an active
         transaction (a later timestamp wins). Concurrent calls may share one database
         transaction (group commit); each returns once its rows are committed.
+
+        A value is stored once per (charger, connector, transaction or none, timestamp,
+        measurand, phase, context, location), whichever copy of a retried call comes
+        first: a later copy stores nothing and names no unknown transaction again.
         """
+        ...
+
+    async def add_meter_values_outcome(
+        self, rows: Sequence[MeterValueRecord]
+    ) -> MeterValuesOutcome:
+        """``add_meter_values``, telling what this call newly stored."""
         ...
 
     async def record_event(self, event: TransactionEvent) -> TransactionEventOutcome:
         """Apply an OCPP 2.0.1 TransactionEvent to the charger's transaction
         ``event.charger_transaction_id``, creating it (with a new CSMS id) if it is the
-        first event of it received, whatever its type. A seqNo received before for the same
-        transaction is a duplicate: nothing changes and the status answered the first time
-        is returned. Otherwise the event's meter values are stored (connector_id = the
-        transaction's EVSE) and the rules of ``_transaction_events`` applied: earliest
-        timestamp/energy reading start it, the latest reading is its energy, Ended stops it
-        once and nothing reopens it. A reservation it names becomes Used. All in one
-        database transaction; NotFound if the charger does not exist.
+        first event of it received, whatever its type. An event received before (the same
+        seqNo and ``digest``) is a duplicate: nothing changes and the status answered the
+        first time is returned; a seqNo received before with another digest is another
+        event (some chargers number every event 0), applied, with ``reused_seq_no`` set
+        the first time that seqNo of the transaction is reused. Otherwise the event's
+        meter values are stored once each (connector_id = the transaction's EVSE) and the
+        rules of ``_transaction_events`` applied: earliest timestamp/energy reading start
+        it, the latest reading is its energy, Ended stops it once and nothing reopens it.
+        A reservation it names becomes Used. All in one database transaction; NotFound if
+        the charger does not exist.
         """
         ...
 

@@ -36,6 +36,7 @@ __all__ = [
     "ID_TAG",
     "LOCATION_ID",
     "NAMING_CONVENTION",
+    "SAMPLE_KEY",
     "UtcDateTime",
     "certificate_requests",
     "charger_requests",
@@ -256,6 +257,18 @@ transactions = Table(
     sqlite_autoincrement=True,
 )
 
+#: The ``meter_values`` columns that make a sample the same sample.
+SAMPLE_KEY = (
+    "charger_id",
+    "timestamp",
+    "connector_id",
+    "transaction_id",
+    "measurand",
+    "phase",
+    "context",
+    "location",
+)
+
 meter_values = Table(
     "meter_values",
     metadata,
@@ -285,16 +298,36 @@ meter_values = Table(
     ForeignKeyConstraint(["transaction_id"], ["transactions.id"], ondelete="CASCADE"),
     # The values of one transaction, oldest first, keyset (timestamp, id).
     Index(None, "transaction_id", "timestamp", "id"),
-    Index(None, "charger_id", "timestamp"),
+    # What makes a sample the same sample (revision 0009): a retried MeterValues (or its
+    # original, applied late) stores nothing twice (INSERT .. ON CONFLICT DO NOTHING).
+    # Two partial indexes, as NULL transaction ids are never equal in a unique index;
+    # both also serve (charger_id, timestamp).
+    Index(
+        "uq_meter_values_sample",
+        *SAMPLE_KEY,
+        unique=True,
+        postgresql_where=text("transaction_id IS NOT NULL"),
+        sqlite_where=text("transaction_id IS NOT NULL"),
+    ),
+    Index(
+        "uq_meter_values_unlinked_sample",
+        *(column for column in SAMPLE_KEY if column != "transaction_id"),
+        unique=True,
+        postgresql_where=text("transaction_id IS NULL"),
+        sqlite_where=text("transaction_id IS NULL"),
+    ),
 )
 
-#: The OCPP 2.0.1 TransactionEvents received, one row per (transaction, seqNo): a
-#: repeated seqNo is a duplicate (revision 0004).
+#: The OCPP 2.0.1 TransactionEvents received (revision 0004), one row per (transaction,
+#: seqNo, digest): the same seqNo with the same content is a duplicate, with other content
+#: another event (some chargers send every event with seqNo 0; revision 0009).
 transaction_events = Table(
     "transaction_events",
     metadata,
     Column("transaction_id", BigInteger, nullable=False),
     Column("seq_no", BigInteger, nullable=False),
+    # A hash of the event's payload (``event_digest``); "" for events stored before 0009.
+    Column("digest", String(32), nullable=False, server_default=""),
     # Started, Updated, Ended
     Column("event_type", String(8), nullable=False),
     Column("trigger_reason", String(32), nullable=False),
@@ -302,7 +335,7 @@ transaction_events = Table(
     Column("timestamp", UtcDateTime, nullable=False),
     # The idTokenInfo.status answered ("" when the event had no idToken): a duplicate gets it again.
     Column("id_token_status", String(16), nullable=False, server_default=""),
-    PrimaryKeyConstraint("transaction_id", "seq_no"),
+    PrimaryKeyConstraint("transaction_id", "seq_no", "digest"),
     ForeignKeyConstraint(["transaction_id"], ["transactions.id"], ondelete="CASCADE"),
 )
 
@@ -311,7 +344,8 @@ transaction_anomalies = Table(
     metadata,
     Column("id", BIG_ID, nullable=False, autoincrement=True),
     Column("charger_id", CHARGER_ID, nullable=False),
-    # unknown-transaction-stop, foreign-transaction-stop, meter-values-unknown-transaction
+    # unknown-transaction-stop, foreign-transaction-stop, meter-values-unknown-transaction,
+    # repeated-seq-no, superseded-transaction (``ANOMALY_KINDS``)
     Column("kind", String(40), nullable=False),
     Column("transaction_id", BigInteger, nullable=True),
     # The call's JSON payload as received.

@@ -7,20 +7,29 @@ every rule reads the event's own data, never the arrival order:
 - ``started_at`` is the earliest event timestamp seen (a late Started corrects it);
 - ``meter_start`` is the earliest energy register reading seen, ``last_energy_wh`` the
   latest; ``meter_stop`` is the latest reading when the Ended event arrives;
-- an Ended event stops the transaction once; nothing reopens it;
+- an Ended event stops the transaction once; nothing reopens it (a transaction ended
+  as superseded by a newer one on its EVSE takes its own Ended when that comes late);
 - the first idToken becomes ``id_tag``, a later one in an Ended event ``stop_id_tag``;
-- ``charging_state`` follows the event with the highest seqNo.
+- ``charging_state`` follows the event with the highest seqNo;
+- an event is the same event as one received before when its seqNo and its payload's
+  digest (``event_digest``: eventType, timestamp and everything else) are the same. Some
+  chargers number every event 0: a seqNo alone does not identify an event.
 """
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import orjson
+
 from ._common import check_charger_id, utc
 from ._domain_records import (
     ENERGY_REGISTER,
+    SUPERSEDED_PREFIX,
     TRANSACTION_EVENT_TYPES,
     MeterValueRecord,
     TransactionEvent,
@@ -32,6 +41,7 @@ __all__ = [
     "EnergyMarks",
     "check_event",
     "event_changes",
+    "event_digest",
     "event_start_key",
     "new_transaction_row",
     "reading_wh",
@@ -64,8 +74,16 @@ def check_event(event: TransactionEvent) -> None:
     check_length("stopped reason", event.stopped_reason, 32)
     check_length("charging state", event.charging_state, 16)
     check_length("OCPP version", event.ocpp_version, 8, empty=False)
+    check_length("digest", event.digest, 32)
     for row in event.meter_values:
         check_meter_value(row)
+
+
+def event_digest(payload: Mapping[str, Any]) -> str:
+    """What tells a TransactionEvent from another with the same seqNo: 32 hex digits
+    hashing its whole payload (members in any order). A resent event has the same."""
+    canonical = orjson.dumps(payload, option=orjson.OPT_SORT_KEYS)
+    return hashlib.blake2b(canonical, digest_size=16).hexdigest()
 
 
 def event_start_key(charger_id: str, charger_transaction_id: str) -> str:
@@ -159,7 +177,9 @@ def event_changes(
             last_energy = latest[2]
             changes["last_energy_wh"] = latest[2]
             changes["last_energy_at"] = latest[0]
-    if event.event_type == "Ended" and current.active:
+    # A transaction ended as superseded takes its own Ended when that comes late.
+    provisional = current.stop_reason.startswith(SUPERSEDED_PREFIX)
+    if event.event_type == "Ended" and (current.active or provisional):
         changes["stopped_at"] = at
         changes["stop_reason"] = event.stopped_reason or "Local"
         if last_energy is not None:

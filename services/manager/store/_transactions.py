@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -21,7 +21,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from ._common import check_charger_id, check_page_size, utc
 from ._domain_records import (
+    SUPERSEDED_PREFIX,
     MeterValueRecord,
+    MeterValuesOutcome,
+    StopOutcome,
     TransactionEvent,
     TransactionEventOutcome,
     TransactionRecord,
@@ -40,6 +43,7 @@ from ._keyset import (
     to_iso,
 )
 from ._schema import (
+    SAMPLE_KEY,
     meter_values,
     reservations,
     transaction_anomalies,
@@ -50,13 +54,46 @@ from ._sql import _unavailable
 from ._sqlbase import SqlStoreBase
 from ._transaction_events import EnergyMarks, check_event, event_changes, new_transaction_row
 
-__all__ = ["ANOMALY_KINDS", "SqlTransactionStore", "latest_energy", "list_filters"]
+__all__ = [
+    "ANOMALY_KINDS",
+    "SUPERSEDED_PREFIX",
+    "MeterCall",
+    "SqlTransactionStore",
+    "latest_energy",
+    "list_filters",
+    "sample_key",
+]
 
 #: The ``transaction_anomalies.kind`` values.
 ANOMALY_KINDS = frozenset(
-    {"unknown-transaction-stop", "foreign-transaction-stop", "meter-values-unknown-transaction"}
+    {
+        "unknown-transaction-stop",
+        "foreign-transaction-stop",
+        "meter-values-unknown-transaction",
+        # A 2.0.1 charger sent another event with a seqNo it had used in the transaction.
+        "repeated-seq-no",
+        # A StartTransaction on a connector ended the older transaction still active there.
+        "superseded-transaction",
+    }
 )
 _LIVE_RESERVATION = ("Pending", "Accepted")
+_NOTHING_STORED = MeterValuesOutcome(0, frozenset(), frozenset())
+
+#: A stored sample's identity: the ``SAMPLE_KEY`` columns' values.
+SampleKey = tuple[Any, ...]
+
+
+def sample_key(value: dict[str, Any]) -> SampleKey:
+    """The identity of a ``meter_values`` row (``check_meter_value`` output or a read row)."""
+    return tuple(value[column] for column in SAMPLE_KEY)
+
+
+@dataclass(slots=True)
+class MeterCall:
+    """One ``add_meter_values`` call in a group commit; the writer fills in ``outcome``."""
+
+    rows: Sequence[MeterValueRecord]
+    outcome: MeterValuesOutcome = field(default=_NOTHING_STORED)
 
 
 def latest_energy(
@@ -91,9 +128,7 @@ class SqlTransactionStore(SqlStoreBase):
 
     def __init__(self, engine: AsyncEngine) -> None:
         super().__init__(engine)
-        self._meter_values: GroupCommit[Sequence[MeterValueRecord], set[tuple[str, int]]] = (
-            GroupCommit(self._write_meter_values)
-        )
+        self._meter_values: GroupCommit[MeterCall, None] = GroupCommit(self._write_meter_values)
 
     async def start(
         self,
@@ -162,14 +197,41 @@ class SqlTransactionStore(SqlStoreBase):
         reason: str,
         stop_id_tag: str = "",
     ) -> TransactionRecord | None:
+        outcome = await self.stop_outcome(
+            charger_id=charger_id,
+            transaction_id=transaction_id,
+            meter_stop=meter_stop,
+            stopped_at=stopped_at,
+            reason=reason,
+            stop_id_tag=stop_id_tag,
+        )
+        return outcome.transaction
+
+    async def stop_outcome(
+        self,
+        *,
+        charger_id: str,
+        transaction_id: int,
+        meter_stop: int,
+        stopped_at: datetime,
+        reason: str,
+        stop_id_tag: str = "",
+    ) -> StopOutcome:
         stopped_at = utc(stopped_at)
         check_length("stop reason", reason, 32)
         if stop_id_tag:
             check_id_tag(stop_id_tag, "stop id tag")
         mine = and_(transactions.c.id == transaction_id, transactions.c.charger_id == charger_id)
+        open_or_provisional = or_(
+            transactions.c.stopped_at.is_(None),
+            and_(
+                transactions.c.stop_reason.startswith(SUPERSEDED_PREFIX, autoescape=True),
+                transactions.c.stop_reason != reason,
+            ),
+        )
         statement = (
             update(transactions)
-            .where(mine, transactions.c.stopped_at.is_(None))
+            .where(mine, open_or_provisional)
             .values(
                 meter_stop=meter_stop,
                 stopped_at=stopped_at,
@@ -180,29 +242,31 @@ class SqlTransactionStore(SqlStoreBase):
         )
         async with _unavailable("stopping a transaction"), self._engine.begin() as conn:
             row = (await conn.execute(statement)).first()
+            stopped = row is not None
             if row is None:  # unknown, another charger's, or stopped already
                 row = (await conn.execute(select(transactions).where(mine))).first()
-        return None if row is None else _record(row)
+        return StopOutcome(None if row is None else _record(row), stopped)
 
     async def add_meter_values(self, rows: Sequence[MeterValueRecord]) -> set[int]:
+        return set((await self.add_meter_values_outcome(rows)).unknown)
+
+    async def add_meter_values_outcome(
+        self, rows: Sequence[MeterValueRecord]
+    ) -> MeterValuesOutcome:
         if not rows:
-            return set()
+            return _NOTHING_STORED
         for row in rows:
             check_meter_value(row)
             check_charger_id(row.charger_id)
-        named = {(row.charger_id, row.transaction_id) for row in rows if row.transaction_id}
-        unknown = await self._meter_values.submit(rows)
-        return {tid for charger_id, tid in unknown if (charger_id, tid) in named}
+        call = MeterCall(rows)
+        await self._meter_values.submit(call)
+        return call.outcome
 
-    async def _write_meter_values(
-        self, batches: builtins.list[Sequence[MeterValueRecord]]
-    ) -> set[tuple[str, int]]:
-        """One transaction for the rows of every waiting call; the (charger, transaction id)
-        pairs of the whole batch whose transaction is not that charger's."""
-        rows = [row for batch in batches for row in batch]
-        values = [check_meter_value(row) for row in rows]
-        named = {row.transaction_id for row in rows if row.transaction_id is not None}
-        unknown: set[tuple[str, int]] = set()
+    async def _write_meter_values(self, calls: builtins.list[MeterCall]) -> None:
+        """One transaction for the rows of every waiting call, each sample inserted once
+        (``ON CONFLICT DO NOTHING`` on ``uq_meter_values_*``; of copies in one batch the
+        first call's); each call's ``outcome`` says what it stored."""
+        named = {row.transaction_id for c in calls for row in c.rows if row.transaction_id}
         async with _unavailable("storing meter values"), self._engine.begin() as conn:
             transaction_of: dict[int, str] = {}
             active: set[int] = set()
@@ -216,13 +280,36 @@ class SqlTransactionStore(SqlStoreBase):
                     transaction_of[tid] = owner
                     if stopped_at is None:
                         active.add(tid)
-            for value in values:
-                tid = value["transaction_id"]
-                if tid is not None and transaction_of.get(tid) != value["charger_id"]:
-                    unknown.add((value["charger_id"], tid))
-                    value["transaction_id"] = None
-            await conn.execute(meter_values.insert(), values)
-            latest = latest_energy(rows, transaction_of)
+            # (call, row, the transaction it named but is not its charger's) per new sample.
+            owners: dict[SampleKey, tuple[int, MeterValueRecord, int | None]] = {}
+            values = []
+            for index, call in enumerate(calls):
+                for row in call.rows:
+                    value = check_meter_value(row)
+                    tid = value["transaction_id"]
+                    unknown = None
+                    if tid is not None and transaction_of.get(tid) != value["charger_id"]:
+                        unknown, value["transaction_id"] = tid, None
+                    key = sample_key(value)
+                    if key not in owners:
+                        owners[key] = (index, row, unknown)
+                        values.append(value)
+            inserted = (
+                await conn.execute(
+                    self._insert(meter_values)
+                    .on_conflict_do_nothing()
+                    .returning(*(meter_values.c[column] for column in SAMPLE_KEY)),
+                    values,
+                )
+            ).all()
+            stored: builtins.list[builtins.list[tuple[MeterValueRecord, int | None]]] = [
+                [] for _ in calls
+            ]
+            for returned in inserted:
+                index, row, unknown = owners[tuple(returned)]
+                stored[index].append((row, unknown))
+            new_rows = [row for mine in stored for row, unknown in mine if unknown is None]
+            latest = latest_energy(new_rows, transaction_of)
             readings = [
                 {"tid": tid, "wh": wh, "at": at}
                 for tid, (wh, at) in latest.items()
@@ -242,7 +329,8 @@ class SqlTransactionStore(SqlStoreBase):
                     .values(last_energy_wh=bindparam("wh"), last_energy_at=bindparam("at")),
                     readings,
                 )
-        return unknown
+        for call, mine in zip(calls, stored, strict=True):
+            call.outcome = _call_outcome(mine)
 
     async def record_event(self, event: TransactionEvent) -> TransactionEventOutcome:
         check_event(event)
@@ -275,39 +363,51 @@ class SqlTransactionStore(SqlStoreBase):
     async def _apply_event(
         self, conn: Any, row: Row[Any], event: TransactionEvent, created: bool
     ) -> TransactionEventOutcome:
-        """Record the event's seqNo (a duplicate stops here), its meter values and changes."""
+        """Record the event (a duplicate stops here), its meter values and changes."""
         tid = row.id
+        e = transaction_events
         seen = await conn.scalar(
-            self._insert(transaction_events)
+            self._insert(e)
             .values(
                 transaction_id=tid,
                 seq_no=event.seq_no,
+                digest=event.digest,
                 event_type=event.event_type,
                 trigger_reason=event.trigger_reason,
                 offline=event.offline,
                 timestamp=utc(event.timestamp),
                 id_token_status=event.id_token_status,
             )
-            .on_conflict_do_nothing(
-                index_elements=[transaction_events.c.transaction_id, transaction_events.c.seq_no]
-            )
-            .returning(transaction_events.c.seq_no)
+            .on_conflict_do_nothing(index_elements=[e.c.transaction_id, e.c.seq_no, e.c.digest])
+            .returning(e.c.seq_no)
         )
         current = _record(row)
         if seen is None:
             answered = await conn.scalar(
-                select(transaction_events.c.id_token_status).where(
-                    transaction_events.c.transaction_id == tid,
-                    transaction_events.c.seq_no == event.seq_no,
+                select(e.c.id_token_status).where(
+                    e.c.transaction_id == tid,
+                    e.c.seq_no == event.seq_no,
+                    e.c.digest == event.digest,
                 )
             )
             return TransactionEventOutcome(
                 current, created=False, duplicate=True, ended=False, id_token_status=answered or ""
             )
+        reused = False
+        if current.last_seq_no is not None and event.seq_no <= current.last_seq_no:
+            # Received before under this seqNo? Only then can it be a reuse (1 = the first).
+            others = await conn.scalar(
+                select(func.count()).where(
+                    e.c.transaction_id == tid,
+                    e.c.seq_no == event.seq_no,
+                    e.c.digest != event.digest,
+                )
+            )
+            reused = others == 1
         connector = event.evse_id or row.connector_id
         if event.meter_values:
             await conn.execute(
-                meter_values.insert(),
+                self._insert(meter_values).on_conflict_do_nothing(),
                 [
                     check_meter_value(replace(value, transaction_id=tid, connector_id=connector))
                     for value in event.meter_values
@@ -340,6 +440,7 @@ class SqlTransactionStore(SqlStoreBase):
             duplicate=False,
             ended="stopped_at" in changes,
             id_token_status=event.id_token_status,
+            reused_seq_no=reused,
         )
 
     async def get_by_charger_transaction_id(
@@ -495,6 +596,22 @@ class SqlTransactionStore(SqlStoreBase):
                 "meter_values", [to_iso(page[-1].timestamp), page[-1].id], filters
             )
         return [_meter_value(row) for row in page], token
+
+
+def _call_outcome(stored: builtins.list[tuple[MeterValueRecord, int | None]]) -> MeterValuesOutcome:
+    """What a call stored: its new rows, each with the transaction it named that is not
+    its charger's (None when linked or naming none)."""
+    if not stored:
+        return _NOTHING_STORED
+    return MeterValuesOutcome(
+        stored=len(stored),
+        unknown=frozenset(unknown for _, unknown in stored if unknown is not None),
+        updated=frozenset(
+            row.transaction_id
+            for row, unknown in stored
+            if unknown is None and row.transaction_id is not None
+        ),
+    )
 
 
 def _record(row: Row[Any]) -> TransactionRecord:

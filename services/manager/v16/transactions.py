@@ -12,6 +12,7 @@ from csms.v1 import watch_pb2
 
 from services.manager._authorization import Authorizer
 from services.manager._context import CallContext, Payload, parse_ocpp_time
+from services.manager._superseding import supersede, superseded
 from services.manager._watch import EventBus, charger_event
 from services.manager.store import (
     ChargingProfileStore,
@@ -110,7 +111,11 @@ class Transactions:
                 "transactionId": existing.transaction_id,
                 "idTagInfo": {"status": existing.id_tag_status},
             }
-        info = await self._authorizer.id_tag_info(id_tag, starting=True)
+        # A newer start supersedes the connector's active transaction (`_supersede`); when
+        # that one is the tag's own, the tag is not starting a concurrent transaction.
+        older = superseded(existing, started_at)
+        concurrent = older is None or older.id_tag != id_tag
+        info = await self._authorizer.id_tag_info(id_tag, starting=concurrent)
         record, created = await self._transactions.start(
             charger_id=ctx.charger_id,
             connector_id=connector,
@@ -121,8 +126,13 @@ class Transactions:
             reservation_id=req.get("reservationId"),
         )
         if not created:  # a concurrent retry won the race
-            info = {"status": record.id_tag_status}
-        elif self._bus.has_watchers:
+            return {
+                "transactionId": record.transaction_id,
+                "idTagInfo": {"status": record.id_tag_status},
+            }
+        if older is not None:
+            await self._supersede(ctx, older, record, req)
+        if self._bus.has_watchers:
             self._publish(
                 watch_pb2.EVENT_KIND_TRANSACTION_STARTED,
                 ctx,
@@ -133,11 +143,26 @@ class Transactions:
             )
         return {"transactionId": record.transaction_id, "idTagInfo": info}
 
+    async def _supersede(
+        self, ctx: CallContext, older: TransactionRecord, newer: TransactionRecord, req: Payload
+    ) -> None:
+        """End `older`, still active on the connector `newer` started on (``_superseding``)."""
+        ended = await supersede(self._transactions, self._profiles, ctx, older, newer, req)
+        if ended is not None and self._bus.has_watchers:
+            self._publish(
+                watch_pb2.EVENT_KIND_TRANSACTION_ENDED,
+                ctx,
+                ended,
+                newer.started_at,
+                energy_wh=ended.energy_wh,
+                message=f"ended: transaction {newer.transaction_id} started on its connector",
+            )
+
     async def stop_transaction(self, ctx: CallContext, req: Payload) -> Payload:
         """Close the transaction; an unknown id is answered and recorded as an anomaly."""
         transaction_id = req["transactionId"]
         stopped_at = parse_ocpp_time(req["timestamp"])
-        record = await self._transactions.stop(
+        outcome = await self._transactions.stop_outcome(
             charger_id=ctx.charger_id,
             transaction_id=transaction_id,
             meter_stop=req["meterStop"],
@@ -145,6 +170,7 @@ class Transactions:
             reason=req.get("reason", "Local"),
             stop_id_tag=req.get("idTag", ""),
         )
+        record = outcome.transaction
         if record is None:
             log.warning("charger %s stopped unknown transaction %s", ctx.charger_id, transaction_id)
             await self._transactions.record_anomaly(
@@ -154,7 +180,7 @@ class Transactions:
                 payload=orjson.dumps(req).decode(),
                 at=ctx.received_at,
             )
-        else:
+        elif outcome.stopped:  # not a retry: once per stop
             await self._profiles.transaction_ended(ctx.charger_id, transaction_id)
             if self._bus.has_watchers:
                 self._publish(
@@ -181,15 +207,16 @@ class Transactions:
         return answer
 
     async def meter_values(self, ctx: CallContext, req: Payload) -> Payload:
-        """Store every sampled value; values naming an unknown transaction are kept unlinked
-        and the anomaly recorded. One database transaction is shared with concurrent calls."""
+        """Store every sampled value once (a retried call stores and publishes nothing
+        again); values naming an unknown transaction are kept unlinked and the anomaly
+        recorded. One database transaction is shared with concurrent calls."""
         transaction_id = req.get("transactionId")
-        unknown = await self._transactions.add_meter_values(
+        outcome = await self._transactions.add_meter_values_outcome(
             meter_rows(ctx.charger_id, req["connectorId"], transaction_id, req["meterValue"])
         )
         if transaction_id is None:
             return {}
-        if transaction_id in unknown:
+        if transaction_id in outcome.unknown:
             await self._transactions.record_anomaly(
                 charger_id=ctx.charger_id,
                 kind="meter-values-unknown-transaction",
@@ -197,7 +224,7 @@ class Transactions:
                 payload=orjson.dumps(req).decode(),
                 at=ctx.received_at,
             )
-        elif self._bus.has_watchers:
+        elif transaction_id in outcome.updated and self._bus.has_watchers:
             # Read back for the energy: the store decides which reading is the latest.
             updated = await self._transactions.get(transaction_id)
             if updated is not None and updated.active:

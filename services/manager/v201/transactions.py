@@ -7,7 +7,13 @@ replayed); the store's rules (``store/_transaction_events.py``) make the result 
 the events, not on their arrival:
 
 - the first event received creates the transaction, whatever its type;
-- a repeated seqNo is a duplicate: answered as the first time, nothing stored again;
+- an event received again (the same seqNo and payload) is a duplicate: answered as the
+  first time, nothing stored again; a seqNo repeated with another payload (some stations
+  number every event 0) is another event, applied, the first reuse of each seqNo in a
+  transaction recorded as a ``repeated-seq-no`` anomaly. So an Ended is never taken for
+  a duplicate of an Updated;
+- a Started of a new transaction on an EVSE whose older transaction is still active ends
+  that one as superseded (``_superseding``); its own Ended, arriving late, replaces that;
 - Ended stops it once; a late Started only corrects its start;
 - energy = the latest Energy.Active.Import.Register reading minus the earliest (values
   scaled by unitOfMeasure.multiplier; Wh or kWh).
@@ -30,6 +36,7 @@ from csms.v1 import watch_pb2
 
 from services.manager._authorization import Authorizer
 from services.manager._context import CallContext, Payload, parse_ocpp_time
+from services.manager._superseding import supersede, superseded
 from services.manager._watch import EventBus, charger_event
 from services.manager.store import (
     ChargingProfileStore,
@@ -37,6 +44,7 @@ from services.manager.store import (
     TransactionEvent,
     TransactionRecord,
     TransactionStore,
+    event_digest,
 )
 from services.manager.v201.authorization import id_token_info
 
@@ -127,17 +135,25 @@ class Transactions:
         token = req.get("idToken")
         evse = req.get("evse") or {}
         at = parse_ocpp_time(req["timestamp"])
+        evse_id = evse.get("id")
+        older = None  # the EVSE's active transaction a new one supersedes
+        if event_type == "Started" and evse_id:
+            active = await self._transactions.active_on(ctx.charger_id, evse_id)
+            if active is not None and active.charger_transaction_id != charger_tx:
+                older = superseded(active, at)
         token_info: dict[str, Any] | None = None
         if token is not None:
             existing = await self._transactions.get_by_charger_transaction_id(
                 ctx.charger_id, charger_tx
             )
-            # A token already recorded as this transaction's is not starting another.
-            starting = event_type != "Ended" and (
-                existing is None or existing.id_tag != token["idToken"]
+            # A token already recorded as this transaction's is not starting another, nor
+            # is one replacing its own stale transaction on the EVSE.
+            starting = (
+                event_type != "Ended"
+                and (existing is None or existing.id_tag != token["idToken"])
+                and (older is None or older.id_tag != token["idToken"])
             )
             token_info = await id_token_info(self._authorizer, token, starting=starting)
-        evse_id = evse.get("id")
         outcome = await self._transactions.record_event(
             TransactionEvent(
                 charger_id=ctx.charger_id,
@@ -159,6 +175,7 @@ class Transactions:
                     meter_rows(ctx.charger_id, evse_id or 0, None, req.get("meterValue", ()))
                 ),
                 ocpp_version=ctx.ocpp_version,
+                digest=event_digest(req),
             )
         )
         record = outcome.transaction
@@ -172,6 +189,32 @@ class Transactions:
             if token_info is not None and outcome.id_token_status:
                 token_info["status"] = outcome.id_token_status
         else:
+            if outcome.reused_seq_no:
+                log.warning(
+                    "charger %s reused seqNo %s in transaction %s for another event",
+                    ctx.charger_id,
+                    req["seqNo"],
+                    charger_tx,
+                )
+                await self._transactions.record_anomaly(
+                    charger_id=ctx.charger_id,
+                    kind="repeated-seq-no",
+                    transaction_id=record.transaction_id,
+                    payload=orjson.dumps(req).decode(),
+                    at=ctx.received_at,
+                )
+            if outcome.created and older is not None:
+                ended = await supersede(self._transactions, self._profiles, ctx, older, record, req)
+                if ended is not None and self._bus.has_watchers:
+                    self._publish(
+                        watch_pb2.EVENT_KIND_TRANSACTION_ENDED,
+                        ctx,
+                        ended,
+                        evse.get("connectorId", 0),
+                        record.started_at,
+                        energy_wh=ended.energy_wh,
+                        message=f"ended: transaction {record.transaction_id} started on its EVSE",
+                    )
             if outcome.ended:
                 await self._profiles.transaction_ended(ctx.charger_id, record.transaction_id)
             if self._bus.has_watchers:
