@@ -442,17 +442,16 @@ async def test_a_failed_reclaim_is_retried_until_every_charger_is_back(
                     await stack.enter_async_context(
                         connected(Charger16, charger_url(node, cid), cid)
                     )
-                for cid in ids:
-                    await eventually(lambda cid=cid: _located(registry, cid, "node-r"))
-                # Redis lost everything (a restart without persistence).
-                keys = [k async for k in redis_client.scan_iter(match=f"{redis_prefix}*")]
-                await redis_client.delete(*keys)
-                registry.failures = 1
 
                 async def all_back() -> bool:
                     found = await registry.lookup_many(ids)
                     return set(found) == set(ids)
 
+                await eventually(all_back)
+                # Redis lost everything (a restart without persistence).
+                keys = [k async for k in redis_client.scan_iter(match=f"{redis_prefix}*")]
+                await redis_client.delete(*keys)
+                registry.failures = 1
                 await eventually(all_back, timeout=8 * UNIT)
     finally:
         await registry.aclose()

@@ -28,7 +28,7 @@ import logging
 import time
 from collections.abc import AsyncGenerator, Sequence
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any, Final, Self
 
 import redis.asyncio as aioredis
 from redis.exceptions import NoScriptError, RedisError
@@ -259,9 +259,7 @@ class RedisRegistry:
         self._closed = False
 
     @classmethod
-    def from_url(
-        cls, url: str, *, prefix: str = "csms:", lease_seconds: float = 15.0
-    ) -> RedisRegistry:
+    def from_url(cls, url: str, *, prefix: str = "csms:", lease_seconds: float = 15.0) -> Self:
         """A registry owning its own client to ``url``; ``aclose`` closes it."""
         client = aioredis.from_url(url, socket_connect_timeout=5.0, socket_timeout=10.0)
         registry = cls(client, prefix=prefix, lease_seconds=lease_seconds)
