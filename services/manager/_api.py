@@ -15,12 +15,14 @@ from google.protobuf.timestamp_pb2 import Timestamp
 
 from services.common import to_proto_version
 from services.manager import commands
+from services.manager._authorization import Authorizer
 from services.manager._context import Clock, parse_ocpp_time
 from services.manager._errors import (
     ChargerCallError,
     ChargerNotConnected,
     ChargerNotFound,
     ChargerTimeout,
+    ConflictError,
     InvalidArgument,
     NodeUnavailable,
     ResourceNotFound,
@@ -111,6 +113,8 @@ class ChargerServicer(chargers_pb2_grpc.ChargerServiceServicer):
         self._registry = registry
         self._tasks = tasks
         self._clock = clock
+        # Decides a tag's status for local lists and remote starts, as Authorize does.
+        self._authorizer = Authorizer(stores.id_tags, stores.transactions, clock)
 
     @grpc_errors
     async def ListChargers(
@@ -163,6 +167,12 @@ class ChargerServicer(chargers_pb2_grpc.ChargerServiceServicer):
     async def _run(self, request: _R, build: Callable[[str, str, _R], commands.Call]) -> TaskResult:
         """Locate the charger, build the message for its OCPP version, send it, return the answer."""
         location, action, payload = await self._prepare(request, build)
+        return await self._send(location, action, payload)
+
+    async def _send(
+        self, location: ChargerLocation, action: str, payload: dict[str, Any]
+    ) -> TaskResult:
+        """Send one task to the charger at `location` and return its answer."""
         return await self._tasks.send(location, action, payload)
 
     async def _status(self, request: _R, build: Callable[[str, str, _R], commands.Call]) -> str:
@@ -257,8 +267,18 @@ class ChargerServicer(chargers_pb2_grpc.ChargerServiceServicer):
     ) -> chargers_pb2.StartChargingResponse:
         """1.6 RemoteStartTransaction, 2.0.1 RequestStartTransaction; the transaction itself is
         recorded when the charger reports it (StartTransaction / TransactionEvent, which on
-        2.0.1 carries the remoteStartId answered here)."""
+        2.0.1 carries the remoteStartId answered here).
+
+        A tag the CSMS refuses (it knows it and would not answer Accepted: Blocked, Expired,
+        Invalid, itself or through its group) is FAILED_PRECONDITION, before anything is
+        sent; a tag it does not know is sent (the charger may authorize it otherwise)."""
         location, action, payload = await self._prepare(request, commands.start_charging)
+        refusal = await self._authorizer.refusal(request.id_tag)
+        if refusal is not None:
+            raise ConflictError(
+                f"{refusal}: not sent to charger {request.charger_id!r}; change the tag's "
+                "status (IdTagService) or use another tag"
+            )
         answer = await self._tasks.send(location, action, payload)
         response = chargers_pb2.StartChargingResponse(status=_status_of(answer))
         if "remoteStartId" in payload:
@@ -270,33 +290,45 @@ class ChargerServicer(chargers_pb2_grpc.ChargerServiceServicer):
     async def StopCharging(
         self, request: chargers_pb2.StopChargingRequest, context: Context
     ) -> chargers_pb2.StopChargingResponse:
-        """1.6 RemoteStopTransaction. A transaction the CSMS knows as another charger's is
-        refused; one it does not know is still sent, since the charger may hold a transaction
-        the CSMS has not heard of yet (a StartTransaction queued offline) and answers
-        Rejected for one it does not have.
+        """1.6 RemoteStopTransaction with the CSMS's id; 2.0.1 RequestStopTransaction with the
+        charger's transactionId of that transaction.
 
-        2.0.1 RequestStopTransaction names the charger's transactionId, looked up from the
-        CSMS's id: a transaction the CSMS does not know is NOT_FOUND."""
+        Refused before anything is sent: a transaction the CSMS does not know, or that has
+        ended, is FAILED_PRECONDITION (no charger holds a transaction the CSMS did not hear
+        of under that id: 1.6 ids are issued by the CSMS, and a 2.0.1 id is looked up from
+        its record); another charger's, or (2.0.1) one recorded over 1.6, INVALID_ARGUMENT."""
         check_charger_id(request.charger_id)
         location = await self._tasks.locate(request.charger_id)
         version = location.ocpp_version
-        if commands.is_16(version):
-            action, payload = commands.stop_charging(request.charger_id, version, request)
-            transaction = await self._stores.transactions.get(request.transaction_id)
-            if transaction is not None and transaction.charger_id != request.charger_id:
-                raise InvalidArgument(
-                    "transaction_id",
-                    f"transaction {request.transaction_id} is on charger "
-                    f"{transaction.charger_id!r}, not {request.charger_id!r}",
-                )
-        else:
+        if request.transaction_id <= 0:
+            raise InvalidArgument("transaction_id", "must be a transaction id issued by this CSMS")
+        transaction = await self._stores.transactions.get(request.transaction_id)
+        not_sent = f"not sent to charger {request.charger_id!r}"
+        if transaction is None:
+            raise ConflictError(
+                f"transaction {request.transaction_id} is not known to this CSMS: {not_sent}; "
+                "pass a transaction_id the CSMS issued (TransactionService.ListTransactions)"
+            )
+        if transaction.charger_id != request.charger_id:
+            raise InvalidArgument(
+                "transaction_id",
+                f"transaction {request.transaction_id} is on charger "
+                f"{transaction.charger_id!r}, not {request.charger_id!r}",
+            )
+        if transaction.stopped_at is not None:
+            raise ConflictError(
+                f"transaction {request.transaction_id} already ended at "
+                f"{transaction.stopped_at.isoformat()}"
+                + (f" ({transaction.stop_reason})" if transaction.stop_reason else "")
+                + f": {not_sent}"
+            )
+        charger_tx = ""
+        if not commands.is_16(version):
             charger_tx = await self._charger_transaction_id(
                 request.charger_id, request.transaction_id
             )
-            action, payload = commands.stop_charging(
-                request.charger_id, version, request, charger_tx
-            )
-        answer = await self._tasks.send(location, action, payload)
+        action, payload = commands.stop_charging(request.charger_id, version, request, charger_tx)
+        answer = await self._send(location, action, payload)
         return chargers_pb2.StopChargingResponse(status=_status_of(answer))
 
     async def _charger_transaction_id(self, charger_id: str, transaction_id: int) -> str:
@@ -547,23 +579,23 @@ class ChargerServicer(chargers_pb2_grpc.ChargerServiceServicer):
     async def _with_id_tag_info(
         self, entries: list[chargers_pb2.LocalAuthorization]
     ) -> list[chargers_pb2.LocalAuthorization]:
-        """Entries without a status get the CSMS's: its stored status (Expired once past
-        its expiry date), expiry and parent; Invalid for a tag the CSMS does not know."""
+        """Entries without a status get the one Authorize answers (``tag_status``: the tag's
+        own, Expired once past its expiry date, or its group's), with its expiry and parent;
+        Invalid for a tag the CSMS does not know."""
         missing = [e.id_tag for e in entries if not e.HasField("status")]
         if not missing:
             return entries
-        known = await self._stores.id_tags.get_many(missing)
-        now = self._clock()
+        verdicts = await self._authorizer.verdicts(missing)
         filled: list[chargers_pb2.LocalAuthorization] = []
         for entry in entries:
             if entry.HasField("status"):
                 filled.append(entry)
                 continue
-            tag = known.get(entry.id_tag)
+            verdict = verdicts.get(entry.id_tag)
             item = chargers_pb2.LocalAuthorization(id_tag=entry.id_tag, status="Invalid")
-            if tag is not None:
-                expired = tag.expiry_date is not None and tag.expiry_date <= now
-                item.status = "Expired" if expired and tag.status == "Accepted" else tag.status
+            if verdict is not None:
+                tag = verdict.record
+                item.status = verdict.status
                 if tag.expiry_date is not None:
                     item.expiry_date.FromDatetime(tag.expiry_date)
                 item.parent_id_tag = tag.parent_id_tag
