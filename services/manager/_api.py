@@ -29,6 +29,7 @@ from services.manager._errors import (
     grpc_errors,
 )
 from services.manager._stores import Stores
+from services.manager._task_results import SentTask, TaskResults
 from services.manager._tasks import TaskResult, TaskSender
 from services.manager.store import ChargerRecord, ChargingProfileRecord, EVChargingNeedsRecord
 from services.registry import ChargerLocation, Registry
@@ -115,6 +116,8 @@ class ChargerServicer(chargers_pb2_grpc.ChargerServiceServicer):
         self._clock = clock
         # Decides a tag's status for local lists and remote starts, as Authorize does.
         self._authorizer = Authorizer(stores.id_tags, stores.transactions, clock)
+        # What each answer changes in the CSMS, for typed commands and SendCall alike.
+        self._results = TaskResults(stores, clock)
 
     @grpc_errors
     async def ListChargers(
@@ -172,8 +175,13 @@ class ChargerServicer(chargers_pb2_grpc.ChargerServiceServicer):
     async def _send(
         self, location: ChargerLocation, action: str, payload: dict[str, Any]
     ) -> TaskResult:
-        """Send one task to the charger at `location` and return its answer."""
-        return await self._tasks.send(location, action, payload)
+        """Send one task to the charger at `location`, record what its answer changes (the
+        action's result handler, ``TaskResults``) and return the answer."""
+        task = SentTask(location.charger_id, location.ocpp_version, action, payload, self._clock())
+        await self._results.before(task)
+        answer = await self._tasks.send(location, action, payload)
+        await self._results.after(task, answer.payload)
+        return answer
 
     async def _status(self, request: _R, build: Callable[[str, str, _R], commands.Call]) -> str:
         """Run a command whose answer is just a status."""
@@ -212,16 +220,7 @@ class ChargerServicer(chargers_pb2_grpc.ChargerServiceServicer):
         """Read keys from the charger; on 1.6 what was read is recorded (all keys: replaced)."""
         answer = await self._run(request, commands.get_configuration)
         version = answer.location.ocpp_version
-        response = commands.get_configuration_result(version, request, answer.payload)
-        if commands.is_16(version):
-            entries = [
-                (str(e["key"]), e.get("value"), bool(e["readonly"]))
-                for e in answer.payload.get("configurationKey", [])
-            ]
-            await self._stores.configuration.record_read(
-                request.charger_id, entries, self._clock(), complete=not request.keys
-            )
-        return response
+        return commands.get_configuration_result(version, request, answer.payload)
 
     @grpc_errors
     async def ChangeConfiguration(
@@ -231,10 +230,6 @@ class ChargerServicer(chargers_pb2_grpc.ChargerServiceServicer):
         answer = await self._run(request, commands.change_configuration)
         version = answer.location.ocpp_version
         status = commands.change_configuration_status(version, answer.payload)
-        if commands.is_16(version) and status in ("Accepted", "RebootRequired"):
-            await self._stores.configuration.record_change(
-                request.charger_id, request.key, request.value, self._clock()
-            )
         return chargers_pb2.ChangeConfigurationResponse(status=status)
 
     @grpc_errors
@@ -255,10 +250,16 @@ class ChargerServicer(chargers_pb2_grpc.ChargerServiceServicer):
     async def SendCall(
         self, request: chargers_pb2.SendCallRequest, context: Context
     ) -> chargers_pb2.SendCallResponse:
+        """Any call, validated by the node against the charger's schema. Its answer goes
+        through the same result handling as the typed command's (``TaskResults``), so what
+        that records is recorded; ``unrecorded_reason`` names the actions where it is not."""
         answer = await self._run(request, commands.send_call)
+        unrecorded = self._results.unrecorded(request.action)
         return chargers_pb2.SendCallResponse(
             result_json=answer.raw.decode(),
             ocpp_version=to_proto_version(answer.location.ocpp_version),
+            recorded=not unrecorded,
+            unrecorded_reason=unrecorded,
         )
 
     @grpc_errors
@@ -279,7 +280,7 @@ class ChargerServicer(chargers_pb2_grpc.ChargerServiceServicer):
                 f"{refusal}: not sent to charger {request.charger_id!r}; change the tag's "
                 "status (IdTagService) or use another tag"
             )
-        answer = await self._tasks.send(location, action, payload)
+        answer = await self._send(location, action, payload)
         response = chargers_pb2.StartChargingResponse(status=_status_of(answer))
         if "remoteStartId" in payload:
             response.remote_start_id = payload["remoteStartId"]
@@ -372,7 +373,7 @@ class ChargerServicer(chargers_pb2_grpc.ChargerServiceServicer):
         action, payload = commands.get_transaction_status(
             request.charger_id, version, request, charger_tx
         )
-        answer = await self._tasks.send(location, action, payload)
+        answer = await self._send(location, action, payload)
         return commands.transaction_status_result(answer.payload)
 
     @grpc_errors
@@ -432,15 +433,11 @@ class ChargerServicer(chargers_pb2_grpc.ChargerServiceServicer):
     ) -> chargers_pb2.GetLogResponse:
         """Progress arrives later as LogStatusNotification carrying the returned request id."""
         request_id = _request_id(request.request_id)
-        sent_at = self._clock()
         answer = await self._run(
             request, lambda cid, version, req: commands.get_log(cid, version, req, request_id)
         )
         status = _status_of(answer)
         filename = answer.payload.get("filename", "")
-        await self._request_answered(
-            request.charger_id, "Log", request_id, status, sent_at, filename
-        )
         return chargers_pb2.GetLogResponse(status=status, filename=filename, request_id=request_id)
 
     @grpc_errors
@@ -450,7 +447,6 @@ class ChargerServicer(chargers_pb2_grpc.ChargerServiceServicer):
         """1.6's answer is empty; progress arrives as FirmwareStatusNotification (2.0.1: with
         the returned request id, recorded under it)."""
         request_id = _request_id(request.request_id)
-        sent_at = self._clock()
         answer = await self._run(
             request,
             lambda cid, version, req: commands.update_firmware(cid, version, req, request_id),
@@ -458,7 +454,6 @@ class ChargerServicer(chargers_pb2_grpc.ChargerServiceServicer):
         if commands.is_16(answer.location.ocpp_version):
             return chargers_pb2.UpdateFirmwareResponse()
         status = _status_of(answer)
-        await self._request_answered(request.charger_id, "Firmware", request_id, status, sent_at)
         return chargers_pb2.UpdateFirmwareResponse(status=status, request_id=request_id)
 
     @grpc_errors
@@ -467,7 +462,6 @@ class ChargerServicer(chargers_pb2_grpc.ChargerServiceServicer):
     ) -> chargers_pb2.SignedUpdateFirmwareResponse:
         """Progress arrives later as SignedFirmwareStatusNotification with the request id."""
         request_id = _request_id(request.request_id)
-        sent_at = self._clock()
         answer = await self._run(
             request,
             lambda cid, version, req: commands.signed_update_firmware(
@@ -475,7 +469,6 @@ class ChargerServicer(chargers_pb2_grpc.ChargerServiceServicer):
             ),
         )
         status = _status_of(answer)
-        await self._request_answered(request.charger_id, "Firmware", request_id, status, sent_at)
         return chargers_pb2.SignedUpdateFirmwareResponse(status=status, request_id=request_id)
 
     # --- Reservation --------------------------------------------------------------------
@@ -513,7 +506,7 @@ class ChargerServicer(chargers_pb2_grpc.ChargerServiceServicer):
             request.charger_id, location.ocpp_version, request, reservation_id
         )
         try:
-            answer = await self._tasks.send(location, action, payload)
+            answer = await self._send(location, action, payload)
         except (ChargerCallError, ChargerNotConnected, InvalidArgument):
             await reservations.set_outcome(reservation_id, "Rejected", self._clock())
             raise
@@ -540,11 +533,8 @@ class ChargerServicer(chargers_pb2_grpc.ChargerServiceServicer):
                 f"reservation {request.reservation_id} is on charger "
                 f"{reservation.charger_id!r}, not {request.charger_id!r}",
             )
-        answer = await self._tasks.send(location, action, payload)
-        status = _status_of(answer)
-        if status == "Accepted" and reservation is not None:
-            await reservations.cancel(request.reservation_id, self._clock())
-        return chargers_pb2.CancelReservationResponse(status=status)
+        answer = await self._send(location, action, payload)
+        return chargers_pb2.CancelReservationResponse(status=_status_of(answer))
 
     # --- Local Auth List Management -----------------------------------------------------
 
@@ -568,13 +558,10 @@ class ChargerServicer(chargers_pb2_grpc.ChargerServiceServicer):
         action, payload = commands.send_local_list(
             request.charger_id, location.ocpp_version, request, list_version, entries
         )
-        answer = await self._tasks.send(location, action, payload)
-        status = _status_of(answer)
-        if status == "Accepted":
-            await self._store.set_local_list_version(
-                request.charger_id, list_version, self._clock()
-            )
-        return chargers_pb2.SendLocalListResponse(status=status, list_version=list_version)
+        answer = await self._send(location, action, payload)
+        return chargers_pb2.SendLocalListResponse(
+            status=_status_of(answer), list_version=list_version
+        )
 
     async def _with_id_tag_info(
         self, entries: list[chargers_pb2.LocalAuthorization]
@@ -609,7 +596,6 @@ class ChargerServicer(chargers_pb2_grpc.ChargerServiceServicer):
         """The charger's answer is recorded as its local list version."""
         answer = await self._run(request, commands.get_local_list_version)
         version = commands.local_list_version_result(answer.location.ocpp_version, answer.payload)
-        await self._store.set_local_list_version(request.charger_id, version, self._clock())
         return chargers_pb2.GetLocalListVersionResponse(list_version=version)
 
     # --- Smart Charging -----------------------------------------------------------------
@@ -626,42 +612,22 @@ class ChargerServicer(chargers_pb2_grpc.ChargerServiceServicer):
         location, action, payload = await self._prepare(request, commands.set_charging_profile)
         version = location.ocpp_version
         profile = request.profile
-        transaction_id = profile.transaction_id if profile.HasField("transaction_id") else None
         tx_profile = profile.purpose == smart_charging_pb2.CHARGING_PROFILE_PURPOSE_TX_PROFILE
-        if tx_profile and not commands.is_16(version):
-            if transaction_id is not None:
-                charger_tx = await self._charger_transaction_id(request.charger_id, transaction_id)
-                if profile.charger_transaction_id not in ("", charger_tx):
-                    raise InvalidArgument(
-                        "profile.charger_transaction_id",
-                        f"transaction {transaction_id} is the charger's {charger_tx!r}; "
-                        "set one of transaction_id and charger_transaction_id",
-                    )
-                resolved = chargers_pb2.SetChargingProfileRequest()
-                resolved.CopyFrom(request)
-                resolved.profile.charger_transaction_id = charger_tx
-                action, payload = commands.set_charging_profile(
-                    request.charger_id, version, resolved
+        if tx_profile and not commands.is_16(version) and profile.HasField("transaction_id"):
+            transaction_id = profile.transaction_id
+            charger_tx = await self._charger_transaction_id(request.charger_id, transaction_id)
+            if profile.charger_transaction_id not in ("", charger_tx):
+                raise InvalidArgument(
+                    "profile.charger_transaction_id",
+                    f"transaction {transaction_id} is the charger's {charger_tx!r}; "
+                    "set one of transaction_id and charger_transaction_id",
                 )
-            else:
-                known = await self._stores.transactions.get_by_charger_transaction_id(
-                    request.charger_id, profile.charger_transaction_id
-                )
-                transaction_id = known.transaction_id if known is not None else None
-        answer = await self._tasks.send(location, action, payload)
+            resolved = chargers_pb2.SetChargingProfileRequest()
+            resolved.CopyFrom(request)
+            resolved.profile.charger_transaction_id = charger_tx
+            action, payload = commands.set_charging_profile(request.charger_id, version, resolved)
+        answer = await self._send(location, action, payload)
         status = _status_of(answer)
-        if status == "Accepted":
-            sent = payload.get("csChargingProfiles") or payload["chargingProfile"]
-            await self._stores.profiles.installed(
-                charger_id=request.charger_id,
-                connector_id=request.connector_id,
-                charging_profile_id=profile.charging_profile_id,
-                stack_level=profile.stack_level,
-                purpose=commands.PURPOSE_16[profile.purpose],
-                transaction_id=transaction_id,
-                profile_json=orjson.dumps(sent).decode(),
-                at=self._clock(),
-            )
         return chargers_pb2.SetChargingProfileResponse(
             status=status, reason=commands.status_reason(answer.payload)
         )
@@ -673,16 +639,6 @@ class ChargerServicer(chargers_pb2_grpc.ChargerServiceServicer):
         """On Accepted the profiles the charger cleared (same matching rule) are forgotten."""
         answer = await self._run(request, commands.clear_charging_profile)
         status = _status_of(answer)
-        if status == "Accepted":
-            await self._stores.profiles.cleared(
-                request.charger_id,
-                charging_profile_id=(
-                    request.charging_profile_id if request.HasField("charging_profile_id") else None
-                ),
-                connector_id=request.connector_id if request.HasField("connector_id") else None,
-                purpose=commands.PURPOSE_16.get(request.purpose),
-                stack_level=request.stack_level if request.HasField("stack_level") else None,
-            )
         return chargers_pb2.ClearChargingProfileResponse(
             status=status, reason=commands.status_reason(answer.payload)
         )
@@ -722,16 +678,10 @@ class ChargerServicer(chargers_pb2_grpc.ChargerServiceServicer):
             request,
             lambda cid, version, req: commands.get_charging_profiles(cid, version, req, request_id),
         )
-        # Recorded before sending: the charger may report before its answer reaches us.
-        await self._stores.smart_charging.profiles_requested(
-            request.charger_id, request_id, status="", complete=False, at=self._clock()
-        )
-        answer = await self._tasks.send(location, action, payload)
+        # The request is recorded before sending (the charger may report before its answer
+        # reaches us); parts reported before the answer arrived are kept.
+        answer = await self._send(location, action, payload)
         status = _status_of(answer)
-        # Parts the charger reported before its answer arrived are kept.
-        await self._stores.smart_charging.profiles_answered(
-            request.charger_id, request_id, status=status, at=self._clock()
-        )
         return smart_charging_pb2.GetChargingProfilesResponse(
             status=status, request_id=request_id, reason=commands.status_reason(answer.payload)
         )
@@ -839,27 +789,6 @@ class ChargerServicer(chargers_pb2_grpc.ChargerServiceServicer):
 
     # --- OCPP 2.0.1 station messages: network profile, display, customer information ----
 
-    async def _request_answered(
-        self,
-        charger_id: str,
-        kind: str,
-        request_id: int,
-        status: str,
-        sent_at: datetime,
-        data: str = "",
-    ) -> None:
-        """Record a request the charger will report on under `request_id`; one it did not
-        take (anything but Accepted/AcceptedCanceled) is complete at once."""
-        await self._stores.station.request_answered(
-            charger_id,
-            kind,
-            request_id,
-            status=status,
-            complete=status not in ("Accepted", "AcceptedCanceled"),
-            sent_at=sent_at,
-            data=data,
-        )
-
     @grpc_errors
     async def SetNetworkProfile(
         self, request: chargers_pb2.SetNetworkProfileRequest, context: Context
@@ -877,17 +806,10 @@ class ChargerServicer(chargers_pb2_grpc.ChargerServiceServicer):
     ) -> chargers_pb2.SetDisplayMessageResponse:
         """On Accepted the message is recorded (replacing one with the same id)."""
         location, action, payload = await self._prepare(request, commands.set_display_message)
-        answer = await self._tasks.send(location, action, payload)
-        status = _status_of(answer)
-        if status == "Accepted":
-            info = payload["message"]
-            await self._stores.station.put_display_messages(
-                request.charger_id,
-                [(info["id"], orjson.dumps(info).decode())],
-                source="csms",
-                at=self._clock(),
-            )
-        return chargers_pb2.SetDisplayMessageResponse(status=status, reason=_reason_of(answer))
+        answer = await self._send(location, action, payload)
+        return chargers_pb2.SetDisplayMessageResponse(
+            status=_status_of(answer), reason=_reason_of(answer)
+        )
 
     @grpc_errors
     async def GetDisplayMessages(
@@ -895,15 +817,11 @@ class ChargerServicer(chargers_pb2_grpc.ChargerServiceServicer):
     ) -> chargers_pb2.GetDisplayMessagesResponse:
         """The messages arrive later (NotifyDisplayMessages) under the returned request id."""
         request_id = _request_id(request.request_id)
-        sent_at = self._clock()
         answer = await self._run(
             request,
             lambda cid, version, req: commands.get_display_messages(cid, version, req, request_id),
         )
         status = _status_of(answer)
-        await self._request_answered(
-            request.charger_id, "DisplayMessages", request_id, status, sent_at
-        )
         return chargers_pb2.GetDisplayMessagesResponse(status=status, request_id=request_id)
 
     @grpc_errors
@@ -913,10 +831,6 @@ class ChargerServicer(chargers_pb2_grpc.ChargerServiceServicer):
         """Accepted (cleared) or Unknown (the charger has no such message): either way the
         recorded message is forgotten."""
         status = await self._status(request, commands.clear_display_message)
-        if status in ("Accepted", "Unknown"):
-            await self._stores.station.remove_display_message(
-                request.charger_id, request.message_id
-            )
         return chargers_pb2.ClearDisplayMessageResponse(status=status)
 
     @grpc_errors
@@ -937,15 +851,11 @@ class ChargerServicer(chargers_pb2_grpc.ChargerServiceServicer):
         """The report arrives later (NotifyCustomerInformation) under the returned request
         id and is recorded there, concatenated (ListChargerRequests)."""
         request_id = _request_id(request.request_id)
-        sent_at = self._clock()
         answer = await self._run(
             request,
             lambda cid, version, req: commands.customer_information(cid, version, req, request_id),
         )
         status = _status_of(answer)
-        await self._request_answered(
-            request.charger_id, "CustomerInformation", request_id, status, sent_at
-        )
         return chargers_pb2.CustomerInformationResponse(status=status, request_id=request_id)
 
     @grpc_errors
