@@ -35,6 +35,7 @@ from services.manager._read_api import (
     ReservationServicer,
     TransactionServicer,
 )
+from services.manager._reconnect import ReconnectStatus
 from services.manager._stores import Stores
 from services.manager._tasks import TaskSender
 from services.manager._watch import EventBus, WatchServicer
@@ -66,6 +67,7 @@ class Manager:
         self._vendor_handlers = dict(vendor_handlers or {})
         self._server: grpc.aio.Server | None = None
         self._tasks: TaskSender | None = None
+        self._reconnects: ReconnectStatus | None = None
         self._housekeeping: asyncio.Task[None] | None = None
         #: Live events for WatchService, fed by the handlers of this manager's node streams.
         self.bus = EventBus(buffer_size=settings.watch_buffer, clock=clock)
@@ -109,8 +111,18 @@ class Manager:
                 authorizer=authorizer,
             ),
         }
-        self.events = EventsServicer(Dispatcher(routers, stores.chargers), policy, clock, bus)
         self._tasks = TaskSender(self.registry, stores.chargers, timeout=s.task_timeout)
+        reconnects: ReconnectStatus | None = None
+        if s.status_trigger_after > 0:
+            reconnects = self._reconnects = ReconnectStatus(
+                self._tasks,
+                after=s.status_trigger_after,
+                interval=s.status_trigger_interval,
+                concurrency=s.status_trigger_concurrency,
+            )
+            reconnects.start()
+        dispatcher = Dispatcher(routers, stores.chargers, connections=reconnects)
+        self.events = EventsServicer(dispatcher, policy, clock, bus)
         server = self._server = grpc.aio.server(
             options=[
                 ("grpc.max_receive_message_length", 64 * 1024 * 1024),
@@ -159,6 +171,8 @@ class Manager:
         self.bus.close()  # watch streams end now instead of holding the graceful stop
         if self._server is not None:
             await self._server.stop(grace=self.settings.shutdown_grace)
+        if self._reconnects is not None:
+            await self._reconnects.aclose()
         if self._tasks is not None:
             await self._tasks.aclose()
         if self._owns_stores and self._stores is not None:
