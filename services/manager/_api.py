@@ -175,8 +175,10 @@ class ChargerServicer(chargers_pb2_grpc.ChargerServiceServicer):
     async def _send(
         self, location: ChargerLocation, action: str, payload: dict[str, Any]
     ) -> TaskResult:
-        """Send one task to the charger at `location`, record what its answer changes (the
-        action's result handler, ``TaskResults``) and return the answer."""
+        """Send one task to the charger at `location`, its members in schema order, record
+        what its answer changes (the action's result handler, ``TaskResults``) and return
+        the answer."""
+        payload = commands.in_schema_order(location.ocpp_version, action, payload)
         task = SentTask(location.charger_id, location.ocpp_version, action, payload, self._clock())
         await self._results.before(task)
         answer = await self._tasks.send(location, action, payload)

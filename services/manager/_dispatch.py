@@ -78,6 +78,11 @@ class Dispatcher:
         self._store = store
         self.calls_handled = 0  # charger calls routed (for tests and metrics)
 
+    @property
+    def routes(self) -> frozenset[tuple[str, str]]:
+        """The (OCPP version, action) pairs this dispatcher handles."""
+        return frozenset(self._routes)
+
     def handle(self, event: events_pb2.Event) -> events_pb2.Reply | Awaitable[events_pb2.Reply]:
         """The reply to `event`, or an awaitable of it when the handler does I/O."""
         received_at = datetime.fromtimestamp(event.received_at_ms / 1000, UTC)

@@ -32,18 +32,12 @@ class ProvisioningBase:
         if not await self._policy.accepts_boot(ctx.charger_id):
             self._booted(ctx, "Rejected", now)
             return {
-                "status": "Rejected",
-                "currentTime": ocpp_time(now),
-                "interval": self._policy.retry_interval,
+                **_boot_answer(ctx.ocpp_version, "Rejected", now, self._policy.retry_interval),
                 **(rejected or {}),
             }
         await self._store.record_boot(ctx.charger_id, boot, "Accepted", now)
         self._booted(ctx, "Accepted", now)
-        return {
-            "status": "Accepted",
-            "currentTime": ocpp_time(now),
-            "interval": self._policy.heartbeat_interval,
-        }
+        return _boot_answer(ctx.ocpp_version, "Accepted", now, self._policy.heartbeat_interval)
 
     def _booted(self, ctx: CallContext, status: str, at: datetime) -> None:
         if self._bus.has_watchers:
@@ -56,3 +50,11 @@ class ProvisioningBase:
     def heartbeat(self, ctx: CallContext, req: Payload) -> Payload:
         """Answer the time; last-seen is recorded for every call by the dispatcher."""
         return {"currentTime": ocpp_time(self._clock())}
+
+
+def _boot_answer(version: str, status: str, now: datetime, interval: int) -> Payload:
+    """BootNotification's answer, built in its schema's member order (no reorder per reply):
+    1.6 status, currentTime, interval; 2.0.1/2.1 currentTime, interval, status."""
+    if version == "1.6":
+        return {"status": status, "currentTime": ocpp_time(now), "interval": interval}
+    return {"currentTime": ocpp_time(now), "interval": interval, "status": status}

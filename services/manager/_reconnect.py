@@ -182,6 +182,7 @@ class ReconnectStatus:
             if location.epoch != watch.epoch:
                 return  # a newer connection: it is watched on its own
             action, payload = commands.trigger_message(charger_id, watch.version, _STATUS)
+            payload = commands.in_schema_order(watch.version, action, payload)
             answer = await self._tasks.send(location, action, payload)
         except (ManagerError, RegistryError) as exc:
             log.info("could not ask %s for its status after it reconnected: %s", charger_id, exc)

@@ -106,9 +106,9 @@ class Transactions:
         started_at = parse_ocpp_time(req["timestamp"])
         existing = await self._transactions.active_on(ctx.charger_id, connector)
         if existing is not None and _is_retry(existing, id_tag, meter_start, started_at):
-            return {
-                "transactionId": existing.transaction_id,
+            return {  # members in schema order, as every reply
                 "idTagInfo": {"status": existing.id_tag_status},
+                "transactionId": existing.transaction_id,
             }
         info = await self._authorizer.id_tag_info(id_tag, starting=True)
         record, created = await self._transactions.start(
@@ -131,7 +131,7 @@ class Transactions:
                 status=info["status"],
                 message=f"id tag {id_tag} ({info['status']}), meter start {meter_start} Wh",
             )
-        return {"transactionId": record.transaction_id, "idTagInfo": info}
+        return {"idTagInfo": info, "transactionId": record.transaction_id}
 
     async def stop_transaction(self, ctx: CallContext, req: Payload) -> Payload:
         """Close the transaction; an unknown id is answered and recorded as an anomaly."""
