@@ -15,6 +15,7 @@ from typing import Any, TypeAlias
 import grpc
 import pytest
 from csms.v1 import chargers_pb2, chargers_pb2_grpc
+from google.protobuf.timestamp_pb2 import Timestamp
 from ocpp.v16 import call as call16
 from ocpp.v201 import call as call201
 
@@ -103,6 +104,27 @@ async def test_start_charging_refuses_a_tag_the_csms_blocked_201(
         assert "GROUP" in details, details
         assert "Blocked" in details, details
         assert station.requests("RequestStartTransaction") == []
+
+
+async def test_reserve_now_refuses_a_tag_the_csms_blocked(
+    node: Node, api: Api, manager: Manager
+) -> None:
+    """ReserveNow for a member of a Blocked group is FAILED_PRECONDITION naming the group; nothing is sent or recorded."""
+    await blocked_tags(manager)
+    async with station16(node) as station:
+        expiry = Timestamp()
+        expiry.FromDatetime(datetime.now(UTC) + timedelta(hours=1))
+        details = await refused(
+            api.ReserveNow(
+                chargers_pb2.ReserveNowRequest(
+                    charger_id="CP-1", connector_id=1, id_tag="CHILD", expiry_date=expiry
+                )
+            )
+        )
+        assert "GROUP" in details, details
+        assert station.requests("ReserveNow") == []
+        listed, _ = await manager.stores.reservations.list(page_size=10, charger_id="CP-1")
+        assert listed == []
 
 
 # --- item 19: RemoteStop for a transaction the CSMS does not know ---------------------

@@ -276,12 +276,7 @@ class ChargerServicer(chargers_pb2_grpc.ChargerServiceServicer):
         Invalid, itself or through its group) is FAILED_PRECONDITION, before anything is
         sent; a tag it does not know is sent (the charger may authorize it otherwise)."""
         location, action, payload = await self._prepare(request, commands.start_charging)
-        refusal = await self._authorizer.refusal(request.id_tag)
-        if refusal is not None:
-            raise ConflictError(
-                f"{refusal}: not sent to charger {request.charger_id!r}; change the tag's "
-                "status (IdTagService) or use another tag"
-            )
+        await self._refuse_refused_tag(request.charger_id, request.id_tag)
         answer = await self._send(location, action, payload)
         response = chargers_pb2.StartChargingResponse(status=_status_of(answer))
         if "remoteStartId" in payload:
@@ -333,6 +328,16 @@ class ChargerServicer(chargers_pb2_grpc.ChargerServiceServicer):
         action, payload = commands.stop_charging(request.charger_id, version, request, charger_tx)
         answer = await self._send(location, action, payload)
         return chargers_pb2.StopChargingResponse(status=_status_of(answer))
+
+    async def _refuse_refused_tag(self, charger_id: str, id_tag: str) -> None:
+        """FAILED_PRECONDITION for a tag the CSMS refuses (it knows it and Authorize would
+        not answer Accepted), naming the tag or its group; a tag it does not know passes."""
+        refusal = await self._authorizer.refusal(id_tag)
+        if refusal is not None:
+            raise ConflictError(
+                f"{refusal}: not sent to charger {charger_id!r}; change the tag's status "
+                "(IdTagService) or use another tag"
+            )
 
     async def _charger_transaction_id(self, charger_id: str, transaction_id: int) -> str:
         """The 2.0.1 transactionId of the charger's transaction ``transaction_id``."""
@@ -481,7 +486,8 @@ class ChargerServicer(chargers_pb2_grpc.ChargerServiceServicer):
     ) -> chargers_pb2.ReserveNowResponse:
         """Issue a reservation id (recorded Pending), send it, record the charger's answer.
 
-        When the charger certainly did not take the reservation (CallError, not connected,
+        A tag the CSMS refuses (as for StartCharging) is FAILED_PRECONDITION, nothing sent or
+        recorded. When the charger certainly did not take the reservation (CallError, not connected,
         message refused) it is recorded Rejected. When the answer is lost (timeout, node
         gone) the charger may hold it: it stays Pending, so a StartTransaction naming it
         still uses it, CancelReservation can withdraw it, and it expires at expiry_date.
@@ -494,6 +500,7 @@ class ChargerServicer(chargers_pb2_grpc.ChargerServiceServicer):
             raise InvalidArgument("expiry_date", "must be in the future")
         location = await self._tasks.locate(request.charger_id)
         commands.check_reserve_now(request, location.ocpp_version)  # before anything is recorded
+        await self._refuse_refused_tag(request.charger_id, request.id_tag)
         reservations = self._stores.reservations
         reservation = await reservations.create(
             charger_id=request.charger_id,
