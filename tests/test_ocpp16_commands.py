@@ -266,14 +266,28 @@ async def test_tc_012_remote_stop_transaction(station: Station, api: Api, manage
     ]
 
 
-async def test_tc_028_remote_stop_transaction_rejected(station: Station, api: Api) -> None:
-    """A transaction the CSMS does not know is still sent (the charger decides) and its Rejected returned."""
+async def test_tc_028_remote_stop_transaction_rejected(
+    station: Station, api: Api, manager: Manager
+) -> None:
+    """The charger's Rejected for a transaction the CSMS knows is returned."""
     station.answers["RemoteStopTransaction"] = {"status": "Rejected"}
+    transaction, _ = await manager.stores.transactions.start(
+        charger_id="CP-1",
+        connector_id=1,
+        id_tag="TAG-1",
+        id_tag_status="Accepted",
+        meter_start=0,
+        started_at=datetime.now(UTC),
+    )
     answer = await api.StopCharging(
-        chargers_pb2.StopChargingRequest(charger_id="CP-1", transaction_id=4242)
+        chargers_pb2.StopChargingRequest(
+            charger_id="CP-1", transaction_id=transaction.transaction_id
+        )
     )
     assert answer.status == "Rejected"
-    assert station.requests("RemoteStopTransaction") == [{"transaction_id": 4242}]
+    assert station.requests("RemoteStopTransaction") == [
+        {"transaction_id": transaction.transaction_id}
+    ]
 
 
 async def test_remote_stop_refuses_another_chargers_transaction(

@@ -753,11 +753,11 @@ async def test_f03_stop_charging_names_the_chargers_transaction_id(
 async def test_f03_stop_charging_refuses_transactions_the_charger_cannot_know(
     node: Node, station: Station201, api: Api, manager: Manager
 ) -> None:
-    """An unknown transaction is NOT_FOUND, another charger's or a 1.6-recorded one is
-    INVALID_ARGUMENT on transaction_id; nothing is sent."""
+    """An unknown transaction is FAILED_PRECONDITION, another charger's or a 1.6-recorded one
+    is INVALID_ARGUMENT on transaction_id; nothing is sent."""
     details = await rejected(
         api.StopCharging(chargers_pb2.StopChargingRequest(charger_id="CS-1", transaction_id=999)),
-        grpc.StatusCode.NOT_FOUND,
+        grpc.StatusCode.FAILED_PRECONDITION,
     )
     assert "999" in details
     async with booted(node, "CS-2") as other:

@@ -15,18 +15,21 @@ from google.protobuf.timestamp_pb2 import Timestamp
 
 from services.common import to_proto_version
 from services.manager import commands
+from services.manager._authorization import Authorizer
 from services.manager._context import Clock, parse_ocpp_time
 from services.manager._errors import (
     ChargerCallError,
     ChargerNotConnected,
     ChargerNotFound,
     ChargerTimeout,
+    ConflictError,
     InvalidArgument,
     NodeUnavailable,
     ResourceNotFound,
     grpc_errors,
 )
 from services.manager._stores import Stores
+from services.manager._task_results import SentTask, TaskResults
 from services.manager._tasks import TaskResult, TaskSender
 from services.manager.store import ChargerRecord, ChargingProfileRecord, EVChargingNeedsRecord
 from services.registry import ChargerLocation, Registry
@@ -111,6 +114,10 @@ class ChargerServicer(chargers_pb2_grpc.ChargerServiceServicer):
         self._registry = registry
         self._tasks = tasks
         self._clock = clock
+        # Decides a tag's status for local lists and remote starts, as Authorize does.
+        self._authorizer = Authorizer(stores.id_tags, stores.transactions, clock)
+        # What each answer changes in the CSMS, for typed commands and SendCall alike.
+        self._results = TaskResults(stores, clock)
 
     @grpc_errors
     async def ListChargers(
@@ -163,7 +170,20 @@ class ChargerServicer(chargers_pb2_grpc.ChargerServiceServicer):
     async def _run(self, request: _R, build: Callable[[str, str, _R], commands.Call]) -> TaskResult:
         """Locate the charger, build the message for its OCPP version, send it, return the answer."""
         location, action, payload = await self._prepare(request, build)
-        return await self._tasks.send(location, action, payload)
+        return await self._send(location, action, payload)
+
+    async def _send(
+        self, location: ChargerLocation, action: str, payload: dict[str, Any]
+    ) -> TaskResult:
+        """Send one task to the charger at `location`, its members in schema order, record
+        what its answer changes (the action's result handler, ``TaskResults``) and return
+        the answer."""
+        payload = commands.in_schema_order(location.ocpp_version, action, payload)
+        task = SentTask(location.charger_id, location.ocpp_version, action, payload, self._clock())
+        await self._results.before(task)
+        answer = await self._tasks.send(location, action, payload)
+        await self._results.after(task, answer.payload)
+        return answer
 
     async def _status(self, request: _R, build: Callable[[str, str, _R], commands.Call]) -> str:
         """Run a command whose answer is just a status."""
@@ -202,16 +222,7 @@ class ChargerServicer(chargers_pb2_grpc.ChargerServiceServicer):
         """Read keys from the charger; on 1.6 what was read is recorded (all keys: replaced)."""
         answer = await self._run(request, commands.get_configuration)
         version = answer.location.ocpp_version
-        response = commands.get_configuration_result(version, request, answer.payload)
-        if commands.is_16(version):
-            entries = [
-                (str(e["key"]), e.get("value"), bool(e["readonly"]))
-                for e in answer.payload.get("configurationKey", [])
-            ]
-            await self._stores.configuration.record_read(
-                request.charger_id, entries, self._clock(), complete=not request.keys
-            )
-        return response
+        return commands.get_configuration_result(version, request, answer.payload)
 
     @grpc_errors
     async def ChangeConfiguration(
@@ -221,10 +232,6 @@ class ChargerServicer(chargers_pb2_grpc.ChargerServiceServicer):
         answer = await self._run(request, commands.change_configuration)
         version = answer.location.ocpp_version
         status = commands.change_configuration_status(version, answer.payload)
-        if commands.is_16(version) and status in ("Accepted", "RebootRequired"):
-            await self._stores.configuration.record_change(
-                request.charger_id, request.key, request.value, self._clock()
-            )
         return chargers_pb2.ChangeConfigurationResponse(status=status)
 
     @grpc_errors
@@ -245,10 +252,16 @@ class ChargerServicer(chargers_pb2_grpc.ChargerServiceServicer):
     async def SendCall(
         self, request: chargers_pb2.SendCallRequest, context: Context
     ) -> chargers_pb2.SendCallResponse:
+        """Any call, validated by the node against the charger's schema. Its answer goes
+        through the same result handling as the typed command's (``TaskResults``), so what
+        that records is recorded; ``unrecorded_reason`` names the actions where it is not."""
         answer = await self._run(request, commands.send_call)
+        unrecorded = self._results.unrecorded(request.action)
         return chargers_pb2.SendCallResponse(
             result_json=answer.raw.decode(),
             ocpp_version=to_proto_version(answer.location.ocpp_version),
+            recorded=not unrecorded,
+            unrecorded_reason=unrecorded,
         )
 
     @grpc_errors
@@ -257,9 +270,14 @@ class ChargerServicer(chargers_pb2_grpc.ChargerServiceServicer):
     ) -> chargers_pb2.StartChargingResponse:
         """1.6 RemoteStartTransaction, 2.0.1 RequestStartTransaction; the transaction itself is
         recorded when the charger reports it (StartTransaction / TransactionEvent, which on
-        2.0.1 carries the remoteStartId answered here)."""
+        2.0.1 carries the remoteStartId answered here).
+
+        A tag the CSMS refuses (it knows it and would not answer Accepted: Blocked, Expired,
+        Invalid, itself or through its group) is FAILED_PRECONDITION, before anything is
+        sent; a tag it does not know is sent (the charger may authorize it otherwise)."""
         location, action, payload = await self._prepare(request, commands.start_charging)
-        answer = await self._tasks.send(location, action, payload)
+        await self._refuse_refused_tag(request.charger_id, request.id_tag)
+        answer = await self._send(location, action, payload)
         response = chargers_pb2.StartChargingResponse(status=_status_of(answer))
         if "remoteStartId" in payload:
             response.remote_start_id = payload["remoteStartId"]
@@ -270,34 +288,56 @@ class ChargerServicer(chargers_pb2_grpc.ChargerServiceServicer):
     async def StopCharging(
         self, request: chargers_pb2.StopChargingRequest, context: Context
     ) -> chargers_pb2.StopChargingResponse:
-        """1.6 RemoteStopTransaction. A transaction the CSMS knows as another charger's is
-        refused; one it does not know is still sent, since the charger may hold a transaction
-        the CSMS has not heard of yet (a StartTransaction queued offline) and answers
-        Rejected for one it does not have.
+        """1.6 RemoteStopTransaction with the CSMS's id; 2.0.1 RequestStopTransaction with the
+        charger's transactionId of that transaction.
 
-        2.0.1 RequestStopTransaction names the charger's transactionId, looked up from the
-        CSMS's id: a transaction the CSMS does not know is NOT_FOUND."""
+        Refused before anything is sent: a transaction the CSMS does not know, or that has
+        ended, is FAILED_PRECONDITION (no charger holds a transaction the CSMS did not hear
+        of under that id: 1.6 ids are issued by the CSMS, and a 2.0.1 id is looked up from
+        its record); another charger's, or (2.0.1) one recorded over 1.6, INVALID_ARGUMENT."""
         check_charger_id(request.charger_id)
         location = await self._tasks.locate(request.charger_id)
         version = location.ocpp_version
-        if commands.is_16(version):
-            action, payload = commands.stop_charging(request.charger_id, version, request)
-            transaction = await self._stores.transactions.get(request.transaction_id)
-            if transaction is not None and transaction.charger_id != request.charger_id:
-                raise InvalidArgument(
-                    "transaction_id",
-                    f"transaction {request.transaction_id} is on charger "
-                    f"{transaction.charger_id!r}, not {request.charger_id!r}",
-                )
-        else:
+        if request.transaction_id <= 0:
+            raise InvalidArgument("transaction_id", "must be a transaction id issued by this CSMS")
+        transaction = await self._stores.transactions.get(request.transaction_id)
+        not_sent = f"not sent to charger {request.charger_id!r}"
+        if transaction is None:
+            raise ConflictError(
+                f"transaction {request.transaction_id} is not known to this CSMS: {not_sent}; "
+                "pass a transaction_id the CSMS issued (TransactionService.ListTransactions)"
+            )
+        if transaction.charger_id != request.charger_id:
+            raise InvalidArgument(
+                "transaction_id",
+                f"transaction {request.transaction_id} is on charger "
+                f"{transaction.charger_id!r}, not {request.charger_id!r}",
+            )
+        if transaction.stopped_at is not None:
+            raise ConflictError(
+                f"transaction {request.transaction_id} already ended at "
+                f"{transaction.stopped_at.isoformat()}"
+                + (f" ({transaction.stop_reason})" if transaction.stop_reason else "")
+                + f": {not_sent}"
+            )
+        charger_tx = ""
+        if not commands.is_16(version):
             charger_tx = await self._charger_transaction_id(
                 request.charger_id, request.transaction_id
             )
-            action, payload = commands.stop_charging(
-                request.charger_id, version, request, charger_tx
-            )
-        answer = await self._tasks.send(location, action, payload)
+        action, payload = commands.stop_charging(request.charger_id, version, request, charger_tx)
+        answer = await self._send(location, action, payload)
         return chargers_pb2.StopChargingResponse(status=_status_of(answer))
+
+    async def _refuse_refused_tag(self, charger_id: str, id_tag: str) -> None:
+        """FAILED_PRECONDITION for a tag the CSMS refuses (it knows it and Authorize would
+        not answer Accepted), naming the tag or its group; a tag it does not know passes."""
+        refusal = await self._authorizer.refusal(id_tag)
+        if refusal is not None:
+            raise ConflictError(
+                f"{refusal}: not sent to charger {charger_id!r}; change the tag's status "
+                "(IdTagService) or use another tag"
+            )
 
     async def _charger_transaction_id(self, charger_id: str, transaction_id: int) -> str:
         """The 2.0.1 transactionId of the charger's transaction ``transaction_id``."""
@@ -340,7 +380,7 @@ class ChargerServicer(chargers_pb2_grpc.ChargerServiceServicer):
         action, payload = commands.get_transaction_status(
             request.charger_id, version, request, charger_tx
         )
-        answer = await self._tasks.send(location, action, payload)
+        answer = await self._send(location, action, payload)
         return commands.transaction_status_result(answer.payload)
 
     @grpc_errors
@@ -400,15 +440,11 @@ class ChargerServicer(chargers_pb2_grpc.ChargerServiceServicer):
     ) -> chargers_pb2.GetLogResponse:
         """Progress arrives later as LogStatusNotification carrying the returned request id."""
         request_id = _request_id(request.request_id)
-        sent_at = self._clock()
         answer = await self._run(
             request, lambda cid, version, req: commands.get_log(cid, version, req, request_id)
         )
         status = _status_of(answer)
         filename = answer.payload.get("filename", "")
-        await self._request_answered(
-            request.charger_id, "Log", request_id, status, sent_at, filename
-        )
         return chargers_pb2.GetLogResponse(status=status, filename=filename, request_id=request_id)
 
     @grpc_errors
@@ -418,7 +454,6 @@ class ChargerServicer(chargers_pb2_grpc.ChargerServiceServicer):
         """1.6's answer is empty; progress arrives as FirmwareStatusNotification (2.0.1: with
         the returned request id, recorded under it)."""
         request_id = _request_id(request.request_id)
-        sent_at = self._clock()
         answer = await self._run(
             request,
             lambda cid, version, req: commands.update_firmware(cid, version, req, request_id),
@@ -426,7 +461,6 @@ class ChargerServicer(chargers_pb2_grpc.ChargerServiceServicer):
         if commands.is_16(answer.location.ocpp_version):
             return chargers_pb2.UpdateFirmwareResponse()
         status = _status_of(answer)
-        await self._request_answered(request.charger_id, "Firmware", request_id, status, sent_at)
         return chargers_pb2.UpdateFirmwareResponse(status=status, request_id=request_id)
 
     @grpc_errors
@@ -435,7 +469,6 @@ class ChargerServicer(chargers_pb2_grpc.ChargerServiceServicer):
     ) -> chargers_pb2.SignedUpdateFirmwareResponse:
         """Progress arrives later as SignedFirmwareStatusNotification with the request id."""
         request_id = _request_id(request.request_id)
-        sent_at = self._clock()
         answer = await self._run(
             request,
             lambda cid, version, req: commands.signed_update_firmware(
@@ -443,7 +476,6 @@ class ChargerServicer(chargers_pb2_grpc.ChargerServiceServicer):
             ),
         )
         status = _status_of(answer)
-        await self._request_answered(request.charger_id, "Firmware", request_id, status, sent_at)
         return chargers_pb2.SignedUpdateFirmwareResponse(status=status, request_id=request_id)
 
     # --- Reservation --------------------------------------------------------------------
@@ -454,7 +486,8 @@ class ChargerServicer(chargers_pb2_grpc.ChargerServiceServicer):
     ) -> chargers_pb2.ReserveNowResponse:
         """Issue a reservation id (recorded Pending), send it, record the charger's answer.
 
-        When the charger certainly did not take the reservation (CallError, not connected,
+        A tag the CSMS refuses (as for StartCharging) is FAILED_PRECONDITION, nothing sent or
+        recorded. When the charger certainly did not take the reservation (CallError, not connected,
         message refused) it is recorded Rejected. When the answer is lost (timeout, node
         gone) the charger may hold it: it stays Pending, so a StartTransaction naming it
         still uses it, CancelReservation can withdraw it, and it expires at expiry_date.
@@ -467,6 +500,7 @@ class ChargerServicer(chargers_pb2_grpc.ChargerServiceServicer):
             raise InvalidArgument("expiry_date", "must be in the future")
         location = await self._tasks.locate(request.charger_id)
         commands.check_reserve_now(request, location.ocpp_version)  # before anything is recorded
+        await self._refuse_refused_tag(request.charger_id, request.id_tag)
         reservations = self._stores.reservations
         reservation = await reservations.create(
             charger_id=request.charger_id,
@@ -481,7 +515,7 @@ class ChargerServicer(chargers_pb2_grpc.ChargerServiceServicer):
             request.charger_id, location.ocpp_version, request, reservation_id
         )
         try:
-            answer = await self._tasks.send(location, action, payload)
+            answer = await self._send(location, action, payload)
         except (ChargerCallError, ChargerNotConnected, InvalidArgument):
             await reservations.set_outcome(reservation_id, "Rejected", self._clock())
             raise
@@ -508,11 +542,8 @@ class ChargerServicer(chargers_pb2_grpc.ChargerServiceServicer):
                 f"reservation {request.reservation_id} is on charger "
                 f"{reservation.charger_id!r}, not {request.charger_id!r}",
             )
-        answer = await self._tasks.send(location, action, payload)
-        status = _status_of(answer)
-        if status == "Accepted" and reservation is not None:
-            await reservations.cancel(request.reservation_id, self._clock())
-        return chargers_pb2.CancelReservationResponse(status=status)
+        answer = await self._send(location, action, payload)
+        return chargers_pb2.CancelReservationResponse(status=_status_of(answer))
 
     # --- Local Auth List Management -----------------------------------------------------
 
@@ -536,34 +567,31 @@ class ChargerServicer(chargers_pb2_grpc.ChargerServiceServicer):
         action, payload = commands.send_local_list(
             request.charger_id, location.ocpp_version, request, list_version, entries
         )
-        answer = await self._tasks.send(location, action, payload)
-        status = _status_of(answer)
-        if status == "Accepted":
-            await self._store.set_local_list_version(
-                request.charger_id, list_version, self._clock()
-            )
-        return chargers_pb2.SendLocalListResponse(status=status, list_version=list_version)
+        answer = await self._send(location, action, payload)
+        return chargers_pb2.SendLocalListResponse(
+            status=_status_of(answer), list_version=list_version
+        )
 
     async def _with_id_tag_info(
         self, entries: list[chargers_pb2.LocalAuthorization]
     ) -> list[chargers_pb2.LocalAuthorization]:
-        """Entries without a status get the CSMS's: its stored status (Expired once past
-        its expiry date), expiry and parent; Invalid for a tag the CSMS does not know."""
+        """Entries without a status get the one Authorize answers (``tag_status``: the tag's
+        own, Expired once past its expiry date, or its group's), with its expiry and parent;
+        Invalid for a tag the CSMS does not know."""
         missing = [e.id_tag for e in entries if not e.HasField("status")]
         if not missing:
             return entries
-        known = await self._stores.id_tags.get_many(missing)
-        now = self._clock()
+        verdicts = await self._authorizer.verdicts(missing)
         filled: list[chargers_pb2.LocalAuthorization] = []
         for entry in entries:
             if entry.HasField("status"):
                 filled.append(entry)
                 continue
-            tag = known.get(entry.id_tag)
+            verdict = verdicts.get(entry.id_tag)
             item = chargers_pb2.LocalAuthorization(id_tag=entry.id_tag, status="Invalid")
-            if tag is not None:
-                expired = tag.expiry_date is not None and tag.expiry_date <= now
-                item.status = "Expired" if expired and tag.status == "Accepted" else tag.status
+            if verdict is not None:
+                tag = verdict.record
+                item.status = verdict.status
                 if tag.expiry_date is not None:
                     item.expiry_date.FromDatetime(tag.expiry_date)
                 item.parent_id_tag = tag.parent_id_tag
@@ -577,7 +605,6 @@ class ChargerServicer(chargers_pb2_grpc.ChargerServiceServicer):
         """The charger's answer is recorded as its local list version."""
         answer = await self._run(request, commands.get_local_list_version)
         version = commands.local_list_version_result(answer.location.ocpp_version, answer.payload)
-        await self._store.set_local_list_version(request.charger_id, version, self._clock())
         return chargers_pb2.GetLocalListVersionResponse(list_version=version)
 
     # --- Smart Charging -----------------------------------------------------------------
@@ -594,42 +621,22 @@ class ChargerServicer(chargers_pb2_grpc.ChargerServiceServicer):
         location, action, payload = await self._prepare(request, commands.set_charging_profile)
         version = location.ocpp_version
         profile = request.profile
-        transaction_id = profile.transaction_id if profile.HasField("transaction_id") else None
         tx_profile = profile.purpose == smart_charging_pb2.CHARGING_PROFILE_PURPOSE_TX_PROFILE
-        if tx_profile and not commands.is_16(version):
-            if transaction_id is not None:
-                charger_tx = await self._charger_transaction_id(request.charger_id, transaction_id)
-                if profile.charger_transaction_id not in ("", charger_tx):
-                    raise InvalidArgument(
-                        "profile.charger_transaction_id",
-                        f"transaction {transaction_id} is the charger's {charger_tx!r}; "
-                        "set one of transaction_id and charger_transaction_id",
-                    )
-                resolved = chargers_pb2.SetChargingProfileRequest()
-                resolved.CopyFrom(request)
-                resolved.profile.charger_transaction_id = charger_tx
-                action, payload = commands.set_charging_profile(
-                    request.charger_id, version, resolved
+        if tx_profile and not commands.is_16(version) and profile.HasField("transaction_id"):
+            transaction_id = profile.transaction_id
+            charger_tx = await self._charger_transaction_id(request.charger_id, transaction_id)
+            if profile.charger_transaction_id not in ("", charger_tx):
+                raise InvalidArgument(
+                    "profile.charger_transaction_id",
+                    f"transaction {transaction_id} is the charger's {charger_tx!r}; "
+                    "set one of transaction_id and charger_transaction_id",
                 )
-            else:
-                known = await self._stores.transactions.get_by_charger_transaction_id(
-                    request.charger_id, profile.charger_transaction_id
-                )
-                transaction_id = known.transaction_id if known is not None else None
-        answer = await self._tasks.send(location, action, payload)
+            resolved = chargers_pb2.SetChargingProfileRequest()
+            resolved.CopyFrom(request)
+            resolved.profile.charger_transaction_id = charger_tx
+            action, payload = commands.set_charging_profile(request.charger_id, version, resolved)
+        answer = await self._send(location, action, payload)
         status = _status_of(answer)
-        if status == "Accepted":
-            sent = payload.get("csChargingProfiles") or payload["chargingProfile"]
-            await self._stores.profiles.installed(
-                charger_id=request.charger_id,
-                connector_id=request.connector_id,
-                charging_profile_id=profile.charging_profile_id,
-                stack_level=profile.stack_level,
-                purpose=commands.PURPOSE_16[profile.purpose],
-                transaction_id=transaction_id,
-                profile_json=orjson.dumps(sent).decode(),
-                at=self._clock(),
-            )
         return chargers_pb2.SetChargingProfileResponse(
             status=status, reason=commands.status_reason(answer.payload)
         )
@@ -641,16 +648,6 @@ class ChargerServicer(chargers_pb2_grpc.ChargerServiceServicer):
         """On Accepted the profiles the charger cleared (same matching rule) are forgotten."""
         answer = await self._run(request, commands.clear_charging_profile)
         status = _status_of(answer)
-        if status == "Accepted":
-            await self._stores.profiles.cleared(
-                request.charger_id,
-                charging_profile_id=(
-                    request.charging_profile_id if request.HasField("charging_profile_id") else None
-                ),
-                connector_id=request.connector_id if request.HasField("connector_id") else None,
-                purpose=commands.PURPOSE_16.get(request.purpose),
-                stack_level=request.stack_level if request.HasField("stack_level") else None,
-            )
         return chargers_pb2.ClearChargingProfileResponse(
             status=status, reason=commands.status_reason(answer.payload)
         )
@@ -690,16 +687,10 @@ class ChargerServicer(chargers_pb2_grpc.ChargerServiceServicer):
             request,
             lambda cid, version, req: commands.get_charging_profiles(cid, version, req, request_id),
         )
-        # Recorded before sending: the charger may report before its answer reaches us.
-        await self._stores.smart_charging.profiles_requested(
-            request.charger_id, request_id, status="", complete=False, at=self._clock()
-        )
-        answer = await self._tasks.send(location, action, payload)
+        # The request is recorded before sending (the charger may report before its answer
+        # reaches us); parts reported before the answer arrived are kept.
+        answer = await self._send(location, action, payload)
         status = _status_of(answer)
-        # Parts the charger reported before its answer arrived are kept.
-        await self._stores.smart_charging.profiles_answered(
-            request.charger_id, request_id, status=status, at=self._clock()
-        )
         return smart_charging_pb2.GetChargingProfilesResponse(
             status=status, request_id=request_id, reason=commands.status_reason(answer.payload)
         )
@@ -807,27 +798,6 @@ class ChargerServicer(chargers_pb2_grpc.ChargerServiceServicer):
 
     # --- OCPP 2.0.1 station messages: network profile, display, customer information ----
 
-    async def _request_answered(
-        self,
-        charger_id: str,
-        kind: str,
-        request_id: int,
-        status: str,
-        sent_at: datetime,
-        data: str = "",
-    ) -> None:
-        """Record a request the charger will report on under `request_id`; one it did not
-        take (anything but Accepted/AcceptedCanceled) is complete at once."""
-        await self._stores.station.request_answered(
-            charger_id,
-            kind,
-            request_id,
-            status=status,
-            complete=status not in ("Accepted", "AcceptedCanceled"),
-            sent_at=sent_at,
-            data=data,
-        )
-
     @grpc_errors
     async def SetNetworkProfile(
         self, request: chargers_pb2.SetNetworkProfileRequest, context: Context
@@ -845,17 +815,10 @@ class ChargerServicer(chargers_pb2_grpc.ChargerServiceServicer):
     ) -> chargers_pb2.SetDisplayMessageResponse:
         """On Accepted the message is recorded (replacing one with the same id)."""
         location, action, payload = await self._prepare(request, commands.set_display_message)
-        answer = await self._tasks.send(location, action, payload)
-        status = _status_of(answer)
-        if status == "Accepted":
-            info = payload["message"]
-            await self._stores.station.put_display_messages(
-                request.charger_id,
-                [(info["id"], orjson.dumps(info).decode())],
-                source="csms",
-                at=self._clock(),
-            )
-        return chargers_pb2.SetDisplayMessageResponse(status=status, reason=_reason_of(answer))
+        answer = await self._send(location, action, payload)
+        return chargers_pb2.SetDisplayMessageResponse(
+            status=_status_of(answer), reason=_reason_of(answer)
+        )
 
     @grpc_errors
     async def GetDisplayMessages(
@@ -863,15 +826,11 @@ class ChargerServicer(chargers_pb2_grpc.ChargerServiceServicer):
     ) -> chargers_pb2.GetDisplayMessagesResponse:
         """The messages arrive later (NotifyDisplayMessages) under the returned request id."""
         request_id = _request_id(request.request_id)
-        sent_at = self._clock()
         answer = await self._run(
             request,
             lambda cid, version, req: commands.get_display_messages(cid, version, req, request_id),
         )
         status = _status_of(answer)
-        await self._request_answered(
-            request.charger_id, "DisplayMessages", request_id, status, sent_at
-        )
         return chargers_pb2.GetDisplayMessagesResponse(status=status, request_id=request_id)
 
     @grpc_errors
@@ -881,10 +840,6 @@ class ChargerServicer(chargers_pb2_grpc.ChargerServiceServicer):
         """Accepted (cleared) or Unknown (the charger has no such message): either way the
         recorded message is forgotten."""
         status = await self._status(request, commands.clear_display_message)
-        if status in ("Accepted", "Unknown"):
-            await self._stores.station.remove_display_message(
-                request.charger_id, request.message_id
-            )
         return chargers_pb2.ClearDisplayMessageResponse(status=status)
 
     @grpc_errors
@@ -905,15 +860,11 @@ class ChargerServicer(chargers_pb2_grpc.ChargerServiceServicer):
         """The report arrives later (NotifyCustomerInformation) under the returned request
         id and is recorded there, concatenated (ListChargerRequests)."""
         request_id = _request_id(request.request_id)
-        sent_at = self._clock()
         answer = await self._run(
             request,
             lambda cid, version, req: commands.customer_information(cid, version, req, request_id),
         )
         status = _status_of(answer)
-        await self._request_answered(
-            request.charger_id, "CustomerInformation", request_id, status, sent_at
-        )
         return chargers_pb2.CustomerInformationResponse(status=status, request_id=request_id)
 
     @grpc_errors

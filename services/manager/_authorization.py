@@ -1,14 +1,21 @@
-"""The idTagInfo the CSMS answers, computed from the id tags it knows.
+"""The status the CSMS gives an id tag, decided in ONE place.
 
-Used by Authorize, StartTransaction and StopTransaction (1.6) alike, so the three
-always agree. A tag is:
+``tag_status`` decides it from the tag's record, its parent (group) tag's record and the
+time; everything that tells a charger about a tag goes through it, so they always agree:
+Authorize, StartTransaction and StopTransaction (1.6), Authorize and TransactionEvent
+(2.0.1, via ``v201.authorization``), the idTagInfo a FULL local list fills in
+(``Authorizer.local_list``) and the check that refuses a remote start for a tag the
+CSMS refuses (``Authorizer.refusal``). A tag is:
 
-- Invalid (configurable) when unknown;
+- Invalid (configurable for Authorize) when unknown;
 - its stored status when that is not Accepted;
 - Expired when its expiry date has passed;
-- Blocked/Expired/Invalid when its parent (group) tag is;
-- ConcurrentTx when starting would exceed its limit of concurrent transactions.
+- Blocked/Expired/Invalid when its parent (group) tag is (Invalid: a parent the CSMS does
+  not know);
+- ConcurrentTx when starting would exceed its limit of concurrent transactions (only when
+  starting: Authorize and StartTransaction).
 
+Members of the 1.6 idTagInfo come in the schema's order (expiryDate, parentIdTag, status).
 Id tags are up to 255 characters (2.1 idToken) but a 1.6 charger carries 20 and a 2.0.1
 one 36: a group (parent) tag longer than the charger can carry is left out of the answer
 (the tag's status already reflects the group's).
@@ -16,11 +23,43 @@ one 36: a group (parent) tag longer than the charger can carry is left out of th
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from services.manager._context import Clock, ocpp_time
 from services.manager.store import IdTagRecord, IdTagStore, TransactionStore
+
+#: The status of a tag whose parent (group) tag the CSMS does not know.
+UNKNOWN_PARENT_STATUS = "Invalid"
+
+
+def _own_status(record: IdTagRecord, now: datetime) -> str:
+    expired = record.expiry_date is not None and record.expiry_date <= now
+    if record.status == "Accepted" and expired:
+        return "Expired"
+    return record.status
+
+
+def tag_status(record: IdTagRecord, parent: IdTagRecord | None, now: datetime) -> str:
+    """The status of the known tag `record` at `now`, given its parent tag's record
+    (None: it has no parent, or the CSMS does not know the parent). Not ConcurrentTx:
+    that depends on its transactions (``Authorizer.id_tag_info(starting=True)``)."""
+    status = _own_status(record, now)
+    if status != "Accepted" or not record.parent_id_tag:
+        return status
+    if parent is None:
+        return UNKNOWN_PARENT_STATUS
+    return _own_status(parent, now)
+
+
+@dataclass(frozen=True, slots=True)
+class TagVerdict:
+    """A known tag's record and the status ``tag_status`` gives it."""
+
+    record: IdTagRecord
+    status: str
 
 
 @dataclass(slots=True)
@@ -30,20 +69,37 @@ class Authorizer:
     clock: Clock
     unknown_status: str = "Invalid"  # answered for tags the CSMS does not know
 
+    async def verdict(self, id_tag: str) -> TagVerdict | None:
+        """The status of `id_tag` (None: the CSMS does not know it)."""
+        record = await self.id_tags.get(id_tag)
+        if record is None:
+            return None
+        parent = None
+        if record.parent_id_tag and record.status == "Accepted":
+            parent = await self.id_tags.get(record.parent_id_tag)
+        return TagVerdict(record, tag_status(record, parent, self.clock()))
+
+    async def verdicts(self, id_tags: Collection[str]) -> dict[str, TagVerdict]:
+        """``verdict`` for many tags in two reads; unknown tags are left out."""
+        records = await self.id_tags.get_many(id_tags)
+        parent_ids = {r.parent_id_tag for r in records.values() if r.parent_id_tag}
+        missing = parent_ids - records.keys()
+        parents = {**records, **(await self.id_tags.get_many(missing) if missing else {})}
+        now = self.clock()
+        return {
+            tag: TagVerdict(r, tag_status(r, parents.get(r.parent_id_tag), now))
+            for tag, r in records.items()
+        }
+
     async def id_tag_info(
         self, id_tag: str, *, starting: bool = False, max_parent: int = 20
     ) -> dict[str, Any]:
         """The 1.6 idTagInfo for `id_tag`; `starting` also checks the concurrency limit.
         A parentIdTag longer than `max_parent` (what the charger can carry) is left out."""
-        record = await self.id_tags.get(id_tag)
-        if record is None:
+        verdict = await self.verdict(id_tag)
+        if verdict is None:
             return {"status": self.unknown_status}
-        status = self._status(record)
-        if status == "Accepted" and record.parent_id_tag:
-            parent = await self.id_tags.get(record.parent_id_tag)
-            parent_status = self._status(parent) if parent is not None else "Invalid"
-            if parent_status != "Accepted":
-                status = parent_status
+        record, status = verdict.record, verdict.status
         if (
             status == "Accepted"
             and starting
@@ -51,18 +107,26 @@ class Authorizer:
             and await self.transactions.active_count(id_tag) >= record.max_active_transactions
         ):
             status = "ConcurrentTx"
-        info: dict[str, Any] = {"status": status}
+        info: dict[str, Any] = {}
         if record.expiry_date is not None:
             info["expiryDate"] = ocpp_time(record.expiry_date)
         if record.parent_id_tag and len(record.parent_id_tag) <= max_parent:
             info["parentIdTag"] = record.parent_id_tag
+        info["status"] = status
         return info
 
-    def _status(self, record: IdTagRecord) -> str:
-        if (
-            record.status == "Accepted"
-            and record.expiry_date is not None
-            and record.expiry_date <= self.clock()
-        ):
-            return "Expired"
-        return record.status
+    async def refusal(self, id_tag: str) -> str | None:
+        """Why the CSMS refuses `id_tag` (it knows the tag and would not answer Accepted),
+        naming the tag whose status decides it; None when it does not refuse it."""
+        verdict = await self.verdict(id_tag)
+        if verdict is None or verdict.status == "Accepted":
+            return None
+        record = verdict.record
+        if _own_status(record, self.clock()) != "Accepted":
+            return f"id tag {id_tag!r} is {verdict.status} in this CSMS"
+        group = record.parent_id_tag
+        why = "is not known" if verdict.status == UNKNOWN_PARENT_STATUS else "is " + verdict.status
+        return (
+            f"id tag {id_tag!r} is {verdict.status} in this CSMS because its group (parent) "
+            f"tag {group!r} {why}"
+        )

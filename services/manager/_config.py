@@ -34,6 +34,11 @@ class ManagerSettings:
     shutdown_grace: float = 5.0  # graceful stop: how long in-flight RPCs may finish
     unknown_id_tag_status: str = "Invalid"  # idTagInfo.status answered for unknown id tags
     watch_buffer: int = 1_000  # events buffered per WatchEvents watcher before it is dropped
+    # A charger that sends no BootNotification this many seconds after connecting is asked
+    # for its connector status (TriggerMessage StatusNotification); 0 = never.
+    status_trigger_after: float = 30.0
+    status_trigger_interval: float = 300.0  # at most one such trigger per charger per this
+    status_trigger_concurrency: int = 8  # such triggers in flight at once, fleet-wide
 
     @classmethod
     def from_env(cls, *, auto_register_default: bool) -> ManagerSettings:
@@ -48,6 +53,9 @@ class ManagerSettings:
             flush_interval=env_float("FLUSH_INTERVAL", 0.2, minimum=0.0),
             unknown_id_tag_status=_id_tag_status(env_str("UNKNOWN_ID_TAG_STATUS", "Invalid")),
             watch_buffer=env_int("WATCH_BUFFER", 1_000, minimum=1),
+            status_trigger_after=env_float("STATUS_TRIGGER_AFTER", 30.0, minimum=0.0),
+            status_trigger_interval=env_float("STATUS_TRIGGER_INTERVAL", 300.0, minimum=0.0),
+            status_trigger_concurrency=env_int("STATUS_TRIGGER_CONCURRENCY", 8, minimum=1),
         )
 
 

@@ -11,7 +11,7 @@ import inspect
 import logging
 from collections.abc import Awaitable, Mapping
 from datetime import UTC, datetime
-from typing import cast
+from typing import Protocol, cast
 
 import orjson
 from csms.v1 import common_pb2, events_pb2
@@ -26,24 +26,70 @@ log = logging.getLogger(__name__)
 _EMPTY = b"{}"
 
 
+class ConnectionWatcher(Protocol):
+    """Told of every connection event and every BootNotification, on the event path: it
+    must return at once (no I/O), e.g. ``_reconnect.ReconnectStatus``."""
+
+    def connection_changed(self, event: events_pb2.Event) -> None:
+        """A CONNECTED or DISCONNECTED event from a node."""
+
+    def booted(self, charger_id: str) -> None:
+        """The charger sent a BootNotification (before it is handled)."""
+
+
+def _noting_boots(handler: Handler, watcher: ConnectionWatcher) -> Handler:
+    """`handler` (BootNotification's) telling `watcher` first; sync stays sync."""
+    if inspect.iscoroutinefunction(handler):
+
+        async def boot_async(ctx: CallContext, payload: Payload) -> Payload:
+            watcher.booted(ctx.charger_id)
+            return await cast(Awaitable[Payload], handler(ctx, payload))
+
+        return boot_async
+
+    def boot(ctx: CallContext, payload: Payload) -> Payload:
+        watcher.booted(ctx.charger_id)
+        return cast(Payload, handler(ctx, payload))
+
+    return boot
+
+
 class Dispatcher:
     """Turns events into replies, synchronously when it can."""
 
-    def __init__(self, routers: Mapping[str, Router], store: ChargerStore) -> None:
+    def __init__(
+        self,
+        routers: Mapping[str, Router],
+        store: ChargerStore,
+        *,
+        connections: ConnectionWatcher | None = None,
+    ) -> None:
         # (version, action) -> (handler, is_async)
         self._routes: dict[tuple[str, str], tuple[Handler, bool]] = {
             (version, action): (handler, inspect.iscoroutinefunction(handler))
             for version, router in routers.items()
             for action, handler in router.items()
         }
+        self._connections = connections
+        if connections is not None:  # only BootNotification's route changes: no cost elsewhere
+            for key, (handler, is_async) in list(self._routes.items()):
+                if key[1] == "BootNotification":
+                    self._routes[key] = (_noting_boots(handler, connections), is_async)
         self._store = store
         self.calls_handled = 0  # charger calls routed (for tests and metrics)
+
+    @property
+    def routes(self) -> frozenset[tuple[str, str]]:
+        """The (OCPP version, action) pairs this dispatcher handles."""
+        return frozenset(self._routes)
 
     def handle(self, event: events_pb2.Event) -> events_pb2.Reply | Awaitable[events_pb2.Reply]:
         """The reply to `event`, or an awaitable of it when the handler does I/O."""
         received_at = datetime.fromtimestamp(event.received_at_ms / 1000, UTC)
         if event.kind != events_pb2.Event.KIND_CALL:
             self._store.touch(event.charger_id, received_at)
+            if self._connections is not None:
+                self._connections.connection_changed(event)
             return events_pb2.Reply(event_id=event.id, charger_id=event.charger_id)
         self.calls_handled += 1
         version = from_proto_version(event.ocpp_version)

@@ -37,6 +37,7 @@ from services.manager._read_api import (
     ReservationServicer,
     TransactionServicer,
 )
+from services.manager._reconnect import ReconnectStatus
 from services.manager._stores import Stores
 from services.manager._tasks import TaskSender
 from services.manager._watch import EventBus, WatchServicer
@@ -68,6 +69,7 @@ class Manager:
         self._vendor_handlers = dict(vendor_handlers or {})
         self._server: grpc.aio.Server | None = None
         self._tasks: TaskSender | None = None
+        self._reconnects: ReconnectStatus | None = None
         self._housekeeping: asyncio.Task[None] | None = None
         self._node_checks: asyncio.Task[None] | None = None
         #: Boots accepted while the database was unavailable, until they are written.
@@ -129,9 +131,17 @@ class Manager:
         self.node_monitor = NodeMonitor(
             self.registry, bus, self._tasks, clock, interval=min(1.0, s.sweep_interval)
         )
-        self.events = EventsServicer(
-            Dispatcher(routers, stores.chargers), policy, clock, bus, self.node_monitor
-        )
+        reconnects: ReconnectStatus | None = None
+        if s.status_trigger_after > 0:
+            reconnects = self._reconnects = ReconnectStatus(
+                self._tasks,
+                after=s.status_trigger_after,
+                interval=s.status_trigger_interval,
+                concurrency=s.status_trigger_concurrency,
+            )
+            reconnects.start()
+        dispatcher = Dispatcher(routers, stores.chargers, connections=reconnects)
+        self.events = EventsServicer(dispatcher, policy, clock, bus, self.node_monitor)
         server = self._server = grpc.aio.server(
             options=[
                 ("grpc.max_receive_message_length", 64 * 1024 * 1024),
@@ -182,6 +192,8 @@ class Manager:
         self.bus.close()  # watch streams end now instead of holding the graceful stop
         if self._server is not None:
             await self._server.stop(grace=self.settings.shutdown_grace)
+        if self._reconnects is not None:
+            await self._reconnects.aclose()
         if self._tasks is not None:
             await self._tasks.aclose()
         if self._boots is not None:

@@ -169,9 +169,7 @@ class ProvisioningBase:
         if not accepted:
             self._booted(ctx, "Rejected", now)
             return {
-                "status": "Rejected",
-                "currentTime": ocpp_time(now),
-                "interval": self._policy.retry_interval,
+                **_boot_answer(ctx.ocpp_version, "Rejected", now, self._policy.retry_interval),
                 **(rejected or {}),
             }
         try:
@@ -186,11 +184,7 @@ class ProvisioningBase:
         else:
             self._backlog.forget(charger_id)
         self._booted(ctx, "Accepted", now)
-        return {
-            "status": "Accepted",
-            "currentTime": ocpp_time(now),
-            "interval": self._policy.heartbeat_interval,
-        }
+        return _boot_answer(ctx.ocpp_version, "Accepted", now, self._policy.heartbeat_interval)
 
     def _pending(
         self, ctx: CallContext, now: datetime, exc: StoreUnavailable, extra: Payload | None
@@ -215,3 +209,11 @@ class ProvisioningBase:
     def heartbeat(self, ctx: CallContext, req: Payload) -> Payload:
         """Answer the time; last-seen is recorded for every call by the dispatcher."""
         return {"currentTime": ocpp_time(self._clock())}
+
+
+def _boot_answer(version: str, status: str, now: datetime, interval: int) -> Payload:
+    """BootNotification's answer, built in its schema's member order (no reorder per reply):
+    1.6 status, currentTime, interval; 2.0.1/2.1 currentTime, interval, status."""
+    if version == "1.6":
+        return {"status": status, "currentTime": ocpp_time(now), "interval": interval}
+    return {"currentTime": ocpp_time(now), "interval": interval, "status": status}

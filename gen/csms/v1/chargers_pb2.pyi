@@ -294,12 +294,16 @@ class SendCallRequest(_message.Message):
     def __init__(self, charger_id: _Optional[str] = ..., action: _Optional[str] = ..., payload_json: _Optional[str] = ...) -> None: ...
 
 class SendCallResponse(_message.Message):
-    __slots__ = ("result_json", "ocpp_version")
+    __slots__ = ("result_json", "ocpp_version", "recorded", "unrecorded_reason")
     RESULT_JSON_FIELD_NUMBER: _ClassVar[int]
     OCPP_VERSION_FIELD_NUMBER: _ClassVar[int]
+    RECORDED_FIELD_NUMBER: _ClassVar[int]
+    UNRECORDED_REASON_FIELD_NUMBER: _ClassVar[int]
     result_json: str
     ocpp_version: _common_pb2.OcppVersion
-    def __init__(self, result_json: _Optional[str] = ..., ocpp_version: _Optional[_Union[_common_pb2.OcppVersion, str]] = ...) -> None: ...
+    recorded: bool
+    unrecorded_reason: str
+    def __init__(self, result_json: _Optional[str] = ..., ocpp_version: _Optional[_Union[_common_pb2.OcppVersion, str]] = ..., recorded: _Optional[bool] = ..., unrecorded_reason: _Optional[str] = ...) -> None: ...
 
 class StartChargingRequest(_message.Message):
     __slots__ = ("charger_id", "connector_id", "id_tag", "charging_profile")

@@ -1,7 +1,8 @@
 """Version-neutral commands translated to each OCPP version's message, one module per
 feature profile. Each function takes the charger id, its OCPP version and the typed
 request and returns (action, payload), raising InvalidArgument (naming the field) or
-UnsupportedByProtocol before anything is sent; ``*_result`` functions read answers."""
+UnsupportedByProtocol before anything is sent; ``*_result`` functions read answers.
+Every task is put in the schema's member order when it is sent (``in_schema_order``)."""
 
 from services.manager.commands import _device_model as device_model
 from services.manager.commands._common import Call, is_16
@@ -46,6 +47,7 @@ from services.manager.commands._reservation import (
     check_reserve_now,
     reserve_now,
 )
+from services.manager.commands._schema_order import in_schema_order, schema
 from services.manager.commands._security import (
     certificate_signed,
     delete_certificate,
@@ -107,6 +109,7 @@ __all__ = [
     "get_local_list_version",
     "get_log",
     "get_transaction_status",
+    "in_schema_order",
     "install_certificate",
     "installed_certificate_ids_result",
     "is_16",
@@ -117,6 +120,7 @@ __all__ = [
     "reserve_now",
     "reset",
     "schedule_from_ocpp",
+    "schema",
     "send_call",
     "send_local_list",
     "set_charging_profile",

@@ -12,6 +12,7 @@ from csms.v1 import device_model_pb2 as dm
 
 from services.manager._errors import InvalidArgument, UnsupportedByProtocol
 from services.manager.commands._common import Call, is_16
+from services.manager.commands._schema_order import ordered_call
 
 __all__ = [
     "ATTRIBUTE_TYPES",
@@ -119,7 +120,7 @@ def get_variables(charger_id: str, version: str, req: dm.GetVariablesRequest) ->
         )
     if is_16(version):
         return "GetConfiguration", {"key": [item.key.variable for item in req.items]}
-    return "GetVariables", {"getVariableData": data}
+    return ordered_call(version, "GetVariables", {"getVariableData": data})
 
 
 def set_variables(charger_id: str, version: str, req: dm.SetVariablesRequest) -> list[Call]:
@@ -145,7 +146,7 @@ def set_variables(charger_id: str, version: str, req: dm.SetVariablesRequest) ->
             ("ChangeConfiguration", {"key": item.key.variable, "value": item.value})
             for item in req.items
         ]
-    return [("SetVariables", {"setVariableData": data})]
+    return [ordered_call(version, "SetVariables", {"setVariableData": data})]
 
 
 def _only_201(charger_id: str, version: str, what: str) -> None:
@@ -164,7 +165,9 @@ def get_base_report(
     if report_base not in REPORT_BASES:
         raise InvalidArgument("report_base", f"must be one of {', '.join(REPORT_BASES)}")
     _only_201(charger_id, version, "GetBaseReport")
-    return "GetBaseReport", {"requestId": request_id, "reportBase": report_base}
+    return ordered_call(
+        version, "GetBaseReport", {"requestId": request_id, "reportBase": report_base}
+    )
 
 
 def get_report(charger_id: str, version: str, req: dm.GetReportRequest, request_id: int) -> Call:
@@ -190,7 +193,7 @@ def get_report(charger_id: str, version: str, req: dm.GetReportRequest, request_
         payload["componentVariable"] = targets
     if req.component_criteria:
         payload["componentCriteria"] = list(req.component_criteria)
-    return "GetReport", payload
+    return ordered_call(version, "GetReport", payload)
 
 
 def set_variable_monitoring(
@@ -222,7 +225,7 @@ def set_variable_monitoring(
             entry["id"] = item.id
         data.append(entry)
     _only_201(charger_id, version, "SetVariableMonitoring")
-    return "SetVariableMonitoring", {"setMonitoringData": data}
+    return ordered_call(version, "SetVariableMonitoring", {"setMonitoringData": data})
 
 
 def clear_variable_monitoring(
@@ -233,7 +236,7 @@ def clear_variable_monitoring(
         if monitor_id < 0:
             raise InvalidArgument(f"ids[{i}]", "must not be negative")
     _only_201(charger_id, version, "ClearVariableMonitoring")
-    return "ClearVariableMonitoring", {"id": list(req.ids)}
+    return ordered_call(version, "ClearVariableMonitoring", {"id": list(req.ids)})
 
 
 def status_info(result: dict[str, Any], field: str = "attributeStatusInfo") -> str:

@@ -107,9 +107,9 @@ class Transactions:
         started_at = parse_ocpp_time(req["timestamp"])
         existing = await self._transactions.active_on(ctx.charger_id, connector)
         if existing is not None and _is_retry(existing, id_tag, meter_start, started_at):
-            return {
-                "transactionId": existing.transaction_id,
+            return {  # members in schema order, as every reply
                 "idTagInfo": {"status": existing.id_tag_status},
+                "transactionId": existing.transaction_id,
             }
         # A newer start supersedes the connector's active transaction (`_supersede`); when
         # that one is the tag's own, the tag is not starting a concurrent transaction.
@@ -141,7 +141,7 @@ class Transactions:
                 status=info["status"],
                 message=f"id tag {id_tag} ({info['status']}), meter start {meter_start} Wh",
             )
-        return {"transactionId": record.transaction_id, "idTagInfo": info}
+        return {"idTagInfo": info, "transactionId": record.transaction_id}
 
     async def _supersede(
         self, ctx: CallContext, older: TransactionRecord, newer: TransactionRecord, req: Payload
