@@ -1,6 +1,7 @@
 """Small pieces shared by every service: configuration from the environment, versions, time."""
 
 from services.common._env import env_float, env_int, env_str
+from services.common._time import parse_ocpp_time
 from services.common._versions import OCPP_VERSIONS, from_proto_version, to_proto_version
 
 __all__ = [
@@ -9,5 +10,6 @@ __all__ = [
     "env_int",
     "env_str",
     "from_proto_version",
+    "parse_ocpp_time",
     "to_proto_version",
 ]

@@ -1,0 +1,315 @@
+"""Poison input from one charger never reaches the fleet (issue 10, items 1 and 2).
+
+Real node, manager, PostgreSQL and Redis; the poisoned charger speaks raw OCPP-J frames.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+from typing import Any
+
+import grpc
+import orjson
+import pytest
+import sqlalchemy as sa
+import websockets
+from csms.v1 import chargers_pb2, chargers_pb2_grpc, transactions_pb2, transactions_pb2_grpc
+from sqlalchemy.ext.asyncio import create_async_engine
+from websockets.asyncio.client import ClientConnection
+from websockets.typing import Subprotocol
+
+from services.manager import Manager
+from services.node import Node
+from services.registry import RedisRegistry
+from tests.harness import charger_url, eventually, running_node
+
+BOOT16 = {"chargePointVendor": "Acme", "chargePointModel": "M1"}
+BOOT201 = {"chargingStation": {"model": "M2", "vendorName": "Volt"}, "reason": "PowerUp"}
+STATUS16 = {"connectorId": 1, "errorCode": "NoError", "status": "Available"}
+STATUS201 = {
+    "timestamp": "2026-11-24T10:00:00Z",
+    "connectorStatus": "Available",
+    "evseId": 1,
+    "connectorId": 1,
+}
+
+
+@pytest.fixture
+async def node(manager: Manager, registry: RedisRegistry) -> AsyncIterator[Node]:
+    async with running_node(registry, manager.port, "poison-node") as node:
+        yield node
+
+
+class Raw:
+    """A charger that sends raw OCPP-J frames and reads the answers."""
+
+    def __init__(self, ws: ClientConnection) -> None:
+        self.ws = ws
+        self.count = 0
+
+    async def call(self, action: str, payload: dict[str, Any]) -> list[Any]:
+        self.count += 1
+        message_id = f"m{self.count}"
+        await self.ws.send(orjson.dumps([2, message_id, action, payload]).decode())
+        answer = orjson.loads(await self.ws.recv())
+        assert isinstance(answer, list)
+        assert answer[1] == message_id
+        return answer
+
+
+@contextlib.asynccontextmanager
+async def raw(node: Node, charger_id: str, subprotocol: str) -> AsyncIterator[Raw]:
+    async with websockets.connect(
+        charger_url(node, charger_id), subprotocols=[Subprotocol(subprotocol)]
+    ) as ws:
+        yield Raw(ws)
+
+
+def _assert_refused(
+    answer: list[Any], field: str, code: str = "PropertyConstraintViolation"
+) -> None:
+    assert answer[0] == 4, answer
+    assert answer[2] == code, answer
+    assert field in answer[3], answer
+    assert answer[4].get("field") == field, answer
+
+
+async def _connectors(api: chargers_pb2_grpc.ChargerServiceStub, charger_id: str) -> list[Any]:
+    charger = await api.GetCharger(chargers_pb2.GetChargerRequest(charger_id=charger_id))
+    return [(c.evse_id, c.connector_id, c.status) for c in charger.connectors]
+
+
+@pytest.mark.parametrize(
+    ("subprotocol", "action", "payload", "field"),
+    [
+        ("ocpp1.6", "StatusNotification", {**STATUS16, "connectorId": -1}, "connectorId"),
+        ("ocpp2.0.1", "StatusNotification", {**STATUS201, "evseId": -1}, "evseId"),
+        ("ocpp2.0.1", "StatusNotification", {**STATUS201, "connectorId": -1}, "connectorId"),
+        (
+            "ocpp1.6",
+            "MeterValues",
+            {
+                "connectorId": -3,
+                "meterValue": [
+                    {"timestamp": "2026-11-24T10:00:00Z", "sampledValue": [{"value": "1"}]}
+                ],
+            },
+            "connectorId",
+        ),
+        (
+            "ocpp2.0.1",
+            "MeterValues",
+            {
+                "evseId": -2,
+                "meterValue": [
+                    {"timestamp": "2026-11-24T10:00:00Z", "sampledValue": [{"value": 1.0}]}
+                ],
+            },
+            "evseId",
+        ),
+    ],
+)
+async def test_negative_connector_or_evse_id_is_refused_at_the_edge(
+    manager: Manager,
+    node: Node,
+    api: chargers_pb2_grpc.ChargerServiceStub,
+    subprotocol: str,
+    action: str,
+    payload: dict[str, Any],
+    field: str,
+) -> None:
+    """A negative connectorId/evseId gets PropertyConstraintViolation naming the field, never
+    reaches the manager, and GetCharger/ListChargers keep working for the fleet."""
+    boot = BOOT16 if subprotocol == "ocpp1.6" else BOOT201
+    async with raw(node, "NEG-1", subprotocol) as charger:
+        assert (await charger.call("BootNotification", boot))[0] == 3
+        handled = manager.events.dispatcher.calls_handled
+        _assert_refused(await charger.call(action, payload), field)
+        assert manager.events.dispatcher.calls_handled == handled
+        await manager.stores.chargers.flush()
+    assert await _connectors(api, "NEG-1") == []
+    listed = await api.ListChargers(chargers_pb2.ListChargersRequest())
+    assert [c.charger_id for c in listed.chargers] == ["NEG-1"]
+
+
+@pytest.mark.parametrize(
+    ("subprotocol", "action", "payload", "field"),
+    [
+        ("ocpp1.6", "StatusNotification", {**STATUS16, "connectorId": 2147483648}, "connectorId"),
+        ("ocpp2.0.1", "StatusNotification", {**STATUS201, "evseId": 99_999_999_999}, "evseId"),
+        (
+            "ocpp1.6",
+            "StartTransaction",
+            {
+                "connectorId": 1,
+                "idTag": "T1",
+                "meterStart": 2147483648,
+                "timestamp": "2026-11-24T10:00:00Z",
+            },
+            "meterStart",
+        ),
+        (
+            "ocpp1.6",
+            "StopTransaction",
+            {"transactionId": 1, "meterStop": -2147483649, "timestamp": "2026-11-24T10:00:00Z"},
+            "meterStop",
+        ),
+        ("ocpp2.0.1", "StatusNotification", {**STATUS201, "evseId": 1e19}, "evseId"),
+    ],
+)
+async def test_integers_beyond_int32_are_refused_at_the_edge(
+    manager: Manager,
+    node: Node,
+    subprotocol: str,
+    action: str,
+    payload: dict[str, Any],
+    field: str,
+) -> None:
+    """An OCPP integer is 32-bit signed: a value beyond it is refused naming the field."""
+    boot = BOOT16 if subprotocol == "ocpp1.6" else BOOT201
+    async with raw(node, "BIG-1", subprotocol) as charger:
+        assert (await charger.call("BootNotification", boot))[0] == 3
+        handled = manager.events.dispatcher.calls_handled
+        _assert_refused(await charger.call(action, payload), field)
+        assert manager.events.dispatcher.calls_handled == handled
+
+
+@pytest.mark.parametrize(
+    ("subprotocol", "action", "payload", "field"),
+    [
+        ("ocpp1.6", "StatusNotification", {**STATUS16, "info": "x\u0000y"}, "info"),
+        (
+            "ocpp1.6",
+            "BootNotification",
+            {**BOOT16, "chargePointModel": "M\u00001"},
+            "chargePointModel",
+        ),
+        (
+            "ocpp2.0.1",
+            "BootNotification",
+            {**BOOT201, "chargingStation": {"model": "M2", "vendorName": "\u0000"}},
+            "chargingStation.vendorName",
+        ),
+        (
+            "ocpp1.6",
+            "MeterValues",
+            {
+                "connectorId": 1,
+                "meterValue": [
+                    {"timestamp": "2026-11-24T10:00:00Z", "sampledValue": [{"value": "1\u0000"}]}
+                ],
+            },
+            "meterValue[0].sampledValue[0].value",
+        ),
+    ],
+)
+async def test_nul_characters_are_refused_at_the_edge(
+    manager: Manager,
+    node: Node,
+    subprotocol: str,
+    action: str,
+    payload: dict[str, Any],
+    field: str,
+) -> None:
+    """A string holding NUL (valid JSON, schema-valid) is refused naming the field."""
+    boot = BOOT16 if subprotocol == "ocpp1.6" else BOOT201
+    async with raw(node, "NUL-1", subprotocol) as charger:
+        assert (await charger.call("BootNotification", boot))[0] == 3
+        handled = manager.events.dispatcher.calls_handled
+        _assert_refused(await charger.call(action, payload), field)
+        assert manager.events.dispatcher.calls_handled == handled
+
+
+async def test_integral_float_in_an_integer_field_is_read_as_an_integer(
+    manager: Manager, node: Node, api: chargers_pb2_grpc.ChargerServiceStub
+) -> None:
+    """An evseId sent as 2.0 (an integer to the draft-06 2.0.1 schemas) is stored as EVSE 2."""
+    async with raw(node, "FLOAT-1", "ocpp2.0.1") as charger:
+        assert (await charger.call("BootNotification", BOOT201))[0] == 3
+        answer = await charger.call(
+            "StatusNotification", {**STATUS201, "evseId": 2.0, "connectorId": 1.0}
+        )
+        assert answer[0] == 3, answer
+    assert await eventually(lambda: _connectors(api, "FLOAT-1")) == [(2, 1, "Available")]
+
+
+async def test_impossible_timestamp_is_refused_at_the_edge(manager: Manager, node: Node) -> None:
+    """A date that matches the date-time pattern but does not exist (31 February) is refused."""
+    async with raw(node, "DATE-1", "ocpp1.6") as charger:
+        assert (await charger.call("BootNotification", BOOT16))[0] == 3
+        answer = await charger.call(
+            "StatusNotification", {**STATUS16, "timestamp": "2026-02-31T10:00:00Z"}
+        )
+        _assert_refused(answer, "timestamp")
+
+
+async def test_one_bad_stored_row_does_not_break_fleet_reads(
+    manager: Manager,
+    node: Node,
+    api: chargers_pb2_grpc.ChargerServiceStub,
+    postgres_url: str,
+) -> None:
+    """A connector or transaction row the API cannot show (negative ids written by an older
+    version) is logged and skipped: GetCharger, ListChargers and ListTransactions still answer."""
+    async with raw(node, "GOOD-1", "ocpp1.6") as good:
+        assert (await good.call("BootNotification", BOOT16))[0] == 3
+        assert (await good.call("StatusNotification", STATUS16))[0] == 3
+        started = await good.call(
+            "StartTransaction",
+            {"connectorId": 1, "idTag": "T1", "meterStart": 0, "timestamp": "2026-11-24T10:00:00Z"},
+        )
+        assert started[0] == 3
+    async with raw(node, "BAD-1", "ocpp1.6") as bad:
+        assert (await bad.call("BootNotification", BOOT16))[0] == 3
+    await manager.stores.chargers.flush()
+    engine = create_async_engine(postgres_url)
+    try:
+        async with engine.begin() as conn:
+            await conn.execute(
+                sa.text(
+                    "INSERT INTO connectors (charger_id, evse_id, connector_id, status, updated_at)"
+                    " VALUES ('BAD-1', -1, 0, 'Available', now()), ('BAD-1', 1, 1, 'Faulted', now())"
+                )
+            )
+            await conn.execute(
+                sa.text(
+                    "INSERT INTO transactions (charger_id, connector_id, id_tag, id_tag_status,"
+                    " meter_start, started_at, start_key) VALUES"
+                    " ('BAD-1', -5, 'T2', 'Accepted', 0, now(), 'bad-row')"
+                )
+            )
+    finally:
+        await engine.dispose()
+
+    listed = await api.ListChargers(chargers_pb2.ListChargersRequest())
+    assert [c.charger_id for c in listed.chargers] == ["BAD-1", "GOOD-1"]
+    assert await _connectors(api, "BAD-1") == [(1, 1, "Faulted")]
+    assert await _connectors(api, "GOOD-1") == [(1, 1, "Available")]
+    async with grpc.aio.insecure_channel(f"127.0.0.1:{manager.port}") as channel:
+        transactions = transactions_pb2_grpc.TransactionServiceStub(channel)
+        page = await transactions.ListTransactions(transactions_pb2.ListTransactionsRequest())
+        assert [t.charger_id for t in page.transactions] == ["GOOD-1"]
+
+
+async def test_fleet_reads_survive_after_poison_attempts(
+    manager: Manager, node: Node, api: chargers_pb2_grpc.ChargerServiceStub
+) -> None:
+    """After a poisoned charger tried every bad value, the other chargers' data is all there."""
+    async with (
+        raw(node, "P-1", "ocpp2.0.1") as poisoned,
+        raw(node, "H-1", "ocpp2.0.1") as healthy,
+    ):
+        assert (await poisoned.call("BootNotification", BOOT201))[0] == 3
+        assert (await healthy.call("BootNotification", BOOT201))[0] == 3
+        for bad in (
+            {**STATUS201, "evseId": -1},
+            {**STATUS201, "evseId": 99_999_999_999},
+            {**STATUS201, "connectorStatus": "Available", "timestamp": "2026-11-24T10:00:00\u0000"},
+        ):
+            assert (await poisoned.call("StatusNotification", bad))[0] == 4
+        assert (await healthy.call("StatusNotification", STATUS201))[0] == 3
+    assert await eventually(lambda: _connectors(api, "H-1")) == [(1, 1, "Available")]
+    listed = await api.ListChargers(chargers_pb2.ListChargersRequest())
+    assert sorted(c.charger_id for c in listed.chargers) == ["H-1", "P-1"]
+    assert manager.stores.chargers.dropped == 0
