@@ -43,6 +43,7 @@ from ._errors import (
     Conflict,
     InvalidPageToken,
     NotFound,
+    StoreDataError,
     StoreError,
     StoreUnavailable,
 )
@@ -158,6 +159,7 @@ __all__ = [
     "SqlStationStore",
     "SqlTransactionStore",
     "StationStore",
+    "StoreDataError",
     "StoreError",
     "StoreUnavailable",
     "TransactionEvent",
