@@ -5,6 +5,7 @@ Real node, manager, PostgreSQL and Redis; the poisoned charger speaks raw OCPP-J
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from typing import Any
@@ -14,15 +15,26 @@ import orjson
 import pytest
 import sqlalchemy as sa
 import websockets
-from csms.v1 import chargers_pb2, chargers_pb2_grpc, transactions_pb2, transactions_pb2_grpc
+from csms.v1 import (
+    chargers_pb2,
+    chargers_pb2_grpc,
+    transactions_pb2,
+    transactions_pb2_grpc,
+    watch_pb2,
+    watch_pb2_grpc,
+)
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy.ext.asyncio import create_async_engine
 from websockets.asyncio.client import ClientConnection
 from websockets.typing import Subprotocol
 
 from services.manager import Manager
+from services.manager.store import SqlChargerStore
 from services.node import Node
 from services.registry import RedisRegistry
-from tests.harness import charger_url, eventually, running_node
+from tests.harness import UNIT, charger_url, eventually, running_node
+from tests.ocpp_strategies import CALL_ERROR_CODES, action_calls
 
 BOOT16 = {"chargePointVendor": "Acme", "chargePointModel": "M1"}
 BOOT201 = {"chargingStation": {"model": "M2", "vendorName": "Volt"}, "reason": "PowerUp"}
@@ -75,7 +87,7 @@ def _assert_refused(
     assert answer[4].get("field") == field, answer
 
 
-async def _connectors(api: chargers_pb2_grpc.ChargerServiceStub, charger_id: str) -> list[Any]:
+async def _connectors(api: chargers_pb2_grpc.ChargerServiceAsyncStub, charger_id: str) -> list[Any]:
     charger = await api.GetCharger(chargers_pb2.GetChargerRequest(charger_id=charger_id))
     return [(c.evse_id, c.connector_id, c.status) for c in charger.connectors]
 
@@ -113,7 +125,7 @@ async def _connectors(api: chargers_pb2_grpc.ChargerServiceStub, charger_id: str
 async def test_negative_connector_or_evse_id_is_refused_at_the_edge(
     manager: Manager,
     node: Node,
-    api: chargers_pb2_grpc.ChargerServiceStub,
+    api: chargers_pb2_grpc.ChargerServiceAsyncStub,
     subprotocol: str,
     action: str,
     payload: dict[str, Any],
@@ -221,8 +233,55 @@ async def test_nul_characters_are_refused_at_the_edge(
         assert manager.events.dispatcher.calls_handled == handled
 
 
+@pytest.mark.parametrize(
+    ("subprotocol", "action", "payload", "field"),
+    [
+        (
+            "ocpp1.6",
+            "StartTransaction",
+            {"connectorId": 1, "idTag": "", "meterStart": 0, "timestamp": "2026-11-24T10:00:00Z"},
+            "idTag",
+        ),
+        (
+            "ocpp1.6",
+            "SecurityEventNotification",
+            {"type": "", "timestamp": "2026-11-24T10:00:00Z"},
+            "type",
+        ),
+        (
+            "ocpp2.0.1",
+            "TransactionEvent",
+            {
+                "eventType": "Started",
+                "timestamp": "2026-11-24T10:00:00Z",
+                "triggerReason": "Authorized",
+                "seqNo": 0,
+                "transactionInfo": {"transactionId": ""},
+            },
+            "transactionInfo.transactionId",
+        ),
+    ],
+)
+async def test_empty_identifiers_are_refused_at_the_edge(
+    manager: Manager,
+    node: Node,
+    subprotocol: str,
+    action: str,
+    payload: dict[str, Any],
+    field: str,
+) -> None:
+    """An empty idTag, transactionId or security event type (schema-valid: no minLength) gets
+    TypeConstraintViolation naming the field instead of crashing its handler."""
+    boot = BOOT16 if subprotocol == "ocpp1.6" else BOOT201
+    async with raw(node, "EMPTY-1", subprotocol) as charger:
+        assert (await charger.call("BootNotification", boot))[0] == 3
+        handled = manager.events.dispatcher.calls_handled
+        _assert_refused(await charger.call(action, payload), field, "TypeConstraintViolation")
+        assert manager.events.dispatcher.calls_handled == handled
+
+
 async def test_integral_float_in_an_integer_field_is_read_as_an_integer(
-    manager: Manager, node: Node, api: chargers_pb2_grpc.ChargerServiceStub
+    manager: Manager, node: Node, api: chargers_pb2_grpc.ChargerServiceAsyncStub
 ) -> None:
     """An evseId sent as 2.0 (an integer to the draft-06 2.0.1 schemas) is stored as EVSE 2."""
     async with raw(node, "FLOAT-1", "ocpp2.0.1") as charger:
@@ -247,7 +306,7 @@ async def test_impossible_timestamp_is_refused_at_the_edge(manager: Manager, nod
 async def test_one_bad_stored_row_does_not_break_fleet_reads(
     manager: Manager,
     node: Node,
-    api: chargers_pb2_grpc.ChargerServiceStub,
+    api: chargers_pb2_grpc.ChargerServiceAsyncStub,
     postgres_url: str,
 ) -> None:
     """A connector or transaction row the API cannot show (negative ids written by an older
@@ -293,7 +352,7 @@ async def test_one_bad_stored_row_does_not_break_fleet_reads(
 
 
 async def test_fleet_reads_survive_after_poison_attempts(
-    manager: Manager, node: Node, api: chargers_pb2_grpc.ChargerServiceStub
+    manager: Manager, node: Node, api: chargers_pb2_grpc.ChargerServiceAsyncStub
 ) -> None:
     """After a poisoned charger tried every bad value, the other chargers' data is all there."""
     async with (
@@ -312,4 +371,68 @@ async def test_fleet_reads_survive_after_poison_attempts(
     assert await eventually(lambda: _connectors(api, "H-1")) == [(1, 1, "Available")]
     listed = await api.ListChargers(chargers_pb2.ListChargersRequest())
     assert sorted(c.charger_id for c in listed.chargers) == ["H-1", "P-1"]
+    assert isinstance(manager.stores.chargers, SqlChargerStore)
+    assert manager.stores.chargers.dropped == 0
+
+
+# --- fuzzing the handlers through the real node and manager ------------------------------
+
+FUZZ_EXAMPLES = 300  # per OCPP version; each is one websocket round trip (~5 ms)
+
+
+@pytest.mark.timeout(240)
+@pytest.mark.parametrize("subprotocol", ["ocpp1.6", "ocpp2.0.1"])
+async def test_schema_valid_frames_never_crash_a_handler(
+    manager: Manager,
+    node: Node,
+    api: chargers_pb2_grpc.ChargerServiceAsyncStub,
+    subprotocol: str,
+) -> None:
+    """Every Call valid under the official schema (hypothesis, adversarial values) is answered
+    with a CallResult or a spec CallError, never InternalError, and fleet reads keep working."""
+    version = subprotocol.removeprefix("ocpp")
+    boot = BOOT16 if version == "1.6" else BOOT201
+    loop = asyncio.get_running_loop()
+    answers: list[list[Any]] = []
+    async with (
+        grpc.aio.insecure_channel(f"127.0.0.1:{manager.port}") as channel,
+        raw(node, "FUZZ-1", subprotocol) as charger,
+    ):
+        # A watcher makes the handlers build live events (proto fields) too.
+        watch = watch_pb2_grpc.WatchServiceStub(channel).WatchEvents(watch_pb2.WatchEventsRequest())
+        assert (await charger.call("BootNotification", boot))[0] == 3
+
+        @settings(
+            max_examples=FUZZ_EXAMPLES,
+            deadline=None,
+            database=None,
+            suppress_health_check=list(HealthCheck),
+        )
+        @given(call=st.one_of(action_calls(version, tame=True), action_calls(version)))
+        def exchange(call: tuple[str, dict[str, Any]]) -> None:
+            action, payload = call
+            future = asyncio.run_coroutine_threadsafe(charger.call(action, payload), loop)
+            answer = future.result(timeout=10 * UNIT)
+            answers.append(answer)
+            if answer[0] == 3:
+                assert isinstance(answer[2], dict)
+                return
+            assert answer[0] == 4, answer
+            assert answer[2] in CALL_ERROR_CODES[version], answer
+            assert answer[2] != "InternalError", (action, payload, answer)
+            assert isinstance(answer[3], str)
+            assert isinstance(answer[4], dict)
+
+        await asyncio.to_thread(exchange)
+        watch.cancel()
+    assert len(answers) >= FUZZ_EXAMPLES
+    assert {a[0] for a in answers} == {3, 4}  # both outcomes were exercised
+    listed = await api.ListChargers(chargers_pb2.ListChargersRequest())
+    assert "FUZZ-1" in [c.charger_id for c in listed.chargers]
+    await api.GetCharger(chargers_pb2.GetChargerRequest(charger_id="FUZZ-1"))
+    async with grpc.aio.insecure_channel(f"127.0.0.1:{manager.port}") as channel:
+        transactions = transactions_pb2_grpc.TransactionServiceStub(channel)
+        await transactions.ListTransactions(transactions_pb2.ListTransactionsRequest())
+    await manager.stores.chargers.flush()
+    assert isinstance(manager.stores.chargers, SqlChargerStore)
     assert manager.stores.chargers.dropped == 0

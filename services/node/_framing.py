@@ -449,6 +449,9 @@ INT32_MAX: Final = 2**31 - 1
 _NON_NEGATIVE: Final = frozenset(
     {"connectorId", "evseId", "evseIds", "reservationId", "requestId", "seqNo"}
 )
+#: Free-text properties that identify something and so are never empty: a 1.6 idTag,
+#: a 2.x transactionId, a security event's type (the schemas set no minLength).
+_NON_EMPTY: Final = frozenset({"idTag", "transactionId", "type"})
 #: Schema definitions whose ``id`` is such an id (2.x EVSEType: the EVSE id).
 _ID_DEFINITIONS: Final = frozenset({"EVSEType"})
 _MAX_SCHEMA_DEPTH: Final = 16  # bounds the walk of (never recursive) OCPP schemas
@@ -498,7 +501,8 @@ def _harden(node: object, name: str = "") -> None:
 
     Every ``integer`` is bounded to 32 bits (OCPP's integer type); ids of connectors,
     EVSEs, reservations, requests and sequence numbers are at least 0 (as OCPP 2.1's
-    schemas say and 1.6's and 2.0.1's do not). ``name`` is the property being walked.
+    schemas say and 1.6's and 2.0.1's do not); identifying strings are not empty.
+    ``name`` is the property being walked.
     """
     if isinstance(node, list):
         for item in node:
@@ -511,6 +515,8 @@ def _harden(node: object, name: str = "") -> None:
         low = 0 if name in _NON_NEGATIVE else INT32_MIN
         node["minimum"] = max(node.get("minimum", low), low)
         node["maximum"] = min(node.get("maximum", INT32_MAX), INT32_MAX)
+    elif kind == "string" and name in _NON_EMPTY and "enum" not in node:
+        node["minLength"] = max(node.get("minLength", 0), 1)
     for key, sub in node.items():
         if key == "properties" and isinstance(sub, dict):
             for prop, prop_schema in sub.items():
