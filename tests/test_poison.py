@@ -436,3 +436,74 @@ async def test_schema_valid_frames_never_crash_a_handler(
     await manager.stores.chargers.flush()
     assert isinstance(manager.stores.chargers, SqlChargerStore)
     assert manager.stores.chargers.dropped == 0
+
+
+async def _anomalies(postgres_url: str) -> list[tuple[Any, ...]]:
+    engine = create_async_engine(postgres_url)
+    try:
+        async with engine.connect() as conn:
+            result = await conn.execute(
+                sa.text("SELECT charger_id, kind, payload FROM transaction_anomalies ORDER BY id")
+            )
+            return [tuple(row) for row in result]
+    finally:
+        await engine.dispose()
+
+
+@pytest.mark.parametrize(
+    ("subprotocol", "reported", "phantom", "expected"),
+    [
+        ("ocpp1.6", [0, 1], {"connectorId": 99}, [(0, 0), (1, 1)]),
+        ("ocpp2.0.1", [(1, 1)], {"evseId": 99, "connectorId": 1}, [(1, 1)]),
+        ("ocpp2.0.1", [(1, 1)], {"evseId": 1, "connectorId": 99}, [(1, 1)]),
+        ("ocpp2.0.1", [], {"evseId": 40, "connectorId": 1}, []),
+    ],
+)
+async def test_a_connector_far_beyond_those_reported_is_recorded_not_created(
+    manager: Manager,
+    node: Node,
+    api: chargers_pb2_grpc.ChargerServiceAsyncStub,
+    postgres_url: str,
+    subprotocol: str,
+    reported: list[Any],
+    phantom: dict[str, int],
+    expected: list[tuple[int, int]],
+) -> None:
+    """A status for connector 99 of a charger that reported one connector is answered but
+    creates no phantom connector: it is recorded as an anomaly (ADR 0010)."""
+    version16 = subprotocol == "ocpp1.6"
+    async with raw(node, "PHANTOM-1", subprotocol) as charger:
+        assert (await charger.call("BootNotification", BOOT16 if version16 else BOOT201))[0] == 3
+        for item in reported:
+            payload = (
+                {**STATUS16, "connectorId": item}
+                if version16
+                else {**STATUS201, "evseId": item[0], "connectorId": item[1]}
+            )
+            assert (await charger.call("StatusNotification", payload))[0] == 3
+        await manager.stores.chargers.flush()
+        base = STATUS16 if version16 else STATUS201
+        answer = await charger.call("StatusNotification", {**base, **phantom})
+        assert answer[0] == 3, answer
+        await manager.stores.chargers.flush()
+    assert [(e, c) for e, c, _ in await _connectors(api, "PHANTOM-1")] == expected
+    anomalies = await _anomalies(postgres_url)
+    assert [(a[0], a[1]) for a in anomalies] == [("PHANTOM-1", "status-for-unreported-connector")]
+    assert '"connectorId": 99' in anomalies[0][2] or '"evseId": ' in anomalies[0][2]
+
+
+async def test_connectors_reported_in_any_order_near_the_known_ones_are_created(
+    manager: Manager, node: Node, api: chargers_pb2_grpc.ChargerServiceAsyncStub
+) -> None:
+    """A real charger's connectors (here 3, then 0, 1, 2, 4, 5) are all created: only ids far
+    beyond the reported ones are held back."""
+    async with raw(node, "REAL-1", "ocpp1.6") as charger:
+        assert (await charger.call("BootNotification", BOOT16))[0] == 3
+        for connector in (3, 0, 1, 2, 4, 5):
+            answer = await charger.call(
+                "StatusNotification", {**STATUS16, "connectorId": connector}
+            )
+            assert answer[0] == 3
+            await manager.stores.chargers.flush()
+    connectors = await _connectors(api, "REAL-1")
+    assert [e for e, _, _ in connectors] == [0, 1, 2, 3, 4, 5]

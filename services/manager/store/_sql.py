@@ -42,13 +42,14 @@ from sqlalchemy.exc import DBAPIError, StatementError
 from sqlalchemy.exc import IntegrityError as SqlIntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from ._buffer import PendingStatus, PendingWrites, WriteBuffer
+from ._buffer import PendingStatus, PendingWrites, StatusKey, WriteBuffer
 from ._common import (
     check_charger_id,
     check_ocpp_version,
     check_page_size,
     decode_page_token,
     encode_page_token,
+    is_plausible_connector,
     utc,
 )
 from ._engine import READ_ONLY, create_engine
@@ -118,6 +119,8 @@ class SqlChargerStore:
         self._dropped_reported = 0
         #: Buffered writes the database refused (see ``rejected``).
         self._rejected = 0
+        #: Statuses for connectors far beyond those reported (see ``phantoms``).
+        self._phantoms = 0
         #: One flush at a time: the flusher, reads and aclose all go through it.
         self._flush_lock = asyncio.Lock()
         #: Set when ``max_buffered`` keys are pending (or by aclose): the flusher runs at once.
@@ -185,6 +188,12 @@ class SqlChargerStore:
     def pending(self) -> int:
         """How many keys are buffered and not yet written."""
         return len(self._buffer)
+
+    @property
+    def phantoms(self) -> int:
+        """How many statuses named a connector far beyond those its charger reported: each
+        was recorded as an anomaly instead of creating a connector (ADR 0010)."""
+        return self._phantoms
 
     @property
     def rejected(self) -> int:
@@ -467,13 +476,29 @@ class SqlChargerStore:
             statuses = taken.statuses
             if statuses:
                 wanted = {charger_id for charger_id, _, _ in statuses}
-                known = set(
-                    (
-                        await conn.scalars(
-                            select(chargers.c.id).where(self._id_in(chargers.c.id, wanted))
-                        )
-                    ).all()
-                )
+                # The known chargers, each with the highest connector id of each of its
+                # EVSEs: a status far beyond them creates no phantom connector (ADR 0010).
+                layouts: dict[str, dict[int, int]] = {}
+                for charger_id, evse_id, highest in await conn.execute(
+                    select(chargers.c.id, connectors.c.evse_id, func.max(connectors.c.connector_id))
+                    .select_from(
+                        chargers.outerjoin(connectors, connectors.c.charger_id == chargers.c.id)
+                    )
+                    .where(self._id_in(chargers.c.id, wanted))
+                    .group_by(chargers.c.id, connectors.c.evse_id)
+                ):
+                    layout = layouts.setdefault(charger_id, {})
+                    if evse_id is not None:
+                        layout[evse_id] = highest
+                known = set(layouts)
+                phantoms = [
+                    key
+                    for key in sorted(key for key in statuses if key[0] in known)
+                    if not is_plausible_connector(layouts[key[0]], key[1], key[2])
+                ]
+                if phantoms:
+                    await self._record_phantoms(conn, phantoms, statuses)
+                skipped = set(phantoms)
                 if unknown := wanted - known:
                     logger.warning(
                         "dropped connector statuses of %d unknown chargers (e.g. %s)",
@@ -492,7 +517,7 @@ class SqlChargerStore:
                         "updated_at": value.at,
                     }
                     for (charger_id, evse_id, connector_id), value in statuses.items()
-                    if charger_id in known
+                    if charger_id in known and (charger_id, evse_id, connector_id) not in skipped
                 ]
                 if rows:
                     insert = self._insert(connectors)
@@ -527,6 +552,46 @@ class SqlChargerStore:
                     .values(last_seen_at=bindparam("at")),
                     [{"charger_id": cid, "at": at} for cid, at in taken.seen.items()],
                 )
+
+    async def _record_phantoms(
+        self,
+        conn: AsyncConnection,
+        keys: builtins.list[StatusKey],
+        statuses: dict[StatusKey, PendingStatus],
+    ) -> None:
+        """Record statuses for connectors far beyond what their chargers reported as
+        anomalies (in the flush's transaction), instead of creating phantom connectors."""
+        self._phantoms += len(keys)
+        logger.warning(
+            "recorded %d statuses for connectors their chargers never reported as anomalies "
+            "instead of creating connectors (e.g. charger %r EVSE %d connector %d)",
+            len(keys),
+            *keys[0],
+        )
+        now = datetime.now(UTC)
+        await conn.execute(
+            transaction_anomalies.insert(),
+            [
+                {
+                    "charger_id": charger_id,
+                    "kind": "status-for-unreported-connector",
+                    "transaction_id": None,
+                    "payload": json.dumps(
+                        {
+                            "evseId": evse_id,
+                            "connectorId": connector_id,
+                            "status": statuses[key].status,
+                            "errorCode": statuses[key].error_code,
+                            "timestamp": statuses[key].at.isoformat(),
+                        },
+                        ensure_ascii=True,
+                    ),
+                    "received_at": now,
+                }
+                for key in keys
+                for charger_id, evse_id, connector_id in (key,)
+            ],
+        )
 
     def _after_buffering(self) -> None:
         if len(self._buffer) >= self._max_buffered:
