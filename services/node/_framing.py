@@ -34,6 +34,12 @@ message id, or ``"-1"`` when it cannot be read (OCPP 2.0.1 part 4; used for 1.6 
       "minimum", "maximum", "multipleOf"         PropertyConstraintViolation  PropertyConstraintViolation
     schema "additionalProperties", other rules   FormationViolation           FormatViolation
 
+Ranges the official schemas leave out are added when a schema is compiled (ADR 0010):
+every integer is 32-bit, connector/EVSE/reservation/request ids and seqNo are >= 0,
+identifying strings (idTag, transactionId, type) are not empty, date-times must exist;
+a NUL anywhere is refused (rule "noNul", PropertyConstraintViolation), and ``2.0`` in an
+integer field is forwarded as ``2``.
+
 A rejected CallResult or CallError (and, in 2.1, a SEND or CALLRESULTERROR frame,
 which this CSMS does not support yet) has ``reply=False``: a response is never
 answered with a CallError; the node logs it instead.
