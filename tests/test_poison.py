@@ -381,7 +381,7 @@ FUZZ_EXAMPLES = 300  # per OCPP version; each is one websocket round trip (~5 ms
 
 
 @pytest.mark.timeout(240)
-@pytest.mark.parametrize("subprotocol", ["ocpp1.6", "ocpp2.0.1"])
+@pytest.mark.parametrize("subprotocol", ["ocpp1.6", "ocpp2.0.1", "ocpp2.1"])
 async def test_schema_valid_frames_never_crash_a_handler(
     manager: Manager,
     node: Node,
@@ -507,3 +507,17 @@ async def test_connectors_reported_in_any_order_near_the_known_ones_are_created(
             await manager.stores.chargers.flush()
     connectors = await _connectors(api, "REAL-1")
     assert [e for e, _, _ in connectors] == [0, 1, 2, 3, 4, 5]
+
+
+async def test_a_21_reservation_status_update_no_transaction_is_answered(
+    manager: Manager, node: Node
+) -> None:
+    """OCPP 2.1's ReservationStatusUpdate NoTransaction (found by the fuzz) is answered, not
+    an InternalError."""
+    async with raw(node, "RES-21", "ocpp2.1") as charger:
+        assert (await charger.call("BootNotification", BOOT201))[0] == 3
+        answer = await charger.call(
+            "ReservationStatusUpdate",
+            {"reservationId": 7, "reservationUpdateStatus": "NoTransaction"},
+        )
+        assert answer[0] == 3, answer
