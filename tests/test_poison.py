@@ -18,6 +18,8 @@ import websockets
 from csms.v1 import (
     chargers_pb2,
     chargers_pb2_grpc,
+    locations_pb2,
+    locations_pb2_grpc,
     transactions_pb2,
     transactions_pb2_grpc,
     watch_pb2,
@@ -521,3 +523,20 @@ async def test_a_21_reservation_status_update_no_transaction_is_answered(
             {"reservationId": 7, "reservationUpdateStatus": "NoTransaction"},
         )
         assert answer[0] == 3, answer
+
+
+async def test_a_value_the_database_refuses_from_the_api_is_invalid_argument(
+    manager: Manager,
+) -> None:
+    """An operator's location name holding NUL is INVALID_ARGUMENT (not UNAVAILABLE: the
+    database is up and a retry cannot help)."""
+    async with grpc.aio.insecure_channel(f"127.0.0.1:{manager.port}") as channel:
+        locations = locations_pb2_grpc.LocationServiceStub(channel)
+        with pytest.raises(grpc.aio.AioRpcError) as caught:
+            await locations.CreateLocation(
+                locations_pb2.CreateLocationRequest(
+                    location=locations_pb2.Location(location_id="depot-1", name="De\x00pot")
+                )
+            )
+    assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert "cannot be stored" in (caught.value.details() or "")

@@ -16,7 +16,8 @@
 
 The store's errors (``services.manager.store.StoreError``) become ManagerErrors in
 ``from_store_error``: NotFound, AlreadyExists, Conflict, StoreUnavailable as above, and
-InvalidPageToken as InvalidArgument naming ``page_token``. ``grpc_errors`` applies it, so a
+InvalidPageToken as InvalidArgument naming ``page_token``, StoreDataError (a value the
+database refused, e.g. a NUL character) as InvalidArgument. ``grpc_errors`` applies it, so a
 servicer lets store errors propagate.
 
 Bugs are not ManagerErrors: they surface as INTERNAL with the traceback logged.
@@ -122,6 +123,8 @@ def from_store_error(exc: store.StoreError) -> ManagerError:
         return AlreadyExistsError(str(exc))
     if isinstance(exc, store.Conflict):
         return ConflictError(str(exc))
+    if isinstance(exc, store.StoreDataError):  # a value the database cannot hold (ADR 0010)
+        return InvalidArgument("request", f"a value cannot be stored: {exc}")
     if isinstance(exc, store.StoreUnavailable):
         return StorageUnavailable(f"the database is unavailable: {exc}")
     return ManagerError(str(exc))
