@@ -102,7 +102,7 @@ async def test_a_poisoned_boot_fails_alone_in_its_group_commit(
     store: SqlChargerStore, postgres_url: str
 ) -> None:
     """Boots group-committed with a poisoned one all commit; only the poisoned one's caller
-    gets StoreDataError (a data error, not an outage)."""
+    gets StoreDataError (a data error, not an outage), and it is recorded as an anomaly."""
     good = BootInfo("Acme", "M1", "", "", "1.6")
     bad = BootInfo("Ac\x00me", "M1", "", "", "1.6")
     outcomes = await asyncio.gather(
@@ -118,6 +118,8 @@ async def test_a_poisoned_boot_fails_alone_in_its_group_commit(
     assert outcomes[2] is None
     rows = await raw_rows(postgres_url, "SELECT id, boot_status FROM chargers ORDER BY id")
     assert rows == [("BAD-1", ""), ("GOOD-1", "Accepted"), ("GOOD-2", "Accepted")]
+    anomalies = await raw_rows(postgres_url, "SELECT charger_id, kind FROM transaction_anomalies")
+    assert anomalies == [("BAD-1", "rejected-boot")]
 
 
 async def test_an_outage_is_still_an_outage(postgres_url: str, postgres_server_url: str) -> None:

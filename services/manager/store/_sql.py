@@ -131,9 +131,11 @@ class SqlChargerStore:
         self._closed = False
         # Registrations and boots arrive in storms (a node restart): group-commit them.
         self._registrations: GroupCommit[dict[str, Any], None] = GroupCommit(
-            self._write_registrations
+            self._write_registrations, on_rejected=self._registration_rejected
         )
-        self._boots: GroupCommit[dict[str, Any], None] = GroupCommit(self._write_boots)
+        self._boots: GroupCommit[dict[str, Any], None] = GroupCommit(
+            self._write_boots, on_rejected=self._boot_rejected
+        )
 
     @classmethod
     async def open(
@@ -430,6 +432,32 @@ class SqlChargerStore:
                         self._buffer.restore(unwritten)
                     raise
 
+    async def _boot_rejected(self, row: dict[str, Any], error: StoreDataError) -> None:
+        await self._record_rejected(row["id"], "rejected-boot", row, error)
+
+    async def _registration_rejected(self, row: dict[str, Any], error: StoreDataError) -> None:
+        await self._record_rejected(row["id"], "rejected-registration", row, error)
+
+    async def _record_rejected(
+        self, charger_id: str, kind: str, row: dict[str, Any], error: StoreDataError
+    ) -> None:
+        """Record a write the database refused in ``transaction_anomalies`` (as JSON, so it
+        always fits); a failure to record it is logged, never raised."""
+        payload = json.dumps({**row, "error": str(error)}, ensure_ascii=True, default=str)
+        try:
+            async with _unavailable("recording a rejected write"), self._engine.begin() as conn:
+                await conn.execute(
+                    transaction_anomalies.insert().values(
+                        charger_id=charger_id,
+                        kind=kind,
+                        transaction_id=None,
+                        payload=payload,
+                        received_at=datetime.now(UTC),
+                    )
+                )
+        except StoreDataError as exc:
+            logger.error("could not record the rejected write as an anomaly: %s", exc)
+
     async def _reject(self, part: PendingWrites, error: StoreDataError) -> None:
         """Set aside one buffered write the database refused: count it, log it, and record it
         as an anomaly (best effort: the anomaly's payload is JSON, so it always fits)."""
@@ -456,20 +484,7 @@ class SqlChargerStore:
             kind,
             error,
         )
-        payload = json.dumps({**row, "error": str(error)}, ensure_ascii=True, default=str)
-        try:
-            async with _unavailable("recording a rejected write"), self._engine.begin() as conn:
-                await conn.execute(
-                    transaction_anomalies.insert().values(
-                        charger_id=charger_id,
-                        kind=kind,
-                        transaction_id=None,
-                        payload=payload,
-                        received_at=datetime.now(UTC),
-                    )
-                )
-        except StoreDataError as exc:
-            logger.error("could not record the rejected write as an anomaly: %s", exc)
+        await self._record_rejected(charger_id, kind, row, error)
 
     async def _write(self, taken: PendingWrites) -> None:
         async with self._engine.begin() as conn:
