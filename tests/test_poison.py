@@ -34,9 +34,10 @@ from websockets.typing import Subprotocol
 from services.manager import Manager
 from services.manager.store import SqlChargerStore
 from services.node import Node
+from services.node._framing import Framer, FrameRejected, InboundCall
 from services.registry import RedisRegistry
 from tests.harness import UNIT, charger_url, eventually, running_node
-from tests.ocpp_strategies import CALL_ERROR_CODES, action_calls
+from tests.ocpp_strategies import CALL_ERROR_CODES, action_calls, frames
 
 BOOT16 = {"chargePointVendor": "Acme", "chargePointModel": "M1"}
 BOOT201 = {"chargingStation": {"model": "M2", "vendorName": "Volt"}, "reason": "PowerUp"}
@@ -540,3 +541,65 @@ async def test_a_value_the_database_refuses_from_the_api_is_invalid_argument(
             )
     assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT
     assert "cannot be stored" in (caught.value.details() or "")
+
+
+@pytest.mark.timeout(240)
+@pytest.mark.parametrize("subprotocol", ["ocpp1.6", "ocpp2.0.1"])
+async def test_any_frame_at_the_node_is_answered_and_only_clean_calls_reach_the_manager(
+    manager: Manager, node: Node, subprotocol: str
+) -> None:
+    """Hypothesis over raw frames through the real node: every Call gets exactly one answer (a
+    CallResult or a spec CallError with its id, "-1" when unreadable), responses get none,
+    the connection stays usable, and only Calls the framer accepts reach the manager."""
+    version = subprotocol.removeprefix("ocpp")
+    loop = asyncio.get_running_loop()
+    framer = Framer(version)
+    async with raw(node, "FRAMES-1", subprotocol) as charger:
+        assert (await charger.call("BootNotification", BOOT16 if version == "1.6" else BOOT201))[
+            0
+        ] == 3
+
+        async def exchange(frame: str) -> tuple[list[Any] | None, int]:
+            handled = manager.events.dispatcher.calls_handled
+            await charger.ws.send(frame)
+            # A Heartbeat after every frame: its answer must come next, so a frame that
+            # should get no answer is seen to get none.
+            await charger.ws.send(orjson.dumps([2, "probe", "Heartbeat", {}]).decode())
+            first = orjson.loads(await asyncio.wait_for(charger.ws.recv(), 10 * UNIT))
+            if first[:2] == [3, "probe"]:
+                return None, manager.events.dispatcher.calls_handled - handled - 1
+            probe = orjson.loads(await asyncio.wait_for(charger.ws.recv(), 10 * UNIT))
+            assert probe[:2] == [3, "probe"], (frame, first, probe)
+            return first, manager.events.dispatcher.calls_handled - handled - 1
+
+        @settings(
+            max_examples=FUZZ_EXAMPLES // 2,
+            deadline=None,
+            database=None,
+            suppress_health_check=list(HealthCheck),
+        )
+        @given(frame=frames(version))
+        def check(frame: str) -> None:
+            try:
+                verdict: object = framer.parse(frame)
+            except FrameRejected as rejected:
+                verdict = rejected
+            answer, reached = asyncio.run_coroutine_threadsafe(exchange(frame), loop).result(
+                timeout=30 * UNIT
+            )
+            if isinstance(verdict, InboundCall):
+                assert reached == 1, frame
+                assert answer is not None, frame
+                assert answer[1] == verdict.message_id
+                assert answer[0] == 3 or (
+                    answer[2] in CALL_ERROR_CODES[version] and answer[2] != "InternalError"
+                ), (frame, answer)
+            elif isinstance(verdict, FrameRejected) and verdict.reply:
+                assert reached == 0, frame
+                assert answer is not None, frame
+                assert answer[:3] == [4, verdict.message_id, verdict.code], (frame, answer)
+            else:  # a response, or a frame never answered
+                assert reached == 0, frame
+                assert answer is None, (frame, answer)
+
+        await asyncio.to_thread(check)
