@@ -455,7 +455,8 @@ class SqlChargerStore:
                         received_at=datetime.now(UTC),
                     )
                 )
-        except StoreDataError as exc:
+        except (StoreDataError, StoreUnavailable) as exc:
+            # Never raised: the flush that rejected the row must go on with the others.
             logger.error("could not record the rejected write as an anomaly: %s", exc)
 
     async def _reject(self, part: PendingWrites, error: StoreDataError) -> None:
