@@ -603,3 +603,16 @@ async def test_any_frame_at_the_node_is_answered_and_only_clean_calls_reach_the_
                 assert answer is None, (frame, answer)
 
         await asyncio.to_thread(check)
+
+
+async def test_negative_ids_that_break_nothing_are_still_accepted(
+    manager: Manager, node: Node
+) -> None:
+    """Leniency: a negative requestId (no column or API field it would break) is answered as
+    before; only values the CSMS cannot hold are refused."""
+    async with raw(node, "LENIENT-1", "ocpp2.0.1") as charger:
+        assert (await charger.call("BootNotification", BOOT201))[0] == 3
+        answer = await charger.call(
+            "FirmwareStatusNotification", {"status": "Idle", "requestId": -1}
+        )
+        assert answer[0] == 3, answer

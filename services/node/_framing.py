@@ -450,11 +450,10 @@ _MULTIPLE_OF_TOLERANCE: Final = 1e-6  # on the quotient value / multipleOf
 #: database columns and API fields these values reach are at least that wide).
 INT32_MIN: Final = -(2**31)
 INT32_MAX: Final = 2**31 - 1
-#: Properties that are never negative: connector, EVSE, reservation and request ids,
-#: sequence numbers (OCPP 2.1's schemas say so; 1.6's and 2.0.1's set no minimum).
-_NON_NEGATIVE: Final = frozenset(
-    {"connectorId", "evseId", "evseIds", "reservationId", "requestId", "seqNo"}
-)
+#: Properties that are never negative (OCPP 2.1's schemas say so; 1.6's and 2.0.1's set no
+#: minimum): connector and EVSE ids reach unsigned API fields, sequence numbers order parts.
+#: Other ids (requestId, reservationId) stay lenient: a negative one breaks nothing.
+_NON_NEGATIVE: Final = frozenset({"connectorId", "evseId", "evseIds", "seqNo"})
 #: Free-text properties that identify something and so are never empty: a 1.6 idTag,
 #: a 2.x transactionId, a security event's type (the schemas set no minLength).
 _NON_EMPTY: Final = frozenset({"idTag", "transactionId", "type"})
@@ -506,7 +505,7 @@ def _harden(node: object, name: str = "") -> None:
     """Add the value ranges the official schemas leave out (ADR 0010), in place.
 
     Every ``integer`` is bounded to 32 bits (OCPP's integer type); ids of connectors,
-    EVSEs, reservations, requests and sequence numbers are at least 0 (as OCPP 2.1's
+    EVSEs and sequence numbers are at least 0 (as OCPP 2.1's
     schemas say and 1.6's and 2.0.1's do not); identifying strings are not empty.
     ``name`` is the property being walked.
     """

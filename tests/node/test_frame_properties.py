@@ -38,8 +38,15 @@ PROPERTIES = settings(
 )
 
 #: Keys whose values reach integer columns and unsigned API fields.
-NON_NEGATIVE_IDS = frozenset({"connectorId", "evseId", "reservationId", "requestId", "seqNo"})
-INTEGER_KEYS = NON_NEGATIVE_IDS | {"transactionId", "meterStart", "meterStop", "remoteStartId"}
+NON_NEGATIVE_IDS = frozenset({"connectorId", "evseId", "seqNo"})
+INTEGER_KEYS = NON_NEGATIVE_IDS | {
+    "transactionId",
+    "meterStart",
+    "meterStop",
+    "remoteStartId",
+    "reservationId",
+    "requestId",
+}
 DATE_TIME = re.compile(r"^\d{4}-\d\d-\d\d[Tt]\d\d:\d\d:\d\d")
 
 
