@@ -211,14 +211,15 @@ async def test_b08_get_custom_report_merges_into_the_model(api: Api, station: St
 
 
 async def test_b07_bad_notify_report_gets_a_call_error(station: Station201) -> None:
-    """A part the store cannot take (negative seqNo) is refused with a CallError."""
+    """A part the store cannot take (negative seqNo) is refused with a CallError naming it
+    (by the node's edge since ADR 0010)."""
     part = call201.NotifyReport(
         request_id=1, generated_at=NOW, seq_no=-1, tbc=False, report_data=[item("A", "x")]
     )
     with pytest.raises(OCPPError) as error:
         await station.call(part, suppress=False)
     assert error.value.code == "PropertyConstraintViolation"
-    assert "seq_no" in str(error.value)
+    assert "seqNo" in str(error.value)
 
 
 # --- B05 / B06 variables ----------------------------------------------------------------

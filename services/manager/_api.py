@@ -28,10 +28,19 @@ from services.manager._errors import (
     ResourceNotFound,
     grpc_errors,
 )
+from services.manager._rows import shown, shown_one
 from services.manager._stores import Stores
 from services.manager._task_results import SentTask, TaskResults
 from services.manager._tasks import TaskResult, TaskSender
-from services.manager.store import ChargerRecord, ChargingProfileRecord, EVChargingNeedsRecord
+from services.manager.store import (
+    CertificateRequestRecord,
+    ChargerRecord,
+    ChargerRequestRecord,
+    ChargingLimitRecord,
+    ChargingProfileRecord,
+    ConnectorRecord,
+    EVChargingNeedsRecord,
+)
 from services.registry import ChargerLocation, Registry
 
 Context = grpc.aio.ServicerContext[Any, Any]
@@ -87,17 +96,31 @@ def charger_message(
         ts = _timestamp(value)
         if ts is not None:
             getattr(charger, field).CopyFrom(ts)
-    for c in record.connectors:
-        connector = charger.connectors.add(
-            evse_id=c.evse_id,
-            connector_id=c.connector_id,
-            status=c.status,
-            error_code=c.error_code,
-            info=c.info,
-            vendor_error_code=c.vendor_error_code,
+    charger.connectors.extend(
+        shown(
+            record.connectors,
+            _connector_message,
+            lambda c: f"connector ({c.evse_id}, {c.connector_id}) of charger {record.charger_id!r}",
         )
-        connector.updated_at.FromDatetime(c.updated_at)
+    )
     return charger
+
+
+def _connector_message(record: ConnectorRecord) -> chargers_pb2.Connector:
+    connector = chargers_pb2.Connector(
+        evse_id=record.evse_id,
+        connector_id=record.connector_id,
+        status=record.status,
+        error_code=record.error_code,
+        info=record.info,
+        vendor_error_code=record.vendor_error_code,
+    )
+    connector.updated_at.FromDatetime(record.updated_at)
+    return connector
+
+
+def _charger_named(record: ChargerRecord) -> str:
+    return f"charger {record.charger_id!r}"
 
 
 def check_charger_id(charger_id: str) -> None:
@@ -144,7 +167,9 @@ class ChargerServicer(chargers_pb2_grpc.ChargerServiceServicer):
         )
         locations = await self._registry.lookup_many([r.charger_id for r in records])
         return chargers_pb2.ListChargersResponse(
-            chargers=[charger_message(r, locations.get(r.charger_id)) for r in records],
+            chargers=shown(
+                records, lambda r: charger_message(r, locations.get(r.charger_id)), _charger_named
+            ),
             next_page_token=token,
         )
 
@@ -156,7 +181,8 @@ class ChargerServicer(chargers_pb2_grpc.ChargerServiceServicer):
         record = await self._store.get(request.charger_id)
         if record is None:
             raise ChargerNotFound(request.charger_id)
-        return charger_message(record, await self._registry.lookup(request.charger_id))
+        location = await self._registry.lookup(request.charger_id)
+        return shown_one(record, lambda r: charger_message(r, location), _charger_named(record))
 
     async def _prepare(
         self, request: _R, build: Callable[[str, str, _R], commands.Call]
@@ -241,9 +267,15 @@ class ChargerServicer(chargers_pb2_grpc.ChargerServiceServicer):
         """The keys as last read or changed by the CSMS; no charger call."""
         await self._known_charger(request.charger_id)
         keys, read_at = await self._stores.configuration.list(request.charger_id)
-        response = chargers_pb2.ListConfigurationKeysResponse()
-        for k in keys:
-            response.entries.add(key=k.key, value=k.value or "", readonly=k.readonly)
+        response = chargers_pb2.ListConfigurationKeysResponse(
+            entries=shown(
+                keys,
+                lambda k: chargers_pb2.ConfigurationEntry(
+                    key=k.key, value=k.value or "", readonly=k.readonly
+                ),
+                lambda k: f"configuration key {k.key!r} of charger {request.charger_id!r}",
+            )
+        )
         if read_at is not None:
             response.read_at.FromDatetime(read_at)
         return response
@@ -670,7 +702,11 @@ class ChargerServicer(chargers_pb2_grpc.ChargerServiceServicer):
         connector = request.connector_id if request.HasField("connector_id") else None
         records = await self._stores.profiles.list(request.charger_id, connector)
         return chargers_pb2.ListChargingProfilesResponse(
-            profiles=[installed_profile_message(r) for r in records]
+            profiles=shown(
+                records,
+                installed_profile_message,
+                lambda r: f"charging profile {r.charging_profile_id} of charger {r.charger_id!r}",
+            )
         )
 
     # --- OCPP 2.0.1 smart charging reports: profiles, limits, EV charging needs ----------
@@ -714,12 +750,19 @@ class ChargerServicer(chargers_pb2_grpc.ChargerServiceServicer):
             request_id=report.request_id, status=report.status, complete=report.complete
         )
         response.updated_at.FromDatetime(report.updated_at)
-        for p in profiles:
-            response.profiles.add(
-                evse_id=p.evse_id,
-                charging_limit_source=p.source,
-                profile=commands.profile_from_ocpp(orjson.loads(p.profile_json)),
+        response.profiles.extend(
+            shown(
+                profiles,
+                lambda p: smart_charging_pb2.ReportedChargingProfile(
+                    evse_id=p.evse_id,
+                    charging_limit_source=p.source,
+                    profile=commands.profile_from_ocpp(orjson.loads(p.profile_json)),
+                ),
+                lambda p: (
+                    f"a reported profile of charger {request.charger_id!r} (EVSE {p.evse_id})"
+                ),
             )
+        )
         return response
 
     @grpc_errors
@@ -728,15 +771,14 @@ class ChargerServicer(chargers_pb2_grpc.ChargerServiceServicer):
     ) -> smart_charging_pb2.ListChargingLimitsResponse:
         """External limits reported and not cleared, by EVSE then source; no charger call."""
         await self._known_charger(request.charger_id)
-        response = smart_charging_pb2.ListChargingLimitsResponse()
-        for record in await self._stores.smart_charging.charging_limits(request.charger_id):
-            limit = response.limits.add(evse_id=record.evse_id, source=record.source)
-            if record.is_grid_critical is not None:
-                limit.is_grid_critical = record.is_grid_critical
-            for schedule in orjson.loads(record.schedules_json):
-                limit.schedules.append(commands.schedule_from_ocpp(schedule))
-            limit.updated_at.FromDatetime(record.updated_at)
-        return response
+        records = await self._stores.smart_charging.charging_limits(request.charger_id)
+        return smart_charging_pb2.ListChargingLimitsResponse(
+            limits=shown(
+                records,
+                _charging_limit_message,
+                lambda r: f"charging limit {r.source!r} of charger {request.charger_id!r}",
+            )
+        )
 
     @grpc_errors
     async def ListEVChargingNeeds(
@@ -747,7 +789,11 @@ class ChargerServicer(chargers_pb2_grpc.ChargerServiceServicer):
         evse_id = request.evse_id if request.HasField("evse_id") else None
         records = await self._stores.smart_charging.ev_charging_needs(request.charger_id, evse_id)
         return smart_charging_pb2.ListEVChargingNeedsResponse(
-            needs=[ev_charging_needs_message(r) for r in records]
+            needs=shown(
+                records,
+                ev_charging_needs_message,
+                lambda r: f"EV charging needs of charger {request.charger_id!r} EVSE {r.evse_id}",
+            )
         )
 
     # --- Security extension -------------------------------------------------------------
@@ -788,13 +834,14 @@ class ChargerServicer(chargers_pb2_grpc.ChargerServiceServicer):
     ) -> chargers_pb2.ListCertificateRequestsResponse:
         """The CSRs the charger sent (SignCertificate), oldest first; no charger call."""
         await self._known_charger(request.charger_id)
-        response = chargers_pb2.ListCertificateRequestsResponse()
-        for record in await self._stores.security.certificate_requests(request.charger_id):
-            item = response.requests.add(
-                id=record.request_id, certificate_type=record.certificate_type, csr=record.csr
+        records = await self._stores.security.certificate_requests(request.charger_id)
+        return chargers_pb2.ListCertificateRequestsResponse(
+            requests=shown(
+                records,
+                _certificate_request_message,
+                lambda r: f"certificate request {r.request_id} of charger {request.charger_id!r}",
             )
-            item.received_at.FromDatetime(record.received_at)
-        return response
+        )
 
     # --- OCPP 2.0.1 station messages: network profile, display, customer information ----
 
@@ -850,7 +897,11 @@ class ChargerServicer(chargers_pb2_grpc.ChargerServiceServicer):
         await self._known_charger(request.charger_id)
         records = await self._stores.station.display_messages(request.charger_id)
         return chargers_pb2.ListDisplayMessagesResponse(
-            messages=[commands.display_message(r) for r in records]
+            messages=shown(
+                records,
+                commands.display_message,
+                lambda r: f"a display message of charger {request.charger_id!r}",
+            )
         )
 
     @grpc_errors
@@ -883,18 +934,13 @@ class ChargerServicer(chargers_pb2_grpc.ChargerServiceServicer):
             request_id=request.request_id if request.HasField("request_id") else None,
             limit=request.page_size or DEFAULT_PAGE_SIZE,
         )
-        response = chargers_pb2.ListChargerRequestsResponse()
-        for record in records:
-            item = response.requests.add(
-                kind=_REQUEST_KINDS_FROM[record.kind],
-                request_id=record.request_id,
-                status=record.status,
-                data=record.data,
-                complete=record.complete,
+        return chargers_pb2.ListChargerRequestsResponse(
+            requests=shown(
+                records,
+                _charger_request_message,
+                lambda r: f"{r.kind} request {r.request_id} of charger {request.charger_id!r}",
             )
-            item.created_at.FromDatetime(record.created_at)
-            item.updated_at.FromDatetime(record.updated_at)
-        return response
+        )
 
 
 def _status_of(answer: TaskResult) -> str:
@@ -931,6 +977,39 @@ def _still_pending(reservation_id: int) -> str:
         f"reservation {reservation_id} stays Pending: the charger may hold it; "
         "cancel it or let it expire"
     )
+
+
+def _charging_limit_message(record: ChargingLimitRecord) -> smart_charging_pb2.ChargingLimit:
+    limit = smart_charging_pb2.ChargingLimit(evse_id=record.evse_id, source=record.source)
+    if record.is_grid_critical is not None:
+        limit.is_grid_critical = record.is_grid_critical
+    for schedule in orjson.loads(record.schedules_json):
+        limit.schedules.append(commands.schedule_from_ocpp(schedule))
+    limit.updated_at.FromDatetime(record.updated_at)
+    return limit
+
+
+def _certificate_request_message(
+    record: CertificateRequestRecord,
+) -> chargers_pb2.CertificateRequest:
+    item = chargers_pb2.CertificateRequest(
+        id=record.request_id, certificate_type=record.certificate_type, csr=record.csr
+    )
+    item.received_at.FromDatetime(record.received_at)
+    return item
+
+
+def _charger_request_message(record: ChargerRequestRecord) -> chargers_pb2.ChargerRequest:
+    item = chargers_pb2.ChargerRequest(
+        kind=_REQUEST_KINDS_FROM[record.kind],
+        request_id=record.request_id,
+        status=record.status,
+        data=record.data,
+        complete=record.complete,
+    )
+    item.created_at.FromDatetime(record.created_at)
+    item.updated_at.FromDatetime(record.updated_at)
+    return item
 
 
 def _enum(enum: Any, prefix: str, name: object) -> Any:

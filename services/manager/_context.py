@@ -7,6 +7,19 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from services.common import parse_ocpp_time
+
+__all__ = [
+    "CallContext",
+    "Clock",
+    "Handler",
+    "Payload",
+    "Router",
+    "ocpp_time",
+    "parse_ocpp_time",
+    "utc_now",
+]
+
 Payload = dict[str, Any]
 Clock = Callable[[], datetime]
 
@@ -34,12 +47,6 @@ def ocpp_time(at: datetime) -> str:
     if cached[0] != second:
         cached = _last_second = (second, at.strftime("%Y-%m-%dT%H:%M:%S."))
     return cached[1] + _MILLIS[at.microsecond // 1000]
-
-
-def parse_ocpp_time(value: str) -> datetime:
-    """An OCPP timestamp as an aware datetime (UTC assumed when the charger omits the zone)."""
-    parsed = datetime.fromisoformat(value)  # Python 3.11+ reads a trailing "Z" itself
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,6 +21,7 @@ from services.manager._api import check_charger_id
 from services.manager._context import Clock
 from services.manager._errors import ChargerNotFound, grpc_errors
 from services.manager._read_api import checked_page_size
+from services.manager._rows import shown
 from services.manager._stores import Stores
 from services.manager._tasks import TaskSender
 from services.manager.store import (
@@ -177,7 +178,11 @@ class DeviceModelServicer(device_model_pb2_grpc.DeviceModelServiceServicer):
             asked = [r for r in reports if r.completed_at is None and r.kind != "Unrequested"]
             if asked:
                 response.pending_report_id = max(asked, key=lambda r: r.requested_at).request_id
-        response.variables.extend(variable_message(r) for r in records)
+        response.variables.extend(
+            shown(
+                records, variable_message, lambda r: f"variable {r.key} of {request.charger_id!r}"
+            )
+        )
         response.next_page_token = token
         return response
 
@@ -222,7 +227,11 @@ class DeviceModelServicer(device_model_pb2_grpc.DeviceModelServiceServicer):
     ) -> dm.ListMonitorsResponse:
         await self._version(request.charger_id)
         monitors = await self._model.list_monitors(request.charger_id)
-        return dm.ListMonitorsResponse(monitors=[monitor_message(m) for m in monitors])
+        return dm.ListMonitorsResponse(
+            monitors=shown(
+                monitors, monitor_message, lambda m: f"monitor {m.key} of {request.charger_id!r}"
+            )
+        )
 
     @grpc_errors
     async def ListDeviceEvents(
@@ -235,7 +244,10 @@ class DeviceModelServicer(device_model_pb2_grpc.DeviceModelServiceServicer):
             page_token=request.page_token,
         )
         return dm.ListDeviceEventsResponse(
-            events=[event_message(e) for e in events], next_page_token=token
+            events=shown(
+                events, event_message, lambda e: f"event {e.key} of {request.charger_id!r}"
+            ),
+            next_page_token=token,
         )
 
     # --- tasks ---------------------------------------------------------------------------

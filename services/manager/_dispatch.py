@@ -19,11 +19,12 @@ from csms.v1 import common_pb2, events_pb2
 from services.common import from_proto_version
 from services.manager._context import CallContext, Handler, Payload, Router
 from services.manager._errors import OcppCallError
-from services.manager.store import ChargerStore
+from services.manager.store import ChargerStore, StoreDataError
 
 log = logging.getLogger(__name__)
 
 _EMPTY = b"{}"
+_MAX_DESCRIPTION = 255  # OCPP 2.0.1 errorDescription
 
 
 class ConnectionWatcher(Protocol):
@@ -110,6 +111,8 @@ class Dispatcher:
             result = cast(Payload, handler(ctx, payload))
         except OcppCallError as exc:
             return self._error(event, exc.code, exc.description)
+        except StoreDataError as exc:
+            return self._refused(event, exc)
         except Exception:
             log.exception("handler for %s from %s failed", event.action, event.charger_id)
             return self._error(event, "InternalError", f"the CSMS failed to process {event.action}")
@@ -124,12 +127,24 @@ class Dispatcher:
             result = await cast(Awaitable[Payload], handler(ctx, payload))
         except OcppCallError as exc:
             return self._error(event, exc.code, exc.description)
+        except StoreDataError as exc:
+            return self._refused(event, exc)
         except Exception:
             log.exception("handler for %s from %s failed", event.action, event.charger_id)
             return self._error(event, "InternalError", f"the CSMS failed to process {event.action}")
         return events_pb2.Reply(
             event_id=event.id, charger_id=event.charger_id, result=orjson.dumps(result)
         )
+
+    @classmethod
+    def _refused(cls, event: events_pb2.Event, exc: StoreDataError) -> events_pb2.Reply:
+        """The database refused a value of this (schema-valid) call: the charger is told which
+        message and why, with a code it does not retry blindly (ADR 0010)."""
+        log.warning("refused %s from %s: %s", event.action, event.charger_id, exc)
+        description = f"{event.action}: a value cannot be stored: {exc}"
+        if len(description) > _MAX_DESCRIPTION:
+            description = description[: _MAX_DESCRIPTION - 3] + "..."
+        return cls._error(event, "PropertyConstraintViolation", description)
 
     @staticmethod
     def _error(event: events_pb2.Event, code: str, description: str) -> events_pb2.Reply:

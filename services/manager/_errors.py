@@ -20,7 +20,8 @@ Dependencies' errors become ManagerErrors here and nowhere else (``from_dependen
 
 - the store's (``services.manager.store.StoreError``, ``from_store_error``): NotFound,
   AlreadyExists, Conflict, StoreUnavailable as above, InvalidPageToken as InvalidArgument
-  naming ``page_token``;
+  naming ``page_token``, StoreDataError (a value the database refused, e.g. a NUL
+  character) as InvalidArgument;
 - the registry's (``services.registry.RegistryError``, ``from_registry_error``):
   RegistryUnavailable as RegistryUnreachable, InvalidArgument as InvalidArgument,
   NodeNotRegistered as NodeUnavailable.
@@ -153,6 +154,8 @@ def from_store_error(exc: store.StoreError) -> ManagerError:
         return AlreadyExistsError(str(exc))
     if isinstance(exc, store.Conflict):
         return ConflictError(str(exc))
+    if isinstance(exc, store.StoreDataError):  # a value the database cannot hold (ADR 0010)
+        return InvalidArgument("request", f"a value cannot be stored: {exc}")
     if isinstance(exc, store.StoreUnavailable):
         return StorageUnavailable(f"the database is unavailable: {exc}")
     return ManagerError(str(exc))

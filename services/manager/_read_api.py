@@ -34,6 +34,7 @@ from services.common import to_proto_version
 from services.manager._api import check_charger_id
 from services.manager._context import Clock
 from services.manager._errors import InvalidArgument, ResourceNotFound, grpc_errors
+from services.manager._rows import shown, shown_one
 from services.manager._stores import Stores
 from services.manager.store import (
     IdTagRecord,
@@ -265,6 +266,14 @@ def location_message(record: LocationRecord) -> locations_pb2.Location:
     )
 
 
+def _transaction_named(record: TransactionRecord) -> str:
+    return f"transaction {record.transaction_id} of charger {record.charger_id!r}"
+
+
+def _reservation_named(record: ReservationRecord) -> str:
+    return f"reservation {record.reservation_id} of charger {record.charger_id!r}"
+
+
 # --- servicers --------------------------------------------------------------------------------
 
 
@@ -316,7 +325,8 @@ class TransactionServicer(transactions_pb2_grpc.TransactionServiceServicer):
             ),
         )
         return transactions_pb2.ListTransactionsResponse(
-            transactions=[transaction_message(r) for r in records], next_page_token=token
+            transactions=shown(records, transaction_message, _transaction_named),
+            next_page_token=token,
         )
 
     @grpc_errors
@@ -327,7 +337,7 @@ class TransactionServicer(transactions_pb2_grpc.TransactionServiceServicer):
         record = await self._stores.transactions.get(transaction_id)
         if record is None:
             raise ResourceNotFound(f"transaction {transaction_id} does not exist")
-        return transaction_message(record)
+        return shown_one(record, transaction_message, _transaction_named(record))
 
     @grpc_errors
     async def ListMeterValues(
@@ -347,7 +357,12 @@ class TransactionServicer(transactions_pb2_grpc.TransactionServiceServicer):
         if not records and await self._stores.transactions.get(transaction_id) is None:
             raise ResourceNotFound(f"transaction {transaction_id} does not exist")
         return transactions_pb2.ListMeterValuesResponse(
-            meter_values=[meter_value_message(r) for r in records], next_page_token=token
+            meter_values=shown(
+                records,
+                meter_value_message,
+                lambda r: f"a meter value of transaction {transaction_id} at {r.timestamp}",
+            ),
+            next_page_token=token,
         )
 
 
@@ -403,7 +418,8 @@ class IdTagServicer(id_tags_pb2_grpc.IdTagServiceServicer):
             page_size=page_size, page_token=request.page_token, status=status, parent_id_tag=parent
         )
         return id_tags_pb2.ListIdTagsResponse(
-            id_tags=[id_tag_message(r) for r in records], next_page_token=token
+            id_tags=shown(records, id_tag_message, lambda r: f"id tag {r.id_tag!r}"),
+            next_page_token=token,
         )
 
     @grpc_errors
@@ -479,7 +495,8 @@ class ReservationServicer(reservations_pb2_grpc.ReservationServiceServicer):
             page_size=page_size, page_token=request.page_token, charger_id=charger_id, state=state
         )
         return reservations_pb2.ListReservationsResponse(
-            reservations=[reservation_message(r) for r in records], next_page_token=token
+            reservations=shown(records, reservation_message, _reservation_named),
+            next_page_token=token,
         )
 
     @grpc_errors
@@ -490,7 +507,7 @@ class ReservationServicer(reservations_pb2_grpc.ReservationServiceServicer):
         record = await self._stores.reservations.get(reservation_id)
         if record is None:
             raise ResourceNotFound(f"reservation {reservation_id} does not exist")
-        return reservation_message(record)
+        return shown_one(record, reservation_message, _reservation_named(record))
 
 
 def _location_changes(location: locations_pb2.Location, fields: Iterable[str]) -> dict[str, str]:
@@ -528,7 +545,8 @@ class LocationServicer(locations_pb2_grpc.LocationServiceServicer):
             page_size=page_size, page_token=request.page_token
         )
         return locations_pb2.ListLocationsResponse(
-            locations=[location_message(r) for r in records], next_page_token=token
+            locations=shown(records, location_message, lambda r: f"location {r.location_id!r}"),
+            next_page_token=token,
         )
 
     @grpc_errors

@@ -34,6 +34,12 @@ message id, or ``"-1"`` when it cannot be read (OCPP 2.0.1 part 4; used for 1.6 
       "minimum", "maximum", "multipleOf"         PropertyConstraintViolation  PropertyConstraintViolation
     schema "additionalProperties", other rules   FormationViolation           FormatViolation
 
+Ranges the official schemas leave out are added when a schema is compiled (ADR 0010):
+every integer is 32-bit, connector/EVSE/reservation/request ids and seqNo are >= 0,
+identifying strings (idTag, transactionId, type) are not empty, date-times must exist;
+a NUL anywhere is refused (rule "noNul", PropertyConstraintViolation), and ``2.0`` in an
+integer field is forwarded as ``2``.
+
 A rejected CallResult or CallError (and, in 2.1, a SEND or CALLRESULTERROR frame,
 which this CSMS does not support yet) has ``reply=False``: a response is never
 answered with a CallError; the node logs it instead.
@@ -47,6 +53,7 @@ with seconds, but the time zone is optional (a naive time is UTC); ``multipleOf`
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -55,6 +62,8 @@ from typing import Any, Final, Literal, Protocol
 import fastjsonschema
 import ocpp
 import orjson
+
+from services.common import parse_ocpp_time
 
 __all__ = [
     "CHARGER_ACTIONS",
@@ -434,7 +443,23 @@ _LENIENT_DATE_TIME: Final = (
     r"(?:[01]\d|2[0-3]):[0-5]\d:(?:[0-5]\d|60)(?:\.\d+)?"
     r"(?:[Zz]|[+-](?:[01]\d|2[0-3]):?[0-5]\d)?\Z"
 )
+_DATE_TIME_PATTERN: Final = re.compile(_LENIENT_DATE_TIME)
 _MULTIPLE_OF_TOLERANCE: Final = 1e-6  # on the quotient value / multipleOf
+
+#: OCPP's ``integer`` is 32-bit signed (OCPP 2.0.1 part 2, primitive datatypes; the
+#: database columns and API fields these values reach are at least that wide).
+INT32_MIN: Final = -(2**31)
+INT32_MAX: Final = 2**31 - 1
+#: Properties that are never negative (OCPP 2.1's schemas say so; 1.6's and 2.0.1's set no
+#: minimum): connector and EVSE ids reach unsigned API fields, sequence numbers order parts.
+#: Other ids (requestId, reservationId) stay lenient: a negative one breaks nothing.
+_NON_NEGATIVE: Final = frozenset({"connectorId", "evseId", "evseIds", "seqNo"})
+#: Free-text properties that identify something and so are never empty: a 1.6 idTag,
+#: a 2.x transactionId, a security event's type (the schemas set no minLength).
+_NON_EMPTY: Final = frozenset({"idTag", "transactionId", "type"})
+#: Schema definitions whose ``id`` is such an id (2.x EVSEType: the EVSE id).
+_ID_DEFINITIONS: Final = frozenset({"EVSEType"})
+_MAX_SCHEMA_DEPTH: Final = 16  # bounds the walk of (never recursive) OCPP schemas
 
 _EACH: Final = object()  # path step: every item of an array
 _PathStep = str | object
@@ -450,6 +475,7 @@ class _MultipleOf:
 class _CompiledSchema:
     validate: _Validator
     multiple_of: tuple[_MultipleOf, ...]  # checked by hand, with a tolerance
+    integers: tuple[tuple[_PathStep, ...], ...]  # where integers sit: 2.0 becomes 2
 
 
 def _schema_path(version: str, action: str, direction: Direction) -> Path:
@@ -475,6 +501,79 @@ def _strip_multiple_of(node: object, path: tuple[_PathStep, ...], out: list[_Mul
         _strip_multiple_of(items, (*path, _EACH), out)
 
 
+def _harden(node: object, name: str = "") -> None:
+    """Add the value ranges the official schemas leave out (ADR 0010), in place.
+
+    Every ``integer`` is bounded to 32 bits (OCPP's integer type); ids of connectors,
+    EVSEs and sequence numbers are at least 0 (as OCPP 2.1's
+    schemas say and 1.6's and 2.0.1's do not); identifying strings are not empty.
+    ``name`` is the property being walked.
+    """
+    if isinstance(node, list):
+        for item in node:
+            _harden(item, name)
+        return
+    if not isinstance(node, dict):
+        return
+    kind = node.get("type")
+    if kind == "integer" or (isinstance(kind, list) and "integer" in kind):
+        low = 0 if name in _NON_NEGATIVE else INT32_MIN
+        node["minimum"] = max(node.get("minimum", low), low)
+        node["maximum"] = min(node.get("maximum", INT32_MAX), INT32_MAX)
+    elif kind == "string" and name in _NON_EMPTY and "enum" not in node:
+        node["minLength"] = max(node.get("minLength", 0), 1)
+    for key, sub in node.items():
+        if key == "properties" and isinstance(sub, dict):
+            for prop, prop_schema in sub.items():
+                _harden(prop_schema, prop)
+        elif key == "definitions" and isinstance(sub, dict):
+            for definition, def_schema in sub.items():
+                _harden(def_schema, definition)
+                if definition in _ID_DEFINITIONS and isinstance(def_schema, dict):
+                    ident = def_schema.get("properties", {}).get("id")
+                    if isinstance(ident, dict):
+                        ident["minimum"] = max(ident.get("minimum", 0), 0)
+        elif isinstance(sub, dict | list):
+            _harden(sub, name)
+
+
+def _integer_paths(
+    node: object,
+    root: dict[str, Any],
+    path: tuple[_PathStep, ...],
+    out: list[tuple[_PathStep, ...]],
+) -> None:
+    """Where ``integer`` values sit in payloads of ``root`` (``$ref``s followed)."""
+    if not isinstance(node, dict) or len(path) > _MAX_SCHEMA_DEPTH:
+        return
+    ref = node.get("$ref")
+    if isinstance(ref, str) and ref.startswith("#/definitions/"):
+        node = root.get("definitions", {}).get(ref[len("#/definitions/") :])
+        if not isinstance(node, dict):
+            return
+    kind = node.get("type")
+    if kind == "integer" or (isinstance(kind, list) and "integer" in kind):
+        out.append(path)
+    properties = node.get("properties")
+    if isinstance(properties, dict):
+        for key, sub in properties.items():
+            _integer_paths(sub, root, (*path, key), out)
+    items = node.get("items")
+    if isinstance(items, dict):
+        _integer_paths(items, root, (*path, _EACH), out)
+
+
+def _valid_date_time(value: str) -> bool:
+    """The lenient ``date-time`` of ADR 0004, and a date that exists (no 31 February)."""
+    if _DATE_TIME_PATTERN.match(value) is None:
+        return False
+    try:
+        parse_ocpp_time(value)
+    except ValueError:
+        return False
+    return True
+
+
 @functools.cache
 def _compiled(version: str, action: str, direction: Direction) -> _CompiledSchema:
     """Load and compile one schema; once per process."""
@@ -484,10 +583,53 @@ def _compiled(version: str, action: str, direction: Direction) -> _CompiledSchem
     _strip_multiple_of(schema, (), multiple_of)
     if b'"multipleOf"' in orjson.dumps(schema):  # e.g. under definitions: not handled
         raise RuntimeError(f"unhandled multipleOf in OCPP {version} {action} {direction} schema")
+    _harden(schema)
+    integers: list[tuple[_PathStep, ...]] = []
+    _integer_paths(schema, schema, (), integers)
     validate = fastjsonschema.compile(
-        schema, formats={"date-time": _LENIENT_DATE_TIME}, use_default=False
+        schema, formats={"date-time": _valid_date_time}, use_default=False
     )
-    return _CompiledSchema(validate, tuple(multiple_of))
+    return _CompiledSchema(validate, tuple(multiple_of), tuple(integers))
+
+
+def _integral_floats_to_int(node: object, path: tuple[_PathStep, ...]) -> None:
+    """Replace integral floats (``2.0``, which JSON Schema counts as an integer) at ``path``
+    by ints in a validated payload, so the manager only ever sees ints there."""
+    step, rest = path[0], path[1:]
+    if step is _EACH:
+        if isinstance(node, list):
+            if rest:
+                for item in node:
+                    _integral_floats_to_int(item, rest)
+            else:
+                for index, item in enumerate(node):
+                    if type(item) is float:
+                        node[index] = int(item)
+    elif isinstance(node, dict) and isinstance(step, str) and step in node:
+        if rest:
+            _integral_floats_to_int(node[step], rest)
+        elif type(node[step]) is float:
+            node[step] = int(node[step])
+
+
+def _nul_field(value: object, name: str) -> str | None:
+    """The path of the first string (value or key) holding NUL, or None."""
+    if isinstance(value, str):
+        return name if "\x00" in value else None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            child = f"{name}.{key}" if name else str(key)
+            if "\x00" in key:
+                return child
+            found = _nul_field(item, child)
+            if found is not None:
+                return found
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            found = _nul_field(item, f"{name}[{index}]")
+            if found is not None:
+                return found
+    return None
 
 
 def _values_at(
@@ -648,7 +790,7 @@ class Framer:
             )
         kind = message[0]
         if kind == _CALL and type(kind) is int:
-            return self._call(message)
+            return self._call(message, frame)
         if kind == _CALLRESULT and type(kind) is int:
             return self._result(message)
         if kind == _CALLERROR and type(kind) is int:
@@ -700,7 +842,7 @@ class Framer:
 
     # -- message types --------------------------------------------------------------------
 
-    def _call(self, message: list[object]) -> InboundCall:
+    def _call(self, message: list[object], frame: str) -> InboundCall:
         message_id = self._message_id(message, reply=True)
         if len(message) != 4:
             raise self._reject(
@@ -723,7 +865,8 @@ class Framer:
         schema = self._requests.get(action)
         if schema is None:
             schema = self._request_schema(action, message_id)
-        self._check(schema, action, payload, message_id, True)
+        # NUL can only be written \u0000 in JSON text: walk the payload only then.
+        self._check(schema, action, payload, message_id, True, "\\u0000" in frame)
         return InboundCall(message_id, action, payload, orjson.dumps(payload))
 
     def _result(self, message: list[object]) -> InboundResult:
@@ -820,6 +963,7 @@ class Framer:
         payload: dict[str, Any],
         message_id: str,
         reply: bool,
+        check_nul: bool = True,
     ) -> None:
         try:
             schema.validate(payload)
@@ -832,6 +976,19 @@ class Framer:
                 {"field": field, "rule": rule},
                 reply=reply,
             ) from None
+        for path in schema.integers:
+            if path:
+                _integral_floats_to_int(payload, path)
+        if check_nul:
+            nul_at = _nul_field(payload, "")
+            if nul_at is not None:
+                raise self._reject(
+                    message_id,
+                    "property",
+                    f"{action}: {nul_at}: the NUL character (\\u0000) is not allowed",
+                    {"field": nul_at, "rule": "noNul"},
+                    reply=reply,
+                )
         for constraint in schema.multiple_of:
             for name, value in _values_at(payload, constraint.path, ""):
                 if isinstance(value, int | float) and not _is_multiple(value, constraint.factor):

@@ -45,6 +45,7 @@ from ._errors import (
     Conflict,
     InvalidPageToken,
     NotFound,
+    StoreDataError,
     StoreError,
     StoreUnavailable,
 )
@@ -164,6 +165,7 @@ __all__ = [
     "SqlTransactionStore",
     "StationStore",
     "StopOutcome",
+    "StoreDataError",
     "StoreError",
     "StoreUnavailable",
     "TransactionEvent",

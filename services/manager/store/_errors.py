@@ -7,6 +7,7 @@
     ├── AlreadyExists          creating something that exists already    → ALREADY_EXISTS
     ├── Conflict               the change contradicts other data         → FAILED_PRECONDITION
     ├── InvalidPageToken       a page token that no list call issued (bad client input)
+    ├── StoreDataError         the database refused a value (NUL, out of range): that row only
     └── StoreUnavailable       the database could not be reached or did not answer in time
 
 Misuse (a naive datetime, an empty charger id, a store used after ``aclose``) raises
@@ -20,6 +21,7 @@ __all__ = [
     "Conflict",
     "InvalidPageToken",
     "NotFound",
+    "StoreDataError",
     "StoreError",
     "StoreUnavailable",
 ]
@@ -33,6 +35,14 @@ class InvalidPageToken(StoreError):
     """The ``page_token`` given to ``list`` was not issued by a previous ``list`` call.
 
     The API maps it to ``INVALID_ARGUMENT`` naming the ``page_token`` field.
+    """
+
+
+class StoreDataError(StoreError):
+    """The database refused a value of this write (a NUL in text, an integer beyond the
+    column, a broken constraint): retrying cannot help, and it says nothing about the
+    database being up. Other writes of the same batch are written without it (ADR 0010).
+    A handler reports it to the charger as ``PropertyConstraintViolation``.
     """
 
 

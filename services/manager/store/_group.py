@@ -9,16 +9,18 @@ the commit is done. A submit returns only after its item is committed, so durabi
 is the same as writing alone.
 
 If a batch fails for a reason other than the database being unavailable, each item is
-written again alone, so one bad item fails only its own submitter.
+written again alone, so one bad item fails only its own submitter; an item the database
+refuses on its own (``StoreDataError``) is also handed to ``on_rejected`` (to record it).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Awaitable, Callable
 from typing import Generic, TypeVar
 
-from ._errors import StoreUnavailable
+from ._errors import StoreDataError, StoreUnavailable
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -29,9 +31,16 @@ __all__ = ["GroupCommit"]
 class GroupCommit(Generic[T, R]):
     """Batches concurrent `submit` calls into calls of `write(items)`."""
 
-    def __init__(self, write: Callable[[list[T]], Awaitable[R]], *, max_batch: int = 1000) -> None:
+    def __init__(
+        self,
+        write: Callable[[list[T]], Awaitable[R]],
+        *,
+        max_batch: int = 1000,
+        on_rejected: Callable[[T, StoreDataError], Awaitable[None]] | None = None,
+    ) -> None:
         self._write = write
         self._max_batch = max_batch
+        self._on_rejected = on_rejected
         self._items: list[T] = []
         self._waiters: list[asyncio.Future[R]] = []
         self._task: asyncio.Task[None] | None = None
@@ -60,6 +69,7 @@ class GroupCommit(Generic[T, R]):
                 _fail(waiters, exc)
             except Exception as exc:
                 if len(items) == 1:
+                    await self._rejected(items[0], exc)
                     _fail(waiters, exc)
                 else:
                     await self._one_by_one(items, waiters)
@@ -73,10 +83,17 @@ class GroupCommit(Generic[T, R]):
             try:
                 result = await self._write([item])
             except Exception as exc:
+                await self._rejected(item, exc)
                 _fail([waiter], exc)
             else:
                 if not waiter.done():
                     waiter.set_result(result)
+
+    async def _rejected(self, item: T, exc: Exception) -> None:
+        if self._on_rejected is not None and isinstance(exc, StoreDataError):
+            # If recording fails too, the item's submitter gets ``exc`` all the same.
+            with contextlib.suppress(StoreUnavailable):
+                await self._on_rejected(item, exc)
 
     async def aclose(self) -> None:
         """Wait for the writes already submitted."""

@@ -20,6 +20,7 @@ from ._common import (
     check_page_size,
     decode_page_token,
     encode_page_token,
+    is_plausible_connector,
     utc,
 )
 from ._fleet_common import check_device_status, check_local_list_version
@@ -108,6 +109,12 @@ class MemoryChargerStore:
             return
         by_key = self._connectors.setdefault(charger_id, {})
         held = by_key.get((evse_id, connector_id))
+        if held is None:
+            layout: dict[int, int] = {}
+            for evse, connector in by_key:
+                layout[evse] = max(layout.get(evse, 0), connector)
+            if not is_plausible_connector(layout, evse_id, connector_id):
+                return  # a phantom connector (ADR 0010); the SQL store records an anomaly
         if held is None or held.updated_at <= at:
             by_key[(evse_id, connector_id)] = ConnectorRecord(
                 evse_id, connector_id, status, error_code, info, vendor_error_code, at

@@ -15,7 +15,7 @@ import json
 import logging
 from collections.abc import AsyncIterator, Collection, Iterable, Sequence
 from contextlib import asynccontextmanager, suppress
-from datetime import datetime
+from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any, Self
 
@@ -37,25 +37,28 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DataError as SqlDataError
+from sqlalchemy.exc import DBAPIError, StatementError
+from sqlalchemy.exc import IntegrityError as SqlIntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from ._buffer import PendingStatus, PendingWrites, WriteBuffer
+from ._buffer import PendingStatus, PendingWrites, StatusKey, WriteBuffer
 from ._common import (
     check_charger_id,
     check_ocpp_version,
     check_page_size,
     decode_page_token,
     encode_page_token,
+    is_plausible_connector,
     utc,
 )
 from ._engine import READ_ONLY, create_engine
 from ._engine import migrate as migrate_engine
-from ._errors import StoreUnavailable
+from ._errors import StoreDataError, StoreUnavailable
 from ._fleet_common import check_device_status, check_local_list_version
 from ._group import GroupCommit
 from ._records import BootInfo, ChargerRecord, ConnectorRecord
-from ._schema import chargers, connectors
+from ._schema import chargers, connectors, transaction_anomalies
 
 __all__ = ["SqlChargerStore"]
 
@@ -71,6 +74,12 @@ MAX_STATUS_LENGTH = 32
 MAX_BOOT_STATUS_LENGTH = 16
 
 _UNAVAILABLE = (DBAPIError, OSError, TimeoutError)
+#: SQLSTATE classes of values the database refuses: 22 data exception (NUL in text,
+#: out-of-range number, bad encoding), 23 integrity constraint violation.
+_DATA_SQLSTATE_CLASSES = frozenset({"22", "23"})
+#: Raised by drivers for a value they cannot send (asyncpg's client-side DataError is a
+#: ValueError; sqlite3 raises OverflowError for an integer beyond 64 bits).
+_BAD_VALUE = (ValueError, TypeError, OverflowError)
 
 #: Columns a BootNotification sets (besides last_seen_at, which only moves forward).
 _BOOT_IDENTITY = (
@@ -108,6 +117,10 @@ class SqlChargerStore:
         self._buffer = WriteBuffer(limit=max_buffered * BACKLOG_FACTOR)
         #: Values dropped from the buffer that have been logged already.
         self._dropped_reported = 0
+        #: Buffered writes the database refused (see ``rejected``).
+        self._rejected = 0
+        #: Statuses for connectors far beyond those reported (see ``phantoms``).
+        self._phantoms = 0
         #: One flush at a time: the flusher, reads and aclose all go through it.
         self._flush_lock = asyncio.Lock()
         #: Set when ``max_buffered`` keys are pending (or by aclose): the flusher runs at once.
@@ -118,9 +131,11 @@ class SqlChargerStore:
         self._closed = False
         # Registrations and boots arrive in storms (a node restart): group-commit them.
         self._registrations: GroupCommit[dict[str, Any], None] = GroupCommit(
-            self._write_registrations
+            self._write_registrations, on_rejected=self._registration_rejected
         )
-        self._boots: GroupCommit[dict[str, Any], None] = GroupCommit(self._write_boots)
+        self._boots: GroupCommit[dict[str, Any], None] = GroupCommit(
+            self._write_boots, on_rejected=self._boot_rejected
+        )
 
     @classmethod
     async def open(
@@ -175,6 +190,17 @@ class SqlChargerStore:
     def pending(self) -> int:
         """How many keys are buffered and not yet written."""
         return len(self._buffer)
+
+    @property
+    def phantoms(self) -> int:
+        """How many statuses named a connector far beyond those its charger reported: each
+        was recorded as an anomaly instead of creating a connector (ADR 0010)."""
+        return self._phantoms
+
+    @property
+    def rejected(self) -> int:
+        """How many buffered writes the database refused (bad values), each set aside alone."""
+        return self._rejected
 
     @property
     def dropped(self) -> int:
@@ -380,31 +406,115 @@ class SqlChargerStore:
         async with self._flush_lock:
             if not self._buffer:
                 return
-            taken = self._buffer.take()
-            try:
-                async with (
-                    _unavailable(f"flushing {len(taken)} buffered writes"),
-                    asyncio.timeout(self._flush_timeout),
-                ):
-                    await self._write(taken)
-            except BaseException:
-                # Failed, timed out or cancelled: keep the values for the next flush.
-                # (If the commit went through after all, writing them again is harmless.)
-                self._buffer.restore(taken)
-                raise
+            # A part the database refuses a value of is split in halves until the bad
+            # rows stand alone: they are rejected, every other row commits (ADR 0010).
+            parts = [self._buffer.take()]
+            while parts:
+                part = parts.pop()
+                try:
+                    async with (
+                        _unavailable(f"flushing {len(part)} buffered writes"),
+                        asyncio.timeout(self._flush_timeout),
+                    ):
+                        try:
+                            await self._write(part)
+                        except _BAD_VALUE as exc:
+                            raise StoreDataError(f"a value could not be sent: {exc}") from exc
+                except StoreDataError as exc:
+                    if len(part) > 1:
+                        parts.extend(_halves(part))
+                    else:
+                        await self._reject(part, exc)
+                except BaseException:
+                    # Failed, timed out or cancelled: keep the values for the next flush.
+                    # (If the commit went through after all, writing them again is harmless.)
+                    for unwritten in (part, *parts):
+                        self._buffer.restore(unwritten)
+                    raise
+
+    async def _boot_rejected(self, row: dict[str, Any], error: StoreDataError) -> None:
+        await self._record_rejected(row["id"], "rejected-boot", row, error)
+
+    async def _registration_rejected(self, row: dict[str, Any], error: StoreDataError) -> None:
+        await self._record_rejected(row["id"], "rejected-registration", row, error)
+
+    async def _record_rejected(
+        self, charger_id: str, kind: str, row: dict[str, Any], error: StoreDataError
+    ) -> None:
+        """Record a write the database refused in ``transaction_anomalies`` (as JSON, so it
+        always fits); a failure to record it is logged, never raised."""
+        payload = json.dumps({**row, "error": str(error)}, ensure_ascii=True, default=str)
+        try:
+            async with _unavailable("recording a rejected write"), self._engine.begin() as conn:
+                await conn.execute(
+                    transaction_anomalies.insert().values(
+                        charger_id=charger_id,
+                        kind=kind,
+                        transaction_id=None,
+                        payload=payload,
+                        received_at=datetime.now(UTC),
+                    )
+                )
+        except (StoreDataError, StoreUnavailable) as exc:
+            # Never raised: the flush that rejected the row must go on with the others.
+            logger.error("could not record the rejected write as an anomaly: %s", exc)
+
+    async def _reject(self, part: PendingWrites, error: StoreDataError) -> None:
+        """Set aside one buffered write the database refused: count it, log it, and record it
+        as an anomaly (best effort: the anomaly's payload is JSON, so it always fits)."""
+        self._rejected += 1
+        row: dict[str, Any]
+        if part.statuses:
+            (charger_id, evse_id, connector_id), value = next(iter(part.statuses.items()))
+            kind = "rejected-connector-status"
+            row = {
+                "evseId": evse_id,
+                "connectorId": connector_id,
+                "status": value.status,
+                "errorCode": value.error_code,
+                "info": value.info,
+                "vendorErrorCode": value.vendor_error_code,
+                "timestamp": value.at.isoformat(),
+            }
+        else:
+            charger_id, seen_at = next(iter(part.seen.items()))
+            kind, row = "rejected-heartbeat", {"timestamp": seen_at.isoformat()}
+        logger.error(
+            "rejected a buffered write of charger %r the database refused (%s): %s",
+            charger_id,
+            kind,
+            error,
+        )
+        await self._record_rejected(charger_id, kind, row, error)
 
     async def _write(self, taken: PendingWrites) -> None:
         async with self._engine.begin() as conn:
             statuses = taken.statuses
             if statuses:
                 wanted = {charger_id for charger_id, _, _ in statuses}
-                known = set(
-                    (
-                        await conn.scalars(
-                            select(chargers.c.id).where(self._id_in(chargers.c.id, wanted))
-                        )
-                    ).all()
-                )
+                # The known chargers, each with the highest connector id of each of its
+                # EVSEs: a status far beyond them creates no phantom connector (ADR 0010).
+                layouts: dict[str, dict[int, int]] = {}
+                for charger_id, evse_id, highest in await conn.execute(
+                    select(chargers.c.id, connectors.c.evse_id, func.max(connectors.c.connector_id))
+                    .select_from(
+                        chargers.outerjoin(connectors, connectors.c.charger_id == chargers.c.id)
+                    )
+                    .where(self._id_in(chargers.c.id, wanted))
+                    .group_by(chargers.c.id, connectors.c.evse_id)
+                ):
+                    layout = layouts.setdefault(charger_id, {})
+                    if evse_id is not None:
+                        layout[evse_id] = highest
+                known = set(layouts)
+                phantoms = [
+                    key
+                    for key in sorted(key for key in statuses if key[0] in known)
+                    if not is_plausible_connector(layouts[key[0]], key[1], key[2])
+                ]
+                if phantoms:
+                    await self._record_phantoms(conn, phantoms, statuses)
+                skipped = set(phantoms)
                 if unknown := wanted - known:
                     logger.warning(
                         "dropped connector statuses of %d unknown chargers (e.g. %s)",
@@ -423,7 +533,7 @@ class SqlChargerStore:
                         "updated_at": value.at,
                     }
                     for (charger_id, evse_id, connector_id), value in statuses.items()
-                    if charger_id in known
+                    if charger_id in known and (charger_id, evse_id, connector_id) not in skipped
                 ]
                 if rows:
                     insert = self._insert(connectors)
@@ -458,6 +568,46 @@ class SqlChargerStore:
                     .values(last_seen_at=bindparam("at")),
                     [{"charger_id": cid, "at": at} for cid, at in taken.seen.items()],
                 )
+
+    async def _record_phantoms(
+        self,
+        conn: AsyncConnection,
+        keys: builtins.list[StatusKey],
+        statuses: dict[StatusKey, PendingStatus],
+    ) -> None:
+        """Record statuses for connectors far beyond what their chargers reported as
+        anomalies (in the flush's transaction), instead of creating phantom connectors."""
+        self._phantoms += len(keys)
+        logger.warning(
+            "recorded %d statuses for connectors their chargers never reported as anomalies "
+            "instead of creating connectors (e.g. charger %r EVSE %d connector %d)",
+            len(keys),
+            *keys[0],
+        )
+        now = datetime.now(UTC)
+        await conn.execute(
+            transaction_anomalies.insert(),
+            [
+                {
+                    "charger_id": charger_id,
+                    "kind": "status-for-unreported-connector",
+                    "transaction_id": None,
+                    "payload": json.dumps(
+                        {
+                            "evseId": evse_id,
+                            "connectorId": connector_id,
+                            "status": statuses[key].status,
+                            "errorCode": statuses[key].error_code,
+                            "timestamp": statuses[key].at.isoformat(),
+                        },
+                        ensure_ascii=True,
+                    ),
+                    "received_at": now,
+                }
+                for key in keys
+                for charger_id, evse_id, connector_id in (key,)
+            ],
+        )
 
     def _after_buffering(self) -> None:
         if len(self._buffer) >= self._max_buffered:
@@ -561,12 +711,50 @@ class SqlChargerStore:
 
 @asynccontextmanager
 async def _unavailable(doing: str) -> AsyncIterator[None]:
-    """Turn driver, network and timeout errors into StoreUnavailable."""
+    """Turn driver, network and timeout errors into StoreUnavailable, and a value the
+    database refuses into StoreDataError (an outage is retried; bad data never is)."""
     try:
         yield
-    except _UNAVAILABLE as exc:
+    except (*_UNAVAILABLE, StatementError) as exc:
         reason = "timed out" if isinstance(exc, TimeoutError) else str(exc).splitlines()[0]
+        if is_data_error(exc):
+            raise StoreDataError(f"the database refused a value while {doing}: {reason}") from exc
         raise StoreUnavailable(f"database unavailable while {doing}: {reason}") from exc
+
+
+def is_data_error(exc: BaseException) -> bool:
+    """Whether ``exc`` (or what it wraps) says a value was refused, not that the database
+    is unreachable: SQLSTATE class 22/23, SQLAlchemy's DataError/IntegrityError, or a
+    driver's ValueError/TypeError/OverflowError for a value it cannot send."""
+    current: BaseException | None = exc
+    for _ in range(6):  # the chain is short: SQLAlchemy error -> adapter error -> driver error
+        if current is None:
+            return False
+        if isinstance(current, (SqlDataError, SqlIntegrityError, *_BAD_VALUE)):
+            return True
+        state = getattr(current, "sqlstate", None)
+        if isinstance(state, str) and state[:2] in _DATA_SQLSTATE_CLASSES:
+            return True
+        if isinstance(current, StatementError) and not isinstance(current, DBAPIError):
+            return True  # raised while binding parameters: a value, not the connection
+        orig = getattr(current, "orig", None)
+        current = orig if isinstance(orig, BaseException) else current.__cause__
+    return False
+
+
+def _halves(part: PendingWrites) -> tuple[PendingWrites, PendingWrites]:
+    """``part`` split in two of (nearly) equal size, write order kept."""
+    items: list[tuple[str, Any, Any]] = [("seen", k, v) for k, v in part.seen.items()]
+    items += [("status", k, v) for k, v in part.statuses.items()]
+    middle = len(items) // 2
+    first, second = PendingWrites(), PendingWrites()
+    for index, (kind, key, value) in enumerate(items):
+        target = first if index < middle else second
+        if kind == "seen":
+            target.seen[key] = value
+        else:
+            target.statuses[key] = value
+    return first, second
 
 
 async def _wait(event: asyncio.Event, seconds: float) -> None:
