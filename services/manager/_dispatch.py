@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import inspect
 import logging
+import time
 from collections.abc import Awaitable, Mapping
 from datetime import UTC, datetime
 from typing import Protocol, cast
@@ -19,12 +20,13 @@ from csms.v1 import common_pb2, events_pb2
 from services.common import from_proto_version
 from services.manager._context import CallContext, Handler, Payload, Router
 from services.manager._errors import OcppCallError
-from services.manager.store import ChargerStore, StoreDataError
+from services.manager.store import ChargerStore, StoreDataError, StoreUnavailable
 
 log = logging.getLogger(__name__)
 
 _EMPTY = b"{}"
 _MAX_DESCRIPTION = 255  # OCPP 2.0.1 errorDescription
+_OUTAGE_LOG_INTERVAL = 10.0  # seconds between two warnings about calls failed by an outage
 
 
 class ConnectionWatcher(Protocol):
@@ -78,6 +80,8 @@ class Dispatcher:
                     self._routes[key] = (_noting_boots(handler, connections), is_async)
         self._store = store
         self.calls_handled = 0  # charger calls routed (for tests and metrics)
+        self._outage_failures = 0  # calls failed by a database outage since the last warning
+        self._outage_logged_at = -_OUTAGE_LOG_INTERVAL
 
     @property
     def routes(self) -> frozenset[tuple[str, str]]:
@@ -113,6 +117,8 @@ class Dispatcher:
             return self._error(event, exc.code, exc.description)
         except StoreDataError as exc:
             return self._refused(event, exc)
+        except StoreUnavailable as exc:
+            return self._unavailable(event, exc)
         except Exception:
             log.exception("handler for %s from %s failed", event.action, event.charger_id)
             return self._error(event, "InternalError", f"the CSMS failed to process {event.action}")
@@ -129,11 +135,35 @@ class Dispatcher:
             return self._error(event, exc.code, exc.description)
         except StoreDataError as exc:
             return self._refused(event, exc)
+        except StoreUnavailable as exc:
+            return self._unavailable(event, exc)
         except Exception:
             log.exception("handler for %s from %s failed", event.action, event.charger_id)
             return self._error(event, "InternalError", f"the CSMS failed to process {event.action}")
         return events_pb2.Reply(
             event_id=event.id, charger_id=event.charger_id, result=orjson.dumps(result)
+        )
+
+    def _unavailable(self, event: events_pb2.Event, exc: StoreUnavailable) -> events_pb2.Reply:
+        """The database is down: InternalError (the charger retries the call later), and one
+        warning per `_OUTAGE_LOG_INTERVAL` with the count of calls failed meanwhile, instead of
+        a traceback per call (an outage fails hundreds a second)."""
+        self._outage_failures += 1
+        now = time.monotonic()
+        if now - self._outage_logged_at >= _OUTAGE_LOG_INTERVAL:
+            log.warning(
+                "database unavailable: %d charger calls answered InternalError (last: %s from %s): %s",
+                self._outage_failures,
+                event.action,
+                event.charger_id,
+                exc,
+            )
+            self._outage_logged_at = now
+            self._outage_failures = 0
+        return self._error(
+            event,
+            "InternalError",
+            f"the CSMS database is unavailable; retry {event.action} later",
         )
 
     @classmethod

@@ -165,3 +165,35 @@ async def test_a_data_error_in_a_handler_answers_the_charger_with_a_call_error(
     assert answered.WhichOneof("outcome") == "error"
     assert answered.error.code == "PropertyConstraintViolation"
     assert "refused" in answered.error.description
+
+
+async def test_an_outage_in_a_handler_says_so_in_one_line_not_a_traceback_per_call(
+    store: SqlChargerStore, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A handler that meets a database outage answers InternalError saying the database is
+    unavailable (the charger retries), and an outage hitting many calls logs a few warning
+    lines, not a traceback each."""
+
+    async def down(ctx: CallContext, req: Payload) -> Payload:
+        raise StoreUnavailable("connection refused")
+
+    dispatcher = Dispatcher({"1.6": {"StartTransaction": down}}, store)
+    answers = []
+    for n in range(50):
+        event = events_pb2.Event(
+            id=n,
+            kind=events_pb2.Event.KIND_CALL,
+            charger_id=f"CP-{n}",
+            ocpp_version=common_pb2.OCPP_VERSION_16,
+            action="StartTransaction",
+            message_id=f"m{n}",
+            payload=b"{}",
+        )
+        reply = dispatcher.handle(event)
+        assert not isinstance(reply, events_pb2.Reply)
+        answers.append(await reply)
+    assert {a.error.code for a in answers} == {"InternalError"}
+    assert all("database is unavailable" in a.error.description for a in answers)
+    logged = [r for r in caplog.records if r.name == "services.manager._dispatch"]
+    assert all(r.exc_info is None for r in logged)
+    assert 1 <= len(logged) <= 2
