@@ -21,6 +21,7 @@ from services.registry import RedisRegistry
 from tests.harness import (
     UNIT,
     Charger16,
+    Charger201,
     charger_url,
     connected,
     eventually,
@@ -295,6 +296,86 @@ async def test_fault_is_an_error_event(
     errors.cancel()
 
 
+async def test_a_repeated_1_6_status_is_published_once_per_change(
+    manager: Manager, node: Node, watch: watch_pb2_grpc.WatchServiceAsyncStub
+) -> None:
+    """A 1.6 StatusNotification repeating the connector's status, error code and info
+    publishes nothing; a change of any of them publishes STATUS_CHANGED (and a fault one
+    ERROR), and the first status after a reconnect is always published."""
+    stream = await subscribe(
+        watch, manager, ["CP-1"], [K.EVENT_KIND_STATUS_CHANGED, K.EVENT_KIND_ERROR]
+    )
+
+    def status(status: str, error_code: str = "NoError", info: str | None = None) -> Any:
+        return call.StatusNotification(
+            connector_id=1, error_code=error_code, status=status, info=info
+        )
+
+    async with connected(Charger16, charger_url(node, "CP-1"), "CP-1") as cp:
+        await cp.boot()
+        for sent in (
+            status("Available"),
+            status("Available"),  # the same: nothing
+            status("Available", info="door open"),  # info changed
+            status("Available", info="door open"),
+            status("Faulted", "GroundFailure"),  # STATUS_CHANGED and ERROR
+            status("Faulted", "GroundFailure"),
+            status("Faulted", "OverCurrentFailure"),  # error code changed: both again
+            status("Charging"),
+            status("Charging"),
+        ):
+            await cp.call(sent)
+    async with connected(Charger16, charger_url(node, "CP-1"), "CP-1") as cp:
+        await cp.status(1, "Charging")  # the first after a reconnect: published
+        await cp.status(1, "Charging")
+        await cp.status(2, "Unavailable")  # a last change, so the stream has an end to read
+    seen: list[watch_pb2.ChargerEvent] = []
+    while not seen or seen[-1].evse_id != 2:
+        seen.append(await next_event(stream))
+    assert [(e.kind, e.evse_id, e.status, e.error_code) for e in seen] == [
+        (K.EVENT_KIND_STATUS_CHANGED, 1, "Available", "NoError"),
+        (K.EVENT_KIND_STATUS_CHANGED, 1, "Available", "NoError"),
+        (K.EVENT_KIND_STATUS_CHANGED, 1, "Faulted", "GroundFailure"),
+        (K.EVENT_KIND_ERROR, 1, "Faulted", "GroundFailure"),
+        (K.EVENT_KIND_STATUS_CHANGED, 1, "Faulted", "OverCurrentFailure"),
+        (K.EVENT_KIND_ERROR, 1, "Faulted", "OverCurrentFailure"),
+        (K.EVENT_KIND_STATUS_CHANGED, 1, "Charging", "NoError"),
+        (K.EVENT_KIND_STATUS_CHANGED, 1, "Charging", "NoError"),
+        (K.EVENT_KIND_STATUS_CHANGED, 2, "Unavailable", "NoError"),
+    ]
+    stream.cancel()
+
+
+async def test_a_repeated_2_0_1_status_is_published_once_per_change(
+    manager: Manager, node: Node, watch: watch_pb2_grpc.WatchServiceAsyncStub
+) -> None:
+    """A 2.0.1 StatusNotification repeating the connector's status publishes nothing; the
+    same status on another connector, a changed one, and the first after a reconnect do."""
+    stream = await subscribe(watch, manager, ["CS-1"], [K.EVENT_KIND_STATUS_CHANGED])
+    async with connected(Charger201, charger_url(node, "CS-1"), "CS-1") as cs:
+        await cs.boot()
+        await cs.status(1, 1, "Available")
+        await cs.status(1, 1, "Available")
+        await cs.status(2, 1, "Available")
+        await cs.status(1, 1, "Occupied")
+        await cs.status(1, 1, "Occupied")
+    async with connected(Charger201, charger_url(node, "CS-1"), "CS-1") as cs:
+        await cs.status(1, 1, "Occupied")
+        await cs.status(1, 1, "Occupied")
+        await cs.status(3, 1, "Unavailable")
+    seen: list[watch_pb2.ChargerEvent] = []
+    while not seen or seen[-1].evse_id != 3:
+        seen.append(await next_event(stream))
+    assert [(e.evse_id, e.connector_id, e.status) for e in seen] == [
+        (1, 1, "Available"),
+        (2, 1, "Available"),
+        (1, 1, "Occupied"),
+        (1, 1, "Occupied"),
+        (3, 1, "Unavailable"),
+    ]
+    stream.cancel()
+
+
 async def test_status_change_reaches_the_watcher_within_one_second(
     manager: Manager, node: Node, watch: watch_pb2_grpc.WatchServiceAsyncStub
 ) -> None:
@@ -397,15 +478,15 @@ async def test_slow_watcher_is_dropped_without_slowing_anyone(
         ):
             reader = group.create_task(keep_up())
             sent = 0
-            info = "x" * 50  # the longest 1.6 allows, to fill the transport sooner
+            vendor_code = "x" * 50  # the longest 1.6 allows, to fill the transport sooner
             while manager.bus.dropped == 0:
                 answer = await cp.call(
                     call.StatusNotification(
                         connector_id=1,
                         error_code="OtherError",
                         status="Faulted",
-                        info=info,
-                        vendor_error_code=info,
+                        info=f"{sent:050d}",  # a new info each time: a change to publish
+                        vendor_error_code=vendor_code,
                     )
                 )
                 assert answer is not None  # the charger got its reply

@@ -10,7 +10,7 @@ from __future__ import annotations
 import inspect
 import logging
 import time
-from collections.abc import Awaitable, Mapping
+from collections.abc import Awaitable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Protocol, cast
 
@@ -65,7 +65,7 @@ class Dispatcher:
         routers: Mapping[str, Router],
         store: ChargerStore,
         *,
-        connections: ConnectionWatcher | None = None,
+        connections: Sequence[ConnectionWatcher] = (),
     ) -> None:
         # (version, action) -> (handler, is_async)
         self._routes: dict[tuple[str, str], tuple[Handler, bool]] = {
@@ -73,11 +73,11 @@ class Dispatcher:
             for version, router in routers.items()
             for action, handler in router.items()
         }
-        self._connections = connections
-        if connections is not None:  # only BootNotification's route changes: no cost elsewhere
+        self._connections = tuple(connections)
+        for watcher in self._connections:  # only BootNotification's route changes
             for key, (handler, is_async) in list(self._routes.items()):
                 if key[1] == "BootNotification":
-                    self._routes[key] = (_noting_boots(handler, connections), is_async)
+                    self._routes[key] = (_noting_boots(handler, watcher), is_async)
         self._store = store
         self.calls_handled = 0  # charger calls routed (for tests and metrics)
         self._outage_failures = 0  # calls failed by a database outage since the last warning
@@ -93,8 +93,8 @@ class Dispatcher:
         received_at = datetime.fromtimestamp(event.received_at_ms / 1000, UTC)
         if event.kind != events_pb2.Event.KIND_CALL:
             self._store.touch(event.charger_id, received_at)
-            if self._connections is not None:
-                self._connections.connection_changed(event)
+            for watcher in self._connections:
+                watcher.connection_changed(event)
             return events_pb2.Reply(event_id=event.id, charger_id=event.charger_id)
         self.calls_handled += 1
         version = from_proto_version(event.ocpp_version)

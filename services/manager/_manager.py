@@ -23,10 +23,11 @@ from csms.v1 import (
 from services.manager._api import ChargerServicer
 from services.manager._authorization import Authorizer
 from services.manager._config import ManagerSettings
+from services.manager._connector_states import ConnectorStates
 from services.manager._context import Clock, utc_now
 from services.manager._data_transfer import VendorHandler
 from services.manager._device_model_api import DeviceModelServicer
-from services.manager._dispatch import Dispatcher
+from services.manager._dispatch import ConnectionWatcher, Dispatcher
 from services.manager._events import EventsServicer
 from services.manager._nodes import NodeMonitor
 from services.manager._policy import ChargerPolicy
@@ -103,9 +104,18 @@ class Manager:
         )
         bus = self.bus
         boots = self._boots = BootBacklog(stores.chargers)
+        #: Last connector statuses, so STATUS_CHANGED is published once per change.
+        states = ConnectorStates()
         routers = {
             "1.6": build_v16_router(
-                stores, policy, clock, authorizer, self._vendor_handlers, bus, boots=boots
+                stores,
+                policy,
+                clock,
+                authorizer,
+                self._vendor_handlers,
+                bus,
+                boots=boots,
+                states=states,
             ),
             "2.0.1": build_v201_router(
                 stores,
@@ -113,6 +123,7 @@ class Manager:
                 clock,
                 bus,
                 boots=boots,
+                states=states,
                 vendor_handlers=self._vendor_handlers,
                 authorizer=authorizer,
             ),
@@ -122,6 +133,7 @@ class Manager:
                 clock,
                 bus,
                 boots=boots,
+                states=states,
                 vendor_handlers=self._vendor_handlers,
                 authorizer=authorizer,
             ),
@@ -140,7 +152,10 @@ class Manager:
                 concurrency=s.status_trigger_concurrency,
             )
             reconnects.start()
-        dispatcher = Dispatcher(routers, stores.chargers, connections=reconnects)
+        watchers: list[ConnectionWatcher] = [states]
+        if reconnects is not None:
+            watchers.append(reconnects)
+        dispatcher = Dispatcher(routers, stores.chargers, connections=watchers)
         self.events = EventsServicer(dispatcher, policy, clock, bus, self.node_monitor)
         server = self._server = grpc.aio.server(
             options=[

@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
@@ -188,6 +189,79 @@ async def test_migrations_match_the_models(db_url: str) -> None:
 
         async with engine.connect() as conn:
             assert await conn.run_sync(diff) == []
+    finally:
+        await engine.dispose()
+
+
+async def test_migration_0010_widens_limit_sources_and_keeps_their_rows(db_url: str) -> None:
+    """Revision 0010 keeps the limits and reported profiles stored before it, takes a
+    20-character (OCPP 2.1) source after it, and downgrades once no wider source is left."""
+    engine = create_engine(db_url)
+    wide = "LocalEnergyMgmt-2026"
+    try:
+        await migrate(engine, "0009")
+        async with engine.begin() as conn:
+            await conn.execute(
+                text("INSERT INTO chargers (id, ocpp_version) VALUES ('CS-1', '2.1')")
+            )
+            await conn.execute(
+                text(
+                    "INSERT INTO charging_limits (charger_id, evse_id, source, schedules,"
+                    " updated_at) VALUES ('CS-1', 0, 'EMS', '[]', :at)"
+                ),
+                {"at": T0.replace(tzinfo=None)},
+            )
+            await conn.execute(
+                text(
+                    "INSERT INTO charging_profile_reports (charger_id, request_id, status,"
+                    " complete, created_at, updated_at) VALUES ('CS-1', 7, '', true, :at, :at)"
+                ),
+                {"at": T0.replace(tzinfo=None)},
+            )
+            await conn.execute(
+                text(
+                    "INSERT INTO reported_profiles (charger_id, request_id, evse_id, source,"
+                    " charging_profile_id, profile, received_at)"
+                    " VALUES ('CS-1', 7, 0, 'CSO', 5, '{}', :at)"
+                ),
+                {"at": T0.replace(tzinfo=None)},
+            )
+        await migrate(engine)
+        async with engine.begin() as conn:
+            await conn.execute(
+                text(
+                    "INSERT INTO charging_limits (charger_id, evse_id, source, schedules,"
+                    " updated_at) VALUES ('CS-1', 1, :source, '[]', :at)"
+                ),
+                {"source": wide, "at": T0.replace(tzinfo=None)},
+            )
+            await conn.execute(
+                text(
+                    "INSERT INTO reported_profiles (charger_id, request_id, evse_id, source,"
+                    " charging_profile_id, profile, received_at)"
+                    " VALUES ('CS-1', 7, 0, :source, 6, '{}', :at)"
+                ),
+                {"source": wide, "at": T0.replace(tzinfo=None)},
+            )
+        async with engine.connect() as conn:
+            limits = (
+                await conn.execute(text("SELECT source FROM charging_limits ORDER BY evse_id"))
+            ).all()
+            profiles = (
+                await conn.execute(
+                    text("SELECT source FROM reported_profiles ORDER BY charging_profile_id")
+                )
+            ).all()
+        assert [row[0] for row in limits] == ["EMS", wide]
+        assert [row[0] for row in profiles] == ["CSO", wide]
+        async with engine.begin() as conn:
+            await conn.execute(text("DELETE FROM charging_limits WHERE evse_id = 1"))
+            await conn.execute(text("DELETE FROM reported_profiles WHERE charging_profile_id = 6"))
+            await conn.run_sync(lambda sync: command.downgrade(alembic_config(sync), "0009"))
+        async with engine.connect() as conn:
+            kept = (await conn.execute(text("SELECT source FROM reported_profiles"))).all()
+        assert [row[0] for row in kept] == ["CSO"]
+        await migrate(engine)
     finally:
         await engine.dispose()
 

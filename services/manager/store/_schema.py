@@ -661,8 +661,9 @@ charging_limits = Table(
     Column("charger_id", CHARGER_ID, nullable=False),
     # 0 = the charger as a whole (NotifyChargingLimit without evseId).
     Column("evse_id", Integer, nullable=False),
-    # ChargingLimitSourceEnumType: EMS, Other, SO, CSO.
-    Column("source", String(8), nullable=False),
+    # chargingLimitSource: 2.0.1's enum (EMS, Other, SO, CSO); in 2.1 any string of up
+    # to 20 characters (widened from 8 by revision 0010).
+    Column("source", String(20), nullable=False),
     # NULL when the charger did not say.
     Column("is_grid_critical", Boolean, nullable=True),
     # The limit's chargingSchedule list as JSON ("[]" when the charger sent none).
@@ -716,8 +717,9 @@ reported_profiles = Table(
     Column("request_id", Integer, nullable=False),
     # 0 = the charger as a whole.
     Column("evse_id", Integer, nullable=False),
-    # ChargingLimitSourceEnumType of the part that carried it.
-    Column("source", String(8), nullable=False),
+    # chargingLimitSource of the part that carried it (up to 20 characters in 2.1;
+    # revision 0010).
+    Column("source", String(20), nullable=False),
     Column("charging_profile_id", Integer, nullable=False),
     # The 2.0.1 ChargingProfileType JSON as reported.
     Column("profile", Text, nullable=False),

@@ -50,7 +50,7 @@ __all__ = [
 class ChargingLimitRecord:
     charger_id: str
     evse_id: int  # 0 = the charger as a whole
-    source: str  # EMS, Other, SO, CSO
+    source: str  # EMS, Other, SO, CSO (2.0.1); in 2.1 any string of up to 20 characters
     is_grid_critical: bool | None
     schedules_json: str  # the 2.0.1 chargingSchedule list ("[]" when none was sent)
     updated_at: datetime

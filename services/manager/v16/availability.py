@@ -4,18 +4,21 @@ from __future__ import annotations
 
 from csms.v1 import watch_pb2
 
+from services.manager._connector_states import ConnectorStates
 from services.manager._context import CallContext, Payload, parse_ocpp_time
 from services.manager._watch import EventBus, charger_event
 from services.manager.store import ChargerStore
 
 
 class Availability:
-    def __init__(self, store: ChargerStore, bus: EventBus) -> None:
+    def __init__(self, store: ChargerStore, bus: EventBus, states: ConnectorStates) -> None:
         self._store = store
         self._bus = bus
+        self._states = states
 
     def status_notification(self, ctx: CallContext, req: Payload) -> Payload:
-        """Record the connector's status (write-behind) and tell watchers.
+        """Record the connector's status (write-behind) and tell watchers if it changed
+        (status, error code, info or vendor error code; the first one after a connect).
 
         1.6 connectorId N is stored as EVSE N, connector 1; connectorId 0 (the charger
         itself) as EVSE 0, connector 0.
@@ -37,7 +40,17 @@ class Availability:
             vendor_error_code,
             at,
         )
-        if self._bus.has_watchers:
+        changed = self._states.changed(
+            ctx.charger_id,
+            connector,
+            connector_on_evse,
+            status,
+            error_code,
+            info,
+            vendor_error_code,
+            at,
+        )
+        if changed and self._bus.has_watchers:
             fields = {
                 "evse_id": connector,
                 "connector_id": connector_on_evse,

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from services.manager._authorization import Authorizer
+from services.manager._connector_states import ConnectorStates
 from services.manager._context import Clock, Router
 from services.manager._data_transfer import DataTransfer, VendorHandler
 from services.manager._policy import ChargerPolicy
@@ -30,10 +31,11 @@ def build_router(
     bus: EventBus,
     *,
     boots: BootBacklog,
+    states: ConnectorStates,
 ) -> Router:
     """`boots` keeps boots accepted while the database is unavailable."""
     provisioning = Provisioning(stores.chargers, policy, clock, bus, boots)
-    availability = Availability(stores.chargers, bus)
+    availability = Availability(stores.chargers, bus, states)
     authorization = Authorization(authorizer)
     transactions = Transactions(stores.transactions, stores.profiles, authorizer, bus)
     firmware = Firmware(stores.chargers, stores.station)

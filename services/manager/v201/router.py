@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from services.manager._authorization import Authorizer
+from services.manager._connector_states import ConnectorStates
 from services.manager._context import Clock, Router
 from services.manager._data_transfer import VendorHandler
 from services.manager._policy import ChargerPolicy
@@ -31,6 +32,7 @@ def build_router(
     bus: EventBus,
     *,
     boots: BootBacklog,
+    states: ConnectorStates,
     vendor_handlers: Mapping[str, VendorHandler] | None = None,
     authorizer: Authorizer | None = None,
 ) -> Router:
@@ -41,7 +43,7 @@ def build_router(
     transactions = Transactions(stores.transactions, stores.profiles, authorizer, bus)
     reservation = Reservation(stores.reservations)
     provisioning = Provisioning(stores.chargers, policy, clock, bus, boots)
-    availability = Availability(stores.chargers, bus)
+    availability = Availability(stores.chargers, bus, states)
     smart_charging = SmartCharging(stores.smart_charging)
     firmware = Firmware(stores.chargers, stores.station)
     security = Security(stores.security)
