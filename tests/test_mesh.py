@@ -230,10 +230,12 @@ async def test_task_errors_have_precise_statuses(
 
 
 async def test_charger_call_error_carries_its_code(
-    node_a: Node, api: chargers_pb2_grpc.ChargerServiceAsyncStub
+    registry: RedisRegistry, node_a: Node, api: chargers_pb2_grpc.ChargerServiceAsyncStub
 ) -> None:
     """A CallError from the charger becomes FAILED_PRECONDITION with the OCPP code in message and metadata."""
     async with connected(Charger16, charger_url(node_a, "NOTRIG"), "NOTRIG"):
+        # The node claims the charger just after the handshake: wait for it (no boot here).
+        await eventually(lambda: _owned_by(registry, "NOTRIG", "node-a"))
         with pytest.raises(grpc.aio.AioRpcError) as failed:
             # Charger16 has no handler for UnlockConnector: the ocpp library answers NotImplemented.
             await api.SendCall(
