@@ -15,7 +15,7 @@ import logging
 import os
 from pathlib import Path
 
-from services.common import env_int, env_str
+from services.common import env_int, env_str, without_password
 from services.common._runtime import registry_from_env, run_service, stop_requested
 from services.gateway import Envoy, GatewayError, GatewaySettings
 from services.manager import Manager, ManagerSettings
@@ -64,8 +64,8 @@ def _banner(manager: Manager, node: Node, settings: ManagerSettings, gateway: En
     lines += [
         f"  gRPC API:  localhost:{manager.port}"
         f"   (csmsctl --manager localhost:{manager.port} chargers)",
-        f"  database:  {settings.database_url}",
-        f"  registry:  {'redis ' + redis_url if redis_url else 'in-process'}",
+        f"  database:  {without_password(settings.database_url)}",
+        f"  registry:  {'redis ' + without_password(redis_url) if redis_url else 'in-process'}",
         "Press Ctrl+C to stop.",
         "",
     ]

@@ -14,7 +14,7 @@ import logging
 import grpc
 from csms.v1 import registry_pb2_grpc
 
-from services.common import env_float, env_int, env_str
+from services.common import env_float, env_int, env_str, without_password
 from services.common._runtime import run_service, stop_requested
 
 from ._model import RegistryError
@@ -37,6 +37,7 @@ async def _sweep_forever(registry: RedisRegistry, interval: float) -> None:
 async def serve() -> None:
     """Run until SIGTERM or SIGINT, then drain in-flight calls and stop."""
     url = env_str("REDIS_URL", "redis://127.0.0.1:6379/0")
+    host = env_str("REGISTRY_HOST", "0.0.0.0")
     port = env_int("REGISTRY_PORT", 50052)
     prefix = env_str("REGISTRY_PREFIX", "csms:")
     lease_seconds = env_float("LEASE_SECONDS", 15.0, minimum=0.5)
@@ -45,9 +46,16 @@ async def serve() -> None:
     async with RedisRegistry.from_url(url, prefix=prefix, lease_seconds=lease_seconds) as registry:
         server = grpc.aio.server()
         registry_pb2_grpc.add_RegistryServicer_to_server(RegistryServicer(registry), server)
-        server.add_insecure_port(f"0.0.0.0:{port}")
+        if server.add_insecure_port(f"{host}:{port}") == 0:
+            raise OSError(f"cannot listen on {host}:{port} (REGISTRY_HOST, REGISTRY_PORT)")
         await server.start()
-        log.info("registry API on port %d, Redis %s, prefix %r", port, url, prefix)
+        log.info(
+            "registry API on %s:%d, Redis %s, prefix %r",
+            host,
+            port,
+            without_password(url),
+            prefix,
+        )
         sweeper = asyncio.create_task(_sweep_forever(registry, lease_seconds / 3))
         try:
             await stop_requested()
