@@ -91,3 +91,60 @@ async def test_embedded_process_serves_a_charger_and_csmsctl_drives_it(tmp_path:
     with sqlite3.connect(database) as db:
         rows = db.execute("select charger_id, evse_id, status from connectors").fetchall()
     assert rows == [("EMB-1", 1, "Preparing")]
+
+
+# Loopback as /proc/net writes it (hex, per 32-bit word in host order): 127.0.0.1,
+# ::ffff:127.0.0.1 (gRPC binds 127.0.0.1 as such on a dual-stack socket) and ::1.
+_LOOPBACK = {
+    "0100007F",
+    "0000000000000000FFFF00000100007F",
+    "00000000000000000000000001000000",
+}
+
+
+def _listening_addresses(port: int) -> set[str]:
+    """The local addresses of the sockets listening on TCP `port` (from /proc/net)."""
+    found: set[str] = set()
+    for table, width in (("/proc/net/tcp", 8), ("/proc/net/tcp6", 32)):
+        with open(table) as rows:
+            next(rows)
+            for row in rows:
+                local, state = row.split()[1], row.split()[3]
+                address, _, hex_port = local.partition(":")
+                if state == "0A" and int(hex_port, 16) == port:  # 0A: LISTEN
+                    assert len(address) == width
+                    found.add(address)
+    return found
+
+
+async def test_embedded_manager_grpc_listens_on_loopback_only(tmp_path: Path) -> None:
+    """`make run` binds the manager's gRPC port (events stream, admission, the API) to
+    loopback unless MANAGER_HOST says otherwise: nothing internal is published."""
+    grpc_port = free_port()
+    env = {
+        **os.environ,
+        "NODE_PORT": str(free_port()),
+        "MANAGER_PORT": str(grpc_port),
+        "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'csms.sqlite3'}",
+        "GATEWAY_ENABLED": "false",
+        "LOG_LEVEL": "WARNING",
+    }
+    env.pop("REDIS_URL", None)
+    env.pop("MANAGER_HOST", None)
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "services.embedded", cwd=ROOT, env=env, stdout=asyncio.subprocess.PIPE
+    )
+    try:
+        assert proc.stdout is not None
+        banner = ""
+        while "Press Ctrl+C" not in banner:
+            line = await asyncio.wait_for(proc.stdout.readline(), 40 * UNIT)
+            assert line, f"embedded process exited early; printed: {banner!r}"
+            banner += line.decode()
+        listening = _listening_addresses(grpc_port)
+        assert listening, f"nothing listens on {grpc_port}"
+        assert listening <= _LOOPBACK, listening
+    finally:
+        if proc.returncode is None:
+            proc.send_signal(signal.SIGTERM)
+        await asyncio.wait_for(proc.wait(), 30 * UNIT)

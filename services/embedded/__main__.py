@@ -74,6 +74,9 @@ def _banner(manager: Manager, node: Node, settings: ManagerSettings, gateway: En
 
 async def main() -> None:
     manager_settings = ManagerSettings.from_env(auto_register_default=True)
+    # Internal ports stay on loopback in the one-process trial: the manager's port carries
+    # the event stream and admission as well as the API (the gateway on 8080 is the door).
+    manager_settings.host = env_str("MANAGER_HOST", "127.0.0.1")
     node_settings = NodeSettings.from_env()
     node_settings.node_id = env_str("NODE_ID", "embedded")
     node_settings.advertise_host = env_str("NODE_ADVERTISE_HOST", "127.0.0.1")
