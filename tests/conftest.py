@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
 import time
@@ -27,18 +26,10 @@ from csms.v1 import chargers_pb2_grpc
 
 from services.manager import Manager
 from services.registry import RedisRegistry
-from tests.harness import UNIT, running_manager
+from tests.harness import UNIT, free_port, running_manager
 
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
 DEFAULT_POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
-
-
-def free_port() -> int:
-    """A TCP port on loopback that nothing listens on right now."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 def _redis_answers(url: str) -> bool:

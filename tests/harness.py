@@ -8,7 +8,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
+import signal
+import socket
+import sys
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from pathlib import Path
 from typing import Any, TypeVar
 
 import websockets
@@ -28,6 +33,7 @@ from services.node import Node, NodeSettings
 from services.registry import Registry
 
 UNIT = 0.5  # seconds; test timeouts are multiples of it
+ROOT = Path(__file__).resolve().parent.parent  # where `python -m services.*` runs
 
 T = TypeVar("T")
 
@@ -430,3 +436,107 @@ def _scripted_201(action: str) -> Callable[..., Any]:
 
 for _action in DEFAULT_ANSWERS_201:
     setattr(Station201, f"on_{_action}", _scripted_201(_action))
+
+
+# --- services as their own processes (so a test can kill, stop or restart them) -------
+
+
+def free_port() -> int:
+    """A TCP port on loopback that nothing listens on right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+async def accepts(port: int) -> bool:
+    """Whether something accepts TCP connections on the loopback port."""
+    try:
+        _, writer = await asyncio.open_connection("127.0.0.1", port)
+    except OSError:
+        return False
+    writer.close()
+    await writer.wait_closed()
+    return True
+
+
+async def spawn_manager(
+    port: int,
+    database_url: str,
+    redis_url: str,
+    prefix: str,
+    *,
+    lease_seconds: float = 2 * UNIT,
+    log_level: str = "WARNING",
+    ready_timeout: float = 30 * UNIT,
+    poll_interval: float = 0.05,
+) -> asyncio.subprocess.Process:
+    """`python -m services.manager` as its own process, returned once it listens on `port`."""
+    env = {
+        **os.environ,
+        "MANAGER_HOST": "127.0.0.1",
+        "MANAGER_PORT": str(port),
+        "DATABASE_URL": database_url,
+        "REDIS_URL": redis_url,
+        "REGISTRY_PREFIX": prefix,
+        "LEASE_SECONDS": str(lease_seconds),
+        "AUTO_REGISTER": "true",
+        "FLUSH_INTERVAL": "0.05",
+        "LOG_LEVEL": log_level,
+    }
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "services.manager", cwd=ROOT, env=env
+    )
+    try:
+        await eventually(lambda: accepts(port), timeout=ready_timeout, interval=poll_interval)
+    except BaseException:
+        await stop_process(proc, signal.SIGKILL)
+        raise
+    return proc
+
+
+async def spawn_node(
+    node_id: str,
+    manager_port: int,
+    redis_url: str,
+    prefix: str,
+    *,
+    lease_seconds: float = 2 * UNIT,
+) -> tuple[asyncio.subprocess.Process, int]:
+    """`python -m services.node` as its own process, and its websocket port (not waited for:
+    the caller waits with `accepts` when it needs the node listening)."""
+    ws_port, grpc_port = free_port(), free_port()
+    env = {
+        **os.environ,
+        "REDIS_URL": redis_url,
+        "REGISTRY_PREFIX": prefix,
+        "LEASE_SECONDS": str(lease_seconds),
+        "MANAGER_ADDRESS": f"127.0.0.1:{manager_port}",
+        "NODE_ID": node_id,
+        "NODE_HOST": "127.0.0.1",
+        "NODE_PORT": str(ws_port),
+        "NODE_GRPC_HOST": "127.0.0.1",
+        "NODE_GRPC_PORT": str(grpc_port),
+        "NODE_ADVERTISE_HOST": "127.0.0.1",
+        "LOG_LEVEL": "WARNING",
+    }
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "services.node", cwd=ROOT, env=env
+    )
+    return proc, ws_port
+
+
+async def stop_process(
+    proc: asyncio.subprocess.Process, sig: int = signal.SIGTERM, *, timeout: float = 20 * UNIT
+) -> None:
+    """Send `sig` (after SIGCONT, in case the test stopped it) and wait; SIGKILL after
+    `timeout`. Nothing happens to a process that has already exited."""
+    if proc.returncode is None:
+        with contextlib.suppress(ProcessLookupError):
+            proc.send_signal(signal.SIGCONT)
+            proc.send_signal(sig)
+        try:
+            await asyncio.wait_for(proc.wait(), timeout)
+        except TimeoutError:
+            proc.kill()
+            await proc.wait()

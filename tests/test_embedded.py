@@ -9,8 +9,7 @@ import sqlite3
 import sys
 from pathlib import Path
 
-from tests.conftest import free_port
-from tests.harness import UNIT, Charger16, connected
+from tests.harness import UNIT, Charger16, connected, free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 

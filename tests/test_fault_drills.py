@@ -21,7 +21,6 @@ import os
 import shutil
 import signal
 import subprocess
-import sys
 import tempfile
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
@@ -42,8 +41,15 @@ from websockets.typing import Subprotocol
 
 from services.node import Node
 from services.registry import RedisRegistry, RegistryError
-from tests.conftest import free_port
-from tests.harness import UNIT, eventually, running_manager, running_node
+from tests.harness import (
+    UNIT,
+    eventually,
+    free_port,
+    running_manager,
+    running_node,
+    spawn_manager,
+    stop_process,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -449,49 +455,20 @@ async def recover(f: Fleet, at: float) -> None:
 # --- processes --------------------------------------------------------------------------------
 
 
-async def _accepts(port: int) -> bool:
-    try:
-        _, writer = await asyncio.open_connection("127.0.0.1", port)
-    except OSError:
-        return False
-    writer.close()
-    await writer.wait_closed()
-    return True
-
-
 async def start_manager(
     port: int, database_url: str, redis_url: str, prefix: str
 ) -> asyncio.subprocess.Process:
     """`python -m services.manager` as its own process, listening on `port`."""
-    env = {
-        **os.environ,
-        "MANAGER_HOST": "127.0.0.1",
-        "MANAGER_PORT": str(port),
-        "DATABASE_URL": database_url,
-        "REDIS_URL": redis_url,
-        "REGISTRY_PREFIX": prefix,
-        "LEASE_SECONDS": str(LEASE),
-        "AUTO_REGISTER": "true",
-        "FLUSH_INTERVAL": "0.05",
-        "LOG_LEVEL": "ERROR",
-    }
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "services.manager", cwd=ROOT, env=env
+    return await spawn_manager(
+        port,
+        database_url,
+        redis_url,
+        prefix,
+        lease_seconds=LEASE,
+        log_level="ERROR",
+        ready_timeout=40 * UNIT,
+        poll_interval=0.02,
     )
-    await eventually(lambda: _accepts(port), timeout=40 * UNIT, interval=0.02)
-    return proc
-
-
-async def stop_process(proc: asyncio.subprocess.Process, sig: int = signal.SIGTERM) -> None:
-    if proc.returncode is None:
-        with contextlib.suppress(ProcessLookupError):
-            proc.send_signal(signal.SIGCONT)
-            proc.send_signal(sig)
-        try:
-            await asyncio.wait_for(proc.wait(), 20 * UNIT)
-        except TimeoutError:
-            proc.kill()
-            await proc.wait()
 
 
 async def _all_streaming(nodes: list[Node]) -> bool:

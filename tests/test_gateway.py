@@ -26,13 +26,13 @@ from services.gateway import Envoy, GatewaySettings, render, validate
 from services.manager import Manager
 from services.node import Node
 from services.registry import MemoryRegistry
-from tests.conftest import free_port
 from tests.harness import (
     UNIT,
     Charger16,
     charger_url,
     connected,
     eventually,
+    free_port,
     running_manager,
     running_node,
 )

@@ -20,8 +20,7 @@ from csms.v1 import chargers_pb2, chargers_pb2_grpc, events_pb2, events_pb2_grpc
 from services.common import to_proto_version
 from services.gateway import Envoy, GatewaySettings
 from services.registry import RedisRegistry
-from tests.conftest import free_port
-from tests.harness import UNIT, Charger16, connected, eventually, running_manager
+from tests.harness import UNIT, Charger16, connected, eventually, free_port, running_manager
 from tests.test_gateway import ROOT, Stack, gateway_stack, http
 
 

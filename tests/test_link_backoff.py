@@ -11,8 +11,7 @@ from services.manager._errors import ChargerNotConnected, NodeUnavailable
 from services.manager._tasks import TaskSender
 from services.node import Node, NodeSettings
 from services.registry import ChargerLocation, RedisRegistry
-from tests.conftest import free_port
-from tests.harness import UNIT, eventually, running_manager, running_node
+from tests.harness import UNIT, eventually, free_port, running_manager, running_node
 from tests.test_resilience import manager_process
 
 OUTAGE = 30.0  # seconds: gRPC's default back-off has grown past 10 s by then

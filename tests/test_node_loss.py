@@ -10,11 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
 import signal
-import sys
 from collections.abc import AsyncGenerator, AsyncIterator, Sequence
-from pathlib import Path
 from typing import Any
 
 import grpc
@@ -28,18 +25,20 @@ from websockets.typing import Subprotocol
 from services.manager import Manager
 from services.node import Node
 from services.registry import ChargerLocation, Eviction, RedisRegistry, RegistryUnavailable
-from tests.conftest import free_port
 from tests.harness import (
     UNIT,
     Charger16,
+    accepts,
     charger_url,
     connected,
     eventually,
+    free_port,
     running_manager,
     running_node,
+    spawn_node,
+    stop_process,
 )
 
-ROOT = Path(__file__).resolve().parent.parent
 K = watch_pb2
 
 _Watch = grpc.aio.UnaryStreamCall[watch_pb2.WatchEventsRequest, watch_pb2.ChargerEvent]
@@ -98,46 +97,17 @@ async def raw_charger(port: int, charger_id: str) -> ClientConnection:
     )
 
 
-async def _accepts(port: int) -> bool:
-    try:
-        _, writer = await asyncio.open_connection("127.0.0.1", port)
-    except OSError:
-        return False
-    writer.close()
-    await writer.wait_closed()
-    return True
-
-
 @contextlib.asynccontextmanager
 async def node_process(
     redis_url: str, prefix: str, manager_port: int, node_id: str
 ) -> AsyncIterator[tuple[asyncio.subprocess.Process, int]]:
     """`python -m services.node` as its own process; yields it and its websocket port."""
-    ws_port, grpc_port = free_port(), free_port()
-    env = {
-        **os.environ,
-        "REDIS_URL": redis_url,
-        "REGISTRY_PREFIX": prefix,
-        "LEASE_SECONDS": str(2 * UNIT),
-        "MANAGER_ADDRESS": f"127.0.0.1:{manager_port}",
-        "NODE_ID": node_id,
-        "NODE_HOST": "127.0.0.1",
-        "NODE_PORT": str(ws_port),
-        "NODE_GRPC_HOST": "127.0.0.1",
-        "NODE_GRPC_PORT": str(grpc_port),
-        "NODE_ADVERTISE_HOST": "127.0.0.1",
-        "LOG_LEVEL": "WARNING",
-    }
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "services.node", cwd=ROOT, env=env
-    )
+    proc, ws_port = await spawn_node(node_id, manager_port, redis_url, prefix)
     try:
-        await eventually(lambda: _accepts(ws_port), timeout=30 * UNIT)
+        await eventually(lambda: accepts(ws_port), timeout=30 * UNIT)
         yield proc, ws_port
     finally:
-        if proc.returncode is None:
-            proc.kill()
-            await proc.wait()
+        await stop_process(proc, signal.SIGKILL)
 
 
 async def _located(

@@ -11,32 +11,30 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
 import signal
-import sys
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from pathlib import Path
 
 import websockets
 from websockets.typing import Subprotocol
 
 from services.gateway import Envoy, GatewaySettings
 from services.registry import RedisRegistry
-from tests.conftest import free_port
 from tests.harness import (
     UNIT,
     Charger16,
+    accepts,
     charger_url,
     connected,
     eventually,
+    free_port,
     running_manager,
     running_node,
+    spawn_node,
+    stop_process,
 )
 from tests.test_gateway import http
-from tests.test_resilience import _accepts
 
-ROOT = Path(__file__).resolve().parent.parent
 LEASE = 15.0  # seconds: the default lease, the bound on recovery
 CHARGERS = 12
 RETRY = 0.5  # seconds a charger waits before reconnecting
@@ -54,34 +52,11 @@ async def node_process(
     node_id: str, manager_port: int, redis_url: str, prefix: str
 ) -> AsyncIterator[NodeProcess]:
     """`python -m services.node` as its own process, so it can be SIGKILLed."""
-    ws_port, grpc_port = free_port(), free_port()
-    env = {
-        **os.environ,
-        "REDIS_URL": redis_url,
-        "REGISTRY_PREFIX": prefix,
-        "LEASE_SECONDS": str(LEASE),
-        "MANAGER_ADDRESS": f"127.0.0.1:{manager_port}",
-        "NODE_ID": node_id,
-        "NODE_HOST": "127.0.0.1",
-        "NODE_PORT": str(ws_port),
-        "NODE_GRPC_HOST": "127.0.0.1",
-        "NODE_GRPC_PORT": str(grpc_port),
-        "NODE_ADVERTISE_HOST": "127.0.0.1",
-        "LOG_LEVEL": "WARNING",
-    }
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "services.node", cwd=ROOT, env=env
-    )
+    proc, ws_port = await spawn_node(node_id, manager_port, redis_url, prefix, lease_seconds=LEASE)
     try:
         yield NodeProcess(node_id, ws_port, proc)
     finally:
-        if proc.returncode is None:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                await asyncio.wait_for(proc.wait(), 20 * UNIT)
-            except TimeoutError:
-                proc.kill()
-                await proc.wait()
+        await stop_process(proc)
 
 
 class RoamingCharger:
@@ -141,8 +116,8 @@ async def test_chargers_of_a_killed_node_are_back_through_the_gateway_within_a_l
         node_process("node-a", manager.port, redis_server_url, redis_prefix) as node_a,
         node_process("node-b", manager.port, redis_server_url, redis_prefix) as node_b,
     ):
-        await eventually(lambda: _accepts(node_a.ws_port), timeout=20 * UNIT)
-        await eventually(lambda: _accepts(node_b.ws_port), timeout=20 * UNIT)
+        await eventually(lambda: accepts(node_a.ws_port), timeout=20 * UNIT)
+        await eventually(lambda: accepts(node_b.ws_port), timeout=20 * UNIT)
         settings = GatewaySettings(
             manager_address=f"127.0.0.1:{manager.port}",
             node_addresses=(f"127.0.0.1:{node_a.ws_port}", f"127.0.0.1:{node_b.ws_port}"),

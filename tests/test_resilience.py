@@ -4,11 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
 import signal
-import sys
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import asyncpg
 import orjson
@@ -17,10 +14,19 @@ from websockets.typing import Subprotocol
 
 from services.node import Node
 from services.registry import RedisRegistry
-from tests.conftest import free_port
-from tests.harness import UNIT, Charger16, connected, eventually, running_manager, running_node
-
-ROOT = Path(__file__).resolve().parent.parent
+from tests.harness import (
+    UNIT,
+    Charger16,
+    accepts,
+    connected,
+    eventually,
+    free_port,
+    running_manager,
+    running_node,
+    spawn_manager,
+    spawn_node,
+    stop_process,
+)
 
 
 @contextlib.asynccontextmanager
@@ -28,32 +34,11 @@ async def manager_process(
     port: int, database_url: str, redis_url: str, prefix: str
 ) -> AsyncIterator[asyncio.subprocess.Process]:
     """`python -m services.manager` as its own process (a real restart, not an in-process one)."""
-    env = {
-        **os.environ,
-        "MANAGER_HOST": "127.0.0.1",
-        "MANAGER_PORT": str(port),
-        "DATABASE_URL": database_url,
-        "REDIS_URL": redis_url,
-        "REGISTRY_PREFIX": prefix,
-        "LEASE_SECONDS": str(2 * UNIT),
-        "AUTO_REGISTER": "true",
-        "FLUSH_INTERVAL": "0.05",
-        "LOG_LEVEL": "WARNING",
-    }
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "services.manager", cwd=ROOT, env=env
-    )
+    proc = await spawn_manager(port, database_url, redis_url, prefix)
     try:
-        await eventually(lambda: _accepts(port), timeout=30 * UNIT)
         yield proc
     finally:
-        if proc.returncode is None:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                await asyncio.wait_for(proc.wait(), 20 * UNIT)
-            except TimeoutError:
-                proc.kill()
-                await proc.wait()
+        await stop_process(proc)
 
 
 async def _heartbeat_loop(
@@ -159,27 +144,10 @@ async def test_killed_node_chargers_leave_the_registry_within_the_lease(
 ) -> None:
     """A node killed with SIGKILL: its chargers disappear from the registry within the lease period."""
     async with running_manager(registry, postgres_url) as manager:
-        ws_port, grpc_port = free_port(), free_port()
-        env = {
-            **os.environ,
-            "REDIS_URL": redis_server_url,
-            "REGISTRY_PREFIX": redis_prefix,
-            "LEASE_SECONDS": str(2 * UNIT),
-            "MANAGER_ADDRESS": f"127.0.0.1:{manager.port}",
-            "NODE_ID": "doomed",
-            "NODE_HOST": "127.0.0.1",
-            "NODE_PORT": str(ws_port),
-            "NODE_GRPC_HOST": "127.0.0.1",
-            "NODE_GRPC_PORT": str(grpc_port),
-            "NODE_ADVERTISE_HOST": "127.0.0.1",
-            "LOG_LEVEL": "WARNING",
-        }
-        proc = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "services.node", cwd=ROOT, env=env
-        )
+        proc, ws_port = await spawn_node("doomed", manager.port, redis_server_url, redis_prefix)
         try:
             await eventually(lambda: _node_listed(registry, "doomed"), timeout=20 * UNIT)
-            await eventually(lambda: _accepts(ws_port), timeout=20 * UNIT)
+            await eventually(lambda: accepts(ws_port), timeout=20 * UNIT)
             sockets = []
             for i in range(3):
                 ws = await websockets.connect(
@@ -198,9 +166,7 @@ async def test_killed_node_chargers_leave_the_registry_within_the_lease(
             for ws in sockets:
                 await ws.close()
         finally:
-            if proc.returncode is None:
-                proc.kill()
-                await proc.wait()
+            await stop_process(proc, signal.SIGKILL)
 
 
 async def _node_listed(registry: RedisRegistry, node_id: str) -> bool:
@@ -214,14 +180,3 @@ async def _count_located(registry: RedisRegistry, n: int) -> int:
 
 async def _count_gone(registry: RedisRegistry, n: int) -> bool:
     return not await registry.lookup_many([f"DOOMED-{i}" for i in range(n)])
-
-
-async def _accepts(port: int) -> bool:
-    """Whether something accepts TCP connections on the loopback port."""
-    try:
-        _, writer = await asyncio.open_connection("127.0.0.1", port)
-    except OSError:
-        return False
-    writer.close()
-    await writer.wait_closed()
-    return True

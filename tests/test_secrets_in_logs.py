@@ -11,8 +11,7 @@ from pathlib import Path
 import pytest
 
 from services.common import without_password
-from tests.conftest import free_port
-from tests.harness import UNIT
+from tests.harness import UNIT, free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 

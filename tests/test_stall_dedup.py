@@ -15,8 +15,7 @@ from websockets.asyncio.client import ClientConnection
 from websockets.typing import Subprotocol
 
 from services.registry import RedisRegistry
-from tests.conftest import free_port
-from tests.harness import UNIT, running_node
+from tests.harness import UNIT, free_port, running_node
 from tests.test_resilience import manager_process
 
 SAMPLES = 24

@@ -23,7 +23,6 @@ from playwright.async_api import Browser, Page, ViewportSize, async_playwright, 
 from services.gateway import Envoy, GatewaySettings
 from services.node import Node
 from services.registry import MemoryRegistry
-from tests.conftest import free_port
 from tests.harness import (
     UNIT,
     Charger16,
@@ -31,6 +30,7 @@ from tests.harness import (
     charger_url,
     connected,
     eventually,
+    free_port,
     running_manager,
     running_node,
 )
