@@ -19,14 +19,13 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import asyncpg
-import grpc
 import pytest
 import redis.asyncio as aioredis
 from csms.v1 import chargers_pb2_grpc
 
 from services.manager import Manager
 from services.registry import RedisRegistry
-from tests.harness import UNIT, free_port, running_manager
+from tests.harness import UNIT, api_channel, free_port, running_manager
 
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
 DEFAULT_POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -221,5 +220,5 @@ async def manager(registry: RedisRegistry, postgres_url: str) -> AsyncIterator[M
 @pytest.fixture
 async def api(manager: Manager) -> AsyncIterator[chargers_pb2_grpc.ChargerServiceAsyncStub]:
     """The manager's ChargerService over real gRPC."""
-    async with grpc.aio.insecure_channel(f"127.0.0.1:{manager.port}") as channel:
+    async with api_channel(f"127.0.0.1:{manager.port}") as channel:
         yield chargers_pb2_grpc.ChargerServiceStub(channel)

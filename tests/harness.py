@@ -16,6 +16,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
 
+import grpc
 import websockets
 from ocpp.routing import on
 from ocpp.v16 import ChargePoint as ChargePoint16
@@ -27,6 +28,7 @@ from ocpp.v201 import call_result as result201
 from websockets.asyncio.client import ClientConnection
 from websockets.typing import Subprotocol
 
+from services.common._mesh import bearer_metadata, mesh_metadata, metadata_channel_interceptors
 from services.manager import Manager, ManagerSettings
 from services.manager._data_transfer import VendorHandler
 from services.node import Node, NodeSettings
@@ -34,6 +36,11 @@ from services.registry import Registry
 
 UNIT = 0.5  # seconds; test timeouts are multiples of it
 ROOT = Path(__file__).resolve().parent.parent  # where `python -m services.*` runs
+
+#: The mesh secret every test manager, node and registry service shares.
+MESH_SECRET = "test-mesh-secret-0123456789abcdef"
+#: CSMS_ADMIN_TOKEN of every test manager: tests call the API as admin unless they test roles.
+ADMIN_TOKEN = "test-admin-token-0123456789abcdef"
 
 T = TypeVar("T")
 
@@ -57,6 +64,8 @@ async def running_manager(
         flush_interval=0.05,
         sweep_interval=UNIT,
         shutdown_grace=UNIT,
+        mesh_secret=MESH_SECRET,
+        admin_token=ADMIN_TOKEN,
     )
     async with Manager(settings, registry, vendor_handlers=vendor_handlers) as manager:
         yield manager
@@ -86,9 +95,25 @@ async def running_node(
         close_timeout=UNIT,
         max_frame_bytes=max_frame_bytes,
         lease_seconds=lease_seconds,
+        mesh_secret=MESH_SECRET,
     )
     async with Node(settings, registry) as node:
         yield node
+
+
+def api_channel(target: str, token: str = ADMIN_TOKEN) -> grpc.aio.Channel:
+    """A gRPC channel to the public API (`target` = host:port) whose every call carries
+    ``authorization: Bearer <token>``."""
+    return grpc.aio.insecure_channel(
+        target, interceptors=metadata_channel_interceptors(bearer_metadata(token))
+    )
+
+
+def mesh_channel(target: str, secret: str = MESH_SECRET) -> grpc.aio.Channel:
+    """A gRPC channel whose every call carries the mesh secret (internal RPCs)."""
+    return grpc.aio.insecure_channel(
+        target, interceptors=metadata_channel_interceptors(mesh_metadata(secret))
+    )
 
 
 def charger_url(node: Node, charger_id: str) -> str:
@@ -483,6 +508,8 @@ async def spawn_manager(
         "AUTO_REGISTER": "true",
         "FLUSH_INTERVAL": "0.05",
         "LOG_LEVEL": log_level,
+        "MESH_SECRET": MESH_SECRET,
+        "CSMS_ADMIN_TOKEN": ADMIN_TOKEN,
     }
     proc = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "services.manager", cwd=ROOT, env=env
@@ -519,6 +546,7 @@ async def spawn_node(
         "NODE_GRPC_PORT": str(grpc_port),
         "NODE_ADVERTISE_HOST": "127.0.0.1",
         "LOG_LEVEL": "WARNING",
+        "MESH_SECRET": MESH_SECRET,
     }
     proc = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "services.node", cwd=ROOT, env=env

@@ -142,6 +142,20 @@ class ChargerServicer(chargers_pb2_grpc.ChargerServiceServicer):
         # What each answer changes in the CSMS, for typed commands and SendCall alike.
         self._results = TaskResults(stores, clock)
 
+    # The charger lifecycle (issue 11) is being built; until it lands these answer
+    # UNIMPLEMENTED, as gRPC does for any method a server does not serve.
+    async def CreateCharger(self, request: Any, context: Any) -> Any:
+        await context.abort(grpc.StatusCode.UNIMPLEMENTED, "CreateCharger is not available yet")
+
+    async def UpdateCharger(self, request: Any, context: Any) -> Any:
+        await context.abort(grpc.StatusCode.UNIMPLEMENTED, "UpdateCharger is not available yet")
+
+    async def DeleteCharger(self, request: Any, context: Any) -> Any:
+        await context.abort(grpc.StatusCode.UNIMPLEMENTED, "DeleteCharger is not available yet")
+
+    async def RestoreCharger(self, request: Any, context: Any) -> Any:
+        await context.abort(grpc.StatusCode.UNIMPLEMENTED, "RestoreCharger is not available yet")
+
     @grpc_errors
     async def ListChargers(
         self, request: chargers_pb2.ListChargersRequest, context: Context

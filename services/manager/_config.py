@@ -39,6 +39,12 @@ class ManagerSettings:
     status_trigger_after: float = 30.0
     status_trigger_interval: float = 300.0  # at most one such trigger per charger per this
     status_trigger_concurrency: int = 8  # such triggers in flight at once, fleet-wide
+    # Shared secret the nodes present on the event stream and admission, and the manager
+    # presents on Node.Send (services/common/_mesh.py). "" only in unit tests of handlers.
+    mesh_secret: str = ""
+    # CSMS_ADMIN_TOKEN: a bearer token accepted as role admin without being stored (it
+    # bootstraps the first real tokens); "" = none.
+    admin_token: str = ""
 
     @classmethod
     def from_env(cls, *, auto_register_default: bool) -> ManagerSettings:

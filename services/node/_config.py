@@ -36,6 +36,8 @@ class NodeSettings:
     ping_timeout: float | None = 20.0  # a charger not answering a ping in time is closed
     lease_seconds: float = 15.0  # registry lease; renewed every third of it
     startup_timeout: float = 10.0  # how long start-up waits for the registry
+    # Shared secret presented to the manager and required on Node.Send (MESH_SECRET).
+    mesh_secret: str = ""
 
     @classmethod
     def from_env(cls) -> NodeSettings:

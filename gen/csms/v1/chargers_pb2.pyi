@@ -3,6 +3,7 @@ import datetime
 from csms.v1 import common_pb2 as _common_pb2
 from csms.v1 import smart_charging_pb2 as _smart_charging_pb2
 from google.api import annotations_pb2 as _annotations_pb2
+from google.protobuf import field_mask_pb2 as _field_mask_pb2
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
@@ -12,6 +13,13 @@ from collections.abc import Iterable as _Iterable, Mapping as _Mapping
 from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 
 DESCRIPTOR: _descriptor.FileDescriptor
+
+class RegistrationStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    REGISTRATION_STATUS_UNSPECIFIED: _ClassVar[RegistrationStatus]
+    REGISTRATION_STATUS_ACCEPTED: _ClassVar[RegistrationStatus]
+    REGISTRATION_STATUS_PENDING: _ClassVar[RegistrationStatus]
+    REGISTRATION_STATUS_REJECTED: _ClassVar[RegistrationStatus]
 
 class ResetKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -77,6 +85,10 @@ class ChargerRequestKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     CHARGER_REQUEST_KIND_LOG: _ClassVar[ChargerRequestKind]
     CHARGER_REQUEST_KIND_CUSTOMER_INFORMATION: _ClassVar[ChargerRequestKind]
     CHARGER_REQUEST_KIND_DISPLAY_MESSAGES: _ClassVar[ChargerRequestKind]
+REGISTRATION_STATUS_UNSPECIFIED: RegistrationStatus
+REGISTRATION_STATUS_ACCEPTED: RegistrationStatus
+REGISTRATION_STATUS_PENDING: RegistrationStatus
+REGISTRATION_STATUS_REJECTED: RegistrationStatus
 RESET_KIND_UNSPECIFIED: ResetKind
 RESET_KIND_SOFT: ResetKind
 RESET_KIND_HARD: ResetKind
@@ -138,7 +150,7 @@ class Connector(_message.Message):
     def __init__(self, evse_id: _Optional[int] = ..., connector_id: _Optional[int] = ..., status: _Optional[str] = ..., error_code: _Optional[str] = ..., info: _Optional[str] = ..., vendor_error_code: _Optional[str] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class Charger(_message.Message):
-    __slots__ = ("charger_id", "vendor", "model", "serial_number", "firmware_version", "ocpp_version", "registered_at", "last_boot_at", "last_seen_at", "connected", "node_id", "connectors", "boot_status", "firmware_status", "diagnostics_status", "log_status", "local_list_version", "location_id")
+    __slots__ = ("charger_id", "vendor", "model", "serial_number", "firmware_version", "ocpp_version", "registered_at", "last_boot_at", "last_seen_at", "connected", "node_id", "connectors", "boot_status", "firmware_status", "diagnostics_status", "log_status", "local_list_version", "location_id", "security_profile", "registration_status", "description", "has_password", "retired_at", "password_rotation_pending")
     CHARGER_ID_FIELD_NUMBER: _ClassVar[int]
     VENDOR_FIELD_NUMBER: _ClassVar[int]
     MODEL_FIELD_NUMBER: _ClassVar[int]
@@ -157,6 +169,12 @@ class Charger(_message.Message):
     LOG_STATUS_FIELD_NUMBER: _ClassVar[int]
     LOCAL_LIST_VERSION_FIELD_NUMBER: _ClassVar[int]
     LOCATION_ID_FIELD_NUMBER: _ClassVar[int]
+    SECURITY_PROFILE_FIELD_NUMBER: _ClassVar[int]
+    REGISTRATION_STATUS_FIELD_NUMBER: _ClassVar[int]
+    DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
+    HAS_PASSWORD_FIELD_NUMBER: _ClassVar[int]
+    RETIRED_AT_FIELD_NUMBER: _ClassVar[int]
+    PASSWORD_ROTATION_PENDING_FIELD_NUMBER: _ClassVar[int]
     charger_id: str
     vendor: str
     model: str
@@ -175,7 +193,59 @@ class Charger(_message.Message):
     log_status: str
     local_list_version: int
     location_id: str
-    def __init__(self, charger_id: _Optional[str] = ..., vendor: _Optional[str] = ..., model: _Optional[str] = ..., serial_number: _Optional[str] = ..., firmware_version: _Optional[str] = ..., ocpp_version: _Optional[_Union[_common_pb2.OcppVersion, str]] = ..., registered_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., last_boot_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., last_seen_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., connected: _Optional[bool] = ..., node_id: _Optional[str] = ..., connectors: _Optional[_Iterable[_Union[Connector, _Mapping]]] = ..., boot_status: _Optional[str] = ..., firmware_status: _Optional[str] = ..., diagnostics_status: _Optional[str] = ..., log_status: _Optional[str] = ..., local_list_version: _Optional[int] = ..., location_id: _Optional[str] = ...) -> None: ...
+    security_profile: int
+    registration_status: RegistrationStatus
+    description: str
+    has_password: bool
+    retired_at: _timestamp_pb2.Timestamp
+    password_rotation_pending: bool
+    def __init__(self, charger_id: _Optional[str] = ..., vendor: _Optional[str] = ..., model: _Optional[str] = ..., serial_number: _Optional[str] = ..., firmware_version: _Optional[str] = ..., ocpp_version: _Optional[_Union[_common_pb2.OcppVersion, str]] = ..., registered_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., last_boot_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., last_seen_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., connected: _Optional[bool] = ..., node_id: _Optional[str] = ..., connectors: _Optional[_Iterable[_Union[Connector, _Mapping]]] = ..., boot_status: _Optional[str] = ..., firmware_status: _Optional[str] = ..., diagnostics_status: _Optional[str] = ..., log_status: _Optional[str] = ..., local_list_version: _Optional[int] = ..., location_id: _Optional[str] = ..., security_profile: _Optional[int] = ..., registration_status: _Optional[_Union[RegistrationStatus, str]] = ..., description: _Optional[str] = ..., has_password: _Optional[bool] = ..., retired_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., password_rotation_pending: _Optional[bool] = ...) -> None: ...
+
+class CreateChargerRequest(_message.Message):
+    __slots__ = ("charger_id", "security_profile", "password", "description", "location_id", "registration_status")
+    CHARGER_ID_FIELD_NUMBER: _ClassVar[int]
+    SECURITY_PROFILE_FIELD_NUMBER: _ClassVar[int]
+    PASSWORD_FIELD_NUMBER: _ClassVar[int]
+    DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
+    LOCATION_ID_FIELD_NUMBER: _ClassVar[int]
+    REGISTRATION_STATUS_FIELD_NUMBER: _ClassVar[int]
+    charger_id: str
+    security_profile: int
+    password: str
+    description: str
+    location_id: str
+    registration_status: RegistrationStatus
+    def __init__(self, charger_id: _Optional[str] = ..., security_profile: _Optional[int] = ..., password: _Optional[str] = ..., description: _Optional[str] = ..., location_id: _Optional[str] = ..., registration_status: _Optional[_Union[RegistrationStatus, str]] = ...) -> None: ...
+
+class UpdateChargerRequest(_message.Message):
+    __slots__ = ("charger_id", "security_profile", "password", "description", "location_id", "registration_status", "update_mask")
+    CHARGER_ID_FIELD_NUMBER: _ClassVar[int]
+    SECURITY_PROFILE_FIELD_NUMBER: _ClassVar[int]
+    PASSWORD_FIELD_NUMBER: _ClassVar[int]
+    DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
+    LOCATION_ID_FIELD_NUMBER: _ClassVar[int]
+    REGISTRATION_STATUS_FIELD_NUMBER: _ClassVar[int]
+    UPDATE_MASK_FIELD_NUMBER: _ClassVar[int]
+    charger_id: str
+    security_profile: int
+    password: str
+    description: str
+    location_id: str
+    registration_status: RegistrationStatus
+    update_mask: _field_mask_pb2.FieldMask
+    def __init__(self, charger_id: _Optional[str] = ..., security_profile: _Optional[int] = ..., password: _Optional[str] = ..., description: _Optional[str] = ..., location_id: _Optional[str] = ..., registration_status: _Optional[_Union[RegistrationStatus, str]] = ..., update_mask: _Optional[_Union[_field_mask_pb2.FieldMask, _Mapping]] = ...) -> None: ...
+
+class DeleteChargerRequest(_message.Message):
+    __slots__ = ("charger_id",)
+    CHARGER_ID_FIELD_NUMBER: _ClassVar[int]
+    charger_id: str
+    def __init__(self, charger_id: _Optional[str] = ...) -> None: ...
+
+class RestoreChargerRequest(_message.Message):
+    __slots__ = ("charger_id",)
+    CHARGER_ID_FIELD_NUMBER: _ClassVar[int]
+    charger_id: str
+    def __init__(self, charger_id: _Optional[str] = ...) -> None: ...
 
 class ListChargersRequest(_message.Message):
     __slots__ = ("page_size", "page_token", "status", "connected")

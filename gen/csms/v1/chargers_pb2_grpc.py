@@ -57,6 +57,26 @@ class ChargerServiceStub:
                 request_serializer=csms_dot_v1_dot_chargers__pb2.GetChargerRequest.SerializeToString,
                 response_deserializer=csms_dot_v1_dot_chargers__pb2.Charger.FromString,
                 _registered_method=True)
+        self.CreateCharger = channel.unary_unary(
+                '/csms.v1.ChargerService/CreateCharger',
+                request_serializer=csms_dot_v1_dot_chargers__pb2.CreateChargerRequest.SerializeToString,
+                response_deserializer=csms_dot_v1_dot_chargers__pb2.Charger.FromString,
+                _registered_method=True)
+        self.UpdateCharger = channel.unary_unary(
+                '/csms.v1.ChargerService/UpdateCharger',
+                request_serializer=csms_dot_v1_dot_chargers__pb2.UpdateChargerRequest.SerializeToString,
+                response_deserializer=csms_dot_v1_dot_chargers__pb2.Charger.FromString,
+                _registered_method=True)
+        self.DeleteCharger = channel.unary_unary(
+                '/csms.v1.ChargerService/DeleteCharger',
+                request_serializer=csms_dot_v1_dot_chargers__pb2.DeleteChargerRequest.SerializeToString,
+                response_deserializer=csms_dot_v1_dot_chargers__pb2.Charger.FromString,
+                _registered_method=True)
+        self.RestoreCharger = channel.unary_unary(
+                '/csms.v1.ChargerService/RestoreCharger',
+                request_serializer=csms_dot_v1_dot_chargers__pb2.RestoreChargerRequest.SerializeToString,
+                response_deserializer=csms_dot_v1_dot_chargers__pb2.Charger.FromString,
+                _registered_method=True)
         self.Reset = channel.unary_unary(
                 '/csms.v1.ChargerService/Reset',
                 request_serializer=csms_dot_v1_dot_chargers__pb2.ResetRequest.SerializeToString,
@@ -286,6 +306,36 @@ class ChargerServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def GetCharger(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CreateCharger(self, request, context):
+        """Adds a charger before it first connects (role admin). ALREADY_EXISTS when the id is
+        taken (a retired charger is restored with RestoreCharger instead).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def UpdateCharger(self, request, context):
+        """Changes description, location, security profile, password or registration status
+        (role admin); `update_mask` names the fields, empty = every field set in the body.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DeleteCharger(self, request, context):
+        """Retires a charger (role admin): closes its connection and refuses it from then on;
+        its history is kept and RestoreCharger brings it back.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RestoreCharger(self, request, context):
         """Missing associated documentation comment in .proto file."""
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -584,6 +634,26 @@ def add_ChargerServiceServicer_to_server(servicer, server):
                     request_deserializer=csms_dot_v1_dot_chargers__pb2.GetChargerRequest.FromString,
                     response_serializer=csms_dot_v1_dot_chargers__pb2.Charger.SerializeToString,
             ),
+            'CreateCharger': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreateCharger,
+                    request_deserializer=csms_dot_v1_dot_chargers__pb2.CreateChargerRequest.FromString,
+                    response_serializer=csms_dot_v1_dot_chargers__pb2.Charger.SerializeToString,
+            ),
+            'UpdateCharger': grpc.unary_unary_rpc_method_handler(
+                    servicer.UpdateCharger,
+                    request_deserializer=csms_dot_v1_dot_chargers__pb2.UpdateChargerRequest.FromString,
+                    response_serializer=csms_dot_v1_dot_chargers__pb2.Charger.SerializeToString,
+            ),
+            'DeleteCharger': grpc.unary_unary_rpc_method_handler(
+                    servicer.DeleteCharger,
+                    request_deserializer=csms_dot_v1_dot_chargers__pb2.DeleteChargerRequest.FromString,
+                    response_serializer=csms_dot_v1_dot_chargers__pb2.Charger.SerializeToString,
+            ),
+            'RestoreCharger': grpc.unary_unary_rpc_method_handler(
+                    servicer.RestoreCharger,
+                    request_deserializer=csms_dot_v1_dot_chargers__pb2.RestoreChargerRequest.FromString,
+                    response_serializer=csms_dot_v1_dot_chargers__pb2.Charger.SerializeToString,
+            ),
             'Reset': grpc.unary_unary_rpc_method_handler(
                     servicer.Reset,
                     request_deserializer=csms_dot_v1_dot_chargers__pb2.ResetRequest.FromString,
@@ -855,6 +925,114 @@ class ChargerService:
             target,
             '/csms.v1.ChargerService/GetCharger',
             csms_dot_v1_dot_chargers__pb2.GetChargerRequest.SerializeToString,
+            csms_dot_v1_dot_chargers__pb2.Charger.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CreateCharger(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/csms.v1.ChargerService/CreateCharger',
+            csms_dot_v1_dot_chargers__pb2.CreateChargerRequest.SerializeToString,
+            csms_dot_v1_dot_chargers__pb2.Charger.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UpdateCharger(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/csms.v1.ChargerService/UpdateCharger',
+            csms_dot_v1_dot_chargers__pb2.UpdateChargerRequest.SerializeToString,
+            csms_dot_v1_dot_chargers__pb2.Charger.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DeleteCharger(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/csms.v1.ChargerService/DeleteCharger',
+            csms_dot_v1_dot_chargers__pb2.DeleteChargerRequest.SerializeToString,
+            csms_dot_v1_dot_chargers__pb2.Charger.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RestoreCharger(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/csms.v1.ChargerService/RestoreCharger',
+            csms_dot_v1_dot_chargers__pb2.RestoreChargerRequest.SerializeToString,
             csms_dot_v1_dot_chargers__pb2.Charger.FromString,
             options,
             channel_credentials,

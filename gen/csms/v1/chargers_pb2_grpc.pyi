@@ -48,6 +48,19 @@ class ChargerServiceStub:
     def __new__(cls, channel: _aio.Channel) -> ChargerServiceAsyncStub: ...
     ListChargers: _grpc.UnaryUnaryMultiCallable[_chargers_pb2.ListChargersRequest, _chargers_pb2.ListChargersResponse]
     GetCharger: _grpc.UnaryUnaryMultiCallable[_chargers_pb2.GetChargerRequest, _chargers_pb2.Charger]
+    CreateCharger: _grpc.UnaryUnaryMultiCallable[_chargers_pb2.CreateChargerRequest, _chargers_pb2.Charger]
+    """Adds a charger before it first connects (role admin). ALREADY_EXISTS when the id is
+    taken (a retired charger is restored with RestoreCharger instead).
+    """
+    UpdateCharger: _grpc.UnaryUnaryMultiCallable[_chargers_pb2.UpdateChargerRequest, _chargers_pb2.Charger]
+    """Changes description, location, security profile, password or registration status
+    (role admin); `update_mask` names the fields, empty = every field set in the body.
+    """
+    DeleteCharger: _grpc.UnaryUnaryMultiCallable[_chargers_pb2.DeleteChargerRequest, _chargers_pb2.Charger]
+    """Retires a charger (role admin): closes its connection and refuses it from then on;
+    its history is kept and RestoreCharger brings it back.
+    """
+    RestoreCharger: _grpc.UnaryUnaryMultiCallable[_chargers_pb2.RestoreChargerRequest, _chargers_pb2.Charger]
     Reset: _grpc.UnaryUnaryMultiCallable[_chargers_pb2.ResetRequest, _chargers_pb2.ResetResponse]
     TriggerMessage: _grpc.UnaryUnaryMultiCallable[_chargers_pb2.TriggerMessageRequest, _chargers_pb2.TriggerMessageResponse]
     GetConfiguration: _grpc.UnaryUnaryMultiCallable[_chargers_pb2.GetConfigurationRequest, _chargers_pb2.GetConfigurationResponse]
@@ -151,6 +164,19 @@ class ChargerServiceAsyncStub(ChargerServiceStub):
     def __init__(self, channel: _aio.Channel) -> None: ...
     ListChargers: _aio.UnaryUnaryMultiCallable[_chargers_pb2.ListChargersRequest, _chargers_pb2.ListChargersResponse]  # type: ignore[assignment]
     GetCharger: _aio.UnaryUnaryMultiCallable[_chargers_pb2.GetChargerRequest, _chargers_pb2.Charger]  # type: ignore[assignment]
+    CreateCharger: _aio.UnaryUnaryMultiCallable[_chargers_pb2.CreateChargerRequest, _chargers_pb2.Charger]  # type: ignore[assignment]
+    """Adds a charger before it first connects (role admin). ALREADY_EXISTS when the id is
+    taken (a retired charger is restored with RestoreCharger instead).
+    """
+    UpdateCharger: _aio.UnaryUnaryMultiCallable[_chargers_pb2.UpdateChargerRequest, _chargers_pb2.Charger]  # type: ignore[assignment]
+    """Changes description, location, security profile, password or registration status
+    (role admin); `update_mask` names the fields, empty = every field set in the body.
+    """
+    DeleteCharger: _aio.UnaryUnaryMultiCallable[_chargers_pb2.DeleteChargerRequest, _chargers_pb2.Charger]  # type: ignore[assignment]
+    """Retires a charger (role admin): closes its connection and refuses it from then on;
+    its history is kept and RestoreCharger brings it back.
+    """
+    RestoreCharger: _aio.UnaryUnaryMultiCallable[_chargers_pb2.RestoreChargerRequest, _chargers_pb2.Charger]  # type: ignore[assignment]
     Reset: _aio.UnaryUnaryMultiCallable[_chargers_pb2.ResetRequest, _chargers_pb2.ResetResponse]  # type: ignore[assignment]
     TriggerMessage: _aio.UnaryUnaryMultiCallable[_chargers_pb2.TriggerMessageRequest, _chargers_pb2.TriggerMessageResponse]  # type: ignore[assignment]
     GetConfiguration: _aio.UnaryUnaryMultiCallable[_chargers_pb2.GetConfigurationRequest, _chargers_pb2.GetConfigurationResponse]  # type: ignore[assignment]
@@ -261,6 +287,43 @@ class ChargerServiceServicer(metaclass=_abc_1.ABCMeta):
     def GetCharger(
         self,
         request: _chargers_pb2.GetChargerRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_chargers_pb2.Charger, _abc.Awaitable[_chargers_pb2.Charger]]: ...
+
+    @_abc_1.abstractmethod
+    def CreateCharger(
+        self,
+        request: _chargers_pb2.CreateChargerRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_chargers_pb2.Charger, _abc.Awaitable[_chargers_pb2.Charger]]:
+        """Adds a charger before it first connects (role admin). ALREADY_EXISTS when the id is
+        taken (a retired charger is restored with RestoreCharger instead).
+        """
+
+    @_abc_1.abstractmethod
+    def UpdateCharger(
+        self,
+        request: _chargers_pb2.UpdateChargerRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_chargers_pb2.Charger, _abc.Awaitable[_chargers_pb2.Charger]]:
+        """Changes description, location, security profile, password or registration status
+        (role admin); `update_mask` names the fields, empty = every field set in the body.
+        """
+
+    @_abc_1.abstractmethod
+    def DeleteCharger(
+        self,
+        request: _chargers_pb2.DeleteChargerRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_chargers_pb2.Charger, _abc.Awaitable[_chargers_pb2.Charger]]:
+        """Retires a charger (role admin): closes its connection and refuses it from then on;
+        its history is kept and RestoreCharger brings it back.
+        """
+
+    @_abc_1.abstractmethod
+    def RestoreCharger(
+        self,
+        request: _chargers_pb2.RestoreChargerRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_chargers_pb2.Charger, _abc.Awaitable[_chargers_pb2.Charger]]: ...
 

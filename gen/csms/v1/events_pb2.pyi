@@ -83,21 +83,43 @@ class Reply(_message.Message):
     def __init__(self, event_id: _Optional[int] = ..., charger_id: _Optional[str] = ..., result: _Optional[bytes] = ..., error: _Optional[_Union[_common_pb2.CallError, _Mapping]] = ..., superseded_by: _Optional[int] = ...) -> None: ...
 
 class AdmitRequest(_message.Message):
-    __slots__ = ("charger_id", "node_id", "ocpp_version", "remote_address")
+    __slots__ = ("charger_id", "node_id", "ocpp_version", "remote_address", "tls", "basic_auth", "password", "client_certificate_cn")
     CHARGER_ID_FIELD_NUMBER: _ClassVar[int]
     NODE_ID_FIELD_NUMBER: _ClassVar[int]
     OCPP_VERSION_FIELD_NUMBER: _ClassVar[int]
     REMOTE_ADDRESS_FIELD_NUMBER: _ClassVar[int]
+    TLS_FIELD_NUMBER: _ClassVar[int]
+    BASIC_AUTH_FIELD_NUMBER: _ClassVar[int]
+    PASSWORD_FIELD_NUMBER: _ClassVar[int]
+    CLIENT_CERTIFICATE_CN_FIELD_NUMBER: _ClassVar[int]
     charger_id: str
     node_id: str
     ocpp_version: _common_pb2.OcppVersion
     remote_address: str
-    def __init__(self, charger_id: _Optional[str] = ..., node_id: _Optional[str] = ..., ocpp_version: _Optional[_Union[_common_pb2.OcppVersion, str]] = ..., remote_address: _Optional[str] = ...) -> None: ...
+    tls: bool
+    basic_auth: bool
+    password: str
+    client_certificate_cn: str
+    def __init__(self, charger_id: _Optional[str] = ..., node_id: _Optional[str] = ..., ocpp_version: _Optional[_Union[_common_pb2.OcppVersion, str]] = ..., remote_address: _Optional[str] = ..., tls: _Optional[bool] = ..., basic_auth: _Optional[bool] = ..., password: _Optional[str] = ..., client_certificate_cn: _Optional[str] = ...) -> None: ...
 
 class AdmitResponse(_message.Message):
-    __slots__ = ("admitted", "reason")
+    __slots__ = ("admitted", "reason", "refusal", "retry_after_s")
+    class Refusal(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+        __slots__ = ()
+        REFUSAL_UNSPECIFIED: _ClassVar[AdmitResponse.Refusal]
+        REFUSAL_FORBIDDEN: _ClassVar[AdmitResponse.Refusal]
+        REFUSAL_UNAUTHORIZED: _ClassVar[AdmitResponse.Refusal]
+        REFUSAL_RATE_LIMITED: _ClassVar[AdmitResponse.Refusal]
+    REFUSAL_UNSPECIFIED: AdmitResponse.Refusal
+    REFUSAL_FORBIDDEN: AdmitResponse.Refusal
+    REFUSAL_UNAUTHORIZED: AdmitResponse.Refusal
+    REFUSAL_RATE_LIMITED: AdmitResponse.Refusal
     ADMITTED_FIELD_NUMBER: _ClassVar[int]
     REASON_FIELD_NUMBER: _ClassVar[int]
+    REFUSAL_FIELD_NUMBER: _ClassVar[int]
+    RETRY_AFTER_S_FIELD_NUMBER: _ClassVar[int]
     admitted: bool
     reason: str
-    def __init__(self, admitted: _Optional[bool] = ..., reason: _Optional[str] = ...) -> None: ...
+    refusal: AdmitResponse.Refusal
+    retry_after_s: int
+    def __init__(self, admitted: _Optional[bool] = ..., reason: _Optional[str] = ..., refusal: _Optional[_Union[AdmitResponse.Refusal, str]] = ..., retry_after_s: _Optional[int] = ...) -> None: ...

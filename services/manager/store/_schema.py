@@ -22,6 +22,7 @@ from sqlalchemy import (
     Integer,
     MetaData,
     PrimaryKeyConstraint,
+    SmallInteger,
     String,
     Table,
     Text,
@@ -38,6 +39,8 @@ __all__ = [
     "NAMING_CONVENTION",
     "SAMPLE_KEY",
     "UtcDateTime",
+    "api_tokens",
+    "audit_log",
     "certificate_requests",
     "charger_requests",
     "chargers",
@@ -126,6 +129,17 @@ chargers = Table(
     Column("local_list_version", Integer, nullable=False, server_default="-1"),
     # The location the charger is assigned to; NULL when none (revision 0003).
     Column("location_id", LOCATION_ID, nullable=True),
+    # What the operator configures (revision 0011). The OCPP security profile (0 to 3)
+    # the charger must connect with; its Basic auth password as an argon2id hash, and a
+    # rotated one the charger accepted but has not connected with yet (both work until
+    # it does); the registration status answered at BootNotification; retired_at is set
+    # while the charger is retired (refused, history kept). No CHECK constraints: see 0011.
+    Column("security_profile", SmallInteger, nullable=False, server_default="0"),
+    Column("password_hash", Text, nullable=True),
+    Column("new_password_hash", Text, nullable=True),
+    Column("registration_status", String(16), nullable=False, server_default="Accepted"),
+    Column("description", Text, nullable=False, server_default=""),
+    Column("retired_at", UtcDateTime, nullable=True),
     PrimaryKeyConstraint("id"),
     # No ON DELETE action: SQLite can only add this key inline (ALTER TABLE ADD COLUMN, see
     # migration 0003), which SQLAlchemy reflects without actions; deleting a location
@@ -730,4 +744,44 @@ reported_profiles = Table(
         ["charging_profile_reports.charger_id", "charging_profile_reports.request_id"],
         ondelete="CASCADE",
     ),
+)
+
+
+#: Operator bearer tokens (revision 0011): the SHA-256 of the secret, never the secret.
+api_tokens = Table(
+    "api_tokens",
+    metadata,
+    Column("id", String(32), nullable=False),  # public id ("tok_..."), for listing and revoking
+    Column("name", String(64), nullable=False),
+    Column("role", String(8), nullable=False),
+    Column("token_hash", String(64), nullable=False),  # hex SHA-256 of the secret
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("created_by", String(64), nullable=False, server_default=""),
+    Column("revoked_at", UtcDateTime, nullable=True),
+    Column("last_used_at", UtcDateTime, nullable=True),
+    PrimaryKeyConstraint("id"),
+    UniqueConstraint("token_hash"),
+    CheckConstraint("role IN ('viewer', 'operator', 'admin')", name="role"),
+)
+
+#: Who did what, when, to which charger, and the outcome (revision 0011). Append-only.
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("id", BIG_ID, nullable=False, autoincrement=True),
+    Column("at", UtcDateTime, nullable=False),
+    Column("actor", String(80), nullable=False),  # token name, "charger:<id>" or "anonymous"
+    Column("role", String(8), nullable=False, server_default=""),
+    Column("action", String(80), nullable=False),  # "ChargerService/Reset", "charger.login"
+    Column("charger_id", CHARGER_ID, nullable=False, server_default=""),
+    Column("target", Text, nullable=False, server_default=""),
+    Column("outcome", String(32), nullable=False),  # "OK" or a gRPC status code name
+    Column("detail", Text, nullable=False, server_default=""),
+    Column("source", String(80), nullable=False, server_default=""),
+    PrimaryKeyConstraint("id"),
+    # A charger's entries, an actor's entries, newest first; the time filter.
+    Index(None, "charger_id", "id"),
+    Index(None, "actor", "id"),
+    Index(None, "at"),
+    sqlite_autoincrement=True,
 )
