@@ -14,10 +14,10 @@ Each step is recorded on the request (``ListCertificateRequests``):
                       ├─▶ Rejected   the charger refused it (its statusInfo is kept)
                       └─▶ Failed     not delivered: not connected, no answer, CallError
 
-A 2.0.1 request for a V2GCertificate stays Pending, with a reason: an ISO 15118 (V2G)
-certificate must chain to the V2G root, so it comes from the V2G PKI (e.g. a CPO sub-CA),
-not from this CSMS's CA; an operator gets it signed there and sends it with
-ChargerService.CertificateSigned.
+A 2.0.1 request for a V2GCertificate (any type but the charger's own certificate) stays
+Pending, with a reason: an ISO 15118 (V2G) certificate must chain to the V2G root, so it
+comes from the V2G PKI (e.g. a CPO sub-CA), not from this CSMS's CA; an operator gets it
+signed there and sends it with ChargerService.CertificateSigned.
 
 Nothing here fails the charger's call: `submit` only creates a task, and errors of the
 task (a refused CSR, a charger that is gone, a database that does not answer) are recorded
@@ -45,9 +45,13 @@ from services.registry import RegistryError
 
 log = logging.getLogger(__name__)
 
+#: The certificate types this CA signs: the charger's own (2.0.1 ChargingStationCertificate,
+#: and 1.6's SignCertificate, which has no type). 2.0.1 V2GCertificate (and 2.1's
+#: V2G20Certificate, ...) are ISO 15118 certificates, left to an operator.
+SIGNED_TYPES = frozenset({"", "ChargingStationCertificate"})
 #: Why a V2G CSR is left for the operator.
 V2G_LEFT_TO_OPERATOR = (
-    "a V2GCertificate (ISO 15118) must chain to the V2G root, so it is signed by the V2G "
+    "an ISO 15118 (V2G) certificate must chain to the V2G root, so it is signed by the V2G "
     "PKI, not by this CSMS's CA: get it signed there and send it with "
     "ChargerService.CertificateSigned (certificate_type CERTIFICATE_SIGNING_USE_V2G)"
 )
@@ -130,12 +134,13 @@ class CertificateSigner:
             log.error("signing a certificate request failed", exc_info=exc)
 
     async def _handle(self, job: SigningJob) -> None:
-        if job.certificate_type == "V2GCertificate":
+        if job.certificate_type not in SIGNED_TYPES:
             log.info(
-                "certificate request %d of charger %r is for a V2GCertificate: left for an "
-                "operator (the V2G PKI signs those)",
+                "certificate request %d of charger %r is for a %s: left for an operator "
+                "(the V2G PKI signs those)",
                 job.request_id,
                 job.charger_id,
+                job.certificate_type,
             )
             await self._record(job, "Pending", V2G_LEFT_TO_OPERATOR)
             return
