@@ -54,7 +54,9 @@ async def running_manager(
     auto_register: bool = True,
     task_timeout: float = 4 * UNIT,
     vendor_handlers: Mapping[str, VendorHandler] | None = None,
+    ca_files: tuple[Path, Path] | None = None,
 ) -> AsyncIterator[Manager]:
+    """`ca_files`: the CA (certificate, key) that signs chargers' CSRs; None = no CA."""
     settings = ManagerSettings(
         host="127.0.0.1",
         port=port,
@@ -66,6 +68,8 @@ async def running_manager(
         shutdown_grace=UNIT,
         mesh_secret=MESH_SECRET,
         admin_token=ADMIN_TOKEN,
+        ca_cert_file=str(ca_files[0]) if ca_files else "",
+        ca_key_file=str(ca_files[1]) if ca_files else "",
     )
     async with Manager(settings, registry, vendor_handlers=vendor_handlers) as manager:
         yield manager

@@ -5,7 +5,9 @@ as they do across machines; Envoy (the JSON API, the web UI and a second door fo
 chargers, on GATEWAY_PORT [8080]) runs as a child process and stops with it
 (GATEWAY_ENABLED=false leaves it out). Defaults need no servers: a SQLite file under var/
 and the in-process registry. With DATABASE_URL / REDIS_URL set, the same command
-runs against PostgreSQL / Redis.
+runs against PostgreSQL / Redis. Chargers' CSRs (SignCertificate) are signed by a local CA
+created once under LOCAL_CA_DIR [var/ca/] and kept, unless CA_CERT_FILE / CA_KEY_FILE name
+another CA.
 """
 
 from __future__ import annotations
@@ -19,7 +21,9 @@ from services.common import env_int, env_str, without_password
 from services.common._runtime import registry_from_env, run_service, stop_requested
 from services.gateway import Envoy, GatewayError, GatewaySettings
 from services.manager import Manager, ManagerSettings
+from services.manager._ca import LOCAL_CA_CERT, LOCAL_CA_KEY, load_or_create_local_ca
 from services.manager._config import DEFAULT_DATABASE_URL, env_bool
+from services.manager._context import utc_now
 from services.node import Node, NodeSettings
 
 log = logging.getLogger("services.embedded")
@@ -46,7 +50,31 @@ async def _start_gateway(
         return None
 
 
-def _banner(manager: Manager, node: Node, settings: ManagerSettings, gateway: Envoy | None) -> str:
+def _use_local_ca(settings: ManagerSettings) -> str:
+    """Point `settings` at the local CA (created under LOCAL_CA_DIR when absent) unless a
+    CA is configured; the banner's line about it."""
+    if settings.ca_cert_file or settings.ca_key_file:
+        return f"signed by the CA in {settings.ca_cert_file or '(CA_CERT_FILE unset)'}"
+    directory = Path(env_str("LOCAL_CA_DIR", "var/ca"))
+    _, created = load_or_create_local_ca(
+        directory, now=utc_now(), validity_days=settings.cert_validity_days
+    )
+    settings.ca_cert_file = str(directory / LOCAL_CA_CERT)
+    settings.ca_key_file = str(directory / LOCAL_CA_KEY)
+    state = "created now" if created else "kept from an earlier run"
+    return (
+        f"signed by the local CA {settings.ca_cert_file} ({state}; "
+        "CA_CERT_FILE / CA_KEY_FILE to use yours)"
+    )
+
+
+def _banner(
+    manager: Manager,
+    node: Node,
+    settings: ManagerSettings,
+    gateway: Envoy | None,
+    ca_line: str = "",
+) -> str:
     redis_url = os.environ.get("REDIS_URL")
     lines = ["", "OCPP CSMS (embedded) is running"]
     if gateway is not None:
@@ -66,6 +94,7 @@ def _banner(manager: Manager, node: Node, settings: ManagerSettings, gateway: En
         f"   (csmsctl --manager localhost:{manager.port} chargers)",
         f"  database:  {without_password(settings.database_url)}",
         f"  registry:  {'redis ' + without_password(redis_url) if redis_url else 'in-process'}",
+        *([f"  certs:     chargers' CSRs {ca_line}"] if ca_line else []),
         "Press Ctrl+C to stop.",
         "",
     ]
@@ -83,6 +112,7 @@ async def main() -> None:
     node_settings.grpc_host = env_str("NODE_GRPC_HOST", "127.0.0.1")
     node_settings.grpc_port = env_int("NODE_GRPC_PORT", 0)
     node_settings.manager_address = f"127.0.0.1:{manager_settings.port}"
+    ca_line = _use_local_ca(manager_settings)
 
     registry = registry_from_env(in_process_without_redis=True)
     try:
@@ -92,7 +122,7 @@ async def main() -> None:
             contextlib.AsyncExitStack() as stack,
         ):
             gateway = await _start_gateway(stack, manager, node, manager_settings)
-            print(_banner(manager, node, manager_settings, gateway), flush=True)
+            print(_banner(manager, node, manager_settings, gateway, ca_line), flush=True)
             await stop_requested()
             log.info("shutting down")
     finally:

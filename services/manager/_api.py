@@ -1007,9 +1007,16 @@ def _certificate_request_message(
     record: CertificateRequestRecord,
 ) -> chargers_pb2.CertificateRequest:
     item = chargers_pb2.CertificateRequest(
-        id=record.request_id, certificate_type=record.certificate_type, csr=record.csr
+        id=record.request_id,
+        certificate_type=record.certificate_type,
+        csr=record.csr,
+        status=record.status,
+        status_reason=record.status_reason,
+        certificate_chain=record.certificate_chain or "",
     )
     item.received_at.FromDatetime(record.received_at)
+    if record.updated_at is not None:
+        item.updated_at.FromDatetime(record.updated_at)
     return item
 
 

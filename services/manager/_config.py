@@ -6,6 +6,7 @@ import os
 from dataclasses import dataclass
 
 from services.common import env_float, env_int, env_str
+from services.manager._ca import CaConfigError, CertificateAuthority
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///var/csms.sqlite3"
 
@@ -45,6 +46,13 @@ class ManagerSettings:
     # CSMS_ADMIN_TOKEN: a bearer token accepted as role admin without being stored (it
     # bootstraps the first real tokens); "" = none.
     admin_token: str = ""
+    # The CA that signs chargers' CSRs (SignCertificate), PEM files: the CA certificate
+    # (then any parents to send along), its key, and a file holding the key's password
+    # when it is encrypted. "" = no CA: CSRs are only recorded for an operator.
+    ca_cert_file: str = ""
+    ca_key_file: str = ""
+    ca_key_password_file: str = ""
+    cert_validity_days: int = 365  # how long a charger certificate the CA signs is valid
 
     @classmethod
     def from_env(cls, *, auto_register_default: bool) -> ManagerSettings:
@@ -62,7 +70,32 @@ class ManagerSettings:
             status_trigger_after=env_float("STATUS_TRIGGER_AFTER", 30.0, minimum=0.0),
             status_trigger_interval=env_float("STATUS_TRIGGER_INTERVAL", 300.0, minimum=0.0),
             status_trigger_concurrency=env_int("STATUS_TRIGGER_CONCURRENCY", 8, minimum=1),
+            ca_cert_file=env_str("CA_CERT_FILE", ""),
+            ca_key_file=env_str("CA_KEY_FILE", ""),
+            ca_key_password_file=env_str("CA_KEY_PASSWORD_FILE", ""),
+            cert_validity_days=env_int("CERT_VALIDITY_DAYS", 365, minimum=1),
         )
+
+
+def load_certificate_authority(settings: ManagerSettings) -> CertificateAuthority | None:
+    """The CA of CA_CERT_FILE / CA_KEY_FILE, or None when neither is set; CaConfigError
+    when only one is, or when the files cannot be used."""
+    if not settings.ca_cert_file and not settings.ca_key_file:
+        if settings.ca_key_password_file:
+            raise CaConfigError("CA_KEY_PASSWORD_FILE is set without CA_CERT_FILE and CA_KEY_FILE")
+        return None
+    if not (settings.ca_cert_file and settings.ca_key_file):
+        missing = "CA_KEY_FILE" if settings.ca_cert_file else "CA_CERT_FILE"
+        raise CaConfigError(
+            f"{missing} is not set: the CA that signs chargers' CSRs needs both CA_CERT_FILE "
+            "and CA_KEY_FILE (or neither, to only record the CSRs)"
+        )
+    return CertificateAuthority.from_files(
+        settings.ca_cert_file,
+        settings.ca_key_file,
+        password_file=settings.ca_key_password_file or None,
+        validity_days=settings.cert_validity_days,
+    )
 
 
 def _id_tag_status(value: str) -> str:

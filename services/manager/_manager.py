@@ -22,7 +22,8 @@ from csms.v1 import (
 
 from services.manager._api import ChargerServicer
 from services.manager._authorization import Authorizer
-from services.manager._config import ManagerSettings
+from services.manager._ca import CertificateAuthority
+from services.manager._config import ManagerSettings, load_certificate_authority
 from services.manager._connector_states import ConnectorStates
 from services.manager._context import Clock, utc_now
 from services.manager._data_transfer import VendorHandler
@@ -39,6 +40,7 @@ from services.manager._read_api import (
     TransactionServicer,
 )
 from services.manager._reconnect import ReconnectStatus
+from services.manager._signing import CertificateSigner
 from services.manager._stores import Stores
 from services.manager._tasks import TaskSender
 from services.manager._watch import EventBus, WatchServicer
@@ -75,6 +77,8 @@ class Manager:
         self._node_checks: asyncio.Task[None] | None = None
         #: Boots accepted while the database was unavailable, until they are written.
         self._boots: BootBacklog | None = None
+        #: Signs chargers' CSRs when a CA is configured (CA_CERT_FILE, CA_KEY_FILE).
+        self.signer: CertificateSigner | None = None
         #: Live events for WatchService, fed by the handlers of this manager's node streams.
         self.bus = EventBus(buffer_size=settings.watch_buffer, clock=clock)
         self.port = 0
@@ -92,6 +96,8 @@ class Manager:
 
     async def __aenter__(self) -> Manager:
         s = self.settings
+        # Before anything opens: unusable CA files stop the start with the reason.
+        ca: CertificateAuthority | None = load_certificate_authority(s)
         if self._stores is None:
             self._stores = await Stores.open(s.database_url, flush_interval=s.flush_interval)
         stores = self._stores
@@ -106,6 +112,11 @@ class Manager:
         boots = self._boots = BootBacklog(stores.chargers)
         #: Last connector statuses, so STATUS_CHANGED is published once per change.
         states = ConnectorStates()
+        self._tasks = TaskSender(self.registry, stores.chargers, timeout=s.task_timeout)
+        signer = None
+        if ca is not None:
+            signer = self.signer = CertificateSigner(ca, stores.security, self._tasks, clock)
+            log.info("chargers' CSRs are signed by the CA %s (%s)", ca.subject, ca.source)
         routers = {
             "1.6": build_v16_router(
                 stores,
@@ -116,6 +127,7 @@ class Manager:
                 bus,
                 boots=boots,
                 states=states,
+                signer=signer,
             ),
             "2.0.1": build_v201_router(
                 stores,
@@ -126,6 +138,7 @@ class Manager:
                 states=states,
                 vendor_handlers=self._vendor_handlers,
                 authorizer=authorizer,
+                signer=signer,
             ),
             "2.1": build_v201_router(
                 stores,
@@ -136,9 +149,9 @@ class Manager:
                 states=states,
                 vendor_handlers=self._vendor_handlers,
                 authorizer=authorizer,
+                signer=signer,
             ),
         }
-        self._tasks = TaskSender(self.registry, stores.chargers, timeout=s.task_timeout)
         #: Node loss and stale epochs; checks the node leases every second (or sweep).
         self.node_monitor = NodeMonitor(
             self.registry, bus, self._tasks, clock, interval=min(1.0, s.sweep_interval)
@@ -209,6 +222,8 @@ class Manager:
             await self._server.stop(grace=self.settings.shutdown_grace)
         if self._reconnects is not None:
             await self._reconnects.aclose()
+        if self.signer is not None:
+            await self.signer.aclose()
         if self._tasks is not None:
             await self._tasks.aclose()
         if self._boots is not None:

@@ -448,6 +448,40 @@ async def test_certificate_requests_get_increasing_ids(stores: Stores) -> None:
     assert await stores.security.certificate_requests("CP-3") == []
 
 
+async def test_a_certificate_request_records_what_became_of_it(stores: Stores) -> None:
+    """A new request is Pending; its status, reason and signed chain are recorded, a later
+    status keeps the chain; an unknown request is NotFound, an unknown status a ValueError."""
+    request_id = await stores.security.add_certificate_request(
+        charger_id="CP-1", csr="CSR-1", certificate_type="", at=at(1)
+    )
+    (new,) = await stores.security.certificate_requests("CP-1")
+    assert (new.status, new.status_reason, new.certificate_chain, new.updated_at) == (
+        "Pending",
+        "",
+        None,
+        None,
+    )
+    await stores.security.update_certificate_request(
+        request_id, status="Signed", certificate_chain="CHAIN", at=at(2)
+    )
+    await stores.security.update_certificate_request(
+        request_id, status="Rejected", reason="charger said no", at=at(3)
+    )
+    (done,) = await stores.security.certificate_requests("CP-1")
+    assert (done.status, done.status_reason, done.certificate_chain, done.updated_at) == (
+        "Rejected",
+        "charger said no",
+        "CHAIN",
+        at(3),
+    )
+    with pytest.raises(NotFound, match="certificate request"):
+        await stores.security.update_certificate_request(
+            request_id + 1000, status="Failed", at=at(4)
+        )
+    with pytest.raises(ValueError, match="status"):
+        await stores.security.update_certificate_request(request_id, status="Done", at=at(4))
+
+
 async def test_security_refuses_unknown_chargers_and_bad_values(stores: Stores) -> None:
     """Events and requests of unknown chargers are NotFound; bad types are ValueErrors."""
     with pytest.raises(NotFound, match="NOPE"):

@@ -1084,16 +1084,24 @@ class ListChargerRequestsResponse(_message.Message):
     def __init__(self, requests: _Optional[_Iterable[_Union[ChargerRequest, _Mapping]]] = ...) -> None: ...
 
 class CertificateRequest(_message.Message):
-    __slots__ = ("id", "certificate_type", "csr", "received_at")
+    __slots__ = ("id", "certificate_type", "csr", "received_at", "status", "status_reason", "certificate_chain", "updated_at")
     ID_FIELD_NUMBER: _ClassVar[int]
     CERTIFICATE_TYPE_FIELD_NUMBER: _ClassVar[int]
     CSR_FIELD_NUMBER: _ClassVar[int]
     RECEIVED_AT_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    STATUS_REASON_FIELD_NUMBER: _ClassVar[int]
+    CERTIFICATE_CHAIN_FIELD_NUMBER: _ClassVar[int]
+    UPDATED_AT_FIELD_NUMBER: _ClassVar[int]
     id: int
     certificate_type: str
     csr: str
     received_at: _timestamp_pb2.Timestamp
-    def __init__(self, id: _Optional[int] = ..., certificate_type: _Optional[str] = ..., csr: _Optional[str] = ..., received_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    status: str
+    status_reason: str
+    certificate_chain: str
+    updated_at: _timestamp_pb2.Timestamp
+    def __init__(self, id: _Optional[int] = ..., certificate_type: _Optional[str] = ..., csr: _Optional[str] = ..., received_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., status: _Optional[str] = ..., status_reason: _Optional[str] = ..., certificate_chain: _Optional[str] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class ListCertificateRequestsRequest(_message.Message):
     __slots__ = ("charger_id",)

@@ -62,6 +62,7 @@ from ._fleet_memory import (
     MemorySecurityStore,
 )
 from ._fleet_records import (
+    CERTIFICATE_REQUEST_STATUSES,
     CHARGING_PROFILE_PURPOSES,
     CertificateRequestRecord,
     ChargingProfileRecord,
@@ -104,6 +105,7 @@ from ._transaction_events import event_digest
 from ._transactions import SUPERSEDED_PREFIX, SqlTransactionStore
 
 __all__ = [
+    "CERTIFICATE_REQUEST_STATUSES",
     "CHARGING_PROFILE_PURPOSES",
     "OCPP_VERSIONS",
     "SUPERSEDED_PREFIX",

@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from ._common import check_page_size, utc
 from ._errors import AlreadyExists, NotFound
 from ._fleet_common import (
+    check_certificate_request_status,
     check_certificate_type,
     check_configuration_key,
     check_event_type,
@@ -341,9 +342,38 @@ class SqlSecurityStore(SqlStoreBase):
                 csr=row.csr,
                 certificate_type=row.certificate_type,
                 received_at=row.received_at,
+                status=row.status,
+                status_reason=row.status_reason,
+                certificate_chain=row.certificate_chain,
+                updated_at=row.updated_at,
             )
             for row in rows
         ]
+
+    async def update_certificate_request(
+        self,
+        request_id: int,
+        *,
+        status: str,
+        reason: str = "",
+        certificate_chain: str | None = None,
+        at: datetime,
+    ) -> None:
+        table = certificate_requests
+        values: dict[str, Any] = {
+            "status": check_certificate_request_status(status),
+            "status_reason": reason,
+            "updated_at": utc(at),
+        }
+        if certificate_chain is not None:
+            values["certificate_chain"] = certificate_chain
+        statement = update(table).where(table.c.id == request_id).values(**values)
+        async with (
+            _unavailable("recording a certificate request's status"),
+            self._engine.begin() as conn,
+        ):
+            if (await conn.execute(statement)).rowcount == 0:
+                raise NotFound(f"certificate request {request_id} does not exist")
 
 
 class SqlLocationStore(SqlStoreBase):

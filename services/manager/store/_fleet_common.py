@@ -14,7 +14,11 @@ from typing import Any
 
 from ._common import check_charger_id, utc
 from ._errors import InvalidPageToken
-from ._fleet_records import CHARGING_PROFILE_PURPOSES, ChargingProfileRecord
+from ._fleet_records import (
+    CERTIFICATE_REQUEST_STATUSES,
+    CHARGING_PROFILE_PURPOSES,
+    ChargingProfileRecord,
+)
 from ._keyset import check_length, decode_keyset, encode_keyset, from_iso, to_iso
 
 __all__ = [
@@ -147,6 +151,16 @@ def check_event_type(type_: str) -> str:
 def check_certificate_type(certificate_type: str) -> str:
     """A certificate type: 0..40 characters, else ValueError."""
     return check_length("certificate type", certificate_type, 40)
+
+
+def check_certificate_request_status(status: str) -> str:
+    """One of CERTIFICATE_REQUEST_STATUSES, else ValueError."""
+    if status not in CERTIFICATE_REQUEST_STATUSES:
+        raise ValueError(
+            f"certificate request status {status!r} is not one of "
+            f"{', '.join(CERTIFICATE_REQUEST_STATUSES)}"
+        )
+    return status
 
 
 def encode_location_token(after: str) -> str:

@@ -19,6 +19,7 @@ from typing import Any
 from ._common import check_page_size, utc
 from ._errors import AlreadyExists, NotFound
 from ._fleet_common import (
+    check_certificate_request_status,
     check_certificate_type,
     check_configuration_key,
     check_event_type,
@@ -247,6 +248,28 @@ class MemorySecurityStore:
         self, charger_id: str
     ) -> builtins.list[CertificateRequestRecord]:
         return [r for r in self._requests if r.charger_id == charger_id]
+
+    async def update_certificate_request(
+        self,
+        request_id: int,
+        *,
+        status: str,
+        reason: str = "",
+        certificate_chain: str | None = None,
+        at: datetime,
+    ) -> None:
+        check_certificate_request_status(status)
+        for index, record in enumerate(self._requests):
+            if record.request_id == request_id:
+                self._requests[index] = replace(
+                    record,
+                    status=status,
+                    status_reason=reason,
+                    certificate_chain=certificate_chain or record.certificate_chain,
+                    updated_at=utc(at),
+                )
+                return
+        raise NotFound(f"certificate request {request_id} does not exist")
 
 
 class MemoryLocationStore:

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 __all__ = [
+    "CERTIFICATE_REQUEST_STATUSES",
     "CHARGING_PROFILE_PURPOSES",
     "CertificateRequestRecord",
     "ChargingProfileRecord",
@@ -71,6 +72,20 @@ class CertificateRequestRecord:
     #: ChargingStationCertificate, V2GCertificate, or "" when not given.
     certificate_type: str
     received_at: datetime
+    #: One of ``CERTIFICATE_REQUEST_STATUSES``: what became of the request.
+    status: str = "Pending"
+    #: Why it has that status (a refusal's reason, a delivery error); "" when nothing to say.
+    status_reason: str = ""
+    #: The PEM chain sent with CertificateSigned, once signed.
+    certificate_chain: str | None = None
+    #: When the status last changed; None while it is the first Pending.
+    updated_at: datetime | None = None
+
+
+#: What became of a certificate request: Pending (kept for an operator to sign), Refused
+#: (the CA would not sign it), Signed (signed, being sent to the charger), Accepted /
+#: Rejected (the charger's answer to CertificateSigned), Failed (it could not be delivered).
+CERTIFICATE_REQUEST_STATUSES = ("Pending", "Refused", "Signed", "Accepted", "Rejected", "Failed")
 
 
 @dataclass(frozen=True, slots=True)

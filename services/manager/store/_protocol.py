@@ -480,6 +480,20 @@ class SecurityStore(Protocol):
         """The charger's certificate requests, oldest first."""
         ...
 
+    async def update_certificate_request(
+        self,
+        request_id: int,
+        *,
+        status: str,
+        reason: str = "",
+        certificate_chain: str | None = None,
+        at: datetime,
+    ) -> None:
+        """Record what became of a certificate request (status one of
+        CERTIFICATE_REQUEST_STATUSES, and why); a chain given is kept, None keeps the one
+        recorded. NotFound if there is no such request."""
+        ...
+
 
 class LocationStore(Protocol):
     """Sites, and the chargers assigned to them (a charger is at most at one)."""

@@ -478,6 +478,14 @@ certificate_requests = Table(
     Column("csr", Text, nullable=False),
     Column("certificate_type", String(40), nullable=False, server_default=""),
     Column("received_at", UtcDateTime, nullable=False),
+    # What became of it (revision 0012): Pending (kept for an operator), Refused (the CA
+    # would not sign it), Signed (signed, being sent), Accepted / Rejected (the charger's
+    # answer to CertificateSigned), Failed (not delivered); ``status_reason`` says why.
+    Column("status", String(16), nullable=False, server_default="Pending"),
+    Column("status_reason", Text, nullable=False, server_default=""),
+    # The PEM chain sent with CertificateSigned, once signed.
+    Column("certificate_chain", Text, nullable=True),
+    Column("updated_at", UtcDateTime, nullable=True),
     PrimaryKeyConstraint("id"),
     ForeignKeyConstraint(["charger_id"], ["chargers.id"], ondelete="CASCADE"),
     Index(None, "charger_id", "id"),

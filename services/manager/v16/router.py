@@ -12,6 +12,7 @@ from services.manager._context import Clock, Router
 from services.manager._data_transfer import DataTransfer, VendorHandler
 from services.manager._policy import ChargerPolicy
 from services.manager._provisioning import BootBacklog
+from services.manager._signing import CertificateSigner
 from services.manager._stores import Stores
 from services.manager._watch import EventBus
 from services.manager.v16.authorization import Authorization
@@ -32,14 +33,16 @@ def build_router(
     *,
     boots: BootBacklog,
     states: ConnectorStates,
+    signer: CertificateSigner | None = None,
 ) -> Router:
-    """`boots` keeps boots accepted while the database is unavailable."""
+    """`boots` keeps boots accepted while the database is unavailable; `signer` (a CA is
+    configured) signs SignCertificate's CSRs and sends them back."""
     provisioning = Provisioning(stores.chargers, policy, clock, bus, boots)
     availability = Availability(stores.chargers, bus, states)
     authorization = Authorization(authorizer)
     transactions = Transactions(stores.transactions, stores.profiles, authorizer, bus)
     firmware = Firmware(stores.chargers, stores.station)
-    security = Security(stores.security)
+    security = Security(stores.security, signer)
     data_transfer = DataTransfer(vendor_handlers)
     return {
         # Core

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from services.manager._context import CallContext, Payload, parse_ocpp_time
+from services.manager._signing import CertificateSigner, SigningJob
 from services.manager.store import SecurityStore
 
 
 class Security:
-    def __init__(self, security: SecurityStore) -> None:
+    """`signer`, when a CA is configured, signs recorded CSRs and sends them back."""
+
+    def __init__(self, security: SecurityStore, signer: CertificateSigner | None = None) -> None:
         self._security = security
+        self._signer = signer
 
     async def security_event_notification(self, ctx: CallContext, req: Payload) -> Payload:
         await self._security.add_event(
@@ -21,9 +25,20 @@ class Security:
         return {}
 
     async def sign_certificate(self, ctx: CallContext, req: Payload) -> Payload:
-        """Record the CSR for an operator (or a future CA integration) to sign; the signed
-        chain goes back with ChargerService.CertificateSigned."""
-        await self._security.add_certificate_request(
-            charger_id=ctx.charger_id, csr=req["csr"], certificate_type="", at=ctx.received_at
-        )
+        """Record the CSR; with a CA configured it is then signed and sent back in the
+        background (``_signing``), else an operator signs it and sends the chain with
+        ChargerService.CertificateSigned."""
+        await self._record_and_sign(ctx, req["csr"], "")
         return {"status": "Accepted"}
+
+    async def _record_and_sign(self, ctx: CallContext, csr: str, certificate_type: str) -> None:
+        request_id = await self._security.add_certificate_request(
+            charger_id=ctx.charger_id,
+            csr=csr,
+            certificate_type=certificate_type,
+            at=ctx.received_at,
+        )
+        if self._signer is not None:
+            self._signer.submit(
+                SigningJob(request_id, ctx.charger_id, ctx.ocpp_version, csr, certificate_type)
+            )

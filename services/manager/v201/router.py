@@ -10,6 +10,7 @@ from services.manager._context import Clock, Router
 from services.manager._data_transfer import VendorHandler
 from services.manager._policy import ChargerPolicy
 from services.manager._provisioning import BootBacklog
+from services.manager._signing import CertificateSigner
 from services.manager._stores import Stores
 from services.manager._watch import EventBus
 from services.manager.v201.authorization import Authorization
@@ -35,9 +36,11 @@ def build_router(
     states: ConnectorStates,
     vendor_handlers: Mapping[str, VendorHandler] | None = None,
     authorizer: Authorizer | None = None,
+    signer: CertificateSigner | None = None,
 ) -> Router:
     """`authorizer` answers id tokens (default: the id tags, unknown ones Invalid/Unknown);
-    `boots` keeps boots accepted while the database is unavailable."""
+    `boots` keeps boots accepted while the database is unavailable; `signer` (a CA is
+    configured) signs SignCertificate's CSRs and sends them back."""
     authorizer = authorizer or Authorizer(stores.id_tags, stores.transactions, clock)
     authorization = Authorization(authorizer)
     transactions = Transactions(stores.transactions, stores.profiles, authorizer, bus)
@@ -46,7 +49,7 @@ def build_router(
     availability = Availability(stores.chargers, bus, states)
     smart_charging = SmartCharging(stores.smart_charging)
     firmware = Firmware(stores.chargers, stores.station)
-    security = Security(stores.security)
+    security = Security(stores.security, signer)
     reports = Reports(stores.station)
     data_transfer = DataTransfer(vendor_handlers or {})
     device_model = DeviceModelReports(stores.device_model, bus)

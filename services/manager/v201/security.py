@@ -9,7 +9,6 @@ Failed with a statusInfo saying so, never Accepted with made-up data.
 from __future__ import annotations
 
 from services.manager._context import CallContext, Payload
-from services.manager.store import SecurityStore
 from services.manager.v16.security import Security as Security16
 
 NO_PKI = {
@@ -22,19 +21,13 @@ NO_PKI = {
 
 
 class Security(Security16):
-    def __init__(self, security: SecurityStore) -> None:
-        super().__init__(security)
-        self._security = security
-
     async def sign_certificate(self, ctx: CallContext, req: Payload) -> Payload:
-        """Record the CSR with its certificateType (ChargingStationCertificate when absent)
-        for an operator to sign; the chain goes back with ChargerService.CertificateSigned."""
-        await self._security.add_certificate_request(
-            charger_id=ctx.charger_id,
-            csr=req["csr"],
-            certificate_type=req.get("certificateType", "ChargingStationCertificate"),
-            at=ctx.received_at,
-        )
+        """Record the CSR with its certificateType (ChargingStationCertificate when absent);
+        with a CA configured a ChargingStationCertificate is then signed and sent back in
+        the background (``_signing``; a V2GCertificate is left to an operator), else an
+        operator signs it and sends the chain with ChargerService.CertificateSigned."""
+        certificate_type = req.get("certificateType", "ChargingStationCertificate")
+        await self._record_and_sign(ctx, req["csr"], certificate_type)
         return {"status": "Accepted"}
 
     def get_15118_ev_certificate(self, ctx: CallContext, req: Payload) -> Payload:
