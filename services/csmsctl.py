@@ -254,6 +254,8 @@ def _list_chargers(ctx: Context) -> Iterator[chargers_pb2.ListChargersResponse]:
     )
     if args.connected is not None:
         request.connected = args.connected
+    if args.retired:
+        request.retired = True
     while True:
         page: chargers_pb2.ListChargersResponse = _manager(ctx, stub.ListChargers, request)
         yield page
@@ -313,6 +315,12 @@ def cmd_charger(ctx: Context) -> int:
         ("Registered at", fmt_time(c.registered_at, present=c.HasField("registered_at"))),
         ("Last boot at", fmt_time(c.last_boot_at, present=c.HasField("last_boot_at"))),
         ("Last seen at", fmt_time(c.last_seen_at, present=c.HasField("last_seen_at"))),
+        ("Description", c.description or "-"),
+        ("Location", c.location_id or "-"),
+        ("Security profile", str(c.security_profile)),
+        ("Password", "set" if c.has_password else "none"),
+        ("Registration", fmt_registration_status(c.registration_status)),
+        ("Retired at", fmt_time(c.retired_at) if c.HasField("retired_at") else "-"),
     ]
     width = max(len(k) for k, _ in details) + 1
     for key, value in details:
@@ -648,6 +656,263 @@ def cmd_call(ctx: Context) -> int:
     return EXIT_OK
 
 
+# --- the charger lifecycle and id tag edits (issue 11) ------------------------------------
+
+_REGISTRATION_PREFIX = "REGISTRATION_STATUS_"
+_REGISTRATION_NAMES = ("accepted", "pending", "rejected")
+#: charger subcommands; any other word after ``charger`` is a charger id to show.
+CHARGER_VERBS = ("show", "add", "edit", "retire", "restore", "approve")
+
+
+def parse_registration_status(name: str) -> int:
+    """The RegistrationStatus value for ``name`` (accepted, Pending, ...)."""
+    if name.lower() not in _REGISTRATION_NAMES:
+        raise UsageError(
+            f"unknown registration status {name!r}: choose one of {', '.join(_REGISTRATION_NAMES)}"
+        )
+    return int(chargers_pb2.RegistrationStatus.Value(_REGISTRATION_PREFIX + name.upper()))
+
+
+def fmt_registration_status(status: int) -> str:
+    if status == chargers_pb2.REGISTRATION_STATUS_UNSPECIFIED:
+        return "-"
+    name = chargers_pb2.RegistrationStatus.Name(status)
+    return name.removeprefix(_REGISTRATION_PREFIX).capitalize()
+
+
+def _password(ctx: Context) -> str | None:
+    """The password from --password or one line of standard input (--password-stdin); None
+    when neither is given. Never printed."""
+    args = ctx.args
+    if args.password_stdin:
+        line = sys.stdin.readline().rstrip("\r\n")
+        if not line:
+            raise UsageError("--password-stdin: standard input has no password line")
+        return line
+    password: str | None = args.password
+    return password
+
+
+def _charger_line(c: chargers_pb2.Charger, done: str) -> str:
+    """One line about a charger after a change (never its password)."""
+    parts = [
+        f"profile {c.security_profile}",
+        fmt_registration_status(c.registration_status),
+        "password set" if c.has_password else "no password",
+    ]
+    if c.location_id:
+        parts.append(f"location {c.location_id}")
+    if c.HasField("retired_at"):
+        parts.append(f"retired {fmt_time(c.retired_at)}")
+    return f"{c.charger_id} {done} ({', '.join(parts)})"
+
+
+def cmd_charger_add(ctx: Context) -> int:
+    args = ctx.args
+    request = chargers_pb2.CreateChargerRequest(
+        charger_id=args.charger_id,
+        security_profile=args.profile,
+        password=_password(ctx) or "",
+        description=args.description or "",
+        location_id=args.location or "",
+    )
+    if args.status:
+        request.registration_status = parse_registration_status(args.status)  # type: ignore[assignment]
+    created: chargers_pb2.Charger = _manager(ctx, ctx.chargers().CreateCharger, request)
+    return _answer(ctx, created, _charger_line(created, "added"))
+
+
+def cmd_charger_edit(ctx: Context) -> int:
+    args = ctx.args
+    request = chargers_pb2.UpdateChargerRequest(charger_id=args.charger_id)
+    paths: list[str] = []
+    if args.profile is not None:
+        request.security_profile = args.profile
+        paths.append("security_profile")
+    password = _password(ctx)
+    if password is not None or args.clear_password:
+        request.password = password or ""
+        paths.append("password")
+    if args.description is not None:
+        request.description = args.description
+        paths.append("description")
+    if args.location is not None:
+        request.location_id = args.location
+        paths.append("location_id")
+    if args.status:
+        request.registration_status = parse_registration_status(args.status)  # type: ignore[assignment]
+        paths.append("registration_status")
+    if not paths:
+        raise UsageError(
+            "nothing to change: give --profile, --password(-stdin), --clear-password, "
+            "--description, --location or --status"
+        )
+    request.update_mask.paths.extend(paths)
+    updated: chargers_pb2.Charger = _manager(ctx, ctx.chargers().UpdateCharger, request)
+    return _answer(ctx, updated, _charger_line(updated, "updated"))
+
+
+def cmd_charger_approve(ctx: Context) -> int:
+    request = chargers_pb2.UpdateChargerRequest(
+        charger_id=ctx.args.charger_id,
+        registration_status=chargers_pb2.REGISTRATION_STATUS_ACCEPTED,
+    )
+    request.update_mask.paths.append("registration_status")
+    updated: chargers_pb2.Charger = _manager(ctx, ctx.chargers().UpdateCharger, request)
+    return _answer(ctx, updated, _charger_line(updated, "approved"))
+
+
+def cmd_charger_retire(ctx: Context) -> int:
+    request = chargers_pb2.DeleteChargerRequest(charger_id=ctx.args.charger_id)
+    retired: chargers_pb2.Charger = _manager(ctx, ctx.chargers().DeleteCharger, request)
+    return _answer(ctx, retired, _charger_line(retired, "retired"))
+
+
+def cmd_charger_restore(ctx: Context) -> int:
+    request = chargers_pb2.RestoreChargerRequest(charger_id=ctx.args.charger_id)
+    restored: chargers_pb2.Charger = _manager(ctx, ctx.chargers().RestoreCharger, request)
+    return _answer(ctx, restored, _charger_line(restored, "restored"))
+
+
+def _parse_time(text: str) -> Timestamp:
+    ts = Timestamp()
+    try:
+        ts.FromJsonString(text if text.endswith("Z") or "+" in text else text + "Z")
+    except ValueError:
+        raise UsageError(
+            f"--expires {text!r} is not an RFC 3339 time (2027-01-31T00:00:00Z)"
+        ) from None
+    return ts
+
+
+def cmd_tag_edit(ctx: Context) -> int:
+    args = ctx.args
+    tag = id_tags_pb2.IdTag(id_tag=args.id_tag)
+    paths: list[str] = []
+    if args.status:
+        tag.status = parse_tag_status(args.status)  # type: ignore[assignment]
+        paths.append("status")
+    if args.expires is not None:
+        if args.expires:  # "" = never
+            tag.expiry_date.CopyFrom(_parse_time(args.expires))
+        paths.append("expiry_date")
+    if args.parent is not None:
+        tag.parent_id_tag = args.parent
+        paths.append("parent_id_tag")
+    if args.max_active is not None:
+        tag.max_active_transactions = args.max_active
+        paths.append("max_active_transactions")
+    if not paths:
+        raise UsageError("nothing to change: give --status, --expires, --parent or --max-active")
+    request = id_tags_pb2.UpdateIdTagRequest(id_tag=tag)
+    request.update_mask.paths.extend(paths)
+    updated: id_tags_pb2.IdTag = _manager(ctx, ctx.id_tags().UpdateIdTag, request)
+    return _answer(ctx, updated, f"{updated.id_tag} {fmt_tag_status(updated.status)}")
+
+
+def cmd_tag_unblock(ctx: Context) -> int:
+    """Status back to Accepted: UpdateIdTag with the mask ``status`` (one PATCH, like any edit)."""
+    request = id_tags_pb2.UpdateIdTagRequest(
+        id_tag=id_tags_pb2.IdTag(id_tag=ctx.args.id_tag, status=id_tags_pb2.ID_TAG_STATUS_ACCEPTED)
+    )
+    request.update_mask.paths.append("status")
+    updated: id_tags_pb2.IdTag = _manager(ctx, ctx.id_tags().UpdateIdTag, request)
+    return _answer(ctx, updated, f"{updated.id_tag} {fmt_tag_status(updated.status)}")
+
+
+def _add_password_options(q: argparse.ArgumentParser) -> None:
+    group = q.add_mutually_exclusive_group()
+    group.add_argument(
+        "--password-stdin",
+        action="store_true",
+        help="read the Basic auth password (16-40 characters) from one line of standard input",
+    )
+    group.add_argument(
+        "--password",
+        metavar="P",
+        help="the Basic auth password (visible in the shell history: prefer --password-stdin)",
+    )
+
+
+def add_lifecycle_parsers(
+    charger: argparse.ArgumentParser, tags: Any, leaf: argparse.ArgumentParser
+) -> None:
+    """``charger add|edit|retire|restore|approve|show`` and ``tag edit|unblock``."""
+    verbs = charger.add_subparsers(dest="charger_command", required=True, metavar="COMMAND")
+    q = verbs.add_parser("show", help="one charger's details and connectors", parents=[leaf])
+    q.set_defaults(func=cmd_charger)
+    q.add_argument("charger_id", metavar="ID")
+
+    q = verbs.add_parser("add", help="add a charger before it connects", parents=[leaf])
+    q.set_defaults(func=cmd_charger_add)
+    q.add_argument("charger_id", metavar="ID")
+    q.add_argument(
+        "--profile",
+        type=int,
+        choices=range(4),
+        required=True,
+        help="OCPP security profile: 0 none, 1 Basic auth, 2 TLS + Basic auth, 3 mutual TLS",
+    )
+    _add_password_options(q)
+    q.add_argument("--description", metavar="D")
+    q.add_argument("--location", metavar="L", help="a location id that exists")
+    q.add_argument("--status", help="registration status: accepted (default), pending, rejected")
+
+    q = verbs.add_parser("edit", help="change a charger's configuration", parents=[leaf])
+    q.set_defaults(func=cmd_charger_edit)
+    q.add_argument("charger_id", metavar="ID")
+    q.add_argument("--profile", type=int, choices=range(4), help="OCPP security profile")
+    _add_password_options(q)
+    q.add_argument(
+        "--clear-password", action="store_true", help="remove the password (profiles 0 and 3)"
+    )
+    q.add_argument("--description", metavar="D")
+    q.add_argument("--location", metavar="L", help='a location id; "" for none')
+    q.add_argument("--status", help="registration status: accepted, pending, rejected")
+
+    for name, func, text in (
+        ("retire", cmd_charger_retire, "retire a charger: close it, refuse it, keep its history"),
+        ("restore", cmd_charger_restore, "bring a retired charger back"),
+        ("approve", cmd_charger_approve, "accept a pending charger (it is asked to boot again)"),
+    ):
+        q = verbs.add_parser(name, help=text, description=text, parents=[leaf])
+        q.set_defaults(func=func)
+        q.add_argument("charger_id", metavar="ID")
+
+    q = tags.add_parser("edit", help="change an id tag", parents=[leaf])
+    q.set_defaults(func=cmd_tag_edit)
+    q.add_argument("id_tag", metavar="ID_TAG")
+    q.add_argument("--status", help=f"one of {', '.join(_tag_status_names())}")
+    q.add_argument("--expires", metavar="TIME", help='RFC 3339 expiry time; "" for never')
+    q.add_argument("--parent", metavar="ID_TAG", help='group (parent) id tag; "" for none')
+    q.add_argument("--max-active", type=_non_negative_int, metavar="N", help="0 = no limit")
+    q = tags.add_parser("unblock", help="set a blocked id tag back to Accepted", parents=[leaf])
+    q.set_defaults(func=cmd_tag_unblock)
+    q.add_argument("id_tag", metavar="ID_TAG")
+
+
+def charger_shorthand(parser: argparse.ArgumentParser, argv: list[str]) -> list[str]:
+    """``charger ID`` (the older form) as ``charger show ID``."""
+    takes_value = {
+        option
+        for action in parser._actions  # the global options that take a value
+        if action.option_strings and action.nargs is None and action.const is None
+        for option in action.option_strings
+    }
+    index = 0
+    while index < len(argv):
+        token = argv[index]
+        if token.startswith("-"):
+            index += 2 if token in takes_value else 1
+            continue
+        if token == "charger" and index + 1 < len(argv):
+            following = argv[index + 1]
+            if following not in CHARGER_VERBS and not following.startswith("-"):
+                return [*argv[: index + 1], "show", *argv[index + 1 :]]
+        return argv
+    return argv
+
+
 # --- the parser -------------------------------------------------------------------------
 
 
@@ -731,9 +996,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--page-token", default="", metavar="TOKEN", help="start at this page")
     p.add_argument("--all", action="store_true", help="follow the pages to the end")
+    p.add_argument(
+        "--retired", action="store_true", help="only retired chargers (hidden otherwise)"
+    )
 
-    p = add("charger", cmd_charger, "one charger's details and connectors")
-    p.add_argument("charger_id", metavar="ID")
+    charger = sub.add_parser(
+        "charger", help="show, add, edit, retire, restore or approve a charger (charger ID = show)"
+    )
 
     p = sub.add_parser("registry", help="inspect the registry")
     reg = p.add_subparsers(dest="registry_command", required=True, metavar="COMMAND")
@@ -807,7 +1076,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--page-token", default="", metavar="TOKEN", help="start at this page")
     p.add_argument("--all", action="store_true", help="follow the pages to the end")
 
-    p = sub.add_parser("tag", help="add or block an id tag")
+    p = sub.add_parser("tag", help="add, edit, block or unblock an id tag")
     tags = p.add_subparsers(dest="tag_command", required=True, metavar="COMMAND")
     q = tags.add_parser("add", help="add an id tag", parents=[leaf])
     q.set_defaults(func=cmd_tag_add)
@@ -824,6 +1093,7 @@ def build_parser() -> argparse.ArgumentParser:
     q = tags.add_parser("block", help="block an id tag", parents=[leaf])
     q.set_defaults(func=cmd_tag_block)
     q.add_argument("id_tag", metavar="ID_TAG")
+    add_lifecycle_parsers(charger, tags, leaf)
 
     p = add("call", cmd_call, "send any OCPP call as JSON and print the result")
     p.add_argument("charger_id", metavar="ID")
@@ -849,6 +1119,7 @@ def main(argv: list[str] | None = None) -> int:
     """Run one csmsctl command; returns the process exit code."""
     out, err = sys.stdout, sys.stderr
     parser = build_parser()
+    argv = charger_shorthand(parser, sys.argv[1:] if argv is None else argv)
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:

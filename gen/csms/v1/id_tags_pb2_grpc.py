@@ -103,7 +103,8 @@ class IdTagServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def BlockIdTag(self, request, context):
-        """Sets the status to BLOCKED (the tag stays, with its history).
+        """Sets the status to BLOCKED (the tag stays, with its history). To unblock, UpdateIdTag
+        with update_mask "status" and status ACCEPTED (`csmsctl tag unblock`).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

@@ -40,7 +40,9 @@ class IdTagServiceStub:
     UpdateIdTag: _grpc.UnaryUnaryMultiCallable[_id_tags_pb2.UpdateIdTagRequest, _id_tags_pb2.IdTag]
     DeleteIdTag: _grpc.UnaryUnaryMultiCallable[_id_tags_pb2.DeleteIdTagRequest, _empty_pb2.Empty]
     BlockIdTag: _grpc.UnaryUnaryMultiCallable[_id_tags_pb2.BlockIdTagRequest, _id_tags_pb2.IdTag]
-    """Sets the status to BLOCKED (the tag stays, with its history)."""
+    """Sets the status to BLOCKED (the tag stays, with its history). To unblock, UpdateIdTag
+    with update_mask "status" and status ACCEPTED (`csmsctl tag unblock`).
+    """
 
 @_typing.type_check_only
 class IdTagServiceAsyncStub(IdTagServiceStub):
@@ -53,7 +55,9 @@ class IdTagServiceAsyncStub(IdTagServiceStub):
     UpdateIdTag: _aio.UnaryUnaryMultiCallable[_id_tags_pb2.UpdateIdTagRequest, _id_tags_pb2.IdTag]  # type: ignore[assignment]
     DeleteIdTag: _aio.UnaryUnaryMultiCallable[_id_tags_pb2.DeleteIdTagRequest, _empty_pb2.Empty]  # type: ignore[assignment]
     BlockIdTag: _aio.UnaryUnaryMultiCallable[_id_tags_pb2.BlockIdTagRequest, _id_tags_pb2.IdTag]  # type: ignore[assignment]
-    """Sets the status to BLOCKED (the tag stays, with its history)."""
+    """Sets the status to BLOCKED (the tag stays, with its history). To unblock, UpdateIdTag
+    with update_mask "status" and status ACCEPTED (`csmsctl tag unblock`).
+    """
 
 class IdTagServiceServicer(metaclass=_abc_1.ABCMeta):
     """Authorization identifiers (1.6 idTag; 2.0.1 idToken of type ISO14443/Central/...)."""
@@ -99,6 +103,8 @@ class IdTagServiceServicer(metaclass=_abc_1.ABCMeta):
         request: _id_tags_pb2.BlockIdTagRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_id_tags_pb2.IdTag, _abc.Awaitable[_id_tags_pb2.IdTag]]:
-        """Sets the status to BLOCKED (the tag stays, with its history)."""
+        """Sets the status to BLOCKED (the tag stays, with its history). To unblock, UpdateIdTag
+        with update_mask "status" and status ACCEPTED (`csmsctl tag unblock`).
+        """
 
 def add_IdTagServiceServicer_to_server(servicer: IdTagServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

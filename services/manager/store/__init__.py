@@ -82,7 +82,14 @@ from ._protocol import (
     SecurityStore,
     TransactionStore,
 )
-from ._records import OCPP_VERSIONS, BootInfo, ChargerRecord, ConnectorRecord
+from ._records import (
+    OCPP_VERSIONS,
+    REGISTRATION_STATUSES,
+    BootInfo,
+    ChargerAdmission,
+    ChargerRecord,
+    ConnectorRecord,
+)
 from ._reservations import SqlReservationStore
 from ._smart_charging import (
     ChargingLimitRecord,
@@ -108,10 +115,12 @@ __all__ = [
     "CERTIFICATE_REQUEST_STATUSES",
     "CHARGING_PROFILE_PURPOSES",
     "OCPP_VERSIONS",
+    "REGISTRATION_STATUSES",
     "SUPERSEDED_PREFIX",
     "AlreadyExists",
     "BootInfo",
     "CertificateRequestRecord",
+    "ChargerAdmission",
     "ChargerRecord",
     "ChargerRequestRecord",
     "ChargerStore",
