@@ -61,6 +61,11 @@ def _banner(manager: Manager, node: Node, settings: ManagerSettings, gateway: En
     )
     if gateway is not None:
         lines.append(f"             or {gateway.url.replace('http', 'ws', 1)}ocpp/<charger-id>")
+    if settings.allow_unsecured:
+        lines.append(
+            "             UNSECURED chargers (security profile 0, no password) are admitted;"
+            " set ALLOW_UNSECURED_CHARGERS=false to refuse them"
+        )
     lines += [
         f"  gRPC API:  localhost:{manager.port}"
         f"   (csmsctl --manager localhost:{manager.port} chargers)",
@@ -73,7 +78,11 @@ def _banner(manager: Manager, node: Node, settings: ManagerSettings, gateway: En
 
 
 async def main() -> None:
-    manager_settings = ManagerSettings.from_env(auto_register_default=True)
+    # The one-command trial admits any simulator: unknown chargers are registered and
+    # profile 0 (no credentials) is allowed; the banner says so.
+    manager_settings = ManagerSettings.from_env(
+        auto_register_default=True, allow_unsecured_default=True
+    )
     # Internal ports stay on loopback in the one-process trial: the manager's port carries
     # the event stream and admission as well as the API (the gateway on 8080 is the door).
     manager_settings.host = env_str("MANAGER_HOST", "127.0.0.1")

@@ -45,9 +45,19 @@ class ManagerSettings:
     # CSMS_ADMIN_TOKEN: a bearer token accepted as role admin without being stored (it
     # bootstraps the first real tokens); "" = none.
     admin_token: str = ""
+    # Admit chargers configured for security profile 0 (no credentials). Off by default;
+    # on in `make run` (ALLOW_UNSECURED_CHARGERS), whose banner says so.
+    allow_unsecured: bool = False
+    # Failed charger logins allowed per charger id and per source address in
+    # `login_failure_window` seconds before the handshake answers 429 (per manager).
+    login_failures_per_charger: int = 5
+    login_failures_per_address: int = 20
+    login_failure_window: float = 60.0
 
     @classmethod
-    def from_env(cls, *, auto_register_default: bool) -> ManagerSettings:
+    def from_env(
+        cls, *, auto_register_default: bool, allow_unsecured_default: bool = False
+    ) -> ManagerSettings:
         """Settings from MANAGER_* and DATABASE_URL environment variables (see README)."""
         return cls(
             host=env_str("MANAGER_HOST", "0.0.0.0"),
@@ -62,6 +72,10 @@ class ManagerSettings:
             status_trigger_after=env_float("STATUS_TRIGGER_AFTER", 30.0, minimum=0.0),
             status_trigger_interval=env_float("STATUS_TRIGGER_INTERVAL", 300.0, minimum=0.0),
             status_trigger_concurrency=env_int("STATUS_TRIGGER_CONCURRENCY", 8, minimum=1),
+            allow_unsecured=env_bool("ALLOW_UNSECURED_CHARGERS", allow_unsecured_default),
+            login_failures_per_charger=env_int("LOGIN_FAILURES_PER_CHARGER", 5, minimum=1),
+            login_failures_per_address=env_int("LOGIN_FAILURES_PER_ADDRESS", 20, minimum=1),
+            login_failure_window=env_float("LOGIN_FAILURE_WINDOW", 60.0, minimum=1.0),
         )
 
 

@@ -21,7 +21,9 @@ from csms.v1 import (
 )
 
 from services.manager._api import ChargerServicer
+from services.manager._audit import AuditSink, DiscardAudit
 from services.manager._authorization import Authorizer
+from services.manager._charger_auth import ChargerAuthenticator
 from services.manager._config import ManagerSettings
 from services.manager._connector_states import ConnectorStates
 from services.manager._context import Clock, utc_now
@@ -77,6 +79,8 @@ class Manager:
         self._boots: BootBacklog | None = None
         #: Live events for WatchService, fed by the handlers of this manager's node streams.
         self.bus = EventBus(buffer_size=settings.watch_buffer, clock=clock)
+        #: Where audit entries go (refused charger logins, commands, changes).
+        self.audit: AuditSink = DiscardAudit()
         self.port = 0
         self._closed = False
 
@@ -156,7 +160,20 @@ class Manager:
         if reconnects is not None:
             watchers.append(reconnects)
         dispatcher = Dispatcher(routers, stores.chargers, connections=watchers)
-        self.events = EventsServicer(dispatcher, policy, clock, bus, self.node_monitor)
+        #: Checks each handshake against the charger's security profile (after the policy).
+        self.charger_auth = ChargerAuthenticator(
+            stores.credentials,
+            stores.security,
+            self.audit,
+            clock,
+            allow_unsecured=s.allow_unsecured,
+            failures_per_charger=s.login_failures_per_charger,
+            failures_per_address=s.login_failures_per_address,
+            failure_window=s.login_failure_window,
+        )
+        self.events = EventsServicer(
+            dispatcher, policy, clock, bus, self.node_monitor, charger_auth=self.charger_auth
+        )
         server = self._server = grpc.aio.server(
             options=[
                 ("grpc.max_receive_message_length", 64 * 1024 * 1024),

@@ -19,6 +19,13 @@ Errors::
 from __future__ import annotations
 
 from ._authorization import SqlIdTagStore
+from ._credentials import (
+    ChargerCredentials,
+    CredentialStore,
+    MemoryCredentialStore,
+    SqlCredentialStore,
+    check_security_profile,
+)
 from ._device_model import (
     DeviceEventRecord,
     DeviceModelStore,
@@ -110,6 +117,7 @@ __all__ = [
     "AlreadyExists",
     "BootInfo",
     "CertificateRequestRecord",
+    "ChargerCredentials",
     "ChargerRecord",
     "ChargerRequestRecord",
     "ChargerStore",
@@ -121,6 +129,7 @@ __all__ = [
     "ConfigurationStore",
     "Conflict",
     "ConnectorRecord",
+    "CredentialStore",
     "DeviceEventRecord",
     "DeviceModelStore",
     "DisplayMessageRecord",
@@ -133,6 +142,7 @@ __all__ = [
     "MemoryChargerStore",
     "MemoryChargingProfileStore",
     "MemoryConfigurationStore",
+    "MemoryCredentialStore",
     "MemoryDeviceModelStore",
     "MemoryIdTagStore",
     "MemoryLocationStore",
@@ -155,6 +165,7 @@ __all__ = [
     "SqlChargerStore",
     "SqlChargingProfileStore",
     "SqlConfigurationStore",
+    "SqlCredentialStore",
     "SqlDeviceModelStore",
     "SqlIdTagStore",
     "SqlLocationStore",
@@ -174,6 +185,7 @@ __all__ = [
     "TransactionStore",
     "VariableKey",
     "VariableRecord",
+    "check_security_profile",
     "create_engine",
     "event_digest",
     "migrate",
