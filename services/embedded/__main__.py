@@ -61,6 +61,11 @@ def _banner(manager: Manager, node: Node, settings: ManagerSettings, gateway: En
     )
     if gateway is not None:
         lines.append(f"             or {gateway.url.replace('http', 'ws', 1)}ocpp/<charger-id>")
+    if node.tls_port:
+        lines.append(
+            f"             wss://localhost:{node.tls_port}/ocpp/<charger-id>"
+            "   (TLS: security profiles 2 and 3)"
+        )
     if settings.allow_unsecured:
         lines.append(
             "             UNSECURED chargers (security profile 0, no password) are admitted;"
@@ -92,6 +97,8 @@ async def main() -> None:
     node_settings.grpc_host = env_str("NODE_GRPC_HOST", "127.0.0.1")
     node_settings.grpc_port = env_int("NODE_GRPC_PORT", 0)
     node_settings.manager_address = f"127.0.0.1:{manager_settings.port}"
+    # The node's wss:// port (NODE_TLS_*) is what security profiles 2 and 3 need.
+    manager_settings.charger_tls_available |= node_settings.tls_port is not None
 
     registry = registry_from_env(in_process_without_redis=True)
     try:

@@ -53,6 +53,9 @@ class ManagerSettings:
     login_failures_per_charger: int = 5
     login_failures_per_address: int = 20
     login_failure_window: float = 60.0
+    # Whether the nodes have a TLS port for chargers (NODE_TLS_PORT): SetSecurityProfile
+    # refuses profiles 2 and 3 without one (CHARGER_TLS_AVAILABLE).
+    charger_tls_available: bool = False
 
     @classmethod
     def from_env(
@@ -76,6 +79,7 @@ class ManagerSettings:
             login_failures_per_charger=env_int("LOGIN_FAILURES_PER_CHARGER", 5, minimum=1),
             login_failures_per_address=env_int("LOGIN_FAILURES_PER_ADDRESS", 20, minimum=1),
             login_failure_window=env_float("LOGIN_FAILURE_WINDOW", 60.0, minimum=1.0),
+            charger_tls_available=env_bool("CHARGER_TLS_AVAILABLE", False),
         )
 
 

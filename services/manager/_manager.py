@@ -183,7 +183,10 @@ class Manager:
         )
         events_pb2_grpc.add_EventsServicer_to_server(self.events, server)
         chargers_pb2_grpc.add_ChargerServiceServicer_to_server(
-            ChargerServicer(stores, self.registry, self._tasks, clock), server
+            ChargerServicer(
+                stores, self.registry, self._tasks, clock, charger_tls=s.charger_tls_available
+            ),
+            server,
         )
         transactions_pb2_grpc.add_TransactionServiceServicer_to_server(
             TransactionServicer(stores), server
