@@ -97,6 +97,8 @@ async def main() -> None:
     node_settings.grpc_host = env_str("NODE_GRPC_HOST", "127.0.0.1")
     node_settings.grpc_port = env_int("NODE_GRPC_PORT", 0)
     node_settings.manager_address = f"127.0.0.1:{manager_settings.port}"
+    # The gateway runs on loopback in front of the node: its X-Forwarded-For names chargers.
+    node_settings.trusted_proxies = node_settings.trusted_proxies or ("127.0.0.1",)
     # The node's wss:// port (NODE_TLS_*) is what security profiles 2 and 3 need.
     manager_settings.charger_tls_available |= node_settings.tls_port is not None
 

@@ -46,6 +46,9 @@ class NodeSettings:
     tls_cert: str = ""  # NODE_TLS_CERT: PEM file, server certificate (+ chain)
     tls_key: str = ""  # NODE_TLS_KEY: PEM file, its private key
     tls_client_ca: str = ""  # NODE_TLS_CLIENT_CA: PEM file, CA(s) of charger certificates
+    # Addresses of proxies in front of the node (the gateway): for their connections the
+    # charger's address is the last X-Forwarded-For entry (NODE_TRUSTED_PROXIES, commas).
+    trusted_proxies: tuple[str, ...] = ()
 
     @classmethod
     def from_env(cls) -> NodeSettings:
@@ -67,4 +70,7 @@ class NodeSettings:
             tls_cert=env_str("NODE_TLS_CERT", ""),
             tls_key=env_str("NODE_TLS_KEY", ""),
             tls_client_ca=env_str("NODE_TLS_CLIENT_CA", ""),
+            trusted_proxies=tuple(
+                p.strip() for p in env_str("NODE_TRUSTED_PROXIES", "").split(",") if p.strip()
+            ),
         )

@@ -10,13 +10,16 @@ from __future__ import annotations
 
 import base64
 import binascii
+import ipaddress
 import ssl
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any
 
 __all__ = [
     "BadCredentials",
     "BasicCredentials",
+    "client_address",
     "client_certificate_cn",
     "parse_basic_auth",
     "tls_server_context",
@@ -91,3 +94,27 @@ def tls_server_context(cert: str, key: str, client_ca: str = "") -> ssl.SSLConte
     else:
         context.verify_mode = ssl.CERT_NONE
     return context
+
+
+def client_address(
+    peer: tuple[str, int] | None, forwarded_for: str | None, trusted_proxies: Collection[str]
+) -> str:
+    """The charger's ``address:port`` as the manager's rate limit sees it.
+
+    A peer that is a trusted proxy (the gateway; NODE_TRUSTED_PROXIES) stands for the
+    charger: its address is the last ``X-Forwarded-For`` entry (the one the proxy appended;
+    port 0), or unknown ("") when the proxy passed TLS through at TCP level and could add
+    no header; the manager then limits by charger id only. Anyone else's header is ignored.
+    """
+    if not peer:
+        return ""
+    host, port = peer[0], peer[1]
+    if host not in trusted_proxies:
+        return f"{host}:{port}"
+    if not forwarded_for:
+        return ""
+    last = forwarded_for.rsplit(",", 1)[-1].strip()
+    try:
+        return f"{ipaddress.ip_address(last)}:0"
+    except ValueError:
+        return ""

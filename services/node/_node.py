@@ -44,6 +44,7 @@ from services.node._config import NodeSettings
 from services.node._credentials import (
     WWW_AUTHENTICATE,
     BadCredentials,
+    client_address,
     client_certificate_cn,
     parse_basic_auth,
     tls_server_context,
@@ -316,7 +317,11 @@ class Node:
                     charger_id=charger_id,
                     node_id=self.settings.node_id,
                     ocpp_version=to_proto_version(SUBPROTOCOLS[subprotocol]),
-                    remote_address=f"{remote[0]}:{remote[1]}" if remote else "",
+                    remote_address=client_address(
+                        remote,
+                        request.headers.get("X-Forwarded-For"),
+                        self.settings.trusted_proxies,
+                    ),
                     tls=ssl_object is not None,
                     basic_auth=basic is not None,
                     password=basic.password if basic is not None else "",

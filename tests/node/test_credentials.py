@@ -9,6 +9,7 @@ import pytest
 from services.node._credentials import (
     BadCredentials,
     BasicCredentials,
+    client_address,
     client_certificate_cn,
     parse_basic_auth,
 )
@@ -57,3 +58,15 @@ def test_client_certificate_cn() -> None:
     assert client_certificate_cn({}) == ""
     two = {"subject": ((("commonName", "CP-1"),), (("commonName", "CP-2"),))}
     assert client_certificate_cn(two) == ""
+
+
+def test_client_address_behind_a_trusted_proxy() -> None:
+    """Only a trusted proxy's X-Forwarded-For counts (its last entry, which the proxy
+    appended); a TCP pass-through from it has no header: address unknown."""
+    trusted = ("10.0.0.1",)
+    assert client_address(("192.0.2.7", 5000), "203.0.113.9", trusted) == "192.0.2.7:5000"
+    assert client_address(("10.0.0.1", 5000), "1.1.1.1, 203.0.113.9", trusted) == ("203.0.113.9:0")
+    assert client_address(("10.0.0.1", 5000), "2001:db8::7", trusted) == "2001:db8::7:0"
+    assert client_address(("10.0.0.1", 5000), None, trusted) == ""
+    assert client_address(("10.0.0.1", 5000), "not-an-ip", trusted) == ""
+    assert client_address(None, None, trusted) == ""
