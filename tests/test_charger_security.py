@@ -9,6 +9,7 @@ profile and password hash through the manager's credential store directly.
 from __future__ import annotations
 
 import asyncio
+import logging
 import ssl
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -293,3 +294,27 @@ def test_failure_limiter_window() -> None:
     assert limiter.retry_after("CP") > 0
     limiter.clear("CP")
     assert limiter.retry_after("CP") == 0
+
+
+async def test_passwords_never_reach_the_log(
+    manager: Manager, node: Node, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Neither the password nor the Authorization header appears in any log line, at DEBUG
+    (where websockets lists the handshake's headers), admitted or refused."""
+    caplog.set_level(logging.DEBUG)
+    await add_charger(manager, "CP-1", 1, PASSWORD)
+    url = charger_url(node, "CP-1")
+    await boots(url, "CP-1", additional_headers=basic("CP-1", PASSWORD))
+    await refused(url, "CP-1", additional_headers=basic("CP-1", OTHER_PASSWORD))
+    await refused(url, "CP-1", additional_headers=basic("CP-9", OTHER_PASSWORD))
+    # Every log line of the CSMS's side (the test's own websockets client logs what it sends).
+    text = "\n".join(
+        record.getMessage()
+        for record in caplog.records
+        if not record.name.startswith("websockets.client")
+    )
+    assert "Authorization: [redacted]" in text  # the header lines were logged, blanked
+    for secret in (PASSWORD, OTHER_PASSWORD):
+        assert secret not in text
+    for headers in (basic("CP-1", PASSWORD), basic("CP-1", OTHER_PASSWORD)):
+        assert headers["Authorization"].split()[1] not in text

@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import binascii
 import ipaddress
+import logging
 import ssl
 from collections.abc import Collection
 from dataclasses import dataclass, field
@@ -19,6 +20,7 @@ from typing import Any
 __all__ = [
     "BadCredentials",
     "BasicCredentials",
+    "RedactCredentials",
     "client_address",
     "client_certificate_cn",
     "parse_basic_auth",
@@ -118,3 +120,17 @@ def client_address(
         return f"{ipaddress.ip_address(last)}:0"
     except ValueError:
         return ""
+
+
+_SECRET_HEADERS = frozenset({"authorization", "proxy-authorization"})
+
+
+class RedactCredentials(logging.Filter):
+    """Blanks the value of credential headers in websockets' debug log of the handshake
+    (``< Authorization: Basic ...`` at LOG_LEVEL=DEBUG) on the logger the node gives it."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args
+        if isinstance(args, tuple) and len(args) == 2 and str(args[0]).lower() in _SECRET_HEADERS:
+            record.args = (args[0], "[redacted]")
+        return True

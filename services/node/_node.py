@@ -44,6 +44,7 @@ from services.node._config import NodeSettings
 from services.node._credentials import (
     WWW_AUTHENTICATE,
     BadCredentials,
+    RedactCredentials,
     client_address,
     client_certificate_cn,
     parse_basic_auth,
@@ -70,6 +71,10 @@ from services.node._manager_link import (
 from services.registry import Registry, RegistryError
 
 log = logging.getLogger(__name__)
+#: The websocket servers' own log, with credential headers blanked (their debug output
+#: lists the handshake's headers, Authorization included).
+_ws_log = logging.getLogger("services.node.websockets")
+_ws_log.addFilter(RedactCredentials())
 
 MAX_CHARGER_ID_LENGTH = 48
 CLOSE_SUPERSEDED = 4000  # application close code: a newer connection took over
@@ -242,6 +247,7 @@ class Node:
             s.host,
             port,
             ssl=tls,
+            logger=_ws_log,
             subprotocols=[Subprotocol(p) for p in SUPPORTED_SUBPROTOCOLS],
             process_request=self._process_request,
             max_size=s.max_websocket_bytes,
