@@ -44,16 +44,19 @@ from collections import OrderedDict, deque
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import grpc
 from csms.v1 import events_pb2
 
 from services.common._passwords import verify_password
 from services.manager._audit import AuditRecord, AuditSink
 from services.manager._context import Clock
+from services.manager._errors import ManagerError
 from services.manager.store import (
     ChargerCredentials,
     CredentialStore,
     SecurityStore,
     StoreError,
+    StoreUnavailable,
 )
 
 log = logging.getLogger(__name__)
@@ -69,6 +72,13 @@ EVENT_INVALID_CREDENTIALS = "InvalidChargerCredentials"
 EVENT_INVALID_CERTIFICATE = "InvalidClientCertificate"
 EVENT_UNSECURED_CONNECTION = "UnsecuredConnectionRefused"
 EVENT_RATE_LIMITED = "ChargerLoginRateLimited"
+
+
+class VerificationBusy(ManagerError):
+    """More password verifications are waiting than can run soon (a reconnect storm right
+    after a restart, before the cache is warm): the handshake gets 503 and is retried."""
+
+    status = grpc.StatusCode.UNAVAILABLE
 
 
 @dataclass(frozen=True, slots=True)
@@ -191,6 +201,8 @@ class ChargerAuthenticator:
         failures_per_charger: int = 5,
         failures_per_address: int = 20,
         failure_window: float = 60.0,
+        max_verifications: int = max(os.cpu_count() or 1, 1),
+        verification_wait: float = 3.0,
         now: Callable[[], float] = time.monotonic,
     ) -> None:
         self._credentials = credentials
@@ -204,6 +216,14 @@ class ChargerAuthenticator:
         self._verified: dict[str, tuple[str, bytes]] = {}
         self._cache_key = os.urandom(32)  # the cache's HMACs mean nothing outside this process
         self.verifications = 0  # argon2 verifications run (the cache saves the rest)
+        # Argon2 is CPU- and memory-heavy (64 MiB each): at most this many at once, and a
+        # handshake waits at most `verification_wait` s for its turn (under the node's
+        # 5 s admission timeout) before it is told to retry (503).
+        self._verification_slots = asyncio.Semaphore(max_verifications)
+        self._verification_wait = verification_wait
+        #: The credentials last read per charger: used while the database is unavailable,
+        #: so chargers keep connecting through an outage as they did before profiles.
+        self._last_known: dict[str, ChargerCredentials] = {}
 
     async def check(self, request: events_pb2.AdmitRequest) -> AuthDecision:
         charger_id = request.charger_id
@@ -214,9 +234,7 @@ class ChargerAuthenticator:
         )
         if wait > 0:
             return await self._rate_limited(charger_id, ip, wait)
-        credentials = await self._credentials.credentials(charger_id)
-        if credentials is None:  # admitted by the policy, yet not stored: the table default
-            credentials = ChargerCredentials(charger_id, 0, None, None)
+        credentials = await self._read_credentials(charger_id)
         refused = await self._verify(credentials, request)
         if refused is None:
             self._by_charger.clear(charger_id)
@@ -226,6 +244,23 @@ class ChargerAuthenticator:
             self._by_address.fail(ip)
         await self._report(charger_id, ip, refused, "UNAUTHENTICATED", event=True)
         return AuthDecision(False, refused.reason, UNAUTHORIZED)
+
+    async def _read_credentials(self, charger_id: str) -> ChargerCredentials:
+        try:
+            credentials = await self._credentials.credentials(charger_id)
+        except StoreUnavailable:
+            known = self._last_known.get(charger_id)
+            if known is None:
+                raise
+            log.warning(
+                "database unavailable: checking charger %s against its last known credentials",
+                charger_id,
+            )
+            return known
+        if credentials is None:  # admitted by the policy, yet not stored: the table default
+            return ChargerCredentials(charger_id, 0, None, None)
+        self._last_known[charger_id] = credentials
+        return credentials
 
     async def _verify(
         self, credentials: ChargerCredentials, request: events_pb2.AdmitRequest
@@ -300,17 +335,33 @@ class ChargerAuthenticator:
         return False
 
     async def _promote(self, charger_id: str, pending: str, digest: bytes) -> bool:
-        """The charger connected with its rotated password: it becomes THE password."""
-        if await self._credentials.promote_new_password(charger_id, pending):
-            log.info(
-                "charger %s connected with its new password; the old one is retired", charger_id
-            )
+        """The charger connected with its rotated password: it becomes THE password (if
+        the database is unavailable now, at its next connection)."""
+        try:
+            if await self._credentials.promote_new_password(charger_id, pending):
+                log.info(
+                    "charger %s connected with its new password; the old one is retired",
+                    charger_id,
+                )
+        except StoreError as exc:
+            log.warning("could not retire the old password of charger %s: %s", charger_id, exc)
         self._verified[charger_id] = (pending, digest)
         return True
 
     async def _argon2(self, stored_hash: str, password: str) -> bool:
-        self.verifications += 1
-        return await asyncio.to_thread(verify_password, stored_hash, password)
+        try:
+            async with asyncio.timeout(self._verification_wait):
+                await self._verification_slots.acquire()
+        except TimeoutError:
+            raise VerificationBusy(
+                f"more chargers are logging in than the CSMS can check passwords for within "
+                f"{self._verification_wait:g} s; the charger should retry shortly"
+            ) from None
+        try:
+            self.verifications += 1
+            return await asyncio.to_thread(verify_password, stored_hash, password)
+        finally:
+            self._verification_slots.release()
 
     async def _rate_limited(self, charger_id: str, ip: str, wait: float) -> AuthDecision:
         retry_after = math.ceil(wait)
