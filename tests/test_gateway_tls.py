@@ -3,6 +3,10 @@ nodes' TLS ports, so certificates are verified by the node (docs/adr/0012)."""
 
 from __future__ import annotations
 
+import asyncio
+import os
+import signal
+import sys
 from pathlib import Path
 
 import pytest
@@ -10,7 +14,7 @@ import pytest
 from services.gateway import Envoy, GatewaySettings
 from services.gateway._config import GatewayConfigError, render
 from services.registry import MemoryRegistry
-from tests.harness import UNIT, Charger16, connected, free_port, running_node
+from tests.harness import ROOT, UNIT, Charger16, connected, free_port, running_node
 from tests.pki import make_pki
 from tests.secured import (
     RecordingAudit,
@@ -73,3 +77,48 @@ def test_tls_port_needs_node_addresses(tmp_path: Path) -> None:
     settings = GatewaySettings(ui_dir=tmp_path, tls_port=8443)
     with pytest.raises(GatewayConfigError, match="GATEWAY_TLS_NODES"):
         render(settings)
+
+
+async def test_make_run_with_tls(tmp_path: Path) -> None:
+    """`make run` with NODE_TLS_* and GATEWAY_TLS_PORT: the banner names both wss:// doors and
+    a charger boots through the gateway's TLS port."""
+    pki = make_pki(tmp_path, ())
+    cert, key, client_ca = pki.node_tls
+    gateway_tls_port = free_port()
+    env = {
+        **os.environ,
+        "NODE_PORT": str(free_port()),
+        "NODE_HOST": "127.0.0.1",
+        "NODE_TLS_PORT": str(free_port()),
+        "NODE_TLS_CERT": cert,
+        "NODE_TLS_KEY": key,
+        "NODE_TLS_CLIENT_CA": client_ca,
+        "MANAGER_PORT": str(free_port()),
+        "GATEWAY_PORT": str(free_port()),
+        "GATEWAY_HOST": "127.0.0.1",
+        "GATEWAY_TLS_PORT": str(gateway_tls_port),
+        "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'csms.sqlite3'}",
+        "LOG_LEVEL": "WARNING",
+    }
+    env.pop("REDIS_URL", None)
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "services.embedded", cwd=ROOT, env=env, stdout=asyncio.subprocess.PIPE
+    )
+    try:
+        assert proc.stdout is not None
+        banner = ""
+        while "Press Ctrl+C" not in banner:
+            line = await asyncio.wait_for(proc.stdout.readline(), 40 * UNIT)
+            assert line, f"embedded process exited early; printed: {banner!r}"
+            banner += line.decode()
+        assert f"wss://localhost:{env['NODE_TLS_PORT']}/ocpp/<charger-id>" in banner
+        assert f"wss://localhost:{gateway_tls_port}/ocpp/<charger-id>" in banner
+        await boots(
+            f"wss://127.0.0.1:{gateway_tls_port}/ocpp/EMB-TLS",
+            "EMB-TLS",
+            ssl=pki.client_context(),
+        )
+    finally:
+        if proc.returncode is None:
+            proc.send_signal(signal.SIGTERM)
+        await asyncio.wait_for(proc.wait(), 30 * UNIT)

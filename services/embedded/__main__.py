@@ -34,6 +34,8 @@ async def _start_gateway(
     gateway_settings = GatewaySettings.from_env(
         manager_address=f"127.0.0.1:{manager.port}",
         node_addresses=(f"127.0.0.1:{node.ws_port}",),
+        # GATEWAY_TLS_PORT passes wss:// through to this node's TLS port (NODE_TLS_PORT).
+        tls_node_addresses=(f"127.0.0.1:{node.tls_port}",) if node.tls_port else (),
         admin_port=env_int("GATEWAY_ADMIN_PORT", 0),  # loopback; any free port by default
         # A silent charger must get the manager's DEADLINE_EXCEEDED (504), not Envoy's timeout.
         api_timeout=max(60.0, settings.task_timeout + 10.0),
@@ -65,6 +67,10 @@ def _banner(manager: Manager, node: Node, settings: ManagerSettings, gateway: En
         lines.append(
             f"             wss://localhost:{node.tls_port}/ocpp/<charger-id>"
             "   (TLS: security profiles 2 and 3)"
+        )
+    if gateway is not None and gateway.settings.tls_port:
+        lines.append(
+            f"             or wss://localhost:{gateway.settings.tls_port}/ocpp/<charger-id>"
         )
     if settings.allow_unsecured:
         lines.append(
