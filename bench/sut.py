@@ -247,6 +247,7 @@ async def start_mesh(*, gateway: bool = False) -> System:
             _service_env(
                 DATABASE_URL=f"postgresql+asyncpg://postgres@127.0.0.1/{database}",
                 AUTO_REGISTER="true",
+                ALLOW_UNSECURED_CHARGERS="true",  # simulated chargers carry no credentials
                 MANAGER_HOST="127.0.0.1",
                 MANAGER_PORT=str(manager_port),
                 **common,

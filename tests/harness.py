@@ -56,8 +56,11 @@ async def running_manager(
     task_timeout: float = 4 * UNIT,
     vendor_handlers: Mapping[str, VendorHandler] | None = None,
     ca_files: tuple[Path, Path] | None = None,
+    allow_unsecured: bool = True,
 ) -> AsyncIterator[Manager]:
-    """`ca_files`: the CA (certificate, key) that signs chargers' CSRs; None = no CA."""
+    """A manager on loopback. `ca_files`: the CA (certificate, key) that signs chargers'
+    CSRs; None = no CA. `allow_unsecured` (profile 0 chargers admitted) is on, as in
+    `make run`, so tests of other features connect chargers without credentials."""
     settings = ManagerSettings(
         host="127.0.0.1",
         port=port,
@@ -72,6 +75,7 @@ async def running_manager(
         admin_token=ADMIN_TOKEN,
         ca_cert_file=str(ca_files[0]) if ca_files else "",
         ca_key_file=str(ca_files[1]) if ca_files else "",
+        allow_unsecured=allow_unsecured,
     )
     async with Manager(settings, registry, vendor_handlers=vendor_handlers) as manager:
         yield manager
@@ -86,7 +90,10 @@ async def running_node(
     call_timeout: float = 4 * UNIT,
     max_frame_bytes: int = 65_536,
     lease_seconds: float = 2 * UNIT,
+    tls: tuple[str, str, str] | None = None,
 ) -> AsyncIterator[Node]:
+    """A node on loopback; `tls` = (server cert, key, client CA) PEM paths opens its wss://
+    port too (``node.tls_port``)."""
     settings = NodeSettings(
         node_id=node_id,
         host="127.0.0.1",
@@ -103,6 +110,9 @@ async def running_node(
         lease_seconds=lease_seconds,
         mesh_secret=MESH_SECRET,
     )
+    if tls is not None:
+        settings.tls_port = 0
+        settings.tls_cert, settings.tls_key, settings.tls_client_ca = tls
     async with Node(settings, registry) as node:
         yield node
 
@@ -267,12 +277,13 @@ C = TypeVar("C", bound=ChargePoint16 | ChargePoint201)
 
 @contextlib.asynccontextmanager
 async def connected(
-    cls: type[C], url: str, charger_id: str, subprotocol: str | None = None
+    cls: type[C], url: str, charger_id: str, subprotocol: str | None = None, **options: Any
 ) -> AsyncIterator[C]:
-    """A charger of class `cls` connected to `url`, its receive loop running."""
+    """A charger of class `cls` connected to `url`, its receive loop running; `options` go
+    to ``websockets.connect`` (``additional_headers`` for Basic auth, ``ssl`` for wss)."""
     proto = subprotocol or ("ocpp1.6" if issubclass(cls, Charger16) else "ocpp2.0.1")
     async with websockets.connect(
-        url, subprotocols=[Subprotocol(proto)], open_timeout=4 * UNIT
+        url, subprotocols=[Subprotocol(proto)], open_timeout=4 * UNIT, **options
     ) as ws:
         cp = cls(charger_id, ws)
         task = asyncio.create_task(cp.start())
@@ -516,6 +527,7 @@ async def spawn_manager(
         "LOG_LEVEL": log_level,
         "MESH_SECRET": MESH_SECRET,
         "CSMS_ADMIN_TOKEN": ADMIN_TOKEN,
+        "ALLOW_UNSECURED_CHARGERS": "true",
     }
     proc = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "services.manager", cwd=ROOT, env=env

@@ -58,6 +58,8 @@ async def test_embedded_process_serves_a_charger_and_csmsctl_drives_it(tmp_path:
             assert line, f"embedded process exited early; printed: {banner!r}"
             banner += line.decode()
         assert f"ws://localhost:{ws_port}/ocpp/<charger-id>" in banner
+        # The trial admits chargers without credentials, and says so (issue 11).
+        assert "UNSECURED chargers (security profile 0, no password) are admitted" in banner
 
         url = f"ws://127.0.0.1:{ws_port}/ocpp/EMB-1"
         async with connected(Charger16, url, "EMB-1") as cp:

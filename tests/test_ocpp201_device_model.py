@@ -113,6 +113,27 @@ async def listed(api: Api, charger_id: str = "CS-1", **filters: Any) -> list[tup
     return [(v.key.component, v.key.variable, v.value) for v in response.variables]
 
 
+async def test_set_variables_refuses_the_basic_auth_password(api: Api, station: Station201) -> None:
+    """SecurityCtrlr.BasicAuthPassword is refused (INVALID_ARGUMENT naming the item and
+    RotateChargerPassword) before anything is sent: set here, the charger would be locked
+    out and the password stored in clear."""
+    with pytest.raises(grpc.aio.AioRpcError) as caught:
+        await api.SetVariables(
+            dm.SetVariablesRequest(
+                charger_id="CS-1",
+                items=[
+                    dm.SetVariableItem(
+                        key=key("SecurityCtrlr", "BasicAuthPassword"), value="s3cret-s3cret-16"
+                    )
+                ],
+            )
+        )
+    assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert "items[0].key" in (caught.value.details() or "")
+    assert "RotateChargerPassword" in (caught.value.details() or "")
+    assert station.requests("SetVariables") == []
+
+
 # --- B07 / B08 reports ------------------------------------------------------------------
 
 
@@ -295,8 +316,8 @@ async def test_b05_set_variables_round_trip_records_what_the_charger_took(
             },
             {
                 "attribute_status": "RebootRequired",
-                "component": {"name": "SecurityCtrlr"},
-                "variable": {"name": "BasicAuthPassword"},
+                "component": {"name": "TxCtrlr"},
+                "variable": {"name": "EVConnectionTimeOut"},
             },
             {
                 "attribute_status": "Rejected",
@@ -315,7 +336,7 @@ async def test_b05_set_variables_round_trip_records_what_the_charger_took(
             charger_id="CS-1",
             items=[
                 dm.SetVariableItem(key=key("OCPPCommCtrlr", "HeartbeatInterval"), value="60"),
-                dm.SetVariableItem(key=key("SecurityCtrlr", "BasicAuthPassword"), value="s3cret"),
+                dm.SetVariableItem(key=key("TxCtrlr", "EVConnectionTimeOut"), value="30"),
                 dm.SetVariableItem(key=key("ChargingStation", "Model"), value="X"),
                 dm.SetVariableItem(key=key("Nope", "x"), value="1"),
             ],
@@ -337,7 +358,7 @@ async def test_b05_set_variables_round_trip_records_what_the_charger_took(
     recorded = await api.ListVariables(dm.ListVariablesRequest(charger_id="CS-1"))
     assert [(v.key.variable, v.value, v.value_source) for v in recorded.variables] == [
         ("HeartbeatInterval", "60", "set"),
-        ("BasicAuthPassword", "s3cret", "set"),
+        ("EVConnectionTimeOut", "30", "set"),
     ]
     filtered = await listed(api, component="ocppcommctrlr")
     assert filtered == [("OCPPCommCtrlr", "HeartbeatInterval", "60")]

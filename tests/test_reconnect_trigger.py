@@ -70,6 +70,7 @@ async def manager(registry: RedisRegistry, postgres_url: str) -> AsyncIterator[M
         flush_interval=0.05,
         sweep_interval=UNIT,
         shutdown_grace=UNIT,
+        allow_unsecured=True,  # chargers connect without credentials
         status_trigger_after=2 * UNIT,
         status_trigger_interval=3600.0,
         status_trigger_concurrency=2,
@@ -178,6 +179,7 @@ async def test_shutdown_cancels_triggers_in_flight(
         flush_interval=0.05,
         sweep_interval=UNIT,
         shutdown_grace=UNIT,
+        allow_unsecured=True,  # chargers connect without credentials
         status_trigger_after=UNIT,
     )
     Watched16.answer_delay = 60 * UNIT

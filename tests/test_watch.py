@@ -443,6 +443,7 @@ async def manager_with_buffer(
         flush_interval=0.05,
         sweep_interval=UNIT,
         shutdown_grace=UNIT,
+        allow_unsecured=True,  # chargers connect without credentials
         watch_buffer=watch_buffer,
     )
     async with Manager(settings, registry) as manager:

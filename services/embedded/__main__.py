@@ -38,6 +38,8 @@ async def _start_gateway(
     gateway_settings = GatewaySettings.from_env(
         manager_address=f"127.0.0.1:{manager.port}",
         node_addresses=(f"127.0.0.1:{node.ws_port}",),
+        # GATEWAY_TLS_PORT passes wss:// through to this node's TLS port (NODE_TLS_PORT).
+        tls_node_addresses=(f"127.0.0.1:{node.tls_port}",) if node.tls_port else (),
         admin_port=env_int("GATEWAY_ADMIN_PORT", 0),  # loopback; any free port by default
         # A silent charger must get the manager's DEADLINE_EXCEEDED (504), not Envoy's timeout.
         api_timeout=max(60.0, settings.task_timeout + 10.0),
@@ -89,6 +91,20 @@ def _banner(
     )
     if gateway is not None:
         lines.append(f"             or {gateway.url.replace('http', 'ws', 1)}ocpp/<charger-id>")
+    if node.tls_port:
+        lines.append(
+            f"             wss://localhost:{node.tls_port}/ocpp/<charger-id>"
+            "   (TLS: security profiles 2 and 3)"
+        )
+    if gateway is not None and gateway.settings.tls_port:
+        lines.append(
+            f"             or wss://localhost:{gateway.settings.tls_port}/ocpp/<charger-id>"
+        )
+    if settings.allow_unsecured:
+        lines.append(
+            "             UNSECURED chargers (security profile 0, no password) are admitted;"
+            " set ALLOW_UNSECURED_CHARGERS=false to refuse them"
+        )
     lines += [
         f"  gRPC API:  localhost:{manager.port}"
         f"   (csmsctl --manager localhost:{manager.port} chargers)",
@@ -102,7 +118,11 @@ def _banner(
 
 
 async def main() -> None:
-    manager_settings = ManagerSettings.from_env(auto_register_default=True)
+    # The one-command trial admits any simulator: unknown chargers are registered and
+    # profile 0 (no credentials) is allowed; the banner says so.
+    manager_settings = ManagerSettings.from_env(
+        auto_register_default=True, allow_unsecured_default=True
+    )
     # Internal ports stay on loopback in the one-process trial: the manager's port carries
     # the event stream and admission as well as the API (the gateway on 8080 is the door).
     manager_settings.host = env_str("MANAGER_HOST", "127.0.0.1")
@@ -113,6 +133,10 @@ async def main() -> None:
     node_settings.grpc_port = env_int("NODE_GRPC_PORT", 0)
     node_settings.manager_address = f"127.0.0.1:{manager_settings.port}"
     ca_line = _use_local_ca(manager_settings)
+    # The gateway runs on loopback in front of the node: its X-Forwarded-For names chargers.
+    node_settings.trusted_proxies = node_settings.trusted_proxies or ("127.0.0.1",)
+    # The node's wss:// port (NODE_TLS_*) is what security profiles 2 and 3 need.
+    manager_settings.charger_tls_available |= node_settings.tls_port is not None
 
     registry = registry_from_env(in_process_without_redis=True)
     try:

@@ -127,6 +127,10 @@ class GatewaySettings:
     template: Path = TEMPLATE
     log_level: str = "warning"  # Envoy's own log (the access log is always on)
     concurrency: int = 2  # Envoy worker threads
+    # TCP pass-through of chargers' TLS (wss://) to the nodes' TLS ports, which terminate
+    # it (docs/adr/0012): 0 = no such listener.
+    tls_port: int = 0
+    tls_node_addresses: Sequence[str] = ()  # the nodes' host:NODE_TLS_PORT, round robin
 
     @classmethod
     def from_env(cls, **overrides: Any) -> GatewaySettings:
@@ -146,6 +150,8 @@ class GatewaySettings:
             "node_health_interval": env_float("GATEWAY_NODE_HEALTH_INTERVAL", 1.0, minimum=0.1),
             "log_level": env_str("GATEWAY_LOG_LEVEL", "warning"),
             "concurrency": env_int("GATEWAY_CONCURRENCY", 2, minimum=1),
+            "tls_port": env_int("GATEWAY_TLS_PORT", 0),
+            "tls_node_addresses": _split(env_str("GATEWAY_TLS_NODES", "")),
         }
         if os.environ.get("GATEWAY_DESCRIPTOR"):
             values["descriptor"] = Path(os.environ["GATEWAY_DESCRIPTOR"])
@@ -449,6 +455,65 @@ def _local_reply_mappers() -> list[dict[str, Any]]:
     return mappers
 
 
+def _tls_passthrough(
+    settings: GatewaySettings,
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The TLS listener and its cluster: TCP proxy to the nodes' wss:// ports (none without
+    GATEWAY_TLS_PORT). TLS ends at the node, which verifies client certificates itself."""
+    if not settings.tls_port:
+        return [], []
+    if not settings.tls_node_addresses:
+        raise GatewayConfigError(
+            "GATEWAY_TLS_PORT needs GATEWAY_TLS_NODES: the nodes' host:NODE_TLS_PORT addresses"
+        )
+    listener = {
+        "name": "chargers_tls",
+        "address": {
+            "socket_address": {"address": settings.listen_host, "port_value": settings.tls_port}
+        },
+        "filter_chains": [
+            {
+                "filters": [
+                    {
+                        "name": "envoy.filters.network.tcp_proxy",
+                        "typed_config": {
+                            "@type": "type.googleapis.com/"
+                            "envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy",
+                            "stat_prefix": "chargers_tls",
+                            "cluster": "nodes_tls",
+                        },
+                    }
+                ]
+            }
+        ],
+    }
+    cluster = {
+        "name": "nodes_tls",
+        "type": "STRICT_DNS",
+        "dns_lookup_family": "V4_ONLY",
+        "lb_policy": "ROUND_ROBIN",
+        "connect_timeout": f"{settings.connect_timeout:g}s",
+        "health_checks": [
+            {
+                "timeout": f"{settings.node_health_timeout:g}s",
+                "interval": f"{settings.node_health_interval:g}s",
+                "no_traffic_interval": f"{settings.node_health_interval:g}s",
+                "unhealthy_threshold": 1,
+                "healthy_threshold": 1,
+                "tcp_health_check": {},
+            }
+        ],
+        "common_lb_config": {"healthy_panic_threshold": {"value": 0}},
+        "load_assignment": {
+            "cluster_name": "nodes_tls",
+            "endpoints": [
+                {"lb_endpoints": [_endpoint(address) for address in settings.tls_node_addresses]}
+            ],
+        },
+    }
+    return [listener], [cluster]
+
+
 def _block(items: Sequence[Mapping[str, Any]], indent: str) -> str:
     return "\n".join(f"{indent}- {json.dumps(item, separators=(', ', ': '))}" for item in items)
 
@@ -471,6 +536,7 @@ def render(settings: GatewaySettings) -> str:
         "manager_endpoints": [_endpoint(settings.manager_address)],
         "node_endpoints": [_endpoint(address) for address in settings.node_addresses],
     }
+    blocks["tls_listeners"], blocks["tls_clusters"] = _tls_passthrough(settings)
     template = settings.template.read_text()
 
     def block(match: re.Match[str]) -> str:

@@ -4,6 +4,7 @@ versions, charging profiles, configuration keys) written through the stores."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, Protocol, TypeVar
@@ -14,6 +15,7 @@ from csms.v1 import chargers_pb2, chargers_pb2_grpc, smart_charging_pb2
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from services.common import to_proto_version
+from services.common._passwords import hash_password
 from services.manager import commands
 from services.manager._authorization import Authorizer
 from services.manager._context import Clock, parse_ocpp_time
@@ -158,6 +160,7 @@ class ChargerServicer(chargers_pb2_grpc.ChargerServiceServicer):
         clock: Clock,
         *,
         policy: ChargerPolicy | None = None,
+        charger_tls: bool = False,
     ) -> None:
         self._stores = stores
         self._store = stores.chargers
@@ -172,6 +175,8 @@ class ChargerServicer(chargers_pb2_grpc.ChargerServiceServicer):
         self._lifecycle = ChargerLifecycle(
             stores, registry, tasks, clock, charger_message, policy=policy
         )
+        #: Whether chargers can connect with TLS (nodes have a wss:// port): profiles 2, 3.
+        self._charger_tls = charger_tls
 
     # --- The charger lifecycle (role admin): services/manager/_lifecycle.py ---------------
 
@@ -241,7 +246,15 @@ class ChargerServicer(chargers_pb2_grpc.ChargerServiceServicer):
         if record is None:
             raise ChargerNotFound(request.charger_id)
         location = await self._registry.lookup(request.charger_id)
-        return shown_one(record, lambda r: charger_message(r, location), _charger_named(record))
+        charger = shown_one(record, lambda r: charger_message(r, location), _charger_named(record))
+        credentials = await self._stores.credentials.credentials(request.charger_id)
+        if credentials is not None:
+            charger.security_profile = credentials.security_profile
+            charger.has_password = (
+                credentials.password_hash is not None or credentials.new_password_hash is not None
+            )
+            charger.password_rotation_pending = credentials.new_password_hash is not None
+        return charger
 
     async def _prepare(
         self, request: _R, build: Callable[[str, str, _R], commands.Call]
@@ -901,6 +914,86 @@ class ChargerServicer(chargers_pb2_grpc.ChargerServiceServicer):
                 lambda r: f"certificate request {r.request_id} of charger {request.charger_id!r}",
             )
         )
+
+    # --- Charger credentials: password rotation, security profile upgrade -----------------
+
+    @grpc_errors
+    async def RotateChargerPassword(
+        self, request: chargers_pb2.RotateChargerPasswordRequest, context: Context
+    ) -> chargers_pb2.RotateChargerPasswordResponse:
+        """The new password's hash is stored (as pending: the old one works until the charger
+        connects with the new) only once the charger took it (Accepted, or RebootRequired:
+        it uses it from its next connection either way); a refusal changes nothing."""
+        check_charger_id(request.charger_id)
+        location = await self._tasks.locate(request.charger_id)
+        version = location.ocpp_version
+        generated = not request.password
+        password = (
+            commands.generate_password(version)
+            if generated
+            else commands.check_rotated_password(version, request.password)
+        )
+        password_hash = await asyncio.to_thread(hash_password, password)
+        action, payload = commands.rotate_password(version, password)
+        answer = await self._send(location, action, payload)
+        status = commands.change_configuration_status(version, answer.payload)
+        if status not in ("Accepted", "RebootRequired"):
+            raise ConflictError(
+                f"charger {request.charger_id!r} answered {status} to the new password "
+                f"({action}); nothing changed: it keeps its current password"
+            )
+        await self._stores.credentials.set_new_password_hash(request.charger_id, password_hash)
+        return chargers_pb2.RotateChargerPasswordResponse(
+            status=status, password=password if generated else ""
+        )
+
+    @grpc_errors
+    async def SetSecurityProfile(
+        self, request: chargers_pb2.SetSecurityProfileRequest, context: Context
+    ) -> chargers_pb2.SetSecurityProfileResponse:
+        """Raise the profile: checked against what the charger has and the deployment offers
+        before anything is sent; recorded when the charger accepted. On 2.0.1 the charger is
+        then reset (OnIdle) so it reconnects through the new slot."""
+        check_charger_id(request.charger_id)
+        charger_id, profile = request.charger_id, request.security_profile
+        if profile not in (1, 2, 3):
+            raise InvalidArgument("security_profile", "must be 1, 2 or 3")
+        credentials = await self._stores.credentials.credentials(charger_id)
+        if credentials is None:
+            raise ChargerNotFound(charger_id)
+        current = credentials.security_profile
+        if profile < current:
+            raise ConflictError(
+                f"charger {charger_id!r} has security profile {current}; lowering it to "
+                f"{profile} is refused (OCPP allows no downgrade)"
+            )
+        if profile == current:
+            raise ConflictError(f"charger {charger_id!r} already has security profile {profile}")
+        if profile >= 2 and not self._charger_tls:
+            raise ConflictError(
+                f"security profile {profile} needs TLS, and no node offers chargers a TLS port "
+                "(set NODE_TLS_PORT, NODE_TLS_CERT, NODE_TLS_KEY on the nodes and "
+                "CHARGER_TLS_AVAILABLE=true on the manager)"
+            )
+        no_password = credentials.password_hash is None and credentials.new_password_hash is None
+        if profile in (1, 2) and no_password:
+            raise ConflictError(
+                f"charger {charger_id!r} has no Basic auth password; give it one first "
+                "(RotateChargerPassword)"
+            )
+        location = await self._tasks.locate(charger_id)
+        version = location.ocpp_version
+        action, payload = commands.set_security_profile(
+            charger_id, version, profile, request.configuration_slot
+        )
+        answer = await self._send(location, action, payload)
+        status = commands.change_configuration_status(version, answer.payload)
+        if status not in ("Accepted", "RebootRequired"):
+            return chargers_pb2.SetSecurityProfileResponse(status=status, security_profile=current)
+        await self._stores.credentials.set_security_profile(charger_id, profile)
+        if not commands.is_16(version):  # A05: reconnect through the new slot
+            await self._send(location, "Reset", {"type": "OnIdle"})
+        return chargers_pb2.SetSecurityProfileResponse(status=status, security_profile=profile)
 
     # --- OCPP 2.0.1 station messages: network profile, display, customer information ----
 

@@ -56,9 +56,22 @@ class ManagerSettings:
     ca_key_file: str = ""
     ca_key_password_file: str = ""
     cert_validity_days: int = 365  # how long a charger certificate the CA signs is valid
+    # Admit chargers configured for security profile 0 (no credentials). Off by default;
+    # on in `make run` (ALLOW_UNSECURED_CHARGERS), whose banner says so.
+    allow_unsecured: bool = False
+    # Failed charger logins allowed per charger id and per source address in
+    # `login_failure_window` seconds before the handshake answers 429 (per manager).
+    login_failures_per_charger: int = 5
+    login_failures_per_address: int = 20
+    login_failure_window: float = 60.0
+    # Whether the nodes have a TLS port for chargers (NODE_TLS_PORT): SetSecurityProfile
+    # refuses profiles 2 and 3 without one (CHARGER_TLS_AVAILABLE).
+    charger_tls_available: bool = False
 
     @classmethod
-    def from_env(cls, *, auto_register_default: bool) -> ManagerSettings:
+    def from_env(
+        cls, *, auto_register_default: bool, allow_unsecured_default: bool = False
+    ) -> ManagerSettings:
         """Settings from MANAGER_* and DATABASE_URL environment variables (see README)."""
         auto_register, auto_register_status = _auto_register(auto_register_default)
         return cls(
@@ -79,6 +92,11 @@ class ManagerSettings:
             ca_key_file=env_str("CA_KEY_FILE", ""),
             ca_key_password_file=env_str("CA_KEY_PASSWORD_FILE", ""),
             cert_validity_days=env_int("CERT_VALIDITY_DAYS", 365, minimum=1),
+            allow_unsecured=env_bool("ALLOW_UNSECURED_CHARGERS", allow_unsecured_default),
+            login_failures_per_charger=env_int("LOGIN_FAILURES_PER_CHARGER", 5, minimum=1),
+            login_failures_per_address=env_int("LOGIN_FAILURES_PER_ADDRESS", 20, minimum=1),
+            login_failure_window=env_float("LOGIN_FAILURE_WINDOW", 60.0, minimum=1.0),
+            charger_tls_available=env_bool("CHARGER_TLS_AVAILABLE", False),
         )
 
 

@@ -25,6 +25,7 @@ import grpc
 from csms.v1 import events_pb2, events_pb2_grpc, watch_pb2
 
 from services.common import from_proto_version
+from services.manager._charger_auth import ChargerAuthenticator
 from services.manager._context import Clock
 from services.manager._dispatch import Dispatcher
 from services.manager._errors import grpc_errors
@@ -92,6 +93,7 @@ class EventsServicer(events_pb2_grpc.EventsServicer):
         bus: EventBus,
         monitor: NodeMonitor,
         *,
+        charger_auth: ChargerAuthenticator | None = None,
         max_concurrent_handlers: int = 1_000,
         reply_queue_size: int = 10_000,
     ) -> None:
@@ -100,6 +102,7 @@ class EventsServicer(events_pb2_grpc.EventsServicer):
         self._clock = clock
         self._bus = bus
         self._monitor = monitor
+        self._charger_auth = charger_auth  # None: no credential check (unit tests)
         self._max_concurrent = max_concurrent_handlers
         self._reply_queue_size = reply_queue_size
         self.nodes: dict[str, str] = {}  # node id -> Node.Send address, for connected streams
@@ -111,7 +114,13 @@ class EventsServicer(events_pb2_grpc.EventsServicer):
         decision = await self._policy.admit(
             request.charger_id, from_proto_version(request.ocpp_version), self._clock()
         )
-        return events_pb2.AdmitResponse(admitted=decision.admitted, reason=decision.reason)
+        if not decision.admitted:
+            return events_pb2.AdmitResponse(
+                admitted=False, reason=decision.reason, refusal=decision.refusal
+            )
+        if self._charger_auth is not None:  # the credentials its security profile asks for
+            return (await self._charger_auth.check(request)).response()
+        return events_pb2.AdmitResponse(admitted=True)
 
     # The stubs type a stream-stream method as returning an iterator of replies;
     # this one is a coroutine that uses the context.read()/write() form instead.

@@ -21,8 +21,10 @@ from csms.v1 import (
 )
 
 from services.manager._api import ChargerServicer
+from services.manager._audit import AuditSink, DiscardAudit
 from services.manager._authorization import Authorizer
 from services.manager._ca import CertificateAuthority
+from services.manager._charger_auth import ChargerAuthenticator
 from services.manager._config import ManagerSettings, load_certificate_authority
 from services.manager._connector_states import ConnectorStates
 from services.manager._context import Clock, utc_now
@@ -81,6 +83,8 @@ class Manager:
         self.signer: CertificateSigner | None = None
         #: Live events for WatchService, fed by the handlers of this manager's node streams.
         self.bus = EventBus(buffer_size=settings.watch_buffer, clock=clock)
+        #: Where audit entries go (refused charger logins, commands, changes).
+        self.audit: AuditSink = DiscardAudit()
         self.port = 0
         self._closed = False
 
@@ -107,6 +111,7 @@ class Manager:
             auto_register=s.auto_register,
             auto_register_status=s.auto_register_status,
             heartbeat_interval=s.heartbeat_interval,
+            allow_unsecured=s.allow_unsecured,
         )
         authorizer = Authorizer(
             stores.id_tags, stores.transactions, clock, unknown_status=s.unknown_id_tag_status
@@ -178,7 +183,20 @@ class Manager:
             gated=policy.gated,
             allowed_while=ALLOWED_WHILE,
         )
-        self.events = EventsServicer(dispatcher, policy, clock, bus, self.node_monitor)
+        #: Checks each handshake against the charger's security profile (after the policy).
+        self.charger_auth = ChargerAuthenticator(
+            stores.credentials,
+            stores.security,
+            self.audit,
+            clock,
+            allow_unsecured=s.allow_unsecured,
+            failures_per_charger=s.login_failures_per_charger,
+            failures_per_address=s.login_failures_per_address,
+            failure_window=s.login_failure_window,
+        )
+        self.events = EventsServicer(
+            dispatcher, policy, clock, bus, self.node_monitor, charger_auth=self.charger_auth
+        )
         server = self._server = grpc.aio.server(
             options=[
                 ("grpc.max_receive_message_length", 64 * 1024 * 1024),
@@ -188,7 +206,15 @@ class Manager:
         )
         events_pb2_grpc.add_EventsServicer_to_server(self.events, server)
         chargers_pb2_grpc.add_ChargerServiceServicer_to_server(
-            ChargerServicer(stores, self.registry, self._tasks, clock, policy=policy), server
+            ChargerServicer(
+                stores,
+                self.registry,
+                self._tasks,
+                clock,
+                policy=policy,
+                charger_tls=s.charger_tls_available,
+            ),
+            server,
         )
         transactions_pb2_grpc.add_TransactionServiceServicer_to_server(
             TransactionServicer(stores), server

@@ -59,6 +59,11 @@ class ChargerPolicy:
     auto_register_status: str = "Accepted"
     heartbeat_interval: int = 300  # seconds, told to accepted chargers
     retry_interval: int = 60  # seconds, told to rejected chargers before they boot again
+    #: Whether security profile 0 is allowed (ALLOW_UNSECURED_CHARGERS). Auto-registration
+    #: registers chargers with profile 0, so without it nothing is auto-registered: a row
+    #: would be created for any id a stranger tries, only for the credential check to
+    #: refuse it.
+    allow_unsecured: bool = True
     #: The last admission row read per charger: answers while the database is unavailable.
     _known: dict[str, ChargerAdmission] = field(default_factory=dict)
     #: Chargers admitted or booted while not Accepted -> their status (Pending, Rejected):
@@ -110,7 +115,7 @@ class ChargerPolicy:
         or the one read before while the database is unavailable."""
         try:
             row = await self.store.admission(charger_id)
-            if row is None and self.auto_register:
+            if row is None and self.auto_register and self.allow_unsecured:
                 # Idempotent and group-committed with concurrent admissions.
                 await self.store.register(
                     charger_id, ocpp_version, at, registration_status=self.auto_register_status

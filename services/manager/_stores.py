@@ -8,12 +8,14 @@ from services.manager.store import (
     ChargerStore,
     ChargingProfileStore,
     ConfigurationStore,
+    CredentialStore,
     DeviceModelStore,
     IdTagStore,
     LocationStore,
     MemoryChargerStore,
     MemoryChargingProfileStore,
     MemoryConfigurationStore,
+    MemoryCredentialStore,
     MemoryDeviceModelStore,
     MemoryIdTagStore,
     MemoryLocationStore,
@@ -28,6 +30,7 @@ from services.manager.store import (
     SqlChargerStore,
     SqlChargingProfileStore,
     SqlConfigurationStore,
+    SqlCredentialStore,
     SqlDeviceModelStore,
     SqlIdTagStore,
     SqlLocationStore,
@@ -57,6 +60,8 @@ class Stores:
     station: StationStore  # OCPP 2.0.1 requests reported on by id, display messages
     # OCPP 2.0.1 charging limits, EV charging needs, reported profiles
     smart_charging: SmartChargingStore
+    # Security profile and password hashes, as the handshake checks them (issue 11)
+    credentials: CredentialStore
 
     @classmethod
     async def open(cls, url: str, *, flush_interval: float = 0.2) -> Stores:
@@ -75,6 +80,7 @@ class Stores:
             device_model=SqlDeviceModelStore(engine),
             station=SqlStationStore(engine),
             smart_charging=SqlSmartChargingStore(engine),
+            credentials=SqlCredentialStore(engine),
         )
 
     @classmethod
@@ -94,6 +100,7 @@ class Stores:
             device_model=MemoryDeviceModelStore(chargers=chargers),
             station=MemoryStationStore(chargers=chargers),
             smart_charging=MemorySmartChargingStore(chargers=chargers),
+            credentials=MemoryCredentialStore(chargers=chargers),
         )
 
     async def aclose(self) -> None:

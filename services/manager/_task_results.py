@@ -45,6 +45,9 @@ UNRECORDED: dict[str, str] = {
     ),
 }
 
+#: 1.6 configuration keys whose values are secrets (lower case: keys are CiStrings).
+_SECRET_KEYS_16 = frozenset({"authorizationkey"})
+
 #: The kind of request a charger reports on later under the requestId it was sent.
 _REQUEST_KINDS = {
     "GetLog": "Log",
@@ -115,12 +118,15 @@ class TaskResults:
         entries = [
             (str(e["key"]), e.get("value"), bool(e["readonly"]))
             for e in answer.get("configurationKey", [])
+            if str(e["key"]).lower() not in _SECRET_KEYS_16  # write-only, never kept
         ]
         await self._stores.configuration.record_read(
             task.charger_id, entries, self._clock(), complete=not task.payload.get("key")
         )
 
     async def _configuration_changed(self, task: SentTask, answer: dict[str, Any]) -> None:
+        if task.payload["key"].lower() in _SECRET_KEYS_16:
+            return  # the password's hash is recorded by RotateChargerPassword, never the key
         if commands.is_16(task.version) and answer["status"] in ("Accepted", "RebootRequired"):
             await self._stores.configuration.record_change(
                 task.charger_id, task.payload["key"], task.payload["value"], self._clock()

@@ -24,6 +24,14 @@ async def main() -> None:
                 node.address,
                 settings.manager_address,
             )
+            if node.tls_port:
+                log.info(
+                    "node %s: TLS chargers (security profiles 2, 3) connect to "
+                    "wss://%s:%d/ocpp/<charger-id>",
+                    settings.node_id,
+                    settings.host,
+                    node.tls_port,
+                )
             await stop_requested()
             log.info("shutting down: closing chargers with 1001 so they reconnect elsewhere")
     finally:

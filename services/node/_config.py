@@ -38,6 +38,17 @@ class NodeSettings:
     startup_timeout: float = 10.0  # how long start-up waits for the registry
     # Shared secret presented to the manager and required on Node.Send (MESH_SECRET).
     mesh_secret: str = ""
+    # The TLS websocket port for security profiles 2 and 3 (wss://; docs/adr/0012): None =
+    # no TLS listener, 0 = any free port. The server certificate chain and key (PEM) are
+    # required with it; with a client CA, chargers may present a certificate it issued
+    # (verified here; its CN is the charger's proof for profile 3), without one none can.
+    tls_port: int | None = None
+    tls_cert: str = ""  # NODE_TLS_CERT: PEM file, server certificate (+ chain)
+    tls_key: str = ""  # NODE_TLS_KEY: PEM file, its private key
+    tls_client_ca: str = ""  # NODE_TLS_CLIENT_CA: PEM file, CA(s) of charger certificates
+    # Addresses of proxies in front of the node (the gateway): for their connections the
+    # charger's address is the last X-Forwarded-For entry (NODE_TRUSTED_PROXIES, commas).
+    trusted_proxies: tuple[str, ...] = ()
 
     @classmethod
     def from_env(cls) -> NodeSettings:
@@ -55,4 +66,11 @@ class NodeSettings:
             task_timeout=env_float("NODE_TASK_TIMEOUT", 30.0, minimum=0.1),
             outbox_size=env_int("NODE_OUTBOX_SIZE", 10_000, minimum=1),
             lease_seconds=env_float("LEASE_SECONDS", 15.0, minimum=0.5),
+            tls_port=env_int("NODE_TLS_PORT", 0) if env_str("NODE_TLS_PORT", "") else None,
+            tls_cert=env_str("NODE_TLS_CERT", ""),
+            tls_key=env_str("NODE_TLS_KEY", ""),
+            tls_client_ca=env_str("NODE_TLS_CLIENT_CA", ""),
+            trusted_proxies=tuple(
+                p.strip() for p in env_str("NODE_TRUSTED_PROXIES", "").split(",") if p.strip()
+            ),
         )

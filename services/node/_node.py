@@ -21,6 +21,7 @@ import asyncio
 import contextlib
 import functools
 import logging
+import ssl
 import time
 import urllib.parse
 import uuid
@@ -40,6 +41,15 @@ from websockets.typing import Subprotocol
 
 from services.common import to_proto_version
 from services.node._config import NodeSettings
+from services.node._credentials import (
+    WWW_AUTHENTICATE,
+    BadCredentials,
+    RedactCredentials,
+    client_address,
+    client_certificate_cn,
+    parse_basic_auth,
+    tls_server_context,
+)
 from services.node._framing import (
     SUBPROTOCOLS,
     SUPPORTED_SUBPROTOCOLS,
@@ -61,6 +71,10 @@ from services.node._manager_link import (
 from services.registry import Registry, RegistryError
 
 log = logging.getLogger(__name__)
+#: The websocket servers' own log, with credential headers blanked (their debug output
+#: lists the handshake's headers, Authorization included).
+_ws_log = logging.getLogger("services.node.websockets")
+_ws_log.addFilter(RedactCredentials())
 
 MAX_CHARGER_ID_LENGTH = 48
 CLOSE_SUPERSEDED = 4000  # application close code: a newer connection took over
@@ -149,10 +163,12 @@ class Node:
         self._channel: grpc.aio.Channel | None = None
         self._link: ManagerLink | None = None
         self._ws_server: Server | None = None
+        self._wss_server: Server | None = None  # the TLS port (security profiles 2 and 3)
         self._grpc_server: grpc.aio.Server | None = None
         self._tasks: list[asyncio.Task[None]] = []
         self._handlers: set[asyncio.Task[None]] = set()
         self.ws_port = 0
+        self.tls_port = 0  # the wss:// port; 0 while there is none
         self.grpc_port = 0
         self.tasks_received = 0  # Node.Send calls for a charger held here
         # Chargers still to claim back after the node's lease was lost (a failed claim
@@ -208,10 +224,30 @@ class Node:
                 f"the registry did not confirm the eviction subscription within "
                 f"{s.startup_timeout:g} s; is Redis reachable?"
             ) from None
-        self._ws_server = await serve(
+        tls = None
+        if s.tls_port is not None:
+            if not (s.tls_cert and s.tls_key):
+                await self.aclose()
+                raise OSError(
+                    "NODE_TLS_PORT needs NODE_TLS_CERT and NODE_TLS_KEY (PEM files of the "
+                    "server certificate chain and its key)"
+                )
+            tls = tls_server_context(s.tls_cert, s.tls_key, s.tls_client_ca)
+        self._ws_server = await self._serve_websockets(s.port)
+        self.ws_port = next(iter(self._ws_server.sockets)).getsockname()[1]
+        if tls is not None and s.tls_port is not None:
+            self._wss_server = await self._serve_websockets(s.tls_port, tls)
+            self.tls_port = next(iter(self._wss_server.sockets)).getsockname()[1]
+        return self
+
+    async def _serve_websockets(self, port: int, tls: ssl.SSLContext | None = None) -> Server:
+        s = self.settings
+        return await serve(
             self._handle,
             s.host,
-            s.port,
+            port,
+            ssl=tls,
+            logger=_ws_log,
             subprotocols=[Subprotocol(p) for p in SUPPORTED_SUBPROTOCOLS],
             process_request=self._process_request,
             max_size=s.max_websocket_bytes,
@@ -220,8 +256,6 @@ class Node:
             compression=None,
             server_header=None,
         )
-        self.ws_port = next(iter(self._ws_server.sockets)).getsockname()[1]
-        return self
 
     async def __aexit__(self, *exc_info: object) -> None:
         await self.aclose()
@@ -231,11 +265,13 @@ class Node:
         if self._closed:
             return
         self._closed = True
-        if self._ws_server is not None:
-            self._ws_server.close(close_connections=True)  # 1001 going away
-            with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(self.settings.drain_timeout):
-                    await self._ws_server.wait_closed()
+        servers = [server for server in (self._ws_server, self._wss_server) if server is not None]
+        for server in servers:
+            server.close(close_connections=True)  # 1001 going away
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(self.settings.drain_timeout):
+                for server in servers:
+                    await server.wait_closed()
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:
@@ -273,13 +309,31 @@ class Node:
                 f"{', '.join(SUPPORTED_SUBPROTOCOLS)} in Sec-WebSocket-Protocol\n",
             )
         remote = ws.remote_address
+        # What the charger proves: Basic credentials (never logged), TLS, a verified client
+        # certificate's CN. The manager judges them against the charger's security profile.
+        try:
+            basic = parse_basic_auth(request.headers.get("Authorization"), charger_id)
+        except BadCredentials as exc:
+            log.info("charger %s refused: %s", charger_id, exc)
+            return _unauthorized(ws, str(exc))
+        ssl_object = ws.transport.get_extra_info("ssl_object")
         try:
             answer = await self.link.admit(
                 events_pb2.AdmitRequest(
                     charger_id=charger_id,
                     node_id=self.settings.node_id,
                     ocpp_version=to_proto_version(SUBPROTOCOLS[subprotocol]),
-                    remote_address=f"{remote[0]}:{remote[1]}" if remote else "",
+                    remote_address=client_address(
+                        remote,
+                        request.headers.get("X-Forwarded-For"),
+                        self.settings.trusted_proxies,
+                    ),
+                    tls=ssl_object is not None,
+                    basic_auth=basic is not None,
+                    password=basic.password if basic is not None else "",
+                    client_certificate_cn=(
+                        client_certificate_cn(ssl_object.getpeercert()) if ssl_object else ""
+                    ),
                 )
             )
         except ManagerUnavailable as exc:
@@ -289,6 +343,12 @@ class Node:
             )
         if not answer.admitted:
             log.info("charger %s refused: %s", charger_id, answer.reason)
+            if answer.refusal == events_pb2.AdmitResponse.REFUSAL_UNAUTHORIZED:
+                return _unauthorized(ws, answer.reason)
+            if answer.refusal == events_pb2.AdmitResponse.REFUSAL_RATE_LIMITED:
+                response = ws.respond(HTTPStatus.TOO_MANY_REQUESTS, f"{answer.reason}\n")
+                response.headers["Retry-After"] = str(max(answer.retry_after_s, 1))
+                return response
             return ws.respond(HTTPStatus.FORBIDDEN, f"{answer.reason}\n")
         return None
 
@@ -710,6 +770,13 @@ def _close_reason(reason: str) -> str:
     if len(encoded) <= 123:
         return reason
     return encoded[:120].decode(errors="ignore") + "..."
+
+
+def _unauthorized(ws: ServerConnection, reason: str) -> Response:
+    """401 with the Basic challenge: the charger must (re)authenticate."""
+    response = ws.respond(HTTPStatus.UNAUTHORIZED, f"{reason}\n")
+    response.headers["WWW-Authenticate"] = WWW_AUTHENTICATE
+    return response
 
 
 def _reply_frame(message_id: str, reply: events_pb2.Reply) -> bytes | None:

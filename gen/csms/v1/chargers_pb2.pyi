@@ -235,6 +235,40 @@ class UpdateChargerRequest(_message.Message):
     update_mask: _field_mask_pb2.FieldMask
     def __init__(self, charger_id: _Optional[str] = ..., security_profile: _Optional[int] = ..., password: _Optional[str] = ..., description: _Optional[str] = ..., location_id: _Optional[str] = ..., registration_status: _Optional[_Union[RegistrationStatus, str]] = ..., update_mask: _Optional[_Union[_field_mask_pb2.FieldMask, _Mapping]] = ...) -> None: ...
 
+class RotateChargerPasswordRequest(_message.Message):
+    __slots__ = ("charger_id", "password")
+    CHARGER_ID_FIELD_NUMBER: _ClassVar[int]
+    PASSWORD_FIELD_NUMBER: _ClassVar[int]
+    charger_id: str
+    password: str
+    def __init__(self, charger_id: _Optional[str] = ..., password: _Optional[str] = ...) -> None: ...
+
+class RotateChargerPasswordResponse(_message.Message):
+    __slots__ = ("status", "password")
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    PASSWORD_FIELD_NUMBER: _ClassVar[int]
+    status: str
+    password: str
+    def __init__(self, status: _Optional[str] = ..., password: _Optional[str] = ...) -> None: ...
+
+class SetSecurityProfileRequest(_message.Message):
+    __slots__ = ("charger_id", "security_profile", "configuration_slot")
+    CHARGER_ID_FIELD_NUMBER: _ClassVar[int]
+    SECURITY_PROFILE_FIELD_NUMBER: _ClassVar[int]
+    CONFIGURATION_SLOT_FIELD_NUMBER: _ClassVar[int]
+    charger_id: str
+    security_profile: int
+    configuration_slot: int
+    def __init__(self, charger_id: _Optional[str] = ..., security_profile: _Optional[int] = ..., configuration_slot: _Optional[int] = ...) -> None: ...
+
+class SetSecurityProfileResponse(_message.Message):
+    __slots__ = ("status", "security_profile")
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    SECURITY_PROFILE_FIELD_NUMBER: _ClassVar[int]
+    status: str
+    security_profile: int
+    def __init__(self, status: _Optional[str] = ..., security_profile: _Optional[int] = ...) -> None: ...
+
 class DeleteChargerRequest(_message.Message):
     __slots__ = ("charger_id",)
     CHARGER_ID_FIELD_NUMBER: _ClassVar[int]

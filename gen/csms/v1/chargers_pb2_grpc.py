@@ -77,6 +77,16 @@ class ChargerServiceStub:
                 request_serializer=csms_dot_v1_dot_chargers__pb2.RestoreChargerRequest.SerializeToString,
                 response_deserializer=csms_dot_v1_dot_chargers__pb2.Charger.FromString,
                 _registered_method=True)
+        self.RotateChargerPassword = channel.unary_unary(
+                '/csms.v1.ChargerService/RotateChargerPassword',
+                request_serializer=csms_dot_v1_dot_chargers__pb2.RotateChargerPasswordRequest.SerializeToString,
+                response_deserializer=csms_dot_v1_dot_chargers__pb2.RotateChargerPasswordResponse.FromString,
+                _registered_method=True)
+        self.SetSecurityProfile = channel.unary_unary(
+                '/csms.v1.ChargerService/SetSecurityProfile',
+                request_serializer=csms_dot_v1_dot_chargers__pb2.SetSecurityProfileRequest.SerializeToString,
+                response_deserializer=csms_dot_v1_dot_chargers__pb2.SetSecurityProfileResponse.FromString,
+                _registered_method=True)
         self.Reset = channel.unary_unary(
                 '/csms.v1.ChargerService/Reset',
                 request_serializer=csms_dot_v1_dot_chargers__pb2.ResetRequest.SerializeToString,
@@ -337,6 +347,30 @@ class ChargerServiceServicer:
 
     def RestoreCharger(self, request, context):
         """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RotateChargerPassword(self, request, context):
+        """Gives a connected charger a new HTTP Basic password (role admin): 1.6 ChangeConfiguration
+        AuthorizationKey (hex-encoded, as the 1.6 security whitepaper says), 2.0.1 SetVariables
+        SecurityCtrlr.BasicAuthPassword. Only when the charger answers Accepted does the CSMS
+        store the new password's hash; the old password keeps working until the charger has
+        connected with the new one. A refusal changes nothing: FAILED_PRECONDITION naming the
+        charger's answer. Without `password` the CSMS generates one and returns it once.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SetSecurityProfile(self, request, context):
+        """Raises a connected charger's security profile (role admin): 1.6 ChangeConfiguration
+        SecurityProfile; 2.0.1 SetVariables OCPPCommCtrlr.NetworkConfigurationPriority = the
+        slot a SetNetworkProfile filled with the new profile, then Reset OnIdle (A05). The new
+        profile is recorded when the charger accepted; from then on it must connect with it.
+        Downgrades are FAILED_PRECONDITION, and so is profile 2/3 where chargers have no TLS
+        port (CHARGER_TLS_AVAILABLE) or profile 1/2 for a charger without a password.
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
@@ -653,6 +687,16 @@ def add_ChargerServiceServicer_to_server(servicer, server):
                     servicer.RestoreCharger,
                     request_deserializer=csms_dot_v1_dot_chargers__pb2.RestoreChargerRequest.FromString,
                     response_serializer=csms_dot_v1_dot_chargers__pb2.Charger.SerializeToString,
+            ),
+            'RotateChargerPassword': grpc.unary_unary_rpc_method_handler(
+                    servicer.RotateChargerPassword,
+                    request_deserializer=csms_dot_v1_dot_chargers__pb2.RotateChargerPasswordRequest.FromString,
+                    response_serializer=csms_dot_v1_dot_chargers__pb2.RotateChargerPasswordResponse.SerializeToString,
+            ),
+            'SetSecurityProfile': grpc.unary_unary_rpc_method_handler(
+                    servicer.SetSecurityProfile,
+                    request_deserializer=csms_dot_v1_dot_chargers__pb2.SetSecurityProfileRequest.FromString,
+                    response_serializer=csms_dot_v1_dot_chargers__pb2.SetSecurityProfileResponse.SerializeToString,
             ),
             'Reset': grpc.unary_unary_rpc_method_handler(
                     servicer.Reset,
@@ -1034,6 +1078,60 @@ class ChargerService:
             '/csms.v1.ChargerService/RestoreCharger',
             csms_dot_v1_dot_chargers__pb2.RestoreChargerRequest.SerializeToString,
             csms_dot_v1_dot_chargers__pb2.Charger.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RotateChargerPassword(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/csms.v1.ChargerService/RotateChargerPassword',
+            csms_dot_v1_dot_chargers__pb2.RotateChargerPasswordRequest.SerializeToString,
+            csms_dot_v1_dot_chargers__pb2.RotateChargerPasswordResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SetSecurityProfile(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/csms.v1.ChargerService/SetSecurityProfile',
+            csms_dot_v1_dot_chargers__pb2.SetSecurityProfileRequest.SerializeToString,
+            csms_dot_v1_dot_chargers__pb2.SetSecurityProfileResponse.FromString,
             options,
             channel_credentials,
             insecure,

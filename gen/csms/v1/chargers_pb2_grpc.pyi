@@ -61,6 +61,22 @@ class ChargerServiceStub:
     its history is kept and RestoreCharger brings it back.
     """
     RestoreCharger: _grpc.UnaryUnaryMultiCallable[_chargers_pb2.RestoreChargerRequest, _chargers_pb2.Charger]
+    RotateChargerPassword: _grpc.UnaryUnaryMultiCallable[_chargers_pb2.RotateChargerPasswordRequest, _chargers_pb2.RotateChargerPasswordResponse]
+    """Gives a connected charger a new HTTP Basic password (role admin): 1.6 ChangeConfiguration
+    AuthorizationKey (hex-encoded, as the 1.6 security whitepaper says), 2.0.1 SetVariables
+    SecurityCtrlr.BasicAuthPassword. Only when the charger answers Accepted does the CSMS
+    store the new password's hash; the old password keeps working until the charger has
+    connected with the new one. A refusal changes nothing: FAILED_PRECONDITION naming the
+    charger's answer. Without `password` the CSMS generates one and returns it once.
+    """
+    SetSecurityProfile: _grpc.UnaryUnaryMultiCallable[_chargers_pb2.SetSecurityProfileRequest, _chargers_pb2.SetSecurityProfileResponse]
+    """Raises a connected charger's security profile (role admin): 1.6 ChangeConfiguration
+    SecurityProfile; 2.0.1 SetVariables OCPPCommCtrlr.NetworkConfigurationPriority = the
+    slot a SetNetworkProfile filled with the new profile, then Reset OnIdle (A05). The new
+    profile is recorded when the charger accepted; from then on it must connect with it.
+    Downgrades are FAILED_PRECONDITION, and so is profile 2/3 where chargers have no TLS
+    port (CHARGER_TLS_AVAILABLE) or profile 1/2 for a charger without a password.
+    """
     Reset: _grpc.UnaryUnaryMultiCallable[_chargers_pb2.ResetRequest, _chargers_pb2.ResetResponse]
     TriggerMessage: _grpc.UnaryUnaryMultiCallable[_chargers_pb2.TriggerMessageRequest, _chargers_pb2.TriggerMessageResponse]
     GetConfiguration: _grpc.UnaryUnaryMultiCallable[_chargers_pb2.GetConfigurationRequest, _chargers_pb2.GetConfigurationResponse]
@@ -177,6 +193,22 @@ class ChargerServiceAsyncStub(ChargerServiceStub):
     its history is kept and RestoreCharger brings it back.
     """
     RestoreCharger: _aio.UnaryUnaryMultiCallable[_chargers_pb2.RestoreChargerRequest, _chargers_pb2.Charger]  # type: ignore[assignment]
+    RotateChargerPassword: _aio.UnaryUnaryMultiCallable[_chargers_pb2.RotateChargerPasswordRequest, _chargers_pb2.RotateChargerPasswordResponse]  # type: ignore[assignment]
+    """Gives a connected charger a new HTTP Basic password (role admin): 1.6 ChangeConfiguration
+    AuthorizationKey (hex-encoded, as the 1.6 security whitepaper says), 2.0.1 SetVariables
+    SecurityCtrlr.BasicAuthPassword. Only when the charger answers Accepted does the CSMS
+    store the new password's hash; the old password keeps working until the charger has
+    connected with the new one. A refusal changes nothing: FAILED_PRECONDITION naming the
+    charger's answer. Without `password` the CSMS generates one and returns it once.
+    """
+    SetSecurityProfile: _aio.UnaryUnaryMultiCallable[_chargers_pb2.SetSecurityProfileRequest, _chargers_pb2.SetSecurityProfileResponse]  # type: ignore[assignment]
+    """Raises a connected charger's security profile (role admin): 1.6 ChangeConfiguration
+    SecurityProfile; 2.0.1 SetVariables OCPPCommCtrlr.NetworkConfigurationPriority = the
+    slot a SetNetworkProfile filled with the new profile, then Reset OnIdle (A05). The new
+    profile is recorded when the charger accepted; from then on it must connect with it.
+    Downgrades are FAILED_PRECONDITION, and so is profile 2/3 where chargers have no TLS
+    port (CHARGER_TLS_AVAILABLE) or profile 1/2 for a charger without a password.
+    """
     Reset: _aio.UnaryUnaryMultiCallable[_chargers_pb2.ResetRequest, _chargers_pb2.ResetResponse]  # type: ignore[assignment]
     TriggerMessage: _aio.UnaryUnaryMultiCallable[_chargers_pb2.TriggerMessageRequest, _chargers_pb2.TriggerMessageResponse]  # type: ignore[assignment]
     GetConfiguration: _aio.UnaryUnaryMultiCallable[_chargers_pb2.GetConfigurationRequest, _chargers_pb2.GetConfigurationResponse]  # type: ignore[assignment]
@@ -326,6 +358,34 @@ class ChargerServiceServicer(metaclass=_abc_1.ABCMeta):
         request: _chargers_pb2.RestoreChargerRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_chargers_pb2.Charger, _abc.Awaitable[_chargers_pb2.Charger]]: ...
+
+    @_abc_1.abstractmethod
+    def RotateChargerPassword(
+        self,
+        request: _chargers_pb2.RotateChargerPasswordRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_chargers_pb2.RotateChargerPasswordResponse, _abc.Awaitable[_chargers_pb2.RotateChargerPasswordResponse]]:
+        """Gives a connected charger a new HTTP Basic password (role admin): 1.6 ChangeConfiguration
+        AuthorizationKey (hex-encoded, as the 1.6 security whitepaper says), 2.0.1 SetVariables
+        SecurityCtrlr.BasicAuthPassword. Only when the charger answers Accepted does the CSMS
+        store the new password's hash; the old password keeps working until the charger has
+        connected with the new one. A refusal changes nothing: FAILED_PRECONDITION naming the
+        charger's answer. Without `password` the CSMS generates one and returns it once.
+        """
+
+    @_abc_1.abstractmethod
+    def SetSecurityProfile(
+        self,
+        request: _chargers_pb2.SetSecurityProfileRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_chargers_pb2.SetSecurityProfileResponse, _abc.Awaitable[_chargers_pb2.SetSecurityProfileResponse]]:
+        """Raises a connected charger's security profile (role admin): 1.6 ChangeConfiguration
+        SecurityProfile; 2.0.1 SetVariables OCPPCommCtrlr.NetworkConfigurationPriority = the
+        slot a SetNetworkProfile filled with the new profile, then Reset OnIdle (A05). The new
+        profile is recorded when the charger accepted; from then on it must connect with it.
+        Downgrades are FAILED_PRECONDITION, and so is profile 2/3 where chargers have no TLS
+        port (CHARGER_TLS_AVAILABLE) or profile 1/2 for a charger without a password.
+        """
 
     @_abc_1.abstractmethod
     def Reset(

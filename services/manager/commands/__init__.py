@@ -49,12 +49,17 @@ from services.manager.commands._reservation import (
 )
 from services.manager.commands._schema_order import in_schema_order, schema
 from services.manager.commands._security import (
+    CREDENTIAL_KEYS,
     certificate_signed,
+    check_rotated_password,
     delete_certificate,
+    generate_password,
     get_installed_certificate_ids,
     install_certificate,
     installed_certificate_ids_result,
+    rotate_password,
     set_network_profile,
+    set_security_profile,
 )
 from services.manager.commands._smart_charging import (
     CHARGING_LIMIT_SOURCES,
@@ -78,6 +83,7 @@ from services.manager.commands._transactions import (
 
 __all__ = [
     "CHARGING_LIMIT_SOURCES",
+    "CREDENTIAL_KEYS",
     "KEYS_16_TO_201",
     "PURPOSE_16",
     "PURPOSE_FROM_16",
@@ -89,6 +95,7 @@ __all__ = [
     "change_configuration",
     "change_configuration_status",
     "check_reserve_now",
+    "check_rotated_password",
     "check_send_local_list",
     "clear_cache",
     "clear_charging_profile",
@@ -99,6 +106,7 @@ __all__ = [
     "delete_certificate",
     "device_model",
     "display_message",
+    "generate_password",
     "get_charging_profiles",
     "get_composite_schedule",
     "get_configuration",
@@ -119,6 +127,7 @@ __all__ = [
     "remote_start_id",
     "reserve_now",
     "reset",
+    "rotate_password",
     "schedule_from_ocpp",
     "schema",
     "send_call",
@@ -126,6 +135,7 @@ __all__ = [
     "set_charging_profile",
     "set_display_message",
     "set_network_profile",
+    "set_security_profile",
     "signed_update_firmware",
     "start_charging",
     "status_reason",

@@ -18,6 +18,7 @@ from services.manager.commands._common import (
     is_16,
     set_optional,
 )
+from services.manager.commands._security import CREDENTIAL_KEYS
 from services.manager.commands._smart_charging import profile_to_ocpp
 
 _RESET_16 = {
@@ -214,11 +215,25 @@ def change_configuration(
         raise InvalidArgument("key", "must be 1 to 50 characters")
     if len(req.value) > (500 if is_16(version) else 1000):
         raise InvalidArgument("value", "is too long for OCPP")
+    rpc = _credential_rpc(req.key)
+    if rpc:
+        raise InvalidArgument(
+            "key",
+            f"{req.key} holds the charger's credentials; use ChargerService.{rpc}, which keeps "
+            "the CSMS's record in step (a charger changed behind its back is locked out)",
+        )
     if is_16(version):
         return "ChangeConfiguration", {"key": req.key, "value": req.value}
     data = _component_variable(req.key)
     data["attributeValue"] = req.value
     return "SetVariables", {"setVariableData": [data]}
+
+
+def _credential_rpc(key: str) -> str:
+    """The RPC that changes `key` when it holds charger credentials, else ""."""
+    if key in KEYS_16_TO_201:
+        key = "/".join(KEYS_16_TO_201[key])
+    return CREDENTIAL_KEYS.get(key.lower(), "")
 
 
 _SET_STATUS = {

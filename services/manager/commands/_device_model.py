@@ -13,6 +13,7 @@ from csms.v1 import device_model_pb2 as dm
 from services.manager._errors import InvalidArgument, UnsupportedByProtocol
 from services.manager.commands._common import Call, is_16
 from services.manager.commands._schema_order import ordered_call
+from services.manager.commands._security import CREDENTIAL_KEYS
 
 __all__ = [
     "ATTRIBUTE_TYPES",
@@ -130,6 +131,16 @@ def set_variables(charger_id: str, version: str, req: dm.SetVariablesRequest) ->
     data = []
     for i, item in enumerate(req.items):
         check_variable_key(f"items[{i}].key", item.key, version)
+        name = (
+            f"{item.key.component}/{item.key.variable}" if item.key.component else item.key.variable
+        )
+        rpc = CREDENTIAL_KEYS.get(name.lower())
+        if rpc:
+            raise InvalidArgument(
+                f"items[{i}].key",
+                f"{name} holds the charger's credentials; use ChargerService.{rpc}, which keeps "
+                "the CSMS's record in step and never stores a password",
+            )
         kind = attribute_type(f"items[{i}].attribute_type", item.attribute_type, version)
         if len(item.value) > limit:
             raise InvalidArgument(f"items[{i}].value", f"must be at most {limit} characters")

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import secrets
+import string
 from typing import Any
 
 from csms.v1 import chargers_pb2
 
+from services.common._passwords import PasswordPolicyError, check_password_policy
 from services.manager._errors import InvalidArgument, UnsupportedByProtocol
 from services.manager.commands._common import (
     Call,
@@ -242,4 +245,91 @@ def set_network_profile(
     return "SetNetworkProfile", {
         "configurationSlot": req.configuration_slot,
         "connectionData": data,
+    }
+
+
+# --- charger credentials: Basic auth password rotation, security profile upgrade --------
+
+#: 2.0.1 passwordString characters (Part 2, primitive datatypes).
+_PASSWORD_STRING = frozenset(string.ascii_letters + string.digits + "*-_=:+|@.")
+#: 1.6 AuthorizationKey: the password's octets, at most 20 (40 hexadecimal digits).
+MAX_AUTHORIZATION_KEY_BYTES = 20
+#: Generated passwords: letters and digits (valid everywhere), as long as the version allows.
+_GENERATED_LENGTH_16 = MAX_AUTHORIZATION_KEY_BYTES
+_GENERATED_LENGTH_201 = 32
+#: Configuration keys / variables that hold a charger's credentials, and the RPC that
+#: changes them while keeping the CSMS's record in step (lower case: 1.6 keys are CiStrings).
+CREDENTIAL_KEYS = {
+    "authorizationkey": "RotateChargerPassword",
+    "securityprofile": "SetSecurityProfile",
+    "securityctrlr/basicauthpassword": "RotateChargerPassword",
+    "securityctrlr/securityprofile": "SetSecurityProfile",
+}
+
+
+def generate_password(version: str) -> str:
+    """A random password the charger's version can hold: 20 characters on 1.6 (the
+    AuthorizationKey's 20 bytes), 32 on 2.0.1; about 119 / 190 bits."""
+    alphabet = string.ascii_letters + string.digits
+    length = _GENERATED_LENGTH_16 if is_16(version) else _GENERATED_LENGTH_201
+    return "".join(secrets.choice(alphabet) for _ in range(length))
+
+
+def check_rotated_password(version: str, password: str) -> str:
+    """InvalidArgument naming `password` unless the charger's version can take it."""
+    try:
+        check_password_policy(password)
+    except PasswordPolicyError as exc:
+        raise InvalidArgument("password", str(exc)) from None
+    if is_16(version) and len(password) > MAX_AUTHORIZATION_KEY_BYTES:
+        raise InvalidArgument(
+            "password",
+            f"is {len(password)} characters long; OCPP 1.6's AuthorizationKey holds at most "
+            f"{MAX_AUTHORIZATION_KEY_BYTES} bytes",
+        )
+    if not is_16(version) and not set(password) <= _PASSWORD_STRING:
+        raise InvalidArgument(
+            "password", "OCPP 2.0.1 allows only a-z A-Z 0-9 and * - _ = : + | @ ."
+        )
+    return password
+
+
+def rotate_password(version: str, password: str) -> Call:
+    """1.6 ChangeConfiguration AuthorizationKey, the password's octets in hexadecimal (1.6
+    security whitepaper); 2.0.1 SetVariables SecurityCtrlr.BasicAuthPassword, as is."""
+    if is_16(version):
+        return "ChangeConfiguration", {
+            "key": "AuthorizationKey",
+            "value": password.encode("ascii").hex().upper(),
+        }
+    return "SetVariables", {
+        "setVariableData": [
+            {
+                "attributeValue": password,
+                "component": {"name": "SecurityCtrlr"},
+                "variable": {"name": "BasicAuthPassword"},
+            }
+        ]
+    }
+
+
+def set_security_profile(charger_id: str, version: str, profile: int, slot: int) -> Call:
+    """1.6 ChangeConfiguration SecurityProfile; 2.0.1 SetVariables
+    OCPPCommCtrlr.NetworkConfigurationPriority = the slot holding the new profile (A05)."""
+    if is_16(version):
+        return "ChangeConfiguration", {"key": "SecurityProfile", "value": str(profile)}
+    if slot <= 0:
+        raise InvalidArgument(
+            "configuration_slot",
+            "is required for an OCPP 2.0.1 charger: the slot a SetNetworkProfile filled with "
+            f"the security profile {profile} connection",
+        )
+    return "SetVariables", {
+        "setVariableData": [
+            {
+                "attributeValue": str(slot),
+                "component": {"name": "OCPPCommCtrlr"},
+                "variable": {"name": "NetworkConfigurationPriority"},
+            }
+        ]
     }

@@ -19,6 +19,13 @@ Errors::
 from __future__ import annotations
 
 from ._authorization import SqlIdTagStore
+from ._credentials import (
+    ChargerCredentials,
+    CredentialStore,
+    MemoryCredentialStore,
+    SqlCredentialStore,
+    check_security_profile,
+)
 from ._device_model import (
     DeviceEventRecord,
     DeviceModelStore,
@@ -121,6 +128,7 @@ __all__ = [
     "BootInfo",
     "CertificateRequestRecord",
     "ChargerAdmission",
+    "ChargerCredentials",
     "ChargerRecord",
     "ChargerRequestRecord",
     "ChargerStore",
@@ -132,6 +140,7 @@ __all__ = [
     "ConfigurationStore",
     "Conflict",
     "ConnectorRecord",
+    "CredentialStore",
     "DeviceEventRecord",
     "DeviceModelStore",
     "DisplayMessageRecord",
@@ -144,6 +153,7 @@ __all__ = [
     "MemoryChargerStore",
     "MemoryChargingProfileStore",
     "MemoryConfigurationStore",
+    "MemoryCredentialStore",
     "MemoryDeviceModelStore",
     "MemoryIdTagStore",
     "MemoryLocationStore",
@@ -166,6 +176,7 @@ __all__ = [
     "SqlChargerStore",
     "SqlChargingProfileStore",
     "SqlConfigurationStore",
+    "SqlCredentialStore",
     "SqlDeviceModelStore",
     "SqlIdTagStore",
     "SqlLocationStore",
@@ -185,6 +196,7 @@ __all__ = [
     "TransactionStore",
     "VariableKey",
     "VariableRecord",
+    "check_security_profile",
     "create_engine",
     "event_digest",
     "migrate",
