@@ -44,7 +44,7 @@ class Admission:
     admitted: bool
     reason: str = ""
     #: Why not, as AdmitResponse.Refusal (the HTTP status the node answers).
-    refusal: int = 0
+    refusal: events_pb2.AdmitResponse.Refusal = events_pb2.AdmitResponse.REFUSAL_UNSPECIFIED
     #: The charger's admission row, for the credential check that follows.
     charger: ChargerAdmission | None = None
 
