@@ -21,6 +21,7 @@ from services.manager.store import (
     MemorySecurityStore,
     MemorySmartChargingStore,
     MemoryStationStore,
+    MemoryTokenStore,
     MemoryTransactionStore,
     ReservationStore,
     SecurityStore,
@@ -35,8 +36,10 @@ from services.manager.store import (
     SqlSecurityStore,
     SqlSmartChargingStore,
     SqlStationStore,
+    SqlTokenStore,
     SqlTransactionStore,
     StationStore,
+    TokenStore,
     TransactionStore,
 )
 
@@ -57,6 +60,7 @@ class Stores:
     station: StationStore  # OCPP 2.0.1 requests reported on by id, display messages
     # OCPP 2.0.1 charging limits, EV charging needs, reported profiles
     smart_charging: SmartChargingStore
+    tokens: TokenStore  # operators' API tokens (hashed)
 
     @classmethod
     async def open(cls, url: str, *, flush_interval: float = 0.2) -> Stores:
@@ -75,6 +79,7 @@ class Stores:
             device_model=SqlDeviceModelStore(engine),
             station=SqlStationStore(engine),
             smart_charging=SqlSmartChargingStore(engine),
+            tokens=SqlTokenStore(engine),
         )
 
     @classmethod
@@ -94,6 +99,7 @@ class Stores:
             device_model=MemoryDeviceModelStore(chargers=chargers),
             station=MemoryStationStore(chargers=chargers),
             smart_charging=MemorySmartChargingStore(chargers=chargers),
+            tokens=MemoryTokenStore(),
         )
 
     async def aclose(self) -> None:

@@ -100,12 +100,14 @@ from ._station import (
     SqlStationStore,
     StationStore,
 )
+from ._tokens import ROLES, MemoryTokenStore, SqlTokenStore, TokenRecord, TokenStore
 from ._transaction_events import event_digest
 from ._transactions import SUPERSEDED_PREFIX, SqlTransactionStore
 
 __all__ = [
     "CHARGING_PROFILE_PURPOSES",
     "OCPP_VERSIONS",
+    "ROLES",
     "SUPERSEDED_PREFIX",
     "AlreadyExists",
     "BootInfo",
@@ -140,6 +142,7 @@ __all__ = [
     "MemorySecurityStore",
     "MemorySmartChargingStore",
     "MemoryStationStore",
+    "MemoryTokenStore",
     "MemoryTransactionStore",
     "MeterValueRecord",
     "MeterValuesOutcome",
@@ -162,12 +165,15 @@ __all__ = [
     "SqlSecurityStore",
     "SqlSmartChargingStore",
     "SqlStationStore",
+    "SqlTokenStore",
     "SqlTransactionStore",
     "StationStore",
     "StopOutcome",
     "StoreDataError",
     "StoreError",
     "StoreUnavailable",
+    "TokenRecord",
+    "TokenStore",
     "TransactionEvent",
     "TransactionEventOutcome",
     "TransactionRecord",
