@@ -31,11 +31,16 @@ from services.node import Node, NodeSettings
 
 log = logging.getLogger("services.embedded")
 
-#: Where `make run` keeps the admin token it generated (reused on later runs).
+#: Where `make run` keeps the admin token it generated (reused on later runs);
+#: CSMS_ADMIN_TOKEN_FILE overrides.
 ADMIN_TOKEN_FILE = Path("var") / "admin-token"
 
 
-def admin_token(path: Path = ADMIN_TOKEN_FILE) -> str:
+def admin_token_file() -> Path:
+    return Path(env_str("CSMS_ADMIN_TOKEN_FILE", str(ADMIN_TOKEN_FILE)))
+
+
+def admin_token(path: Path) -> str:
     """The admin token kept in `path`, created (mode 0600) with a new random one if absent."""
     if path.exists():
         token = path.read_text(encoding="utf-8").strip()
@@ -86,7 +91,7 @@ def _banner(
         lines.append("  admin token: the CSMS_ADMIN_TOKEN you set")
     else:
         token = settings.admin_token
-        lines.append(f"  admin token: {token}   (kept in {ADMIN_TOKEN_FILE}; keep it secret)")
+        lines.append(f"  admin token: {token}   (kept in {admin_token_file()}; keep it secret)")
     api = gateway.url if gateway is not None else "http://localhost:8080/"
     lines.append(f'  try:        curl -H "Authorization: Bearer {token}" {api}v1/chargers')
     if gateway is not None:
@@ -119,7 +124,7 @@ async def main() -> None:
     manager_settings.host = env_str("MANAGER_HOST", "127.0.0.1")
     token_from_env = bool(manager_settings.admin_token)
     if not token_from_env:
-        manager_settings.admin_token = admin_token()
+        manager_settings.admin_token = admin_token(admin_token_file())
     mesh_secret = manager_settings.mesh_secret or mesh_secret_from_env(generate=True)
     manager_settings.mesh_secret = mesh_secret
     node_settings = NodeSettings.from_env()
