@@ -30,6 +30,7 @@ from google.protobuf import descriptor_pb2
 from sqlalchemy import text
 
 from services.common import to_proto_version
+from services.common._env import ConfigError
 from services.manager import Manager, ManagerSettings
 from services.manager._audit import AuditRecord
 from services.manager._auth import (
@@ -648,3 +649,13 @@ async def test_make_run_prints_an_admin_token_that_works_and_keeps_it(tmp_path: 
     assert printed[0] == printed[1]
     assert token_file.read_text().strip() == printed[0]
     assert stat.S_IMODE(token_file.stat().st_mode) == 0o600
+
+
+def test_a_short_admin_token_is_refused_at_start(monkeypatch: pytest.MonkeyPatch) -> None:
+    """CSMS_ADMIN_TOKEN shorter than 16 characters stops the manager with a message that
+    says how to make a good one; a long one is taken as is."""
+    monkeypatch.setenv("CSMS_ADMIN_TOKEN", "admin")
+    with pytest.raises(ConfigError, match="CSMS_ADMIN_TOKEN is 5 characters long"):
+        ManagerSettings.from_env(auto_register_default=False)
+    monkeypatch.setenv("CSMS_ADMIN_TOKEN", ADMIN_TOKEN)
+    assert ManagerSettings.from_env(auto_register_default=False).admin_token == ADMIN_TOKEN
