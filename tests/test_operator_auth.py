@@ -40,6 +40,7 @@ from services.manager._auth import (
     Authenticator,
     OperatorAuthInterceptor,
     hash_secret,
+    request_summary,
 )
 from services.manager._tokens_api import AuthServicer
 from services.manager.store import MemoryTokenStore, SqlTokenStore
@@ -659,3 +660,42 @@ def test_a_short_admin_token_is_refused_at_start(monkeypatch: pytest.MonkeyPatch
         ManagerSettings.from_env(auto_register_default=False)
     monkeypatch.setenv("CSMS_ADMIN_TOKEN", ADMIN_TOKEN)
     assert ManagerSettings.from_env(auto_register_default=False).admin_token == ADMIN_TOKEN
+
+
+def test_audit_summaries_leave_out_secrets() -> None:
+    """A request summary keeps ids (charger, page token, OCPP id token) and drops passwords,
+    secrets, tokens, security values and raw payloads."""
+    summary = request_summary(
+        chargers_pb2.ChangeConfigurationRequest(
+            charger_id="CP-1", key="AuthorizationKey", value="s3cret-s3cret-s3cret"
+        )
+    )
+    assert '"charger_id":"CP-1"' in summary
+    assert "s3cret" not in summary
+    plain = request_summary(
+        chargers_pb2.ChangeConfigurationRequest(
+            charger_id="CP-1", key="HeartbeatInterval", value="60"
+        )
+    )
+    assert '"value":"60"' in plain
+    item = device_model_pb2.SetVariableItem(
+        key=device_model_pb2.VariableKey(component="SecurityCtrlr", variable="BasicAuthPassword"),
+        value="s3cret-s3cret-s3cret",
+    )
+    assert "s3cret" not in request_summary(
+        device_model_pb2.SetVariablesRequest(charger_id="CP-1", items=[item])
+    )
+    created = request_summary(
+        chargers_pb2.CreateChargerRequest(charger_id="CP-2", password="s3cret-s3cret-s3cret")
+    )
+    assert "s3cret" not in created
+    assert "CP-2" in created
+    raw = request_summary(
+        chargers_pb2.SendCallRequest(
+            charger_id="CP-1", action="ChangeConfiguration", payload_json='{"value":"s3cret"}'
+        )
+    )
+    assert "s3cret" not in raw
+    assert "ChangeConfiguration" in raw
+    secret = request_summary(auth_pb2.CreateTokenResponse(secret="csms_s3cret"))
+    assert "s3cret" not in secret

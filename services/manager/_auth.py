@@ -68,6 +68,7 @@ __all__ = [
     "ESCALATIONS",
     "MESH",
     "ROLE_LEVELS",
+    "SECRET_PREFIX",
     "Authenticator",
     "Caller",
     "OperatorAuthInterceptor",
@@ -81,6 +82,8 @@ OPERATOR: Final = "operator"
 ADMIN: Final = "admin"
 #: Each role can do what the roles below it can.
 ROLE_LEVELS: Mapping[str, int] = {VIEWER: 1, OPERATOR: 2, ADMIN: 3}
+#: Every secret CreateToken issues starts with this.
+SECRET_PREFIX: Final = "csms_"
 #: The actor name of ``CSMS_ADMIN_TOKEN``.
 BOOTSTRAP_NAME: Final = "bootstrap"
 
@@ -326,6 +329,8 @@ class Authenticator:
             return None
         if self._admin_token and secret_matches(secret, self._admin_token):
             return Caller(BOOTSTRAP_NAME, ADMIN)
+        if not secret.startswith(SECRET_PREFIX):
+            return None  # not one CreateToken issued: no need to ask the database
         digest = hash_secret(secret)
         now = self._monotonic()
         cached = self._cache.get(digest)
@@ -370,8 +375,17 @@ def short_name(method: str) -> str:
 
 
 #: Request fields never copied into the audit log.
-_SECRET_WORDS = ("password", "secret", "token")
-_KEEP = frozenset({"token_id", "page_token"})
+_KEEP = frozenset({"page_token", "next_page_token", "id_token"})
+
+
+def _is_secret_field(name: str) -> bool:
+    """password, *_password, secret, *_token (but not page_token or an OCPP id_token)..."""
+    lowered = name.lower()
+    if lowered in _KEEP:
+        return False
+    return "password" in lowered or "secret" in lowered or lowered.endswith("token")
+
+
 _DETAIL_LENGTH = 500
 
 
@@ -391,8 +405,7 @@ def _redacted(value: Any) -> Any:
         out: dict[str, Any] = {}
         sensitive = _names_security_setting(value)
         for key, item in value.items():
-            lowered = key.lower()
-            if lowered not in _KEEP and any(word in lowered for word in _SECRET_WORDS):
+            if _is_secret_field(key):
                 continue
             if sensitive and key == "value":
                 out[key] = "<redacted>"
@@ -524,8 +537,15 @@ class OperatorAuthInterceptor(grpc.aio.ServerInterceptor):
                 "tokens do not open it",
             )
         if handler.request_streaming:
-            # No public method streams requests; a role check needs the one request.
-            raise AssertionError(f"{method} streams requests: give it a rule in _auth.py")
+            # No public method streams requests, and a role check here reads the one
+            # request: such a method needs its own rule before anyone may call it.
+            return self._refusal(
+                handler,
+                method,
+                grpc.StatusCode.PERMISSION_DENIED,
+                f"{short_name(method)} streams requests, which the role check does not "
+                "cover (services/manager/_auth.py), so nobody may call it",
+            )
         return _rebuilt(handler, self._guarded(handler, method, need))
 
     # -- refusals before the handler runs ---------------------------------------------------

@@ -19,14 +19,19 @@ import grpc
 from csms.v1 import auth_pb2, auth_pb2_grpc
 from google.protobuf.timestamp_pb2 import Timestamp
 
-from services.manager._auth import BOOTSTRAP_NAME, Authenticator, current_caller, hash_secret
+from services.manager._auth import (
+    BOOTSTRAP_NAME,
+    SECRET_PREFIX,
+    Authenticator,
+    current_caller,
+    hash_secret,
+)
 from services.manager._context import Clock
 from services.manager._errors import InvalidArgument, grpc_errors
 from services.manager.store import TokenRecord, TokenStore
 
 Context = grpc.aio.ServicerContext[Any, Any]
 
-SECRET_PREFIX = "csms_"
 TOKEN_ID_PREFIX = "tok_"
 MAX_NAME_LENGTH = 64
 _ID_ALPHABET = string.ascii_lowercase + string.digits
