@@ -19,6 +19,8 @@ from services.manager._watch import EventBus, Watcher
 from services.node import Node
 from services.registry import RedisRegistry
 from tests.harness import (
+    ADMIN_TOKEN,
+    MESH_SECRET,
     UNIT,
     Charger16,
     Charger201,
@@ -445,6 +447,8 @@ async def manager_with_buffer(
         sweep_interval=UNIT,
         shutdown_grace=UNIT,
         watch_buffer=watch_buffer,
+        mesh_secret=MESH_SECRET,
+        admin_token=ADMIN_TOKEN,
     )
     async with Manager(settings, registry) as manager:
         yield manager
