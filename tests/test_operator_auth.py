@@ -599,9 +599,11 @@ async def test_json_api_through_envoy_is_401_403_or_served(sqlite_url: str) -> N
 async def test_make_run_prints_an_admin_token_that_works_and_keeps_it(tmp_path: Path) -> None:
     """Without CSMS_ADMIN_TOKEN, `make run` generates an admin token, prints it with a curl
     example, keeps it in a 0600 file, and uses the same one on the next run; the JSON API
-    accepts it and refuses calls without it."""
+    accepts it and refuses calls without it; the log (Envoy's access log included) never
+    shows it."""
     token_file = tmp_path / "var" / "admin-token"
     printed: list[str] = []
+    logs: list[bytes] = []
     for _ in range(2):
         gateway_port = free_port()
         env = {
@@ -614,7 +616,7 @@ async def test_make_run_prints_an_admin_token_that_works_and_keeps_it(tmp_path: 
             "GATEWAY_ADMIN_PORT": "0",
             "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'csms.sqlite3'}",
             "CSMS_ADMIN_TOKEN_FILE": str(token_file),
-            "LOG_LEVEL": "WARNING",
+            "LOG_LEVEL": "INFO",  # as much log as there is, to look for the token in
         }
         for name in ("REDIS_URL", "CSMS_ADMIN_TOKEN", "MESH_SECRET"):
             env.pop(name, None)
@@ -625,7 +627,10 @@ async def test_make_run_prints_an_admin_token_that_works_and_keeps_it(tmp_path: 
             cwd=ROOT,
             env=env,
             stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
         )
+        assert proc.stderr is not None
+        log_reader = asyncio.create_task(proc.stderr.read())
         try:
             assert proc.stdout is not None
             banner = ""
@@ -647,7 +652,11 @@ async def test_make_run_prints_an_admin_token_that_works_and_keeps_it(tmp_path: 
             if proc.returncode is None:
                 proc.terminate()
             await asyncio.wait_for(proc.wait(), 30 * UNIT)
+            logs.append(await asyncio.wait_for(log_reader, 10 * UNIT))
     assert printed[0] == printed[1]
+    log = b"".join(logs).decode(errors="replace")
+    assert "GET /v1/chargers" in log  # the access log is there ...
+    assert printed[0] not in log  # ... without the token
     assert token_file.read_text().strip() == printed[0]
     assert stat.S_IMODE(token_file.stat().st_mode) == 0o600
 
