@@ -56,9 +56,10 @@ class HttpPath:
 
     label = "Envoy JSON API POST /v1/chargers/{id}:reset"
 
-    def __init__(self, host: str, port: int) -> None:
+    def __init__(self, host: str, port: int, *, token: str) -> None:
         self._host = host
         self._port = port
+        self._token = token  # the API token, sent as Authorization: Bearer
         self._streams: tuple[asyncio.StreamReader, asyncio.StreamWriter] | None = None
 
     async def reset(self, charger_id: str, timeout: float) -> None:
@@ -80,6 +81,7 @@ class HttpPath:
         reader, writer = self._streams
         writer.write(
             f"POST {target} HTTP/1.1\r\nHost: {self._host}:{self._port}\r\n"
+            f"Authorization: Bearer {self._token}\r\n"
             f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n".encode()
             + body
         )

@@ -34,7 +34,7 @@ import orjson
 from bench import commands, report
 from bench.loadgen import OCPP16, OCPP201, ConnectSpec, RunSpec, worker_main
 from bench.stats import Histogram
-from bench.sut import REPO, System, cpu_seconds, rss_bytes, running
+from bench.sut import ADMIN_TOKEN, REPO, System, api_channel, cpu_seconds, rss_bytes, running
 
 RESULTS = REPO / "bench" / "results"
 
@@ -259,12 +259,12 @@ async def _commands(system: System, ids: list[str], window: tuple[float, float])
     chargers, straight to the manager's gRPC API (``commands_grpc``), so the gateway's
     share of the latency shows."""
     assert system.manager_address is not None
-    async with grpc.aio.insecure_channel(system.manager_address) as channel:
+    async with api_channel(system.manager_address) as channel:
         await channel.channel_ready()
         direct = commands.measure(commands.GrpcPath(channel), ids[50:100], window)
         if system.gateway is None:
             return {"commands": await direct}
-        http = commands.HttpPath(*system.gateway)
+        http = commands.HttpPath(*system.gateway, token=ADMIN_TOKEN)
         try:
             via_envoy, via_grpc = await asyncio.gather(
                 commands.measure(http, ids[:50], window), direct

@@ -28,11 +28,22 @@ import redis.asyncio as aioredis
 from csms.v1 import registry_pb2, registry_pb2_grpc
 
 from bench._lifetime import die_with_parent
+from services.common._mesh import bearer_metadata, metadata_channel_interceptors, new_secret
 
 REPO = Path(__file__).resolve().parent.parent
 PG_ADMIN_DSN = os.environ.get("BENCH_PG_DSN", "postgresql://postgres@127.0.0.1:5432/postgres")
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
 _TICKS = os.sysconf("SC_CLK_TCK")
+#: The mesh secret and admin API token of the processes this run starts (fresh per run).
+MESH_SECRET = new_secret()
+ADMIN_TOKEN = "csms_" + new_secret()
+
+
+def api_channel(address: str) -> grpc.aio.Channel:
+    """A channel to the manager's API whose calls carry the run's admin token."""
+    return grpc.aio.insecure_channel(
+        address, interceptors=metadata_channel_interceptors(bearer_metadata(ADMIN_TOKEN))
+    )
 
 
 def free_port() -> int:
@@ -124,7 +135,7 @@ class System:
     async def registered_chargers(self) -> int:
         """Chargers the registry files under our node (manager's Registry.ListNodes)."""
         assert self.manager_address is not None
-        async with grpc.aio.insecure_channel(self.manager_address) as channel:
+        async with api_channel(self.manager_address) as channel:
             stub = registry_pb2_grpc.RegistryStub(channel)
             answer = await stub.ListNodes(registry_pb2.ListNodesRequest(), timeout=5)
         return sum(n.charger_count for n in answer.nodes if n.node_id == self.node_id)
@@ -168,7 +179,12 @@ def _service_env(**extra: str) -> dict[str, str]:
         for k, v in os.environ.items()
         if k not in {"DATABASE_URL", "REDIS_URL", "REGISTRY_PREFIX", "NODE_ID"}
     }
-    env.update(LOG_LEVEL="WARNING", PYTHONPATH=f"{REPO / 'gen'}:{REPO}")
+    env.update(
+        LOG_LEVEL="WARNING",
+        PYTHONPATH=f"{REPO / 'gen'}:{REPO}",
+        MESH_SECRET=MESH_SECRET,
+        CSMS_ADMIN_TOKEN=ADMIN_TOKEN,
+    )
     env.update(extra)
     return env
 

@@ -20,7 +20,17 @@ from csms.v1 import chargers_pb2, chargers_pb2_grpc, events_pb2, events_pb2_grpc
 from services.common import to_proto_version
 from services.gateway import Envoy, GatewaySettings
 from services.registry import RedisRegistry
-from tests.harness import UNIT, Charger16, connected, eventually, free_port, running_manager
+from tests.harness import (
+    ADMIN_TOKEN,
+    UNIT,
+    Charger16,
+    api_channel,
+    connected,
+    eventually,
+    free_port,
+    mesh_channel,
+    running_manager,
+)
 from tests.test_gateway import ROOT, Stack, gateway_stack, http
 
 
@@ -104,7 +114,7 @@ async def test_registry_outage_during_a_command_is_unavailable_over_grpc(
         await eventually(lambda: _redis_up(registry), timeout=20 * UNIT)
         async with (
             running_manager(registry, sqlite_url) as manager,
-            grpc.aio.insecure_channel(f"127.0.0.1:{manager.port}") as channel,
+            api_channel(f"127.0.0.1:{manager.port}") as channel,
         ):
             redis.kill()
             redis.wait(10)
@@ -128,7 +138,7 @@ async def test_database_outage_during_admission_is_unavailable(
     name = postgres_url.rsplit("/", 1)[1]
     async with (
         running_manager(registry, postgres_url) as manager,
-        grpc.aio.insecure_channel(f"127.0.0.1:{manager.port}") as channel,
+        mesh_channel(f"127.0.0.1:{manager.port}") as channel,
     ):
         admin = await asyncpg.connect(postgres_server_url)
         try:
@@ -168,7 +178,10 @@ def _raw(method: str, url: str, body: bytes) -> tuple[int, dict[str, str], bytes
     import urllib.request
 
     req = urllib.request.Request(
-        url, data=body, method=method, headers={"content-type": "application/json"}
+        url,
+        data=body,
+        method=method,
+        headers={"content-type": "application/json", "authorization": f"Bearer {ADMIN_TOKEN}"},
     )
     try:
         with urllib.request.urlopen(req, timeout=30 * UNIT) as resp:
@@ -287,6 +300,11 @@ async def test_unknown_nested_body_field_is_rejected_naming_its_path(stack: Stac
     assert "id_tag.colour" in _status(bound.status, bound.headers, bound.body)["message"]
 
 
+#: Paths of services the manager does not serve yet: AuditService's servicer comes with the
+#: audit writer (issue 11). Remove the entry when it lands.
+NOT_SERVED_YET = frozenset({"/v1/audit"})
+
+
 def _limited_query_parameters() -> list[tuple[str, str, str, int]]:
     """(path, parameter, "minimum"/"maximum", bound) of every GET query parameter the OpenAPI
     document gives a minimum or maximum."""
@@ -324,6 +342,8 @@ async def test_stated_query_limits_are_the_enforced_ones(stack: Stack) -> None:
     limited = _limited_query_parameters()
     assert limited
     for path, name, kind, bound in limited:
+        if path in NOT_SERVED_YET:
+            continue
         past = bound + 1 if kind == "maximum" else bound - 1
         bad = await http("GET", f"{stack.base}{path}?{name}={past}")
         assert bad.status == 400, (path, name, past, bad.body)

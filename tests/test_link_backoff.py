@@ -11,7 +11,7 @@ from services.manager._errors import ChargerNotConnected, NodeUnavailable
 from services.manager._tasks import TaskSender
 from services.node import Node, NodeSettings
 from services.registry import ChargerLocation, RedisRegistry
-from tests.harness import UNIT, eventually, free_port, running_manager, running_node
+from tests.harness import MESH_SECRET, UNIT, eventually, free_port, running_manager, running_node
 from tests.test_resilience import manager_process
 
 OUTAGE = 30.0  # seconds: gRPC's default back-off has grown past 10 s by then
@@ -83,6 +83,7 @@ async def test_manager_reaches_a_node_soon_after_a_long_outage(
                 advertise_host="127.0.0.1",
                 manager_address=f"127.0.0.1:{manager.port}",
                 lease_seconds=2 * UNIT,
+                mesh_secret=MESH_SECRET,
             )
             async with Node(settings, registry):
                 listening = loop.time()

@@ -18,7 +18,15 @@ from services.manager import Manager
 from services.manager._data_transfer import VendorAnswer, VendorMessage
 from services.node import Node, NodeSettings
 from services.registry import MemoryRegistry
-from tests.harness import UNIT, charger_url, eventually, running_manager, running_node
+from tests.harness import (
+    MESH_SECRET,
+    UNIT,
+    api_channel,
+    charger_url,
+    eventually,
+    running_manager,
+    running_node,
+)
 
 OCPP16 = [Subprotocol("ocpp1.6")]
 T = TypeVar("T")
@@ -187,6 +195,7 @@ async def test_charger_silent_to_keepalive_pings_is_closed(
         ping_timeout=UNIT,
         close_timeout=UNIT,
         drain_timeout=UNIT,
+        mesh_secret=MESH_SECRET,
     )
     async with (
         Node(settings, registry) as node,
@@ -216,7 +225,7 @@ async def test_task_answer_is_not_held_up_by_the_chargers_own_call(
         # the charger's call would be answered (with a CallError) only after the task's deadline
         running_node(registry, manager.port, "busy", call_timeout=16 * UNIT) as node,
         websockets.connect(charger_url(node, "BUSY"), subprotocols=OCPP16) as ws,
-        grpc.aio.insecure_channel(f"127.0.0.1:{manager.port}") as channel,
+        api_channel(f"127.0.0.1:{manager.port}") as channel,
     ):
         await eventually(lambda: _connected(node, "BUSY"))
         await ws.send(orjson.dumps([2, "dt", "DataTransfer", {"vendorId": "slow"}]).decode())

@@ -23,6 +23,8 @@ from services.manager import Manager, ManagerSettings
 from services.node import Node
 from services.registry import RedisRegistry
 from tests.harness import (
+    ADMIN_TOKEN,
+    MESH_SECRET,
     UNIT,
     Charger16,
     Station201,
@@ -74,6 +76,8 @@ async def manager(registry: RedisRegistry, postgres_url: str) -> AsyncIterator[M
         status_trigger_after=2 * UNIT,
         status_trigger_interval=3600.0,
         status_trigger_concurrency=2,
+        mesh_secret=MESH_SECRET,
+        admin_token=ADMIN_TOKEN,
     )
     async with Manager(settings, registry) as manager:
         yield manager
@@ -181,6 +185,8 @@ async def test_shutdown_cancels_triggers_in_flight(
         shutdown_grace=UNIT,
         allow_unsecured=True,  # chargers connect without credentials
         status_trigger_after=UNIT,
+        mesh_secret=MESH_SECRET,
+        admin_token=ADMIN_TOKEN,
     )
     Watched16.answer_delay = 60 * UNIT
     try:

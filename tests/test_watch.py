@@ -19,9 +19,12 @@ from services.manager._watch import EventBus, Watcher
 from services.node import Node
 from services.registry import RedisRegistry
 from tests.harness import (
+    ADMIN_TOKEN,
+    MESH_SECRET,
     UNIT,
     Charger16,
     Charger201,
+    api_channel,
     charger_url,
     connected,
     eventually,
@@ -163,7 +166,7 @@ async def node(registry: RedisRegistry, manager: Manager) -> AsyncIterator[Node]
 
 @pytest.fixture
 async def watch(manager: Manager) -> AsyncIterator[watch_pb2_grpc.WatchServiceAsyncStub]:
-    async with grpc.aio.insecure_channel(f"127.0.0.1:{manager.port}") as channel:
+    async with api_channel(f"127.0.0.1:{manager.port}") as channel:
         yield watch_pb2_grpc.WatchServiceStub(channel)
 
 
@@ -445,6 +448,8 @@ async def manager_with_buffer(
         shutdown_grace=UNIT,
         allow_unsecured=True,  # chargers connect without credentials
         watch_buffer=watch_buffer,
+        mesh_secret=MESH_SECRET,
+        admin_token=ADMIN_TOKEN,
     )
     async with Manager(settings, registry) as manager:
         yield manager
@@ -460,10 +465,10 @@ async def test_slow_watcher_is_dropped_without_slowing_anyone(
         running_node(registry, manager.port, "node-w") as node,
         # Without BDP probing the slow client's HTTP/2 window stays at 64 KiB, so a few
         # hundred events fill the transport instead of megabytes.
-        grpc.aio.insecure_channel(
+        api_channel(
             f"127.0.0.1:{manager.port}", options=[("grpc.http2.bdp_probe", 0)]
         ) as slow_channel,
-        grpc.aio.insecure_channel(f"127.0.0.1:{manager.port}") as fast_channel,
+        api_channel(f"127.0.0.1:{manager.port}") as fast_channel,
     ):
         slow = await subscribe(watch_pb2_grpc.WatchServiceStub(slow_channel), manager)
         fast = await subscribe(watch_pb2_grpc.WatchServiceStub(fast_channel), manager)

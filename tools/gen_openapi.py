@@ -84,6 +84,10 @@ _STATUS_SCHEMA: dict[str, Any] = {
 _ERRORS = {
     "400": "INVALID_ARGUMENT (the message starts with the field name) or FAILED_PRECONDITION "
     "(the charger answered with a CallError, or the command does not exist in its OCPP version).",
+    "401": "UNAUTHENTICATED: no API token, or one that is unknown or revoked; send "
+    "`Authorization: Bearer <token>`.",
+    "403": "PERMISSION_DENIED: the token's role cannot call this method (the message names "
+    "the role needed).",
     "404": "NOT_FOUND: charger, id tag, transaction… never seen; or no such API method.",
     "409": "ALREADY_EXISTS.",
     "503": "UNAVAILABLE: the charger is not connected, or the database is down.",
@@ -108,6 +112,8 @@ def _page_limits() -> dict[str, tuple[int, int]]:
         ".csms.v1.ListReservationsRequest": _read_api.RESERVATION_PAGE,
         ".csms.v1.ListTransactionsRequest": _read_api.TRANSACTION_PAGE,
         ".csms.v1.ListMeterValuesRequest": _read_api.METER_VALUE_PAGE,
+        # As auth.proto states it; the AuditService servicer enforces it (issue 11).
+        ".csms.v1.ListAuditEntriesRequest": (50, 1000),
         ".csms.v1.ListChargerLocationsRequest": (
             registry.DEFAULT_PAGE_SIZE,
             registry.MAX_PAGE_SIZE,
@@ -409,9 +415,18 @@ def build(descriptor: Path = DESCRIPTOR) -> dict[str, Any]:
             "Generated from proto/ by tools/gen_openapi.py: do not edit.",
         },
         "servers": [{"url": "/"}],
+        "security": [{"bearer": []}],
         "tags": tags,
         "paths": dict(sorted(paths.items())),
         "components": {
+            "securitySchemes": {
+                "bearer": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "An API token (csms_...) with a role: viewer, operator or "
+                    "admin. CSMS_ADMIN_TOKEN bootstraps the first admin; `make run` prints one.",
+                }
+            },
             "schemas": dict(sorted(api.schemas.items())),
             "responses": {
                 f"Error{code}": {

@@ -8,6 +8,12 @@ and the in-process registry. With DATABASE_URL / REDIS_URL set, the same command
 runs against PostgreSQL / Redis. Chargers' CSRs (SignCertificate) are signed by a local CA
 created once under LOCAL_CA_DIR [var/ca/] and kept, unless CA_CERT_FILE / CA_KEY_FILE name
 another CA.
+runs against PostgreSQL / Redis.
+
+The API needs a token. Without CSMS_ADMIN_TOKEN, the first run generates an admin token,
+keeps it in var/admin-token (mode 0600) for later runs, and prints it in the banner (and
+nowhere else). The node and the manager share a mesh secret: MESH_SECRET, or a random one
+per run (both ends are in this process).
 """
 
 from __future__ import annotations
@@ -15,9 +21,11 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import secrets
 from pathlib import Path
 
 from services.common import env_int, env_str, without_password
+from services.common._mesh import mesh_secret_from_env
 from services.common._runtime import registry_from_env, run_service, stop_requested
 from services.gateway import Envoy, GatewayError, GatewaySettings
 from services.manager import Manager, ManagerSettings
@@ -27,6 +35,30 @@ from services.manager._context import utc_now
 from services.node import Node, NodeSettings
 
 log = logging.getLogger("services.embedded")
+
+#: Where `make run` keeps the admin token it generated (reused on later runs);
+#: CSMS_ADMIN_TOKEN_FILE overrides.
+ADMIN_TOKEN_FILE = Path("var") / "admin-token"
+
+
+def admin_token_file() -> Path:
+    return Path(env_str("CSMS_ADMIN_TOKEN_FILE", str(ADMIN_TOKEN_FILE)))
+
+
+def admin_token(path: Path) -> str:
+    """The admin token kept in `path`, created (mode 0600) with a new random one if absent."""
+    if path.exists():
+        token = path.read_text(encoding="utf-8").strip()
+        if token:
+            path.chmod(0o600)  # someone may have copied it in with wider permissions
+            return token
+    path.parent.mkdir(parents=True, exist_ok=True)
+    token = "csms_" + secrets.token_urlsafe(32)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as file:
+        file.write(token + "\n")
+    path.chmod(0o600)
+    return token
 
 
 async def _start_gateway(
@@ -75,10 +107,19 @@ def _banner(
     node: Node,
     settings: ManagerSettings,
     gateway: Envoy | None,
+    token_from_env: bool,
     ca_line: str = "",
 ) -> str:
     redis_url = os.environ.get("REDIS_URL")
     lines = ["", "OCPP CSMS (embedded) is running"]
+    if token_from_env:
+        token = "$CSMS_ADMIN_TOKEN"
+        lines.append("  admin token: the CSMS_ADMIN_TOKEN you set")
+    else:
+        token = settings.admin_token
+        lines.append(f"  admin token: {token}   (kept in {admin_token_file()}; keep it secret)")
+    api = gateway.url if gateway is not None else "http://localhost:8080/"
+    lines.append(f'  try:        curl -H "Authorization: Bearer {token}" {api}v1/chargers')
     if gateway is not None:
         lines.append(
             f"  web UI:    {gateway.url}   (JSON API under /v1/, {gateway.url}openapi.json)"
@@ -107,7 +148,7 @@ def _banner(
         )
     lines += [
         f"  gRPC API:  localhost:{manager.port}"
-        f"   (csmsctl --manager localhost:{manager.port} chargers)",
+        f"   (CSMS_TOKEN={token} csmsctl --manager localhost:{manager.port} chargers)",
         f"  database:  {without_password(settings.database_url)}",
         f"  registry:  {'redis ' + without_password(redis_url) if redis_url else 'in-process'}",
         *([f"  certs:     chargers' CSRs {ca_line}"] if ca_line else []),
@@ -126,6 +167,11 @@ async def main() -> None:
     # Internal ports stay on loopback in the one-process trial: the manager's port carries
     # the event stream and admission as well as the API (the gateway on 8080 is the door).
     manager_settings.host = env_str("MANAGER_HOST", "127.0.0.1")
+    token_from_env = bool(manager_settings.admin_token)
+    if not token_from_env:
+        manager_settings.admin_token = admin_token(admin_token_file())
+    mesh_secret = manager_settings.mesh_secret or mesh_secret_from_env(generate=True)
+    manager_settings.mesh_secret = mesh_secret
     node_settings = NodeSettings.from_env()
     node_settings.node_id = env_str("NODE_ID", "embedded")
     node_settings.advertise_host = env_str("NODE_ADVERTISE_HOST", "127.0.0.1")
@@ -137,6 +183,7 @@ async def main() -> None:
     node_settings.trusted_proxies = node_settings.trusted_proxies or ("127.0.0.1",)
     # The node's wss:// port (NODE_TLS_*) is what security profiles 2 and 3 need.
     manager_settings.charger_tls_available |= node_settings.tls_port is not None
+    node_settings.mesh_secret = mesh_secret
 
     registry = registry_from_env(in_process_without_redis=True)
     try:
@@ -146,7 +193,10 @@ async def main() -> None:
             contextlib.AsyncExitStack() as stack,
         ):
             gateway = await _start_gateway(stack, manager, node, manager_settings)
-            print(_banner(manager, node, manager_settings, gateway, ca_line), flush=True)
+            print(
+                _banner(manager, node, manager_settings, gateway, token_from_env, ca_line),
+                flush=True,
+            )
             await stop_requested()
             log.info("shutting down")
     finally:

@@ -11,7 +11,12 @@ log = logging.getLogger("services.manager")
 
 
 async def main() -> None:
-    settings = ManagerSettings.from_env(auto_register_default=False)
+    settings = ManagerSettings.from_env(auto_register_default=False)  # CSMS_ADMIN_TOKEN too
+    if not settings.admin_token:
+        log.warning(
+            "CSMS_ADMIN_TOKEN is not set: only API tokens created before are accepted "
+            "(set it to create the first ones; README, Authentication)"
+        )
     registry = registry_from_env()
     try:
         async with Manager(settings, registry) as manager:

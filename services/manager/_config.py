@@ -6,6 +6,8 @@ import os
 from dataclasses import dataclass
 
 from services.common import env_float, env_int, env_str
+from services.common._env import ConfigError
+from services.common._mesh import GENERATE_HINT
 from services.manager._ca import CaConfigError, CertificateAuthority
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///var/csms.sqlite3"
@@ -97,6 +99,8 @@ class ManagerSettings:
             login_failures_per_address=env_int("LOGIN_FAILURES_PER_ADDRESS", 20, minimum=1),
             login_failure_window=env_float("LOGIN_FAILURE_WINDOW", 60.0, minimum=1.0),
             charger_tls_available=env_bool("CHARGER_TLS_AVAILABLE", False),
+            mesh_secret=os.environ.get("MESH_SECRET", ""),
+            admin_token=admin_token_from_env(),
         )
 
 
@@ -148,6 +152,21 @@ def _auto_register(default: bool) -> tuple[bool, str]:
         )
     status = _AUTO_REGISTER[raw]
     return status is not None, status or "Accepted"
+
+
+#: A bootstrap token anyone could guess protects nothing.
+MIN_ADMIN_TOKEN_LENGTH = 16
+
+
+def admin_token_from_env() -> str:
+    """``CSMS_ADMIN_TOKEN``: "" when unset; ConfigError when too short to be a secret."""
+    value = os.environ.get("CSMS_ADMIN_TOKEN", "").strip()
+    if value and len(value) < MIN_ADMIN_TOKEN_LENGTH:
+        raise ConfigError(
+            f"CSMS_ADMIN_TOKEN is {len(value)} characters long; use at least "
+            f"{MIN_ADMIN_TOKEN_LENGTH} random ones ({GENERATE_HINT})"
+        )
+    return value
 
 
 def _id_tag_status(value: str) -> str:

@@ -9,6 +9,7 @@ from collections.abc import Mapping
 
 import grpc
 from csms.v1 import (
+    auth_pb2_grpc,
     chargers_pb2_grpc,
     device_model_pb2_grpc,
     events_pb2_grpc,
@@ -22,6 +23,7 @@ from csms.v1 import (
 
 from services.manager._api import ChargerServicer
 from services.manager._audit import AuditSink, DiscardAudit
+from services.manager._auth import Authenticator, OperatorAuthInterceptor
 from services.manager._authorization import Authorizer
 from services.manager._ca import CertificateAuthority
 from services.manager._charger_auth import ChargerAuthenticator
@@ -45,6 +47,7 @@ from services.manager._reconnect import ReconnectStatus
 from services.manager._signing import CertificateSigner
 from services.manager._stores import Stores
 from services.manager._tasks import TaskSender
+from services.manager._tokens_api import AuthServicer
 from services.manager._watch import EventBus, WatchServicer
 from services.manager.store import StoreError
 from services.manager.v16.router import build_router as build_v16_router
@@ -65,6 +68,7 @@ class Manager:
         stores: Stores | None = None,
         clock: Clock = utc_now,
         vendor_handlers: Mapping[str, VendorHandler] | None = None,
+        audit: AuditSink | None = None,
     ) -> None:
         self.settings = settings
         self.registry = registry
@@ -72,6 +76,8 @@ class Manager:
         self._owns_stores = stores is None
         self._clock = clock
         self._vendor_handlers = dict(vendor_handlers or {})
+        #: Where the operator interceptor (and others) hand audit entries.
+        self.audit: AuditSink = audit if audit is not None else DiscardAudit()
         self._server: grpc.aio.Server | None = None
         self._tasks: TaskSender | None = None
         self._reconnects: ReconnectStatus | None = None
@@ -83,8 +89,6 @@ class Manager:
         self.signer: CertificateSigner | None = None
         #: Live events for WatchService, fed by the handlers of this manager's node streams.
         self.bus = EventBus(buffer_size=settings.watch_buffer, clock=clock)
-        #: Where audit entries go (refused charger logins, commands, changes).
-        self.audit: AuditSink = DiscardAudit()
         self.port = 0
         self._closed = False
 
@@ -197,12 +201,19 @@ class Manager:
         self.events = EventsServicer(
             dispatcher, policy, clock, bus, self.node_monitor, charger_auth=self.charger_auth
         )
+        #: Bearer tokens → callers, cached; AuthService drops a revoked token from it.
+        self.authenticator = Authenticator(stores.tokens, admin_token=s.admin_token, clock=clock)
         server = self._server = grpc.aio.server(
+            interceptors=[
+                OperatorAuthInterceptor(
+                    self.authenticator, mesh_secret=s.mesh_secret, audit=self.audit
+                )
+            ],
             options=[
                 ("grpc.max_receive_message_length", 64 * 1024 * 1024),
                 ("grpc.keepalive_permit_without_calls", 1),
                 ("grpc.http2.min_ping_interval_without_data_ms", 5_000),
-            ]
+            ],
         )
         events_pb2_grpc.add_EventsServicer_to_server(self.events, server)
         chargers_pb2_grpc.add_ChargerServiceServicer_to_server(
@@ -230,6 +241,9 @@ class Manager:
         watch_pb2_grpc.add_WatchServiceServicer_to_server(WatchServicer(bus), server)
         device_model_pb2_grpc.add_DeviceModelServiceServicer_to_server(
             DeviceModelServicer(stores, self.registry, self._tasks, clock), server
+        )
+        auth_pb2_grpc.add_AuthServiceServicer_to_server(
+            AuthServicer(stores.tokens, self.authenticator, clock), server
         )
         self.port = server.add_insecure_port(f"{s.host}:{s.port}")
         if self.port == 0:

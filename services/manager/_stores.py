@@ -23,6 +23,7 @@ from services.manager.store import (
     MemorySecurityStore,
     MemorySmartChargingStore,
     MemoryStationStore,
+    MemoryTokenStore,
     MemoryTransactionStore,
     ReservationStore,
     SecurityStore,
@@ -38,8 +39,10 @@ from services.manager.store import (
     SqlSecurityStore,
     SqlSmartChargingStore,
     SqlStationStore,
+    SqlTokenStore,
     SqlTransactionStore,
     StationStore,
+    TokenStore,
     TransactionStore,
 )
 
@@ -62,6 +65,7 @@ class Stores:
     smart_charging: SmartChargingStore
     # Security profile and password hashes, as the handshake checks them (issue 11)
     credentials: CredentialStore
+    tokens: TokenStore  # operators' API tokens (hashed)
 
     @classmethod
     async def open(cls, url: str, *, flush_interval: float = 0.2) -> Stores:
@@ -81,6 +85,7 @@ class Stores:
             station=SqlStationStore(engine),
             smart_charging=SqlSmartChargingStore(engine),
             credentials=SqlCredentialStore(engine),
+            tokens=SqlTokenStore(engine),
         )
 
     @classmethod
@@ -101,6 +106,7 @@ class Stores:
             station=MemoryStationStore(chargers=chargers),
             smart_charging=MemorySmartChargingStore(chargers=chargers),
             credentials=MemoryCredentialStore(chargers=chargers),
+            tokens=MemoryTokenStore(),
         )
 
     async def aclose(self) -> None:

@@ -73,4 +73,5 @@ class NodeSettings:
             trusted_proxies=tuple(
                 p.strip() for p in env_str("NODE_TRUSTED_PROXIES", "").split(",") if p.strip()
             ),
+            mesh_secret=env_str("MESH_SECRET", ""),
         )

@@ -115,6 +115,7 @@ from ._station import (
     SqlStationStore,
     StationStore,
 )
+from ._tokens import ROLES, MemoryTokenStore, SqlTokenStore, TokenRecord, TokenStore
 from ._transaction_events import event_digest
 from ._transactions import SUPERSEDED_PREFIX, SqlTransactionStore
 
@@ -123,6 +124,7 @@ __all__ = [
     "CHARGING_PROFILE_PURPOSES",
     "OCPP_VERSIONS",
     "REGISTRATION_STATUSES",
+    "ROLES",
     "SUPERSEDED_PREFIX",
     "AlreadyExists",
     "BootInfo",
@@ -161,6 +163,7 @@ __all__ = [
     "MemorySecurityStore",
     "MemorySmartChargingStore",
     "MemoryStationStore",
+    "MemoryTokenStore",
     "MemoryTransactionStore",
     "MeterValueRecord",
     "MeterValuesOutcome",
@@ -184,12 +187,15 @@ __all__ = [
     "SqlSecurityStore",
     "SqlSmartChargingStore",
     "SqlStationStore",
+    "SqlTokenStore",
     "SqlTransactionStore",
     "StationStore",
     "StopOutcome",
     "StoreDataError",
     "StoreError",
     "StoreUnavailable",
+    "TokenRecord",
+    "TokenStore",
     "TransactionEvent",
     "TransactionEventOutcome",
     "TransactionRecord",
