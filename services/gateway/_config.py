@@ -41,6 +41,7 @@ PUBLIC_SERVICES = (
     "csms.v1.Registry",
     "csms.v1.WatchService",
     "csms.v1.DeviceModelService",
+    "csms.v1.AuditService",
 )
 
 # Content types Envoy announces for static files; `mimetypes` for anything else.

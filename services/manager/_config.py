@@ -45,6 +45,9 @@ class ManagerSettings:
     # CSMS_ADMIN_TOKEN: a bearer token accepted as role admin without being stored (it
     # bootstraps the first real tokens); "" = none.
     admin_token: str = ""
+    # Audit entries waiting to be written (the database is down or slow) before new ones
+    # are dropped, counted and logged.
+    audit_queue: int = 10_000
 
     @classmethod
     def from_env(cls, *, auto_register_default: bool) -> ManagerSettings:
@@ -62,6 +65,7 @@ class ManagerSettings:
             status_trigger_after=env_float("STATUS_TRIGGER_AFTER", 30.0, minimum=0.0),
             status_trigger_interval=env_float("STATUS_TRIGGER_INTERVAL", 300.0, minimum=0.0),
             status_trigger_concurrency=env_int("STATUS_TRIGGER_CONCURRENCY", 8, minimum=1),
+            audit_queue=env_int("AUDIT_QUEUE", 10_000, minimum=1),
         )
 
 

@@ -9,6 +9,7 @@ from collections.abc import Mapping
 
 import grpc
 from csms.v1 import (
+    auth_pb2_grpc,
     chargers_pb2_grpc,
     device_model_pb2_grpc,
     events_pb2_grpc,
@@ -21,6 +22,8 @@ from csms.v1 import (
 )
 
 from services.manager._api import ChargerServicer
+from services.manager._audit import AuditLog
+from services.manager._audit_api import AuditServicer
 from services.manager._authorization import Authorizer
 from services.manager._config import ManagerSettings
 from services.manager._connector_states import ConnectorStates
@@ -75,6 +78,8 @@ class Manager:
         self._node_checks: asyncio.Task[None] | None = None
         #: Boots accepted while the database was unavailable, until they are written.
         self._boots: BootBacklog | None = None
+        #: The audit log's writer (opened with the stores, closed after the server stops).
+        self._audit: AuditLog | None = None
         #: Live events for WatchService, fed by the handlers of this manager's node streams.
         self.bus = EventBus(buffer_size=settings.watch_buffer, clock=clock)
         self.port = 0
@@ -84,6 +89,12 @@ class Manager:
     def stores(self) -> Stores:
         assert self._stores is not None, "manager not started"
         return self._stores
+
+    @property
+    def audit(self) -> AuditLog:
+        """Where every operator call, change and refused login is recorded."""
+        assert self._audit is not None, "manager not started"
+        return self._audit
 
     @property
     def task_sender(self) -> TaskSender:
@@ -96,6 +107,8 @@ class Manager:
             self._stores = await Stores.open(s.database_url, flush_interval=s.flush_interval)
         stores = self._stores
         clock = self._clock
+        self._audit = AuditLog(stores.audit, clock=clock, max_pending=s.audit_queue)
+        self._audit.start()
         policy = ChargerPolicy(
             stores.chargers, auto_register=s.auto_register, heartbeat_interval=s.heartbeat_interval
         )
@@ -183,6 +196,7 @@ class Manager:
         device_model_pb2_grpc.add_DeviceModelServiceServicer_to_server(
             DeviceModelServicer(stores, self.registry, self._tasks, clock), server
         )
+        auth_pb2_grpc.add_AuditServiceServicer_to_server(AuditServicer(stores.audit), server)
         self.port = server.add_insecure_port(f"{s.host}:{s.port}")
         if self.port == 0:
             raise OSError(f"cannot listen on {s.host}:{s.port}")
@@ -213,6 +227,8 @@ class Manager:
             await self._tasks.aclose()
         if self._boots is not None:
             await self._boots.aclose()
+        if self._audit is not None:
+            await self._audit.aclose()  # after the server: in-flight calls are recorded
         if self._owns_stores and self._stores is not None:
             await self._stores.aclose()
 

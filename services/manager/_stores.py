@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from services.manager.store import (
+    AuditStore,
     ChargerStore,
     ChargingProfileStore,
     ConfigurationStore,
     DeviceModelStore,
     IdTagStore,
     LocationStore,
+    MemoryAuditStore,
     MemoryChargerStore,
     MemoryChargingProfileStore,
     MemoryConfigurationStore,
@@ -25,6 +27,7 @@ from services.manager.store import (
     ReservationStore,
     SecurityStore,
     SmartChargingStore,
+    SqlAuditStore,
     SqlChargerStore,
     SqlChargingProfileStore,
     SqlConfigurationStore,
@@ -57,6 +60,8 @@ class Stores:
     station: StationStore  # OCPP 2.0.1 requests reported on by id, display messages
     # OCPP 2.0.1 charging limits, EV charging needs, reported profiles
     smart_charging: SmartChargingStore
+    # The audit log's table, written by ``services.manager._audit.AuditLog``.
+    audit: AuditStore = field(default_factory=MemoryAuditStore)
 
     @classmethod
     async def open(cls, url: str, *, flush_interval: float = 0.2) -> Stores:
@@ -75,6 +80,7 @@ class Stores:
             device_model=SqlDeviceModelStore(engine),
             station=SqlStationStore(engine),
             smart_charging=SqlSmartChargingStore(engine),
+            audit=SqlAuditStore(engine),
         )
 
     @classmethod

@@ -18,6 +18,13 @@ Errors::
 
 from __future__ import annotations
 
+from ._audit import (
+    AuditEntryRecord,
+    AuditFilters,
+    AuditStore,
+    MemoryAuditStore,
+    SqlAuditStore,
+)
 from ._authorization import SqlIdTagStore
 from ._device_model import (
     DeviceEventRecord,
@@ -108,6 +115,9 @@ __all__ = [
     "OCPP_VERSIONS",
     "SUPERSEDED_PREFIX",
     "AlreadyExists",
+    "AuditEntryRecord",
+    "AuditFilters",
+    "AuditStore",
     "BootInfo",
     "CertificateRequestRecord",
     "ChargerRecord",
@@ -130,6 +140,7 @@ __all__ = [
     "InvalidPageToken",
     "LocationRecord",
     "LocationStore",
+    "MemoryAuditStore",
     "MemoryChargerStore",
     "MemoryChargingProfileStore",
     "MemoryConfigurationStore",
@@ -152,6 +163,7 @@ __all__ = [
     "SecurityEventRecord",
     "SecurityStore",
     "SmartChargingStore",
+    "SqlAuditStore",
     "SqlChargerStore",
     "SqlChargingProfileStore",
     "SqlConfigurationStore",
