@@ -4,6 +4,7 @@ batches behind a bounded queue, and ListAuditEntries over real gRPC.
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import logging
 from collections.abc import AsyncIterator, Sequence
@@ -14,6 +15,7 @@ import pytest
 from csms.v1 import auth_pb2, auth_pb2_grpc
 from google.protobuf.timestamp_pb2 import Timestamp
 
+from services import csmsctl
 from services.manager import Manager
 from services.manager._audit import AuditLog, AuditRecord
 from services.manager.store import (
@@ -28,7 +30,7 @@ from services.manager.store import (
     StoreUnavailable,
 )
 from services.registry import MemoryRegistry
-from tests.harness import UNIT, api_channel, eventually, free_port, running_manager
+from tests.harness import ADMIN_TOKEN, UNIT, api_channel, eventually, free_port, running_manager
 
 T0 = datetime(2026, 12, 3, 12, 0, tzinfo=UTC)
 
@@ -489,3 +491,50 @@ async def test_the_manager_flushes_its_audit_log_when_it_closes(postgres_url: st
     finally:
         await registry.aclose()
     assert details == ["entry 3", "entry 2", "entry 1"]
+
+
+async def test_csmsctl_audit_prints_the_filtered_log(
+    manager: Manager,
+    audit_api: auth_pb2_grpc.AuditServiceAsyncStub,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`csmsctl audit --actor A --charger ID --limit N` prints the newest N matching entries as a table."""
+    monkeypatch.setenv("CSMS_TOKEN", ADMIN_TOKEN)
+    for n in range(1, 6):
+        manager.audit.record(record(n, actor="t-eve", role="admin", charger_id="CP-9"))
+    manager.audit.record(record(6, actor="t-eve", charger_id="CP-8"))
+
+    async def written() -> bool:
+        answer = await audit_api.ListAuditEntries(
+            auth_pb2.ListAuditEntriesRequest(actor="t-eve", page_size=100)
+        )
+        return len(answer.entries) == 6
+
+    await eventually(written)
+    argv = ["--manager", f"127.0.0.1:{manager.port}", "audit", "--actor", "t-eve"]
+    code = await asyncio.to_thread(csmsctl.main, [*argv, "--charger", "CP-9", "--limit", "3"])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    lines = out.splitlines()
+    assert lines[0].split() == [
+        "TIME", "ACTOR", "ROLE", "ACTION", "CHARGER", "TARGET", "OUTCOME", "DETAIL"
+    ]  # fmt: skip
+    assert [line.split()[-1] for line in lines[1:]] == ["5", "4", "3"]
+    assert "2026-12-03 12:00:05Z  t-eve  admin  ChargerService/Reset  CP-9" in lines[1]
+    assert "more: raise --limit" in err
+
+    code = await asyncio.to_thread(csmsctl.main, [*argv, "--since", "2026-12-03T12:00:05Z"])
+    out, _ = capsys.readouterr()
+    assert code == 0
+    assert [line.split()[-1] for line in out.splitlines()[1:]] == ["6", "5"]
+
+
+def test_csmsctl_audit_since_takes_an_age_or_a_time() -> None:
+    """--since 2h is two hours before now; an ISO time without a zone is UTC; anything else is refused."""
+    now = datetime(2026, 12, 3, 15, 0, tzinfo=UTC)
+    assert csmsctl.parse_since("2h", now) == datetime(2026, 12, 3, 13, 0, tzinfo=UTC)
+    assert csmsctl.parse_since("7d", now) == now - timedelta(days=7)
+    assert csmsctl.parse_since("2026-12-03T10:00:00") == datetime(2026, 12, 3, 10, tzinfo=UTC)
+    with pytest.raises(argparse.ArgumentTypeError, match="neither an age"):
+        csmsctl.parse_since("yesterday")
