@@ -101,11 +101,15 @@ async def running_node(
         yield node
 
 
-def api_channel(target: str, token: str = ADMIN_TOKEN) -> grpc.aio.Channel:
+def api_channel(
+    target: str, token: str = ADMIN_TOKEN, *, options: list[tuple[str, Any]] | None = None
+) -> grpc.aio.Channel:
     """A gRPC channel to the public API (`target` = host:port) whose every call carries
     ``authorization: Bearer <token>``."""
     return grpc.aio.insecure_channel(
-        target, interceptors=metadata_channel_interceptors(bearer_metadata(token))
+        target,
+        options=options,
+        interceptors=metadata_channel_interceptors(bearer_metadata(token)),
     )
 
 

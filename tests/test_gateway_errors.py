@@ -20,7 +20,16 @@ from csms.v1 import chargers_pb2, chargers_pb2_grpc, events_pb2, events_pb2_grpc
 from services.common import to_proto_version
 from services.gateway import Envoy, GatewaySettings
 from services.registry import RedisRegistry
-from tests.harness import UNIT, Charger16, connected, eventually, free_port, running_manager
+from tests.harness import (
+    UNIT,
+    Charger16,
+    api_channel,
+    connected,
+    eventually,
+    free_port,
+    mesh_channel,
+    running_manager,
+)
 from tests.test_gateway import ROOT, Stack, gateway_stack, http
 
 
@@ -104,7 +113,7 @@ async def test_registry_outage_during_a_command_is_unavailable_over_grpc(
         await eventually(lambda: _redis_up(registry), timeout=20 * UNIT)
         async with (
             running_manager(registry, sqlite_url) as manager,
-            grpc.aio.insecure_channel(f"127.0.0.1:{manager.port}") as channel,
+            api_channel(f"127.0.0.1:{manager.port}") as channel,
         ):
             redis.kill()
             redis.wait(10)
@@ -128,7 +137,7 @@ async def test_database_outage_during_admission_is_unavailable(
     name = postgres_url.rsplit("/", 1)[1]
     async with (
         running_manager(registry, postgres_url) as manager,
-        grpc.aio.insecure_channel(f"127.0.0.1:{manager.port}") as channel,
+        mesh_channel(f"127.0.0.1:{manager.port}") as channel,
     ):
         admin = await asyncpg.connect(postgres_server_url)
         try:

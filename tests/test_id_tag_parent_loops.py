@@ -12,13 +12,14 @@ from csms.v1 import id_tags_pb2, id_tags_pb2_grpc
 from google.protobuf.field_mask_pb2 import FieldMask
 
 from services.manager import Manager
+from tests.harness import api_channel
 
 T0 = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
 
 
 @pytest.fixture
 async def id_tags(manager: Manager) -> AsyncIterator[id_tags_pb2_grpc.IdTagServiceAsyncStub]:
-    async with grpc.aio.insecure_channel(f"127.0.0.1:{manager.port}") as channel:
+    async with api_channel(f"127.0.0.1:{manager.port}") as channel:
         yield id_tags_pb2_grpc.IdTagServiceStub(channel)
 
 

@@ -32,7 +32,7 @@ from ocpp.v201 import call as call201
 from services.manager import Manager
 from services.node import Node
 from services.registry import RedisRegistry
-from tests.harness import Station16, Station201, charger_url, connected, running_node
+from tests.harness import Station16, Station201, api_channel, charger_url, connected, running_node
 
 #: A 30-character token: longer than a 1.6 IdToken (20), within a 2.0.1 idToken (36).
 TOKEN_30 = "04A1B2C3D4E5F60718293A4B5C6D7E"
@@ -72,7 +72,7 @@ async def node(registry: RedisRegistry, manager: Manager) -> AsyncIterator[Node]
 
 @pytest.fixture
 async def channel(manager: Manager) -> AsyncIterator[grpc.aio.Channel]:
-    async with grpc.aio.insecure_channel(f"127.0.0.1:{manager.port}") as channel:
+    async with api_channel(f"127.0.0.1:{manager.port}") as channel:
         yield channel
 
 

@@ -18,7 +18,7 @@ from services.manager import Manager
 from services.manager._data_transfer import VendorAnswer, VendorMessage
 from services.node import Node, NodeSettings
 from services.registry import MemoryRegistry
-from tests.harness import UNIT, charger_url, eventually, running_manager, running_node
+from tests.harness import UNIT, api_channel, charger_url, eventually, running_manager, running_node
 
 OCPP16 = [Subprotocol("ocpp1.6")]
 T = TypeVar("T")
@@ -216,7 +216,7 @@ async def test_task_answer_is_not_held_up_by_the_chargers_own_call(
         # the charger's call would be answered (with a CallError) only after the task's deadline
         running_node(registry, manager.port, "busy", call_timeout=16 * UNIT) as node,
         websockets.connect(charger_url(node, "BUSY"), subprotocols=OCPP16) as ws,
-        grpc.aio.insecure_channel(f"127.0.0.1:{manager.port}") as channel,
+        api_channel(f"127.0.0.1:{manager.port}") as channel,
     ):
         await eventually(lambda: _connected(node, "BUSY"))
         await ws.send(orjson.dumps([2, "dt", "DataTransfer", {"vendorId": "slow"}]).decode())

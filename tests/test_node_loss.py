@@ -29,6 +29,7 @@ from tests.harness import (
     UNIT,
     Charger16,
     accepts,
+    api_channel,
     charger_url,
     connected,
     eventually,
@@ -58,7 +59,7 @@ async def node_b(registry: RedisRegistry, manager: Manager) -> AsyncIterator[Nod
 
 @pytest.fixture
 async def watch(manager: Manager) -> AsyncIterator[watch_pb2_grpc.WatchServiceAsyncStub]:
-    async with grpc.aio.insecure_channel(f"127.0.0.1:{manager.port}") as channel:
+    async with api_channel(f"127.0.0.1:{manager.port}") as channel:
         yield watch_pb2_grpc.WatchServiceStub(channel)
 
 
@@ -234,7 +235,7 @@ async def test_manager_restarted_meanwhile_learns_the_nodes_chargers_and_announc
         await first.__aexit__(None, None, None)
         async with (
             running_manager(registry, postgres_url, port=port) as second,
-            grpc.aio.insecure_channel(f"127.0.0.1:{port}") as channel,
+            api_channel(f"127.0.0.1:{port}") as channel,
         ):
             stream = await subscribe(watch_pb2_grpc.WatchServiceStub(channel), second, ["KEPT-1"])
 

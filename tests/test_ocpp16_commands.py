@@ -30,6 +30,7 @@ from tests.harness import (
     DEFAULT_ANSWERS_16,
     UNIT,
     Station16,
+    api_channel,
     charger_url,
     connected,
     running_manager,
@@ -694,7 +695,7 @@ async def test_reserve_now_unanswered_stays_pending(
     async with (
         running_manager(registry, postgres_url, task_timeout=UNIT / 2) as manager,
         running_node(registry, manager.port, "node-slow") as node,
-        grpc.aio.insecure_channel(f"127.0.0.1:{manager.port}") as channel,
+        api_channel(f"127.0.0.1:{manager.port}") as channel,
         booted(node, "SLOW") as station,
     ):
         api: Api = chargers_pb2_grpc.ChargerServiceStub(channel)

@@ -29,6 +29,7 @@ from tests.harness import (
     UNIT,
     Charger16,
     Station201,
+    api_channel,
     charger_url,
     connected,
     eventually,
@@ -46,7 +47,7 @@ async def node(registry: RedisRegistry, manager: Manager) -> AsyncIterator[Node]
 
 @pytest.fixture
 async def channel(manager: Manager) -> AsyncIterator[grpc.aio.Channel]:
-    async with grpc.aio.insecure_channel(f"127.0.0.1:{manager.port}") as channel:
+    async with api_channel(f"127.0.0.1:{manager.port}") as channel:
         yield channel
 
 

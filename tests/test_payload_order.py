@@ -16,7 +16,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeAlias
 
-import grpc
 import ocpp
 import orjson
 import pytest
@@ -34,7 +33,7 @@ from services.common import to_proto_version
 from services.manager import Manager, commands
 from services.node import Node
 from services.registry import RedisRegistry
-from tests.harness import Station16, Station201, charger_url, connected, running_node
+from tests.harness import Station16, Station201, api_channel, charger_url, connected, running_node
 
 Api: TypeAlias = "chargers_pb2_grpc.ChargerServiceAsyncStub"
 SCHEMAS = {
@@ -276,7 +275,7 @@ async def test_tasks_arrive_in_schema_order(node: Node, api: Api, manager: Manag
             ]
         }
         device_model = device_model_pb2_grpc.DeviceModelServiceStub(
-            await stack.enter_async_context(grpc.aio.insecure_channel(f"127.0.0.1:{manager.port}"))
+            await stack.enter_async_context(api_channel(f"127.0.0.1:{manager.port}"))
         )
         for charger_id in ("CP-1", "CS-1"):
             await api.SetChargingProfile(

@@ -36,7 +36,7 @@ from services.manager.store import SqlChargerStore
 from services.node import Node
 from services.node._framing import Framer, FrameRejected, InboundCall
 from services.registry import RedisRegistry
-from tests.harness import UNIT, charger_url, eventually, running_node
+from tests.harness import UNIT, api_channel, charger_url, eventually, running_node
 from tests.ocpp_strategies import CALL_ERROR_CODES, action_calls, frames
 
 BOOT16 = {"chargePointVendor": "Acme", "chargePointModel": "M1"}
@@ -348,7 +348,7 @@ async def test_one_bad_stored_row_does_not_break_fleet_reads(
     assert [c.charger_id for c in listed.chargers] == ["BAD-1", "GOOD-1"]
     assert await _connectors(api, "BAD-1") == [(1, 1, "Faulted")]
     assert await _connectors(api, "GOOD-1") == [(1, 1, "Available")]
-    async with grpc.aio.insecure_channel(f"127.0.0.1:{manager.port}") as channel:
+    async with api_channel(f"127.0.0.1:{manager.port}") as channel:
         transactions = transactions_pb2_grpc.TransactionServiceStub(channel)
         page = await transactions.ListTransactions(transactions_pb2.ListTransactionsRequest())
         assert [t.charger_id for t in page.transactions] == ["GOOD-1"]
@@ -398,7 +398,7 @@ async def test_schema_valid_frames_never_crash_a_handler(
     loop = asyncio.get_running_loop()
     answers: list[list[Any]] = []
     async with (
-        grpc.aio.insecure_channel(f"127.0.0.1:{manager.port}") as channel,
+        api_channel(f"127.0.0.1:{manager.port}") as channel,
         raw(node, "FUZZ-1", subprotocol) as charger,
     ):
         # A watcher makes the handlers build live events (proto fields) too.
@@ -433,7 +433,7 @@ async def test_schema_valid_frames_never_crash_a_handler(
     listed = await api.ListChargers(chargers_pb2.ListChargersRequest())
     assert "FUZZ-1" in [c.charger_id for c in listed.chargers]
     await api.GetCharger(chargers_pb2.GetChargerRequest(charger_id="FUZZ-1"))
-    async with grpc.aio.insecure_channel(f"127.0.0.1:{manager.port}") as channel:
+    async with api_channel(f"127.0.0.1:{manager.port}") as channel:
         transactions = transactions_pb2_grpc.TransactionServiceStub(channel)
         await transactions.ListTransactions(transactions_pb2.ListTransactionsRequest())
     await manager.stores.chargers.flush()
@@ -531,7 +531,7 @@ async def test_a_value_the_database_refuses_from_the_api_is_invalid_argument(
 ) -> None:
     """An operator's location name holding NUL is INVALID_ARGUMENT (not UNAVAILABLE: the
     database is up and a retry cannot help)."""
-    async with grpc.aio.insecure_channel(f"127.0.0.1:{manager.port}") as channel:
+    async with api_channel(f"127.0.0.1:{manager.port}") as channel:
         locations = locations_pb2_grpc.LocationServiceStub(channel)
         with pytest.raises(grpc.aio.AioRpcError) as caught:
             await locations.CreateLocation(

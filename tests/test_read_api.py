@@ -28,7 +28,7 @@ from ocpp.v16 import call
 from services.manager import Manager
 from services.manager.store import MeterValueRecord, TransactionRecord
 from services.registry import MemoryRegistry
-from tests.harness import UNIT, Charger16, charger_url, connected, running_node
+from tests.harness import UNIT, Charger16, api_channel, charger_url, connected, running_node
 
 T0 = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
 INVALID = grpc.StatusCode.INVALID_ARGUMENT
@@ -54,7 +54,7 @@ async def registry() -> AsyncIterator[MemoryRegistry]:
 
 @pytest.fixture
 async def api(manager: Manager) -> AsyncIterator[Api]:
-    async with grpc.aio.insecure_channel(f"127.0.0.1:{manager.port}") as channel:
+    async with api_channel(f"127.0.0.1:{manager.port}") as channel:
         yield Api(
             transactions_pb2_grpc.TransactionServiceStub(channel),
             id_tags_pb2_grpc.IdTagServiceStub(channel),

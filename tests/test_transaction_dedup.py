@@ -29,7 +29,15 @@ from ocpp.v201 import call as call201
 from services.manager import Manager
 from services.node import Node
 from services.registry import RedisRegistry
-from tests.harness import UNIT, Station16, Station201, charger_url, connected, running_node
+from tests.harness import (
+    UNIT,
+    Station16,
+    Station201,
+    api_channel,
+    charger_url,
+    connected,
+    running_node,
+)
 from tests.test_ocpp201_transactions import energy, iso, minutes, tx_event
 from tests.test_watch import next_event, subscribe
 
@@ -49,7 +57,7 @@ async def node(registry: RedisRegistry, manager: Manager) -> AsyncIterator[Node]
 
 @pytest.fixture
 async def channel(manager: Manager) -> AsyncIterator[grpc.aio.Channel]:
-    async with grpc.aio.insecure_channel(f"127.0.0.1:{manager.port}") as channel:
+    async with api_channel(f"127.0.0.1:{manager.port}") as channel:
         yield channel
 
 

@@ -22,6 +22,7 @@ from tests.harness import (
     UNIT,
     Charger16,
     Charger201,
+    api_channel,
     charger_url,
     connected,
     eventually,
@@ -163,7 +164,7 @@ async def node(registry: RedisRegistry, manager: Manager) -> AsyncIterator[Node]
 
 @pytest.fixture
 async def watch(manager: Manager) -> AsyncIterator[watch_pb2_grpc.WatchServiceAsyncStub]:
-    async with grpc.aio.insecure_channel(f"127.0.0.1:{manager.port}") as channel:
+    async with api_channel(f"127.0.0.1:{manager.port}") as channel:
         yield watch_pb2_grpc.WatchServiceStub(channel)
 
 
@@ -459,10 +460,10 @@ async def test_slow_watcher_is_dropped_without_slowing_anyone(
         running_node(registry, manager.port, "node-w") as node,
         # Without BDP probing the slow client's HTTP/2 window stays at 64 KiB, so a few
         # hundred events fill the transport instead of megabytes.
-        grpc.aio.insecure_channel(
+        api_channel(
             f"127.0.0.1:{manager.port}", options=[("grpc.http2.bdp_probe", 0)]
         ) as slow_channel,
-        grpc.aio.insecure_channel(f"127.0.0.1:{manager.port}") as fast_channel,
+        api_channel(f"127.0.0.1:{manager.port}") as fast_channel,
     ):
         slow = await subscribe(watch_pb2_grpc.WatchServiceStub(slow_channel), manager)
         fast = await subscribe(watch_pb2_grpc.WatchServiceStub(fast_channel), manager)

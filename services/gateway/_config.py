@@ -42,6 +42,7 @@ PUBLIC_SERVICES = (
     "csms.v1.WatchService",
     "csms.v1.DeviceModelService",
     "csms.v1.AuditService",
+    "csms.v1.AuthService",
 )
 
 # Content types Envoy announces for static files; `mimetypes` for anything else.

@@ -6,6 +6,8 @@ import os
 from dataclasses import dataclass
 
 from services.common import env_float, env_int, env_str
+from services.common._env import ConfigError
+from services.common._mesh import GENERATE_HINT
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///var/csms.sqlite3"
 
@@ -65,8 +67,25 @@ class ManagerSettings:
             status_trigger_after=env_float("STATUS_TRIGGER_AFTER", 30.0, minimum=0.0),
             status_trigger_interval=env_float("STATUS_TRIGGER_INTERVAL", 300.0, minimum=0.0),
             status_trigger_concurrency=env_int("STATUS_TRIGGER_CONCURRENCY", 8, minimum=1),
+            mesh_secret=os.environ.get("MESH_SECRET", ""),
+            admin_token=admin_token_from_env(),
             audit_queue=env_int("AUDIT_QUEUE", 10_000, minimum=1),
         )
+
+
+#: A bootstrap token anyone could guess protects nothing.
+MIN_ADMIN_TOKEN_LENGTH = 16
+
+
+def admin_token_from_env() -> str:
+    """``CSMS_ADMIN_TOKEN``: "" when unset; ConfigError when too short to be a secret."""
+    value = os.environ.get("CSMS_ADMIN_TOKEN", "").strip()
+    if value and len(value) < MIN_ADMIN_TOKEN_LENGTH:
+        raise ConfigError(
+            f"CSMS_ADMIN_TOKEN is {len(value)} characters long; use at least "
+            f"{MIN_ADMIN_TOKEN_LENGTH} random ones ({GENERATE_HINT})"
+        )
+    return value
 
 
 def _id_tag_status(value: str) -> str:

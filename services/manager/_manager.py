@@ -22,8 +22,9 @@ from csms.v1 import (
 )
 
 from services.manager._api import ChargerServicer
-from services.manager._audit import AuditLog
+from services.manager._audit import AuditLog, AuditSink, DiscardAudit
 from services.manager._audit_api import AuditServicer
+from services.manager._auth import Authenticator, OperatorAuthInterceptor
 from services.manager._authorization import Authorizer
 from services.manager._config import ManagerSettings
 from services.manager._connector_states import ConnectorStates
@@ -44,6 +45,7 @@ from services.manager._read_api import (
 from services.manager._reconnect import ReconnectStatus
 from services.manager._stores import Stores
 from services.manager._tasks import TaskSender
+from services.manager._tokens_api import AuthServicer
 from services.manager._watch import EventBus, WatchServicer
 from services.manager.store import StoreError
 from services.manager.v16.router import build_router as build_v16_router
@@ -64,6 +66,7 @@ class Manager:
         stores: Stores | None = None,
         clock: Clock = utc_now,
         vendor_handlers: Mapping[str, VendorHandler] | None = None,
+        audit: AuditSink | None = None,
     ) -> None:
         self.settings = settings
         self.registry = registry
@@ -71,6 +74,10 @@ class Manager:
         self._owns_stores = stores is None
         self._clock = clock
         self._vendor_handlers = dict(vendor_handlers or {})
+        #: Where the operator interceptor (and others) hand audit entries: `audit` when
+        #: given, else an AuditLog writing the stores' audit table (from __aenter__ on).
+        self.audit: AuditSink = audit if audit is not None else DiscardAudit()
+        self._given_audit = audit is not None
         self._server: grpc.aio.Server | None = None
         self._tasks: TaskSender | None = None
         self._reconnects: ReconnectStatus | None = None
@@ -79,7 +86,7 @@ class Manager:
         #: Boots accepted while the database was unavailable, until they are written.
         self._boots: BootBacklog | None = None
         #: The audit log's writer (opened with the stores, closed after the server stops).
-        self._audit: AuditLog | None = None
+        self._audit_log: AuditLog | None = None
         #: Live events for WatchService, fed by the handlers of this manager's node streams.
         self.bus = EventBus(buffer_size=settings.watch_buffer, clock=clock)
         self.port = 0
@@ -89,12 +96,6 @@ class Manager:
     def stores(self) -> Stores:
         assert self._stores is not None, "manager not started"
         return self._stores
-
-    @property
-    def audit(self) -> AuditLog:
-        """Where every operator call, change and refused login is recorded."""
-        assert self._audit is not None, "manager not started"
-        return self._audit
 
     @property
     def task_sender(self) -> TaskSender:
@@ -107,8 +108,10 @@ class Manager:
             self._stores = await Stores.open(s.database_url, flush_interval=s.flush_interval)
         stores = self._stores
         clock = self._clock
-        self._audit = AuditLog(stores.audit, clock=clock, max_pending=s.audit_queue)
-        self._audit.start()
+        if not self._given_audit:
+            self._audit_log = AuditLog(stores.audit, clock=clock, max_pending=s.audit_queue)
+            self._audit_log.start()
+            self.audit = self._audit_log
         policy = ChargerPolicy(
             stores.chargers, auto_register=s.auto_register, heartbeat_interval=s.heartbeat_interval
         )
@@ -170,12 +173,19 @@ class Manager:
             watchers.append(reconnects)
         dispatcher = Dispatcher(routers, stores.chargers, connections=watchers)
         self.events = EventsServicer(dispatcher, policy, clock, bus, self.node_monitor)
+        #: Bearer tokens → callers, cached; AuthService drops a revoked token from it.
+        self.authenticator = Authenticator(stores.tokens, admin_token=s.admin_token, clock=clock)
         server = self._server = grpc.aio.server(
+            interceptors=[
+                OperatorAuthInterceptor(
+                    self.authenticator, mesh_secret=s.mesh_secret, audit=self.audit
+                )
+            ],
             options=[
                 ("grpc.max_receive_message_length", 64 * 1024 * 1024),
                 ("grpc.keepalive_permit_without_calls", 1),
                 ("grpc.http2.min_ping_interval_without_data_ms", 5_000),
-            ]
+            ],
         )
         events_pb2_grpc.add_EventsServicer_to_server(self.events, server)
         chargers_pb2_grpc.add_ChargerServiceServicer_to_server(
@@ -195,6 +205,9 @@ class Manager:
         watch_pb2_grpc.add_WatchServiceServicer_to_server(WatchServicer(bus), server)
         device_model_pb2_grpc.add_DeviceModelServiceServicer_to_server(
             DeviceModelServicer(stores, self.registry, self._tasks, clock), server
+        )
+        auth_pb2_grpc.add_AuthServiceServicer_to_server(
+            AuthServicer(stores.tokens, self.authenticator, clock), server
         )
         auth_pb2_grpc.add_AuditServiceServicer_to_server(AuditServicer(stores.audit), server)
         self.port = server.add_insecure_port(f"{s.host}:{s.port}")
@@ -227,8 +240,8 @@ class Manager:
             await self._tasks.aclose()
         if self._boots is not None:
             await self._boots.aclose()
-        if self._audit is not None:
-            await self._audit.aclose()  # after the server: in-flight calls are recorded
+        if self._audit_log is not None:
+            await self._audit_log.aclose()  # after the server: in-flight calls are recorded
         if self._owns_stores and self._stores is not None:
             await self._stores.aclose()
 

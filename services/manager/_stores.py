@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from services.manager.store import (
     AuditStore,
@@ -23,6 +23,7 @@ from services.manager.store import (
     MemorySecurityStore,
     MemorySmartChargingStore,
     MemoryStationStore,
+    MemoryTokenStore,
     MemoryTransactionStore,
     ReservationStore,
     SecurityStore,
@@ -38,8 +39,10 @@ from services.manager.store import (
     SqlSecurityStore,
     SqlSmartChargingStore,
     SqlStationStore,
+    SqlTokenStore,
     SqlTransactionStore,
     StationStore,
+    TokenStore,
     TransactionStore,
 )
 
@@ -60,8 +63,8 @@ class Stores:
     station: StationStore  # OCPP 2.0.1 requests reported on by id, display messages
     # OCPP 2.0.1 charging limits, EV charging needs, reported profiles
     smart_charging: SmartChargingStore
-    # The audit log's table, written by ``services.manager._audit.AuditLog``.
-    audit: AuditStore = field(default_factory=MemoryAuditStore)
+    tokens: TokenStore  # operators' API tokens (hashed)
+    audit: AuditStore  # the audit log (services.manager._audit.AuditLog writes it)
 
     @classmethod
     async def open(cls, url: str, *, flush_interval: float = 0.2) -> Stores:
@@ -80,6 +83,7 @@ class Stores:
             device_model=SqlDeviceModelStore(engine),
             station=SqlStationStore(engine),
             smart_charging=SqlSmartChargingStore(engine),
+            tokens=SqlTokenStore(engine),
             audit=SqlAuditStore(engine),
         )
 
@@ -100,6 +104,8 @@ class Stores:
             device_model=MemoryDeviceModelStore(chargers=chargers),
             station=MemoryStationStore(chargers=chargers),
             smart_charging=MemorySmartChargingStore(chargers=chargers),
+            tokens=MemoryTokenStore(),
+            audit=MemoryAuditStore(),
         )
 
     async def aclose(self) -> None:

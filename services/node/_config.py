@@ -55,4 +55,5 @@ class NodeSettings:
             task_timeout=env_float("NODE_TASK_TIMEOUT", 30.0, minimum=0.1),
             outbox_size=env_int("NODE_OUTBOX_SIZE", 10_000, minimum=1),
             lease_seconds=env_float("LEASE_SECONDS", 15.0, minimum=0.5),
+            mesh_secret=env_str("MESH_SECRET", ""),
         )

@@ -182,7 +182,9 @@ class Node:
         await self.registry.deregister_node(s.node_id)
         await self.registry.register_node(s.node_id, self.address)
 
-        self._channel = manager_channel(s.manager_address)  # capped reconnect back-off
+        self._channel = manager_channel(
+            s.manager_address, s.mesh_secret
+        )  # capped reconnect back-off
         self._link = ManagerLink(
             self._channel,
             node_id=s.node_id,

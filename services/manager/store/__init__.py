@@ -107,12 +107,14 @@ from ._station import (
     SqlStationStore,
     StationStore,
 )
+from ._tokens import ROLES, MemoryTokenStore, SqlTokenStore, TokenRecord, TokenStore
 from ._transaction_events import event_digest
 from ._transactions import SUPERSEDED_PREFIX, SqlTransactionStore
 
 __all__ = [
     "CHARGING_PROFILE_PURPOSES",
     "OCPP_VERSIONS",
+    "ROLES",
     "SUPERSEDED_PREFIX",
     "AlreadyExists",
     "AuditEntryRecord",
@@ -151,6 +153,7 @@ __all__ = [
     "MemorySecurityStore",
     "MemorySmartChargingStore",
     "MemoryStationStore",
+    "MemoryTokenStore",
     "MemoryTransactionStore",
     "MeterValueRecord",
     "MeterValuesOutcome",
@@ -174,12 +177,15 @@ __all__ = [
     "SqlSecurityStore",
     "SqlSmartChargingStore",
     "SqlStationStore",
+    "SqlTokenStore",
     "SqlTransactionStore",
     "StationStore",
     "StopOutcome",
     "StoreDataError",
     "StoreError",
     "StoreUnavailable",
+    "TokenRecord",
+    "TokenStore",
     "TransactionEvent",
     "TransactionEventOutcome",
     "TransactionRecord",
