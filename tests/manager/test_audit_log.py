@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 
 import grpc
 import pytest
-from csms.v1 import auth_pb2, auth_pb2_grpc
+from csms.v1 import auth_pb2, auth_pb2_grpc, id_tags_pb2, id_tags_pb2_grpc
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from services import csmsctl
@@ -538,3 +538,42 @@ def test_csmsctl_audit_since_takes_an_age_or_a_time() -> None:
     assert csmsctl.parse_since("2026-12-03T10:00:00") == datetime(2026, 12, 3, 10, tzinfo=UTC)
     with pytest.raises(argparse.ArgumentTypeError, match="neither an age"):
         csmsctl.parse_since("yesterday")
+
+
+async def test_refused_and_admitted_api_calls_land_in_the_audit_log(
+    manager: Manager, audit_api: auth_pb2_grpc.AuditServiceAsyncStub
+) -> None:
+    """A call without a token and an admin's change both reach the table through the manager's
+    audit log, with actor, role, action, target and outcome."""
+    port = manager.port
+    async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as anonymous:
+        with pytest.raises(grpc.aio.AioRpcError) as caught:
+            await id_tags_pb2_grpc.IdTagServiceStub(anonymous).CreateIdTag(
+                id_tags_pb2.CreateIdTagRequest(id_tag=id_tags_pb2.IdTag(id_tag="CARD-AUDIT"))
+            )
+        assert caught.value.code() == grpc.StatusCode.UNAUTHENTICATED
+    async with api_channel(f"127.0.0.1:{port}") as admin:
+        await id_tags_pb2_grpc.IdTagServiceStub(admin).CreateIdTag(
+            id_tags_pb2.CreateIdTagRequest(id_tag=id_tags_pb2.IdTag(id_tag="CARD-AUDIT"))
+        )
+
+    async def both() -> list[auth_pb2.AuditEntry]:
+        answer = await audit_api.ListAuditEntries(
+            auth_pb2.ListAuditEntriesRequest(action="IdTagService/CreateIdTag")
+        )
+        return list(answer.entries) if len(answer.entries) == 2 else []
+
+    created, refused = await eventually(both)
+    assert (refused.actor, refused.outcome, refused.role) == (
+        "anonymous",
+        "UNAUTHENTICATED",
+        auth_pb2.ROLE_UNSPECIFIED,
+    )
+    assert (created.actor, created.outcome, created.role) == (
+        "bootstrap",
+        "OK",
+        auth_pb2.ROLE_ADMIN,
+    )
+    # The id tag is the target, not the text of the IdTag message that carries it.
+    assert created.target == "CARD-AUDIT"
+    assert created.id > refused.id
