@@ -681,6 +681,7 @@ async def test_a_refused_token_returns_to_the_login_with_the_reason(
             "Your token was refused:", timeout=SHOWN
         )
         await expect(page.get_by_role("navigation", name="Main")).to_be_hidden()
+        await page.screenshot(path=str(SCRATCH / "login-refused.png"))
         assert await page.evaluate("sessionStorage.length") == 0
 
         operator = await system.token("ui-revoked", auth_pb2.ROLE_OPERATOR)
@@ -708,7 +709,8 @@ async def test_id_tags_are_edited_and_unblocked(system: System, browser: Browser
     """An operator edits a tag's limit and parent, blocks it and unblocks it; each change shows at once."""
     await system.id_tag("CARD-UI-P")
     await system.id_tag("CARD-UI-E")
-    async with opened(browser, f"{system.url}#/idtags") as page:
+    operator = await system.token("ui-tags", auth_pb2.ROLE_OPERATOR)
+    async with opened(browser, f"{system.url}#/idtags", token=operator) as page:
         row = page.locator('tr[data-id-tag="CARD-UI-E"]')
         await expect(row).to_contain_text("Accepted", timeout=SHOWN)
         await page.get_by_role("button", name="Edit CARD-UI-E").click()

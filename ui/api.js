@@ -205,7 +205,7 @@ export class LiveEvents {
     this.retryTimer = null;
     this.listeners = new Set(); // {event(e), resync()}
     this.stateListeners = new Set();
-    this.state = { name: "connecting" };
+    this.state = { name: "stopped" }; // until start()
     this.needsResync = false;
   }
 

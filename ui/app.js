@@ -33,7 +33,7 @@ function showLiveState(state) {
   const box = document.getElementById("live");
   const text = document.getElementById("live-text");
   box.className = `live live-${state.name}`;
-  box.hidden = state.name === "stopped";
+  box.hidden = state.name === "stopped" || !session.current;
   if (state.name === "live") text.textContent = "Live";
   // An open stream shows no sign of life until its first event: "waiting", not "failed".
   else if (state.name === "connecting") text.textContent = "Waiting for events";
