@@ -1,13 +1,16 @@
 """csmsctl: the operator's command line for the CSMS.
 
 It speaks gRPC to the manager's public API (``csms.v1.ChargerService``,
-``TransactionService``, ``IdTagService``) and to the registry's inspection API (``csms.v1.Registry``), exactly as any other client does.
+``TransactionService``, ``IdTagService``, ``AuthService``) and to the registry's inspection
+API (``csms.v1.Registry``), exactly as any other client does. Every call carries the API
+token given with ``--token`` or ``CSMS_TOKEN`` (``authorization: Bearer <token>``).
 Output is a plain aligned table by default, or the protobuf messages as JSON with
 ``--json`` (one document per command).
 
 Exit codes:
   0  success
-  1  the server answered with a gRPC error (printed as one line: details and status)
+  1  the server answered with a gRPC error (printed as one line: details and status;
+     UNAUTHENTICATED and PERMISSION_DENIED add what to do about the token)
   2  bad usage, invalid input caught before sending, or the server cannot be reached
 """
 
@@ -184,6 +187,15 @@ class Context:
             self._channels[address] = self.stack.enter_context(grpc.insecure_channel(address))
         return self._channels[address]
 
+    @property
+    def metadata(self) -> tuple[tuple[str, str], ...]:
+        """What every call carries: the API token, when one was given."""
+        token: str = self.args.token or ""
+        return (("authorization", f"Bearer {token}"),) if token else ()
+
+    def auth(self) -> auth_pb2_grpc.AuthServiceStub:
+        return auth_pb2_grpc.AuthServiceStub(self.channel(self.args.manager))
+
     def chargers(self) -> chargers_pb2_grpc.ChargerServiceStub:
         return chargers_pb2_grpc.ChargerServiceStub(self.channel(self.args.manager))
 
@@ -208,7 +220,7 @@ def _rpc(
 ) -> _Resp:
     """Call ``method``; a transport failure becomes :class:`Unreachable`."""
     try:
-        return method(request, timeout=ctx.timeout)
+        return method(request, timeout=ctx.timeout, metadata=ctx.metadata)
     except grpc.RpcError as exc:
         transport = (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED)
         if (
@@ -650,6 +662,73 @@ def cmd_call(ctx: Context) -> int:
     return EXIT_OK
 
 
+# --- API tokens -------------------------------------------------------------------------
+
+_ROLE_VALUES = {
+    "viewer": auth_pb2.ROLE_VIEWER,
+    "operator": auth_pb2.ROLE_OPERATOR,
+    "admin": auth_pb2.ROLE_ADMIN,
+}
+
+
+_ROLE_NAMES: dict[int, str] = {int(v): k for k, v in _ROLE_VALUES.items()}
+
+
+def fmt_role(role: int) -> str:
+    return _ROLE_NAMES.get(int(role), "-")
+
+
+def _token_row(token: auth_pb2.ApiToken) -> list[str]:
+    return [
+        token.token_id,
+        token.name,
+        fmt_role(token.role),
+        token.created_by or "-",
+        fmt_time(token.created_at),
+        fmt_time(token.last_used_at),
+        fmt_time(token.revoked_at),
+    ]
+
+
+_TOKEN_HEADERS = ["ID", "NAME", "ROLE", "CREATED BY", "CREATED", "LAST USED", "REVOKED"]
+
+
+def cmd_token_create(ctx: Context) -> int:
+    args = ctx.args
+    request = auth_pb2.CreateTokenRequest(name=args.name, role=_ROLE_VALUES[args.role])
+    resp: auth_pb2.CreateTokenResponse = _manager(ctx, ctx.auth().CreateToken, request)
+    if args.json:
+        ctx.emit_json(resp)
+        return EXIT_OK
+    ctx.print(resp.secret)
+    ctx.err.write(
+        f"csmsctl: token {resp.token.token_id} ({resp.token.name}, {args.role}) created; "
+        "the secret above is shown only now: keep it (csmsctl --token / CSMS_TOKEN)\n"
+    )
+    return EXIT_OK
+
+
+def cmd_token_list(ctx: Context) -> int:
+    request = auth_pb2.ListTokensRequest(include_revoked=ctx.args.all)
+    resp: auth_pb2.ListTokensResponse = _manager(ctx, ctx.auth().ListTokens, request)
+    if ctx.args.json:
+        ctx.emit_json(resp)
+        return EXIT_OK
+    ctx.print(table(_TOKEN_HEADERS, [_token_row(t) for t in resp.tokens]))
+    return EXIT_OK
+
+
+def cmd_token_revoke(ctx: Context) -> int:
+    request = auth_pb2.RevokeTokenRequest(token_id=ctx.args.token_id)
+    revoked: auth_pb2.ApiToken = _manager(ctx, ctx.auth().RevokeToken, request)
+    return _answer(ctx, revoked, f"{revoked.token_id} ({revoked.name}) revoked")
+
+
+def cmd_whoami(ctx: Context) -> int:
+    me: auth_pb2.ApiToken = _manager(ctx, ctx.auth().WhoAmI, auth_pb2.WhoAmIRequest())
+    return _answer(ctx, me, f"{me.name} ({fmt_role(me.role)})")
+
+
 # --- the parser -------------------------------------------------------------------------
 
 
@@ -797,6 +876,11 @@ def build_parser() -> argparse.ArgumentParser:
         default=DEFAULT_TIMEOUT,
         help="deadline of each request; tasks wait for the charger (default %(default)s)",
     )
+    parser.add_argument(
+        "--token",
+        default=env.get("CSMS_TOKEN", ""),
+        help="API token sent with every call (env CSMS_TOKEN; `make run` prints an admin one)",
+    )
     parser.add_argument("--json", action="store_true", help="print the answer as JSON")
     # --json is also accepted after the command; SUPPRESS keeps the global value otherwise.
     leaf = argparse.ArgumentParser(add_help=False)
@@ -926,6 +1010,23 @@ def build_parser() -> argparse.ArgumentParser:
     q.set_defaults(func=cmd_tag_block)
     q.add_argument("id_tag", metavar="ID_TAG")
 
+    add("whoami", cmd_whoami, "the name and role of the token in use")
+
+    p = sub.add_parser("token", help="API tokens: create, list, revoke (admin)")
+    tokens = p.add_subparsers(dest="token_command", required=True, metavar="COMMAND")
+    q = tokens.add_parser(
+        "create", help="create a token and print its secret (shown once)", parents=[leaf]
+    )
+    q.set_defaults(func=cmd_token_create)
+    q.add_argument("name", metavar="NAME", help="1 to 64 characters, unique among valid tokens")
+    q.add_argument("--role", required=True, choices=sorted(_ROLE_VALUES), help="what it may do")
+    q = tokens.add_parser("list", help="list tokens (valid ones unless --all)", parents=[leaf])
+    q.set_defaults(func=cmd_token_list)
+    q.add_argument("--all", action="store_true", help="revoked ones too")
+    q = tokens.add_parser("revoke", help="revoke a token: refused from then on", parents=[leaf])
+    q.set_defaults(func=cmd_token_revoke)
+    q.add_argument("token_id", metavar="ID", help="the token's id (tok_...), see token list")
+
     p = add("call", cmd_call, "send any OCPP call as JSON and print the result")
     p.add_argument("charger_id", metavar="ID")
     p.add_argument("action", metavar="ACTION", help='e.g. "DataTransfer"')
@@ -945,7 +1046,15 @@ def _rpc_error_line(exc: grpc.RpcError) -> str:
     details = exc.details() or ""
     if code == grpc.StatusCode.DEADLINE_EXCEEDED and details == "Deadline Exceeded":
         details = "no answer within the deadline (--timeout)"
-    return f"{details or 'request failed'} ({code.name})"
+    line = f"{details or 'request failed'} ({code.name})"
+    if code == grpc.StatusCode.UNAUTHENTICATED:
+        line += (
+            "\n  pass an API token with --token or CSMS_TOKEN (`make run` prints an admin token; "
+            "an admin creates others with `csmsctl token create NAME --role ROLE`)"
+        )
+    elif code == grpc.StatusCode.PERMISSION_DENIED:
+        line += "\n  this token's role cannot do that: use a token with the role named above"
+    return line
 
 
 def main(argv: list[str] | None = None) -> int:

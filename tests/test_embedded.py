@@ -9,12 +9,13 @@ import sqlite3
 import sys
 from pathlib import Path
 
-from tests.harness import UNIT, Charger16, connected, free_port
+from tests.harness import ADMIN_TOKEN, UNIT, Charger16, connected, free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 async def _csmsctl(port: int, *args: str) -> tuple[int, str, str]:
+    """csmsctl in its own process, with the test's admin token in CSMS_TOKEN."""
     proc = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
@@ -25,6 +26,7 @@ async def _csmsctl(port: int, *args: str) -> tuple[int, str, str]:
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
         cwd=ROOT,
+        env={**os.environ, "CSMS_TOKEN": ADMIN_TOKEN},
     )
     out, err = await asyncio.wait_for(proc.communicate(), 30 * UNIT)
     assert proc.returncode is not None
@@ -45,6 +47,7 @@ async def test_embedded_process_serves_a_charger_and_csmsctl_drives_it(tmp_path:
         "DATABASE_URL": f"sqlite+aiosqlite:///{database}",
         "GATEWAY_ENABLED": "false",  # tests/test_gateway.py covers make run with Envoy
         "LOG_LEVEL": "WARNING",
+        "CSMS_ADMIN_TOKEN": ADMIN_TOKEN,
     }
     env.pop("REDIS_URL", None)
     proc = await asyncio.create_subprocess_exec(
@@ -127,6 +130,7 @@ async def test_embedded_manager_grpc_listens_on_loopback_only(tmp_path: Path) ->
         "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'csms.sqlite3'}",
         "GATEWAY_ENABLED": "false",
         "LOG_LEVEL": "WARNING",
+        "CSMS_ADMIN_TOKEN": ADMIN_TOKEN,
     }
     env.pop("REDIS_URL", None)
     env.pop("MANAGER_HOST", None)

@@ -22,11 +22,12 @@ import websockets
 from openapi_spec_validator import validate as validate_openapi
 from websockets.typing import Subprotocol
 
-from services.gateway import Envoy, GatewaySettings, render, validate
+from services.gateway import Envoy, GatewayConfigError, GatewaySettings, render, validate
 from services.manager import Manager
 from services.node import Node
 from services.registry import MemoryRegistry
 from tests.harness import (
+    ADMIN_TOKEN,
     UNIT,
     Charger16,
     charger_url,
@@ -68,9 +69,18 @@ def _request(
 
 
 async def http(
-    method: str, url: str, body: Any = None, headers: dict[str, str] | None = None
+    method: str,
+    url: str,
+    body: Any = None,
+    headers: dict[str, str] | None = None,
+    *,
+    token: str | None = ADMIN_TOKEN,
 ) -> Response:
-    """One HTTP request (urllib in a thread), any status returned rather than raised."""
+    """One HTTP request (urllib in a thread), any status returned rather than raised;
+    with `Authorization: Bearer <token>` unless `token` is None."""
+    headers = dict(headers or {})
+    if token is not None:
+        headers.setdefault("authorization", f"Bearer {token}")
     return await asyncio.to_thread(_request, method, url, body, headers)
 
 
@@ -254,19 +264,60 @@ async def test_unknown_method_and_internal_services_are_404(stack: Stack) -> Non
     assert nothing.status == 404  # no ui/ in this stack
 
 
-async def test_cors_preflight_is_answered(stack: Stack) -> None:
-    """A browser's CORS preflight for the API is answered by Envoy, any origin allowed."""
+async def test_no_cross_origin_access_by_default(stack: Stack) -> None:
+    """Without GATEWAY_CORS_ORIGINS no origin gets CORS headers: a preflight is not
+    answered as one, and a simple request carries no Access-Control-Allow-Origin."""
     origin = "http://ui.example:3000"
     preflight = await http(
         "OPTIONS",
         f"{stack.base}/v1/chargers/GW-1:reset",
         headers={"origin": origin, "access-control-request-method": "POST"},
     )
-    assert preflight.status == 200
-    assert preflight.headers["access-control-allow-origin"] == origin
-    assert "POST" in preflight.headers["access-control-allow-methods"]
+    assert "access-control-allow-origin" not in preflight.headers, preflight.headers
+    assert "access-control-allow-methods" not in preflight.headers, preflight.headers
     simple = await http("GET", f"{stack.base}/v1/chargers", headers={"origin": origin})
-    assert simple.headers["access-control-allow-origin"] == origin
+    assert simple.status == 200, simple.body
+    assert "access-control-allow-origin" not in simple.headers, simple.headers
+
+
+async def test_cors_allowlist_admits_exactly_the_listed_origins(sqlite_url: str) -> None:
+    """With an allowlist, a listed origin's preflight is answered (the Authorization header
+    allowed) and its requests carry Access-Control-Allow-Origin; any other origin gets
+    none."""
+    allowed, other = "http://ui.example:3000", "http://evil.example"
+    async with gateway_stack(sqlite_url, cors_origins=(allowed, "https://ops.example")) as s:
+        preflight = await http(
+            "OPTIONS",
+            f"{s.base}/v1/chargers/GW-1:reset",
+            headers={
+                "origin": allowed,
+                "access-control-request-method": "POST",
+                "access-control-request-headers": "authorization, content-type",
+            },
+        )
+        assert preflight.status == 200
+        assert preflight.headers["access-control-allow-origin"] == allowed
+        assert "POST" in preflight.headers["access-control-allow-methods"]
+        assert "authorization" in preflight.headers["access-control-allow-headers"]
+        simple = await http("GET", f"{s.base}/v1/chargers", headers={"origin": allowed})
+        assert simple.headers["access-control-allow-origin"] == allowed
+
+        refused = await http(
+            "OPTIONS",
+            f"{s.base}/v1/chargers/GW-1:reset",
+            headers={"origin": other, "access-control-request-method": "POST"},
+        )
+        assert "access-control-allow-origin" not in refused.headers, refused.headers
+        simple = await http("GET", f"{s.base}/v1/chargers", headers={"origin": other})
+        assert "access-control-allow-origin" not in simple.headers, simple.headers
+
+
+def test_cors_wildcard_is_refused() -> None:
+    """GATEWAY_CORS_ORIGINS takes exact origins only: `*` is refused with a message that
+    says what to write instead."""
+    settings = GatewaySettings(cors_origins=("*",), ui_dir=None)
+    with pytest.raises(GatewayConfigError, match="exact origin"):
+        render(settings)
 
 
 async def test_watch_stream_is_server_sent_events(stack: Stack) -> None:
@@ -277,7 +328,8 @@ async def test_watch_stream_is_server_sent_events(stack: Stack) -> None:
     try:
         writer.write(
             b"GET /v1/events:watch?chargerIds=GW-SSE&kinds=EVENT_KIND_STATUS_CHANGED HTTP/1.1\r\n"
-            b"Host: localhost\r\nAccept: text/event-stream\r\n\r\n"
+            b"Host: localhost\r\nAccept: text/event-stream\r\n"
+            + f"Authorization: Bearer {ADMIN_TOKEN}\r\n\r\n".encode()
         )
         await writer.drain()
         async with connected(Charger16, f"{stack.ws}/GW-SSE", "GW-SSE") as cp:
@@ -380,6 +432,7 @@ async def embedded(tmp_path: Path) -> AsyncIterator[tuple[asyncio.subprocess.Pro
         "GATEWAY_HOST": "127.0.0.1",
         "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'csms.sqlite3'}",
         "LOG_LEVEL": "WARNING",
+        "CSMS_ADMIN_TOKEN": ADMIN_TOKEN,
     }
     env.pop("REDIS_URL", None)
     proc = await asyncio.create_subprocess_exec(

@@ -21,6 +21,7 @@ from services.common import to_proto_version
 from services.gateway import Envoy, GatewaySettings
 from services.registry import RedisRegistry
 from tests.harness import (
+    ADMIN_TOKEN,
     UNIT,
     Charger16,
     api_channel,
@@ -177,7 +178,10 @@ def _raw(method: str, url: str, body: bytes) -> tuple[int, dict[str, str], bytes
     import urllib.request
 
     req = urllib.request.Request(
-        url, data=body, method=method, headers={"content-type": "application/json"}
+        url,
+        data=body,
+        method=method,
+        headers={"content-type": "application/json", "authorization": f"Bearer {ADMIN_TOKEN}"},
     )
     try:
         with urllib.request.urlopen(req, timeout=30 * UNIT) as resp:
@@ -296,6 +300,11 @@ async def test_unknown_nested_body_field_is_rejected_naming_its_path(stack: Stac
     assert "id_tag.colour" in _status(bound.status, bound.headers, bound.body)["message"]
 
 
+#: Paths of services the manager does not serve yet: AuditService's servicer comes with the
+#: audit writer (issue 11). Remove the entry when it lands.
+NOT_SERVED_YET = frozenset({"/v1/audit"})
+
+
 def _limited_query_parameters() -> list[tuple[str, str, str, int]]:
     """(path, parameter, "minimum"/"maximum", bound) of every GET query parameter the OpenAPI
     document gives a minimum or maximum."""
@@ -333,6 +342,8 @@ async def test_stated_query_limits_are_the_enforced_ones(stack: Stack) -> None:
     limited = _limited_query_parameters()
     assert limited
     for path, name, kind, bound in limited:
+        if path in NOT_SERVED_YET:
+            continue
         past = bound + 1 if kind == "maximum" else bound - 1
         bad = await http("GET", f"{stack.base}{path}?{name}={past}")
         assert bad.status == 400, (path, name, past, bad.body)

@@ -84,6 +84,10 @@ _STATUS_SCHEMA: dict[str, Any] = {
 _ERRORS = {
     "400": "INVALID_ARGUMENT (the message starts with the field name) or FAILED_PRECONDITION "
     "(the charger answered with a CallError, or the command does not exist in its OCPP version).",
+    "401": "UNAUTHENTICATED: no API token, or one that is unknown or revoked; send "
+    "`Authorization: Bearer <token>`.",
+    "403": "PERMISSION_DENIED: the token's role cannot call this method (the message names "
+    "the role needed).",
     "404": "NOT_FOUND: charger, id tag, transaction… never seen; or no such API method.",
     "409": "ALREADY_EXISTS.",
     "503": "UNAVAILABLE: the charger is not connected, or the database is down.",
@@ -410,9 +414,18 @@ def build(descriptor: Path = DESCRIPTOR) -> dict[str, Any]:
             "Generated from proto/ by tools/gen_openapi.py: do not edit.",
         },
         "servers": [{"url": "/"}],
+        "security": [{"bearer": []}],
         "tags": tags,
         "paths": dict(sorted(paths.items())),
         "components": {
+            "securitySchemes": {
+                "bearer": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "An API token (csms_...) with a role: viewer, operator or "
+                    "admin. CSMS_ADMIN_TOKEN bootstraps the first admin; `make run` prints one.",
+                }
+            },
             "schemas": dict(sorted(api.schemas.items())),
             "responses": {
                 f"Error{code}": {

@@ -6,6 +6,11 @@ chargers, on GATEWAY_PORT [8080]) runs as a child process and stops with it
 (GATEWAY_ENABLED=false leaves it out). Defaults need no servers: a SQLite file under var/
 and the in-process registry. With DATABASE_URL / REDIS_URL set, the same command
 runs against PostgreSQL / Redis.
+
+The API needs a token. Without CSMS_ADMIN_TOKEN, the first run generates an admin token,
+keeps it in var/admin-token (mode 0600) for later runs, and prints it in the banner (and
+nowhere else). The node and the manager share a mesh secret: MESH_SECRET, or a random one
+per run (both ends are in this process).
 """
 
 from __future__ import annotations
@@ -13,9 +18,11 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import secrets
 from pathlib import Path
 
 from services.common import env_int, env_str, without_password
+from services.common._mesh import mesh_secret_from_env
 from services.common._runtime import registry_from_env, run_service, stop_requested
 from services.gateway import Envoy, GatewayError, GatewaySettings
 from services.manager import Manager, ManagerSettings
@@ -23,6 +30,30 @@ from services.manager._config import DEFAULT_DATABASE_URL, env_bool
 from services.node import Node, NodeSettings
 
 log = logging.getLogger("services.embedded")
+
+#: Where `make run` keeps the admin token it generated (reused on later runs);
+#: CSMS_ADMIN_TOKEN_FILE overrides.
+ADMIN_TOKEN_FILE = Path("var") / "admin-token"
+
+
+def admin_token_file() -> Path:
+    return Path(env_str("CSMS_ADMIN_TOKEN_FILE", str(ADMIN_TOKEN_FILE)))
+
+
+def admin_token(path: Path) -> str:
+    """The admin token kept in `path`, created (mode 0600) with a new random one if absent."""
+    if path.exists():
+        token = path.read_text(encoding="utf-8").strip()
+        if token:
+            path.chmod(0o600)  # someone may have copied it in with wider permissions
+            return token
+    path.parent.mkdir(parents=True, exist_ok=True)
+    token = "csms_" + secrets.token_urlsafe(32)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as file:
+        file.write(token + "\n")
+    path.chmod(0o600)
+    return token
 
 
 async def _start_gateway(
@@ -46,9 +77,23 @@ async def _start_gateway(
         return None
 
 
-def _banner(manager: Manager, node: Node, settings: ManagerSettings, gateway: Envoy | None) -> str:
+def _banner(
+    manager: Manager,
+    node: Node,
+    settings: ManagerSettings,
+    gateway: Envoy | None,
+    token_from_env: bool,
+) -> str:
     redis_url = os.environ.get("REDIS_URL")
     lines = ["", "OCPP CSMS (embedded) is running"]
+    if token_from_env:
+        token = "$CSMS_ADMIN_TOKEN"
+        lines.append("  admin token: the CSMS_ADMIN_TOKEN you set")
+    else:
+        token = settings.admin_token
+        lines.append(f"  admin token: {token}   (kept in {admin_token_file()}; keep it secret)")
+    api = gateway.url if gateway is not None else "http://localhost:8080/"
+    lines.append(f'  try:        curl -H "Authorization: Bearer {token}" {api}v1/chargers')
     if gateway is not None:
         lines.append(
             f"  web UI:    {gateway.url}   (JSON API under /v1/, {gateway.url}openapi.json)"
@@ -63,7 +108,7 @@ def _banner(manager: Manager, node: Node, settings: ManagerSettings, gateway: En
         lines.append(f"             or {gateway.url.replace('http', 'ws', 1)}ocpp/<charger-id>")
     lines += [
         f"  gRPC API:  localhost:{manager.port}"
-        f"   (csmsctl --manager localhost:{manager.port} chargers)",
+        f"   (CSMS_TOKEN={token} csmsctl --manager localhost:{manager.port} chargers)",
         f"  database:  {without_password(settings.database_url)}",
         f"  registry:  {'redis ' + without_password(redis_url) if redis_url else 'in-process'}",
         "Press Ctrl+C to stop.",
@@ -77,12 +122,18 @@ async def main() -> None:
     # Internal ports stay on loopback in the one-process trial: the manager's port carries
     # the event stream and admission as well as the API (the gateway on 8080 is the door).
     manager_settings.host = env_str("MANAGER_HOST", "127.0.0.1")
+    token_from_env = bool(manager_settings.admin_token)
+    if not token_from_env:
+        manager_settings.admin_token = admin_token(admin_token_file())
+    mesh_secret = manager_settings.mesh_secret or mesh_secret_from_env(generate=True)
+    manager_settings.mesh_secret = mesh_secret
     node_settings = NodeSettings.from_env()
     node_settings.node_id = env_str("NODE_ID", "embedded")
     node_settings.advertise_host = env_str("NODE_ADVERTISE_HOST", "127.0.0.1")
     node_settings.grpc_host = env_str("NODE_GRPC_HOST", "127.0.0.1")
     node_settings.grpc_port = env_int("NODE_GRPC_PORT", 0)
     node_settings.manager_address = f"127.0.0.1:{manager_settings.port}"
+    node_settings.mesh_secret = mesh_secret
 
     registry = registry_from_env(in_process_without_redis=True)
     try:
@@ -92,7 +143,7 @@ async def main() -> None:
             contextlib.AsyncExitStack() as stack,
         ):
             gateway = await _start_gateway(stack, manager, node, manager_settings)
-            print(_banner(manager, node, manager_settings, gateway), flush=True)
+            print(_banner(manager, node, manager_settings, gateway, token_from_env), flush=True)
             await stop_requested()
             log.info("shutting down")
     finally:

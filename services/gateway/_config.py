@@ -41,8 +41,8 @@ PUBLIC_SERVICES = (
     "csms.v1.Registry",
     "csms.v1.WatchService",
     "csms.v1.DeviceModelService",
-    "csms.v1.AuditService",
     "csms.v1.AuthService",
+    "csms.v1.AuditService",
 )
 
 # Content types Envoy announces for static files; `mimetypes` for anything else.
@@ -122,7 +122,9 @@ class GatewaySettings:
     connect_timeout: float = 2.0  # to the manager and to nodes
     node_health_interval: float = 1.0  # Envoy's active health check of each node, seconds
     node_health_timeout: float = 1.0  # a node not answering /health in this time is unhealthy
-    cors_origins: Sequence[str] = ("*",)  # origins allowed to call /v1/; "*" = any
+    # Exact origins (scheme://host[:port]) a browser may call /v1/ from; none by default:
+    # the web UI is served by this gateway, so it is same-origin and needs no CORS.
+    cors_origins: Sequence[str] = ()
     ui_dir: Path | None = UI_DIR  # absent directory = no UI routes
     openapi: Path | None = OPENAPI  # served at /openapi.json when the file exists
     descriptor: Path = field(default_factory=default_descriptor)
@@ -142,7 +144,7 @@ class GatewaySettings:
             "listen_port": env_int("GATEWAY_PORT", 8080, minimum=1),
             "admin_port": env_int("GATEWAY_ADMIN_PORT", 9901),
             "api_timeout": env_float("GATEWAY_API_TIMEOUT", 60.0, minimum=1.0),
-            "cors_origins": _split(env_str("GATEWAY_CORS_ORIGINS", "*")),
+            "cors_origins": _split(env_str("GATEWAY_CORS_ORIGINS", "")),
             "ui_dir": Path(env_str("GATEWAY_UI_DIR", str(UI_DIR))),
             "openapi": Path(env_str("GATEWAY_OPENAPI", str(OPENAPI))),
             "node_health_interval": env_float("GATEWAY_NODE_HEALTH_INTERVAL", 1.0, minimum=0.1),
@@ -166,9 +168,19 @@ def _endpoint(address: str) -> dict[str, Any]:
     return {"endpoint": {"address": {"socket_address": {"address": host, "port_value": port}}}}
 
 
+_ORIGIN = re.compile(r"^https?://[A-Za-z0-9.\-]+(:\d{1,5})?$")
+
+
 def _origin_matchers(origins: Sequence[str]) -> list[dict[str, Any]]:
-    if not origins or "*" in origins:
-        return [{"safe_regex": {"regex": ".*"}}]
+    """Envoy matchers for an allowlist of exact origins; none = no cross-origin access."""
+    for origin in origins:
+        if not _ORIGIN.match(origin):
+            raise GatewayConfigError(
+                f"GATEWAY_CORS_ORIGINS: {origin!r} is not an exact origin; list each origin a "
+                "browser may call the API from, comma-separated, as scheme://host[:port] "
+                "(e.g. https://ops.example.com), or leave it unset for none (wildcards are "
+                "not accepted)"
+            )
     return [{"exact": origin} for origin in origins]
 
 
