@@ -98,7 +98,9 @@ def _check_description(description: str) -> str:
 
 
 def _status_name(status: int, *, default: str | None) -> str:
-    name = _STATUS_NAMES.get(status, default)
+    """The store's name of `status`; `default` stands for UNSPECIFIED (None: refused)."""
+    name = default if status == chargers_pb2.REGISTRATION_STATUS_UNSPECIFIED else None
+    name = _STATUS_NAMES.get(status, name)
     if name is None:
         raise InvalidArgument("registration_status", "must be ACCEPTED, PENDING or REJECTED")
     return name
