@@ -50,7 +50,7 @@ class Booting16(Charger16):
         super().__init__(charger_id, connection)
         self.boots = []
 
-    @after("TriggerMessage")
+    @after("TriggerMessage")  # type: ignore[untyped-decorator]
     async def boot_when_asked(self, requested_message: str, **_: Any) -> None:
         if requested_message == "BootNotification":
             self.boots.append((await self.boot()).status)
@@ -65,11 +65,11 @@ class Booting201(Charger201):
         super().__init__(charger_id, connection)
         self.boots = []
 
-    @on("TriggerMessage")
+    @on("TriggerMessage")  # type: ignore[untyped-decorator]
     def on_trigger(self, requested_message: str, **_: Any) -> result201.TriggerMessage:
         return result201.TriggerMessage(status="Accepted")
 
-    @after("TriggerMessage")
+    @after("TriggerMessage")  # type: ignore[untyped-decorator]
     async def boot_when_asked(self, requested_message: str, **_: Any) -> None:
         if requested_message == "BootNotification":
             self.boots.append((await self.boot()).status)
