@@ -52,6 +52,7 @@ async def running_manager(
     *,
     port: int = 0,
     auto_register: bool = True,
+    auto_register_status: str = "Accepted",
     task_timeout: float = 4 * UNIT,
     vendor_handlers: Mapping[str, VendorHandler] | None = None,
 ) -> AsyncIterator[Manager]:
@@ -60,6 +61,7 @@ async def running_manager(
         port=port,
         database_url=database_url,
         auto_register=auto_register,
+        auto_register_status=auto_register_status,
         task_timeout=task_timeout,
         flush_interval=0.05,
         sweep_interval=UNIT,

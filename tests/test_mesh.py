@@ -301,7 +301,9 @@ async def test_unknown_charger_refused_when_auto_registration_is_off(
             ):
                 pass
         assert refused.value.response.status_code == 403
-        assert b"not registered" in refused.value.response.body
+        assert (
+            b"unknown charger STRANGER: an admin must add it first" in refused.value.response.body
+        )
         assert await registry.lookup("STRANGER") is None
         await manager.stores.chargers.register("FRIEND", "1.6", datetime.now(UTC))
         async with connected(Charger16, charger_url(node, "FRIEND"), "FRIEND") as friend:

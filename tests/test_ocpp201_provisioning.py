@@ -109,7 +109,7 @@ async def test_b01_unknown_station_is_refused_without_auto_registration(
             async with connected(Station201, charger_url(node, "CS-STRANGER"), "CS-STRANGER"):
                 pass
         assert refused.value.response.status_code == 403
-        assert b"not registered" in refused.value.response.body
+        assert b"unknown charger CS-STRANGER" in refused.value.response.body
         assert not await manager.stores.chargers.is_known("CS-STRANGER")
 
 

@@ -28,6 +28,8 @@ from services.manager._errors import (
     ResourceNotFound,
     grpc_errors,
 )
+from services.manager._lifecycle import ChargerLifecycle
+from services.manager._policy import ChargerPolicy
 from services.manager._rows import shown, shown_one
 from services.manager._stores import Stores
 from services.manager._task_results import SentTask, TaskResults
@@ -66,6 +68,13 @@ def _timestamp(at: datetime | None) -> Timestamp | None:
     return ts
 
 
+_REGISTRATION_STATUSES = {
+    "Accepted": chargers_pb2.REGISTRATION_STATUS_ACCEPTED,
+    "Pending": chargers_pb2.REGISTRATION_STATUS_PENDING,
+    "Rejected": chargers_pb2.REGISTRATION_STATUS_REJECTED,
+}
+
+
 def charger_message(
     record: ChargerRecord, location: ChargerLocation | None
 ) -> chargers_pb2.Charger:
@@ -84,14 +93,24 @@ def charger_message(
         log_status=record.log_status,
         local_list_version=record.local_list_version,
         location_id=record.location_id,
+        security_profile=record.security_profile,
+        registration_status=_REGISTRATION_STATUSES.get(
+            record.registration_status, chargers_pb2.REGISTRATION_STATUS_UNSPECIFIED
+        ),
+        description=record.description,
+        has_password=record.has_password,
+        password_rotation_pending=record.password_rotation_pending,
     )
     version = location.ocpp_version if location else record.ocpp_version
-    if version:
+    # A charger added by an operator that never connected has spoken no version yet.
+    never_connected = record.last_seen_at is None and record.last_boot_at is None
+    if version and (location is not None or not never_connected):
         charger.ocpp_version = to_proto_version(version)
     for field, value in (
         ("registered_at", record.registered_at),
         ("last_boot_at", record.last_boot_at),
         ("last_seen_at", record.last_seen_at),
+        ("retired_at", record.retired_at),
     ):
         ts = _timestamp(value)
         if ts is not None:
@@ -131,7 +150,15 @@ def check_charger_id(charger_id: str) -> None:
 
 
 class ChargerServicer(chargers_pb2_grpc.ChargerServiceServicer):
-    def __init__(self, stores: Stores, registry: Registry, tasks: TaskSender, clock: Clock) -> None:
+    def __init__(
+        self,
+        stores: Stores,
+        registry: Registry,
+        tasks: TaskSender,
+        clock: Clock,
+        *,
+        policy: ChargerPolicy | None = None,
+    ) -> None:
         self._stores = stores
         self._store = stores.chargers
         self._registry = registry
@@ -141,20 +168,36 @@ class ChargerServicer(chargers_pb2_grpc.ChargerServiceServicer):
         self._authorizer = Authorizer(stores.id_tags, stores.transactions, clock)
         # What each answer changes in the CSMS, for typed commands and SendCall alike.
         self._results = TaskResults(stores, clock)
+        # Create, update, retire, restore (issue 11).
+        self._lifecycle = ChargerLifecycle(
+            stores, registry, tasks, clock, charger_message, policy=policy
+        )
 
-    # The charger lifecycle (issue 11) is being built; until it lands these answer
-    # UNIMPLEMENTED, as gRPC does for any method a server does not serve.
-    async def CreateCharger(self, request: Any, context: Any) -> Any:
-        await context.abort(grpc.StatusCode.UNIMPLEMENTED, "CreateCharger is not available yet")
+    # --- The charger lifecycle (role admin): services/manager/_lifecycle.py ---------------
 
-    async def UpdateCharger(self, request: Any, context: Any) -> Any:
-        await context.abort(grpc.StatusCode.UNIMPLEMENTED, "UpdateCharger is not available yet")
+    @grpc_errors
+    async def CreateCharger(
+        self, request: chargers_pb2.CreateChargerRequest, context: Context
+    ) -> chargers_pb2.Charger:
+        return await self._lifecycle.create(request)
 
-    async def DeleteCharger(self, request: Any, context: Any) -> Any:
-        await context.abort(grpc.StatusCode.UNIMPLEMENTED, "DeleteCharger is not available yet")
+    @grpc_errors
+    async def UpdateCharger(
+        self, request: chargers_pb2.UpdateChargerRequest, context: Context
+    ) -> chargers_pb2.Charger:
+        return await self._lifecycle.update(request)
 
-    async def RestoreCharger(self, request: Any, context: Any) -> Any:
-        await context.abort(grpc.StatusCode.UNIMPLEMENTED, "RestoreCharger is not available yet")
+    @grpc_errors
+    async def DeleteCharger(
+        self, request: chargers_pb2.DeleteChargerRequest, context: Context
+    ) -> chargers_pb2.Charger:
+        return await self._lifecycle.retire(request)
+
+    @grpc_errors
+    async def RestoreCharger(
+        self, request: chargers_pb2.RestoreChargerRequest, context: Context
+    ) -> chargers_pb2.Charger:
+        return await self._lifecycle.restore(request)
 
     @grpc_errors
     async def ListChargers(
@@ -178,6 +221,8 @@ class ChargerServicer(chargers_pb2_grpc.ChargerServiceServicer):
             status=request.status or None,
             only_ids=only,
             exclude_ids=exclude,
+            # Retired chargers are hidden unless asked for.
+            retired=request.retired if request.HasField("retired") else False,
         )
         locations = await self._registry.lookup_many([r.charger_id for r in records])
         return chargers_pb2.ListChargersResponse(

@@ -28,7 +28,10 @@ class ManagerSettings:
     host: str = "0.0.0.0"
     port: int = 50051  # gRPC: event stream, public API, registry inspection (0 = any free port)
     database_url: str = DEFAULT_DATABASE_URL
-    auto_register: bool = True  # admit and register unknown chargers
+    auto_register: bool = True  # admit and register unknown chargers (profile 0)
+    # The registration status auto-registered chargers get: Accepted, or Pending so that
+    # an operator approves each (AUTO_REGISTER=pending).
+    auto_register_status: str = "Accepted"
     heartbeat_interval: int = 300  # seconds, told to chargers at boot
     task_timeout: float = 30.0  # how long a task waits for the charger's answer
     flush_interval: float = 0.2  # write-behind period for heartbeats and status
@@ -54,11 +57,13 @@ class ManagerSettings:
     @classmethod
     def from_env(cls, *, auto_register_default: bool) -> ManagerSettings:
         """Settings from MANAGER_* and DATABASE_URL environment variables (see README)."""
+        auto_register, auto_register_status = _auto_register(auto_register_default)
         return cls(
             host=env_str("MANAGER_HOST", "0.0.0.0"),
             port=env_int("MANAGER_PORT", 50051),
             database_url=env_str("DATABASE_URL", DEFAULT_DATABASE_URL),
-            auto_register=env_bool("AUTO_REGISTER", auto_register_default),
+            auto_register=auto_register,
+            auto_register_status=auto_register_status,
             heartbeat_interval=env_int("HEARTBEAT_INTERVAL", 300, minimum=1),
             task_timeout=env_float("TASK_TIMEOUT", 30.0, minimum=0.1),
             flush_interval=env_float("FLUSH_INTERVAL", 0.2, minimum=0.0),
@@ -86,6 +91,35 @@ def admin_token_from_env() -> str:
             f"{MIN_ADMIN_TOKEN_LENGTH} random ones ({GENERATE_HINT})"
         )
     return value
+
+
+#: AUTO_REGISTER's values: the registration status a new charger gets, None = off.
+_AUTO_REGISTER = {
+    "off": None,
+    "false": None,
+    "no": None,
+    "0": None,
+    "pending": "Pending",
+    "accepted": "Accepted",
+    "true": "Accepted",
+    "yes": "Accepted",
+    "on": "Accepted",
+    "1": "Accepted",
+}
+
+
+def _auto_register(default: bool) -> tuple[bool, str]:
+    """AUTO_REGISTER: off, pending or accepted (true and false keep meaning accepted and
+    off): whether unknown chargers are registered, and with which registration status."""
+    raw = os.environ.get("AUTO_REGISTER", "").strip().lower()
+    if not raw:
+        return default, "Accepted"
+    if raw not in _AUTO_REGISTER:
+        raise ValueError(
+            f"AUTO_REGISTER={raw!r} must be off, pending or accepted (true = accepted, false = off)"
+        )
+    status = _AUTO_REGISTER[raw]
+    return status is not None, status or "Accepted"
 
 
 def _id_tag_status(value: str) -> str:

@@ -66,6 +66,8 @@ class Dispatcher:
         store: ChargerStore,
         *,
         connections: Sequence[ConnectionWatcher] = (),
+        gated: Mapping[str, str] | None = None,
+        allowed_while: Mapping[str, frozenset[str]] | None = None,
     ) -> None:
         # (version, action) -> (handler, is_async)
         self._routes: dict[tuple[str, str], tuple[Handler, bool]] = {
@@ -79,6 +81,10 @@ class Dispatcher:
                 if key[1] == "BootNotification":
                     self._routes[key] = (_noting_boots(handler, watcher), is_async)
         self._store = store
+        #: Chargers not Accepted -> their registration status (``ChargerPolicy.gated``), and
+        #: the actions each status still allows: any other call is refused (SecurityError).
+        self._gated: Mapping[str, str] = gated if gated is not None else {}
+        self._allowed_while: Mapping[str, frozenset[str]] = allowed_while or {}
         self.calls_handled = 0  # charger calls routed (for tests and metrics)
         self._outage_failures = 0  # calls failed by a database outage since the last warning
         self._outage_logged_at = -_OUTAGE_LOG_INTERVAL
@@ -104,6 +110,14 @@ class Dispatcher:
                 event,
                 "NotSupported",
                 f"{event.action} is recognised but not supported by this CSMS (OCPP {version})",
+            )
+        status = self._gated.get(event.charger_id) if self._gated else None
+        if status is not None and event.action not in self._allowed_while.get(status, ()):
+            return self._error(
+                event,
+                "SecurityError",
+                f"the CSMS answered this charger's BootNotification {status}: "
+                f"{event.action} is not allowed until it is Accepted",
             )
         self._store.touch(event.charger_id, received_at)
         handler, is_async = route

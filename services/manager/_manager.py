@@ -34,7 +34,7 @@ from services.manager._device_model_api import DeviceModelServicer
 from services.manager._dispatch import ConnectionWatcher, Dispatcher
 from services.manager._events import EventsServicer
 from services.manager._nodes import NodeMonitor
-from services.manager._policy import ChargerPolicy
+from services.manager._policy import ALLOWED_WHILE, ChargerPolicy
 from services.manager._provisioning import BootBacklog
 from services.manager._read_api import (
     IdTagServicer,
@@ -112,8 +112,11 @@ class Manager:
             self._audit_log = AuditLog(stores.audit, clock=clock, max_pending=s.audit_queue)
             self._audit_log.start()
             self.audit = self._audit_log
-        policy = ChargerPolicy(
-            stores.chargers, auto_register=s.auto_register, heartbeat_interval=s.heartbeat_interval
+        policy = self.policy = ChargerPolicy(
+            stores.chargers,
+            auto_register=s.auto_register,
+            auto_register_status=s.auto_register_status,
+            heartbeat_interval=s.heartbeat_interval,
         )
         authorizer = Authorizer(
             stores.id_tags, stores.transactions, clock, unknown_status=s.unknown_id_tag_status
@@ -171,7 +174,13 @@ class Manager:
         watchers: list[ConnectionWatcher] = [states]
         if reconnects is not None:
             watchers.append(reconnects)
-        dispatcher = Dispatcher(routers, stores.chargers, connections=watchers)
+        dispatcher = Dispatcher(
+            routers,
+            stores.chargers,
+            connections=watchers,
+            gated=policy.gated,
+            allowed_while=ALLOWED_WHILE,
+        )
         self.events = EventsServicer(dispatcher, policy, clock, bus, self.node_monitor)
         #: Bearer tokens → callers, cached; AuthService drops a revoked token from it.
         self.authenticator = Authenticator(stores.tokens, admin_token=s.admin_token, clock=clock)
@@ -189,7 +198,7 @@ class Manager:
         )
         events_pb2_grpc.add_EventsServicer_to_server(self.events, server)
         chargers_pb2_grpc.add_ChargerServiceServicer_to_server(
-            ChargerServicer(stores, self.registry, self._tasks, clock), server
+            ChargerServicer(stores, self.registry, self._tasks, clock, policy=policy), server
         )
         transactions_pb2_grpc.add_TransactionServiceServicer_to_server(
             TransactionServicer(stores), server

@@ -154,37 +154,49 @@ class ProvisioningBase:
         boot: BootInfo,
         rejected: Payload | None = None,
         pending: Payload | None = None,
+        unknown: Payload | None = None,
     ) -> Payload:
-        """Accept known chargers (and unknown ones under auto-registration) and record
-        their identity; `rejected` and `pending` add version-specific fields to those answers.
+        """Answer the charger's registration status (Accepted, Pending, Rejected; an unknown
+        charger without auto-registration is Rejected) and record its identity; `rejected`,
+        `pending` and `unknown` add version-specific fields to those answers.
 
-        While the database is unavailable: Accepted for a charger the manager knows (the
-        boot is recorded later), Pending for any other."""
+        While the database is unavailable: a charger the manager read before is answered as
+        then (an Accepted boot is recorded later), any other is told Pending."""
         charger_id = ctx.charger_id
         now = self._clock()
         try:
-            accepted = await self._policy.accepts_boot(charger_id)
+            status = await self._policy.boot_status(charger_id, ctx.ocpp_version, now)
         except StoreUnavailable as exc:
             return self._pending(ctx, now, exc, pending)
-        if not accepted:
+        if status is None:
             self._booted(ctx, "Rejected", now)
             return {
                 **_boot_answer(ctx.ocpp_version, "Rejected", now, self._policy.retry_interval),
-                **(rejected or {}),
+                **(unknown or {}),
             }
         try:
-            await self._store.record_boot(charger_id, boot, "Accepted", now)
+            await self._store.record_boot(charger_id, boot, status, now)
         except StoreUnavailable as exc:
             if not self._policy.remembers(charger_id):
                 return self._pending(ctx, now, exc, pending)
             log.warning(
-                "%s; accepted the boot of known charger %s, to record later", exc, charger_id
+                "%s; answered the boot of known charger %s, to record later", exc, charger_id
             )
-            self._backlog.keep(charger_id, boot, now)
+            if status == "Accepted":
+                self._backlog.keep(charger_id, boot, now)
         else:
             self._backlog.forget(charger_id)
-        self._booted(ctx, "Accepted", now)
-        return _boot_answer(ctx.ocpp_version, "Accepted", now, self._policy.heartbeat_interval)
+        self._booted(ctx, status, now)
+        if status == "Accepted":
+            interval = self._policy.heartbeat_interval
+        elif status == "Pending":
+            interval = self.pending_interval
+        else:
+            interval = self._policy.retry_interval
+        answer = _boot_answer(ctx.ocpp_version, status, now, interval)
+        if status == "Rejected" and rejected:
+            answer.update(rejected)
+        return answer
 
     def _pending(
         self, ctx: CallContext, now: datetime, exc: StoreUnavailable, extra: Payload | None

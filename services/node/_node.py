@@ -533,6 +533,15 @@ class Node:
                 CLOSE_SUPERSEDED, f"superseded by a newer connection (epoch {new_epoch})"
             )
 
+    @staticmethod
+    async def _close_for(conn: ChargerConnection, reason: str) -> None:
+        """Close a connection the CSMS ended (e.g. the charger was retired), with 1008 and
+        `reason` (cut to what a close frame holds)."""
+        log.info("closing charger %s connection epoch %d: %s", conn.charger_id, conn.epoch, reason)
+        conn.fail_pending(f"the CSMS closed the connection: {reason}")
+        with contextlib.suppress(ConnectionClosed):
+            await conn.ws.close(CloseCode.POLICY_VIOLATION, _close_reason(reason))
+
     # -- tasks (Node.Send) -----------------------------------------------------
 
     async def send_task(
@@ -684,14 +693,25 @@ class Node:
                     self.settings.node_id, ready=subscribed
                 ):
                     conn = self.connections.get(eviction.charger_id)
-                    if conn is not None and conn.epoch < eviction.epoch:
+                    if conn is not None and eviction.closes(conn.epoch):
                         del self.connections[eviction.charger_id]
-                        await self._close_superseded(conn, eviction.epoch)
+                        if eviction.reason:
+                            await self._close_for(conn, eviction.reason)
+                        else:
+                            await self._close_superseded(conn, eviction.epoch)
             except asyncio.CancelledError:
                 raise
             except RegistryError as exc:
                 log.warning("eviction watch failed (%s); resubscribing in 1 s", exc)
                 await asyncio.sleep(1.0)
+
+
+def _close_reason(reason: str) -> str:
+    """`reason` cut to the 123 UTF-8 bytes a close frame can carry."""
+    encoded = reason.encode()
+    if len(encoded) <= 123:
+        return reason
+    return encoded[:120].decode(errors="ignore") + "..."
 
 
 def _reply_frame(message_id: str, reply: events_pb2.Reply) -> bytes | None:

@@ -199,6 +199,17 @@ class MemoryRegistry:
 
     # -- evictions -----------------------------------------------------------
 
+    async def disconnect(self, charger_id: str, reason: str) -> ChargerLocation | None:
+        self._check_open()
+        if not reason:
+            raise ValueError("a disconnect needs a reason to tell the charger")
+        owner = self._owners.get(charger_id)
+        node = None if owner is None else self._live_node(owner.node_id)
+        if owner is None or node is None:
+            return None
+        self._publish(owner.node_id, Eviction(charger_id, owner.epoch, reason))
+        return self._location(charger_id, owner, node)
+
     def _publish(self, node_id: str, eviction: Eviction) -> None:
         for queue in self._subscribers.get(node_id, ()):
             # At most once, like Redis pub/sub: a subscriber that fell this far

@@ -51,10 +51,21 @@ class NodeInfo:
 
 @dataclass(frozen=True, slots=True)
 class Eviction:
-    """Told to a node whose connection for ``charger_id`` was superseded."""
+    """Told to a node whose connection for ``charger_id`` must close.
+
+    Without a ``reason`` the connection was superseded: ``epoch`` is the NEW owner's, and
+    local connections with a lower epoch close. With one, the CSMS closes the connection
+    itself (``Registry.disconnect``, e.g. the charger was retired): ``epoch`` is that
+    connection's own, and connections up to it close, telling the charger ``reason``.
+    """
 
     charger_id: str
-    epoch: int  # the NEW owner's epoch; close local connections with a lower epoch
+    epoch: int
+    reason: str = ""
+
+    def closes(self, epoch: int) -> bool:
+        """Whether a local connection with `epoch` must close."""
+        return epoch < self.epoch or (bool(self.reason) and epoch == self.epoch)
 
 
 class RegistryError(Exception):
@@ -132,6 +143,13 @@ class Registry(Protocol):
 
     async def sweep(self) -> int:
         """Remove the chargers of nodes whose lease expired; return how many."""
+        ...
+
+    async def disconnect(self, charger_id: str, reason: str) -> ChargerLocation | None:
+        """Have the node that holds the charger close its connection, telling it `reason`
+        (an eviction with that reason to that node); the connection told to close, or None
+        when the charger is not connected. At most once, like every eviction: the caller
+        checks that the charger went (``lookup``) and asks again if not."""
         ...
 
     def evictions(

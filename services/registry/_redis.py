@@ -9,7 +9,7 @@ Key scheme (``P`` is the prefix; see docs/adr/0003-registry-scheme.md)::
     P epochs                counter shared by all chargers, never deleted: epochs are
                             never reused (seeded from Redis's clock in microseconds)
     P chargers              zset (score 0) of every owned charger id
-    P evict:{node}          pub/sub channel, JSON {"charger_id", "epoch"}
+    P evict:{node}          pub/sub channel, JSON {"charger_id", "epoch"[, "reason"]}
 
 Invariant kept by every script: ``charger ∈ node-chargers:{n}`` iff
 ``owner:{charger}.node == n`` iff (``charger ∈ chargers`` and owned by n). A charger
@@ -145,6 +145,15 @@ redis.call('DEL', owner_key(c))
 redis.call('ZREM', node_set(node), c)
 redis.call('ZREM', ALL, c)
 return 1
+""",
+    # ARGV: P, charger, reason -> locate() result of the connection told to close, or false
+    "disconnect": """
+local c = ARGV[2]
+local loc = locate(c, {})
+if not loc then return false end
+redis.call('PUBLISH', P .. 'evict:' .. loc[2],
+           cjson.encode({charger_id = c, epoch = loc[4], reason = ARGV[3]}))
+return loc
 """,
     # ARGV: P, charger... -> one locate() result per charger
     "lookup": """
@@ -434,6 +443,12 @@ class RedisRegistry:
         (row,) = await self._eval("lookup", charger_id)
         return _location(row) if row else None
 
+    async def disconnect(self, charger_id: str, reason: str) -> ChargerLocation | None:
+        if not reason:
+            raise ValueError("a disconnect needs a reason to tell the charger")
+        row = await self._eval("disconnect", charger_id, reason)
+        return _location(row) if row else None
+
     async def lookup_many(self, charger_ids: Sequence[str]) -> dict[str, ChargerLocation]:
         ids = list(dict.fromkeys(charger_ids))
         if not ids:
@@ -479,7 +494,11 @@ class RedisRegistry:
                 if msg is None or _text(msg["type"]) != "message":
                     continue
                 data = json.loads(msg["data"])
-                yield Eviction(charger_id=str(data["charger_id"]), epoch=int(data["epoch"]))
+                yield Eviction(
+                    charger_id=str(data["charger_id"]),
+                    epoch=int(data["epoch"]),
+                    reason=str(data.get("reason", "")),
+                )
         except TimeoutError:
             raise RegistryUnavailable(
                 f"Redis did not confirm SUBSCRIBE within {self._operation_timeout} s"

@@ -13,7 +13,12 @@ from services.manager._context import CallContext, Payload
 from services.manager._policy import ChargerPolicy
 from services.manager._provisioning import BootBacklog
 from services.manager._watch import EventBus
-from services.manager.store import BootInfo, MemoryChargerStore, StoreUnavailable
+from services.manager.store import (
+    BootInfo,
+    ChargerAdmission,
+    MemoryChargerStore,
+    StoreUnavailable,
+)
 from services.manager.v16.provisioning import Provisioning as Provisioning16
 from services.manager.v201.provisioning import Provisioning as Provisioning201
 from tests.harness import eventually
@@ -40,9 +45,22 @@ class SwitchableStore(MemoryChargerStore):
         self._fail()
         return await super().is_known(charger_id)
 
-    async def register(self, charger_id: str, ocpp_version: str, at: datetime) -> None:
+    async def register(
+        self,
+        charger_id: str,
+        ocpp_version: str,
+        at: datetime,
+        *,
+        registration_status: str = "Accepted",
+    ) -> None:
         self._fail()
-        await super().register(charger_id, ocpp_version, at)
+        await super().register(
+            charger_id, ocpp_version, at, registration_status=registration_status
+        )
+
+    async def admission(self, charger_id: str) -> ChargerAdmission | None:
+        self._fail()
+        return await super().admission(charger_id)
 
     async def record_boot(self, charger_id: str, boot: BootInfo, status: str, at: datetime) -> None:
         self._fail()

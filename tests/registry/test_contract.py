@@ -136,6 +136,38 @@ async def test_reconnect_on_same_node_evicts_it_too(registry: Registry) -> None:
         await evictions.aclose()
 
 
+async def test_disconnect_tells_the_owning_node_with_the_reason(registry: Registry) -> None:
+    """disconnect sends the owning node an eviction for the current epoch with the reason
+    (which closes that connection, not a newer one), and answers where it was."""
+    await registry.register_node("node-a", "a:1")
+    claimed = await registry.claim("CP-1", "node-a", "1.6")
+    evictions, waiting = await next_eviction(registry, "node-a")
+    try:
+        assert await registry.disconnect("CP-1", "charger CP-1 is retired") == claimed
+        async with asyncio.timeout(TIMEOUT):
+            eviction = await waiting
+    finally:
+        await evictions.aclose()
+    assert eviction == Eviction("CP-1", claimed.epoch, "charger CP-1 is retired")
+    assert eviction.closes(claimed.epoch)
+    assert not eviction.closes(claimed.epoch + 1)
+    assert await registry.lookup("CP-1") == claimed  # the node releases it once closed
+
+
+async def test_disconnect_of_a_charger_not_connected_tells_nobody(registry: Registry) -> None:
+    """disconnect of a charger no live node holds answers None and publishes nothing."""
+    await registry.register_node("node-a", "a:1")
+    evictions, waiting = await next_eviction(registry, "node-a")
+    try:
+        assert await registry.disconnect("CP-GONE", "retired") is None
+        done, _ = await asyncio.wait([waiting], timeout=UNIT)
+        assert not done
+    finally:
+        waiting.cancel()
+        await asyncio.wait([waiting])
+        await evictions.aclose()
+
+
 async def test_first_claim_evicts_nobody(registry: Registry) -> None:
     """A charger's first connection sends no eviction anywhere."""
     await registry.register_node("node-a", "a:1")

@@ -248,16 +248,18 @@ class RestoreChargerRequest(_message.Message):
     def __init__(self, charger_id: _Optional[str] = ...) -> None: ...
 
 class ListChargersRequest(_message.Message):
-    __slots__ = ("page_size", "page_token", "status", "connected")
+    __slots__ = ("page_size", "page_token", "status", "connected", "retired")
     PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
     PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
     STATUS_FIELD_NUMBER: _ClassVar[int]
     CONNECTED_FIELD_NUMBER: _ClassVar[int]
+    RETIRED_FIELD_NUMBER: _ClassVar[int]
     page_size: int
     page_token: str
     status: str
     connected: bool
-    def __init__(self, page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., status: _Optional[str] = ..., connected: _Optional[bool] = ...) -> None: ...
+    retired: bool
+    def __init__(self, page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., status: _Optional[str] = ..., connected: _Optional[bool] = ..., retired: _Optional[bool] = ...) -> None: ...
 
 class ListChargersResponse(_message.Message):
     __slots__ = ("chargers", "next_page_token")

@@ -88,7 +88,14 @@ from ._protocol import (
     SecurityStore,
     TransactionStore,
 )
-from ._records import OCPP_VERSIONS, BootInfo, ChargerRecord, ConnectorRecord
+from ._records import (
+    OCPP_VERSIONS,
+    REGISTRATION_STATUSES,
+    BootInfo,
+    ChargerAdmission,
+    ChargerRecord,
+    ConnectorRecord,
+)
 from ._reservations import SqlReservationStore
 from ._smart_charging import (
     ChargingLimitRecord,
@@ -114,6 +121,7 @@ from ._transactions import SUPERSEDED_PREFIX, SqlTransactionStore
 __all__ = [
     "CHARGING_PROFILE_PURPOSES",
     "OCPP_VERSIONS",
+    "REGISTRATION_STATUSES",
     "ROLES",
     "SUPERSEDED_PREFIX",
     "AlreadyExists",
@@ -122,6 +130,7 @@ __all__ = [
     "AuditStore",
     "BootInfo",
     "CertificateRequestRecord",
+    "ChargerAdmission",
     "ChargerRecord",
     "ChargerRequestRecord",
     "ChargerStore",

@@ -261,6 +261,8 @@ class MemoryLocationStore:
         self._chargers = chargers
         #: Locations without their chargers (``charger_ids`` is filled in on reads).
         self._locations: dict[str, LocationRecord] = {}
+        if chargers is not None:  # so it can check a location exists, as the SQL store does
+            chargers.location_exists = self._locations.__contains__
         #: charger id → location id, when there is no charger store to keep them.
         self._assigned: dict[str, str] = {}
 

@@ -8,7 +8,7 @@ tokens. Writes apply at once, so ``flush`` has nothing to do.
 from __future__ import annotations
 
 import builtins
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import replace
 from datetime import datetime
 from types import TracebackType
@@ -23,8 +23,10 @@ from ._common import (
     is_plausible_connector,
     utc,
 )
+from ._errors import AlreadyExists, NotFound
 from ._fleet_common import check_device_status, check_local_list_version
-from ._records import BootInfo, ChargerRecord, ConnectorRecord
+from ._lifecycle import check_charger_changes, check_registration_status, exists_message
+from ._records import BootInfo, ChargerAdmission, ChargerRecord, ConnectorRecord
 
 __all__ = ["MemoryChargerStore"]
 
@@ -35,6 +37,11 @@ class MemoryChargerStore:
     def __init__(self) -> None:
         self._chargers: dict[str, ChargerRecord] = {}
         self._connectors: dict[str, dict[tuple[int, int], ConnectorRecord]] = {}
+        #: charger id -> (password hash, rotated password hash): never in a ChargerRecord.
+        self._passwords: dict[str, tuple[str | None, str | None]] = {}
+        #: Whether a location exists (set by a MemoryLocationStore given this store);
+        #: without one, any location id is taken.
+        self.location_exists: Callable[[str], bool] | None = None
         self._closed = False
 
     async def __aenter__(self) -> Self:
@@ -51,13 +58,110 @@ class MemoryChargerStore:
     async def is_known(self, charger_id: str) -> bool:
         return charger_id in self._chargers
 
-    async def register(self, charger_id: str, ocpp_version: str, at: datetime) -> None:
+    async def register(
+        self,
+        charger_id: str,
+        ocpp_version: str,
+        at: datetime,
+        *,
+        registration_status: str = "Accepted",
+    ) -> None:
         self._check_open()
         check_charger_id(charger_id)
         check_ocpp_version(ocpp_version)
+        check_registration_status(registration_status)
         at = utc(at)
         if charger_id not in self._chargers:
-            self._chargers[charger_id] = _new_charger(charger_id, ocpp_version, at)
+            self._chargers[charger_id] = replace(
+                _new_charger(charger_id, ocpp_version, at), registration_status=registration_status
+            )
+
+    async def admission(self, charger_id: str) -> ChargerAdmission | None:
+        charger = self._chargers.get(charger_id)
+        if charger is None:
+            return None
+        password_hash, new_password_hash = self._passwords.get(charger_id, (None, None))
+        return ChargerAdmission(
+            charger_id=charger_id,
+            security_profile=charger.security_profile,
+            registration_status=charger.registration_status,
+            retired=charger.retired_at is not None,
+            password_hash=password_hash,
+            new_password_hash=new_password_hash,
+        )
+
+    async def create(
+        self,
+        charger_id: str,
+        *,
+        security_profile: int = 0,
+        password_hash: str | None = None,
+        description: str = "",
+        location_id: str = "",
+        registration_status: str = "Accepted",
+        at: datetime,
+    ) -> ChargerRecord:
+        self._check_open()
+        check_charger_id(charger_id)
+        at = utc(at)
+        fields = check_charger_changes(
+            {
+                "security_profile": security_profile,
+                "password_hash": password_hash,
+                "description": description,
+                "location_id": location_id,
+                "registration_status": registration_status,
+            }
+        )
+        held = self._chargers.get(charger_id)
+        if held is not None:
+            raise AlreadyExists(exists_message(charger_id, held.retired_at is not None))
+        self._check_location(location_id)
+        # The version it speaks is learnt when it connects; 1.6 until then, as a row needs one.
+        self._chargers[charger_id] = _new_charger(charger_id, "1.6", at)
+        return await self.update(charger_id, at=at, **fields)
+
+    async def update(self, charger_id: str, *, at: datetime, **changes: Any) -> ChargerRecord:
+        self._check_open()
+        utc(at)
+        fields = check_charger_changes(changes)
+        charger = self._chargers.get(charger_id)
+        if charger is None:
+            raise NotFound(f"charger {charger_id!r} does not exist")
+        if "location_id" in fields:
+            self._check_location(fields["location_id"])
+        if "password_hash" in fields:
+            # An operator-set password replaces any rotation in progress.
+            self._passwords[charger_id] = (fields.pop("password_hash"), None)
+            password_hash = self._passwords[charger_id][0]
+            fields["has_password"] = password_hash is not None
+            fields["password_rotation_pending"] = False
+        self._chargers[charger_id] = replace(charger, **fields)
+        return self._with_connectors(self._chargers[charger_id])
+
+    async def retire(self, charger_id: str, at: datetime) -> ChargerRecord:
+        self._check_open()
+        at = utc(at)
+        charger = self._chargers.get(charger_id)
+        if charger is None:
+            raise NotFound(f"charger {charger_id!r} does not exist")
+        if charger.retired_at is None:  # already retired: it keeps its first retired_at
+            self._chargers[charger_id] = replace(charger, retired_at=at)
+        return self._with_connectors(self._chargers[charger_id])
+
+    async def restore(self, charger_id: str, at: datetime) -> ChargerRecord:
+        self._check_open()
+        utc(at)
+        charger = self._chargers.get(charger_id)
+        if charger is None:
+            raise NotFound(f"charger {charger_id!r} does not exist")
+        self._chargers[charger_id] = replace(charger, retired_at=None)
+        return self._with_connectors(self._chargers[charger_id])
+
+    def _check_location(self, location_id: str) -> None:
+        exists = self.location_exists
+        if location_id and exists is not None and not exists(location_id):
+            raise NotFound(f"location {location_id!r} does not exist")
 
     async def record_boot(self, charger_id: str, boot: BootInfo, status: str, at: datetime) -> None:
         self._check_open()
@@ -136,6 +240,7 @@ class MemoryChargerStore:
         only_ids: Collection[str] | None = None,
         exclude_ids: Collection[str] | None = None,
         location_id: str | None = None,
+        retired: bool | None = None,
     ) -> tuple[builtins.list[ChargerRecord], str]:
         check_page_size(page_size)
         after = decode_page_token(page_token, status) if page_token else None
@@ -148,6 +253,7 @@ class MemoryChargerStore:
             and (only is None or charger_id in only)
             and charger_id not in exclude
             and (location_id is None or self._chargers[charger_id].location_id == location_id)
+            and (retired is None or (self._chargers[charger_id].retired_at is not None) == retired)
             and (
                 status is None
                 or any(c.status == status for c in self._connectors.get(charger_id, {}).values())

@@ -23,7 +23,7 @@ from ._fleet_records import (
     LocationRecord,
     SecurityEventRecord,
 )
-from ._records import BootInfo, ChargerRecord
+from ._records import BootInfo, ChargerAdmission, ChargerRecord
 
 __all__ = [
     "ChargerStore",
@@ -49,8 +49,51 @@ class ChargerStore(Protocol):
         """Whether a charger row exists for ``charger_id``."""
         ...
 
-    async def register(self, charger_id: str, ocpp_version: str, at: datetime) -> None:
-        """Create the charger if absent (auto-registration, admin); no-op if present."""
+    async def register(
+        self,
+        charger_id: str,
+        ocpp_version: str,
+        at: datetime,
+        *,
+        registration_status: str = "Accepted",
+    ) -> None:
+        """Create the charger if absent (auto-registration: security profile 0 and
+        ``registration_status``); no-op if present."""
+        ...
+
+    async def admission(self, charger_id: str) -> ChargerAdmission | None:
+        """What admitting the charger needs (profile, status, retired, password hashes), or
+        None if unknown. Concurrent calls may share one read (a reconnect storm)."""
+        ...
+
+    async def create(
+        self,
+        charger_id: str,
+        *,
+        security_profile: int = 0,
+        password_hash: str | None = None,
+        description: str = "",
+        location_id: str = "",
+        registration_status: str = "Accepted",
+        at: datetime,
+    ) -> ChargerRecord:
+        """Add a charger before it connects. AlreadyExists if the id exists, retired or not
+        (the message says to restore a retired one); NotFound for a missing location."""
+        ...
+
+    async def update(self, charger_id: str, *, at: datetime, **changes: Any) -> ChargerRecord:
+        """Change ``security_profile``, ``password_hash`` (None = none; clears a rotation in
+        progress), ``description``, ``location_id`` ("" = none) and/or
+        ``registration_status``; NotFound for the charger or the location."""
+        ...
+
+    async def retire(self, charger_id: str, at: datetime) -> ChargerRecord:
+        """Set ``retired_at`` (kept if already retired); every row of its history stays.
+        NotFound."""
+        ...
+
+    async def restore(self, charger_id: str, at: datetime) -> ChargerRecord:
+        """Clear ``retired_at`` (a no-op if not retired); NotFound."""
         ...
 
     async def record_boot(self, charger_id: str, boot: BootInfo, status: str, at: datetime) -> None:
@@ -95,8 +138,11 @@ class ChargerStore(Protocol):
         only_ids: Collection[str] | None = None,
         exclude_ids: Collection[str] | None = None,
         location_id: str | None = None,
+        retired: bool | None = None,
     ) -> tuple[list[ChargerRecord], str]:
         """One page of chargers ordered by id, and the token of the next page ("" at the end).
+
+        ``retired`` keeps only retired (True) or only active (False) chargers; None keeps all.
 
         ``status`` keeps chargers with a connector in that status; ``only_ids`` and
         ``exclude_ids`` restrict by id (the "connected" filter; may hold thousands of ids);

@@ -54,11 +54,12 @@ from ._common import (
 )
 from ._engine import READ_ONLY, create_engine
 from ._engine import migrate as migrate_engine
-from ._errors import StoreDataError, StoreUnavailable
+from ._errors import AlreadyExists, NotFound, StoreDataError, StoreUnavailable
 from ._fleet_common import check_device_status, check_local_list_version
 from ._group import GroupCommit
-from ._records import BootInfo, ChargerRecord, ConnectorRecord
-from ._schema import chargers, connectors, transaction_anomalies
+from ._lifecycle import check_charger_changes, check_registration_status, exists_message
+from ._records import BootInfo, ChargerAdmission, ChargerRecord, ConnectorRecord
+from ._schema import chargers, connectors, locations, transaction_anomalies
 
 __all__ = ["SqlChargerStore"]
 
@@ -135,6 +136,11 @@ class SqlChargerStore:
         )
         self._boots: GroupCommit[dict[str, Any], None] = GroupCommit(
             self._write_boots, on_rejected=self._boot_rejected
+        )
+        # Every handshake reads its charger's admission row: a reconnect storm reads them
+        # in batches (one SELECT ... IN per batch) instead of one round trip each.
+        self._admissions: GroupCommit[str, dict[str, ChargerAdmission]] = GroupCommit(
+            self._read_admissions
         )
 
     @classmethod
@@ -214,13 +220,21 @@ class SqlChargerStore:
             found = await conn.scalar(select(chargers.c.id).where(chargers.c.id == charger_id))
         return found is not None
 
-    async def register(self, charger_id: str, ocpp_version: str, at: datetime) -> None:
+    async def register(
+        self,
+        charger_id: str,
+        ocpp_version: str,
+        at: datetime,
+        *,
+        registration_status: str = "Accepted",
+    ) -> None:
         self._check_open()
         await self._registrations.submit(
             {
                 "id": check_charger_id(charger_id),
                 "ocpp_version": check_ocpp_version(ocpp_version),
                 "registered_at": utc(at),
+                "registration_status": check_registration_status(registration_status),
             }
         )
 
@@ -229,6 +243,126 @@ class SqlChargerStore:
         statement = self._insert(chargers).on_conflict_do_nothing(index_elements=[chargers.c.id])
         async with _unavailable("registering chargers"), self._engine.begin() as conn:
             await conn.execute(statement, unique)
+
+    async def admission(self, charger_id: str) -> ChargerAdmission | None:
+        self._check_open()
+        found = await self._admissions.submit(charger_id)
+        return found.get(charger_id)
+
+    async def _read_admissions(self, ids: builtins.list[str]) -> dict[str, ChargerAdmission]:
+        query = select(
+            chargers.c.id,
+            chargers.c.security_profile,
+            chargers.c.registration_status,
+            chargers.c.retired_at,
+            chargers.c.password_hash,
+            chargers.c.new_password_hash,
+        ).where(self._id_in(chargers.c.id, ids))
+        async with _unavailable("reading chargers to admit"), self._reader.connect() as conn:
+            rows = (await conn.execute(query)).all()
+        return {
+            row.id: ChargerAdmission(
+                charger_id=row.id,
+                security_profile=row.security_profile,
+                registration_status=row.registration_status,
+                retired=row.retired_at is not None,
+                password_hash=row.password_hash,
+                new_password_hash=row.new_password_hash,
+            )
+            for row in rows
+        }
+
+    async def create(
+        self,
+        charger_id: str,
+        *,
+        security_profile: int = 0,
+        password_hash: str | None = None,
+        description: str = "",
+        location_id: str = "",
+        registration_status: str = "Accepted",
+        at: datetime,
+    ) -> ChargerRecord:
+        self._check_open()
+        fields = check_charger_changes(
+            {
+                "security_profile": security_profile,
+                "password_hash": password_hash,
+                "description": description,
+                "location_id": location_id,
+                "registration_status": registration_status,
+            }
+        )
+        statement = (
+            self._insert(chargers)
+            .values(
+                id=check_charger_id(charger_id),
+                # The version it speaks is learnt when it boots; the column needs one until then.
+                ocpp_version="1.6",
+                registered_at=utc(at),
+                **_columns(fields),
+            )
+            .on_conflict_do_nothing(index_elements=[chargers.c.id])
+        )
+        async with _unavailable("creating a charger"), self._engine.begin() as conn:
+            await self._check_location(conn, fields["location_id"])
+            if (await conn.execute(statement)).rowcount == 0:
+                retired = await conn.scalar(
+                    select(chargers.c.retired_at).where(chargers.c.id == charger_id)
+                )
+                raise AlreadyExists(exists_message(charger_id, retired is not None))
+            return await self._must_get(conn, charger_id)
+
+    async def update(self, charger_id: str, *, at: datetime, **changes: Any) -> ChargerRecord:
+        self._check_open()
+        utc(at)
+        fields = check_charger_changes(changes)
+        await self.flush()  # the record read back shows buffered statuses
+        async with _unavailable("updating a charger"), self._engine.begin() as conn:
+            if "location_id" in fields:
+                await self._check_location(conn, fields["location_id"])
+            if fields:
+                statement = (
+                    update(chargers).where(chargers.c.id == charger_id).values(_columns(fields))
+                )
+                if (await conn.execute(statement)).rowcount == 0:
+                    raise NotFound(f"charger {charger_id!r} does not exist")
+            return await self._must_get(conn, charger_id)
+
+    async def retire(self, charger_id: str, at: datetime) -> ChargerRecord:
+        self._check_open()
+        statement = (
+            update(chargers)
+            .where(chargers.c.id == charger_id, chargers.c.retired_at.is_(None))
+            .values(retired_at=utc(at))
+        )
+        await self.flush()  # the record read back shows buffered statuses
+        async with _unavailable("retiring a charger"), self._engine.begin() as conn:
+            await conn.execute(statement)  # already retired: it keeps its first retired_at
+            return await self._must_get(conn, charger_id)
+
+    async def restore(self, charger_id: str, at: datetime) -> ChargerRecord:
+        self._check_open()
+        utc(at)
+        statement = update(chargers).where(chargers.c.id == charger_id).values(retired_at=None)
+        await self.flush()  # the record read back shows buffered statuses
+        async with _unavailable("restoring a charger"), self._engine.begin() as conn:
+            await conn.execute(statement)
+            return await self._must_get(conn, charger_id)
+
+    async def _check_location(self, conn: AsyncConnection, location_id: str | None) -> None:
+        if not location_id:
+            return
+        found = await conn.scalar(select(locations.c.id).where(locations.c.id == location_id))
+        if found is None:
+            raise NotFound(f"location {location_id!r} does not exist")
+
+    async def _must_get(self, conn: AsyncConnection, charger_id: str) -> ChargerRecord:
+        rows = (await conn.execute(select(chargers).where(chargers.c.id == charger_id))).all()
+        if not rows:
+            raise NotFound(f"charger {charger_id!r} does not exist")
+        by_charger = await self._connectors_of(conn, [charger_id])
+        return _charger_record(rows[0], by_charger.get(charger_id, ()))
 
     async def record_boot(self, charger_id: str, boot: BootInfo, status: str, at: datetime) -> None:
         self._check_open()
@@ -281,12 +415,16 @@ class SqlChargerStore:
         only_ids: Collection[str] | None = None,
         exclude_ids: Collection[str] | None = None,
         location_id: str | None = None,
+        retired: bool | None = None,
     ) -> tuple[builtins.list[ChargerRecord], str]:
         check_page_size(page_size)
         after = decode_page_token(page_token, status) if page_token else None
         if only_ids is not None and not only_ids:
             return [], ""
         query = select(chargers).order_by(chargers.c.id).limit(page_size + 1)
+        if retired is not None:
+            column = chargers.c.retired_at
+            query = query.where(column.is_not(None) if retired else column.is_(None))
         if after is not None:
             query = query.where(chargers.c.id > after)
         if status is not None:
@@ -660,6 +798,7 @@ class SqlChargerStore:
         self._wake.set()
         await self._registrations.aclose()
         await self._boots.aclose()
+        await self._admissions.aclose()
         try:
             if self._flusher is not None:
                 await self._flusher  # it ends after its current flush, if any
@@ -788,4 +927,20 @@ def _charger_record(row: Row[Any], connector_records: Iterable[ConnectorRecord])
         status_updated_at=row.status_updated_at,
         local_list_version=row.local_list_version,
         location_id=row.location_id or "",
+        security_profile=row.security_profile,
+        registration_status=row.registration_status,
+        description=row.description,
+        has_password=row.password_hash is not None,
+        password_rotation_pending=row.new_password_hash is not None,
+        retired_at=row.retired_at,
     )
+
+
+def _columns(fields: dict[str, Any]) -> dict[str, Any]:
+    """Checked changes as column values ("" location = NULL, the column's "none")."""
+    if "location_id" in fields:
+        fields = {**fields, "location_id": fields["location_id"] or None}
+    if "password_hash" in fields:
+        # An operator-set password replaces any rotation in progress.
+        fields = {**fields, "new_password_hash": None}
+    return fields

@@ -7,6 +7,12 @@ from services.manager._provisioning import ProvisioningBase
 from services.manager.store import BootInfo
 
 _UNKNOWN_STATION = {"statusInfo": {"reasonCode": "UnknownStation"}}
+_REJECTED = {
+    "statusInfo": {
+        "reasonCode": "Rejected",
+        "additionalInfo": "an operator rejected or retired this station",
+    }
+}
 #: Why a station is told Pending (a standard reason code, OCPP 2.0.1 appendix 5).
 _DATABASE_UNAVAILABLE = {
     "statusInfo": {
@@ -27,4 +33,6 @@ class Provisioning(ProvisioningBase):
             firmware_version=station.get("firmwareVersion", ""),
             ocpp_version=ctx.ocpp_version,
         )
-        return await self.boot(ctx, boot, rejected=_UNKNOWN_STATION, pending=_DATABASE_UNAVAILABLE)
+        return await self.boot(
+            ctx, boot, rejected=_REJECTED, pending=_DATABASE_UNAVAILABLE, unknown=_UNKNOWN_STATION
+        )
