@@ -17,7 +17,14 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from csms.v1 import auth_pb2, auth_pb2_grpc, id_tags_pb2, id_tags_pb2_grpc
+from csms.v1 import (
+    auth_pb2,
+    auth_pb2_grpc,
+    chargers_pb2,
+    chargers_pb2_grpc,
+    id_tags_pb2,
+    id_tags_pb2_grpc,
+)
 from ocpp.v16 import call as call16
 from playwright.async_api import Browser, Page, ViewportSize, async_playwright, expect
 
@@ -87,6 +94,13 @@ class System:
             tokens = await stub.ListTokens(auth_pb2.ListTokensRequest())
             (token,) = (t for t in tokens.tokens if t.name == name)
             await stub.RevokeToken(auth_pb2.RevokeTokenRequest(token_id=token.token_id))
+
+    async def charger(self, charger_id: str, status: chargers_pb2.RegistrationStatus) -> None:
+        """Add charger `charger_id` (profile 0) with registration `status` through the API."""
+        async with api_channel(f"127.0.0.1:{self.manager_port}") as channel:
+            await chargers_pb2_grpc.ChargerServiceStub(channel).CreateCharger(
+                chargers_pb2.CreateChargerRequest(charger_id=charger_id, registration_status=status)
+            )
 
     async def id_tag(self, id_tag: str) -> None:
         """Create id tag `id_tag` (status Accepted) through the API."""
@@ -756,6 +770,29 @@ async def test_an_admin_adds_retires_and_restores_a_charger(
         )
         await page.get_by_role("dialog").get_by_role("button", name="Retire").click()
         await expect(identity).to_contain_text("Retired", timeout=SHOWN)
+
+        await page.goto(system.url)  # retired chargers are listed only when asked for
+        await expect(page.locator("#fleet tbody")).not_to_contain_text("Loading", timeout=SHOWN)
+        await expect(page.locator('#fleet tr[data-charger-id="CP-UI-NEW"]')).to_have_count(0)
+        await page.get_by_label("Chargers", exact=True).select_option("retired")
+        row = page.locator('#fleet tr[data-charger-id="CP-UI-NEW"]')
+        await expect(row).to_contain_text("retired", timeout=SHOWN)
+        await row.get_by_role("link", name="CP-UI-NEW").click()
+
         await admin.get_by_role("button", name="Restore").click()
         await expect(admin.get_by_role("button", name="Retire")).to_be_visible(timeout=SHOWN)
         await expect(identity).not_to_contain_text("Retired")
+
+
+async def test_an_admin_approves_a_pending_charger(system: System, browser: Browser) -> None:
+    """A Pending charger is marked in the fleet; its page's Approve button makes it Accepted."""
+    await system.charger("CP-UI-PEND", chargers_pb2.REGISTRATION_STATUS_PENDING)
+    async with opened(browser, system.url) as page:
+        row = page.locator('#fleet tr[data-charger-id="CP-UI-PEND"]')
+        await expect(row).to_contain_text("pending", timeout=SHOWN)
+        await row.get_by_role("link", name="CP-UI-PEND").click()
+        identity = page.locator("#h-identity").locator("..")
+        await expect(identity).to_contain_text("Pending", timeout=SHOWN)
+        await page.locator("#admin").get_by_role("button", name="Approve").click()
+        await expect(identity).to_contain_text("Accepted", timeout=SHOWN)
+        await expect(page.locator("#admin").get_by_role("button", name="Approve")).to_have_count(0)

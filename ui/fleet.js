@@ -163,6 +163,8 @@ export async function renderFleet(root, _params, ctx) {
 
   const search = h("input", { type: "search", name: "q", placeholder: "id, vendor, model, node…", autocomplete: "off" });
   const connection = select("connection", [["", "any"], ["online", "online"], ["offline", "offline"]]);
+  // Retired chargers are listed only when asked for (ListChargers retired=true).
+  const lifecycle = select("lifecycle", [["active", "in service"], ["retired", "retired"]]);
   const statusFilter = select("status", [["", "any"], ...STATUS_ORDER.map((s) => [s, s])]);
   const countsBox = h("div", { class: "chips", role: "group", "aria-label": "Counts by state (click to filter)" });
   const summary = h("p", { class: "summary muted", "aria-live": "polite" });
@@ -181,7 +183,7 @@ export async function renderFleet(root, _params, ctx) {
     const all = [...chargers.values()].sort((a, b) => a.chargerId.localeCompare(b.chargerId));
     const shown = all.filter((c) => matches(c, filters));
     fill(countsBox, counts(all, filters, pick));
-    fill(tbody, shown.length ? shown.map((c) => row(c, flashed.has(c.chargerId))) : h("tr", {}, h("td", { colspan: 8, class: "muted empty" }, loaded ? (all.length ? "No charger matches the filters." : "No chargers yet: point a charger at ws://HOST:9000/ocpp/<id>.") : "Loading…")));
+    fill(tbody, shown.length ? shown.map((c) => row(c, flashed.has(c.chargerId))) : h("tr", {}, h("td", { colspan: 8, class: "muted empty" }, loaded ? (all.length ? "No charger matches the filters." : lifecycle.value === "retired" ? "No retired chargers." : "No chargers yet: point a charger at ws://HOST:9000/ocpp/<id>.") : "Loading…")));
     labelCells(listTable);
     flashed.clear();
     summary.textContent = loaded ? `Showing ${shown.length} of ${all.length} chargers` : "";
@@ -200,13 +202,19 @@ export async function renderFleet(root, _params, ctx) {
     redraw();
   });
   connection.addEventListener("change", () => pick({ connection: connection.value }));
+  lifecycle.addEventListener("change", () => {
+    chargers.clear();
+    loaded = false;
+    redraw();
+    load();
+  });
   statusFilter.addEventListener("change", () => pick({ status: statusFilter.value }));
 
   async function load() {
     loading = true;
     queued = [];
     try {
-      const list = await listAll(paths.chargers(), "chargers", { pageSize: 1000 });
+      const list = await listAll(paths.chargers(), "chargers", { pageSize: 1000, retired: lifecycle.value === "retired" ? "true" : "" });
       const known = new Map(chargers);
       chargers.clear();
       for (const c of list) chargers.set(c.chargerId, merge(c, known.get(c.chargerId)));
@@ -240,6 +248,7 @@ export async function renderFleet(root, _params, ctx) {
     const id = event.chargerId;
     if (!id) return;
     let charger = chargers.get(id);
+    if (!charger && lifecycle.value === "retired") return; // the list shows retired ones only
     if (!charger) {
       charger = { chargerId: id, connectors: [], connected: false };
       chargers.set(id, charger);
@@ -276,6 +285,7 @@ export async function renderFleet(root, _params, ctx) {
       field("Search", search),
       field("Connection", connection),
       field("Connector status", statusFilter),
+      field("Chargers", lifecycle),
     ),
     message,
     h("div", { class: "table-wrap" }, listTable),
