@@ -796,3 +796,23 @@ async def test_an_admin_approves_a_pending_charger(system: System, browser: Brow
         await page.locator("#admin").get_by_role("button", name="Approve").click()
         await expect(identity).to_contain_text("Accepted", timeout=SHOWN)
         await expect(page.locator("#admin").get_by_role("button", name="Approve")).to_have_count(0)
+
+
+async def test_a_refusal_for_the_role_shows_the_servers_reason(
+    system: System, browser: Browser
+) -> None:
+    """An operator changing a security key gets the server's 403 in words, naming the role needed; nothing is sent to the charger."""
+    operator = await system.token("ui-op-403", auth_pb2.ROLE_OPERATOR)
+    async with connected(Station16, charger_url(system.node, "CP-UI-403"), "CP-UI-403") as cp:
+        await cp.boot()
+        async with opened(browser, f"{system.url}#/chargers/CP-UI-403", token=operator) as page:
+            change = page.get_by_role("form", name="Change any key")
+            await change.get_by_label("Key").fill("AuthorizationKey")
+            await change.get_by_label("Value").fill("0123456789abcdef0123")
+            await change.get_by_role("button", name="Change").click()
+            answer = page.locator("#h-config").locator("..").locator("output").first
+            await expect(answer).to_contain_text("Permission denied", timeout=SHOWN)
+            await expect(answer).to_contain_text("needs role admin")
+            await expect(answer).to_contain_text("HTTP 403")
+            await expect(page.get_by_role("button", name="Log out")).to_be_visible()  # still in
+        assert cp.received == []

@@ -10,6 +10,7 @@ import logging
 from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, datetime, timedelta
 
+import asyncpg
 import grpc
 import pytest
 from csms.v1 import auth_pb2, auth_pb2_grpc, id_tags_pb2, id_tags_pb2_grpc
@@ -577,3 +578,36 @@ async def test_refused_and_admitted_api_calls_land_in_the_audit_log(
     # The id tag is the target, not the text of the IdTag message that carries it.
     assert created.target == "CARD-AUDIT"
     assert created.id > refused.id
+
+
+async def test_a_real_postgresql_outage_loses_no_entry(
+    postgres_url: str, postgres_server_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """With PostgreSQL refusing every connection, entries wait in the queue; once it is back they are all written."""
+    name = postgres_url.rsplit("/", 1)[-1]
+    chargers = await SqlChargerStore.open(postgres_url)
+    store = SqlAuditStore(chargers.engine)
+    admin = await asyncpg.connect(postgres_server_url)
+    try:
+        async with AuditLog(store, flush_interval=0.01, retry_interval=0.1) as audit:
+            await admin.execute(f'ALTER DATABASE "{name}" WITH ALLOW_CONNECTIONS false')
+            await admin.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1", name
+            )
+            for n in range(1, 6):
+                audit.record(record(n))
+            await asyncio.sleep(2 * UNIT)  # several attempts, each refused
+            assert audit.pending == 5
+            assert audit.written == 0
+            assert audit.dropped == 0
+            assert any("wait for the database" in r.getMessage() for r in caplog.records)
+
+            await admin.execute(f'ALTER DATABASE "{name}" WITH ALLOW_CONNECTIONS true')
+            await eventually(lambda: _done(audit), timeout=10 * UNIT)
+        assert await everything(store, AuditFilters(), 10) == [
+            f"entry {n}" for n in range(5, 0, -1)
+        ]
+    finally:
+        await admin.execute(f'ALTER DATABASE "{name}" WITH ALLOW_CONNECTIONS true')
+        await admin.close()
+        await chargers.aclose()
