@@ -96,13 +96,13 @@ class AuditLog:
         self._pending: deque[AuditEntryRecord] = deque()
         self._wake = asyncio.Event()
         self._writer: asyncio.Task[None] | None = None
-        self._closing = False
         self._closed = False
         #: Entries dropped since the start (queue full, or recorded after close).
         self.dropped = 0
         #: Entries written to the table since the start.
         self.written = 0
         self._dropped_unreported = 0
+        self._drop_reason = ""
         self._last_drop_warning = -float("inf")
         self._outage_logged = False
 
@@ -117,7 +117,13 @@ class AuditLog:
         """Queue ``entry`` for writing; never blocks, never raises."""
         try:
             if self._closed or len(self._pending) >= self.max_pending:
-                self._drop("the audit log is closed" if self._closed else "its queue is full")
+                self._drop(
+                    "the audit log is closed (the manager is stopping)"
+                    if self._closed
+                    else f"its queue is full ({len(self._pending)} waiting for the database, "
+                    f"at most {self.max_pending}: AUDIT_QUEUE); the database is unavailable "
+                    "or slower than the entries come"
+                )
                 return
             self._pending.append(
                 AuditEntryRecord(
@@ -141,16 +147,18 @@ class AuditLog:
     def _drop(self, why: str) -> None:
         self.dropped += 1
         self._dropped_unreported += 1
+        self._drop_reason = why
+        self._report_drops()
+
+    def _report_drops(self) -> None:
+        """Warn of the entries dropped since the last warning, at most once per warn_interval."""
         now = time.monotonic()
-        if now - self._last_drop_warning >= self.warn_interval:
+        if self._dropped_unreported and now - self._last_drop_warning >= self.warn_interval:
             log.warning(
-                "audit entries dropped: %d since the last warning (%d in all), because %s "
-                "(%d waiting, at most %d); the database is unavailable or too slow",
+                "audit entries dropped: %d since the last warning (%d in all), because %s",
                 self._dropped_unreported,
                 self.dropped,
-                why,
-                len(self._pending),
-                self.max_pending,
+                self._drop_reason,
             )
             self._dropped_unreported = 0
             self._last_drop_warning = now
@@ -173,7 +181,6 @@ class AuditLog:
         if self._closed:
             return
         self._closed = True
-        self._closing = True
         self._wake.set()
         writer = self._writer
         if writer is not None:
@@ -199,14 +206,20 @@ class AuditLog:
             )
             self._pending.clear()
         if self._dropped_unreported:
-            log.warning("%d audit entries were dropped in all", self.dropped)
+            log.warning(
+                "audit entries dropped: %d since the last warning (%d in all), because %s",
+                self._dropped_unreported,
+                self.dropped,
+                self._drop_reason,
+            )
+            self._dropped_unreported = 0
 
     # --- the writer ------------------------------------------------------------------------
 
     async def _write_forever(self) -> None:
         while True:
             if not self._pending:
-                if self._closing:
+                if self._closed:
                     return
                 with contextlib.suppress(TimeoutError):
                     async with asyncio.timeout(self.flush_interval):
@@ -217,6 +230,7 @@ class AuditLog:
             done = await self._write(batch)
             for _ in range(done):
                 self._pending.popleft()
+            self._report_drops()  # drops after the last warning are not left unsaid
             if done < len(batch):
                 # The database is unavailable: keep the rest and retry after a pause.
                 await asyncio.sleep(self.retry_interval)

@@ -295,6 +295,25 @@ async def test_a_full_queue_drops_counts_and_warns(
     assert audit.written == 10
 
 
+async def test_drops_after_the_last_warning_are_reported_later(
+    store: AuditStore, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Entries dropped after a warning are counted in the next one, once warn_interval has passed."""
+    flaky = FlakyStore(store)
+    flaky.stalled.clear()
+    caplog.set_level(logging.WARNING, logger="services.manager._audit")
+    async with AuditLog(flaky, max_pending=2, flush_interval=0.01, warn_interval=UNIT / 2) as audit:
+        for n in range(1, 8):
+            audit.record(record(n))
+        await asyncio.sleep(UNIT)
+        flaky.stalled.set()
+        await eventually(lambda: _done(audit), timeout=4 * UNIT)
+    warnings = [r.getMessage() for r in caplog.records if "dropped" in r.getMessage()]
+    assert len(warnings) == 2
+    assert warnings[0].startswith("audit entries dropped: 1 since the last warning (1 in all)")
+    assert warnings[1].startswith("audit entries dropped: 4 since the last warning (5 in all)")
+
+
 async def test_an_outage_loses_nothing_up_to_the_bound(
     store: AuditStore, caplog: pytest.LogCaptureFixture
 ) -> None:
