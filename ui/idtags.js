@@ -106,7 +106,8 @@ export async function renderIdTags(root, _params, ctx) {
         blocked
           ? h("button", { type: "button", "aria-label": `Unblock ${tag.idTag}`, onclick: async (e) => {
               const done = await runAction(e.currentTarget, actionOut, `Unblock ${tag.idTag}`,
-                () => update(tag, { status: "ID_TAG_STATUS_ACCEPTED" }), () => "Done, accepted again");
+                () => api("PATCH", paths.idTag(tag.idTag), { updateMask: "status" }, { status: "ID_TAG_STATUS_ACCEPTED" }),
+                () => "Done, accepted again");
               if (done) load();
             } }, "Unblock")
           : h("button", { type: "button", "aria-label": `Block ${tag.idTag}`, onclick: async (e) => {

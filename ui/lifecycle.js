@@ -56,6 +56,12 @@ export function addChargerForm(added) {
   const description = h("input", { type: "text", maxlength: 500, autocomplete: "off" });
   const location = h("input", { type: "text", maxlength: 64, autocomplete: "off", placeholder: "none" });
   const out = resultBox();
+  // Profiles 1 and 2 authenticate with the password: it is required for them.
+  const needsPassword = () => {
+    password.required = profile.value === "1" || profile.value === "2";
+  };
+  profile.addEventListener("change", needsPassword);
+  needsPassword();
   const form = h("form", { class: "filters", "aria-label": "Add a charger", onsubmit: async (e) => {
     e.preventDefault();
     if (!form.reportValidity()) return;
