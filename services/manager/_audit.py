@@ -15,7 +15,7 @@ import logging
 import time
 from collections import deque
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Protocol
 
 from services.manager._context import Clock, utc_now
@@ -54,6 +54,11 @@ class DiscardAudit:
 
     def record(self, entry: AuditRecord) -> None:
         pass
+
+
+def _aware(at: datetime) -> datetime:
+    """``at``, taken as UTC when it has no time zone (a caller's slip must not cost the entry)."""
+    return at if at.tzinfo is not None and at.utcoffset() is not None else at.replace(tzinfo=UTC)
 
 
 class AuditLog:
@@ -128,7 +133,7 @@ class AuditLog:
             self._pending.append(
                 AuditEntryRecord(
                     entry_id=0,
-                    at=entry.at or self._clock(),
+                    at=_aware(entry.at) if entry.at is not None else self._clock(),
                     actor=entry.actor,
                     role=entry.role,
                     action=entry.action,
@@ -242,17 +247,13 @@ class AuditLog:
             await self._store.append(batch)
             done = len(batch)
             self.written += done
-        except StoreDataError:
-            # One entry the database refuses must not hold back the others: write them
-            # one by one and drop (and log) only the refused ones.
-            done = await self._write_one_by_one(batch)
         except StoreUnavailable as exc:
             self._outage(exc)
             return 0
-        except Exception as exc:  # a bug must not stop the writer: keep the entries
-            log.exception("writing audit entries failed; retrying")
-            self._outage(exc)
-            return 0
+        except Exception:  # StoreDataError, or a bug an entry triggers
+            # One entry the database refuses (or that breaks the store) must not hold back
+            # the others: write them one by one and drop (and log) only the failing ones.
+            done = await self._write_one_by_one(batch)
         if done == len(batch) and self._outage_logged:
             log.info("audit entries are written again")
             self._outage_logged = False
@@ -263,6 +264,9 @@ class AuditLog:
             try:
                 await self._store.append([entry])
                 self.written += 1
+            except StoreUnavailable as exc:
+                self._outage(exc)
+                return done
             except StoreDataError as exc:
                 self.dropped += 1
                 log.error(
@@ -272,9 +276,14 @@ class AuditLog:
                     entry.outcome,
                     exc,
                 )
-            except StoreUnavailable as exc:
-                self._outage(exc)
-                return done
+            except Exception:  # a bug: the entry is dropped, loudly
+                self.dropped += 1
+                log.exception(
+                    "an audit entry (%s by %s, %s) could not be written and was dropped",
+                    entry.action,
+                    entry.actor,
+                    entry.outcome,
+                )
         return len(batch)
 
     def _outage(self, exc: Exception) -> None:

@@ -217,6 +217,7 @@ class FlakyStore:
         self.stalled.set()
         self.batches: list[int] = []
         self.refuse: set[str] = set()  # details the "database" refuses as bad data
+        self.broken: set[str] = set()  # details the store fails on with a bug
 
     async def append(self, entries: Sequence[AuditEntryRecord]) -> None:
         await self.stalled.wait()
@@ -225,6 +226,8 @@ class FlakyStore:
             raise StoreUnavailable("database unavailable while writing audit entries: test")
         if any(e.detail in self.refuse for e in entries):
             raise StoreDataError("the database refused a value: test")
+        if any(e.detail in self.broken for e in entries):
+            raise RuntimeError("a bug in the store: test")
         await self.inner.append(entries)
 
     async def list(
@@ -353,6 +356,33 @@ async def test_an_entry_the_database_refuses_does_not_hold_back_its_batch(
     assert await everything(store, AuditFilters(), 100) == ["entry 4", "entry 3", "entry 1"]
     assert audit.dropped == 1
     assert audit.written == 3
+
+
+async def test_an_entry_that_breaks_the_store_is_dropped_not_retried_forever(
+    store: AuditStore, caplog: pytest.LogCaptureFixture
+) -> None:
+    """An entry the store fails on with an unexpected error is dropped and logged; the queue moves on."""
+    flaky = FlakyStore(store)
+    flaky.broken = {"entry 1"}
+    async with AuditLog(flaky, batch_size=10, flush_interval=0.01) as audit:
+        for n in range(1, 4):
+            audit.record(record(n))
+        await eventually(lambda: _done(audit), timeout=4 * UNIT)
+    assert await everything(store, AuditFilters(), 100) == ["entry 3", "entry 2"]
+    assert audit.dropped == 1
+    assert any("could not be written and was dropped" in r.getMessage() for r in caplog.records)
+
+
+async def test_a_time_without_zone_is_taken_as_utc(store: AuditStore) -> None:
+    """An entry whose time has no zone (a caller's slip) is written as UTC rather than lost."""
+    async with AuditLog(store, flush_interval=0.01) as audit:
+        audit.record(
+            AuditRecord(actor="a", action="x", outcome="OK", at=datetime(2026, 12, 3, 12, 0))
+        )
+        await eventually(lambda: _done(audit), timeout=4 * UNIT)
+    (written,), _ = await store.list(AuditFilters(), page_size=1)
+    assert written.at == T0
+    assert audit.dropped == 0
 
 
 async def test_close_flushes_what_is_waiting(store: AuditStore) -> None:
