@@ -24,7 +24,7 @@ import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, field
-from datetime import UTC
+from datetime import UTC, datetime, timedelta
 from typing import IO, Any, TypeVar
 
 import grpc
@@ -1017,6 +1017,105 @@ def _non_negative_int(text: str) -> int:
     return value
 
 
+# --- the audit log (csmsctl audit) -------------------------------------------------------
+
+_DURATION_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+_ROLE_NAMES = {
+    auth_pb2.ROLE_VIEWER: "viewer",
+    auth_pb2.ROLE_OPERATOR: "operator",
+    auth_pb2.ROLE_ADMIN: "admin",
+}
+AUDIT_PAGE_SIZE = 1000  # the API's maximum page
+
+
+def parse_since(text: str, now: datetime | None = None) -> datetime:
+    """``--since``: an age (``30m``, ``2h``, ``7d``) or an ISO 8601 time (UTC if no zone)."""
+    value = text.strip()
+    unit = _DURATION_UNITS.get(value[-1:].lower())
+    if unit is not None and value[:-1].isdigit():
+        return (now or datetime.now(UTC)) - timedelta(seconds=int(value[:-1]) * unit)
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is neither an age (30m, 2h, 7d) nor an ISO 8601 time (2026-12-03T10:00:00Z)"
+        ) from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _positive_int(text: str) -> int:
+    value = _non_negative_int(text)
+    if value == 0:
+        raise argparse.ArgumentTypeError(f"must be > 0: {text!r}")
+    return value
+
+
+def cmd_audit(ctx: Context) -> int:
+    """The audit log, newest first: up to --limit entries, following the pages."""
+    args = ctx.args
+    request = auth_pb2.ListAuditEntriesRequest(
+        charger_id=args.charger or "",
+        actor=args.actor or "",
+        action=args.action or "",
+        outcome=args.outcome or "",
+    )
+    if args.since is not None:
+        request.since.FromDatetime(args.since)
+    stub = auth_pb2_grpc.AuditServiceStub(ctx.channel(args.manager))
+    merged = auth_pb2.ListAuditEntriesResponse()
+    while len(merged.entries) < args.limit:
+        request.page_size = min(AUDIT_PAGE_SIZE, args.limit - len(merged.entries))
+        page: auth_pb2.ListAuditEntriesResponse = _manager(ctx, stub.ListAuditEntries, request)
+        merged.entries.extend(page.entries)
+        merged.next_page_token = page.next_page_token
+        if not page.next_page_token:
+            break
+        request.page_token = page.next_page_token
+    if args.json:
+        ctx.emit_json(merged)
+        return EXIT_OK
+    rows = [
+        [
+            fmt_time(e.at),
+            e.actor or "-",
+            _ROLE_NAMES.get(e.role, "-"),
+            e.action,
+            e.charger_id or "-",
+            e.target or "-",
+            e.outcome,
+            " ".join(e.detail.split()) or "-",
+        ]
+        for e in merged.entries
+    ]
+    headers = ["TIME", "ACTOR", "ROLE", "ACTION", "CHARGER", "TARGET", "OUTCOME", "DETAIL"]
+    ctx.print(table(headers, rows))
+    if merged.next_page_token:
+        ctx.err.write(f"(more: raise --limit above {args.limit}, or narrow the filters)\n")
+    return EXIT_OK
+
+
+def add_audit_command(
+    sub: argparse._SubParsersAction[argparse.ArgumentParser], leaf: argparse.ArgumentParser
+) -> None:
+    """``csmsctl audit [--charger ID] [--actor A] [--action X] [--outcome O] [--since T] [--limit N]``."""
+    help = "the audit log, newest first (role admin)"
+    p = sub.add_parser("audit", help=help, description=help, parents=[leaf])
+    p.set_defaults(func=cmd_audit)
+    p.add_argument("--charger", metavar="ID", help="only entries about this charger")
+    p.add_argument("--actor", metavar="NAME", help='only this token\'s, or "charger:<id>"')
+    p.add_argument("--action", metavar="ACTION", help='e.g. "ChargerService/Reset"')
+    p.add_argument("--outcome", metavar="OUTCOME", help='"OK" or a status, e.g. PERMISSION_DENIED')
+    p.add_argument(
+        "--since",
+        type=parse_since,
+        metavar="T",
+        help="only entries since T: an age (30m, 2h, 7d) or an ISO 8601 time",
+    )
+    p.add_argument(
+        "--limit", type=_positive_int, default=50, metavar="N", help="at most N (default 50)"
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     env = os.environ
     parser = argparse.ArgumentParser(
@@ -1202,6 +1301,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("charger_id", metavar="ID")
     p.add_argument("action", metavar="ACTION", help='e.g. "DataTransfer"')
     p.add_argument("payload", metavar="JSON", help="the payload, a JSON object")
+
+    add_audit_command(sub, leaf)
     return parser
 
 

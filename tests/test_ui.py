@@ -17,6 +17,14 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from csms.v1 import (
+    auth_pb2,
+    auth_pb2_grpc,
+    chargers_pb2,
+    chargers_pb2_grpc,
+    id_tags_pb2,
+    id_tags_pb2_grpc,
+)
 from ocpp.v16 import call as call16
 from playwright.async_api import Browser, Page, ViewportSize, async_playwright, expect
 
@@ -24,9 +32,11 @@ from services.gateway import Envoy, GatewaySettings
 from services.node import Node
 from services.registry import MemoryRegistry
 from tests.harness import (
+    ADMIN_TOKEN,
     UNIT,
     Charger16,
     Station16,
+    api_channel,
     charger_url,
     connected,
     eventually,
@@ -67,6 +77,41 @@ class System:
 
     node: Node
     url: str
+    manager_port: int
+
+    async def token(self, name: str, role: auth_pb2.Role) -> str:
+        """A new API token with `role` (created by the admin token); its secret."""
+        async with api_channel(f"127.0.0.1:{self.manager_port}") as channel:
+            answer = await auth_pb2_grpc.AuthServiceStub(channel).CreateToken(
+                auth_pb2.CreateTokenRequest(name=name, role=role)
+            )
+        return answer.secret
+
+    async def revoke(self, name: str) -> None:
+        """Revoke the valid token called `name`."""
+        async with api_channel(f"127.0.0.1:{self.manager_port}") as channel:
+            stub = auth_pb2_grpc.AuthServiceStub(channel)
+            tokens = await stub.ListTokens(auth_pb2.ListTokensRequest())
+            (token,) = (t for t in tokens.tokens if t.name == name)
+            await stub.RevokeToken(auth_pb2.RevokeTokenRequest(token_id=token.token_id))
+
+    async def charger(self, charger_id: str, status: chargers_pb2.RegistrationStatus) -> None:
+        """Add charger `charger_id` (profile 0) with registration `status` through the API."""
+        async with api_channel(f"127.0.0.1:{self.manager_port}") as channel:
+            await chargers_pb2_grpc.ChargerServiceStub(channel).CreateCharger(
+                chargers_pb2.CreateChargerRequest(charger_id=charger_id, registration_status=status)
+            )
+
+    async def id_tag(self, id_tag: str) -> None:
+        """Create id tag `id_tag` (status Accepted) through the API."""
+        async with api_channel(f"127.0.0.1:{self.manager_port}") as channel:
+            await id_tags_pb2_grpc.IdTagServiceStub(channel).CreateIdTag(
+                id_tags_pb2.CreateIdTagRequest(
+                    id_tag=id_tags_pb2.IdTag(
+                        id_tag=id_tag, status=id_tags_pb2.ID_TAG_STATUS_ACCEPTED
+                    )
+                )
+            )
 
 
 @pytest.fixture
@@ -87,7 +132,11 @@ async def system(tmp_path: Path) -> AsyncIterator[System]:
                 admin_port=0,
             )
             async with Envoy(settings) as envoy:
-                yield System(node=node, url=f"http://127.0.0.1:{envoy.settings.listen_port}/")
+                yield System(
+                    node=node,
+                    url=f"http://127.0.0.1:{envoy.settings.listen_port}/",
+                    manager_port=manager.port,
+                )
     finally:
         await registry.aclose()
 
@@ -110,15 +159,25 @@ async def browser(chromium: Path) -> AsyncIterator[Browser]:
             await browser.close()
 
 
+async def login(page: Page, token: str) -> None:
+    """Log in on the login screen with `token` and wait until the header names the session."""
+    await page.get_by_label("API token").fill(token)
+    await page.get_by_role("button", name="Log in").click()
+    await expect(page.get_by_role("button", name="Log out")).to_be_visible(timeout=SHOWN)
+
+
 @contextlib.asynccontextmanager
 async def opened(
-    browser: Browser, url: str, viewport: ViewportSize = VIEWPORT
+    browser: Browser, url: str, viewport: ViewportSize = VIEWPORT, token: str | None = ADMIN_TOKEN
 ) -> AsyncIterator[Page]:
-    """A page at `url` in its own browser context, closed afterwards."""
+    """A page at `url` in its own browser context, logged in with `token` (None: not
+    logged in), closed afterwards."""
     context = await browser.new_context(viewport=viewport)
     try:
         page = await context.new_page()
         await page.goto(url)
+        if token is not None:
+            await login(page, token)
         yield page
         await page.close()
     finally:
@@ -369,6 +428,7 @@ async def test_a_disconnect_turns_connectors_unknown_live(system: System, browse
             await cp.boot()
             await cp.status(1, "Preparing")
             await charger_page.goto(f"{system.url}#/chargers/CP-UI-7")
+            await login(charger_page, ADMIN_TOKEN)  # a new tab: sessionStorage is per tab
             row = fleet.locator('#fleet tr[data-charger-id="CP-UI-7"]')
             connectors = charger_page.locator("#connectors tbody .badge")
             await expect(row).to_contain_text("Preparing", timeout=SHOWN)
@@ -471,6 +531,7 @@ PAGES = (
     ("transaction", "#/transactions/{tx}", "table.grid tbody tr"),
     ("idtags", "#/idtags", 'tr[data-id-tag="CARD-PHONE-0001"]'),
     ("registry", "#/registry", 'tr[data-node-id="node-ui"]'),
+    ("audit", "#/audit", "#audit"),
 )
 # The phone screenshots kept in docs/screenshots (the others go to the temp dir).
 PHONE_SHOTS = {"fleet": "fleet-phone.png", "charger": "charger-phone.png"}
@@ -491,7 +552,10 @@ async def test_every_page_fits_a_phone(system: System, browser: Browser) -> None
             await page.evaluate(
                 """() => fetch("/v1/idTags", {
                     method: "POST",
-                    headers: {"content-type": "application/json"},
+                    headers: {
+                        "content-type": "application/json",
+                        authorization: `Bearer ${sessionStorage.getItem("csms.apiToken")}`,
+                    },
                     body: JSON.stringify({idTag: "CARD-PHONE-0001", maxActiveTransactions: 2}),
                 })"""
             )
@@ -527,3 +591,228 @@ async def test_every_page_fits_a_phone(system: System, browser: Browser) -> None
                 if shot := PHONE_SHOTS.get(name):
                     await page.screenshot(path=str(SCREENSHOTS / shot))
         assert not problems, "\n".join(problems)
+
+
+# --- login and roles (issue 11) ----------------------------------------------------------------
+
+#: Buttons that send a command or change something; a viewer sees none of them.
+COMMAND_BUTTONS = (
+    "Soft reset",
+    "Hard reset",
+    "Start",
+    "Stop",
+    "Unlock",
+    "Operative",
+    "Inoperative",
+    "Trigger",
+    "Clear cache",
+    "Read from charger",
+    "Change",
+    "Set",
+    "Get base report",
+    "Retire",
+    "Restore",
+    "Approve",
+    "Save",
+)
+
+
+async def test_a_viewer_sees_no_command_buttons(system: System, browser: Browser) -> None:
+    """Logged in with a viewer token, the header names it, and no page offers a command or a change."""
+    viewer = await system.token("ui-viewer", auth_pb2.ROLE_VIEWER)
+    await system.id_tag("CARD-UI-V")
+    async with connected(Charger16, charger_url(system.node, "CP-UI-V"), "CP-UI-V") as cp:
+        await cp.boot()
+        await cp.status(1, "Available")
+        async with opened(browser, f"{system.url}#/chargers/CP-UI-V", token=viewer) as page:
+            header = page.get_by_role("banner")
+            await expect(header).to_contain_text("ui-viewer")
+            await expect(header).to_contain_text("viewer")
+            await expect(page.locator("#connectors")).to_contain_text("Available", timeout=SHOWN)
+            await expect(page.locator("#h-config")).to_be_visible()
+            main = page.get_by_role("main")
+            for name in COMMAND_BUTTONS:
+                await expect(main.get_by_role("button", name=name, exact=True)).to_have_count(0)
+            await expect(page.locator("#h-commands")).to_have_count(0)
+            await expect(page.locator("#admin")).to_have_count(0)
+            await expect(header.get_by_role("link", name="Audit")).to_be_hidden()
+
+            await page.goto(f"{system.url}#/idtags")
+            await expect(page.locator('tr[data-id-tag="CARD-UI-V"]')).to_contain_text(
+                "Accepted", timeout=SHOWN
+            )
+            for name in ("Create", "Edit CARD-UI-V", "Block CARD-UI-V", "Delete CARD-UI-V"):
+                await expect(main.get_by_role("button", name=name)).to_have_count(0)
+
+            await page.goto(system.url)
+            await expect(page.locator('#fleet tr[data-charger-id="CP-UI-V"]')).to_contain_text(
+                "Online", timeout=SHOWN
+            )
+            await expect(page.get_by_text("Add a charger")).to_have_count(0)
+
+            await page.goto(f"{system.url}#/audit")
+            await expect(main.get_by_role("alert")).to_contain_text("needs the role admin")
+
+
+async def test_an_operator_resets_a_charger_and_an_admin_sees_it_audited(
+    system: System, browser: Browser
+) -> None:
+    """An operator's Hard reset shows the charger's answer; the admin's Audit page lists it with its outcome."""
+    operator = await system.token("ui-operator", auth_pb2.ROLE_OPERATOR)
+    async with connected(Charger16, charger_url(system.node, "CP-UI-OP"), "CP-UI-OP") as cp:
+        await cp.boot()
+        await cp.status(1, "Available")
+        async with opened(browser, f"{system.url}#/chargers/CP-UI-OP", token=operator) as page:
+            await expect(page.get_by_role("banner")).to_contain_text("operator")
+            await expect(page.locator("#connectors")).to_contain_text("Available", timeout=SHOWN)
+            await expect(page.locator("#admin")).to_have_count(0)  # lifecycle is the admin's
+
+            await page.get_by_role("button", name="Hard reset").click()
+            await page.get_by_role("dialog").get_by_role("button", name="Hard reset").click()
+            answer = page.get_by_role("form", name="Reset").locator("output")
+            await expect(answer).to_have_text("Hard reset: Accepted", timeout=SHOWN)
+            assert cp.resets == ["Hard"]
+
+    async with opened(browser, f"{system.url}#/audit") as page:
+        await page.get_by_label("Actor").fill("ui-operator")
+        await page.get_by_role("button", name="Filter").click()
+        row = page.locator("#audit tbody tr").filter(has_text="ChargerService/Reset")
+        await expect(row).to_have_count(1, timeout=SHOWN)
+        await expect(row).to_contain_text("CP-UI-OP")
+        await expect(row).to_contain_text("operator")
+        await expect(row).to_contain_text("OK")
+        await page.screenshot(path=str(SCRATCH / "audit-page.png"), full_page=True)
+
+
+async def test_a_refused_token_returns_to_the_login_with_the_reason(
+    system: System, browser: Browser
+) -> None:
+    """A wrong token stays at the login saying it was refused; a token revoked mid-session sends the user back there."""
+    async with opened(browser, system.url, token=None) as page:
+        await page.get_by_label("API token").fill("not-a-token-at-all")
+        await page.get_by_role("button", name="Log in").click()
+        await expect(page.get_by_role("alert")).to_contain_text(
+            "Your token was refused:", timeout=SHOWN
+        )
+        await expect(page.get_by_role("navigation", name="Main")).to_be_hidden()
+        await page.screenshot(path=str(SCRATCH / "login-refused.png"))
+        assert await page.evaluate("sessionStorage.length") == 0
+
+        operator = await system.token("ui-revoked", auth_pb2.ROLE_OPERATOR)
+        await login(page, operator)
+        await page.reload()  # remembered for the browser session
+        await expect(page.get_by_role("button", name="Log out")).to_be_visible(timeout=SHOWN)
+        await expect(page.get_by_role("banner")).to_contain_text("ui-revoked")
+
+        await system.revoke("ui-revoked")
+        await page.goto(f"{system.url}#/idtags")
+        await expect(page.get_by_role("alert")).to_contain_text(
+            "Your token was refused:", timeout=SHOWN
+        )
+        await expect(page.get_by_label("API token")).to_be_visible()
+        assert await page.evaluate("sessionStorage.length") == 0
+
+        await login(page, ADMIN_TOKEN)
+        await expect(page.get_by_role("heading", name="Id tags")).to_be_visible(timeout=SHOWN)
+        await page.get_by_role("button", name="Log out").click()
+        await expect(page.get_by_label("API token")).to_be_visible()
+        await expect(page.get_by_role("status").filter(has_text="logged out")).to_be_visible()
+
+
+async def test_id_tags_are_edited_and_unblocked(system: System, browser: Browser) -> None:
+    """An operator edits a tag's limit and parent, blocks it and unblocks it; each change shows at once."""
+    await system.id_tag("CARD-UI-P")
+    await system.id_tag("CARD-UI-E")
+    operator = await system.token("ui-tags", auth_pb2.ROLE_OPERATOR)
+    async with opened(browser, f"{system.url}#/idtags", token=operator) as page:
+        row = page.locator('tr[data-id-tag="CARD-UI-E"]')
+        await expect(row).to_contain_text("Accepted", timeout=SHOWN)
+        await page.get_by_role("button", name="Edit CARD-UI-E").click()
+        editor = page.get_by_role("form", name="Edit CARD-UI-E")
+        await editor.get_by_label("Max. concurrent").fill("3")
+        await editor.get_by_label("Parent").fill("CARD-UI-P")
+        await editor.get_by_role("button", name="Save").click()
+        await expect(row).to_contain_text("CARD-UI-P", timeout=SHOWN)
+        await expect(row.locator("td.num")).to_have_text("3")
+
+        await page.get_by_role("button", name="Block CARD-UI-E").click()
+        await page.get_by_role("dialog").get_by_role("button", name="Block").click()
+        await expect(row).to_contain_text("Blocked", timeout=SHOWN)
+        await page.get_by_role("button", name="Unblock CARD-UI-E").click()
+        await expect(row).to_contain_text("Accepted", timeout=SHOWN)
+        await expect(row).to_contain_text("CARD-UI-P")  # the other fields are kept
+        await expect(row.locator("td.num")).to_have_text("3")
+
+
+async def test_an_admin_adds_retires_and_restores_a_charger(
+    system: System, browser: Browser
+) -> None:
+    """An admin adds a charger with a security profile and password, then retires and restores it from its page."""
+    async with opened(browser, system.url) as page:
+        await page.get_by_text("Add a charger").click()
+        form = page.get_by_role("form", name="Add a charger")
+        await form.get_by_label("Charger id").fill("CP-UI-NEW")
+        await form.get_by_label("Security profile").select_option("1")
+        await form.get_by_label("Password").fill("correct-horse-battery-1")
+        await form.get_by_label("Description").fill("Car park, bay 4")
+        await form.get_by_role("button", name="Add charger").click()
+        row = page.locator('#fleet tr[data-charger-id="CP-UI-NEW"]')
+        await expect(row).to_contain_text("Profile 1", timeout=SHOWN)
+
+        await page.goto(f"{system.url}#/chargers/CP-UI-NEW")
+        identity = page.locator("#h-identity").locator("..")
+        await expect(identity).to_contain_text("Car park, bay 4", timeout=SHOWN)
+        await expect(identity).to_contain_text("password set")
+        admin = page.locator("#admin")
+        await admin.get_by_role("button", name="Retire").click()
+        await expect(page.get_by_role("dialog").get_by_role("heading")).to_have_text(
+            "Retire charger CP-UI-NEW?"
+        )
+        await page.get_by_role("dialog").get_by_role("button", name="Retire").click()
+        await expect(identity).to_contain_text("Retired", timeout=SHOWN)
+
+        await page.goto(system.url)  # retired chargers are listed only when asked for
+        await expect(page.locator("#fleet tbody")).not_to_contain_text("Loading", timeout=SHOWN)
+        await expect(page.locator('#fleet tr[data-charger-id="CP-UI-NEW"]')).to_have_count(0)
+        await page.get_by_label("Chargers", exact=True).select_option("retired")
+        row = page.locator('#fleet tr[data-charger-id="CP-UI-NEW"]')
+        await expect(row).to_contain_text("retired", timeout=SHOWN)
+        await row.get_by_role("link", name="CP-UI-NEW").click()
+
+        await admin.get_by_role("button", name="Restore").click()
+        await expect(admin.get_by_role("button", name="Retire")).to_be_visible(timeout=SHOWN)
+        await expect(identity).not_to_contain_text("Retired")
+
+
+async def test_an_admin_approves_a_pending_charger(system: System, browser: Browser) -> None:
+    """A Pending charger is marked in the fleet; its page's Approve button makes it Accepted."""
+    await system.charger("CP-UI-PEND", chargers_pb2.REGISTRATION_STATUS_PENDING)
+    async with opened(browser, system.url) as page:
+        row = page.locator('#fleet tr[data-charger-id="CP-UI-PEND"]')
+        await expect(row).to_contain_text("pending", timeout=SHOWN)
+        await row.get_by_role("link", name="CP-UI-PEND").click()
+        identity = page.locator("#h-identity").locator("..")
+        await expect(identity).to_contain_text("Pending", timeout=SHOWN)
+        await page.locator("#admin").get_by_role("button", name="Approve").click()
+        await expect(identity).to_contain_text("Accepted", timeout=SHOWN)
+        await expect(page.locator("#admin").get_by_role("button", name="Approve")).to_have_count(0)
+
+
+async def test_a_refusal_for_the_role_shows_the_servers_reason(
+    system: System, browser: Browser
+) -> None:
+    """An operator changing a security key gets the server's 403 in words, naming the role needed; nothing is sent to the charger."""
+    operator = await system.token("ui-op-403", auth_pb2.ROLE_OPERATOR)
+    async with connected(Station16, charger_url(system.node, "CP-UI-403"), "CP-UI-403") as cp:
+        await cp.boot()
+        async with opened(browser, f"{system.url}#/chargers/CP-UI-403", token=operator) as page:
+            change = page.get_by_role("form", name="Change any key")
+            await change.get_by_label("Key").fill("AuthorizationKey")
+            await change.get_by_label("Value").fill("0123456789abcdef0123")
+            await change.get_by_role("button", name="Change").click()
+            answer = page.locator("#h-config").locator("..").locator("output").first
+            await expect(answer).to_contain_text("Permission denied", timeout=SHOWN)
+            await expect(answer).to_contain_text("needs role admin")
+            await expect(answer).to_contain_text("HTTP 403")
+            await expect(page.get_by_role("button", name="Log out")).to_be_visible()  # still in
+        assert cp.received == []

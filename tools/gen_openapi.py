@@ -98,7 +98,7 @@ _PATH_PARAM = re.compile(r"\{([^}=]+)(=[^}]*)?\}")
 
 def _page_limits() -> dict[str, tuple[int, int]]:
     """(default, maximum) page size of every list request, from the code that enforces it."""
-    from services.manager import _api, _device_model_api, _read_api
+    from services.manager import _api, _audit_api, _device_model_api, _read_api
     from services.registry import _model as registry
 
     chargers = (_api.DEFAULT_PAGE_SIZE, _api.MAX_PAGE_SIZE)
@@ -112,8 +112,7 @@ def _page_limits() -> dict[str, tuple[int, int]]:
         ".csms.v1.ListReservationsRequest": _read_api.RESERVATION_PAGE,
         ".csms.v1.ListTransactionsRequest": _read_api.TRANSACTION_PAGE,
         ".csms.v1.ListMeterValuesRequest": _read_api.METER_VALUE_PAGE,
-        # As auth.proto states it; the AuditService servicer enforces it (issue 11).
-        ".csms.v1.ListAuditEntriesRequest": (50, 1000),
+        ".csms.v1.ListAuditEntriesRequest": _audit_api.AUDIT_PAGE,
         ".csms.v1.ListChargerLocationsRequest": (
             registry.DEFAULT_PAGE_SIZE,
             registry.MAX_PAGE_SIZE,

@@ -1,5 +1,6 @@
 // Charger page: identity, connectors, the current (or last) transaction with its chart,
-// the commands with the charger's answers, and its configuration (view and change).
+// the commands with the charger's answers (role operator), its configuration (view;
+// change and read from the charger: operator), and its administration (role admin).
 
 import { api, describe, listAll, paths } from "./api.js";
 import { lineChart, sessionSeries } from "./chart.js";
@@ -25,6 +26,8 @@ import {
   when,
 } from "./dom.js";
 import { applyEvent } from "./fleet.js";
+import { adminPanel, lifecycleFacts } from "./lifecycle.js";
+import { can } from "./session.js";
 import { settingsPanel } from "./settings.js";
 
 const TRIGGERS = [
@@ -73,8 +76,10 @@ export async function renderCharger(root, [chargerId], ctx) {
   const session = h("section", { class: "panel span-2", "aria-labelledby": "h-session" });
   const commands = h("section", { class: "panel span-2", "aria-labelledby": "h-commands" });
   const config = h("section", { class: "panel span-2", "aria-labelledby": "h-config" });
+  const admin = h("div", { class: "span-2" });
+  const operator = can("operator");
 
-  fill(root, heading, message, h("div", { class: "charger-grid" }, identity, connectors, session, commands, config, settingsPanel(chargerId)));
+  fill(root, heading, message, h("div", { class: "charger-grid" }, identity, connectors, session, operator ? commands : null, config, settingsPanel(chargerId, { write: operator }), admin));
 
   function drawIdentity() {
     const c = charger;
@@ -95,6 +100,7 @@ export async function renderCharger(root, [chargerId], ctx) {
         ["Firmware status", c.firmwareStatus || "—"],
         ["Diagnostics / log", [c.diagnosticsStatus, c.logStatus].filter(Boolean).join(" / ") || "—"],
         ["Local list version", c.localListVersion === -1 || c.localListVersion === undefined ? "unknown" : String(c.localListVersion)],
+        ...lifecycleFacts(c),
       ], { class: "facts facts-2" }),
     );
   }
@@ -264,7 +270,7 @@ export async function renderCharger(root, [chargerId], ctx) {
                 h("th", { scope: "row" }, entry.key),
                 h("td", { class: "mono" }, entry.value ?? "", entry.readonly ? h("span", { class: "tag" }, "read-only") : null),
                 h("td", {},
-                  entry.readonly ? h("span", { class: "muted" }, "—") : h("form", { class: "inline", onsubmit: (e) => {
+                  entry.readonly || !operator ? h("span", { class: "muted" }, "—") : h("form", { class: "inline", onsubmit: (e) => {
                     e.preventDefault();
                     changeConfiguration(entry.key, input.value, e.submitter, out);
                   } }, input, h("button", { type: "submit" }, "Set"), out)));
@@ -294,12 +300,14 @@ export async function renderCharger(root, [chargerId], ctx) {
   fill(
     config,
     h("h2", { id: "h-config" }, "Configuration"),
-    h("div", { class: "command-row" },
-      h("button", { type: "button", onclick: (e) => readConfiguration(e.currentTarget, true) }, "Read from charger"),
-      h("form", { class: "inline", "aria-label": "Change any key", onsubmit: (e) => {
-        e.preventDefault();
-        if (changeKey.reportValidity()) changeConfiguration(changeKey.value.trim(), changeValue.value, e.submitter, configOut);
-      } }, field("Key", changeKey), field("Value", changeValue), h("button", { type: "submit" }, "Change"))),
+    operator
+      ? h("div", { class: "command-row" },
+          h("button", { type: "button", onclick: (e) => readConfiguration(e.currentTarget, true) }, "Read from charger"),
+          h("form", { class: "inline", "aria-label": "Change any key", onsubmit: (e) => {
+            e.preventDefault();
+            if (changeKey.reportValidity()) changeConfiguration(changeKey.value.trim(), changeValue.value, e.submitter, configOut);
+          } }, field("Key", changeKey), field("Value", changeValue), h("button", { type: "submit" }, "Change")))
+      : null,
     configOut,
     configBody,
   );
@@ -311,6 +319,7 @@ export async function renderCharger(root, [chargerId], ctx) {
       fill(message);
       drawIdentity();
       drawConnectors();
+      if (can("admin")) fill(admin, adminPanel(chargerId, charger, load));
     } catch (error) {
       fill(message, notice("error", `Could not read charger ${chargerId}. ${describe(error)}`));
       if (!charger) {

@@ -18,6 +18,8 @@ import {
   shownStatus,
   toneOf,
 } from "./dom.js";
+import { addChargerForm, lifecycleBadges } from "./lifecycle.js";
+import { can } from "./session.js";
 
 const STATUS_ORDER = ["Available", "Preparing", "Charging", "Occupied", "SuspendedEV", "SuspendedEVSE", "Finishing", "Reserved", "Unavailable", "Faulted", OFFLINE];
 
@@ -82,7 +84,7 @@ function matches(charger, filters) {
   if (filters.connection === "offline" && charger.connected) return false;
   if (filters.status && !(charger.connectors ?? []).some((c) => shownStatus(charger, c) === filters.status)) return false;
   if (filters.text) {
-    const hay = [charger.chargerId, charger.vendor, charger.model, charger.nodeId, charger.locationId, charger.serialNumber]
+    const hay = [charger.chargerId, charger.vendor, charger.model, charger.nodeId, charger.locationId, charger.serialNumber, charger.description, charger.retiredAt ? "retired" : "", charger.registrationStatus === "REGISTRATION_STATUS_PENDING" ? "pending" : ""]
       .join(" ")
       .toLowerCase();
     if (!filters.text.split(/\s+/).every((word) => hay.includes(word))) return false;
@@ -96,7 +98,7 @@ function row(charger, flash = false) {
   return h(
     "tr",
     { dataset: { chargerId: charger.chargerId }, class: [charger.connected ? "" : "row-offline", flash ? "flash" : ""].join(" ").trim() || null },
-    h("th", { scope: "row" }, h("a", { href }, charger.chargerId)),
+    h("th", { scope: "row" }, h("a", { href }, charger.chargerId), lifecycleBadges(charger).map((b) => [" ", b])),
     h("td", {}, connectionBadge(charger.connected)),
     h("td", {}, ocppVersion(charger.ocppVersion)),
     h("td", {}, charger.nodeId || h("span", { class: "muted" }, "—")),
@@ -114,6 +116,7 @@ function row(charger, flash = false) {
         : h("span", { class: "muted" }, "no status yet")),
     ),
     h("td", {}, [charger.vendor, charger.model].filter(Boolean).join(" / ") || h("span", { class: "muted" }, "—")),
+    h("td", { title: charger.hasPassword ? "a password is set" : null }, `Profile ${charger.securityProfile ?? 0}`),
     h("td", {}, ago(charger.lastSeenAt)),
   );
 }
@@ -160,6 +163,8 @@ export async function renderFleet(root, _params, ctx) {
 
   const search = h("input", { type: "search", name: "q", placeholder: "id, vendor, model, node…", autocomplete: "off" });
   const connection = select("connection", [["", "any"], ["online", "online"], ["offline", "offline"]]);
+  // Retired chargers are listed only when asked for (ListChargers retired=true).
+  const lifecycle = select("lifecycle", [["active", "in service"], ["retired", "retired"]]);
   const statusFilter = select("status", [["", "any"], ...STATUS_ORDER.map((s) => [s, s])]);
   const countsBox = h("div", { class: "chips", role: "group", "aria-label": "Counts by state (click to filter)" });
   const summary = h("p", { class: "summary muted", "aria-live": "polite" });
@@ -169,7 +174,7 @@ export async function renderFleet(root, _params, ctx) {
     "table",
     { class: "grid fleet cards", id: "fleet" },
     h("caption", { class: "sr-only" }, "Chargers"),
-    h("thead", {}, h("tr", {}, ["Charger", "Connection", "OCPP", "Node", "Connectors", "Vendor / model", "Last seen"].map((n) => h("th", { scope: "col" }, n)))),
+    h("thead", {}, h("tr", {}, ["Charger", "Connection", "OCPP", "Node", "Connectors", "Vendor / model", "Security", "Last seen"].map((n) => h("th", { scope: "col" }, n)))),
     tbody,
   );
 
@@ -178,7 +183,7 @@ export async function renderFleet(root, _params, ctx) {
     const all = [...chargers.values()].sort((a, b) => a.chargerId.localeCompare(b.chargerId));
     const shown = all.filter((c) => matches(c, filters));
     fill(countsBox, counts(all, filters, pick));
-    fill(tbody, shown.length ? shown.map((c) => row(c, flashed.has(c.chargerId))) : h("tr", {}, h("td", { colspan: 7, class: "muted empty" }, loaded ? (all.length ? "No charger matches the filters." : "No chargers yet: point a charger at ws://HOST:9000/ocpp/<id>.") : "Loading…")));
+    fill(tbody, shown.length ? shown.map((c) => row(c, flashed.has(c.chargerId))) : h("tr", {}, h("td", { colspan: 8, class: "muted empty" }, loaded ? (all.length ? "No charger matches the filters." : lifecycle.value === "retired" ? "No retired chargers." : "No chargers yet: point a charger at ws://HOST:9000/ocpp/<id>.") : "Loading…")));
     labelCells(listTable);
     flashed.clear();
     summary.textContent = loaded ? `Showing ${shown.length} of ${all.length} chargers` : "";
@@ -197,13 +202,19 @@ export async function renderFleet(root, _params, ctx) {
     redraw();
   });
   connection.addEventListener("change", () => pick({ connection: connection.value }));
+  lifecycle.addEventListener("change", () => {
+    chargers.clear();
+    loaded = false;
+    redraw();
+    load();
+  });
   statusFilter.addEventListener("change", () => pick({ status: statusFilter.value }));
 
   async function load() {
     loading = true;
     queued = [];
     try {
-      const list = await listAll(paths.chargers(), "chargers", { pageSize: 1000 });
+      const list = await listAll(paths.chargers(), "chargers", { pageSize: 1000, retired: lifecycle.value === "retired" ? "true" : "" });
       const known = new Map(chargers);
       chargers.clear();
       for (const c of list) chargers.set(c.chargerId, merge(c, known.get(c.chargerId)));
@@ -237,6 +248,7 @@ export async function renderFleet(root, _params, ctx) {
     const id = event.chargerId;
     if (!id) return;
     let charger = chargers.get(id);
+    if (!charger && lifecycle.value === "retired") return; // the list shows retired ones only
     if (!charger) {
       charger = { chargerId: id, connectors: [], connected: false };
       chargers.set(id, charger);
@@ -253,9 +265,19 @@ export async function renderFleet(root, _params, ctx) {
     resync: load,
   });
 
+  const adding = can("admin")
+    ? h("details", { class: "panel add-charger" },
+        h("summary", {}, "Add a charger"),
+        addChargerForm((created) => {
+          chargers.set(created.chargerId, created);
+          redraw();
+        }))
+    : null;
+
   fill(
     root,
     h("div", { class: "page-head" }, h("h1", {}, "Fleet"), summary),
+    adding,
     countsBox,
     h(
       "form",
@@ -263,6 +285,7 @@ export async function renderFleet(root, _params, ctx) {
       field("Search", search),
       field("Connection", connection),
       field("Connector status", statusFilter),
+      field("Chargers", lifecycle),
     ),
     message,
     h("div", { class: "table-wrap" }, listTable),

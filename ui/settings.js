@@ -16,8 +16,8 @@ function componentLabel(key) {
   return text;
 }
 
-/** The Settings section of charger `chargerId` (loads itself). */
-export function settingsPanel(chargerId) {
+/** The Settings section of charger `chargerId` (loads itself); `write` offers changes. */
+export function settingsPanel(chargerId, { write = true } = {}) {
   const section = h("section", { class: "panel span-2", "aria-labelledby": "h-settings" });
   const component = h("input", { type: "search", placeholder: "Component", "aria-label": "Filter by component", autocomplete: "off" });
   const variable = h("input", { type: "search", placeholder: "Variable", "aria-label": "Filter by variable", autocomplete: "off" });
@@ -35,7 +35,7 @@ export function settingsPanel(chargerId) {
   }
 
   function row(v) {
-    const writable = v.mutability !== "ReadOnly";
+    const writable = write && v.mutability !== "ReadOnly";
     const input = h("input", { type: "text", value: v.value ?? "", "aria-label": `New value for ${v.key.variable}` });
     const rowOut = resultBox();
     return h("tr", {},
@@ -43,7 +43,7 @@ export function settingsPanel(chargerId) {
       h("th", { scope: "row" }, v.key.variable + (v.key.variableInstance ? `[${v.key.variableInstance}]` : "")),
       h("td", {}, v.attributeType),
       h("td", { class: "mono" }, v.value ?? "", v.characteristics?.unit ? ` ${v.characteristics.unit}` : "",
-        writable ? null : h("span", { class: "tag" }, "read-only")),
+        v.mutability === "ReadOnly" ? h("span", { class: "tag" }, "read-only") : null),
       h("td", { class: "muted" }, v.valueSource, v.updatedAt ? `, ${when(v.updatedAt)}` : ""),
       h("td", {}, writable
         ? h("form", { class: "inline", onsubmit: (e) => {
@@ -84,8 +84,10 @@ export function settingsPanel(chargerId) {
         e.preventDefault();
         load();
       } }, field("Component", component), field("Variable", variable), h("button", { type: "submit" }, "Filter")),
-      h("button", { type: "button", onclick: (e) => runAction(e.currentTarget, out, "Get base report",
-        () => api("POST", `${variablesPath(chargerId)}:getBaseReport`, null, {})) }, "Get base report")),
+      write
+        ? h("button", { type: "button", onclick: (e) => runAction(e.currentTarget, out, "Get base report",
+            () => api("POST", `${variablesPath(chargerId)}:getBaseReport`, null, {})) }, "Get base report")
+        : null),
     out,
     body);
   load();

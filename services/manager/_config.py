@@ -69,6 +69,9 @@ class ManagerSettings:
     # Whether the nodes have a TLS port for chargers (NODE_TLS_PORT): SetSecurityProfile
     # refuses profiles 2 and 3 without one (CHARGER_TLS_AVAILABLE).
     charger_tls_available: bool = False
+    # Audit entries waiting to be written (the database is down or slow) before new ones
+    # are dropped, counted and logged.
+    audit_queue: int = 10_000
 
     @classmethod
     def from_env(
@@ -101,6 +104,7 @@ class ManagerSettings:
             charger_tls_available=env_bool("CHARGER_TLS_AVAILABLE", False),
             mesh_secret=os.environ.get("MESH_SECRET", ""),
             admin_token=admin_token_from_env(),
+            audit_queue=env_int("AUDIT_QUEUE", 10_000, minimum=1),
         )
 
 

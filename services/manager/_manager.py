@@ -22,7 +22,8 @@ from csms.v1 import (
 )
 
 from services.manager._api import ChargerServicer
-from services.manager._audit import AuditSink, DiscardAudit
+from services.manager._audit import AuditLog, AuditSink, DiscardAudit
+from services.manager._audit_api import AuditServicer
 from services.manager._auth import Authenticator, OperatorAuthInterceptor
 from services.manager._authorization import Authorizer
 from services.manager._ca import CertificateAuthority
@@ -76,8 +77,10 @@ class Manager:
         self._owns_stores = stores is None
         self._clock = clock
         self._vendor_handlers = dict(vendor_handlers or {})
-        #: Where the operator interceptor (and others) hand audit entries.
+        #: Where the operator interceptor (and others) hand audit entries: `audit` when
+        #: given, else an AuditLog writing the stores' audit table (from __aenter__ on).
         self.audit: AuditSink = audit if audit is not None else DiscardAudit()
+        self._given_audit = audit is not None
         self._server: grpc.aio.Server | None = None
         self._tasks: TaskSender | None = None
         self._reconnects: ReconnectStatus | None = None
@@ -87,6 +90,8 @@ class Manager:
         self._boots: BootBacklog | None = None
         #: Signs chargers' CSRs when a CA is configured (CA_CERT_FILE, CA_KEY_FILE).
         self.signer: CertificateSigner | None = None
+        #: The audit log's writer (opened with the stores, closed after the server stops).
+        self._audit_log: AuditLog | None = None
         #: Live events for WatchService, fed by the handlers of this manager's node streams.
         self.bus = EventBus(buffer_size=settings.watch_buffer, clock=clock)
         self.port = 0
@@ -110,6 +115,11 @@ class Manager:
             self._stores = await Stores.open(s.database_url, flush_interval=s.flush_interval)
         stores = self._stores
         clock = self._clock
+        # A sink given to the constructor, or set on `audit` before the start, is kept.
+        if not self._given_audit and isinstance(self.audit, DiscardAudit):
+            self._audit_log = AuditLog(stores.audit, clock=clock, max_pending=s.audit_queue)
+            self._audit_log.start()
+            self.audit = self._audit_log
         policy = self.policy = ChargerPolicy(
             stores.chargers,
             auto_register=s.auto_register,
@@ -127,7 +137,9 @@ class Manager:
         self._tasks = TaskSender(self.registry, stores.chargers, timeout=s.task_timeout)
         signer = None
         if ca is not None:
-            signer = self.signer = CertificateSigner(ca, stores.security, self._tasks, clock)
+            signer = self.signer = CertificateSigner(
+                ca, stores.security, self._tasks, clock, audit=self.audit
+            )
             log.info("chargers' CSRs are signed by the CA %s (%s)", ca.subject, ca.source)
         routers = {
             "1.6": build_v16_router(
@@ -245,6 +257,7 @@ class Manager:
         auth_pb2_grpc.add_AuthServiceServicer_to_server(
             AuthServicer(stores.tokens, self.authenticator, clock), server
         )
+        auth_pb2_grpc.add_AuditServiceServicer_to_server(AuditServicer(stores.audit), server)
         self.port = server.add_insecure_port(f"{s.host}:{s.port}")
         if self.port == 0:
             raise OSError(f"cannot listen on {s.host}:{s.port}")
@@ -277,6 +290,8 @@ class Manager:
             await self._tasks.aclose()
         if self._boots is not None:
             await self._boots.aclose()
+        if self._audit_log is not None:
+            await self._audit_log.aclose()  # after the server: in-flight calls are recorded
         if self._owns_stores and self._stores is not None:
             await self._stores.aclose()
 

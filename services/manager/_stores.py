@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from services.manager.store import (
+    AuditStore,
     ChargerStore,
     ChargingProfileStore,
     ConfigurationStore,
@@ -12,6 +13,7 @@ from services.manager.store import (
     DeviceModelStore,
     IdTagStore,
     LocationStore,
+    MemoryAuditStore,
     MemoryChargerStore,
     MemoryChargingProfileStore,
     MemoryConfigurationStore,
@@ -28,6 +30,7 @@ from services.manager.store import (
     ReservationStore,
     SecurityStore,
     SmartChargingStore,
+    SqlAuditStore,
     SqlChargerStore,
     SqlChargingProfileStore,
     SqlConfigurationStore,
@@ -66,6 +69,7 @@ class Stores:
     # Security profile and password hashes, as the handshake checks them (issue 11)
     credentials: CredentialStore
     tokens: TokenStore  # operators' API tokens (hashed)
+    audit: AuditStore  # the audit log (services.manager._audit.AuditLog writes it)
 
     @classmethod
     async def open(cls, url: str, *, flush_interval: float = 0.2) -> Stores:
@@ -86,6 +90,7 @@ class Stores:
             smart_charging=SqlSmartChargingStore(engine),
             credentials=SqlCredentialStore(engine),
             tokens=SqlTokenStore(engine),
+            audit=SqlAuditStore(engine),
         )
 
     @classmethod
@@ -107,6 +112,7 @@ class Stores:
             smart_charging=MemorySmartChargingStore(chargers=chargers),
             credentials=MemoryCredentialStore(chargers=chargers),
             tokens=MemoryTokenStore(),
+            audit=MemoryAuditStore(),
         )
 
     async def aclose(self) -> None:

@@ -18,6 +18,13 @@ Errors::
 
 from __future__ import annotations
 
+from ._audit import (
+    AuditEntryRecord,
+    AuditFilters,
+    AuditStore,
+    MemoryAuditStore,
+    SqlAuditStore,
+)
 from ._authorization import SqlIdTagStore
 from ._credentials import (
     ChargerCredentials,
@@ -127,6 +134,9 @@ __all__ = [
     "ROLES",
     "SUPERSEDED_PREFIX",
     "AlreadyExists",
+    "AuditEntryRecord",
+    "AuditFilters",
+    "AuditStore",
     "BootInfo",
     "CertificateRequestRecord",
     "ChargerAdmission",
@@ -152,6 +162,7 @@ __all__ = [
     "InvalidPageToken",
     "LocationRecord",
     "LocationStore",
+    "MemoryAuditStore",
     "MemoryChargerStore",
     "MemoryChargingProfileStore",
     "MemoryConfigurationStore",
@@ -176,6 +187,7 @@ __all__ = [
     "SecurityEventRecord",
     "SecurityStore",
     "SmartChargingStore",
+    "SqlAuditStore",
     "SqlChargerStore",
     "SqlChargingProfileStore",
     "SqlConfigurationStore",
