@@ -130,6 +130,9 @@ ACCESS: Mapping[str, str] = {
             "UpdateCharger": ADMIN,
             "DeleteCharger": ADMIN,
             "RestoreCharger": ADMIN,
+            # charger credentials: the Basic auth password and the security profile
+            "RotateChargerPassword": ADMIN,
+            "SetSecurityProfile": ADMIN,
             # commands to a charger (queries too: each is a call the charger must answer)
             "Reset": OPERATOR,
             "TriggerMessage": OPERATOR,
@@ -430,9 +433,27 @@ def request_summary(request: Any) -> str:
 
 
 def _field(request: Any, name: str) -> str:
+    """The request's field `name` as text; for a message field (UpdateIdTag's ``id_tag``
+    is an IdTag), that message's own field of the same name."""
     if isinstance(request, Message) and name in request.DESCRIPTOR.fields_by_name:
-        return str(getattr(request, name))
+        value = getattr(request, name)
+        if isinstance(value, Message):
+            return _field(value, name)
+        return str(value)
     return ""
+
+
+#: Admin-only reads: not audited (each visit to the Audit page would add entries, filed
+#: under the charger it filtered by).
+UNAUDITED_READS = frozenset(
+    {"/csms.v1.AuditService/ListAuditEntries", "/csms.v1.AuthService/ListTokens"}
+)
+
+
+def audited(method: str, needed: str) -> bool:
+    """Whether a call that passed the check is recorded: every call above viewer level
+    (commands and changes), except the admin-only reads."""
+    return ROLE_LEVELS[needed] > ROLE_LEVELS[VIEWER] and method not in UNAUDITED_READS
 
 
 def _target(request: Any) -> str:
@@ -597,7 +618,7 @@ class OperatorAuthInterceptor(grpc.aio.ServerInterceptor):
                     outcome = _status_name(context, "CANCELLED")
                     raise
                 finally:
-                    if ROLE_LEVELS[needed] > ROLE_LEVELS[VIEWER]:
+                    if audited(method, needed):
                         record(method, caller, request, context, outcome, "")
 
             return guarded_stream
@@ -615,7 +636,7 @@ class OperatorAuthInterceptor(grpc.aio.ServerInterceptor):
                 raise
             finally:
                 _caller.reset(reset)
-                if ROLE_LEVELS[needed] > ROLE_LEVELS[VIEWER]:
+                if audited(method, needed):
                     record(method, caller, request, context, outcome, "")
 
         return guarded_unary
