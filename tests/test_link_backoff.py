@@ -11,7 +11,7 @@ from services.manager._errors import ChargerNotConnected, NodeUnavailable
 from services.manager._tasks import TaskSender
 from services.node import Node, NodeSettings
 from services.registry import ChargerLocation, RedisRegistry
-from tests.harness import UNIT, eventually, free_port, running_manager, running_node
+from tests.harness import MESH_SECRET, UNIT, eventually, free_port, running_manager, running_node
 from tests.test_resilience import manager_process
 
 OUTAGE = 30.0  # seconds: gRPC's default back-off has grown past 10 s by then
@@ -62,7 +62,9 @@ async def test_manager_reaches_a_node_soon_after_a_long_outage(
     address = f"127.0.0.1:{grpc_port}"
     location = ChargerLocation("LINK-1", "returning", address, 1, 0.0, "1.6")
     async with running_manager(registry, sqlite_url) as manager:
-        sender = TaskSender(registry, manager.stores.chargers, timeout=2 * UNIT)
+        sender = TaskSender(
+            registry, manager.stores.chargers, mesh_secret=MESH_SECRET, timeout=2 * UNIT
+        )
         try:
             loop = asyncio.get_running_loop()
             failures = 0
@@ -83,6 +85,7 @@ async def test_manager_reaches_a_node_soon_after_a_long_outage(
                 advertise_host="127.0.0.1",
                 manager_address=f"127.0.0.1:{manager.port}",
                 lease_seconds=2 * UNIT,
+                mesh_secret=MESH_SECRET,
             )
             async with Node(settings, registry):
                 listening = loop.time()

@@ -16,6 +16,7 @@ import os
 from pathlib import Path
 
 from services.common import env_int, env_str, without_password
+from services.common._mesh import mesh_secret_from_env
 from services.common._runtime import registry_from_env, run_service, stop_requested
 from services.gateway import Envoy, GatewayError, GatewaySettings
 from services.manager import Manager, ManagerSettings
@@ -73,12 +74,18 @@ def _banner(manager: Manager, node: Node, settings: ManagerSettings, gateway: En
 
 
 async def main() -> None:
-    manager_settings = ManagerSettings.from_env(auto_register_default=True)
+    # Node and manager share one mesh secret; a random one unless MESH_SECRET is set
+    # (both ends of every internal link are in this process).
+    mesh_secret = mesh_secret_from_env(generate=True)
+    manager_settings = ManagerSettings.from_env(auto_register_default=True, mesh_secret=mesh_secret)
     # Internal ports stay on loopback in the one-process trial: the manager's port carries
     # the event stream and admission as well as the API (the gateway on 8080 is the door).
     manager_settings.host = env_str("MANAGER_HOST", "127.0.0.1")
-    node_settings = NodeSettings.from_env()
+    node_settings = NodeSettings.from_env(mesh_secret=mesh_secret)
     node_settings.node_id = env_str("NODE_ID", "embedded")
+    # Chargers from other machines come through the gateway (GATEWAY_HOST, 0.0.0.0); the
+    # node's own websocket port stays on loopback unless NODE_HOST says otherwise.
+    node_settings.host = env_str("NODE_HOST", "127.0.0.1")
     node_settings.advertise_host = env_str("NODE_ADVERTISE_HOST", "127.0.0.1")
     node_settings.grpc_host = env_str("NODE_GRPC_HOST", "127.0.0.1")
     node_settings.grpc_port = env_int("NODE_GRPC_PORT", 0)

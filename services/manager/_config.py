@@ -6,6 +6,7 @@ import os
 from dataclasses import dataclass
 
 from services.common import env_float, env_int, env_str
+from services.common._mesh import mesh_secret_from_env
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///var/csms.sqlite3"
 
@@ -47,8 +48,11 @@ class ManagerSettings:
     admin_token: str = ""
 
     @classmethod
-    def from_env(cls, *, auto_register_default: bool) -> ManagerSettings:
-        """Settings from MANAGER_* and DATABASE_URL environment variables (see README)."""
+    def from_env(
+        cls, *, auto_register_default: bool, mesh_secret: str | None = None
+    ) -> ManagerSettings:
+        """Settings from MANAGER_* and DATABASE_URL environment variables (see README);
+        MESH_SECRET is required unless `mesh_secret` is given (the embedded mode)."""
         return cls(
             host=env_str("MANAGER_HOST", "0.0.0.0"),
             port=env_int("MANAGER_PORT", 50051),
@@ -62,6 +66,7 @@ class ManagerSettings:
             status_trigger_after=env_float("STATUS_TRIGGER_AFTER", 30.0, minimum=0.0),
             status_trigger_interval=env_float("STATUS_TRIGGER_INTERVAL", 300.0, minimum=0.0),
             status_trigger_concurrency=env_int("STATUS_TRIGGER_CONCURRENCY", 8, minimum=1),
+            mesh_secret=mesh_secret if mesh_secret is not None else mesh_secret_from_env(),
         )
 
 

@@ -138,7 +138,9 @@ class Manager:
                 authorizer=authorizer,
             ),
         }
-        self._tasks = TaskSender(self.registry, stores.chargers, timeout=s.task_timeout)
+        self._tasks = TaskSender(
+            self.registry, stores.chargers, mesh_secret=s.mesh_secret, timeout=s.task_timeout
+        )
         #: Node loss and stale epochs; checks the node leases every second (or sweep).
         self.node_monitor = NodeMonitor(
             self.registry, bus, self._tasks, clock, interval=min(1.0, s.sweep_interval)
@@ -156,7 +158,9 @@ class Manager:
         if reconnects is not None:
             watchers.append(reconnects)
         dispatcher = Dispatcher(routers, stores.chargers, connections=watchers)
-        self.events = EventsServicer(dispatcher, policy, clock, bus, self.node_monitor)
+        self.events = EventsServicer(
+            dispatcher, policy, clock, bus, self.node_monitor, self.registry
+        )
         server = self._server = grpc.aio.server(
             options=[
                 ("grpc.max_receive_message_length", 64 * 1024 * 1024),

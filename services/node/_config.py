@@ -7,6 +7,7 @@ import socket
 from dataclasses import dataclass, field
 
 from services.common import env_float, env_int, env_str
+from services.common._mesh import mesh_secret_from_env
 
 
 def _default_node_id() -> str:
@@ -40,8 +41,9 @@ class NodeSettings:
     mesh_secret: str = ""
 
     @classmethod
-    def from_env(cls) -> NodeSettings:
-        """Settings from NODE_* environment variables (see README)."""
+    def from_env(cls, *, mesh_secret: str | None = None) -> NodeSettings:
+        """Settings from NODE_* environment variables (see README); MESH_SECRET is
+        required unless `mesh_secret` is given (the embedded mode shares its own)."""
         return cls(
             node_id=env_str("NODE_ID", _default_node_id()),
             host=env_str("NODE_HOST", "0.0.0.0"),
@@ -55,4 +57,5 @@ class NodeSettings:
             task_timeout=env_float("NODE_TASK_TIMEOUT", 30.0, minimum=0.1),
             outbox_size=env_int("NODE_OUTBOX_SIZE", 10_000, minimum=1),
             lease_seconds=env_float("LEASE_SECONDS", 15.0, minimum=0.5),
+            mesh_secret=mesh_secret if mesh_secret is not None else mesh_secret_from_env(),
         )

@@ -32,6 +32,7 @@ import grpc
 from csms.v1 import events_pb2, events_pb2_grpc
 
 from services.common import reconnect_backoff_options
+from services.common._mesh import mesh_metadata, metadata_channel_interceptors
 
 log = logging.getLogger(__name__)
 
@@ -291,12 +292,14 @@ async def _replies(call: _Call) -> AsyncIterator[events_pb2.ReplyBatch]:
         yield message
 
 
-def manager_channel(address: str) -> grpc.aio.Channel:
+def manager_channel(address: str, mesh_secret: str) -> grpc.aio.Channel:
     """An insecure gRPC channel to the manager at `address`, for the event stream and
-    admission: keepalive, large messages, and a reconnect back-off capped to 50 ms..2 s
+    admission: every call carries the mesh secret (the manager refuses internal calls
+    without it), keepalive, large messages, and a reconnect back-off capped to 50 ms..2 s
     (gRPC's default grows to 120 s, leaving the node cut off long after the manager is back)."""
     return grpc.aio.insecure_channel(
         address,
+        interceptors=metadata_channel_interceptors(mesh_metadata(mesh_secret)),
         options=[
             ("grpc.keepalive_time_ms", 10_000),
             ("grpc.keepalive_timeout_ms", 5_000),
@@ -309,9 +312,9 @@ def manager_channel(address: str) -> grpc.aio.Channel:
 
 
 @contextlib.asynccontextmanager
-async def open_channel(address: str) -> AsyncIterator[grpc.aio.Channel]:
+async def open_channel(address: str, mesh_secret: str) -> AsyncIterator[grpc.aio.Channel]:
     """`manager_channel` to `address`, closed on exit."""
-    channel = manager_channel(address)
+    channel = manager_channel(address, mesh_secret)
     try:
         yield channel
     finally:

@@ -39,8 +39,7 @@ from websockets.protocol import State
 from websockets.typing import Subprotocol
 
 from services.common import to_proto_version
-from services.node._config import NodeSettings
-from services.node._framing import (
+from services.common._framing import (
     SUBPROTOCOLS,
     SUPPORTED_SUBPROTOCOLS,
     Framer,
@@ -52,6 +51,8 @@ from services.node._framing import (
     error_frame,
     result_frame,
 )
+from services.common._mesh import MeshAuthInterceptor
+from services.node._config import NodeSettings
 from services.node._manager_link import (
     LinkSettings,
     ManagerLink,
@@ -172,7 +173,13 @@ class Node:
 
     async def __aenter__(self) -> Node:
         s = self.settings
-        self._grpc_server = grpc.aio.server()
+        if not s.mesh_secret:
+            raise ValueError(
+                "NodeSettings.mesh_secret is empty: the node presents it to the manager and "
+                "requires it on Node.Send (MESH_SECRET)"
+            )
+        # Node.Send is internal: only callers presenting the mesh secret (the manager).
+        self._grpc_server = grpc.aio.server(interceptors=[MeshAuthInterceptor(s.mesh_secret)])
         node_pb2_grpc.add_NodeServicer_to_server(NodeServicer(self), self._grpc_server)
         self.grpc_port = self._grpc_server.add_insecure_port(f"{s.grpc_host}:{s.grpc_port}")
         if self.grpc_port == 0:
@@ -182,7 +189,8 @@ class Node:
         await self.registry.deregister_node(s.node_id)
         await self.registry.register_node(s.node_id, self.address)
 
-        self._channel = manager_channel(s.manager_address)  # capped reconnect back-off
+        # Carries the mesh secret on every call; capped reconnect back-off.
+        self._channel = manager_channel(s.manager_address, s.mesh_secret)
         self._link = ManagerLink(
             self._channel,
             node_id=s.node_id,
@@ -544,6 +552,7 @@ class Node:
     ) -> node_pb2.SendResponse:
         """Send one call to a connected charger and wait for its answer.
 
+        `epoch` must be the connection's: a task is never delivered to another connection.
         Raises LookupError (not here / other epoch), FrameRejected (invalid call),
         ConnectionClosed (the socket was closed: nothing sent), TimeoutError, TaskAborted
         (the call was sent, then the socket closed before the answer).
@@ -554,7 +563,7 @@ class Node:
             raise LookupError(
                 f"charger {charger_id} is not connected to node {self.settings.node_id}"
             )
-        if epoch and conn.epoch != epoch:
+        if conn.epoch != epoch:
             raise LookupError(
                 f"charger {charger_id} is connected to node {self.settings.node_id} with epoch "
                 f"{conn.epoch}, not {epoch}"
@@ -748,6 +757,14 @@ class NodeServicer(node_pb2_grpc.NodeServicer):
             await context.abort(grpc.StatusCode.INVALID_ARGUMENT, "charger_id is required")
         if not request.action:
             await context.abort(grpc.StatusCode.INVALID_ARGUMENT, "action is required")
+        if not request.epoch:
+            # No wildcard: a task names the connection the registry gave it, so a task
+            # meant for a superseded connection is never delivered to the newer one.
+            await context.abort(
+                grpc.StatusCode.INVALID_ARGUMENT,
+                "epoch is required: pass the connection epoch the registry gives for "
+                f"charger {request.charger_id} (0 is not accepted)",
+            )
         try:
             payload = orjson.loads(request.payload or b"{}")
         except orjson.JSONDecodeError as exc:
