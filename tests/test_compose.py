@@ -43,7 +43,8 @@ def test_the_mesh_services_require_the_mesh_secret_and_envoy_does_not_get_it() -
     for name, spec in services.items():
         value = (spec.get("environment") or {}).get("MESH_SECRET")
         if name in mesh:
-            assert isinstance(value, str) and value.startswith("${MESH_SECRET:?"), name
+            assert isinstance(value, str), name
+            assert value.startswith("${MESH_SECRET:?"), name
             assert "MESH_SECRET" in value.split(":?", 1)[1], "the error names the variable"
         else:
             assert value is None, f"{name} must not get the mesh secret"

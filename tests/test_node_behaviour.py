@@ -18,7 +18,7 @@ from services.manager import Manager
 from services.manager._data_transfer import VendorAnswer, VendorMessage
 from services.node import Node, NodeSettings
 from services.registry import MemoryRegistry
-from tests.harness import UNIT, charger_url, eventually, running_manager, running_node
+from tests.harness import MESH_SECRET, UNIT, charger_url, eventually, running_manager, running_node
 
 OCPP16 = [Subprotocol("ocpp1.6")]
 T = TypeVar("T")
@@ -187,6 +187,7 @@ async def test_charger_silent_to_keepalive_pings_is_closed(
         ping_timeout=UNIT,
         close_timeout=UNIT,
         drain_timeout=UNIT,
+        mesh_secret=MESH_SECRET,
     )
     async with (
         Node(settings, registry) as node,

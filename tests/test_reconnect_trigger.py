@@ -23,6 +23,7 @@ from services.manager import Manager, ManagerSettings
 from services.node import Node
 from services.registry import RedisRegistry
 from tests.harness import (
+    MESH_SECRET,
     UNIT,
     Charger16,
     Station201,
@@ -70,6 +71,7 @@ async def manager(registry: RedisRegistry, postgres_url: str) -> AsyncIterator[M
         flush_interval=0.05,
         sweep_interval=UNIT,
         shutdown_grace=UNIT,
+        mesh_secret=MESH_SECRET,
         status_trigger_after=2 * UNIT,
         status_trigger_interval=3600.0,
         status_trigger_concurrency=2,
@@ -178,6 +180,7 @@ async def test_shutdown_cancels_triggers_in_flight(
         flush_interval=0.05,
         sweep_interval=UNIT,
         shutdown_grace=UNIT,
+        mesh_secret=MESH_SECRET,
         status_trigger_after=UNIT,
     )
     Watched16.answer_delay = 60 * UNIT

@@ -19,6 +19,7 @@ from services.manager._watch import EventBus, Watcher
 from services.node import Node
 from services.registry import RedisRegistry
 from tests.harness import (
+    MESH_SECRET,
     UNIT,
     Charger16,
     Charger201,
@@ -443,6 +444,7 @@ async def manager_with_buffer(
         flush_interval=0.05,
         sweep_interval=UNIT,
         shutdown_grace=UNIT,
+        mesh_secret=MESH_SECRET,
         watch_buffer=watch_buffer,
     )
     async with Manager(settings, registry) as manager:

@@ -68,6 +68,7 @@ CLOSE_SUPERSEDED = 4000  # application close code: a newer connection took over
 # Answered 200 (503 while shutting down) on the websocket port to a plain GET: Envoy's
 # health check of the `nodes` cluster. Never a charger path (those are /ocpp/<id>).
 HEALTH_PATH = "/health"
+CHARGER_PATH_PREFIX = "/ocpp/"  # a charger's URL path is this plus its id (one segment)
 
 
 class TaskAborted(Exception):
@@ -80,14 +81,32 @@ class InvalidChargerId(ValueError):
 
 
 def charger_id_from_path(path: str) -> str:
-    """The charger id: the URL-decoded last segment of the request path.
+    """The charger id: the whole URL-decoded path after ``/ocpp/``.
 
-    Ids are 1 to 48 printable characters (OCPP's identity limit).
+    OCPP-J (1.6 section 3.1.1, 2.0.1 part 4 section 3.1.1) builds the connection URL
+    from the CSMS's endpoint URL, here ``/ocpp``, plus ``/`` and the percent-encoded
+    identity. So ``/ocpp/site1/CP-1`` is not charger ``CP-1`` at some other endpoint:
+    it is refused, as is any path outside ``/ocpp/``, rather than letting two URLs name
+    one charger. Ids are 1 to 48 printable characters (OCPP's identity limit) without
+    ``/`` (the API names chargers in URL paths too).
     """
-    raw = path.split("?", 1)[0].rstrip("/").rsplit("/", 1)[-1]
-    charger_id = urllib.parse.unquote(raw)
+    route = path.split("?", 1)[0]
+    if not route.startswith(CHARGER_PATH_PREFIX):
+        raise InvalidChargerId(
+            f"chargers connect at {CHARGER_PATH_PREFIX}<charger-id>, e.g. /ocpp/CP-0001; "
+            "this is not such a path"
+        )
+    raw = route[len(CHARGER_PATH_PREFIX) :]
+    if "/" in raw.rstrip("/"):
+        raise InvalidChargerId(
+            "the charger id is the whole path after /ocpp/ and has no '/': connect at "
+            "/ocpp/<charger-id>, e.g. /ocpp/CP-0001 (the CSMS URL plus one segment)"
+        )
+    charger_id = urllib.parse.unquote(raw.rstrip("/"))
     if not charger_id:
         raise InvalidChargerId("the URL path must end in the charger id, e.g. /ocpp/CP-0001")
+    if "/" in charger_id:
+        raise InvalidChargerId("charger id must not contain '/' (%2F)")
     if len(charger_id) > MAX_CHARGER_ID_LENGTH:
         raise InvalidChargerId(
             f"charger id is {len(charger_id)} characters long; at most "
