@@ -30,6 +30,9 @@ class NodeSettings:
     call_timeout: float = 10.0  # how long a charger's call waits for the manager's reply
     task_timeout: float = 30.0  # default wait for a charger's answer to a task
     close_timeout: float = 5.0  # websocket closing handshake
+    # The whole opening handshake (request, admission, response): a client that has not
+    # completed it by then is disconnected, so half-open handshakes cannot pile up.
+    handshake_timeout: float = 10.0
     drain_timeout: float = 5.0  # graceful shutdown: wait for in-flight calls
     outbox_size: int = 10_000
     max_batch: int = 1_000
@@ -54,6 +57,7 @@ class NodeSettings:
             manager_address=env_str("MANAGER_ADDRESS", "127.0.0.1:50051"),
             max_frame_bytes=env_int("NODE_MAX_FRAME_BYTES", 65_536, minimum=1024),
             call_timeout=env_float("NODE_CALL_TIMEOUT", 10.0, minimum=0.1),
+            handshake_timeout=env_float("NODE_HANDSHAKE_TIMEOUT", 10.0, minimum=0.1),
             task_timeout=env_float("NODE_TASK_TIMEOUT", 30.0, minimum=0.1),
             outbox_size=env_int("NODE_OUTBOX_SIZE", 10_000, minimum=1),
             lease_seconds=env_float("LEASE_SECONDS", 15.0, minimum=0.5),

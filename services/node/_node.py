@@ -244,6 +244,7 @@ class Node:
             max_size=s.max_websocket_bytes,
             ping_interval=None,  # the node pings every charger from one task: _keep_alive
             close_timeout=s.close_timeout,
+            open_timeout=s.handshake_timeout,
             compression=None,
             server_header=None,
         )
