@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import urllib.request
 from collections.abc import AsyncIterator
 
 import pytest
@@ -80,6 +81,11 @@ async def closed_by_server(reader: asyncio.StreamReader, within: float) -> bool:
     return True
 
 
+def admin_get(address: tuple[str, int], path: str) -> str:
+    with urllib.request.urlopen(f"http://{address[0]}:{address[1]}{path}", timeout=5) as r:
+        return str(r.read().decode())
+
+
 def close_all(clients: list[tuple[asyncio.StreamReader, asyncio.StreamWriter]]) -> None:
     for _, writer in clients:
         writer.close()
@@ -146,6 +152,13 @@ async def test_envoy_refuses_connections_beyond_its_limit(sqlite_url: str) -> No
             extra = await open_partial(port, 1)
             clients += extra
             assert await closed_by_server(extra[0][0], within=2 * UNIT)
+            # The admin interface is exempt from the limit and counts the refusal.
+            assert envoy.admin_address is not None
+            stats = await asyncio.to_thread(admin_get, envoy.admin_address, "/stats")
+            overflow = [
+                line for line in stats.splitlines() if "downstream_global_cx_overflow" in line
+            ]
+            assert any(not line.endswith(": 0") for line in overflow), overflow
             close_all(clients[:1])
             await asyncio.sleep(UNIT / 2)
             again = await open_partial(port, 1)
