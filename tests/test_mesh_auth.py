@@ -25,6 +25,7 @@ from csms.v1 import (
     transactions_pb2_grpc,
 )
 
+from services import csmsctl
 from services.common import to_proto_version
 from services.manager import Manager
 from services.node import Node
@@ -420,3 +421,24 @@ async def test_an_injected_event_for_a_charger_another_node_holds_is_refused(
         assert replies[1].error.code == "SecurityError"
         assert await transactions_of(manager, "CP-HELD") == []
         assert (await cp.heartbeat()).current_time  # the real charger is still served
+
+
+async def test_csmsctl_reads_the_standalone_registry_with_mesh_secret_from_its_environment(
+    registry: RedisRegistry,
+    registry_service: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """`csmsctl --registry` naming the registry service sends MESH_SECRET from the
+    environment; without it the refusal names MESH_SECRET."""
+    await registry.register_node("node-ctl", "10.0.0.9:7000")
+    argv = ["--manager", "127.0.0.1:1", "--registry", registry_service, "--timeout", "5"]
+    monkeypatch.delenv("MESH_SECRET", raising=False)
+    assert await asyncio.to_thread(csmsctl.main, [*argv, "registry", "nodes"]) == 1
+    out, err = capsys.readouterr()
+    assert "UNAUTHENTICATED" in err
+    assert "MESH_SECRET" in err
+    monkeypatch.setenv("MESH_SECRET", MESH_SECRET)
+    assert await asyncio.to_thread(csmsctl.main, [*argv, "registry", "nodes"]) == 0
+    out, _ = capsys.readouterr()
+    assert "node-ctl" in out
