@@ -442,3 +442,13 @@ async def test_csmsctl_reads_the_standalone_registry_with_mesh_secret_from_its_e
     assert await asyncio.to_thread(csmsctl.main, [*argv, "registry", "nodes"]) == 0
     out, _ = capsys.readouterr()
     assert "node-ctl" in out
+
+
+def test_settings_never_show_the_mesh_secret() -> None:
+    """The secret is left out of the settings' repr, so a logged or printed settings
+    object does not leak it."""
+    from services.manager import ManagerSettings
+    from services.node import NodeSettings
+
+    assert MESH_SECRET not in repr(ManagerSettings(mesh_secret=MESH_SECRET))
+    assert MESH_SECRET not in repr(NodeSettings(mesh_secret=MESH_SECRET))

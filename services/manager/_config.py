@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from services.common import env_float, env_int, env_str
 from services.common._mesh import mesh_secret_from_env
@@ -42,7 +42,7 @@ class ManagerSettings:
     status_trigger_concurrency: int = 8  # such triggers in flight at once, fleet-wide
     # Shared secret the nodes present on the event stream and admission, and the manager
     # presents on Node.Send (services/common/_mesh.py). "" only in unit tests of handlers.
-    mesh_secret: str = ""
+    mesh_secret: str = field(default="", repr=False)  # never in logs or tracebacks
     # CSMS_ADMIN_TOKEN: a bearer token accepted as role admin without being stored (it
     # bootstraps the first real tokens); "" = none.
     admin_token: str = ""

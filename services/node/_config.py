@@ -41,7 +41,7 @@ class NodeSettings:
     lease_seconds: float = 15.0  # registry lease; renewed every third of it
     startup_timeout: float = 10.0  # how long start-up waits for the registry
     # Shared secret presented to the manager and required on Node.Send (MESH_SECRET).
-    mesh_secret: str = ""
+    mesh_secret: str = field(default="", repr=False)  # never in logs or tracebacks
 
     @classmethod
     def from_env(cls, *, mesh_secret: str | None = None) -> NodeSettings:
