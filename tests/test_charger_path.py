@@ -16,6 +16,7 @@ from services.node import Node, charger_id_from_path
 from services.node._node import InvalidChargerId
 from services.registry import RedisRegistry
 from tests.harness import UNIT, Charger16, connected, running_node
+from tests.test_gateway_limits import stack as gateway_stack
 
 
 @pytest.mark.parametrize(
@@ -81,3 +82,21 @@ async def test_a_charger_on_its_own_path_connects(node: Node) -> None:
     url = f"ws://127.0.0.1:{node.ws_port}/ocpp/CP-PATH"
     async with connected(Charger16, url, "CP-PATH") as cp:
         assert (await cp.boot()).status == "Accepted"
+
+
+async def test_through_the_gateway_the_same_rule_holds(sqlite_url: str) -> None:
+    """Envoy forwards /ocpp/... to a node unchanged, so /ocpp/site1/CP-1 is the node's 404
+    naming the rule there too, and /ocpp/CP-1 connects."""
+    async with gateway_stack(sqlite_url) as (_, envoy):
+        base = f"ws://127.0.0.1:{envoy.settings.listen_port}"
+        with pytest.raises(websockets.InvalidStatus) as refused:
+            async with websockets.connect(
+                f"{base}/ocpp/site1/CP-1",
+                subprotocols=[Subprotocol("ocpp1.6")],
+                open_timeout=4 * UNIT,
+            ):
+                pass
+        assert refused.value.response.status_code == 404
+        assert b"whole path after /ocpp/" in refused.value.response.body
+        async with connected(Charger16, f"{base}/ocpp/CP-GW", "CP-GW") as cp:
+            assert (await cp.boot()).status == "Accepted"
