@@ -452,3 +452,24 @@ def test_settings_never_show_the_mesh_secret() -> None:
 
     assert MESH_SECRET not in repr(ManagerSettings(mesh_secret=MESH_SECRET))
     assert MESH_SECRET not in repr(NodeSettings(mesh_secret=MESH_SECRET))
+
+
+async def test_a_forged_connection_event_does_not_cut_off_the_real_charger(
+    manager: Manager, node: Node, registry: RedisRegistry
+) -> None:
+    """A process with the mesh secret announcing a newer connection of a charger another
+    node holds (CONNECTED with a made-up epoch) does not make the manager refuse the real
+    connection's calls as superseded: the registry is believed."""
+    async with connected(Charger16, charger_url(node, "CP-FORGED"), "CP-FORGED") as cp:
+        assert (await cp.boot()).status == "Accepted"
+        location = await located(registry, "CP-FORGED")
+        forged = events_pb2.Event(
+            id=1,
+            kind=events_pb2.Event.KIND_CONNECTED,
+            charger_id="CP-FORGED",
+            ocpp_version=common_pb2.OCPP_VERSION_16,
+            epoch=location.epoch + 1_000_000,
+        )
+        await inject(manager, [forged])
+        assert (await cp.heartbeat()).current_time  # answered, not closed as superseded
+        assert "CP-FORGED" in node.connections

@@ -187,7 +187,9 @@ class EventsServicer(events_pb2_grpc.EventsServicer):
                     newer = newest_epoch(event.charger_id, 0)
                     outcome: events_pb2.Reply | Awaitable[events_pb2.Reply]
                     if event.epoch < newer:  # monitor.superseded_by, inline
-                        outcome = _superseded(event, newer)
+                        # Rare (a takeover): confirmed with the registry, so a forged
+                        # CONNECTED with a made-up epoch cannot cut off the real holder.
+                        outcome = self._superseded_if_confirmed(event, node_id, newer)
                     elif event.epoch == newer and holder(event.charger_id) == node_id:
                         outcome = handle(event)  # monitor.holds, inline
                     else:
@@ -204,6 +206,30 @@ class EventsServicer(events_pb2_grpc.EventsServicer):
                 else:
                     await slots.acquire()
                     group.create_task(self._finish(outcome, replies, slots))
+
+    async def _superseded_if_confirmed(
+        self, event: events_pb2.Event, node_id: str, newer: int
+    ) -> events_pb2.Reply:
+        """`_superseded`, unless the registry says `node_id` holds this very connection:
+        then the newer epoch this manager heard of was not the registry's (a forged
+        connection event), the registry is believed and the call handled."""
+        try:
+            location = await self._registry.lookup(event.charger_id)
+        except RegistryError:
+            return _superseded(event, newer)
+        if location is None or (location.node_id, location.epoch) != (node_id, event.epoch):
+            return _superseded(event, max(newer, location.epoch if location else 0))
+        log.warning(
+            "charger %s: epoch %d was announced for it, but the registry says node %s holds "
+            "it with epoch %d; believing the registry",
+            event.charger_id,
+            newer,
+            node_id,
+            event.epoch,
+        )
+        self._monitor.learn(location, trust=True)
+        outcome = self.dispatcher.handle(event)
+        return outcome if isinstance(outcome, events_pb2.Reply) else await outcome
 
     async def _handle_if_held(self, event: events_pb2.Event, node_id: str) -> events_pb2.Reply:
         """Handle `event` if the registry says `node_id` holds its connection; else refuse."""

@@ -103,11 +103,13 @@ class NodeMonitor:
             and self.newest.get(charger_id, 0) == event.epoch
         )
 
-    def learn(self, location: ChargerLocation) -> None:
+    def learn(self, location: ChargerLocation, *, trust: bool = False) -> None:
         """File a connection the registry confirmed (a call before its CONNECTED event
-        reached this manager, e.g. after a manager restart)."""
+        reached this manager, e.g. after a manager restart); with `trust`, even when a
+        higher epoch was announced (the registry is the truth, an announcement can be
+        forged)."""
         charger_id = location.charger_id
-        if location.epoch >= self.newest.get(charger_id, 0):
+        if trust or location.epoch >= self.newest.get(charger_id, 0):
             self.newest[charger_id] = location.epoch
             self._file(
                 charger_id,
