@@ -20,7 +20,15 @@ from csms.v1 import chargers_pb2, chargers_pb2_grpc, events_pb2, events_pb2_grpc
 from services.common import to_proto_version
 from services.gateway import Envoy, GatewaySettings
 from services.registry import RedisRegistry
-from tests.harness import UNIT, Charger16, connected, eventually, free_port, running_manager
+from tests.harness import (
+    UNIT,
+    Charger16,
+    connected,
+    eventually,
+    free_port,
+    mesh_channel,
+    running_manager,
+)
 from tests.test_gateway import ROOT, Stack, gateway_stack, http
 
 
@@ -128,7 +136,7 @@ async def test_database_outage_during_admission_is_unavailable(
     name = postgres_url.rsplit("/", 1)[1]
     async with (
         running_manager(registry, postgres_url) as manager,
-        grpc.aio.insecure_channel(f"127.0.0.1:{manager.port}") as channel,
+        mesh_channel(f"127.0.0.1:{manager.port}") as channel,  # Admit is internal
     ):
         admin = await asyncpg.connect(postgres_server_url)
         try:
