@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import secrets
 import shutil
 import socket
 import subprocess
@@ -255,7 +256,12 @@ async def start_mesh(*, gateway: bool = False) -> System:
             await client.aclose()
 
     system._cleanups += [drop_database, delete_keys]
-    common = {"REDIS_URL": REDIS_URL, "REGISTRY_PREFIX": prefix}
+    # The manager and the node authenticate each other with it; a fresh one per run.
+    common = {
+        "REDIS_URL": REDIS_URL,
+        "REGISTRY_PREFIX": prefix,
+        "MESH_SECRET": secrets.token_urlsafe(32),
+    }
     try:
         manager = system.start(
             "manager",

@@ -45,6 +45,8 @@ from google.protobuf import json_format
 from google.protobuf.message import Message
 from google.protobuf.timestamp_pb2 import Timestamp
 
+from services.common._mesh import MESH_METADATA_KEY
+
 __all__ = ["main"]
 
 _Resp = TypeVar("_Resp", bound=Message)
@@ -206,13 +208,33 @@ class Context:
         return id_tags_pb2_grpc.IdTagServiceStub(self.channel(self.args.manager))
 
     def registry(self) -> registry_pb2_grpc.RegistryStub:
-        return registry_pb2_grpc.RegistryStub(self.channel(self.args.registry))
+        channel = self.channel(self.args.registry)
+        if self.args.registry != self.args.manager:
+            # The standalone registry service is internal to the mesh: it wants the
+            # mesh secret (MESH_SECRET in the environment, never a flag: argv is public).
+            secret = os.environ.get("MESH_SECRET", "")
+            if secret:
+                channel = grpc.intercept_channel(channel, _MeshSecret(secret))
+        return registry_pb2_grpc.RegistryStub(channel)
 
     def emit_json(self, message: Message) -> None:
         self.out.write(json.dumps(to_dict(message), indent=2) + "\n")
 
     def print(self, text: str = "") -> None:
         self.out.write(text + "\n")
+
+
+class _MeshSecret(grpc.UnaryUnaryClientInterceptor):
+    """Adds the mesh secret to every unary call (the standalone registry service)."""
+
+    def __init__(self, secret: str) -> None:
+        self._metadata = ((MESH_METADATA_KEY, secret),)
+
+    def intercept_unary_unary(
+        self, continuation: Callable[..., Any], details: Any, request: Any
+    ) -> Any:
+        metadata = (*(details.metadata or ()), *self._metadata)
+        return continuation(details._replace(metadata=metadata), request)
 
 
 def _rpc(
@@ -1132,7 +1154,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--registry",
         metavar="HOST:PORT",
         default=env.get("CSMS_REGISTRY"),
-        help="registry gRPC address (env CSMS_REGISTRY; default: the manager's address)",
+        help="registry gRPC address (env CSMS_REGISTRY; default: the manager's address). "
+        "The standalone registry service needs the mesh secret in env MESH_SECRET",
     )
     parser.add_argument(
         "--timeout",

@@ -17,7 +17,7 @@ import ocpp
 import orjson
 from hypothesis import strategies as st
 
-from services.node._framing import CHARGER_ACTIONS
+from services.common._framing import CHARGER_ACTIONS
 
 __all__ = ["CALL_ERROR_CODES", "action_calls", "frames", "payloads"]
 

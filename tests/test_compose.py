@@ -32,3 +32,19 @@ def test_the_gateway_still_reaches_every_internal_service() -> None:
     assert gateway["GATEWAY_MANAGER"] == "manager:50051"
     nodes = {address.split(":")[0] for address in gateway["GATEWAY_NODES"].split(",")}
     assert nodes == {name for name in services if name.startswith("node-")}
+
+
+def test_the_mesh_services_require_the_mesh_secret_and_envoy_does_not_get_it() -> None:
+    """Manager, registry API and every node take MESH_SECRET from the environment, and
+    compose refuses to start without it (``${MESH_SECRET:?...}``); the gateway and the
+    databases never see it."""
+    services = _services()
+    mesh = {"manager", "registry"} | {name for name in services if name.startswith("node-")}
+    for name, spec in services.items():
+        value = (spec.get("environment") or {}).get("MESH_SECRET")
+        if name in mesh:
+            assert isinstance(value, str), name
+            assert value.startswith("${MESH_SECRET:?"), name
+            assert "MESH_SECRET" in value.split(":?", 1)[1], "the error names the variable"
+        else:
+            assert value is None, f"{name} must not get the mesh secret"

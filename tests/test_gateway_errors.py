@@ -138,7 +138,7 @@ async def test_database_outage_during_admission_is_unavailable(
     name = postgres_url.rsplit("/", 1)[1]
     async with (
         running_manager(registry, postgres_url) as manager,
-        mesh_channel(f"127.0.0.1:{manager.port}") as channel,
+        mesh_channel(f"127.0.0.1:{manager.port}") as channel,  # Admit is internal
     ):
         admin = await asyncpg.connect(postgres_server_url)
         try:

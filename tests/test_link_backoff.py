@@ -62,7 +62,9 @@ async def test_manager_reaches_a_node_soon_after_a_long_outage(
     address = f"127.0.0.1:{grpc_port}"
     location = ChargerLocation("LINK-1", "returning", address, 1, 0.0, "1.6")
     async with running_manager(registry, sqlite_url) as manager:
-        sender = TaskSender(registry, manager.stores.chargers, timeout=2 * UNIT)
+        sender = TaskSender(
+            registry, manager.stores.chargers, mesh_secret=MESH_SECRET, timeout=2 * UNIT
+        )
         try:
             loop = asyncio.get_running_loop()
             failures = 0

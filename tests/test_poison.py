@@ -31,10 +31,10 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from websockets.asyncio.client import ClientConnection
 from websockets.typing import Subprotocol
 
+from services.common._framing import Framer, FrameRejected, InboundCall
 from services.manager import Manager
 from services.manager.store import SqlChargerStore
 from services.node import Node
-from services.node._framing import Framer, FrameRejected, InboundCall
 from services.registry import RedisRegistry
 from tests.harness import UNIT, api_channel, charger_url, eventually, running_node
 from tests.ocpp_strategies import CALL_ERROR_CODES, action_calls, frames

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from services.common import without_password
-from tests.harness import UNIT, free_port
+from tests.harness import MESH_SECRET, UNIT, free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -48,6 +48,7 @@ async def test_the_registry_service_logs_its_redis_url_without_the_password(
         "REGISTRY_HOST": "127.0.0.1",
         "REGISTRY_PORT": str(free_port()),
         "LOG_LEVEL": "INFO",
+        "MESH_SECRET": MESH_SECRET,
     }
     proc = await asyncio.create_subprocess_exec(
         sys.executable,

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import uvloop
 
-from services.common._env import env_float, env_str
+from services.common._env import ConfigError, env_float, env_str
 
 if TYPE_CHECKING:
     from services.registry import Registry
@@ -47,8 +47,13 @@ async def stop_requested() -> None:
 
 
 def run_service(main: Callable[[], Coroutine[Any, Any, None]]) -> None:
-    """Configure logging from LOG_LEVEL and run `main` on uvloop."""
+    """Configure logging from LOG_LEVEL and run `main` on uvloop; a configuration error
+    ends the process with its message and exit status 2, not a traceback."""
     logging.basicConfig(
         level=env_str("LOG_LEVEL", "INFO"), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    uvloop.run(main())
+    try:
+        uvloop.run(main())
+    except ConfigError as exc:
+        logging.getLogger("services").error("configuration error: %s", exc)
+        raise SystemExit(2) from None

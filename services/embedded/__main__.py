@@ -160,9 +160,12 @@ def _banner(
 
 async def main() -> None:
     # The one-command trial admits any simulator: unknown chargers are registered and
-    # profile 0 (no credentials) is allowed; the banner says so.
+    # profile 0 (no credentials) is allowed; the banner says so. Node and manager share
+    # one mesh secret; a random one unless MESH_SECRET is set (both ends of every internal
+    # link are in this process).
+    mesh_secret = mesh_secret_from_env(generate=True)
     manager_settings = ManagerSettings.from_env(
-        auto_register_default=True, allow_unsecured_default=True
+        auto_register_default=True, allow_unsecured_default=True, mesh_secret=mesh_secret
     )
     # Internal ports stay on loopback in the one-process trial: the manager's port carries
     # the event stream and admission as well as the API (the gateway on 8080 is the door).
@@ -170,10 +173,11 @@ async def main() -> None:
     token_from_env = bool(manager_settings.admin_token)
     if not token_from_env:
         manager_settings.admin_token = admin_token(admin_token_file())
-    mesh_secret = manager_settings.mesh_secret or mesh_secret_from_env(generate=True)
-    manager_settings.mesh_secret = mesh_secret
-    node_settings = NodeSettings.from_env()
+    node_settings = NodeSettings.from_env(mesh_secret=mesh_secret)
     node_settings.node_id = env_str("NODE_ID", "embedded")
+    # Chargers from other machines come through the gateway (GATEWAY_HOST, 0.0.0.0); the
+    # node's own websocket port stays on loopback unless NODE_HOST says otherwise.
+    node_settings.host = env_str("NODE_HOST", "127.0.0.1")
     node_settings.advertise_host = env_str("NODE_ADVERTISE_HOST", "127.0.0.1")
     node_settings.grpc_host = env_str("NODE_GRPC_HOST", "127.0.0.1")
     node_settings.grpc_port = env_int("NODE_GRPC_PORT", 0)

@@ -135,6 +135,16 @@ class GatewaySettings:
     # it (docs/adr/0012): 0 = no such listener.
     tls_port: int = 0
     tls_node_addresses: Sequence[str] = ()  # the nodes' host:NODE_TLS_PORT, round robin
+    # A client must send its whole request head (request line and headers, websocket
+    # upgrades included) within this time after its first byte, else Envoy closes it:
+    # half-open handshakes cannot pile up (slowloris).
+    request_headers_timeout: float = 10.0
+    # A connection with no request in flight is closed after this long (open websockets
+    # are requests in flight, so chargers are not affected).
+    idle_timeout: float = 300.0
+    # Downstream connections Envoy holds at most, chargers' websockets included; more are
+    # refused at accept (overload manager), so a flood cannot exhaust its memory or fds.
+    max_connections: int = 20_000
 
     @classmethod
     def from_env(cls, **overrides: Any) -> GatewaySettings:
@@ -156,6 +166,11 @@ class GatewaySettings:
             "concurrency": env_int("GATEWAY_CONCURRENCY", 2, minimum=1),
             "tls_port": env_int("GATEWAY_TLS_PORT", 0),
             "tls_node_addresses": _split(env_str("GATEWAY_TLS_NODES", "")),
+            "request_headers_timeout": env_float(
+                "GATEWAY_REQUEST_HEADERS_TIMEOUT", 10.0, minimum=0.1
+            ),
+            "idle_timeout": env_float("GATEWAY_IDLE_TIMEOUT", 300.0, minimum=1.0),
+            "max_connections": env_int("GATEWAY_MAX_CONNECTIONS", 20_000, minimum=1),
         }
         if os.environ.get("GATEWAY_DESCRIPTOR"):
             values["descriptor"] = Path(os.environ["GATEWAY_DESCRIPTOR"])
@@ -568,6 +583,9 @@ def render(settings: GatewaySettings) -> str:
         "services": json.dumps(list(PUBLIC_SERVICES)),
         "cors_origins": json.dumps(_origin_matchers(settings.cors_origins)),
         "api_timeout": f"{settings.api_timeout:g}",
+        "request_headers_timeout": f"{settings.request_headers_timeout:g}",
+        "idle_timeout": f"{settings.idle_timeout:g}",
+        "max_connections": str(settings.max_connections),
         "connect_timeout": f"{settings.connect_timeout:g}",
         "node_health_interval": f"{settings.node_health_interval:g}",
         "node_health_timeout": f"{settings.node_health_timeout:g}",

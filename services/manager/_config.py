@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from services.common import env_float, env_int, env_str
 from services.common._env import ConfigError
-from services.common._mesh import GENERATE_HINT
+from services.common._mesh import GENERATE_HINT, mesh_secret_from_env
 from services.manager._ca import CaConfigError, CertificateAuthority
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///var/csms.sqlite3"
@@ -47,7 +47,7 @@ class ManagerSettings:
     status_trigger_concurrency: int = 8  # such triggers in flight at once, fleet-wide
     # Shared secret the nodes present on the event stream and admission, and the manager
     # presents on Node.Send (services/common/_mesh.py). "" only in unit tests of handlers.
-    mesh_secret: str = ""
+    mesh_secret: str = field(default="", repr=False)  # never in logs or tracebacks
     # CSMS_ADMIN_TOKEN: a bearer token accepted as role admin without being stored (it
     # bootstraps the first real tokens); "" = none.
     admin_token: str = ""
@@ -75,9 +75,14 @@ class ManagerSettings:
 
     @classmethod
     def from_env(
-        cls, *, auto_register_default: bool, allow_unsecured_default: bool = False
+        cls,
+        *,
+        auto_register_default: bool,
+        allow_unsecured_default: bool = False,
+        mesh_secret: str | None = None,
     ) -> ManagerSettings:
-        """Settings from MANAGER_* and DATABASE_URL environment variables (see README)."""
+        """Settings from MANAGER_* and DATABASE_URL environment variables (see README);
+        MESH_SECRET is required unless `mesh_secret` is given (the embedded mode)."""
         auto_register, auto_register_status = _auto_register(auto_register_default)
         return cls(
             host=env_str("MANAGER_HOST", "0.0.0.0"),
@@ -102,7 +107,7 @@ class ManagerSettings:
             login_failures_per_address=env_int("LOGIN_FAILURES_PER_ADDRESS", 20, minimum=1),
             login_failure_window=env_float("LOGIN_FAILURE_WINDOW", 60.0, minimum=1.0),
             charger_tls_available=env_bool("CHARGER_TLS_AVAILABLE", False),
-            mesh_secret=os.environ.get("MESH_SECRET", ""),
+            mesh_secret=mesh_secret if mesh_secret is not None else mesh_secret_from_env(),
             admin_token=admin_token_from_env(),
             audit_queue=env_int("AUDIT_QUEUE", 10_000, minimum=1),
         )

@@ -1,5 +1,10 @@
 """From an event to a reply: route by OCPP version and action, run the handler.
 
+A call is checked before it is routed, as the node's framer checks a charger's frame
+(`Framer.validate_call`): a node is trusted to be a node, not to have validated. An
+unknown OCPP version or action, a payload that is not JSON or breaks the action's
+schema gets the CallError the node would have sent, and no handler runs.
+
 Handlers that need no I/O (write-behind updates) are plain functions and run
 inline; handlers that await the database are coroutine functions and run as tasks,
 so a slow one never holds up the rest of a batch.
@@ -17,7 +22,8 @@ from typing import Protocol, cast
 import orjson
 from csms.v1 import common_pb2, events_pb2
 
-from services.common import from_proto_version
+from services.common import OCPP_VERSIONS, to_proto_version
+from services.common._framing import Framer, FrameRejected
 from services.manager._context import CallContext, Handler, Payload, Router
 from services.manager._errors import OcppCallError
 from services.manager.store import ChargerStore, StoreDataError, StoreUnavailable
@@ -85,6 +91,10 @@ class Dispatcher:
         #: the actions each status still allows: any other call is refused (SecurityError).
         self._gated: Mapping[str, str] = gated if gated is not None else {}
         self._allowed_while: Mapping[str, frozenset[str]] = allowed_while or {}
+        # proto version -> (version name, framer checking the calls of that version)
+        self._versions: dict[int, tuple[str, Framer]] = {
+            to_proto_version(version): (version, Framer(version)) for version in OCPP_VERSIONS
+        }
         self.calls_handled = 0  # charger calls routed (for tests and metrics)
         self._outage_failures = 0  # calls failed by a database outage since the last warning
         self._outage_logged_at = -_OUTAGE_LOG_INTERVAL
@@ -103,7 +113,26 @@ class Dispatcher:
                 watcher.connection_changed(event)
             return events_pb2.Reply(event_id=event.id, charger_id=event.charger_id)
         self.calls_handled += 1
-        version = from_proto_version(event.ocpp_version)
+        known = self._versions.get(event.ocpp_version)
+        if known is None:
+            return self._error(
+                event,
+                "NotImplemented",
+                f"OCPP version {event.ocpp_version} (proto enum) is not supported by this CSMS",
+            )
+        version, framer = known
+        try:
+            payload = framer.validate_call(event.action, event.payload, message_id=event.message_id)
+        except FrameRejected as rejected:
+            log.warning(
+                "refused %s from charger %s as forwarded by its node: %s",
+                event.action[:40],
+                event.charger_id,
+                rejected,
+            )
+            return self._error(
+                event, rejected.code, rejected.description, orjson.dumps(rejected.details)
+            )
         route = self._routes.get((version, event.action))
         if route is None:
             return self._error(
@@ -122,7 +151,6 @@ class Dispatcher:
         self._store.touch(event.charger_id, received_at)
         handler, is_async = route
         ctx = CallContext(event.charger_id, version, event.epoch, event.message_id, received_at)
-        payload = orjson.loads(event.payload)
         if is_async:
             return self._run_async(event, handler, ctx, payload)
         try:
@@ -191,9 +219,11 @@ class Dispatcher:
         return cls._error(event, "PropertyConstraintViolation", description)
 
     @staticmethod
-    def _error(event: events_pb2.Event, code: str, description: str) -> events_pb2.Reply:
+    def _error(
+        event: events_pb2.Event, code: str, description: str, details: bytes = _EMPTY
+    ) -> events_pb2.Reply:
         return events_pb2.Reply(
             event_id=event.id,
             charger_id=event.charger_id,
-            error=common_pb2.CallError(code=code, description=description, details=_EMPTY),
+            error=common_pb2.CallError(code=code, description=description, details=details),
         )

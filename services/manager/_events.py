@@ -12,6 +12,13 @@ per charger. A call from a connection whose epoch is lower than that is not hand
 its Reply carries ``superseded_by`` and the node closes that socket (one dict lookup
 per call; no registry round trip). Connection events of a superseded connection are
 acknowledged but not shown to watchers.
+
+A call is handled only for the node that holds the connection it names: a node whose
+stream announced that connection (the dict lookups above), or else one the registry
+names with that epoch (one lookup; after a manager restart, until the node's chargers
+are listed). Anything else (epoch 0, a charger another node holds, an epoch nobody
+handed out) is refused with a SecurityError CallError and changes nothing: a process
+with the mesh secret still cannot act for chargers it does not hold.
 """
 
 from __future__ import annotations
@@ -22,7 +29,7 @@ from collections.abc import Awaitable
 from typing import Any, cast
 
 import grpc
-from csms.v1 import events_pb2, events_pb2_grpc, watch_pb2
+from csms.v1 import common_pb2, events_pb2, events_pb2_grpc, watch_pb2
 
 from services.common import from_proto_version
 from services.manager._charger_auth import ChargerAuthenticator
@@ -32,6 +39,7 @@ from services.manager._errors import grpc_errors
 from services.manager._nodes import NodeMonitor
 from services.manager._policy import ChargerPolicy
 from services.manager._watch import EventBus
+from services.registry import Registry, RegistryError
 
 log = logging.getLogger(__name__)
 
@@ -84,6 +92,14 @@ def _superseded(event: events_pb2.Event, newer: int) -> events_pb2.Reply:
     return events_pb2.Reply(event_id=event.id, charger_id=event.charger_id, superseded_by=newer)
 
 
+def _call_error(event: events_pb2.Event, code: str, description: str) -> events_pb2.Reply:
+    return events_pb2.Reply(
+        event_id=event.id,
+        charger_id=event.charger_id,
+        error=common_pb2.CallError(code=code, description=description, details=b"{}"),
+    )
+
+
 class EventsServicer(events_pb2_grpc.EventsServicer):
     def __init__(
         self,
@@ -92,6 +108,7 @@ class EventsServicer(events_pb2_grpc.EventsServicer):
         clock: Clock,
         bus: EventBus,
         monitor: NodeMonitor,
+        registry: Registry,
         *,
         charger_auth: ChargerAuthenticator | None = None,
         max_concurrent_handlers: int = 1_000,
@@ -103,6 +120,7 @@ class EventsServicer(events_pb2_grpc.EventsServicer):
         self._bus = bus
         self._monitor = monitor
         self._charger_auth = charger_auth  # None: no credential check (unit tests)
+        self._registry = registry
         self._max_concurrent = max_concurrent_handlers
         self._reply_queue_size = reply_queue_size
         self.nodes: dict[str, str] = {}  # node id -> Node.Send address, for connected streams
@@ -164,6 +182,7 @@ class EventsServicer(events_pb2_grpc.EventsServicer):
         bus = self._bus
         monitor = self._monitor
         newest_epoch = monitor.newest.get  # charger id -> newest epoch (NodeMonitor)
+        holder = monitor.holders.get  # charger id -> node id holding it (NodeMonitor)
         slots = asyncio.Semaphore(self._max_concurrent)
         while True:
             message = await _next_message(context)
@@ -175,12 +194,15 @@ class EventsServicer(events_pb2_grpc.EventsServicer):
             for event in message.batch.events:
                 if event.kind == _KIND_CALL:
                     newer = newest_epoch(event.charger_id, 0)
-                    if event.epoch and event.epoch < newer:  # monitor.superseded_by, inline
-                        outcome: events_pb2.Reply | Awaitable[events_pb2.Reply] = _superseded(
-                            event, newer
-                        )
+                    outcome: events_pb2.Reply | Awaitable[events_pb2.Reply]
+                    if event.epoch < newer:  # monitor.superseded_by, inline
+                        # Rare (a takeover): confirmed with the registry, so a forged
+                        # CONNECTED with a made-up epoch cannot cut off the real holder.
+                        outcome = self._superseded_if_confirmed(event, node_id, newer)
+                    elif event.epoch == newer and holder(event.charger_id) == node_id:
+                        outcome = handle(event)  # monitor.holds, inline
                     else:
-                        outcome = handle(event)
+                        outcome = self._handle_if_held(event, node_id)
                 else:
                     if monitor.connection_event(node_id, event) and bus.has_watchers:
                         bus.publish(_connection_event(event, node_id))
@@ -193,6 +215,61 @@ class EventsServicer(events_pb2_grpc.EventsServicer):
                 else:
                     await slots.acquire()
                     group.create_task(self._finish(outcome, replies, slots))
+
+    async def _superseded_if_confirmed(
+        self, event: events_pb2.Event, node_id: str, newer: int
+    ) -> events_pb2.Reply:
+        """`_superseded`, unless the registry says `node_id` holds this very connection:
+        then the newer epoch this manager heard of was not the registry's (a forged
+        connection event), the registry is believed and the call handled."""
+        try:
+            location = await self._registry.lookup(event.charger_id)
+        except RegistryError:
+            return _superseded(event, newer)
+        if location is None or (location.node_id, location.epoch) != (node_id, event.epoch):
+            return _superseded(event, max(newer, location.epoch if location else 0))
+        log.warning(
+            "charger %s: epoch %d was announced for it, but the registry says node %s holds "
+            "it with epoch %d; believing the registry",
+            event.charger_id,
+            newer,
+            node_id,
+            event.epoch,
+        )
+        self._monitor.learn(location, trust=True)
+        outcome = self.dispatcher.handle(event)
+        return outcome if isinstance(outcome, events_pb2.Reply) else await outcome
+
+    async def _handle_if_held(self, event: events_pb2.Event, node_id: str) -> events_pb2.Reply:
+        """Handle `event` if the registry says `node_id` holds its connection; else refuse."""
+        try:
+            location = await self._registry.lookup(event.charger_id)
+        except RegistryError as exc:
+            log.warning("cannot check who holds charger %s: %s", event.charger_id, exc)
+            return _call_error(
+                event, "InternalError", "the CSMS cannot check this connection now; retry later"
+            )
+        if location is not None and (location.node_id, location.epoch) == (node_id, event.epoch):
+            self._monitor.learn(location)
+            outcome = self.dispatcher.handle(event)
+            return outcome if isinstance(outcome, events_pb2.Reply) else await outcome
+        if location is not None and location.epoch > event.epoch:
+            return _superseded(event, location.epoch)
+        log.warning(
+            "refused %s from charger %s: node %s forwarded it for connection epoch %d, but %s",
+            event.action[:40],
+            event.charger_id,
+            node_id,
+            event.epoch,
+            "no node holds the charger"
+            if location is None
+            else f"node {location.node_id} holds it with epoch {location.epoch}",
+        )
+        return _call_error(
+            event,
+            "SecurityError",
+            f"node {node_id} does not hold charger {event.charger_id} with epoch {event.epoch}",
+        )
 
     @staticmethod
     async def _finish(

@@ -134,7 +134,9 @@ class Manager:
         boots = self._boots = BootBacklog(stores.chargers)
         #: Last connector statuses, so STATUS_CHANGED is published once per change.
         states = ConnectorStates()
-        self._tasks = TaskSender(self.registry, stores.chargers, timeout=s.task_timeout)
+        self._tasks = TaskSender(
+            self.registry, stores.chargers, mesh_secret=s.mesh_secret, timeout=s.task_timeout
+        )
         signer = None
         if ca is not None:
             signer = self.signer = CertificateSigner(
@@ -211,7 +213,13 @@ class Manager:
             failure_window=s.login_failure_window,
         )
         self.events = EventsServicer(
-            dispatcher, policy, clock, bus, self.node_monitor, charger_auth=self.charger_auth
+            dispatcher,
+            policy,
+            clock,
+            bus,
+            self.node_monitor,
+            self.registry,
+            charger_auth=self.charger_auth,
         )
         #: Bearer tokens → callers, cached; AuthService drops a revoked token from it.
         self.authenticator = Authenticator(stores.tokens, admin_token=s.admin_token, clock=clock)

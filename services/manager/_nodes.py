@@ -45,7 +45,7 @@ from services.common import to_proto_version
 from services.manager._context import Clock
 from services.manager._tasks import TaskSender
 from services.manager._watch import EventBus
-from services.registry import Registry, RegistryError
+from services.registry import ChargerLocation, Registry, RegistryError
 
 log = logging.getLogger(__name__)
 
@@ -83,17 +83,40 @@ class NodeMonitor:
         #: charger id -> newest connection epoch seen; read inline on every event
         self.newest: dict[str, int] = {}
         self._nodes: dict[str, _NodeState] = {}
-        self._where: dict[str, str] = {}  # charger id -> node id holding it in `_nodes`
+        #: charger id -> node id holding it in `_nodes`; read inline on every call event
+        self.holders: dict[str, str] = {}
         self.announced = 0  # disconnections announced for lost nodes (tests, metrics)
 
     # -- the event stream (hot path) ---------------------------------------------
 
     def superseded_by(self, event: events_pb2.Event) -> int:
-        """The newer epoch when `event` comes from a superseded connection, else 0.
-
-        Epoch 0 (a node that does not know its epoch) is never refused."""
+        """The newer epoch when `event` comes from a superseded connection, else 0."""
         newest = self.newest.get(event.charger_id, 0)
-        return newest if event.epoch and event.epoch < newest else 0
+        return newest if event.epoch < newest else 0
+
+    def holds(self, node_id: str, event: events_pb2.Event) -> bool:
+        """Whether `node_id` holds the connection `event` names, as far as this manager
+        knows (no I/O): the newest epoch seen, filed under that node."""
+        charger_id = event.charger_id
+        return (
+            self.holders.get(charger_id) == node_id
+            and self.newest.get(charger_id, 0) == event.epoch
+        )
+
+    def learn(self, location: ChargerLocation, *, trust: bool = False) -> None:
+        """File a connection the registry confirmed (a call before its CONNECTED event
+        reached this manager, e.g. after a manager restart); with `trust`, even when a
+        higher epoch was announced (the registry is the truth, an announcement can be
+        forged)."""
+        charger_id = location.charger_id
+        if trust or location.epoch >= self.newest.get(charger_id, 0):
+            self.newest[charger_id] = location.epoch
+            self._file(
+                charger_id,
+                location.node_id,
+                location.epoch,
+                to_proto_version(location.ocpp_version),
+            )
 
     def connection_event(self, node_id: str, event: events_pb2.Event) -> bool:
         """Record a CONNECTED / DISCONNECTED event; False when it is about a connection
@@ -112,8 +135,8 @@ class NodeMonitor:
                 held = state.chargers.get(charger_id)
                 if held is not None and held[0] <= epoch:
                     del state.chargers[charger_id]
-                    if self._where.get(charger_id) == node_id:
-                        del self._where[charger_id]
+                    if self.holders.get(charger_id) == node_id:
+                        del self.holders[charger_id]
             return epoch >= newest
         return True
 
@@ -121,12 +144,12 @@ class NodeMonitor:
         self, charger_id: str, node_id: str, epoch: int, version: common_pb2.OcppVersion
     ) -> None:
         """File the charger's connection under `node_id` (and nowhere else)."""
-        previous = self._where.get(charger_id)
+        previous = self.holders.get(charger_id)
         if previous is not None and previous != node_id:
             other = self._nodes.get(previous)
             if other is not None:
                 other.chargers.pop(charger_id, None)
-        self._where[charger_id] = node_id
+        self.holders[charger_id] = node_id
         self._nodes.setdefault(node_id, _NodeState()).chargers[charger_id] = (epoch, version)
 
     # -- stream lifecycle ---------------------------------------------------------
@@ -213,8 +236,8 @@ class NodeMonitor:
             if owner is not None and (owner.node_id, owner.epoch) == (node_id, epoch):
                 continue  # still there
             del state.chargers[charger_id]
-            if self._where.get(charger_id) == node_id:
-                del self._where[charger_id]
+            if self.holders.get(charger_id) == node_id:
+                del self.holders[charger_id]
             if owner is not None:  # a newer connection holds it: not a disconnection
                 if owner.epoch > self.newest.get(charger_id, 0):
                     self.newest[charger_id] = owner.epoch

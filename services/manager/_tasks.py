@@ -18,6 +18,7 @@ import orjson
 from csms.v1 import node_pb2, node_pb2_grpc
 
 from services.common import reconnect_backoff_options
+from services.common._mesh import mesh_metadata, metadata_channel_interceptors
 from services.manager._errors import (
     ChargerCallError,
     ChargerDisconnected,
@@ -43,10 +44,14 @@ class TaskResult:
 class TaskSender:
     """Sends tasks to chargers through their owning node."""
 
-    def __init__(self, registry: Registry, store: ChargerStore, *, timeout: float = 30.0) -> None:
+    def __init__(
+        self, registry: Registry, store: ChargerStore, *, mesh_secret: str, timeout: float = 30.0
+    ) -> None:
         self._registry = registry
         self._store = store
         self.timeout = timeout  # how long to wait for a charger's answer
+        # Every call to a node carries the mesh secret: Node.Send refuses calls without it.
+        self._interceptors = metadata_channel_interceptors(mesh_metadata(mesh_secret))
         self._channels: dict[str, grpc.aio.Channel] = {}
         self._stubs: dict[str, node_pb2_grpc.NodeAsyncStub] = {}
         self._in_flight: dict[str, int] = {}  # node address -> tasks waiting on its channel
@@ -119,7 +124,9 @@ class TaskSender:
         stub = self._stubs.get(address)
         if stub is None:
             # Capped reconnect back-off: a node back after an outage gets tasks at once.
-            channel = grpc.aio.insecure_channel(address, options=reconnect_backoff_options())
+            channel = grpc.aio.insecure_channel(
+                address, options=reconnect_backoff_options(), interceptors=self._interceptors
+            )
             self._channels[address] = channel
             stub = self._stubs[address] = node_pb2_grpc.NodeStub(channel)
         return stub

@@ -7,6 +7,7 @@ import socket
 from dataclasses import dataclass, field
 
 from services.common import env_float, env_int, env_str
+from services.common._mesh import mesh_secret_from_env
 
 
 def _default_node_id() -> str:
@@ -29,6 +30,9 @@ class NodeSettings:
     call_timeout: float = 10.0  # how long a charger's call waits for the manager's reply
     task_timeout: float = 30.0  # default wait for a charger's answer to a task
     close_timeout: float = 5.0  # websocket closing handshake
+    # The whole opening handshake (request, admission, response): a client that has not
+    # completed it by then is disconnected, so half-open handshakes cannot pile up.
+    handshake_timeout: float = 10.0
     drain_timeout: float = 5.0  # graceful shutdown: wait for in-flight calls
     outbox_size: int = 10_000
     max_batch: int = 1_000
@@ -37,7 +41,7 @@ class NodeSettings:
     lease_seconds: float = 15.0  # registry lease; renewed every third of it
     startup_timeout: float = 10.0  # how long start-up waits for the registry
     # Shared secret presented to the manager and required on Node.Send (MESH_SECRET).
-    mesh_secret: str = ""
+    mesh_secret: str = field(default="", repr=False)  # never in logs or tracebacks
     # The TLS websocket port for security profiles 2 and 3 (wss://; docs/adr/0012): None =
     # no TLS listener, 0 = any free port. The server certificate chain and key (PEM) are
     # required with it; with a client CA, chargers may present a certificate it issued
@@ -51,8 +55,9 @@ class NodeSettings:
     trusted_proxies: tuple[str, ...] = ()
 
     @classmethod
-    def from_env(cls) -> NodeSettings:
-        """Settings from NODE_* environment variables (see README)."""
+    def from_env(cls, *, mesh_secret: str | None = None) -> NodeSettings:
+        """Settings from NODE_* environment variables (see README); MESH_SECRET is
+        required unless `mesh_secret` is given (the embedded mode shares its own)."""
         return cls(
             node_id=env_str("NODE_ID", _default_node_id()),
             host=env_str("NODE_HOST", "0.0.0.0"),
@@ -63,6 +68,7 @@ class NodeSettings:
             manager_address=env_str("MANAGER_ADDRESS", "127.0.0.1:50051"),
             max_frame_bytes=env_int("NODE_MAX_FRAME_BYTES", 65_536, minimum=1024),
             call_timeout=env_float("NODE_CALL_TIMEOUT", 10.0, minimum=0.1),
+            handshake_timeout=env_float("NODE_HANDSHAKE_TIMEOUT", 10.0, minimum=0.1),
             task_timeout=env_float("NODE_TASK_TIMEOUT", 30.0, minimum=0.1),
             outbox_size=env_int("NODE_OUTBOX_SIZE", 10_000, minimum=1),
             lease_seconds=env_float("LEASE_SECONDS", 15.0, minimum=0.5),
@@ -73,5 +79,5 @@ class NodeSettings:
             trusted_proxies=tuple(
                 p.strip() for p in env_str("NODE_TRUSTED_PROXIES", "").split(",") if p.strip()
             ),
-            mesh_secret=env_str("MESH_SECRET", ""),
+            mesh_secret=mesh_secret if mesh_secret is not None else mesh_secret_from_env(),
         )

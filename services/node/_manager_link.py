@@ -292,11 +292,11 @@ async def _replies(call: _Call) -> AsyncIterator[events_pb2.ReplyBatch]:
         yield message
 
 
-def manager_channel(address: str, mesh_secret: str = "") -> grpc.aio.Channel:
+def manager_channel(address: str, mesh_secret: str) -> grpc.aio.Channel:
     """An insecure gRPC channel to the manager at `address`, for the event stream and
-    admission: keepalive, large messages, and a reconnect back-off capped to 50 ms..2 s
-    (gRPC's default grows to 120 s, leaving the node cut off long after the manager is back).
-    Every call carries the mesh secret, without which the manager refuses both."""
+    admission: every call carries the mesh secret (the manager refuses internal calls
+    without it), keepalive, large messages, and a reconnect back-off capped to 50 ms..2 s
+    (gRPC's default grows to 120 s, leaving the node cut off long after the manager is back)."""
     return grpc.aio.insecure_channel(
         address,
         interceptors=metadata_channel_interceptors(mesh_metadata(mesh_secret)),
@@ -312,9 +312,9 @@ def manager_channel(address: str, mesh_secret: str = "") -> grpc.aio.Channel:
 
 
 @contextlib.asynccontextmanager
-async def open_channel(address: str) -> AsyncIterator[grpc.aio.Channel]:
+async def open_channel(address: str, mesh_secret: str) -> AsyncIterator[grpc.aio.Channel]:
     """`manager_channel` to `address`, closed on exit."""
-    channel = manager_channel(address)
+    channel = manager_channel(address, mesh_secret)
     try:
         yield channel
     finally:

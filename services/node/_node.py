@@ -40,17 +40,7 @@ from websockets.protocol import State
 from websockets.typing import Subprotocol
 
 from services.common import to_proto_version
-from services.node._config import NodeSettings
-from services.node._credentials import (
-    WWW_AUTHENTICATE,
-    BadCredentials,
-    RedactCredentials,
-    client_address,
-    client_certificate_cn,
-    parse_basic_auth,
-    tls_server_context,
-)
-from services.node._framing import (
+from services.common._framing import (
     SUBPROTOCOLS,
     SUPPORTED_SUBPROTOCOLS,
     Framer,
@@ -61,6 +51,17 @@ from services.node._framing import (
     call_frame,
     error_frame,
     result_frame,
+)
+from services.common._mesh import MeshAuthInterceptor
+from services.node._config import NodeSettings
+from services.node._credentials import (
+    WWW_AUTHENTICATE,
+    BadCredentials,
+    RedactCredentials,
+    client_address,
+    client_certificate_cn,
+    parse_basic_auth,
+    tls_server_context,
 )
 from services.node._manager_link import (
     LinkSettings,
@@ -81,6 +82,7 @@ CLOSE_SUPERSEDED = 4000  # application close code: a newer connection took over
 # Answered 200 (503 while shutting down) on the websocket port to a plain GET: Envoy's
 # health check of the `nodes` cluster. Never a charger path (those are /ocpp/<id>).
 HEALTH_PATH = "/health"
+CHARGER_PATH_PREFIX = "/ocpp/"  # a charger's URL path is this plus its id (one segment)
 
 
 class TaskAborted(Exception):
@@ -93,14 +95,32 @@ class InvalidChargerId(ValueError):
 
 
 def charger_id_from_path(path: str) -> str:
-    """The charger id: the URL-decoded last segment of the request path.
+    """The charger id: the whole URL-decoded path after ``/ocpp/``.
 
-    Ids are 1 to 48 printable characters (OCPP's identity limit).
+    OCPP-J (1.6 section 3.1.1, 2.0.1 part 4 section 3.1.1) builds the connection URL
+    from the CSMS's endpoint URL, here ``/ocpp``, plus ``/`` and the percent-encoded
+    identity. So ``/ocpp/site1/CP-1`` is not charger ``CP-1`` at some other endpoint:
+    it is refused, as is any path outside ``/ocpp/``, rather than letting two URLs name
+    one charger. Ids are 1 to 48 printable characters (OCPP's identity limit) without
+    ``/`` (the API names chargers in URL paths too).
     """
-    raw = path.split("?", 1)[0].rstrip("/").rsplit("/", 1)[-1]
-    charger_id = urllib.parse.unquote(raw)
+    route = path.split("?", 1)[0]
+    if not route.startswith(CHARGER_PATH_PREFIX):
+        raise InvalidChargerId(
+            f"chargers connect at {CHARGER_PATH_PREFIX}<charger-id>, e.g. /ocpp/CP-0001; "
+            "this is not such a path"
+        )
+    raw = route[len(CHARGER_PATH_PREFIX) :]
+    if "/" in raw.rstrip("/"):
+        raise InvalidChargerId(
+            "the charger id is the whole path after /ocpp/ and has no '/': connect at "
+            "/ocpp/<charger-id>, e.g. /ocpp/CP-0001 (the CSMS URL plus one segment)"
+        )
+    charger_id = urllib.parse.unquote(raw.rstrip("/"))
     if not charger_id:
         raise InvalidChargerId("the URL path must end in the charger id, e.g. /ocpp/CP-0001")
+    if "/" in charger_id:
+        raise InvalidChargerId("charger id must not contain '/' (%2F)")
     if len(charger_id) > MAX_CHARGER_ID_LENGTH:
         raise InvalidChargerId(
             f"charger id is {len(charger_id)} characters long; at most "
@@ -188,7 +208,13 @@ class Node:
 
     async def __aenter__(self) -> Node:
         s = self.settings
-        self._grpc_server = grpc.aio.server()
+        if not s.mesh_secret:
+            raise ValueError(
+                "NodeSettings.mesh_secret is empty: the node presents it to the manager and "
+                "requires it on Node.Send (MESH_SECRET)"
+            )
+        # Node.Send is internal: only callers presenting the mesh secret (the manager).
+        self._grpc_server = grpc.aio.server(interceptors=[MeshAuthInterceptor(s.mesh_secret)])
         node_pb2_grpc.add_NodeServicer_to_server(NodeServicer(self), self._grpc_server)
         self.grpc_port = self._grpc_server.add_insecure_port(f"{s.grpc_host}:{s.grpc_port}")
         if self.grpc_port == 0:
@@ -198,9 +224,8 @@ class Node:
         await self.registry.deregister_node(s.node_id)
         await self.registry.register_node(s.node_id, self.address)
 
-        self._channel = manager_channel(
-            s.manager_address, s.mesh_secret
-        )  # capped reconnect back-off
+        # Carries the mesh secret on every call; capped reconnect back-off.
+        self._channel = manager_channel(s.manager_address, s.mesh_secret)
         self._link = ManagerLink(
             self._channel,
             node_id=s.node_id,
@@ -255,6 +280,7 @@ class Node:
             max_size=s.max_websocket_bytes,
             ping_interval=None,  # the node pings every charger from one task: _keep_alive
             close_timeout=s.close_timeout,
+            open_timeout=s.handshake_timeout,
             compression=None,
             server_header=None,
         )
@@ -615,6 +641,7 @@ class Node:
     ) -> node_pb2.SendResponse:
         """Send one call to a connected charger and wait for its answer.
 
+        `epoch` must be the connection's: a task is never delivered to another connection.
         Raises LookupError (not here / other epoch), FrameRejected (invalid call),
         ConnectionClosed (the socket was closed: nothing sent), TimeoutError, TaskAborted
         (the call was sent, then the socket closed before the answer).
@@ -625,7 +652,7 @@ class Node:
             raise LookupError(
                 f"charger {charger_id} is not connected to node {self.settings.node_id}"
             )
-        if epoch and conn.epoch != epoch:
+        if conn.epoch != epoch:
             raise LookupError(
                 f"charger {charger_id} is connected to node {self.settings.node_id} with epoch "
                 f"{conn.epoch}, not {epoch}"
@@ -837,6 +864,14 @@ class NodeServicer(node_pb2_grpc.NodeServicer):
             await context.abort(grpc.StatusCode.INVALID_ARGUMENT, "charger_id is required")
         if not request.action:
             await context.abort(grpc.StatusCode.INVALID_ARGUMENT, "action is required")
+        if not request.epoch:
+            # No wildcard: a task names the connection the registry gave it, so a task
+            # meant for a superseded connection is never delivered to the newer one.
+            await context.abort(
+                grpc.StatusCode.INVALID_ARGUMENT,
+                "epoch is required: pass the connection epoch the registry gives for "
+                f"charger {request.charger_id} (0 is not accepted)",
+            )
         try:
             payload = orjson.loads(request.payload or b"{}")
         except orjson.JSONDecodeError as exc:

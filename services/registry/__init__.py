@@ -19,7 +19,7 @@ from ._model import (
     RegistryUnavailable,
 )
 from ._redis import RedisRegistry
-from ._service import RegistryServicer
+from ._service import RegistryServicer, registry_server
 
 __all__ = [
     "ChargerLocation",
@@ -34,4 +34,5 @@ __all__ = [
     "RegistryError",
     "RegistryServicer",
     "RegistryUnavailable",
+    "registry_server",
 ]

@@ -1,6 +1,8 @@
 """``python -m services.registry``: serve the inspection API alone, against Redis.
 
-Environment: ``REDIS_URL`` (redis://127.0.0.1:6379/0), ``REGISTRY_PORT`` (50052),
+Environment: ``MESH_SECRET`` (required: every call must carry it, as internal tools
+do; operators read the registry through the manager's API with a token),
+``REDIS_URL`` (redis://127.0.0.1:6379/0), ``REGISTRY_HOST`` (0.0.0.0), ``REGISTRY_PORT`` (50052),
 ``REGISTRY_PREFIX`` ("csms:"), ``LEASE_SECONDS`` (15), ``SHUTDOWN_GRACE_SECONDS`` (5).
 This process also sweeps the chargers of dead nodes every third of a lease; more
 than one sweeper is harmless.
@@ -11,15 +13,13 @@ from __future__ import annotations
 import asyncio
 import logging
 
-import grpc
-from csms.v1 import registry_pb2_grpc
-
 from services.common import env_float, env_int, env_str, without_password
+from services.common._mesh import mesh_secret_from_env
 from services.common._runtime import run_service, stop_requested
 
 from ._model import RegistryError
 from ._redis import RedisRegistry
-from ._service import RegistryServicer
+from ._service import registry_server
 
 log = logging.getLogger("services.registry")
 
@@ -42,15 +42,15 @@ async def serve() -> None:
     prefix = env_str("REGISTRY_PREFIX", "csms:")
     lease_seconds = env_float("LEASE_SECONDS", 15.0, minimum=0.5)
     grace = env_float("SHUTDOWN_GRACE_SECONDS", 5.0)
+    mesh_secret = mesh_secret_from_env()
 
     async with RedisRegistry.from_url(url, prefix=prefix, lease_seconds=lease_seconds) as registry:
-        server = grpc.aio.server()
-        registry_pb2_grpc.add_RegistryServicer_to_server(RegistryServicer(registry), server)
+        server = registry_server(registry, mesh_secret)
         if server.add_insecure_port(f"{host}:{port}") == 0:
             raise OSError(f"cannot listen on {host}:{port} (REGISTRY_HOST, REGISTRY_PORT)")
         await server.start()
         log.info(
-            "registry API on %s:%d, Redis %s, prefix %r",
+            "registry API on %s:%d (mesh secret required), Redis %s, prefix %r",
             host,
             port,
             without_password(url),

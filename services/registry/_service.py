@@ -11,6 +11,8 @@ import grpc
 from csms.v1 import common_pb2, registry_pb2, registry_pb2_grpc
 from google.protobuf.timestamp_pb2 import Timestamp
 
+from services.common._mesh import MeshAuthInterceptor
+
 from ._model import (
     DEFAULT_PAGE_SIZE,
     MAX_PAGE_SIZE,
@@ -125,3 +127,14 @@ class RegistryServicer(registry_pb2_grpc.RegistryServicer):
         except RegistryError as exc:
             await _abort(context, exc)
         return registry_pb2.ListNodesResponse(nodes=[node_to_proto(n) for n in nodes])
+
+
+def registry_server(registry: Registry, mesh_secret: str) -> grpc.aio.Server:
+    """The standalone registry service's gRPC server (not started, no port yet): the
+    inspection API for internal tools, every call requiring the mesh secret. Operators
+    read the registry through the manager's copy of this API, with a bearer token."""
+    if not mesh_secret:
+        raise ValueError("the registry service needs the mesh secret (MESH_SECRET)")
+    server = grpc.aio.server(interceptors=[MeshAuthInterceptor(mesh_secret)])
+    registry_pb2_grpc.add_RegistryServicer_to_server(RegistryServicer(registry), server)
+    return server

@@ -187,7 +187,14 @@ async def test_an_outage_in_a_handler_says_so_in_one_line_not_a_traceback_per_ca
             ocpp_version=common_pb2.OCPP_VERSION_16,
             action="StartTransaction",
             message_id=f"m{n}",
-            payload=b"{}",
+            payload=orjson.dumps(
+                {
+                    "connectorId": 1,
+                    "idTag": "T",
+                    "meterStart": 0,
+                    "timestamp": "2026-01-01T00:00:00Z",
+                }
+            ),
         )
         reply = dispatcher.handle(event)
         assert not isinstance(reply, events_pb2.Reply)

@@ -18,6 +18,7 @@ from services.manager._signing import CertificateSigner, SigningJob
 from services.manager._stores import Stores
 from services.manager._tasks import TaskSender
 from services.registry import MemoryRegistry
+from tests.harness import MESH_SECRET
 
 NOW = datetime(2026, 12, 3, 12, 0, tzinfo=UTC)
 
@@ -34,7 +35,7 @@ async def parts(tmp_path: Path) -> AsyncIterator[tuple[Stores, TaskSender, Certi
     stores = Stores.in_memory()
     await stores.chargers.register("CP-1", "1.6", NOW)
     registry = MemoryRegistry()
-    tasks = TaskSender(registry, stores.chargers, timeout=1.0)
+    tasks = TaskSender(registry, stores.chargers, mesh_secret=MESH_SECRET, timeout=1.0)
     ca, _ = load_or_create_local_ca(tmp_path, now=NOW)
     signer = CertificateSigner(ca, stores.security, tasks, lambda: NOW, max_in_flight=1)
     try:

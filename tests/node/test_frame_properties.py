@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from services.common import parse_ocpp_time
-from services.node._framing import (
+from services.common._framing import (
     INT32_MAX,
     INT32_MIN,
     MAX_DESCRIPTION_LENGTH,

@@ -1,4 +1,4 @@
-"""OCPP-J framing and schema validation at the node (services/node/_framing.py), no network."""
+"""OCPP-J framing and schema validation at the node (services/common/_framing.py), no network."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import ocpp
 import orjson
 import pytest
 
-from services.node._framing import (
+from services.common._framing import (
     CHARGER_ACTIONS,
     CSMS_ACTIONS,
     SUBPROTOCOLS,

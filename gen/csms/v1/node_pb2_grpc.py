@@ -27,9 +27,11 @@ if _version_not_supported:
 
 class NodeStub:
     """Served by every node: deliver one CSMS-initiated call (a task) to one charger.
+    Internal to the mesh: every call must carry the mesh secret (x-csms-mesh-secret
+    metadata), else UNAUTHENTICATED.
 
     Status codes: NOT_FOUND when the charger is not connected to this node (or its
-    connection epoch is not `epoch`); INVALID_ARGUMENT when the action or payload is
+    connection epoch is not `epoch`); INVALID_ARGUMENT when `epoch` is 0, or the action or payload is
     not valid OCPP for the charger's protocol version; DEADLINE_EXCEEDED when the
     charger does not answer in time; UNAVAILABLE when its socket closed before the call
     was written; ABORTED when the socket closed after the call was written and before
@@ -52,9 +54,11 @@ class NodeStub:
 
 class NodeServicer:
     """Served by every node: deliver one CSMS-initiated call (a task) to one charger.
+    Internal to the mesh: every call must carry the mesh secret (x-csms-mesh-secret
+    metadata), else UNAUTHENTICATED.
 
     Status codes: NOT_FOUND when the charger is not connected to this node (or its
-    connection epoch is not `epoch`); INVALID_ARGUMENT when the action or payload is
+    connection epoch is not `epoch`); INVALID_ARGUMENT when `epoch` is 0, or the action or payload is
     not valid OCPP for the charger's protocol version; DEADLINE_EXCEEDED when the
     charger does not answer in time; UNAVAILABLE when its socket closed before the call
     was written; ABORTED when the socket closed after the call was written and before
@@ -86,9 +90,11 @@ def add_NodeServicer_to_server(servicer, server):
  # This class is part of an EXPERIMENTAL API.
 class Node:
     """Served by every node: deliver one CSMS-initiated call (a task) to one charger.
+    Internal to the mesh: every call must carry the mesh secret (x-csms-mesh-secret
+    metadata), else UNAUTHENTICATED.
 
     Status codes: NOT_FOUND when the charger is not connected to this node (or its
-    connection epoch is not `epoch`); INVALID_ARGUMENT when the action or payload is
+    connection epoch is not `epoch`); INVALID_ARGUMENT when `epoch` is 0, or the action or payload is
     not valid OCPP for the charger's protocol version; DEADLINE_EXCEEDED when the
     charger does not answer in time; UNAVAILABLE when its socket closed before the call
     was written; ABORTED when the socket closed after the call was written and before

@@ -28,9 +28,11 @@ GRPC_VERSION: str
 
 class NodeStub:
     """Served by every node: deliver one CSMS-initiated call (a task) to one charger.
+    Internal to the mesh: every call must carry the mesh secret (x-csms-mesh-secret
+    metadata), else UNAUTHENTICATED.
 
     Status codes: NOT_FOUND when the charger is not connected to this node (or its
-    connection epoch is not `epoch`); INVALID_ARGUMENT when the action or payload is
+    connection epoch is not `epoch`); INVALID_ARGUMENT when `epoch` is 0, or the action or payload is
     not valid OCPP for the charger's protocol version; DEADLINE_EXCEEDED when the
     charger does not answer in time; UNAVAILABLE when its socket closed before the call
     was written; ABORTED when the socket closed after the call was written and before
@@ -47,9 +49,11 @@ class NodeStub:
 @_typing.type_check_only
 class NodeAsyncStub(NodeStub):
     """Served by every node: deliver one CSMS-initiated call (a task) to one charger.
+    Internal to the mesh: every call must carry the mesh secret (x-csms-mesh-secret
+    metadata), else UNAUTHENTICATED.
 
     Status codes: NOT_FOUND when the charger is not connected to this node (or its
-    connection epoch is not `epoch`); INVALID_ARGUMENT when the action or payload is
+    connection epoch is not `epoch`); INVALID_ARGUMENT when `epoch` is 0, or the action or payload is
     not valid OCPP for the charger's protocol version; DEADLINE_EXCEEDED when the
     charger does not answer in time; UNAVAILABLE when its socket closed before the call
     was written; ABORTED when the socket closed after the call was written and before
@@ -62,9 +66,11 @@ class NodeAsyncStub(NodeStub):
 
 class NodeServicer(metaclass=_abc_1.ABCMeta):
     """Served by every node: deliver one CSMS-initiated call (a task) to one charger.
+    Internal to the mesh: every call must carry the mesh secret (x-csms-mesh-secret
+    metadata), else UNAUTHENTICATED.
 
     Status codes: NOT_FOUND when the charger is not connected to this node (or its
-    connection epoch is not `epoch`); INVALID_ARGUMENT when the action or payload is
+    connection epoch is not `epoch`); INVALID_ARGUMENT when `epoch` is 0, or the action or payload is
     not valid OCPP for the charger's protocol version; DEADLINE_EXCEEDED when the
     charger does not answer in time; UNAVAILABLE when its socket closed before the call
     was written; ABORTED when the socket closed after the call was written and before

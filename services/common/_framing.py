@@ -1,4 +1,8 @@
-"""OCPP-J framing and schema validation at the node: pure functions, no I/O.
+"""OCPP-J framing and schema validation: pure functions, no I/O.
+
+Shared by the node (the edge: every frame a charger sends) and the manager, which
+checks each call a node forwards again with :meth:`Framer.validate_call` before a
+handler sees it: the manager trusts no node blindly (issue 11).
 
 Every text frame a charger sends goes through :meth:`Framer.parse`. A frame that
 is not a well-formed OCPP-J message, or whose Call payload breaks the action's
@@ -796,6 +800,29 @@ class Framer:
         if kind == _CALLERROR and type(kind) is int:
             return self._error(message)
         raise self._bad_type(message)
+
+    def validate_call(
+        self, action: str, payload_json: bytes, *, message_id: str = UNREADABLE_ID
+    ) -> dict[str, Any]:
+        """Check a charger's call as a node forwarded it (action and JSON payload) and
+        return the payload; raises FrameRejected with the CallError `parse` would give."""
+        try:
+            payload = orjson.loads(payload_json)
+        except orjson.JSONDecodeError as exc:
+            raise self._reject(
+                message_id, "payload_not_object", f"{_short(action)} payload is not JSON: {exc}"
+            ) from None
+        if type(payload) is not dict:
+            raise self._reject(
+                message_id,
+                "payload_not_object",
+                f"{_short(action)} payload is {_a(payload)}, not an object",
+            )
+        schema = self._requests.get(action)
+        if schema is None:
+            schema = self._request_schema(action, message_id)
+        self._check(schema, action, payload, message_id, True, b"\\u0000" in payload_json)
+        return payload
 
     def validate_response(
         self, action: str, payload: dict[str, Any], *, message_id: str = UNREADABLE_ID
