@@ -27,6 +27,7 @@ from services.manager._config import ManagerSettings
 from services.node import Node
 from services.registry import RedisRegistry
 from tests.harness import (
+    MESH_SECRET,
     UNIT,
     Charger16,
     Charger201,
@@ -415,7 +416,7 @@ def test_auto_register_setting(
 ) -> None:
     """AUTO_REGISTER takes off, pending or accepted, and true/false as before."""
     monkeypatch.setenv("AUTO_REGISTER", value)
-    settings = ManagerSettings.from_env(auto_register_default=False)
+    settings = ManagerSettings.from_env(auto_register_default=False, mesh_secret=MESH_SECRET)
     assert (settings.auto_register, settings.auto_register_status) == expected
 
 
@@ -423,11 +424,11 @@ def test_auto_register_setting_refuses_other_values(monkeypatch: pytest.MonkeyPa
     """Any other AUTO_REGISTER value stops the manager with what is allowed."""
     monkeypatch.setenv("AUTO_REGISTER", "sometimes")
     with pytest.raises(ValueError, match="off, pending or accepted"):
-        ManagerSettings.from_env(auto_register_default=False)
+        ManagerSettings.from_env(auto_register_default=False, mesh_secret=MESH_SECRET)
 
 
 def test_make_run_keeps_accepting_unknown_chargers(monkeypatch: pytest.MonkeyPatch) -> None:
     """Without AUTO_REGISTER the embedded default (make run) auto-registers as Accepted."""
     monkeypatch.delenv("AUTO_REGISTER", raising=False)
-    settings = ManagerSettings.from_env(auto_register_default=True)
+    settings = ManagerSettings.from_env(auto_register_default=True, mesh_secret=MESH_SECRET)
     assert (settings.auto_register, settings.auto_register_status) == (True, "Accepted")

@@ -16,7 +16,7 @@ from services.common._passwords import verify_password
 from services.manager import Manager
 from services.node import Node
 from services.registry import RedisRegistry
-from tests.harness import UNIT, charger_url, connected, eventually, running_node
+from tests.harness import ADMIN_TOKEN, UNIT, charger_url, connected, eventually, running_node
 from tests.test_charger_lifecycle import Booting16
 
 PASSWORD = "correct-horse-battery-1"
@@ -32,7 +32,15 @@ async def ctl(
     manager: Manager, capsys: pytest.CaptureFixture[str], *args: str
 ) -> tuple[int, str, str]:
     """Run csmsctl in a thread (it is a blocking gRPC client); returns (exit, stdout, stderr)."""
-    argv = ["--manager", f"127.0.0.1:{manager.port}", "--timeout", str(8 * UNIT), *args]
+    argv = [
+        "--manager",
+        f"127.0.0.1:{manager.port}",
+        "--token",
+        ADMIN_TOKEN,
+        "--timeout",
+        str(8 * UNIT),
+        *args,
+    ]
     code = await asyncio.to_thread(csmsctl.main, argv)
     out, err = capsys.readouterr()
     return code, out, err

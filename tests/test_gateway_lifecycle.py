@@ -111,6 +111,23 @@ async def test_create_connect_retire_refuse_restore_through_the_json_api(stack: 
         assert (await cp.boot()).status == "Accepted"
         await eventually(lambda: _connected(base, "ACC-4"))
 
+    # Each change is in the audit log, newest first, with who made it and the outcome
+    # (written in batches off the request path: wait for them).
+    async def audited() -> bool:
+        page = await http("GET", f"{base}/v1/audit?chargerId=ACC-4")
+        return len(page.json().get("entries", [])) >= 5
+
+    await eventually(audited)
+    entries = (await http("GET", f"{base}/v1/audit?chargerId=ACC-4")).json()["entries"]
+    assert [(e["action"], e["outcome"]) for e in entries] == [
+        ("ChargerService/RestoreCharger", "OK"),
+        ("ChargerService/CreateCharger", "ALREADY_EXISTS"),
+        ("ChargerService/DeleteCharger", "OK"),
+        ("ChargerService/UpdateCharger", "OK"),
+        ("ChargerService/CreateCharger", "OK"),
+    ]
+    assert {e["actor"] for e in entries} == {"bootstrap"}
+
 
 async def test_invalid_charger_is_400_and_the_password_never_comes_back(stack: Stack) -> None:
     """A short password is 400 naming the field; a valid one is stored, never returned."""

@@ -27,6 +27,7 @@ from csms.v1 import (
 
 from services import csmsctl
 from services.common import to_proto_version
+from services.common._mesh import mesh_metadata
 from services.manager import Manager
 from services.node import Node
 from services.registry import ChargerLocation, RedisRegistry, registry_server
@@ -51,6 +52,11 @@ def channel_with(target: str, secret: str | None) -> grpc.aio.Channel:
     if secret is None:
         return grpc.aio.insecure_channel(target)
     return mesh_channel(target, secret)
+
+
+def stream_metadata(secret: str | None) -> tuple[tuple[str, str], ...]:
+    """The mesh secret as the node sends it (per call), or nothing when None."""
+    return mesh_metadata(secret) if secret is not None else ()
 
 
 @pytest.fixture
@@ -101,8 +107,10 @@ async def inject(
 ) -> dict[int, events_pb2.Reply]:
     """Open Events/Stream as node `node_id`, send `events` in one batch and return the
     replies by event id."""
-    async with channel_with(f"127.0.0.1:{manager.port}", secret) as channel:
-        call = events_pb2_grpc.EventsStub(channel).Stream(timeout=20 * UNIT)
+    async with grpc.aio.insecure_channel(f"127.0.0.1:{manager.port}") as channel:
+        call = events_pb2_grpc.EventsStub(channel).Stream(
+            timeout=20 * UNIT, metadata=stream_metadata(secret)
+        )
         await call.write(
             events_pb2.NodeMessage(
                 hello=events_pb2.NodeHello(node_id=node_id, address="127.0.0.1:1")

@@ -664,9 +664,12 @@ def test_a_short_admin_token_is_refused_at_start(monkeypatch: pytest.MonkeyPatch
     says how to make a good one; a long one is taken as is."""
     monkeypatch.setenv("CSMS_ADMIN_TOKEN", "admin")
     with pytest.raises(ConfigError, match="CSMS_ADMIN_TOKEN is 5 characters long"):
-        ManagerSettings.from_env(auto_register_default=False)
+        ManagerSettings.from_env(auto_register_default=False, mesh_secret=MESH_SECRET)
     monkeypatch.setenv("CSMS_ADMIN_TOKEN", ADMIN_TOKEN)
-    assert ManagerSettings.from_env(auto_register_default=False).admin_token == ADMIN_TOKEN
+    assert (
+        ManagerSettings.from_env(auto_register_default=False, mesh_secret=MESH_SECRET).admin_token
+        == ADMIN_TOKEN
+    )
 
 
 def test_audit_summaries_leave_out_secrets() -> None:

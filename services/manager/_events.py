@@ -255,15 +255,28 @@ class EventsServicer(events_pb2_grpc.EventsServicer):
             return outcome if isinstance(outcome, events_pb2.Reply) else await outcome
         if location is not None and location.epoch > event.epoch:
             return _superseded(event, location.epoch)
+        if location is None:
+            # Nobody holds it: Redis lost its keys (a restart) or the node's lease lapsed
+            # and its claims are being renewed. Not a forgery to refuse for good: the
+            # charger is told to retry, and nothing is handled meanwhile.
+            log.warning(
+                "not handling %s from charger %s (node %s, epoch %d): the registry has no "
+                "holder for it yet",
+                event.action[:40],
+                event.charger_id,
+                node_id,
+                event.epoch,
+            )
+            return _call_error(
+                event, "InternalError", "the CSMS cannot check this connection now; retry later"
+            )
         log.warning(
             "refused %s from charger %s: node %s forwarded it for connection epoch %d, but %s",
             event.action[:40],
             event.charger_id,
             node_id,
             event.epoch,
-            "no node holds the charger"
-            if location is None
-            else f"node {location.node_id} holds it with epoch {location.epoch}",
+            f"node {location.node_id} holds it with epoch {location.epoch}",
         )
         return _call_error(
             event,

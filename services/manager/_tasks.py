@@ -18,7 +18,7 @@ import orjson
 from csms.v1 import node_pb2, node_pb2_grpc
 
 from services.common import reconnect_backoff_options
-from services.common._mesh import mesh_metadata, metadata_channel_interceptors
+from services.common._mesh import mesh_metadata
 from services.manager._errors import (
     ChargerCallError,
     ChargerDisconnected,
@@ -51,7 +51,8 @@ class TaskSender:
         self._store = store
         self.timeout = timeout  # how long to wait for a charger's answer
         # Every call to a node carries the mesh secret: Node.Send refuses calls without it.
-        self._interceptors = metadata_channel_interceptors(mesh_metadata(mesh_secret))
+        # (Per call, not a channel interceptor: interceptors cost every call a wrapper.)
+        self._metadata = mesh_metadata(mesh_secret)
         self._channels: dict[str, grpc.aio.Channel] = {}
         self._stubs: dict[str, node_pb2_grpc.NodeAsyncStub] = {}
         self._in_flight: dict[str, int] = {}  # node address -> tasks waiting on its channel
@@ -84,7 +85,9 @@ class TaskSender:
         stub = self._stub(address)
         self._in_flight[address] = self._in_flight.get(address, 0) + 1
         try:
-            response: node_pb2.SendResponse = await stub.Send(request, timeout=self.timeout + 2.0)
+            response: node_pb2.SendResponse = await stub.Send(
+                request, timeout=self.timeout + 2.0, metadata=self._metadata
+            )
         except grpc.aio.AioRpcError as exc:
             code = exc.code()
             if code == grpc.StatusCode.NOT_FOUND:
@@ -124,9 +127,7 @@ class TaskSender:
         stub = self._stubs.get(address)
         if stub is None:
             # Capped reconnect back-off: a node back after an outage gets tasks at once.
-            channel = grpc.aio.insecure_channel(
-                address, options=reconnect_backoff_options(), interceptors=self._interceptors
-            )
+            channel = grpc.aio.insecure_channel(address, options=reconnect_backoff_options())
             self._channels[address] = channel
             stub = self._stubs[address] = node_pb2_grpc.NodeStub(channel)
         return stub

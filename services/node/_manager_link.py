@@ -32,7 +32,7 @@ import grpc
 from csms.v1 import events_pb2, events_pb2_grpc
 
 from services.common import reconnect_backoff_options
-from services.common._mesh import mesh_metadata, metadata_channel_interceptors
+from services.common._mesh import mesh_metadata
 
 log = logging.getLogger(__name__)
 
@@ -69,9 +69,12 @@ class ManagerLink:
         *,
         node_id: str,
         address: str,
+        mesh_secret: str,
         settings: LinkSettings | None = None,
     ) -> None:
         self._stub = events_pb2_grpc.EventsStub(channel)
+        # Sent with the stream and every admission: the manager refuses both without it.
+        self._metadata = mesh_metadata(mesh_secret)
         self._node_id = node_id
         self._address = address
         self._settings = settings or LinkSettings()
@@ -159,7 +162,7 @@ class ManagerLink:
         """Ask the manager whether a charger may connect."""
         try:
             response: events_pb2.AdmitResponse = await self._stub.Admit(
-                request, timeout=self._settings.admit_timeout
+                request, timeout=self._settings.admit_timeout, metadata=self._metadata
             )
         except grpc.aio.AioRpcError as exc:
             raise ManagerUnavailable(f"{exc.code().name}: {exc.details()}") from exc
@@ -203,7 +206,7 @@ class ManagerLink:
             delay = min(delay * 2, self._settings.backoff_max)
 
     async def _run_stream(self) -> None:
-        call = self._stub.Stream()
+        call = self._stub.Stream(metadata=self._metadata)
         try:
             await call.write(
                 events_pb2.NodeMessage(
@@ -292,14 +295,13 @@ async def _replies(call: _Call) -> AsyncIterator[events_pb2.ReplyBatch]:
         yield message
 
 
-def manager_channel(address: str, mesh_secret: str) -> grpc.aio.Channel:
+def manager_channel(address: str) -> grpc.aio.Channel:
     """An insecure gRPC channel to the manager at `address`, for the event stream and
-    admission: every call carries the mesh secret (the manager refuses internal calls
-    without it), keepalive, large messages, and a reconnect back-off capped to 50 ms..2 s
-    (gRPC's default grows to 120 s, leaving the node cut off long after the manager is back)."""
+    admission (`ManagerLink` adds the mesh secret to each call): keepalive, large
+    messages, and a reconnect back-off capped to 50 ms..2 s (gRPC's default grows to
+    120 s, leaving the node cut off long after the manager is back)."""
     return grpc.aio.insecure_channel(
         address,
-        interceptors=metadata_channel_interceptors(mesh_metadata(mesh_secret)),
         options=[
             ("grpc.keepalive_time_ms", 10_000),
             ("grpc.keepalive_timeout_ms", 5_000),
@@ -312,9 +314,9 @@ def manager_channel(address: str, mesh_secret: str) -> grpc.aio.Channel:
 
 
 @contextlib.asynccontextmanager
-async def open_channel(address: str, mesh_secret: str) -> AsyncIterator[grpc.aio.Channel]:
+async def open_channel(address: str) -> AsyncIterator[grpc.aio.Channel]:
     """`manager_channel` to `address`, closed on exit."""
-    channel = manager_channel(address, mesh_secret)
+    channel = manager_channel(address)
     try:
         yield channel
     finally:

@@ -224,12 +224,12 @@ class Node:
         await self.registry.deregister_node(s.node_id)
         await self.registry.register_node(s.node_id, self.address)
 
-        # Carries the mesh secret on every call; capped reconnect back-off.
-        self._channel = manager_channel(s.manager_address, s.mesh_secret)
+        self._channel = manager_channel(s.manager_address)  # capped reconnect back-off
         self._link = ManagerLink(
             self._channel,
             node_id=s.node_id,
             address=self.address,
+            mesh_secret=s.mesh_secret,  # on the stream and every admission
             settings=LinkSettings(
                 outbox_size=s.outbox_size, max_batch=s.max_batch, reply_timeout=s.call_timeout
             ),
