@@ -134,11 +134,21 @@ async def test_killed_nodes_chargers_are_announced_disconnected_except_those_bac
     once the lease is gone, and reads offline then; one already back on another node
     is neither announced nor shown offline."""
     stay, move = "LOST-1", "LOST-2"
+    stream = await subscribe(watch, manager, [stay, move])
     async with node_process(redis_server_url, redis_prefix, manager.port, "doomed") as (proc, port):
         sockets = [await raw_charger(port, stay), await raw_charger(port, move)]
         await eventually(lambda: _located(registry, stay, "doomed"), timeout=8 * UNIT)
         await eventually(lambda: _located(registry, move, "doomed"), timeout=8 * UNIT)
-        stream = await subscribe(watch, manager, [stay, move])
+        # Their CONNECTED events reach the manager after the registry claims: take both
+        # before the kill, so the next events are the ones the node loss causes.
+        arrived = set()
+        for _ in range(2):
+            event = await next_event(stream, timeout=8 * UNIT)
+            arrived.add((event.kind, event.charger_id, event.node_id))
+        assert arrived == {
+            (K.EVENT_KIND_CONNECTED, stay, "doomed"),
+            (K.EVENT_KIND_CONNECTED, move, "doomed"),
+        }
         proc.send_signal(signal.SIGKILL)
         await proc.wait()
         for ws in sockets:
