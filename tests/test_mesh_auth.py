@@ -146,8 +146,14 @@ VALID_START = orjson.dumps(
 @pytest.mark.parametrize("secret", [None, WRONG_SECRET], ids=["no-secret", "wrong-secret"])
 async def test_event_stream_needs_the_mesh_secret(manager: Manager, secret: str | None) -> None:
     """Events/Stream without the mesh secret, or with a wrong one, is UNAUTHENTICATED."""
-    with pytest.raises(grpc.aio.AioRpcError) as refused:
-        await inject(manager, [call_event(1, "CP-X", 1, "Heartbeat", b"{}")], secret=secret)
+    # The server refuses before reading anything: a client writing meanwhile would see its
+    # own write fail (gRPC's INTERNAL) instead of the server's status, so read first.
+    async with grpc.aio.insecure_channel(f"127.0.0.1:{manager.port}") as channel:
+        call = events_pb2_grpc.EventsStub(channel).Stream(
+            timeout=20 * UNIT, metadata=stream_metadata(secret)
+        )
+        with pytest.raises(grpc.aio.AioRpcError) as refused:
+            await call.read()
     assert refused.value.code() == grpc.StatusCode.UNAUTHENTICATED, refused.value.details()
     assert "MESH_SECRET" in (refused.value.details() or "")
 
