@@ -1,8 +1,9 @@
 """Chargers as a secured deployment has them: a manager refusing profile 0, chargers given a
 security profile and password hash, Basic auth headers, wss:// URLs (issue 11).
 
-Until ChargerService.CreateCharger lands, chargers get their profile and password hash
-through the manager's credential store directly (`add_charger`).
+Chargers get their profile and password hash through the manager's credential store
+directly (`add_charger`), so these tests do not depend on the lifecycle API, which
+tests/test_charger_lifecycle.py and tests/test_gateway_lifecycle.py cover.
 """
 
 from __future__ import annotations

@@ -2,8 +2,8 @@
 
 Chargers are the `ocpp` library's ChargePoint over real websockets (Basic auth through
 ``additional_headers``, TLS through ``ssl=``) against a real node (ws:// and wss:// ports)
-and manager. Until ChargerService.CreateCharger lands, the tests give chargers their
-profile and password hash through the manager's credential store directly.
+and manager. The tests give chargers their profile and password hash through the
+manager's credential store directly (tests/secured.py).
 """
 
 from __future__ import annotations

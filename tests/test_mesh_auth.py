@@ -140,7 +140,7 @@ VALID_START = orjson.dumps(
 )
 
 
-# -- (a) Events/Stream and (b) Events/Admit: checked by the manager's interceptor (H1) --------
+# -- (a) Events/Stream and (b) Events/Admit: checked by the manager's interceptor ------------
 
 
 @pytest.mark.parametrize("secret", [None, WRONG_SECRET], ids=["no-secret", "wrong-secret"])
