@@ -98,7 +98,8 @@ _PATH_PARAM = re.compile(r"\{([^}=]+)(=[^}]*)?\}")
 
 def _page_limits() -> dict[str, tuple[int, int]]:
     """(default, maximum) page size of every list request, from the code that enforces it."""
-    from services.manager import _api, _audit_api, _device_model_api, _read_api
+    from services.manager import _audit_api, _device_model_api, _read_api
+    from services.manager.chargers import _base as _api
     from services.registry import _model as registry
 
     chargers = (_api.DEFAULT_PAGE_SIZE, _api.MAX_PAGE_SIZE)
@@ -124,7 +125,7 @@ def _limits() -> dict[str, dict[str, Any]]:
     """Constraints the API enforces, by "<message>.<field>", for the schemas (an API fuzzer
     reads the limits from the document). Taken from the enforcing code, so they cannot drift;
     tests/test_gateway_errors.py checks each stated bound against the running API."""
-    from services.manager import _api
+    from services.manager.chargers import _base as _api
 
     limits: dict[str, dict[str, Any]] = {
         f"{message}.page_size": {

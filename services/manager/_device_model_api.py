@@ -17,13 +17,13 @@ from csms.v1 import device_model_pb2_grpc
 
 from services.common import to_proto_version
 from services.manager import commands
-from services.manager._api import check_charger_id
 from services.manager._context import Clock
 from services.manager._errors import ChargerNotFound, grpc_errors
 from services.manager._read_api import checked_page_size
 from services.manager._rows import shown
 from services.manager._stores import Stores
 from services.manager._tasks import TaskSender
+from services.manager.chargers import check_charger_id
 from services.manager.store import (
     DeviceEventRecord,
     MonitorRecord,

@@ -21,7 +21,6 @@ from csms.v1 import (
     watch_pb2_grpc,
 )
 
-from services.manager._api import ChargerServicer
 from services.manager._audit import AuditLog, AuditSink, DiscardAudit
 from services.manager._audit_api import AuditServicer
 from services.manager._auth import Authenticator, OperatorAuthInterceptor
@@ -50,6 +49,7 @@ from services.manager._stores import Stores
 from services.manager._tasks import TaskSender
 from services.manager._tokens_api import AuthServicer
 from services.manager._watch import EventBus, WatchServicer
+from services.manager.chargers import ChargerServicer
 from services.manager.store import StoreError
 from services.manager.v16.router import build_router as build_v16_router
 from services.manager.v201.router import build_router as build_v201_router

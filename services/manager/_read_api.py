@@ -31,11 +31,11 @@ from google.protobuf.field_mask_pb2 import FieldMask
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from services.common import to_proto_version
-from services.manager._api import check_charger_id
 from services.manager._context import Clock
 from services.manager._errors import InvalidArgument, ResourceNotFound, grpc_errors
 from services.manager._rows import shown, shown_one
 from services.manager._stores import Stores
+from services.manager.chargers import check_charger_id
 from services.manager.store import (
     IdTagRecord,
     LocationRecord,
