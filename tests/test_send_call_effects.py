@@ -12,7 +12,9 @@ from typing import Any, TypeAlias
 
 import orjson
 import pytest
-from csms.v1 import chargers_pb2, chargers_pb2_grpc
+from csms.v1 import chargers_pb2, chargers_pb2_grpc, smart_charging_pb2
+from google.protobuf.timestamp_pb2 import Timestamp
+from ocpp.charge_point import snake_to_camel_case
 
 from services.manager import Manager
 from services.node import Node
@@ -58,7 +60,9 @@ async def raw(
 ) -> chargers_pb2.SendCallResponse:
     return await api.SendCall(
         chargers_pb2.SendCallRequest(
-            charger_id=charger_id, action=action, payload_json=orjson.dumps(payload).decode()
+            charger_id=charger_id,
+            action=action,
+            payload_json=orjson.dumps(payload, default=float).decode(),
         )
     )
 
@@ -139,3 +143,102 @@ async def test_raw_reserve_now_says_it_is_not_recorded(
         answer = await raw(api, "CP-1", "DataTransfer", {"vendorId": "acme"})
         assert answer.recorded
         assert answer.unrecorded_reason == ""
+
+
+def _profile(
+    purpose: smart_charging_pb2.ChargingProfilePurpose,
+) -> smart_charging_pb2.ChargingProfile:
+    start = Timestamp()
+    start.FromDatetime(datetime(2026, 11, 24, 10, tzinfo=UTC))
+    return smart_charging_pb2.ChargingProfile(
+        charging_profile_id=9,
+        stack_level=2,
+        purpose=purpose,
+        kind=smart_charging_pb2.CHARGING_PROFILE_KIND_ABSOLUTE,
+        schedule=smart_charging_pb2.ChargingSchedule(
+            start_schedule=start,
+            rate_unit=smart_charging_pb2.CHARGING_RATE_UNIT_A,
+            periods=[smart_charging_pb2.ChargingSchedulePeriod(start_period=0, limit=16.0)],
+        ),
+    )
+
+
+async def _recorded(api: Api, charger_id: str) -> tuple[Any, ...]:
+    """What the CSMS recorded for the charger that the three commands change, with the
+    charger's id and the recording times left out."""
+    listed = await api.ListChargingProfiles(
+        chargers_pb2.ListChargingProfilesRequest(charger_id=charger_id)
+    )
+    profiles = []
+    for installed in listed.profiles:
+        installed.ClearField("charger_id")
+        installed.ClearField("installed_at")
+        profiles.append(installed.SerializeToString(deterministic=True))
+    keys = await api.ListConfigurationKeys(
+        chargers_pb2.ListConfigurationKeysRequest(charger_id=charger_id)
+    )
+    charger = await api.GetCharger(chargers_pb2.GetChargerRequest(charger_id=charger_id))
+    return (
+        profiles,
+        sorted((e.key, e.value, e.readonly) for e in keys.entries),
+        charger.local_list_version,
+    )
+
+
+@pytest.mark.parametrize(
+    ("station_class", "purpose"),
+    [
+        (Station16, smart_charging_pb2.CHARGING_PROFILE_PURPOSE_TX_DEFAULT_PROFILE),
+        (Station201, smart_charging_pb2.CHARGING_PROFILE_PURPOSE_TX_DEFAULT_PROFILE),
+    ],
+    ids=["1.6", "2.0.1"],
+)
+async def test_raw_call_records_exactly_what_the_typed_rpc_records(
+    node: Node, api: Api, station_class: Any, purpose: Any
+) -> None:
+    """SetChargingProfile, ChangeConfiguration (1.6) and SendLocalList sent typed to one charger,
+    then the very payloads it received sent raw (SendCall) to another: the CSMS records the
+    same for both (installed profiles, configuration keys, local list version)."""
+    typed_id, raw_id = "TYPED-1", "RAW-1"
+    async with (
+        connected(station_class, charger_url(node, typed_id), typed_id) as typed,
+        connected(station_class, charger_url(node, raw_id), raw_id) as raw_station,
+    ):
+        await typed.boot()
+        await raw_station.boot()
+        profile = await api.SetChargingProfile(
+            chargers_pb2.SetChargingProfileRequest(
+                charger_id=typed_id, connector_id=1, profile=_profile(purpose)
+            )
+        )
+        assert profile.status == "Accepted"
+        if station_class is Station16:  # on 2.0.1 it is SetVariables: DeviceModelService's
+            changed = await api.ChangeConfiguration(
+                chargers_pb2.ChangeConfigurationRequest(
+                    charger_id=typed_id, key="HeartbeatInterval", value="120"
+                )
+            )
+            assert changed.status == "Accepted"
+        listed = await api.SendLocalList(
+            chargers_pb2.SendLocalListRequest(
+                charger_id=typed_id,
+                update_type=chargers_pb2.LOCAL_LIST_UPDATE_DIFFERENTIAL,
+                list_version=4,
+                entries=[chargers_pb2.LocalAuthorization(id_tag="TAG-1", status="Accepted")],
+            )
+        )
+        assert listed.status == "Accepted"
+        # The station answers ChangeConfiguration/SetVariables itself, unlisted in received.
+        replay = [(action, snake_to_camel_case(kwargs)) for action, kwargs in typed.received]
+        assert [action for action, _ in replay] == ["SetChargingProfile", "SendLocalList"]
+        if station_class is Station16:
+            replay.append(("ChangeConfiguration", {"key": "HeartbeatInterval", "value": "120"}))
+        for action, payload in replay:
+            answer = await raw(api, raw_id, action, payload)
+            assert answer.recorded, (action, answer.unrecorded_reason)
+        recorded = await _recorded(api, typed_id)
+        assert recorded[0], "the typed SetChargingProfile recorded no profile"
+        assert recorded[2] == 4
+        if station_class is Station16:
+            assert recorded[1] == [("HeartbeatInterval", "120", False)]
+        assert await _recorded(api, raw_id) == recorded

@@ -93,7 +93,7 @@ class CoreCommands(ChargerCommands):
         through the same result handling as the typed command's (``TaskResults``), so what
         that records is recorded; ``unrecorded_reason`` names the actions where it is not."""
         answer = await self._run(request, commands.send_call)
-        unrecorded = self._results.unrecorded(request.action)
+        unrecorded = self._results.unrecorded(request.action, answer.location.ocpp_version)
         return chargers_pb2.SendCallResponse(
             result_json=answer.raw.decode(),
             ocpp_version=to_proto_version(answer.location.ocpp_version),
