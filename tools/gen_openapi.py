@@ -98,7 +98,8 @@ _PATH_PARAM = re.compile(r"\{([^}=]+)(=[^}]*)?\}")
 
 def _page_limits() -> dict[str, tuple[int, int]]:
     """(default, maximum) page size of every list request, from the code that enforces it."""
-    from services.manager import _audit_api, _device_model_api, _read_api
+    from services.manager import _api_checks as _read_api
+    from services.manager import _audit_api, _device_model_api
     from services.manager.chargers import _base as _api
     from services.registry import _model as registry
 

@@ -14,8 +14,8 @@ import grpc
 from csms.v1 import auth_pb2, auth_pb2_grpc
 from google.protobuf.timestamp_pb2 import Timestamp
 
+from services.manager._api_checks import checked_page_size
 from services.manager._errors import InvalidArgument, grpc_errors
-from services.manager._read_api import checked_page_size
 from services.manager.store import AuditEntryRecord, AuditFilters, AuditStore
 from services.manager.store._audit import COLUMN_WIDTHS
 

@@ -17,9 +17,9 @@ from csms.v1 import device_model_pb2_grpc
 
 from services.common import to_proto_version
 from services.manager import commands
+from services.manager._api_checks import checked_page_size
 from services.manager._context import Clock
 from services.manager._errors import ChargerNotFound, grpc_errors
-from services.manager._read_api import checked_page_size
 from services.manager._rows import shown
 from services.manager._stores import Stores
 from services.manager._tasks import TaskSender

@@ -34,20 +34,18 @@ from services.manager._data_transfer import VendorHandler
 from services.manager._device_model_api import DeviceModelServicer
 from services.manager._dispatch import ConnectionWatcher, Dispatcher
 from services.manager._events import EventsServicer
+from services.manager._id_tags_api import IdTagServicer
+from services.manager._locations_api import LocationServicer
 from services.manager._nodes import NodeMonitor
 from services.manager._policy import ALLOWED_WHILE, ChargerPolicy
 from services.manager._provisioning import BootBacklog
-from services.manager._read_api import (
-    IdTagServicer,
-    LocationServicer,
-    ReservationServicer,
-    TransactionServicer,
-)
 from services.manager._reconnect import ReconnectStatus
+from services.manager._reservations_api import ReservationServicer
 from services.manager._signing import CertificateSigner
 from services.manager._stores import Stores
 from services.manager._tasks import TaskSender
 from services.manager._tokens_api import AuthServicer
+from services.manager._transactions_api import TransactionServicer
 from services.manager._watch import EventBus, WatchServicer
 from services.manager.chargers import ChargerServicer
 from services.manager.store import StoreError

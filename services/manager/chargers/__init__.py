@@ -3,11 +3,7 @@ charger, one module per feature profile over the shared steps in ``_base``."""
 
 from csms.v1 import chargers_pb2_grpc
 
-from services.manager.chargers._base import (
-    DEFAULT_PAGE_SIZE,
-    MAX_PAGE_SIZE,
-    check_charger_id,
-)
+from services.manager.chargers._base import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, check_charger_id
 from services.manager.chargers._core import CoreCommands
 from services.manager.chargers._firmware import FirmwareCommands
 from services.manager.chargers._local_auth import LocalListCommands

@@ -8,18 +8,9 @@ from csms.v1 import chargers_pb2
 
 from services.common import to_proto_version
 from services.manager import commands
-from services.manager._errors import (
-    ConflictError,
-    InvalidArgument,
-    grpc_errors,
-)
+from services.manager._errors import ConflictError, InvalidArgument, grpc_errors
 from services.manager._rows import shown
-from services.manager.chargers._base import (
-    ChargerCommands,
-    Context,
-    check_charger_id,
-    status_of,
-)
+from services.manager.chargers._base import ChargerCommands, Context, check_charger_id, status_of
 
 
 class CoreCommands(ChargerCommands):

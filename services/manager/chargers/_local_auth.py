@@ -5,15 +5,8 @@ from __future__ import annotations
 from csms.v1 import chargers_pb2
 
 from services.manager import commands
-from services.manager._errors import (
-    grpc_errors,
-)
-from services.manager.chargers._base import (
-    ChargerCommands,
-    Context,
-    check_charger_id,
-    status_of,
-)
+from services.manager._errors import grpc_errors
+from services.manager.chargers._base import ChargerCommands, Context, check_charger_id, status_of
 
 
 class LocalListCommands(ChargerCommands):

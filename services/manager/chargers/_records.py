@@ -4,11 +4,7 @@ from __future__ import annotations
 
 from csms.v1 import chargers_pb2
 
-from services.manager._errors import (
-    ChargerNotFound,
-    InvalidArgument,
-    grpc_errors,
-)
+from services.manager._errors import ChargerNotFound, InvalidArgument, grpc_errors
 from services.manager._rows import shown, shown_one
 from services.manager.chargers._base import (
     DEFAULT_PAGE_SIZE,
@@ -17,10 +13,7 @@ from services.manager.chargers._base import (
     Context,
     check_charger_id,
 )
-from services.manager.chargers._messages import (
-    charger_message,
-    charger_named,
-)
+from services.manager.chargers._messages import charger_message, charger_named
 
 
 class ChargerRecords(ChargerCommands):

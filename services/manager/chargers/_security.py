@@ -8,21 +8,10 @@ from csms.v1 import chargers_pb2
 
 from services.common._passwords import hash_password
 from services.manager import commands
-from services.manager._errors import (
-    ChargerNotFound,
-    ConflictError,
-    InvalidArgument,
-    grpc_errors,
-)
+from services.manager._errors import ChargerNotFound, ConflictError, InvalidArgument, grpc_errors
 from services.manager._rows import shown
-from services.manager.chargers._base import (
-    ChargerCommands,
-    Context,
-    check_charger_id,
-)
-from services.manager.chargers._messages import (
-    certificate_request_message,
-)
+from services.manager.chargers._base import ChargerCommands, Context, check_charger_id
+from services.manager.chargers._messages import certificate_request_message
 
 
 class SecurityCommands(ChargerCommands):

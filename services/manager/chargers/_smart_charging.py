@@ -7,18 +7,9 @@ import orjson
 from csms.v1 import chargers_pb2, smart_charging_pb2
 
 from services.manager import commands
-from services.manager._errors import (
-    InvalidArgument,
-    ResourceNotFound,
-    grpc_errors,
-)
+from services.manager._errors import InvalidArgument, ResourceNotFound, grpc_errors
 from services.manager._rows import shown
-from services.manager.chargers._base import (
-    ChargerCommands,
-    Context,
-    request_id_or_new,
-    status_of,
-)
+from services.manager.chargers._base import ChargerCommands, Context, request_id_or_new, status_of
 from services.manager.chargers._messages import (
     charging_limit_message,
     ev_charging_needs_message,

@@ -6,10 +6,7 @@ from __future__ import annotations
 from csms.v1 import chargers_pb2
 
 from services.manager import commands
-from services.manager._errors import (
-    InvalidArgument,
-    grpc_errors,
-)
+from services.manager._errors import InvalidArgument, grpc_errors
 from services.manager._rows import shown
 from services.manager.chargers._base import (
     DEFAULT_PAGE_SIZE,
@@ -20,10 +17,7 @@ from services.manager.chargers._base import (
     request_id_or_new,
     status_of,
 )
-from services.manager.chargers._messages import (
-    REQUEST_KINDS,
-    charger_request_message,
-)
+from services.manager.chargers._messages import REQUEST_KINDS, charger_request_message
 
 
 class StationCommands(ChargerCommands):
