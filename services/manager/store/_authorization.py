@@ -11,6 +11,8 @@ from sqlalchemy import Row, delete, exists, func, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from services.manager.domain import MAX_PARENT_DEPTH, parent_loop
+
 from ._common import check_page_size, utc
 from ._domain_records import IdTagRecord
 from ._errors import AlreadyExists, Conflict, NotFound
@@ -23,32 +25,13 @@ __all__ = ["ID_TAG_CHANGES", "SqlIdTagStore", "check_id_tag_changes", "check_no_
 
 #: The fields ``update`` may change.
 ID_TAG_CHANGES = frozenset({"status", "expiry_date", "parent_id_tag", "max_active_transactions"})
-#: How far up a parent chain the loop check looks (a longer chain is refused too).
-MAX_PARENT_DEPTH = 64
 
 
 def check_no_parent_loop(id_tag: str, parent: str, parent_of: Mapping[str, str]) -> None:
-    """Conflict if making ``parent`` the parent of ``id_tag`` closes a loop of parents.
-
-    ``parent_of`` maps each tag up the chain from ``parent`` to its own parent ("" or
-    absent: none). The error names the loop, e.g. ``A -> C -> B -> A``.
-    """
-    chain = [id_tag, parent]
-    seen = {id_tag, parent}
-    tag = parent
-    while tag := parent_of.get(tag, ""):
-        chain.append(tag)
-        if tag == id_tag:
-            raise Conflict(
-                f"id tag {id_tag!r} cannot have parent {parent!r}: the parents would go round"
-                f" in a loop ({' -> '.join(chain)}); change one of these tags' parent first"
-            )
-        if tag in seen or len(chain) > MAX_PARENT_DEPTH:
-            raise Conflict(
-                f"id tag {parent!r} cannot be a parent: its own parents go round in a loop or"
-                f" are more than {MAX_PARENT_DEPTH} deep ({' -> '.join(chain[1:])})"
-            )
-        seen.add(tag)
+    """Conflict if making ``parent`` the parent of ``id_tag`` closes a loop of parents
+    (``domain.parent_loop``; ``parent_of`` maps each tag up the chain to its parent)."""
+    if (reason := parent_loop(id_tag, parent, parent_of)) is not None:
+        raise Conflict(reason)
 
 
 def check_id_tag_changes(id_tag: str, changes: dict[str, Any]) -> dict[str, Any]:
@@ -66,7 +49,7 @@ def check_id_tag_changes(id_tag: str, changes: dict[str, Any]) -> dict[str, Any]
         if parent:
             check_id_tag(parent, "parent id tag")
         if parent == id_tag:
-            raise Conflict(f"id tag {id_tag!r} cannot be its own parent")
+            check_no_parent_loop(id_tag, parent, {})
         checked["parent_id_tag"] = parent
     if "max_active_transactions" in changes:
         checked["max_active_transactions"] = check_max_active(changes["max_active_transactions"])

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from services.manager.domain import ENERGY_REGISTER, ID_TAG_STATUSES, delivered_wh
+
 __all__ = [
     "ENERGY_REGISTER",
     "ID_TAG_STATUSES",
@@ -21,13 +23,8 @@ __all__ = [
     "TransactionRecord",
 ]
 
-#: ``id_tags.status``: the OCPP 1.6 AuthorizationStatus values a tag can have
-#: (ConcurrentTx is an answer, computed at authorization time, never stored).
-ID_TAG_STATUSES = frozenset({"Accepted", "Blocked", "Expired", "Invalid"})
 #: ``reservations.state``.
 RESERVATION_STATES = frozenset({"Pending", "Accepted", "Rejected", "Cancelled", "Used", "Expired"})
-#: The measurand whose readings give a transaction's energy.
-ENERGY_REGISTER = "Energy.Active.Import.Register"
 #: The stop reason of a transaction ended because a newer one started on its connector
 #: or EVSE (followed by the newer one's id); its charger's own stop, if it comes, replaces it.
 SUPERSEDED_PREFIX = "Superseded by "
@@ -93,11 +90,7 @@ class TransactionRecord:
     @property
     def energy_wh(self) -> float:
         """Energy delivered so far (Wh): final when stopped, from the latest reading before."""
-        if self.meter_stop is not None:
-            return float(self.meter_stop - self.meter_start)
-        if self.last_energy_wh:
-            return self.last_energy_wh - self.meter_start
-        return 0.0
+        return delivered_wh(self.meter_start, self.meter_stop, self.last_energy_wh)
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,8 +14,10 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+from services.manager.domain import ID_TAG_STATUSES, register_wh, start_key
+
 from ._common import utc
-from ._domain_records import ID_TAG_STATUSES, MeterValueRecord
+from ._domain_records import MeterValueRecord
 from ._errors import InvalidPageToken
 
 __all__ = [
@@ -135,29 +137,9 @@ def check_meter_value(row: MeterValueRecord) -> dict[str, Any]:
 
 
 def energy_wh(row: MeterValueRecord) -> float | None:
-    """The reading in Wh if ``row`` is a total energy register reading, else None.
-
-    Counts: measurand Energy.Active.Import.Register, no phase, unit Wh or kWh, a numeric
-    value, any context but Transaction.Begin (whose value is the meter_start).
-    """
-    if (
-        row.measurand != "Energy.Active.Import.Register"
-        or row.phase
-        or row.context == "Transaction.Begin"
-        or row.unit not in ("Wh", "kWh")
-    ):
+    """The reading in Wh if ``row`` counts as a 1.6 transaction's energy, else None: a
+    total energy register reading (``domain.register_wh``) in any context but
+    Transaction.Begin (whose value is the meter_start)."""
+    if row.context == "Transaction.Begin":
         return None
-    try:
-        value = float(row.value)
-    except ValueError:
-        return None
-    if value != value or value in (float("inf"), float("-inf")):
-        return None
-    return value * 1000.0 if row.unit == "kWh" else value
-
-
-def start_key(
-    charger_id: str, connector_id: int, id_tag: str, started_at: datetime, meter_start: int
-) -> str:
-    """The idempotency key of a StartTransaction: a retry of it has the same key."""
-    return f"{charger_id}|{connector_id}|{id_tag}|{to_iso(started_at)}|{meter_start}"
+    return register_wh(row.measurand, row.phase, row.unit, row.value)
