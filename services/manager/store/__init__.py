@@ -22,21 +22,18 @@ from ._audit import (
     AuditEntryRecord,
     AuditFilters,
     AuditStore,
-    MemoryAuditStore,
     SqlAuditStore,
 )
 from ._authorization import SqlIdTagStore
 from ._credentials import (
     ChargerCredentials,
     CredentialStore,
-    MemoryCredentialStore,
     SqlCredentialStore,
     check_security_profile,
 )
 from ._device_model import (
     DeviceEventRecord,
     DeviceModelStore,
-    MemoryDeviceModelStore,
     MonitorRecord,
     ReportRecord,
     SqlDeviceModelStore,
@@ -69,12 +66,6 @@ from ._fleet import (
     SqlLocationStore,
     SqlSecurityStore,
 )
-from ._fleet_memory import (
-    MemoryChargingProfileStore,
-    MemoryConfigurationStore,
-    MemoryLocationStore,
-    MemorySecurityStore,
-)
 from ._fleet_records import (
     CERTIFICATE_REQUEST_STATUSES,
     CHARGING_PROFILE_PURPOSES,
@@ -84,8 +75,6 @@ from ._fleet_records import (
     LocationRecord,
     SecurityEventRecord,
 )
-from ._memory import MemoryChargerStore
-from ._memory_domain import MemoryIdTagStore, MemoryReservationStore, MemoryTransactionStore
 from ._protocol import (
     ChargerStore,
     ChargingProfileStore,
@@ -109,7 +98,6 @@ from ._smart_charging import (
     ChargingLimitRecord,
     ChargingProfileReportRecord,
     EVChargingNeedsRecord,
-    MemorySmartChargingStore,
     ReportedProfileRecord,
     SmartChargingStore,
     SqlSmartChargingStore,
@@ -118,11 +106,10 @@ from ._sql import SqlChargerStore
 from ._station import (
     ChargerRequestRecord,
     DisplayMessageRecord,
-    MemoryStationStore,
     SqlStationStore,
     StationStore,
 )
-from ._tokens import ROLES, MemoryTokenStore, SqlTokenStore, TokenRecord, TokenStore
+from ._tokens import ROLES, SqlTokenStore, TokenRecord, TokenStore
 from ._transaction_events import event_digest
 from ._transactions import SUPERSEDED_PREFIX, SqlTransactionStore
 
@@ -162,20 +149,6 @@ __all__ = [
     "InvalidPageToken",
     "LocationRecord",
     "LocationStore",
-    "MemoryAuditStore",
-    "MemoryChargerStore",
-    "MemoryChargingProfileStore",
-    "MemoryConfigurationStore",
-    "MemoryCredentialStore",
-    "MemoryDeviceModelStore",
-    "MemoryIdTagStore",
-    "MemoryLocationStore",
-    "MemoryReservationStore",
-    "MemorySecurityStore",
-    "MemorySmartChargingStore",
-    "MemoryStationStore",
-    "MemoryTokenStore",
-    "MemoryTransactionStore",
     "MeterValueRecord",
     "MeterValuesOutcome",
     "MonitorRecord",

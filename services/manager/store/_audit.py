@@ -12,7 +12,6 @@ entry about a hostile request (a charger id of 500 characters) is still recorded
 from __future__ import annotations
 
 import builtins
-import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -24,10 +23,10 @@ from sqlalchemy.sql.elements import ColumnElement
 from ._common import check_page_size, utc
 from ._keyset import decode_keyset, encode_keyset, to_iso
 from ._schema import audit_log
-from ._sql import _unavailable
+from ._sql import unavailable
 from ._sqlbase import SqlStoreBase
 
-__all__ = ["AuditEntryRecord", "AuditFilters", "AuditStore", "MemoryAuditStore", "SqlAuditStore"]
+__all__ = ["AuditEntryRecord", "AuditFilters", "AuditStore", "SqlAuditStore"]
 
 #: Widest value of each bounded column of ``audit_log`` (None = text, unbounded).
 COLUMN_WIDTHS: dict[str, int | None] = {
@@ -147,7 +146,7 @@ class SqlAuditStore(SqlStoreBase):
             }
             for e in map(fitted, entries)
         ]
-        async with _unavailable("writing audit entries"), self._engine.begin() as conn:
+        async with unavailable("writing audit entries"), self._engine.begin() as conn:
             await conn.execute(insert(audit_log), rows)
 
     async def list(
@@ -170,44 +169,10 @@ class SqlAuditStore(SqlStoreBase):
         query = select(table).order_by(table.c.id.desc()).limit(page_size + 1)
         if conditions:
             query = query.where(and_(*conditions))
-        async with _unavailable("listing audit entries"), self._reader.connect() as conn:
+        async with unavailable("listing audit entries"), self._reader.connect() as conn:
             rows = (await conn.execute(query)).all()
         page = [_record(row) for row in rows[:page_size]]
         return page, _next_token(page, len(rows) > page_size, filters)
-
-
-class MemoryAuditStore:
-    """``AuditStore`` in a list (unit tests)."""
-
-    def __init__(self) -> None:
-        self.entries: builtins.list[AuditEntryRecord] = []
-        self._ids = itertools.count(1)
-
-    async def append(self, entries: Sequence[AuditEntryRecord]) -> None:
-        for entry in entries:
-            utc(entry.at)
-        self.entries.extend(
-            replace(fitted(e), entry_id=next(self._ids), at=utc(e.at)) for e in entries
-        )
-
-    async def list(
-        self, filters: AuditFilters, *, page_size: int, page_token: str = ""
-    ) -> tuple[builtins.list[AuditEntryRecord], str]:
-        check_page_size(page_size)
-        after = _start_after(page_token, filters)
-        matching = [
-            e
-            for e in reversed(self.entries)
-            if all(
-                not getattr(filters, name) or getattr(e, name) == getattr(filters, name)
-                for name in ("actor", "action", "charger_id", "outcome")
-            )
-            and (filters.since is None or e.at >= filters.since)
-            and (filters.until is None or e.at < filters.until)
-            and (after is None or e.entry_id < after)
-        ]
-        page = matching[:page_size]
-        return page, _next_token(page, len(matching) > page_size, filters)
 
 
 def _record(row: Row[object]) -> AuditEntryRecord:

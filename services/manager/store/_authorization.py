@@ -18,7 +18,7 @@ from ._domain_records import IdTagRecord
 from ._errors import AlreadyExists, Conflict, NotFound
 from ._keyset import check_id_tag, check_id_tag_status, decode_keyset, encode_keyset
 from ._schema import id_tags
-from ._sql import _unavailable
+from ._sql import unavailable
 from ._sqlbase import SqlStoreBase
 
 __all__ = ["ID_TAG_CHANGES", "SqlIdTagStore", "check_id_tag_changes", "check_no_parent_loop"]
@@ -67,7 +67,7 @@ class SqlIdTagStore(SqlStoreBase):
     """Id tags in the ``id_tags`` table."""
 
     async def get(self, id_tag: str) -> IdTagRecord | None:
-        async with _unavailable("reading an id tag"), self._reader.connect() as conn:
+        async with unavailable("reading an id tag"), self._reader.connect() as conn:
             row = (await conn.execute(select(id_tags).where(id_tags.c.id_tag == id_tag))).first()
         return None if row is None else _record(row)
 
@@ -75,7 +75,7 @@ class SqlIdTagStore(SqlStoreBase):
         if not id_tags_wanted:
             return {}
         query = select(id_tags).where(self._in(id_tags.c.id_tag, id_tags_wanted))
-        async with _unavailable("reading id tags"), self._reader.connect() as conn:
+        async with unavailable("reading id tags"), self._reader.connect() as conn:
             rows = (await conn.execute(query)).all()
         return {row.id_tag: _record(row) for row in rows}
 
@@ -113,7 +113,7 @@ class SqlIdTagStore(SqlStoreBase):
             .on_conflict_do_nothing(index_elements=[id_tags.c.id_tag])
             .returning(*id_tags.c)
         )
-        async with _unavailable("creating an id tag"):
+        async with unavailable("creating an id tag"):
             try:
                 async with self._engine.begin() as conn:
                     await _check_parent(conn, fields["parent_id_tag"])
@@ -136,7 +136,7 @@ class SqlIdTagStore(SqlStoreBase):
             .returning(*id_tags.c)
         )
         parent = fields.get("parent_id_tag") or ""
-        async with _unavailable("updating an id tag"):
+        async with unavailable("updating an id tag"):
             try:
                 async with self._engine.begin() as conn:
                     await _check_parent(conn, parent)
@@ -152,7 +152,7 @@ class SqlIdTagStore(SqlStoreBase):
         return _record(row)
 
     async def delete(self, id_tag: str) -> None:
-        async with _unavailable("deleting an id tag"):
+        async with unavailable("deleting an id tag"):
             try:
                 async with self._engine.begin() as conn:
                     child = await conn.scalar(
@@ -189,7 +189,7 @@ class SqlIdTagStore(SqlStoreBase):
             query = query.where(id_tags.c.parent_id_tag.is_(None))
         elif parent_id_tag is not None:
             query = query.where(id_tags.c.parent_id_tag == parent_id_tag)
-        async with _unavailable("listing id tags"), self._reader.connect() as conn:
+        async with unavailable("listing id tags"), self._reader.connect() as conn:
             rows = (await conn.execute(query)).all()
         page = [_record(row) for row in rows[:page_size]]
         token = (

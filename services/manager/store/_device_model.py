@@ -16,9 +16,8 @@ report already applied are ignored (a charger retrying a part).
 from __future__ import annotations
 
 import builtins
-import itertools
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -27,10 +26,7 @@ from sqlalchemy import ColumnElement, Row, delete, func, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ._common import check_page_size, utc
-from ._errors import NotFound
-from ._fleet import _require_charger
 from ._keyset import decode_keyset, encode_keyset
-from ._protocol import ChargerStore
 from ._schema import (
     device_events,
     device_monitors,
@@ -38,8 +34,8 @@ from ._schema import (
     device_reports,
     device_variables,
 )
-from ._sql import _unavailable
-from ._sqlbase import SqlStoreBase
+from ._sql import unavailable
+from ._sqlbase import SqlStoreBase, require_charger
 
 __all__ = [
     "ATTRIBUTE_TYPES",
@@ -47,7 +43,6 @@ __all__ = [
     "REPORT_KINDS",
     "DeviceEventRecord",
     "DeviceModelStore",
-    "MemoryDeviceModelStore",
     "MonitorRecord",
     "ReportRecord",
     "SqlDeviceModelStore",
@@ -261,7 +256,7 @@ class DeviceModelStore(Protocol):
 # -- shared checks and codecs ------------------------------------------------------------
 
 
-def check_kind(kind: str) -> str:
+def check_report_kind(kind: str) -> str:
     if kind not in REPORT_KINDS:
         raise ValueError(f"report kind must be one of {sorted(REPORT_KINDS)}, got {kind!r}")
     return kind
@@ -353,17 +348,14 @@ def _variable_row(charger_id: str, v: VariableRecord, at: datetime) -> dict[str,
 class SqlDeviceModelStore(SqlStoreBase):
     """``DeviceModelStore`` on PostgreSQL or SQLite; bulk upserts, one transaction per call."""
 
-    async def _require_charger(self, conn: AsyncConnection, charger_id: str) -> None:
-        await _require_charger(conn, charger_id)
-
     async def report_requested(
         self, charger_id: str, request_id: int, kind: str, at: datetime
     ) -> None:
-        check_kind(kind)
+        check_report_kind(kind)
         at = utc(at)
         r = device_reports
-        async with _unavailable("recording a report request"), self._engine.begin() as conn:
-            await self._require_charger(conn, charger_id)
+        async with unavailable("recording a report request"), self._engine.begin() as conn:
+            await require_charger(conn, charger_id)
             await conn.execute(
                 delete(r).where(r.c.charger_id == charger_id, r.c.completed_at.is_(None))
             )
@@ -398,8 +390,8 @@ class SqlDeviceModelStore(SqlStoreBase):
             raise ValueError(f"seq_no must not be negative, got {seq_no}")
         at = utc(at)
         r, p = device_reports, device_report_parts
-        async with _unavailable("recording a report part"), self._engine.begin() as conn:
-            await self._require_charger(conn, charger_id)
+        async with unavailable("recording a report part"), self._engine.begin() as conn:
+            await require_charger(conn, charger_id)
             await conn.execute(
                 self._insert(r)
                 .values(
@@ -504,8 +496,8 @@ class SqlDeviceModelStore(SqlStoreBase):
                 "updated_at": at,
             }
         t = device_variables
-        async with _unavailable("recording variable values"), self._engine.begin() as conn:
-            await self._require_charger(conn, charger_id)
+        async with unavailable("recording variable values"), self._engine.begin() as conn:
+            await require_charger(conn, charger_id)
             if not rows:
                 return
             upsert = self._insert(t)
@@ -556,7 +548,7 @@ class SqlDeviceModelStore(SqlStoreBase):
         if variable:
             conditions.append(func.lower(t.c.variable) == variable.lower())
         query = select(t).where(*conditions).order_by(*order).limit(page_size + 1)
-        async with _unavailable("listing variables"), self._reader.connect() as conn:
+        async with unavailable("listing variables"), self._reader.connect() as conn:
             rows = (await conn.execute(query)).all()
         page = [_variable_record(row) for row in rows[:page_size]]
         token = ""
@@ -567,7 +559,7 @@ class SqlDeviceModelStore(SqlStoreBase):
     async def reports(self, charger_id: str) -> builtins.list[ReportRecord]:
         r = device_reports
         query = select(r).where(r.c.charger_id == charger_id).order_by(r.c.request_id)
-        async with _unavailable("reading reports"), self._reader.connect() as conn:
+        async with unavailable("reading reports"), self._reader.connect() as conn:
             rows = (await conn.execute(query)).all()
         return [
             ReportRecord(row.request_id, row.kind, row.requested_at, row.completed_at)
@@ -579,8 +571,8 @@ class SqlDeviceModelStore(SqlStoreBase):
     ) -> None:
         rows = {m.monitor_id: _monitor_row(charger_id, m) for m in monitors}
         t = device_monitors
-        async with _unavailable("recording monitors"), self._engine.begin() as conn:
-            await self._require_charger(conn, charger_id)
+        async with unavailable("recording monitors"), self._engine.begin() as conn:
+            await require_charger(conn, charger_id)
             if replace_all:
                 await conn.execute(delete(t).where(t.c.charger_id == charger_id))
             if not rows:
@@ -604,14 +596,14 @@ class SqlDeviceModelStore(SqlStoreBase):
             return 0
         t = device_monitors
         statement = delete(t).where(t.c.charger_id == charger_id, self._in(t.c.monitor_id, ids))
-        async with _unavailable("forgetting monitors"), self._engine.begin() as conn:
+        async with unavailable("forgetting monitors"), self._engine.begin() as conn:
             result = await conn.execute(statement)
         return int(result.rowcount)
 
     async def list_monitors(self, charger_id: str) -> builtins.list[MonitorRecord]:
         t = device_monitors
         query = select(t).where(t.c.charger_id == charger_id).order_by(t.c.monitor_id)
-        async with _unavailable("listing monitors"), self._reader.connect() as conn:
+        async with unavailable("listing monitors"), self._reader.connect() as conn:
             rows = (await conn.execute(query)).all()
         return [
             MonitorRecord(
@@ -635,8 +627,8 @@ class SqlDeviceModelStore(SqlStoreBase):
     ) -> None:
         rows = [_event_row(charger_id, e) for e in events]
         t = device_events
-        async with _unavailable("recording events"), self._engine.begin() as conn:
-            await self._require_charger(conn, charger_id)
+        async with unavailable("recording events"), self._engine.begin() as conn:
+            await require_charger(conn, charger_id)
             if not rows:
                 return
             await conn.execute(t.insert(), rows)
@@ -665,7 +657,7 @@ class SqlDeviceModelStore(SqlStoreBase):
         if page_token:
             (before,) = decode_keyset(page_token, "device_events", filters, (int,))
             query = query.where(t.c.id < before)
-        async with _unavailable("listing events"), self._reader.connect() as conn:
+        async with unavailable("listing events"), self._reader.connect() as conn:
             rows = (await conn.execute(query)).all()
         page = [_event_record(row) for row in rows[:page_size]]
         token = ""
@@ -765,203 +757,3 @@ def _event_record(row: Row[Any]) -> DeviceEventRecord:
 
 
 # -- in memory ---------------------------------------------------------------------------
-
-
-@dataclass(slots=True)
-class _Report:
-    kind: str
-    requested_at: datetime
-    completed_at: datetime | None = None
-    #: seq_no -> (last, variables)
-    parts: dict[int, tuple[bool, list[VariableRecord]]] | None = None
-
-
-class MemoryDeviceModelStore:
-    """``DeviceModelStore`` in dicts; the same checks, orders and tokens as the SQL one."""
-
-    def __init__(self, *, chargers: ChargerStore | None = None) -> None:
-        self._chargers = chargers
-        #: charger id -> sort key -> record.
-        self._variables: dict[str, dict[tuple[Any, ...], VariableRecord]] = {}
-        self._reports: dict[str, dict[int, _Report]] = {}
-        self._monitors: dict[str, dict[int, MonitorRecord]] = {}
-        self._events: dict[str, list[DeviceEventRecord]] = {}
-        self._ids = itertools.count(1)
-
-    async def _require_charger(self, charger_id: str) -> None:
-        if self._chargers is not None and not await self._chargers.is_known(charger_id):
-            raise NotFound(f"charger {charger_id!r} does not exist")
-
-    async def report_requested(
-        self, charger_id: str, request_id: int, kind: str, at: datetime
-    ) -> None:
-        check_kind(kind)
-        at = utc(at)
-        await self._require_charger(charger_id)
-        reports = self._reports.setdefault(charger_id, {})
-        for rid in [rid for rid, r in reports.items() if r.completed_at is None]:
-            del reports[rid]
-        reports[request_id] = _Report(kind, at, None, {})
-
-    async def add_report_part(
-        self,
-        charger_id: str,
-        request_id: int,
-        seq_no: int,
-        last: bool,
-        variables: Sequence[VariableRecord],
-        at: datetime,
-    ) -> bool:
-        for v in variables:
-            check_variable(v)
-        if seq_no < 0:
-            raise ValueError(f"seq_no must not be negative, got {seq_no}")
-        at = utc(at)
-        await self._require_charger(charger_id)
-        reports = self._reports.setdefault(charger_id, {})
-        report = reports.setdefault(request_id, _Report("Unrequested", at, None, {}))
-        if report.completed_at is not None:
-            return False
-        parts = report.parts if report.parts is not None else {}
-        report.parts = parts
-        parts[seq_no] = (last, list(variables))
-        if not _complete((seq, is_last) for seq, (is_last, _) in parts.items()):
-            return False
-        held = self._variables.setdefault(charger_id, {})
-        if report.kind == "FullInventory":
-            held.clear()
-        for seq in sorted(parts):
-            for v in parts[seq][1]:
-                held[v.sort_key()] = replace(v, updated_at=at)
-        report.parts = None
-        report.completed_at = at
-        for rid in [
-            rid for rid, r in reports.items() if rid != request_id and r.completed_at is not None
-        ]:
-            del reports[rid]
-        return True
-
-    async def record_values(
-        self,
-        charger_id: str,
-        values: Sequence[tuple[VariableKey, str, str]],
-        source: str,
-        at: datetime,
-    ) -> None:
-        at = utc(at)
-        records = [
-            check_variable(VariableRecord(key, attribute_type, value, value_source=source))
-            for key, attribute_type, value in values
-        ]
-        await self._require_charger(charger_id)
-        held = self._variables.setdefault(charger_id, {})
-        for record in records:
-            before = held.get(record.sort_key())
-            held[record.sort_key()] = replace(
-                before if before is not None else record,
-                value=record.value,
-                value_source=source,
-                updated_at=at,
-            )
-
-    async def list_variables(
-        self,
-        charger_id: str,
-        *,
-        page_size: int,
-        page_token: str = "",
-        component: str = "",
-        component_instance: str = "",
-        evse_id: int | None = None,
-        variable: str = "",
-    ) -> tuple[builtins.list[VariableRecord], str]:
-        check_page_size(page_size)
-        filters = _filters(charger_id, component, component_instance, evse_id, variable)
-        after: tuple[Any, ...] | None = None
-        if page_token:
-            after = tuple(decode_keyset(page_token, "variables", filters, _KEY_TYPES))
-        matching = sorted(
-            (
-                (sort_key, record)
-                for sort_key, record in self._variables.get(charger_id, {}).items()
-                if (after is None or sort_key > after)
-                and (not component or record.key.component.lower() == component.lower())
-                and (
-                    not component_instance
-                    or record.key.component_instance.lower() == component_instance.lower()
-                )
-                and (evse_id is None or record.key.evse_id == evse_id)
-                and (not variable or record.key.variable.lower() == variable.lower())
-            ),
-            key=lambda item: item[0],
-        )
-        page = [record for _, record in matching[:page_size]]
-        token = ""
-        if len(matching) > page_size:
-            token = encode_keyset("variables", list(page[-1].sort_key()), filters)
-        return page, token
-
-    async def reports(self, charger_id: str) -> builtins.list[ReportRecord]:
-        return [
-            ReportRecord(rid, r.kind, r.requested_at, r.completed_at)
-            for rid, r in sorted(self._reports.get(charger_id, {}).items())
-        ]
-
-    async def set_monitors(
-        self, charger_id: str, monitors: Sequence[MonitorRecord], *, replace_all: bool = False
-    ) -> None:
-        for m in monitors:
-            m.key.check()
-        await self._require_charger(charger_id)
-        held = self._monitors.setdefault(charger_id, {})
-        if replace_all:
-            held.clear()
-        for m in monitors:
-            held[m.monitor_id] = replace(m, updated_at=utc(m.updated_at))
-
-    async def remove_monitors(self, charger_id: str, monitor_ids: Iterable[int]) -> int:
-        held = self._monitors.get(charger_id, {})
-        gone = [i for i in set(monitor_ids) if i in held]
-        for i in gone:
-            del held[i]
-        return len(gone)
-
-    async def list_monitors(self, charger_id: str) -> builtins.list[MonitorRecord]:
-        held = self._monitors.get(charger_id, {})
-        return [held[i] for i in sorted(held)]
-
-    async def add_events(
-        self,
-        charger_id: str,
-        events: Sequence[DeviceEventRecord],
-        *,
-        keep: int = MAX_EVENTS_PER_CHARGER,
-    ) -> None:
-        for e in events:
-            e.key.check()
-        await self._require_charger(charger_id)
-        held = self._events.setdefault(charger_id, [])
-        held.extend(
-            replace(
-                e, id=next(self._ids), timestamp=utc(e.timestamp), received_at=utc(e.received_at)
-            )
-            for e in events
-        )
-        del held[: max(0, len(held) - keep)]
-
-    async def list_events(
-        self, charger_id: str, *, page_size: int, page_token: str = ""
-    ) -> tuple[builtins.list[DeviceEventRecord], str]:
-        check_page_size(page_size)
-        filters = {"charger_id": charger_id}
-        before: int | None = None
-        if page_token:
-            (before,) = decode_keyset(page_token, "device_events", filters, (int,))
-        newest_first = [
-            e for e in reversed(self._events.get(charger_id, [])) if before is None or e.id < before
-        ]
-        page = newest_first[:page_size]
-        token = ""
-        if len(newest_first) > page_size:
-            token = encode_keyset("device_events", [page[-1].id], filters)
-        return page, token

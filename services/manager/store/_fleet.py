@@ -46,8 +46,8 @@ from ._schema import (
     locations,
     security_events,
 )
-from ._sql import _unavailable
-from ._sqlbase import SqlStoreBase
+from ._sql import unavailable
+from ._sqlbase import SqlStoreBase, charger_not_found, require_charger
 
 __all__ = [
     "SqlChargingProfileStore",
@@ -55,15 +55,6 @@ __all__ = [
     "SqlLocationStore",
     "SqlSecurityStore",
 ]
-
-
-async def _require_charger(conn: AsyncConnection, charger_id: str, *, lock: bool = False) -> None:
-    """NotFound unless the charger exists; ``lock`` holds its row until commit (PostgreSQL)."""
-    query = select(chargers.c.id).where(chargers.c.id == charger_id)
-    if lock:
-        query = query.with_for_update(key_share=True)  # FOR NO KEY UPDATE
-    if await conn.scalar(query) is None:
-        raise NotFound(f"charger {charger_id!r} does not exist")
 
 
 class SqlChargingProfileStore(SqlStoreBase):
@@ -103,8 +94,8 @@ class SqlChargingProfileStore(SqlStoreBase):
                 ),
             ),
         )
-        async with _unavailable("recording a charging profile"), self._engine.begin() as conn:
-            await _require_charger(conn, charger_id, lock=True)
+        async with unavailable("recording a charging profile"), self._engine.begin() as conn:
+            await require_charger(conn, charger_id, lock=True)
             await conn.execute(replaced)
             await conn.execute(
                 insert(table).values(
@@ -140,7 +131,7 @@ class SqlChargingProfileStore(SqlStoreBase):
                 conditions.append(table.c.purpose == purpose)
             if stack_level is not None:
                 conditions.append(table.c.stack_level == stack_level)
-        async with _unavailable("clearing charging profiles"), self._engine.begin() as conn:
+        async with unavailable("clearing charging profiles"), self._engine.begin() as conn:
             result = await conn.execute(delete(table).where(*conditions))
         return result.rowcount
 
@@ -151,7 +142,7 @@ class SqlChargingProfileStore(SqlStoreBase):
             table.c.purpose == "TxProfile",
             table.c.transaction_id == transaction_id,
         )
-        async with _unavailable("discarding TxProfiles"), self._engine.begin() as conn:
+        async with unavailable("discarding TxProfiles"), self._engine.begin() as conn:
             result = await conn.execute(statement)
         return result.rowcount
 
@@ -166,7 +157,7 @@ class SqlChargingProfileStore(SqlStoreBase):
         )
         if connector_id is not None:
             query = query.where(table.c.connector_id == connector_id)
-        async with _unavailable("listing charging profiles"), self._reader.connect() as conn:
+        async with unavailable("listing charging profiles"), self._reader.connect() as conn:
             rows = (await conn.execute(query)).all()
         records = [
             ChargingProfileRecord(
@@ -210,8 +201,8 @@ class SqlConfigurationStore(SqlStoreBase):
             for key, value, readonly in entries
         }
         table = configuration_keys
-        async with _unavailable("recording a configuration read"), self._engine.begin() as conn:
-            await _require_charger(conn, charger_id)
+        async with unavailable("recording a configuration read"), self._engine.begin() as conn:
+            await require_charger(conn, charger_id)
             if complete:
                 stale = delete(table).where(table.c.charger_id == charger_id)
                 if rows:
@@ -242,8 +233,8 @@ class SqlConfigurationStore(SqlStoreBase):
             index_elements=[table.c.charger_id, table.c.key],
             set_={"value": upsert.excluded.value, "read_at": upsert.excluded.read_at},
         )
-        async with _unavailable("recording a configuration change"), self._engine.begin() as conn:
-            await _require_charger(conn, charger_id)
+        async with unavailable("recording a configuration change"), self._engine.begin() as conn:
+            await require_charger(conn, charger_id)
             await conn.execute(statement)
 
     async def list(
@@ -251,7 +242,7 @@ class SqlConfigurationStore(SqlStoreBase):
     ) -> tuple[builtins.list[ConfigurationKeyRecord], datetime | None]:
         table = configuration_keys
         query = select(table).where(table.c.charger_id == charger_id)
-        async with _unavailable("reading configuration keys"), self._reader.connect() as conn:
+        async with unavailable("reading configuration keys"), self._reader.connect() as conn:
             rows = (await conn.execute(query)).all()
         records = sorted(
             (
@@ -278,8 +269,8 @@ class SqlSecurityStore(SqlStoreBase):
             tech_info=tech_info,
             received_at=utc(at),
         )
-        async with _unavailable("recording a security event"), self._engine.begin() as conn:
-            await _require_charger(conn, charger_id)
+        async with unavailable("recording a security event"), self._engine.begin() as conn:
+            await require_charger(conn, charger_id)
             await conn.execute(statement)
 
     async def list_events(
@@ -301,7 +292,7 @@ class SqlSecurityStore(SqlStoreBase):
                     and_(table.c.timestamp == before, table.c.id < before_id),
                 )
             )
-        async with _unavailable("listing security events"), self._reader.connect() as conn:
+        async with unavailable("listing security events"), self._reader.connect() as conn:
             rows = (await conn.execute(query)).all()
         page = [_event_record(row) for row in rows[:page_size]]
         token = ""
@@ -323,8 +314,8 @@ class SqlSecurityStore(SqlStoreBase):
             )
             .returning(certificate_requests.c.id)
         )
-        async with _unavailable("recording a certificate request"), self._engine.begin() as conn:
-            await _require_charger(conn, charger_id)
+        async with unavailable("recording a certificate request"), self._engine.begin() as conn:
+            await require_charger(conn, charger_id)
             request_id: int = (await conn.execute(statement)).scalar_one()
         return request_id
 
@@ -333,7 +324,7 @@ class SqlSecurityStore(SqlStoreBase):
     ) -> builtins.list[CertificateRequestRecord]:
         table = certificate_requests
         query = select(table).where(table.c.charger_id == charger_id).order_by(table.c.id)
-        async with _unavailable("listing certificate requests"), self._reader.connect() as conn:
+        async with unavailable("listing certificate requests"), self._reader.connect() as conn:
             rows = (await conn.execute(query)).all()
         return [
             CertificateRequestRecord(
@@ -369,7 +360,7 @@ class SqlSecurityStore(SqlStoreBase):
             values["certificate_chain"] = certificate_chain
         statement = update(table).where(table.c.id == request_id).values(**values)
         async with (
-            _unavailable("recording a certificate request's status"),
+            unavailable("recording a certificate request's status"),
             self._engine.begin() as conn,
         ):
             if (await conn.execute(statement)).rowcount == 0:
@@ -405,7 +396,7 @@ class SqlLocationStore(SqlStoreBase):
             .values(id=check_location_id(location_id), created_at=at, updated_at=at, **fields)
             .on_conflict_do_nothing(index_elements=[locations.c.id])
         )
-        async with _unavailable("creating a location"), self._engine.begin() as conn:
+        async with unavailable("creating a location"), self._engine.begin() as conn:
             result = await conn.execute(statement)
         if result.rowcount == 0:
             raise AlreadyExists(f"location {location_id!r} exists already")
@@ -414,7 +405,7 @@ class SqlLocationStore(SqlStoreBase):
         )
 
     async def get(self, location_id: str) -> LocationRecord | None:
-        async with _unavailable("reading a location"), self._reader.connect() as conn:
+        async with unavailable("reading a location"), self._reader.connect() as conn:
             return await self._read(conn, location_id)
 
     async def update(self, location_id: str, *, at: datetime, **changes: Any) -> LocationRecord:
@@ -424,14 +415,14 @@ class SqlLocationStore(SqlStoreBase):
             .where(locations.c.id == location_id)
             .values(updated_at=utc(at), **fields)
         )
-        async with _unavailable("updating a location"), self._engine.begin() as conn:
+        async with unavailable("updating a location"), self._engine.begin() as conn:
             result = await conn.execute(statement)
             if result.rowcount == 0:
                 raise NotFound(f"location {location_id!r} does not exist")
             return await self._must_read(conn, location_id)
 
     async def delete(self, location_id: str) -> None:
-        async with _unavailable("deleting a location"), self._engine.begin() as conn:
+        async with unavailable("deleting a location"), self._engine.begin() as conn:
             # The foreign key has no ON DELETE action (see _schema): unassign here.
             await conn.execute(
                 update(chargers)
@@ -449,7 +440,7 @@ class SqlLocationStore(SqlStoreBase):
         query = select(locations).order_by(locations.c.id).limit(page_size + 1)
         if page_token:
             query = query.where(locations.c.id > decode_location_token(page_token))
-        async with _unavailable("listing locations"), self._reader.connect() as conn:
+        async with unavailable("listing locations"), self._reader.connect() as conn:
             rows = (await conn.execute(query)).all()
             page = rows[:page_size]
             members = await self._charger_ids(conn, [row.id for row in page])
@@ -459,7 +450,7 @@ class SqlLocationStore(SqlStoreBase):
 
     async def assign(self, location_id: str, charger_id: str, at: datetime) -> LocationRecord:
         at = utc(at)
-        async with _unavailable("assigning a charger"), self._engine.begin() as conn:
+        async with unavailable("assigning a charger"), self._engine.begin() as conn:
             await self._require_location(conn, location_id)
             previous = (
                 await conn.execute(
@@ -469,7 +460,7 @@ class SqlLocationStore(SqlStoreBase):
                 )
             ).first()
             if previous is None:
-                raise NotFound(f"charger {charger_id!r} does not exist")
+                raise charger_not_found(charger_id)
             if previous.location_id != location_id:
                 await conn.execute(
                     update(chargers)
@@ -486,7 +477,7 @@ class SqlLocationStore(SqlStoreBase):
 
     async def unassign(self, location_id: str, charger_id: str, at: datetime) -> LocationRecord:
         at = utc(at)
-        async with _unavailable("unassigning a charger"), self._engine.begin() as conn:
+        async with unavailable("unassigning a charger"), self._engine.begin() as conn:
             await self._require_location(conn, location_id)
             result = await conn.execute(
                 update(chargers)

@@ -14,8 +14,8 @@ from ._domain_records import RESERVATION_STATES, ReservationRecord
 from ._errors import NotFound
 from ._keyset import check_id_tag, decode_keyset, encode_keyset
 from ._schema import reservations
-from ._sql import _unavailable
-from ._sqlbase import SqlStoreBase
+from ._sql import unavailable
+from ._sqlbase import SqlStoreBase, charger_not_found
 
 __all__ = ["SqlReservationStore", "outcome_state"]
 
@@ -83,12 +83,12 @@ class SqlReservationStore(SqlStoreBase):
             )
             .returning(*reservations.c)
         )
-        async with _unavailable("creating a reservation"):
+        async with unavailable("creating a reservation"):
             try:
                 async with self._engine.begin() as conn:
                     row = (await conn.execute(statement)).one()
             except IntegrityError as exc:
-                raise NotFound(f"charger {charger_id!r} does not exist") from exc
+                raise charger_not_found(charger_id) from exc
         return _record(row)
 
     async def set_outcome(
@@ -128,7 +128,7 @@ class SqlReservationStore(SqlStoreBase):
             .values(state=state, updated_at=at)
             .returning(*r.c)
         )
-        async with _unavailable("ending a reservation"), self._engine.begin() as conn:
+        async with unavailable("ending a reservation"), self._engine.begin() as conn:
             row = (await conn.execute(statement)).first()
             if row is None:  # unknown, another charger's, or ended already
                 row = (await conn.execute(select(r).where(mine))).first()
@@ -141,7 +141,7 @@ class SqlReservationStore(SqlStoreBase):
             .values(**values)
             .returning(*reservations.c)
         )
-        async with _unavailable(doing), self._engine.begin() as conn:
+        async with unavailable(doing), self._engine.begin() as conn:
             row = (await conn.execute(statement)).first()
         if row is None:
             raise NotFound(f"reservation {reservation_id} does not exist")
@@ -149,7 +149,7 @@ class SqlReservationStore(SqlStoreBase):
 
     async def get(self, reservation_id: int) -> ReservationRecord | None:
         query = select(reservations).where(reservations.c.id == reservation_id)
-        async with _unavailable("reading a reservation"), self._reader.connect() as conn:
+        async with unavailable("reading a reservation"), self._reader.connect() as conn:
             row = (await conn.execute(query)).first()
         return None if row is None else _record(row)
 
@@ -173,7 +173,7 @@ class SqlReservationStore(SqlStoreBase):
             query = query.where(r.c.charger_id == charger_id)
         if state is not None:
             query = query.where(r.c.state == state)
-        async with _unavailable("listing reservations"), self._reader.connect() as conn:
+        async with unavailable("listing reservations"), self._reader.connect() as conn:
             rows = (await conn.execute(query)).all()
         page = [_record(row) for row in rows[:page_size]]
         token = ""
@@ -189,7 +189,7 @@ class SqlReservationStore(SqlStoreBase):
             .where(r.c.state.in_(LIVE_STATES), r.c.expiry_date <= now)
             .values(state="Expired", updated_at=now)
         )
-        async with _unavailable("expiring reservations"), self._engine.begin() as conn:
+        async with unavailable("expiring reservations"), self._engine.begin() as conn:
             result = await conn.execute(statement)
         return int(result.rowcount)
 

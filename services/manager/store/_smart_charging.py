@@ -23,23 +23,19 @@ from typing import Any, Protocol
 from sqlalchemy import Row, delete, insert, select, update
 
 from ._common import utc
-from ._errors import NotFound
-from ._protocol import ChargerStore
 from ._schema import (
-    chargers,
     charging_limits,
     charging_profile_reports,
     ev_charging_needs,
     reported_profiles,
 )
-from ._sql import _unavailable
-from ._sqlbase import SqlStoreBase
+from ._sql import unavailable
+from ._sqlbase import SqlStoreBase, require_charger
 
 __all__ = [
     "ChargingLimitRecord",
     "ChargingProfileReportRecord",
     "EVChargingNeedsRecord",
-    "MemorySmartChargingStore",
     "ReportedProfileRecord",
     "SmartChargingStore",
     "SqlSmartChargingStore",
@@ -168,15 +164,6 @@ def _profile_order(record: ReportedProfileRecord) -> tuple[int, str, int]:
 class SqlSmartChargingStore(SqlStoreBase):
     """``SmartChargingStore`` on PostgreSQL or SQLite."""
 
-    async def _require_charger(self, conn: Any, charger_id: str) -> None:
-        """NotFound unless the charger exists; locks its row (PostgreSQL), so two parts of
-        one charger's report apply one after the other."""
-        query = (
-            select(chargers.c.id).where(chargers.c.id == charger_id).with_for_update(key_share=True)
-        )
-        if await conn.scalar(query) is None:
-            raise NotFound(f"charger {charger_id!r} does not exist")
-
     async def set_charging_limit(self, record: ChargingLimitRecord) -> None:
         table = charging_limits
         values = {
@@ -190,8 +177,8 @@ class SqlSmartChargingStore(SqlStoreBase):
         statement = statement.on_conflict_do_update(
             index_elements=[table.c.charger_id, table.c.evse_id, table.c.source], set_=values
         )
-        async with _unavailable("recording a charging limit"), self._engine.begin() as conn:
-            await self._require_charger(conn, record.charger_id)
+        async with unavailable("recording a charging limit"), self._engine.begin() as conn:
+            await require_charger(conn, record.charger_id, lock=True)
             await conn.execute(statement)
 
     async def clear_charging_limit(self, charger_id: str, evse_id: int, source: str) -> bool:
@@ -199,14 +186,14 @@ class SqlSmartChargingStore(SqlStoreBase):
         statement = delete(table).where(
             table.c.charger_id == charger_id, table.c.evse_id == evse_id, table.c.source == source
         )
-        async with _unavailable("clearing a charging limit"), self._engine.begin() as conn:
+        async with unavailable("clearing a charging limit"), self._engine.begin() as conn:
             result = await conn.execute(statement)
         return bool(result.rowcount)
 
     async def charging_limits(self, charger_id: str) -> builtins.list[ChargingLimitRecord]:
         table = charging_limits
         query = select(table).where(table.c.charger_id == charger_id)
-        async with _unavailable("listing charging limits"), self._reader.connect() as conn:
+        async with unavailable("listing charging limits"), self._reader.connect() as conn:
             rows = (await conn.execute(query)).all()
         records = [
             ChargingLimitRecord(
@@ -240,8 +227,8 @@ class SqlSmartChargingStore(SqlStoreBase):
         statement = statement.on_conflict_do_update(
             index_elements=[table.c.charger_id, table.c.evse_id], set_=values
         )
-        async with _unavailable("recording EV charging needs"), self._engine.begin() as conn:
-            await self._require_charger(conn, record.charger_id)
+        async with unavailable("recording EV charging needs"), self._engine.begin() as conn:
+            await require_charger(conn, record.charger_id, lock=True)
             await conn.execute(statement)
 
     async def ev_charging_needs(
@@ -251,7 +238,7 @@ class SqlSmartChargingStore(SqlStoreBase):
         query = select(table).where(table.c.charger_id == charger_id).order_by(table.c.evse_id)
         if evse_id is not None:
             query = query.where(table.c.evse_id == evse_id)
-        async with _unavailable("listing EV charging needs"), self._reader.connect() as conn:
+        async with unavailable("listing EV charging needs"), self._reader.connect() as conn:
             rows = (await conn.execute(query)).all()
         return [
             EVChargingNeedsRecord(
@@ -272,8 +259,8 @@ class SqlSmartChargingStore(SqlStoreBase):
     ) -> None:
         table = charging_profile_reports
         record = replace(_report(charger_id, request_id, utc(at)), status=status, complete=complete)
-        async with _unavailable("recording a profile request"), self._engine.begin() as conn:
-            await self._require_charger(conn, charger_id)
+        async with unavailable("recording a profile request"), self._engine.begin() as conn:
+            await require_charger(conn, charger_id, lock=True)
             # Its reported profiles go with it (ON DELETE CASCADE).
             await conn.execute(
                 delete(table).where(
@@ -289,10 +276,10 @@ class SqlSmartChargingStore(SqlStoreBase):
         key = (table.c.charger_id == charger_id, table.c.request_id == request_id)
         at = utc(at)
         async with (
-            _unavailable("recording a profile request's answer"),
+            unavailable("recording a profile request's answer"),
             self._engine.begin() as conn,
         ):
-            await self._require_charger(conn, charger_id)
+            await require_charger(conn, charger_id, lock=True)
             row = (await conn.execute(select(table.c.complete).where(*key))).first()
             if row is None:
                 record = replace(
@@ -338,8 +325,8 @@ class SqlSmartChargingStore(SqlStoreBase):
             }
             for profile_id, profile in dict(profiles).items()
         ]
-        async with _unavailable("recording reported profiles"), self._engine.begin() as conn:
-            await self._require_charger(conn, charger_id)
+        async with unavailable("recording reported profiles"), self._engine.begin() as conn:
+            await require_charger(conn, charger_id, lock=True)
             row = (await conn.execute(select(reports).where(*key))).first()
             if row is None:
                 record = replace(_report(charger_id, request_id, at), complete=not tbc)
@@ -378,7 +365,7 @@ class SqlSmartChargingStore(SqlStoreBase):
         else:
             query = query.order_by(reports.c.created_at.desc(), reports.c.request_id.desc())
         table = reported_profiles
-        async with _unavailable("reading reported profiles"), self._reader.connect() as conn:
+        async with unavailable("reading reported profiles"), self._reader.connect() as conn:
             row = (await conn.execute(query.limit(1))).first()
             if row is None:
                 return None
@@ -423,117 +410,3 @@ def _report_record(row: Row[Any]) -> ChargingProfileReportRecord:
         created_at=row.created_at,
         updated_at=row.updated_at,
     )
-
-
-class MemorySmartChargingStore:
-    """``SmartChargingStore`` in dicts; consults ``chargers`` (every charger known without one)."""
-
-    def __init__(self, *, chargers: ChargerStore | None = None) -> None:
-        self._chargers = chargers
-        self._limits: dict[tuple[str, int, str], ChargingLimitRecord] = {}
-        self._needs: dict[tuple[str, int], EVChargingNeedsRecord] = {}
-        self._reports: dict[tuple[str, int], ChargingProfileReportRecord] = {}
-        #: (charger id, request id) -> (evse id, source, profile id) -> profile.
-        self._profiles: dict[tuple[str, int], dict[tuple[int, str, int], ReportedProfileRecord]]
-        self._profiles = {}
-
-    async def _require_charger(self, charger_id: str) -> None:
-        if self._chargers is not None and not await self._chargers.is_known(charger_id):
-            raise NotFound(f"charger {charger_id!r} does not exist")
-
-    async def set_charging_limit(self, record: ChargingLimitRecord) -> None:
-        await self._require_charger(record.charger_id)
-        key = (record.charger_id, record.evse_id, record.source)
-        self._limits[key] = replace(record, updated_at=utc(record.updated_at))
-
-    async def clear_charging_limit(self, charger_id: str, evse_id: int, source: str) -> bool:
-        return self._limits.pop((charger_id, evse_id, source), None) is not None
-
-    async def charging_limits(self, charger_id: str) -> builtins.list[ChargingLimitRecord]:
-        return [self._limits[k] for k in sorted(self._limits) if k[0] == charger_id]
-
-    async def set_ev_charging_needs(self, record: EVChargingNeedsRecord) -> None:
-        await self._require_charger(record.charger_id)
-        self._needs[(record.charger_id, record.evse_id)] = replace(
-            record, received_at=utc(record.received_at)
-        )
-
-    async def ev_charging_needs(
-        self, charger_id: str, evse_id: int | None = None
-    ) -> builtins.list[EVChargingNeedsRecord]:
-        return [
-            self._needs[k]
-            for k in sorted(self._needs)
-            if k[0] == charger_id and evse_id in (None, k[1])
-        ]
-
-    async def profiles_requested(
-        self, charger_id: str, request_id: int, *, status: str, complete: bool, at: datetime
-    ) -> None:
-        await self._require_charger(charger_id)
-        key = (charger_id, request_id)
-        self._reports[key] = replace(
-            _report(charger_id, request_id, utc(at)), status=status, complete=complete
-        )
-        self._profiles[key] = {}
-
-    async def profiles_answered(
-        self, charger_id: str, request_id: int, *, status: str, at: datetime
-    ) -> None:
-        await self._require_charger(charger_id)
-        key = (charger_id, request_id)
-        at = utc(at)
-        found = self._reports.get(key)
-        if found is None:
-            found = _report(charger_id, request_id, at)
-            self._profiles.setdefault(key, {})
-        self._reports[key] = replace(
-            found,
-            status=status,
-            complete=found.complete or status != "Accepted",
-            updated_at=at,
-        )
-
-    async def profiles_reported(
-        self,
-        charger_id: str,
-        request_id: int,
-        *,
-        evse_id: int,
-        source: str,
-        profiles: Sequence[tuple[int, str]],
-        tbc: bool,
-        at: datetime,
-    ) -> None:
-        await self._require_charger(charger_id)
-        at = utc(at)
-        key = (charger_id, request_id)
-        report = self._reports.get(key)
-        if report is None:
-            report = _report(charger_id, request_id, at)
-        self._reports[key] = replace(report, complete=report.complete or not tbc, updated_at=at)
-        held = self._profiles.setdefault(key, {})
-        for profile_id, profile in profiles:
-            held[(evse_id, source, profile_id)] = ReportedProfileRecord(
-                evse_id=evse_id,
-                source=source,
-                charging_profile_id=profile_id,
-                profile_json=profile,
-                received_at=at,
-            )
-
-    async def profile_report(
-        self, charger_id: str, request_id: int | None = None
-    ) -> tuple[ChargingProfileReportRecord, builtins.list[ReportedProfileRecord]] | None:
-        if request_id is None:
-            mine = [r for k, r in self._reports.items() if k[0] == charger_id]
-            if not mine:
-                return None
-            report = max(mine, key=lambda r: (r.created_at, r.request_id))
-        else:
-            found = self._reports.get((charger_id, request_id))
-            if found is None:
-                return None
-            report = found
-        held = self._profiles.get((charger_id, report.request_id), {})
-        return report, sorted(held.values(), key=_profile_order)

@@ -21,12 +21,7 @@ from typing import Any, Self
 
 from sqlalchemy import (
     ColumnElement,
-    Insert,
     Row,
-    String,
-    Table,
-    Text,
-    any_,
     bindparam,
     case,
     exists,
@@ -36,7 +31,6 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DataError as SqlDataError
 from sqlalchemy.exc import DBAPIError, StatementError
 from sqlalchemy.exc import IntegrityError as SqlIntegrityError
@@ -52,7 +46,7 @@ from ._common import (
     is_plausible_connector,
     utc,
 )
-from ._engine import READ_ONLY, create_engine
+from ._engine import create_engine
 from ._engine import migrate as migrate_engine
 from ._errors import AlreadyExists, NotFound, StoreDataError, StoreUnavailable
 from ._fleet_common import check_device_status, check_local_list_version
@@ -60,6 +54,7 @@ from ._group import GroupCommit
 from ._lifecycle import check_charger_changes, check_registration_status, exists_message
 from ._records import BootInfo, ChargerAdmission, ChargerRecord, ConnectorRecord
 from ._schema import chargers, connectors, locations, transaction_anomalies
+from ._sqlbase import SqlStoreBase, charger_not_found
 
 __all__ = ["SqlChargerStore"]
 
@@ -80,7 +75,7 @@ _UNAVAILABLE = (DBAPIError, OSError, TimeoutError)
 _DATA_SQLSTATE_CLASSES = frozenset({"22", "23"})
 #: Raised by drivers for a value they cannot send (asyncpg's client-side DataError is a
 #: ValueError; sqlite3 raises OverflowError for an integer beyond 64 bits).
-_BAD_VALUE = (ValueError, TypeError, OverflowError)
+BAD_VALUE = (ValueError, TypeError, OverflowError)
 
 #: Columns a BootNotification sets (besides last_seen_at, which only moves forward).
 _BOOT_IDENTITY = (
@@ -94,8 +89,9 @@ _BOOT_IDENTITY = (
 )
 
 
-class SqlChargerStore:
-    """``ChargerStore`` on PostgreSQL or SQLite; make one with ``await SqlChargerStore.open``."""
+class WriteBehind(SqlStoreBase):
+    """The write-behind half of ``SqlChargerStore``: heartbeats and connector statuses go
+    to a ``WriteBuffer`` and a flusher task writes them in bulk (see the module docstring)."""
 
     def __init__(
         self,
@@ -109,9 +105,7 @@ class SqlChargerStore:
             raise ValueError("flush_interval and flush_timeout must be positive")
         if max_buffered < 1:
             raise ValueError(f"max_buffered must be positive, got {max_buffered}")
-        self._engine = engine
-        self._reader = engine.execution_options(**{READ_ONLY: True})
-        self._dialect = engine.dialect.name
+        super().__init__(engine)
         self._flush_interval = flush_interval
         self._flush_timeout = flush_timeout
         self._max_buffered = max_buffered
@@ -130,67 +124,9 @@ class SqlChargerStore:
         self._stop = asyncio.Event()
         self._flusher: asyncio.Task[None] | None = None
         self._closed = False
-        # Registrations and boots arrive in storms (a node restart): group-commit them.
-        self._registrations: GroupCommit[dict[str, Any], None] = GroupCommit(
-            self._write_registrations, on_rejected=self._registration_rejected
-        )
-        self._boots: GroupCommit[dict[str, Any], None] = GroupCommit(
-            self._write_boots, on_rejected=self._boot_rejected
-        )
-        # Every handshake reads its charger's admission row: a reconnect storm reads them
-        # in batches (one SELECT ... IN per batch) instead of one round trip each.
-        self._admissions: GroupCommit[str, dict[str, ChargerAdmission]] = GroupCommit(
-            self._read_admissions
-        )
 
-    @classmethod
-    async def open(
-        cls,
-        url: str,
-        *,
-        migrate: bool = True,
-        flush_interval: float = 0.2,
-        max_buffered: int = 5000,
-        flush_timeout: float = 10.0,
-        busy_timeout: float = 5.0,
-    ) -> Self:
-        """Connect to ``url``, apply migrations unless ``migrate=False``, start the flusher.
-
-        ``flush_timeout`` bounds one flush transaction; ``busy_timeout`` is how long
-        SQLite waits for its write lock.
-        """
-        engine = create_engine(url, busy_timeout=busy_timeout)
-        try:
-            if migrate:
-                async with _unavailable("applying migrations"):
-                    await migrate_engine(engine)
-            store = cls(
-                engine,
-                flush_interval=flush_interval,
-                max_buffered=max_buffered,
-                flush_timeout=flush_timeout,
-            )
-        except BaseException:
-            await engine.dispose()
-            raise
-        store._flusher = asyncio.create_task(store._flush_forever(), name="charger-store-flusher")
-        return store
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.aclose()
-
-    @property
-    def engine(self) -> AsyncEngine:
-        """The engine, for tools and tests (e.g. counting statements)."""
-        return self._engine
+    def _start_flusher(self) -> None:
+        self._flusher = asyncio.create_task(self._flush_forever(), name="charger-store-flusher")
 
     @property
     def pending(self) -> int:
@@ -212,305 +148,6 @@ class SqlChargerStore:
     def dropped(self) -> int:
         """How many buffered values were dropped because the database stayed unavailable."""
         return self._buffer.dropped
-
-    # -- reads and immediate writes -------------------------------------------------
-
-    async def is_known(self, charger_id: str) -> bool:
-        async with _unavailable("reading a charger"), self._reader.connect() as conn:
-            found = await conn.scalar(select(chargers.c.id).where(chargers.c.id == charger_id))
-        return found is not None
-
-    async def register(
-        self,
-        charger_id: str,
-        ocpp_version: str,
-        at: datetime,
-        *,
-        registration_status: str = "Accepted",
-    ) -> None:
-        self._check_open()
-        await self._registrations.submit(
-            {
-                "id": check_charger_id(charger_id),
-                "ocpp_version": check_ocpp_version(ocpp_version),
-                "registered_at": utc(at),
-                "registration_status": check_registration_status(registration_status),
-            }
-        )
-
-    async def _write_registrations(self, rows: builtins.list[dict[str, Any]]) -> None:
-        unique = builtins.list({row["id"]: row for row in rows}.values())
-        statement = self._insert(chargers).on_conflict_do_nothing(index_elements=[chargers.c.id])
-        async with _unavailable("registering chargers"), self._engine.begin() as conn:
-            await conn.execute(statement, unique)
-
-    async def admission(self, charger_id: str) -> ChargerAdmission | None:
-        self._check_open()
-        found = await self._admissions.submit(charger_id)
-        return found.get(charger_id)
-
-    async def _read_admissions(self, ids: builtins.list[str]) -> dict[str, ChargerAdmission]:
-        query = select(
-            chargers.c.id,
-            chargers.c.security_profile,
-            chargers.c.registration_status,
-            chargers.c.retired_at,
-            chargers.c.password_hash,
-            chargers.c.new_password_hash,
-        ).where(self._id_in(chargers.c.id, ids))
-        async with _unavailable("reading chargers to admit"), self._reader.connect() as conn:
-            rows = (await conn.execute(query)).all()
-        return {
-            row.id: ChargerAdmission(
-                charger_id=row.id,
-                security_profile=row.security_profile,
-                registration_status=row.registration_status,
-                retired=row.retired_at is not None,
-                password_hash=row.password_hash,
-                new_password_hash=row.new_password_hash,
-            )
-            for row in rows
-        }
-
-    async def create(
-        self,
-        charger_id: str,
-        *,
-        security_profile: int = 0,
-        password_hash: str | None = None,
-        description: str = "",
-        location_id: str = "",
-        registration_status: str = "Accepted",
-        at: datetime,
-    ) -> ChargerRecord:
-        self._check_open()
-        fields = check_charger_changes(
-            {
-                "security_profile": security_profile,
-                "password_hash": password_hash,
-                "description": description,
-                "location_id": location_id,
-                "registration_status": registration_status,
-            }
-        )
-        statement = (
-            self._insert(chargers)
-            .values(
-                id=check_charger_id(charger_id),
-                # The version it speaks is learnt when it boots; the column needs one until then.
-                ocpp_version="1.6",
-                registered_at=utc(at),
-                **_columns(fields),
-            )
-            .on_conflict_do_nothing(index_elements=[chargers.c.id])
-        )
-        async with _unavailable("creating a charger"), self._engine.begin() as conn:
-            await self._check_location(conn, fields["location_id"])
-            if (await conn.execute(statement)).rowcount == 0:
-                retired = await conn.scalar(
-                    select(chargers.c.retired_at).where(chargers.c.id == charger_id)
-                )
-                raise AlreadyExists(exists_message(charger_id, retired is not None))
-            return await self._must_get(conn, charger_id)
-
-    async def update(self, charger_id: str, *, at: datetime, **changes: Any) -> ChargerRecord:
-        self._check_open()
-        utc(at)
-        fields = check_charger_changes(changes)
-        await self.flush()  # the record read back shows buffered statuses
-        async with _unavailable("updating a charger"), self._engine.begin() as conn:
-            if "location_id" in fields:
-                await self._check_location(conn, fields["location_id"])
-            if fields:
-                statement = (
-                    update(chargers).where(chargers.c.id == charger_id).values(_columns(fields))
-                )
-                if (await conn.execute(statement)).rowcount == 0:
-                    raise NotFound(f"charger {charger_id!r} does not exist")
-            return await self._must_get(conn, charger_id)
-
-    async def retire(self, charger_id: str, at: datetime) -> ChargerRecord:
-        self._check_open()
-        statement = (
-            update(chargers)
-            .where(chargers.c.id == charger_id, chargers.c.retired_at.is_(None))
-            .values(retired_at=utc(at))
-        )
-        await self.flush()  # the record read back shows buffered statuses
-        async with _unavailable("retiring a charger"), self._engine.begin() as conn:
-            await conn.execute(statement)  # already retired: it keeps its first retired_at
-            return await self._must_get(conn, charger_id)
-
-    async def restore(self, charger_id: str, at: datetime) -> ChargerRecord:
-        self._check_open()
-        utc(at)
-        statement = update(chargers).where(chargers.c.id == charger_id).values(retired_at=None)
-        await self.flush()  # the record read back shows buffered statuses
-        async with _unavailable("restoring a charger"), self._engine.begin() as conn:
-            await conn.execute(statement)
-            return await self._must_get(conn, charger_id)
-
-    async def _check_location(self, conn: AsyncConnection, location_id: str | None) -> None:
-        if not location_id:
-            return
-        found = await conn.scalar(select(locations.c.id).where(locations.c.id == location_id))
-        if found is None:
-            raise NotFound(f"location {location_id!r} does not exist")
-
-    async def _must_get(self, conn: AsyncConnection, charger_id: str) -> ChargerRecord:
-        rows = (await conn.execute(select(chargers).where(chargers.c.id == charger_id))).all()
-        if not rows:
-            raise NotFound(f"charger {charger_id!r} does not exist")
-        by_charger = await self._connectors_of(conn, [charger_id])
-        return _charger_record(rows[0], by_charger.get(charger_id, ()))
-
-    async def record_boot(self, charger_id: str, boot: BootInfo, status: str, at: datetime) -> None:
-        self._check_open()
-        at = utc(at)
-        if not status or len(status) > MAX_BOOT_STATUS_LENGTH:
-            raise ValueError(f"boot status must be 1..{MAX_BOOT_STATUS_LENGTH} characters")
-        await self._boots.submit(
-            {
-                "id": check_charger_id(charger_id),
-                "registered_at": at,
-                "last_seen_at": at,
-                "vendor": boot.vendor,
-                "model": boot.model,
-                "serial_number": boot.serial_number,
-                "firmware_version": boot.firmware_version,
-                "ocpp_version": check_ocpp_version(boot.ocpp_version),
-                "boot_status": status,
-                "last_boot_at": at,
-            }
-        )
-
-    async def _write_boots(self, rows: builtins.list[dict[str, Any]]) -> None:
-        unique = builtins.list({row["id"]: row for row in rows}.values())  # the latest wins
-        insert = self._insert(chargers)
-        statement = insert.on_conflict_do_update(
-            index_elements=[chargers.c.id],
-            set_={
-                **{name: insert.excluded[name] for name in _BOOT_IDENTITY},
-                "last_seen_at": _later(chargers.c.last_seen_at, insert.excluded.last_seen_at),
-            },
-        )
-        async with _unavailable("recording boots"), self._engine.begin() as conn:
-            await conn.execute(statement, unique)
-
-    async def get(self, charger_id: str) -> ChargerRecord | None:
-        await self.flush()
-        async with _unavailable("reading a charger"), self._reader.connect() as conn:
-            rows = (await conn.execute(select(chargers).where(chargers.c.id == charger_id))).all()
-            if not rows:
-                return None
-            by_charger = await self._connectors_of(conn, [charger_id])
-        return _charger_record(rows[0], by_charger.get(charger_id, ()))
-
-    async def list(
-        self,
-        *,
-        page_size: int,
-        page_token: str = "",
-        status: str | None = None,
-        only_ids: Collection[str] | None = None,
-        exclude_ids: Collection[str] | None = None,
-        location_id: str | None = None,
-        retired: bool | None = None,
-    ) -> tuple[builtins.list[ChargerRecord], str]:
-        check_page_size(page_size)
-        after = decode_page_token(page_token, status) if page_token else None
-        if only_ids is not None and not only_ids:
-            return [], ""
-        query = select(chargers).order_by(chargers.c.id).limit(page_size + 1)
-        if retired is not None:
-            column = chargers.c.retired_at
-            query = query.where(column.is_not(None) if retired else column.is_(None))
-        if after is not None:
-            query = query.where(chargers.c.id > after)
-        if status is not None:
-            query = query.where(
-                exists().where(
-                    connectors.c.charger_id == chargers.c.id, connectors.c.status == status
-                )
-            )
-        if only_ids is not None:
-            query = query.where(self._id_in(chargers.c.id, only_ids))
-        if exclude_ids:
-            query = query.where(not_(self._id_in(chargers.c.id, exclude_ids)))
-        if location_id is not None:
-            # "" keeps the chargers assigned to no location.
-            query = query.where(
-                chargers.c.location_id == location_id
-                if location_id
-                else chargers.c.location_id.is_(None)
-            )
-        await self.flush()
-        async with _unavailable("listing chargers"), self._reader.connect() as conn:
-            rows = (await conn.execute(query)).all()
-            page = rows[:page_size]
-            by_charger = await self._connectors_of(conn, [row.id for row in page])
-        records = [_charger_record(row, by_charger.get(row.id, ())) for row in page]
-        token = encode_page_token(page[-1].id, status) if len(rows) > page_size else ""
-        return records, token
-
-    async def set_firmware_status(self, charger_id: str, status: str, at: datetime) -> None:
-        await self._set_device_status("firmware_status", charger_id, status, at)
-
-    async def set_diagnostics_status(self, charger_id: str, status: str, at: datetime) -> None:
-        await self._set_device_status("diagnostics_status", charger_id, status, at)
-
-    async def set_log_status(self, charger_id: str, status: str, at: datetime) -> None:
-        await self._set_device_status("log_status", charger_id, status, at)
-
-    async def set_local_list_version(self, charger_id: str, version: int, at: datetime) -> None:
-        self._check_open()
-        utc(at)
-        statement = (
-            update(chargers)
-            .where(chargers.c.id == check_charger_id(charger_id))
-            .values(local_list_version=check_local_list_version(version))
-        )
-        async with _unavailable("recording a local list version"), self._engine.begin() as conn:
-            await conn.execute(statement)  # an unknown charger matches no row
-
-    async def _set_device_status(
-        self, column: str, charger_id: str, status: str, at: datetime
-    ) -> None:
-        self._check_open()
-        statement = (
-            update(chargers)
-            .where(chargers.c.id == check_charger_id(charger_id))
-            .values({column: check_device_status(status), "status_updated_at": utc(at)})
-        )
-        async with _unavailable(f"recording a {column}"), self._engine.begin() as conn:
-            await conn.execute(statement)  # an unknown charger matches no row
-
-    async def _connectors_of(
-        self, conn: AsyncConnection, charger_ids: Sequence[str]
-    ) -> dict[str, builtins.list[ConnectorRecord]]:
-        if not charger_ids:
-            return {}
-        query = (
-            select(connectors)
-            .where(self._id_in(connectors.c.charger_id, charger_ids))
-            .order_by(connectors.c.charger_id, connectors.c.evse_id, connectors.c.connector_id)
-        )
-        by_charger: dict[str, builtins.list[ConnectorRecord]] = {}
-        for row in await conn.execute(query):
-            by_charger.setdefault(row.charger_id, []).append(
-                ConnectorRecord(
-                    evse_id=row.evse_id,
-                    connector_id=row.connector_id,
-                    status=row.status,
-                    error_code=row.error_code,
-                    info=row.info,
-                    vendor_error_code=row.vendor_error_code,
-                    updated_at=row.updated_at,
-                )
-            )
-        return by_charger
-
-    # -- write-behind ---------------------------------------------------------------
 
     def touch(self, charger_id: str, at: datetime) -> None:
         self._check_open()
@@ -551,12 +188,12 @@ class SqlChargerStore:
                 part = parts.pop()
                 try:
                     async with (
-                        _unavailable(f"flushing {len(part)} buffered writes"),
+                        unavailable(f"flushing {len(part)} buffered writes"),
                         asyncio.timeout(self._flush_timeout),
                     ):
                         try:
                             await self._write(part)
-                        except _BAD_VALUE as exc:
+                        except BAD_VALUE as exc:
                             raise StoreDataError(f"a value could not be sent: {exc}") from exc
                 except StoreDataError as exc:
                     if len(part) > 1:
@@ -570,12 +207,6 @@ class SqlChargerStore:
                         self._buffer.restore(unwritten)
                     raise
 
-    async def _boot_rejected(self, row: dict[str, Any], error: StoreDataError) -> None:
-        await self._record_rejected(row["id"], "rejected-boot", row, error)
-
-    async def _registration_rejected(self, row: dict[str, Any], error: StoreDataError) -> None:
-        await self._record_rejected(row["id"], "rejected-registration", row, error)
-
     async def _record_rejected(
         self, charger_id: str, kind: str, row: dict[str, Any], error: StoreDataError
     ) -> None:
@@ -583,7 +214,7 @@ class SqlChargerStore:
         always fits); a failure to record it is logged, never raised."""
         payload = json.dumps({**row, "error": str(error)}, ensure_ascii=True, default=str)
         try:
-            async with _unavailable("recording a rejected write"), self._engine.begin() as conn:
+            async with unavailable("recording a rejected write"), self._engine.begin() as conn:
                 await conn.execute(
                     transaction_anomalies.insert().values(
                         charger_id=charger_id,
@@ -638,7 +269,7 @@ class SqlChargerStore:
                     .select_from(
                         chargers.outerjoin(connectors, connectors.c.charger_id == chargers.c.id)
                     )
-                    .where(self._id_in(chargers.c.id, wanted))
+                    .where(self._in(chargers.c.id, wanted))
                     .group_by(chargers.c.id, connectors.c.evse_id)
                 ):
                     layout = layouts.setdefault(charger_id, {})
@@ -784,21 +415,23 @@ class SqlChargerStore:
             )
             self._dropped_reported = dropped
 
-    # -- lifecycle --------------------------------------------------------------------
-
-    async def aclose(self) -> None:
-        """Stop the flusher, flush what is left, dispose the engine; idempotent.
-
-        Raises StoreUnavailable if the last flush failed (those writes are lost, logged).
-        """
+    def _check_open(self) -> None:
         if self._closed:
-            return
+            raise RuntimeError("the charger store is closed")
+        if self._flusher is not None and self._flusher.done():
+            raise RuntimeError("the charger store's flusher has stopped") from (
+                None if self._flusher.cancelled() else self._flusher.exception()
+            )
+
+    def _stop_flusher(self) -> None:
+        """The first step of closing: refuse writes from now on and tell the flusher to end."""
         self._closed = True
         self._stop.set()
         self._wake.set()
-        await self._registrations.aclose()
-        await self._boots.aclose()
-        await self._admissions.aclose()
+
+    async def _close_writes(self) -> None:
+        """Wait for the flusher, flush what is left, dispose the engine; StoreUnavailable if
+        the last flush failed (those writes are lost, logged)."""
         try:
             if self._flusher is not None:
                 await self._flusher  # it ends after its current flush, if any
@@ -817,39 +450,398 @@ class SqlChargerStore:
                     await self._flusher
             await self._engine.dispose()
 
-    def _check_open(self) -> None:
-        if self._closed:
-            raise RuntimeError("the charger store is closed")
-        if self._flusher is not None and self._flusher.done():
-            raise RuntimeError("the charger store's flusher has stopped") from (
-                None if self._flusher.cancelled() else self._flusher.exception()
-            )
 
-    # -- dialect helpers --------------------------------------------------------------
+class SqlChargerStore(WriteBehind):
+    """``ChargerStore`` on PostgreSQL or SQLite; make one with ``await SqlChargerStore.open``."""
 
-    def _insert(self, table: Table) -> Any:
-        """``INSERT`` with ``on_conflict_do_*`` for this dialect (both spell it the same)."""
-        insert: Insert = (
-            postgresql.insert(table) if self._dialect == "postgresql" else sqlite.insert(table)
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        *,
+        flush_interval: float,
+        max_buffered: int,
+        flush_timeout: float,
+    ) -> None:
+        super().__init__(
+            engine,
+            flush_interval=flush_interval,
+            max_buffered=max_buffered,
+            flush_timeout=flush_timeout,
         )
-        return insert
+        # Registrations and boots arrive in storms (a node restart): group-commit them.
+        self._registrations: GroupCommit[dict[str, Any], None] = GroupCommit(
+            self._write_registrations, on_rejected=self._registration_rejected
+        )
+        self._boots: GroupCommit[dict[str, Any], None] = GroupCommit(
+            self._write_boots, on_rejected=self._boot_rejected
+        )
+        # Every handshake reads its charger's admission row: a reconnect storm reads them
+        # in batches (one SELECT ... IN per batch) instead of one round trip each.
+        self._admissions: GroupCommit[str, dict[str, ChargerAdmission]] = GroupCommit(
+            self._read_admissions
+        )
 
-    def _id_in(self, column: ColumnElement[str], ids: Iterable[str]) -> ColumnElement[bool]:
-        """``column IN ids`` with ONE bound parameter, however many ids there are.
+    @classmethod
+    async def open(
+        cls,
+        url: str,
+        *,
+        migrate: bool = True,
+        flush_interval: float = 0.2,
+        max_buffered: int = 5000,
+        flush_timeout: float = 10.0,
+        busy_timeout: float = 5.0,
+    ) -> Self:
+        """Connect to ``url``, apply migrations unless ``migrate=False``, start the flusher.
 
-        PostgreSQL: ``= ANY(:array)``; SQLite: ``IN (SELECT value FROM json_each(:json))``.
+        ``flush_timeout`` bounds one flush transaction; ``busy_timeout`` is how long
+        SQLite waits for its write lock.
         """
-        values = sorted(set(ids))
-        if self._dialect == "postgresql":
-            return column == any_(bindparam(None, values, type_=postgresql.ARRAY(String)))
-        table = func.json_each(bindparam(None, json.dumps(values), type_=Text)).table_valued(
-            "value"
+        engine = create_engine(url, busy_timeout=busy_timeout)
+        try:
+            if migrate:
+                async with unavailable("applying migrations"):
+                    await migrate_engine(engine)
+            store = cls(
+                engine,
+                flush_interval=flush_interval,
+                max_buffered=max_buffered,
+                flush_timeout=flush_timeout,
+            )
+        except BaseException:
+            await engine.dispose()
+            raise
+        store._start_flusher()
+        return store
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    async def is_known(self, charger_id: str) -> bool:
+        async with unavailable("reading a charger"), self._reader.connect() as conn:
+            found = await conn.scalar(select(chargers.c.id).where(chargers.c.id == charger_id))
+        return found is not None
+
+    async def register(
+        self,
+        charger_id: str,
+        ocpp_version: str,
+        at: datetime,
+        *,
+        registration_status: str = "Accepted",
+    ) -> None:
+        self._check_open()
+        await self._registrations.submit(
+            {
+                "id": check_charger_id(charger_id),
+                "ocpp_version": check_ocpp_version(ocpp_version),
+                "registered_at": utc(at),
+                "registration_status": check_registration_status(registration_status),
+            }
         )
-        return column.in_(select(table.c.value))
+
+    async def _write_registrations(self, rows: builtins.list[dict[str, Any]]) -> None:
+        unique = builtins.list({row["id"]: row for row in rows}.values())
+        statement = self._insert(chargers).on_conflict_do_nothing(index_elements=[chargers.c.id])
+        async with unavailable("registering chargers"), self._engine.begin() as conn:
+            await conn.execute(statement, unique)
+
+    async def admission(self, charger_id: str) -> ChargerAdmission | None:
+        self._check_open()
+        found = await self._admissions.submit(charger_id)
+        return found.get(charger_id)
+
+    async def _read_admissions(self, ids: builtins.list[str]) -> dict[str, ChargerAdmission]:
+        query = select(
+            chargers.c.id,
+            chargers.c.security_profile,
+            chargers.c.registration_status,
+            chargers.c.retired_at,
+            chargers.c.password_hash,
+            chargers.c.new_password_hash,
+        ).where(self._in(chargers.c.id, ids))
+        async with unavailable("reading chargers to admit"), self._reader.connect() as conn:
+            rows = (await conn.execute(query)).all()
+        return {
+            row.id: ChargerAdmission(
+                charger_id=row.id,
+                security_profile=row.security_profile,
+                registration_status=row.registration_status,
+                retired=row.retired_at is not None,
+                password_hash=row.password_hash,
+                new_password_hash=row.new_password_hash,
+            )
+            for row in rows
+        }
+
+    async def create(
+        self,
+        charger_id: str,
+        *,
+        security_profile: int = 0,
+        password_hash: str | None = None,
+        description: str = "",
+        location_id: str = "",
+        registration_status: str = "Accepted",
+        at: datetime,
+    ) -> ChargerRecord:
+        self._check_open()
+        fields = check_charger_changes(
+            {
+                "security_profile": security_profile,
+                "password_hash": password_hash,
+                "description": description,
+                "location_id": location_id,
+                "registration_status": registration_status,
+            }
+        )
+        statement = (
+            self._insert(chargers)
+            .values(
+                id=check_charger_id(charger_id),
+                # The version it speaks is learnt when it boots; the column needs one until then.
+                ocpp_version="1.6",
+                registered_at=utc(at),
+                **_columns(fields),
+            )
+            .on_conflict_do_nothing(index_elements=[chargers.c.id])
+        )
+        async with unavailable("creating a charger"), self._engine.begin() as conn:
+            await self._check_location(conn, fields["location_id"])
+            if (await conn.execute(statement)).rowcount == 0:
+                retired = await conn.scalar(
+                    select(chargers.c.retired_at).where(chargers.c.id == charger_id)
+                )
+                raise AlreadyExists(exists_message(charger_id, retired is not None))
+            return await self._must_get(conn, charger_id)
+
+    async def update(self, charger_id: str, *, at: datetime, **changes: Any) -> ChargerRecord:
+        self._check_open()
+        utc(at)
+        fields = check_charger_changes(changes)
+        await self.flush()  # the record read back shows buffered statuses
+        async with unavailable("updating a charger"), self._engine.begin() as conn:
+            if "location_id" in fields:
+                await self._check_location(conn, fields["location_id"])
+            if fields:
+                statement = (
+                    update(chargers).where(chargers.c.id == charger_id).values(_columns(fields))
+                )
+                if (await conn.execute(statement)).rowcount == 0:
+                    raise charger_not_found(charger_id)
+            return await self._must_get(conn, charger_id)
+
+    async def retire(self, charger_id: str, at: datetime) -> ChargerRecord:
+        self._check_open()
+        statement = (
+            update(chargers)
+            .where(chargers.c.id == charger_id, chargers.c.retired_at.is_(None))
+            .values(retired_at=utc(at))
+        )
+        await self.flush()  # the record read back shows buffered statuses
+        async with unavailable("retiring a charger"), self._engine.begin() as conn:
+            await conn.execute(statement)  # already retired: it keeps its first retired_at
+            return await self._must_get(conn, charger_id)
+
+    async def restore(self, charger_id: str, at: datetime) -> ChargerRecord:
+        self._check_open()
+        utc(at)
+        statement = update(chargers).where(chargers.c.id == charger_id).values(retired_at=None)
+        await self.flush()  # the record read back shows buffered statuses
+        async with unavailable("restoring a charger"), self._engine.begin() as conn:
+            await conn.execute(statement)
+            return await self._must_get(conn, charger_id)
+
+    async def _check_location(self, conn: AsyncConnection, location_id: str | None) -> None:
+        if not location_id:
+            return
+        found = await conn.scalar(select(locations.c.id).where(locations.c.id == location_id))
+        if found is None:
+            raise NotFound(f"location {location_id!r} does not exist")
+
+    async def _must_get(self, conn: AsyncConnection, charger_id: str) -> ChargerRecord:
+        rows = (await conn.execute(select(chargers).where(chargers.c.id == charger_id))).all()
+        if not rows:
+            raise charger_not_found(charger_id)
+        by_charger = await self._connectors_of(conn, [charger_id])
+        return _charger_record(rows[0], by_charger.get(charger_id, ()))
+
+    async def record_boot(self, charger_id: str, boot: BootInfo, status: str, at: datetime) -> None:
+        self._check_open()
+        at = utc(at)
+        if not status or len(status) > MAX_BOOT_STATUS_LENGTH:
+            raise ValueError(f"boot status must be 1..{MAX_BOOT_STATUS_LENGTH} characters")
+        await self._boots.submit(
+            {
+                "id": check_charger_id(charger_id),
+                "registered_at": at,
+                "last_seen_at": at,
+                "vendor": boot.vendor,
+                "model": boot.model,
+                "serial_number": boot.serial_number,
+                "firmware_version": boot.firmware_version,
+                "ocpp_version": check_ocpp_version(boot.ocpp_version),
+                "boot_status": status,
+                "last_boot_at": at,
+            }
+        )
+
+    async def _write_boots(self, rows: builtins.list[dict[str, Any]]) -> None:
+        unique = builtins.list({row["id"]: row for row in rows}.values())  # the latest wins
+        insert = self._insert(chargers)
+        statement = insert.on_conflict_do_update(
+            index_elements=[chargers.c.id],
+            set_={
+                **{name: insert.excluded[name] for name in _BOOT_IDENTITY},
+                "last_seen_at": _later(chargers.c.last_seen_at, insert.excluded.last_seen_at),
+            },
+        )
+        async with unavailable("recording boots"), self._engine.begin() as conn:
+            await conn.execute(statement, unique)
+
+    async def get(self, charger_id: str) -> ChargerRecord | None:
+        await self.flush()
+        async with unavailable("reading a charger"), self._reader.connect() as conn:
+            rows = (await conn.execute(select(chargers).where(chargers.c.id == charger_id))).all()
+            if not rows:
+                return None
+            by_charger = await self._connectors_of(conn, [charger_id])
+        return _charger_record(rows[0], by_charger.get(charger_id, ()))
+
+    async def list(
+        self,
+        *,
+        page_size: int,
+        page_token: str = "",
+        status: str | None = None,
+        only_ids: Collection[str] | None = None,
+        exclude_ids: Collection[str] | None = None,
+        location_id: str | None = None,
+        retired: bool | None = None,
+    ) -> tuple[builtins.list[ChargerRecord], str]:
+        check_page_size(page_size)
+        after = decode_page_token(page_token, status) if page_token else None
+        if only_ids is not None and not only_ids:
+            return [], ""
+        query = select(chargers).order_by(chargers.c.id).limit(page_size + 1)
+        if retired is not None:
+            column = chargers.c.retired_at
+            query = query.where(column.is_not(None) if retired else column.is_(None))
+        if after is not None:
+            query = query.where(chargers.c.id > after)
+        if status is not None:
+            query = query.where(
+                exists().where(
+                    connectors.c.charger_id == chargers.c.id, connectors.c.status == status
+                )
+            )
+        if only_ids is not None:
+            query = query.where(self._in(chargers.c.id, only_ids))
+        if exclude_ids:
+            query = query.where(not_(self._in(chargers.c.id, exclude_ids)))
+        if location_id is not None:
+            # "" keeps the chargers assigned to no location.
+            query = query.where(
+                chargers.c.location_id == location_id
+                if location_id
+                else chargers.c.location_id.is_(None)
+            )
+        await self.flush()
+        async with unavailable("listing chargers"), self._reader.connect() as conn:
+            rows = (await conn.execute(query)).all()
+            page = rows[:page_size]
+            by_charger = await self._connectors_of(conn, [row.id for row in page])
+        records = [_charger_record(row, by_charger.get(row.id, ())) for row in page]
+        token = encode_page_token(page[-1].id, status) if len(rows) > page_size else ""
+        return records, token
+
+    async def set_firmware_status(self, charger_id: str, status: str, at: datetime) -> None:
+        await self._set_device_status("firmware_status", charger_id, status, at)
+
+    async def set_diagnostics_status(self, charger_id: str, status: str, at: datetime) -> None:
+        await self._set_device_status("diagnostics_status", charger_id, status, at)
+
+    async def set_log_status(self, charger_id: str, status: str, at: datetime) -> None:
+        await self._set_device_status("log_status", charger_id, status, at)
+
+    async def set_local_list_version(self, charger_id: str, version: int, at: datetime) -> None:
+        self._check_open()
+        utc(at)
+        statement = (
+            update(chargers)
+            .where(chargers.c.id == check_charger_id(charger_id))
+            .values(local_list_version=check_local_list_version(version))
+        )
+        async with unavailable("recording a local list version"), self._engine.begin() as conn:
+            await conn.execute(statement)  # an unknown charger matches no row
+
+    async def _set_device_status(
+        self, column: str, charger_id: str, status: str, at: datetime
+    ) -> None:
+        self._check_open()
+        statement = (
+            update(chargers)
+            .where(chargers.c.id == check_charger_id(charger_id))
+            .values({column: check_device_status(status), "status_updated_at": utc(at)})
+        )
+        async with unavailable(f"recording a {column}"), self._engine.begin() as conn:
+            await conn.execute(statement)  # an unknown charger matches no row
+
+    async def _connectors_of(
+        self, conn: AsyncConnection, charger_ids: Sequence[str]
+    ) -> dict[str, builtins.list[ConnectorRecord]]:
+        if not charger_ids:
+            return {}
+        query = (
+            select(connectors)
+            .where(self._in(connectors.c.charger_id, charger_ids))
+            .order_by(connectors.c.charger_id, connectors.c.evse_id, connectors.c.connector_id)
+        )
+        by_charger: dict[str, builtins.list[ConnectorRecord]] = {}
+        for row in await conn.execute(query):
+            by_charger.setdefault(row.charger_id, []).append(
+                ConnectorRecord(
+                    evse_id=row.evse_id,
+                    connector_id=row.connector_id,
+                    status=row.status,
+                    error_code=row.error_code,
+                    info=row.info,
+                    vendor_error_code=row.vendor_error_code,
+                    updated_at=row.updated_at,
+                )
+            )
+        return by_charger
+
+    async def _boot_rejected(self, row: dict[str, Any], error: StoreDataError) -> None:
+        await self._record_rejected(row["id"], "rejected-boot", row, error)
+
+    async def _registration_rejected(self, row: dict[str, Any], error: StoreDataError) -> None:
+        await self._record_rejected(row["id"], "rejected-registration", row, error)
+
+    async def aclose(self) -> None:
+        """Stop the flusher, flush what is left, dispose the engine; idempotent.
+
+        Raises StoreUnavailable if the last flush failed (those writes are lost, logged).
+        """
+        if self._closed:
+            return
+        self._stop_flusher()
+        await self._registrations.aclose()
+        await self._boots.aclose()
+        await self._admissions.aclose()
+        await self._close_writes()
 
 
 @asynccontextmanager
-async def _unavailable(doing: str) -> AsyncIterator[None]:
+async def unavailable(doing: str) -> AsyncIterator[None]:
     """Turn driver, network and timeout errors into StoreUnavailable, and a value the
     database refuses into StoreDataError (an outage is retried; bad data never is)."""
     try:
@@ -869,7 +861,7 @@ def is_data_error(exc: BaseException) -> bool:
     for _ in range(6):  # the chain is short: SQLAlchemy error -> adapter error -> driver error
         if current is None:
             return False
-        if isinstance(current, (SqlDataError, SqlIntegrityError, *_BAD_VALUE)):
+        if isinstance(current, (SqlDataError, SqlIntegrityError, *BAD_VALUE)):
             return True
         state = getattr(current, "sqlstate", None)
         if isinstance(state, str) and state[:2] in _DATA_SQLSTATE_CLASSES:

@@ -1,5 +1,5 @@
-"""What the SQL id tag, transaction and reservation stores share: an engine they do not
-own, dialect-specific INSERT, and ``column IN ids`` with one bound parameter.
+"""What the SQL stores share: an engine they do not own, dialect-specific INSERT,
+``column IN ids`` with one bound parameter, and the one check that a charger exists.
 """
 
 from __future__ import annotations
@@ -21,11 +21,30 @@ from sqlalchemy import (
     select,
 )
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from ._engine import READ_ONLY
+from ._errors import NotFound
+from ._schema import chargers
 
-__all__ = ["SqlStoreBase"]
+__all__ = ["SqlStoreBase", "charger_not_found", "require_charger"]
+
+
+def charger_not_found(charger_id: str) -> NotFound:
+    """The error of every store write naming a charger the CSMS does not have."""
+    return NotFound(f"charger {charger_id!r} does not exist")
+
+
+async def require_charger(conn: AsyncConnection, charger_id: str, *, lock: bool = False) -> None:
+    """NotFound unless the charger exists. ``lock`` holds its row until commit on
+    PostgreSQL (``FOR NO KEY UPDATE``), so two writes about one charger (two parts of one
+    report, two profile installs) apply one after the other; SQLite's ``BEGIN IMMEDIATE``
+    already does that."""
+    query = select(chargers.c.id).where(chargers.c.id == charger_id)
+    if lock:
+        query = query.with_for_update(key_share=True)
+    if await conn.scalar(query) is None:
+        raise charger_not_found(charger_id)
 
 
 class SqlStoreBase:

@@ -25,17 +25,14 @@ from typing import Any, Protocol
 from sqlalchemy import Row, delete, insert, select, update
 
 from ._common import utc
-from ._errors import NotFound
-from ._protocol import ChargerStore
-from ._schema import CHARGER_REQUEST_KINDS, charger_requests, chargers, display_messages
-from ._sql import _unavailable
-from ._sqlbase import SqlStoreBase
+from ._schema import CHARGER_REQUEST_KINDS, charger_requests, display_messages
+from ._sql import unavailable
+from ._sqlbase import SqlStoreBase, require_charger
 
 __all__ = [
     "CHARGER_REQUEST_KINDS",
     "ChargerRequestRecord",
     "DisplayMessageRecord",
-    "MemoryStationStore",
     "SqlStationStore",
     "StationStore",
 ]
@@ -126,7 +123,7 @@ class StationStore(Protocol):
         ...
 
 
-def check_kind(kind: str) -> str:
+def check_request_kind(kind: str) -> str:
     if kind not in CHARGER_REQUEST_KINDS:
         raise ValueError(f"request kind {kind!r} is not one of {CHARGER_REQUEST_KINDS}")
     return kind
@@ -221,15 +218,6 @@ def _values(record: ChargerRequestRecord) -> dict[str, Any]:
 class SqlStationStore(SqlStoreBase):
     """``StationStore`` on PostgreSQL or SQLite."""
 
-    async def _require_charger(self, conn: Any, charger_id: str) -> None:
-        """NotFound unless the charger exists; locks its row (PostgreSQL), so two reports
-        on one charger's requests apply one after the other."""
-        query = (
-            select(chargers.c.id).where(chargers.c.id == charger_id).with_for_update(key_share=True)
-        )
-        if await conn.scalar(query) is None:
-            raise NotFound(f"charger {charger_id!r} does not exist")
-
     async def request_answered(
         self,
         charger_id: str,
@@ -241,15 +229,15 @@ class SqlStationStore(SqlStoreBase):
         sent_at: datetime,
         data: str = "",
     ) -> None:
-        check_kind(kind)
+        check_request_kind(kind)
         table = charger_requests
         key = (
             table.c.charger_id == charger_id,
             table.c.kind == kind,
             table.c.request_id == request_id,
         )
-        async with _unavailable("recording a charger request"), self._engine.begin() as conn:
-            await self._require_charger(conn, charger_id)
+        async with unavailable("recording a charger request"), self._engine.begin() as conn:
+            await require_charger(conn, charger_id, lock=True)
             row = (await conn.execute(select(table).where(*key))).first()
             existing = _request_record(row) if row is not None else None
             record = _answered(
@@ -277,15 +265,15 @@ class SqlStationStore(SqlStoreBase):
         complete: bool | None = None,
         part: tuple[int, str] | None = None,
     ) -> ChargerRequestRecord:
-        check_kind(kind)
+        check_request_kind(kind)
         table = charger_requests
         key = (
             table.c.charger_id == charger_id,
             table.c.kind == kind,
             table.c.request_id == request_id,
         )
-        async with _unavailable("recording a charger report"), self._engine.begin() as conn:
-            await self._require_charger(conn, charger_id)
+        async with unavailable("recording a charger report"), self._engine.begin() as conn:
+            await require_charger(conn, charger_id, lock=True)
             row = (await conn.execute(select(table).where(*key))).first()
             if row is None:
                 record = _new_request(charger_id, kind, request_id, utc(at))
@@ -320,10 +308,10 @@ class SqlStationStore(SqlStoreBase):
             .limit(_check_limit(limit))
         )
         if kind is not None:
-            query = query.where(table.c.kind == check_kind(kind))
+            query = query.where(table.c.kind == check_request_kind(kind))
         if request_id is not None:
             query = query.where(table.c.request_id == request_id)
-        async with _unavailable("listing charger requests"), self._reader.connect() as conn:
+        async with unavailable("listing charger requests"), self._reader.connect() as conn:
             rows = (await conn.execute(query)).all()
         return [_request_record(row) for row in rows]
 
@@ -353,8 +341,8 @@ class SqlStationStore(SqlStoreBase):
                 "updated_at": statement.excluded.updated_at,
             },
         )
-        async with _unavailable("recording display messages"), self._engine.begin() as conn:
-            await self._require_charger(conn, charger_id)
+        async with unavailable("recording display messages"), self._engine.begin() as conn:
+            await require_charger(conn, charger_id, lock=True)
             await conn.execute(statement)
 
     async def remove_display_message(self, charger_id: str, message_id: int) -> bool:
@@ -362,14 +350,14 @@ class SqlStationStore(SqlStoreBase):
         statement = delete(table).where(
             table.c.charger_id == charger_id, table.c.message_id == message_id
         )
-        async with _unavailable("removing a display message"), self._engine.begin() as conn:
+        async with unavailable("removing a display message"), self._engine.begin() as conn:
             result = await conn.execute(statement)
         return bool(result.rowcount)
 
     async def display_messages(self, charger_id: str) -> builtins.list[DisplayMessageRecord]:
         table = display_messages
         query = select(table).where(table.c.charger_id == charger_id).order_by(table.c.message_id)
-        async with _unavailable("listing display messages"), self._reader.connect() as conn:
+        async with unavailable("listing display messages"), self._reader.connect() as conn:
             rows = (await conn.execute(query)).all()
         return [
             DisplayMessageRecord(
@@ -381,102 +369,3 @@ class SqlStationStore(SqlStoreBase):
             )
             for row in rows
         ]
-
-
-class MemoryStationStore:
-    """``StationStore`` in dicts; consults ``chargers`` (every charger known without one)."""
-
-    def __init__(self, *, chargers: ChargerStore | None = None) -> None:
-        self._chargers = chargers
-        self._requests: dict[tuple[str, str, int], ChargerRequestRecord] = {}
-        self._messages: dict[tuple[str, int], DisplayMessageRecord] = {}
-
-    async def _require_charger(self, charger_id: str) -> None:
-        if self._chargers is not None and not await self._chargers.is_known(charger_id):
-            raise NotFound(f"charger {charger_id!r} does not exist")
-
-    async def request_answered(
-        self,
-        charger_id: str,
-        kind: str,
-        request_id: int,
-        *,
-        status: str,
-        complete: bool,
-        sent_at: datetime,
-        data: str = "",
-    ) -> None:
-        check_kind(kind)
-        await self._require_charger(charger_id)
-        key = (charger_id, kind, request_id)
-        self._requests[key] = _answered(
-            self._requests.get(key),
-            charger_id,
-            kind,
-            request_id,
-            status,
-            complete,
-            utc(sent_at),
-            data,
-        )
-
-    async def request_reported(
-        self,
-        charger_id: str,
-        kind: str,
-        request_id: int,
-        *,
-        at: datetime,
-        status: str | None = None,
-        complete: bool | None = None,
-        part: tuple[int, str] | None = None,
-    ) -> ChargerRequestRecord:
-        check_kind(kind)
-        await self._require_charger(charger_id)
-        key = (charger_id, kind, request_id)
-        record = self._requests.get(key) or _new_request(charger_id, kind, request_id, utc(at))
-        record = _reported(record, utc(at), status, complete, part)
-        self._requests[key] = record
-        return record
-
-    async def list_requests(
-        self,
-        charger_id: str,
-        *,
-        kind: str | None = None,
-        request_id: int | None = None,
-        limit: int = 50,
-    ) -> builtins.list[ChargerRequestRecord]:
-        _check_limit(limit)
-        if kind is not None:
-            check_kind(kind)
-        matching = [
-            r
-            for r in self._requests.values()
-            if r.charger_id == charger_id
-            and (kind is None or r.kind == kind)
-            and (request_id is None or r.request_id == request_id)
-        ]
-        matching.sort(key=lambda r: r.request_id, reverse=True)
-        matching.sort(key=lambda r: r.kind)
-        matching.sort(key=lambda r: r.created_at, reverse=True)
-        return matching[:limit]
-
-    async def put_display_messages(
-        self, charger_id: str, messages: Sequence[tuple[int, str]], *, source: str, at: datetime
-    ) -> None:
-        check_source(source)
-        await self._require_charger(charger_id)
-        for message_id, message in messages:
-            self._messages[(charger_id, message_id)] = DisplayMessageRecord(
-                charger_id, message_id, message, source, utc(at)
-            )
-
-    async def remove_display_message(self, charger_id: str, message_id: int) -> bool:
-        return self._messages.pop((charger_id, message_id), None) is not None
-
-    async def display_messages(self, charger_id: str) -> builtins.list[DisplayMessageRecord]:
-        return sorted(
-            (m for m in self._messages.values() if m.charger_id == charger_id),
-            key=lambda m: m.message_id,
-        )

@@ -29,7 +29,6 @@ from ._domain_records import (
     TransactionEventOutcome,
     TransactionRecord,
 )
-from ._errors import NotFound
 from ._group import GroupCommit
 from ._keyset import (
     check_id_tag,
@@ -50,8 +49,8 @@ from ._schema import (
     transaction_events,
     transactions,
 )
-from ._sql import _unavailable
-from ._sqlbase import SqlStoreBase
+from ._sql import unavailable
+from ._sqlbase import SqlStoreBase, charger_not_found
 from ._transaction_events import EnergyMarks, check_event, event_changes, new_transaction_row
 
 __all__ = [
@@ -161,7 +160,7 @@ class SqlTransactionStore(SqlStoreBase):
             .on_conflict_do_nothing(index_elements=[transactions.c.start_key])
             .returning(*transactions.c)
         )
-        async with _unavailable("starting a transaction"):
+        async with unavailable("starting a transaction"):
             try:
                 async with self._engine.begin() as conn:
                     row = (await conn.execute(insert)).first()
@@ -184,7 +183,7 @@ class SqlTransactionStore(SqlStoreBase):
                             )
                         ).one()
             except IntegrityError as exc:
-                raise NotFound(f"charger {charger_id!r} does not exist") from exc
+                raise charger_not_found(charger_id) from exc
         return _record(row), created
 
     async def stop(
@@ -240,7 +239,7 @@ class SqlTransactionStore(SqlStoreBase):
             )
             .returning(*transactions.c)
         )
-        async with _unavailable("stopping a transaction"), self._engine.begin() as conn:
+        async with unavailable("stopping a transaction"), self._engine.begin() as conn:
             row = (await conn.execute(statement)).first()
             stopped = row is not None
             if row is None:  # unknown, another charger's, or stopped already
@@ -267,7 +266,7 @@ class SqlTransactionStore(SqlStoreBase):
         (``ON CONFLICT DO NOTHING`` on ``uq_meter_values_*``; of copies in one batch the
         first call's); each call's ``outcome`` says what it stored."""
         named = {row.transaction_id for c in calls for row in c.rows if row.transaction_id}
-        async with _unavailable("storing meter values"), self._engine.begin() as conn:
+        async with unavailable("storing meter values"), self._engine.begin() as conn:
             transaction_of: dict[int, str] = {}
             active: set[int] = set()
             if named:
@@ -339,7 +338,7 @@ class SqlTransactionStore(SqlStoreBase):
             t.c.charger_id == event.charger_id,
             t.c.charger_transaction_id == event.charger_transaction_id,
         )
-        async with _unavailable("recording a transaction event"):
+        async with unavailable("recording a transaction event"):
             try:
                 async with self._engine.begin() as conn:
                     row = (await conn.execute(select(t).where(mine).with_for_update())).first()
@@ -357,7 +356,7 @@ class SqlTransactionStore(SqlStoreBase):
                         row = (await conn.execute(select(t).where(mine).with_for_update())).one()
                     outcome = await self._apply_event(conn, row, event, created)
             except IntegrityError as exc:
-                raise NotFound(f"charger {event.charger_id!r} does not exist") from exc
+                raise charger_not_found(event.charger_id) from exc
         return outcome
 
     async def _apply_event(
@@ -450,7 +449,7 @@ class SqlTransactionStore(SqlStoreBase):
             transactions.c.charger_id == charger_id,
             transactions.c.charger_transaction_id == charger_transaction_id,
         )
-        async with _unavailable("reading a transaction"), self._reader.connect() as conn:
+        async with unavailable("reading a transaction"), self._reader.connect() as conn:
             row = (await conn.execute(query)).first()
         return None if row is None else _record(row)
 
@@ -466,7 +465,7 @@ class SqlTransactionStore(SqlStoreBase):
             payload=payload,
             received_at=utc(at),
         )
-        async with _unavailable("recording an anomaly"), self._engine.begin() as conn:
+        async with unavailable("recording an anomaly"), self._engine.begin() as conn:
             await conn.execute(statement)
 
     async def anomalies(
@@ -478,13 +477,13 @@ class SqlTransactionStore(SqlStoreBase):
             .where(t.c.charger_id == charger_id)
             .order_by(t.c.id)
         )
-        async with _unavailable("reading anomalies"), self._reader.connect() as conn:
+        async with unavailable("reading anomalies"), self._reader.connect() as conn:
             rows = (await conn.execute(query)).all()
         return [(row[0], row[1], row[2], row[3]) for row in rows]
 
     async def get(self, transaction_id: int) -> TransactionRecord | None:
         query = select(transactions).where(transactions.c.id == transaction_id)
-        async with _unavailable("reading a transaction"), self._reader.connect() as conn:
+        async with unavailable("reading a transaction"), self._reader.connect() as conn:
             row = (await conn.execute(query)).first()
         return None if row is None else _record(row)
 
@@ -499,7 +498,7 @@ class SqlTransactionStore(SqlStoreBase):
             .order_by(transactions.c.started_at.desc(), transactions.c.id.desc())
             .limit(1)
         )
-        async with _unavailable("reading a transaction"), self._reader.connect() as conn:
+        async with unavailable("reading a transaction"), self._reader.connect() as conn:
             row = (await conn.execute(query)).first()
         return None if row is None else _record(row)
 
@@ -507,7 +506,7 @@ class SqlTransactionStore(SqlStoreBase):
         query = select(func.count()).where(
             transactions.c.id_tag == id_tag, transactions.c.stopped_at.is_(None)
         )
-        async with _unavailable("counting transactions"), self._reader.connect() as conn:
+        async with unavailable("counting transactions"), self._reader.connect() as conn:
             return int(await conn.scalar(query) or 0)
 
     async def list(
@@ -554,7 +553,7 @@ class SqlTransactionStore(SqlStoreBase):
             query = query.where(t.c.stopped_at.is_(None))
         elif active is False:
             query = query.where(t.c.stopped_at.is_not(None))
-        async with _unavailable("listing transactions"), self._reader.connect() as conn:
+        async with unavailable("listing transactions"), self._reader.connect() as conn:
             rows = (await conn.execute(query)).all()
         page = [_record(row) for row in rows[:page_size]]
         token = ""
@@ -587,7 +586,7 @@ class SqlTransactionStore(SqlStoreBase):
             query = query.where(tuple_(m.c.timestamp, m.c.id) > (from_iso(after_at), after_id))
         if measurand is not None:
             query = query.where(m.c.measurand == measurand)
-        async with _unavailable("listing meter values"), self._reader.connect() as conn:
+        async with unavailable("listing meter values"), self._reader.connect() as conn:
             rows = (await conn.execute(query)).all()
         page = rows[:page_size]
         token = ""
