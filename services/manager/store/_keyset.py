@@ -14,30 +14,31 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from services.manager.domain import ID_TAG_STATUSES, register_wh, start_key
+from services.manager.domain import ID_TAG_STATUSES
 
 from ._common import utc
-from ._domain_records import MeterValueRecord
 from ._errors import InvalidPageToken
 
 __all__ = [
     "MAX_ID_TAG_LENGTH",
+    "Filters",
     "check_id_tag",
     "check_id_tag_status",
     "check_length",
-    "check_meter_value",
     "decode_keyset",
     "encode_keyset",
-    "energy_wh",
     "from_iso",
-    "start_key",
     "to_iso",
 ]
+
 
 #: An id tag is as long as an OCPP 2.1 idToken (2.0.1: 36; 1.6 IdToken: 20). What a
 #: charger of each version can carry is checked where a command sends a tag.
 MAX_ID_TAG_LENGTH = 255
+
+
 _TOKEN_VERSION = 1
+
 
 Filters = Mapping[str, str | int | bool | None]
 
@@ -116,30 +117,3 @@ def check_id_tag_status(status: str) -> str:
     if status not in ID_TAG_STATUSES:
         raise ValueError(f"id tag status must be one of {sorted(ID_TAG_STATUSES)}, got {status!r}")
     return status
-
-
-def check_meter_value(row: MeterValueRecord) -> dict[str, Any]:
-    """The ``meter_values`` row of ``row``; ValueError for values that do not fit."""
-    return {
-        "charger_id": row.charger_id,
-        "connector_id": row.connector_id,
-        "transaction_id": row.transaction_id,
-        "timestamp": utc(row.timestamp),
-        "value": row.value,
-        "measurand": check_length("measurand", row.measurand, 64),
-        "phase": check_length("phase", row.phase, 8),
-        "unit": check_length("unit", row.unit, 20),
-        "context": check_length("context", row.context, 32),
-        "location": check_length("location", row.location, 16),
-        "format": check_length("format", row.format, 16),
-        "signed_data": row.signed_data or None,
-    }
-
-
-def energy_wh(row: MeterValueRecord) -> float | None:
-    """The reading in Wh if ``row`` counts as a 1.6 transaction's energy, else None: a
-    total energy register reading (``domain.register_wh``) in any context but
-    Transaction.Begin (whose value is the meter_start)."""
-    if row.context == "Transaction.Begin":
-        return None
-    return register_wh(row.measurand, row.phase, row.unit, row.value)

@@ -1,5 +1,5 @@
-"""How an OCPP 2.0.1 TransactionEvent changes its transaction: plain functions shared by
-the SQL and in-memory transaction stores.
+"""How an OCPP 2.0.1 TransactionEvent changes its transaction: plain functions, applied by
+``SqlTransactionEvents`` (``_transaction_events_sql``).
 
 Events may arrive late, twice or out of order (a charger replays its offline queue), so
 every rule reads the event's own data, never the arrival order:
@@ -22,27 +22,28 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from services.manager.domain import event_digest, event_start_key, register_wh
+from services.manager.domain import event_start_key, register_wh
 
 from ._common import check_charger_id, utc
-from ._domain_records import (
+from ._keyset import check_length
+from ._transactions import (
     SUPERSEDED_PREFIX,
     TRANSACTION_EVENT_TYPES,
     MeterValueRecord,
     TransactionEvent,
     TransactionRecord,
+    check_meter_value,
 )
-from ._keyset import check_length, check_meter_value
 
 __all__ = [
+    "MAX_ID_TOKEN_LENGTH",
     "EnergyMarks",
     "check_event",
     "event_changes",
-    "event_digest",
-    "event_start_key",
     "new_transaction_row",
     "reading_wh",
 ]
+
 
 #: OCPP 2.1 IdToken is 255 characters (2.0.1: 36).
 MAX_ID_TOKEN_LENGTH = 255

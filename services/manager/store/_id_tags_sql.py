@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import builtins
-from collections.abc import Collection, Mapping
+from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
@@ -11,56 +11,16 @@ from sqlalchemy import Row, delete, exists, func, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from services.manager.domain import MAX_PARENT_DEPTH, parent_loop
+from services.manager.domain import MAX_PARENT_DEPTH
 
 from ._common import check_page_size, utc
-from ._domain_records import IdTagRecord
 from ._errors import AlreadyExists, Conflict, NotFound
-from ._keyset import check_id_tag, check_id_tag_status, decode_keyset, encode_keyset
+from ._id_tags import IdTagRecord, check_id_tag_changes, check_no_parent_loop
+from ._keyset import check_id_tag, decode_keyset, encode_keyset
 from ._schema import id_tags
-from ._sql import unavailable
-from ._sqlbase import SqlStoreBase
+from ._sqlbase import SqlStoreBase, unavailable
 
-__all__ = ["ID_TAG_CHANGES", "SqlIdTagStore", "check_id_tag_changes", "check_no_parent_loop"]
-
-#: The fields ``update`` may change.
-ID_TAG_CHANGES = frozenset({"status", "expiry_date", "parent_id_tag", "max_active_transactions"})
-
-
-def check_no_parent_loop(id_tag: str, parent: str, parent_of: Mapping[str, str]) -> None:
-    """Conflict if making ``parent`` the parent of ``id_tag`` closes a loop of parents
-    (``domain.parent_loop``; ``parent_of`` maps each tag up the chain to its parent)."""
-    if (reason := parent_loop(id_tag, parent, parent_of)) is not None:
-        raise Conflict(reason)
-
-
-def check_id_tag_changes(id_tag: str, changes: dict[str, Any]) -> dict[str, Any]:
-    """The checked ``changes`` of ``update`` (ValueError for unknown keys or bad values)."""
-    if unknown := set(changes) - ID_TAG_CHANGES:
-        raise ValueError(f"id tags have no changeable field(s) {sorted(unknown)}")
-    checked: dict[str, Any] = {}
-    if "status" in changes:
-        checked["status"] = check_id_tag_status(changes["status"])
-    if "expiry_date" in changes:
-        expiry = changes["expiry_date"]
-        checked["expiry_date"] = None if expiry is None else utc(expiry)
-    if "parent_id_tag" in changes:
-        parent = changes["parent_id_tag"] or ""
-        if parent:
-            check_id_tag(parent, "parent id tag")
-        if parent == id_tag:
-            check_no_parent_loop(id_tag, parent, {})
-        checked["parent_id_tag"] = parent
-    if "max_active_transactions" in changes:
-        checked["max_active_transactions"] = check_max_active(changes["max_active_transactions"])
-    return checked
-
-
-def check_max_active(value: int) -> int:
-    """``value`` if it is a valid max_active_transactions (0 = unlimited), else ValueError."""
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise ValueError(f"max_active_transactions must be an integer >= 0, got {value!r}")
-    return value
+__all__ = ["SqlIdTagStore"]
 
 
 class SqlIdTagStore(SqlStoreBase):
@@ -209,6 +169,8 @@ class SqlIdTagStore(SqlStoreBase):
 
 #: The advisory lock key of parent changes ("idtagpar" in ASCII).
 _PARENT_LOCK = 0x6964746167706172
+
+
 #: The tags up the chain from :parent, each with its parent.
 _PARENT_CHAIN = text(
     """
