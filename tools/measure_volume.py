@@ -24,10 +24,8 @@ from typing import Any
 import asyncpg
 from sqlalchemy import event
 
-from services.manager.store._authorization import SqlIdTagStore
-from services.manager.store._engine import create_engine, migrate
+from services.manager.store import SqlIdTagStore, SqlTransactionStore, create_engine, migrate
 from services.manager.store._keyset import encode_keyset
-from services.manager.store._transactions import SqlTransactionStore
 
 T0 = datetime(2025, 1, 1, tzinfo=UTC)
 STATUSES = ("Accepted", "Accepted", "Accepted", "Blocked", "Expired", "Invalid")
