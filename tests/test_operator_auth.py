@@ -43,7 +43,7 @@ from services.manager._auth import (
     request_summary,
 )
 from services.manager._tokens_api import AuthServicer
-from services.manager.store import MemoryTokenStore, SqlTokenStore
+from services.manager.store import SqlChargerStore, SqlTokenStore
 from services.registry import Registry
 from tests.harness import (
     ADMIN_TOKEN,
@@ -321,10 +321,19 @@ async def test_mesh_rpcs_need_the_mesh_secret_not_a_token(manager: Manager) -> N
         await events_pb2_grpc.EventsStub(mesh).Admit(admit)
 
 
-async def test_a_method_missing_from_the_table_is_refused() -> None:
+@pytest.fixture
+async def tokens(sqlite_url: str) -> AsyncIterator[SqlTokenStore]:
+    """The token store on a SQLite database of this test's own."""
+    owner = await SqlChargerStore.open(sqlite_url)
+    try:
+        yield SqlTokenStore(owner.engine)
+    finally:
+        await owner.aclose()
+
+
+async def test_a_method_missing_from_the_table_is_refused(tokens: SqlTokenStore) -> None:
     """A served method the access table does not name is PERMISSION_DENIED, even for an
     admin: nothing is allowed by default."""
-    tokens = MemoryTokenStore()
     authenticator = Authenticator(tokens, admin_token=ADMIN_TOKEN, clock=_now)
     table = {path: need for path, need in ACCESS.items() if not path.endswith("/WhoAmI")}
     interceptor = OperatorAuthInterceptor(
@@ -439,11 +448,12 @@ async def test_token_lifecycle(manager: Manager) -> None:
         assert again.secret != secret
 
 
-async def test_token_lookups_are_cached_and_use_is_recorded_once_a_minute() -> None:
+async def test_token_lookups_are_cached_and_use_is_recorded_once_a_minute(
+    tokens: SqlTokenStore,
+) -> None:
     """Repeated calls with one token read the store once per TTL, and last_used_at is
     written at most once per interval."""
     clock_now = [0.0]
-    tokens = MemoryTokenStore()
     reads: list[str] = []
     touches: list[str] = []
     original_by_hash, original_touch = tokens.by_hash, tokens.touch

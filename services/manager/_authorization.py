@@ -1,11 +1,13 @@
 """The status the CSMS gives an id tag, decided in ONE place.
 
-``tag_status`` decides it from the tag's record, its parent (group) tag's record and the
-time; everything that tells a charger about a tag goes through it, so they always agree:
-Authorize, StartTransaction and StopTransaction (1.6), Authorize and TransactionEvent
-(2.0.1, via ``v201.authorization``), the idTagInfo a FULL local list fills in
-(``Authorizer.local_list``) and the check that refuses a remote start for a tag the
-CSMS refuses (``Authorizer.refusal``). A tag is:
+The rules are pure functions in ``services/manager/domain`` (``tag_status`` from the tag's
+record, its parent (group) tag's record and the time; ``starting_status``; ``refusal``);
+``Authorizer`` reads the records and the clock and applies them. Everything that tells a
+charger about a tag goes through it, so they always agree: Authorize, StartTransaction
+and StopTransaction (1.6), Authorize and TransactionEvent (2.0.1, via
+``v201.authorization``), the idTagInfo a FULL local list fills in (``Authorizer.verdicts``)
+and the check that refuses a remote start for a tag the CSMS refuses
+(``Authorizer.refusal``). A tag is:
 
 - Invalid (configurable for Authorize) when unknown;
 - its stored status when that is not Accepted;
@@ -25,33 +27,14 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
+from services.manager import domain
 from services.manager._context import Clock, ocpp_time
+from services.manager.domain import UNKNOWN_PARENT_STATUS, tag_status
 from services.manager.store import IdTagRecord, IdTagStore, TransactionStore
 
-#: The status of a tag whose parent (group) tag the CSMS does not know.
-UNKNOWN_PARENT_STATUS = "Invalid"
-
-
-def _own_status(record: IdTagRecord, now: datetime) -> str:
-    expired = record.expiry_date is not None and record.expiry_date <= now
-    if record.status == "Accepted" and expired:
-        return "Expired"
-    return record.status
-
-
-def tag_status(record: IdTagRecord, parent: IdTagRecord | None, now: datetime) -> str:
-    """The status of the known tag `record` at `now`, given its parent tag's record
-    (None: it has no parent, or the CSMS does not know the parent). Not ConcurrentTx:
-    that depends on its transactions (``Authorizer.id_tag_info(starting=True)``)."""
-    status = _own_status(record, now)
-    if status != "Accepted" or not record.parent_id_tag:
-        return status
-    if parent is None:
-        return UNKNOWN_PARENT_STATUS
-    return _own_status(parent, now)
+__all__ = ["UNKNOWN_PARENT_STATUS", "Authorizer", "TagVerdict", "tag_status"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,13 +83,9 @@ class Authorizer:
         if verdict is None:
             return {"status": self.unknown_status}
         record, status = verdict.record, verdict.status
-        if (
-            status == "Accepted"
-            and starting
-            and record.max_active_transactions
-            and await self.transactions.active_count(id_tag) >= record.max_active_transactions
-        ):
-            status = "ConcurrentTx"
+        if starting and domain.limits_concurrency(record, status):
+            active = await self.transactions.active_count(id_tag)
+            status = domain.starting_status(record, status, active)
         info: dict[str, Any] = {}
         if record.expiry_date is not None:
             info["expiryDate"] = ocpp_time(record.expiry_date)
@@ -119,14 +98,6 @@ class Authorizer:
         """Why the CSMS refuses `id_tag` (it knows the tag and would not answer Accepted),
         naming the tag whose status decides it; None when it does not refuse it."""
         verdict = await self.verdict(id_tag)
-        if verdict is None or verdict.status == "Accepted":
+        if verdict is None:
             return None
-        record = verdict.record
-        if _own_status(record, self.clock()) != "Accepted":
-            return f"id tag {id_tag!r} is {verdict.status} in this CSMS"
-        group = record.parent_id_tag
-        why = "is not known" if verdict.status == UNKNOWN_PARENT_STATUS else "is " + verdict.status
-        return (
-            f"id tag {id_tag!r} is {verdict.status} in this CSMS because its group (parent) "
-            f"tag {group!r} {why}"
-        )
+        return domain.refusal(id_tag, verdict.record, verdict.status, self.clock())

@@ -13,20 +13,6 @@ from services.manager.store import (
     DeviceModelStore,
     IdTagStore,
     LocationStore,
-    MemoryAuditStore,
-    MemoryChargerStore,
-    MemoryChargingProfileStore,
-    MemoryConfigurationStore,
-    MemoryCredentialStore,
-    MemoryDeviceModelStore,
-    MemoryIdTagStore,
-    MemoryLocationStore,
-    MemoryReservationStore,
-    MemorySecurityStore,
-    MemorySmartChargingStore,
-    MemoryStationStore,
-    MemoryTokenStore,
-    MemoryTransactionStore,
     ReservationStore,
     SecurityStore,
     SmartChargingStore,
@@ -72,9 +58,10 @@ class Stores:
     audit: AuditStore  # the audit log (services.manager._audit.AuditLog writes it)
 
     @classmethod
-    async def open(cls, url: str, *, flush_interval: float = 0.2) -> Stores:
-        """Open (and migrate) the database at `url`; every store shares its engine."""
-        chargers = await SqlChargerStore.open(url, flush_interval=flush_interval)
+    async def open(cls, url: str, *, migrate: bool = True, flush_interval: float = 0.2) -> Stores:
+        """Open the database at `url` (and migrate it unless ``migrate=False``); every store
+        shares its engine."""
+        chargers = await SqlChargerStore.open(url, migrate=migrate, flush_interval=flush_interval)
         engine = chargers.engine
         return cls(
             chargers=chargers,
@@ -91,28 +78,6 @@ class Stores:
             credentials=SqlCredentialStore(engine),
             tokens=SqlTokenStore(engine),
             audit=SqlAuditStore(engine),
-        )
-
-    @classmethod
-    def in_memory(cls) -> Stores:
-        """Stores with no database, for unit tests of handlers; they check chargers exist."""
-        chargers = MemoryChargerStore()
-        reservations = MemoryReservationStore(chargers=chargers)
-        return cls(
-            chargers=chargers,
-            id_tags=MemoryIdTagStore(),
-            transactions=MemoryTransactionStore(chargers=chargers, reservations=reservations),
-            reservations=reservations,
-            profiles=MemoryChargingProfileStore(chargers=chargers),
-            configuration=MemoryConfigurationStore(chargers=chargers),
-            security=MemorySecurityStore(chargers=chargers),
-            locations=MemoryLocationStore(chargers=chargers),
-            device_model=MemoryDeviceModelStore(chargers=chargers),
-            station=MemoryStationStore(chargers=chargers),
-            smart_charging=MemorySmartChargingStore(chargers=chargers),
-            credentials=MemoryCredentialStore(chargers=chargers),
-            tokens=MemoryTokenStore(),
-            audit=MemoryAuditStore(),
         )
 
     async def aclose(self) -> None:

@@ -1,4 +1,4 @@
-"""The audit log: its table (PostgreSQL, SQLite, in memory), the writer that fills it in
+"""The audit log: its table (PostgreSQL, SQLite), the writer that fills it in
 batches behind a bounded queue, and ListAuditEntries over real gRPC.
 """
 
@@ -19,12 +19,12 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from services import csmsctl
 from services.manager import Manager
 from services.manager._audit import AuditLog, AuditRecord
+from services.manager._stores import Stores
 from services.manager.store import (
     AuditEntryRecord,
     AuditFilters,
     AuditStore,
     InvalidPageToken,
-    MemoryAuditStore,
     SqlAuditStore,
     SqlChargerStore,
     StoreDataError,
@@ -58,21 +58,9 @@ def entry(n: int, **fields: object) -> AuditEntryRecord:
     return AuditEntryRecord(**values)  # type: ignore[arg-type]
 
 
-@pytest.fixture(params=["postgres", "sqlite", "memory"])
-def store_url(request: pytest.FixtureRequest) -> str:
-    """A fresh database URL for each SQL implementation, "" for the in-memory store."""
-    if request.param == "memory":
-        return ""
-    url: str = request.getfixturevalue(f"{request.param}_url")
-    return url
-
-
 @pytest.fixture
 async def store(store_url: str) -> AsyncIterator[AuditStore]:
-    """An empty audit table on each implementation."""
-    if not store_url:
-        yield MemoryAuditStore()
-        return
+    """An empty audit table, on PostgreSQL and on SQLite."""
     chargers = await SqlChargerStore.open(store_url)
     try:
         yield SqlAuditStore(chargers.engine)
@@ -398,10 +386,10 @@ async def test_close_flushes_what_is_waiting(store: AuditStore) -> None:
 
 
 async def test_close_during_an_outage_gives_up_after_close_timeout(
-    caplog: pytest.LogCaptureFixture,
+    caplog: pytest.LogCaptureFixture, stores: Stores
 ) -> None:
     """With the database down at shutdown, aclose returns after close_timeout and logs how many were lost."""
-    flaky = FlakyStore(MemoryAuditStore())
+    flaky = FlakyStore(stores.audit)
     flaky.down = True
     audit = AuditLog(flaky, flush_interval=0.01, retry_interval=0.05, close_timeout=UNIT / 2)
     audit.start()

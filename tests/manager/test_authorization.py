@@ -1,4 +1,5 @@
-"""Unit tests of the idTagInfo rules, on in-memory stores with a fake clock."""
+"""Unit tests of the Authorizer's idTagInfo, on SQLite stores with a fake clock (the rules
+themselves: ``test_domain.py``)."""
 
 from __future__ import annotations
 
@@ -12,11 +13,9 @@ from services.manager._stores import Stores
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 
 
-@pytest.fixture
-async def stores() -> Stores:
-    stores = Stores.in_memory()
+@pytest.fixture(autouse=True)
+async def charger(stores: Stores) -> None:
     await stores.chargers.register("CP", "1.6", NOW)
-    return stores
 
 
 def authorizer(stores: Stores, *, now: datetime = NOW, unknown: str = "Invalid") -> Authorizer:

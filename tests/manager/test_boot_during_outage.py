@@ -1,5 +1,5 @@
 """BootNotification while the database is unavailable (unit tests of the 1.6 and 2.0.1
-handlers over an in-memory store that can be switched off). The same rule is checked
+handlers over a SQLite charger store that can be switched off). The same rule is checked
 end to end, with a real PostgreSQL stopped, in tests/test_fault_drills.py."""
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from services.manager._watch import EventBus
 from services.manager.store import (
     BootInfo,
     ChargerAdmission,
-    MemoryChargerStore,
+    SqlChargerStore,
     StoreUnavailable,
 )
 from services.manager.v16.provisioning import Provisioning as Provisioning16
@@ -32,8 +32,8 @@ BOOT201: Payload = {
 }
 
 
-class SwitchableStore(MemoryChargerStore):
-    """An in-memory charger store whose database can be 'down'."""
+class SwitchableStore(SqlChargerStore):
+    """The SQL charger store, whose database can be 'down'."""
 
     down = False
 
@@ -67,9 +67,20 @@ class SwitchableStore(MemoryChargerStore):
         await super().record_boot(charger_id, boot, status, at)
 
 
+@pytest.fixture
+async def store(migrated_sqlite_url: str) -> AsyncIterator[SwitchableStore]:
+    """A switchable charger store on this test's own SQLite database."""
+    opened = await SwitchableStore.open(migrated_sqlite_url, migrate=False)
+    try:
+        yield opened
+    finally:
+        opened.down = False
+        await opened.aclose()
+
+
 class Setup:
-    def __init__(self, *, auto_register: bool) -> None:
-        self.store = SwitchableStore()
+    def __init__(self, store: SwitchableStore, *, auto_register: bool) -> None:
+        self.store = store
         self.policy = ChargerPolicy(self.store, auto_register=auto_register, heartbeat_interval=120)
         self.backlog = BootBacklog(self.store, retry_min=0.01, retry_max=0.05)
         bus = EventBus(clock=lambda: NOW)
@@ -84,8 +95,8 @@ class Setup:
 
 
 @pytest.fixture(params=[True, False], ids=["auto-register", "registered-only"])
-async def setup(request: pytest.FixtureRequest) -> AsyncIterator[Setup]:
-    s = Setup(auto_register=request.param)
+async def setup(request: pytest.FixtureRequest, store: SwitchableStore) -> AsyncIterator[Setup]:
+    s = Setup(store, auto_register=request.param)
     try:
         yield s
     finally:
@@ -151,9 +162,8 @@ async def test_a_later_recorded_boot_replaces_the_kept_one(setup: Setup) -> None
     assert record.vendor == "Later"
 
 
-async def test_backlog_is_bounded() -> None:
+async def test_backlog_is_bounded(store: SwitchableStore) -> None:
     """Beyond its limit the backlog drops the oldest kept boot and counts it."""
-    store = SwitchableStore()
     store.down = True
     backlog = BootBacklog(store, limit=2, retry_min=60.0, retry_max=60.0)
     info = BootInfo(

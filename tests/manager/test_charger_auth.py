@@ -1,4 +1,4 @@
-"""ChargerAuthenticator's rules without a network: in-memory stores, a fake clock."""
+"""ChargerAuthenticator's rules without a network: SQLite stores, a fake clock."""
 
 from __future__ import annotations
 
@@ -46,10 +46,9 @@ async def authenticator(
     )
 
 
-async def test_pending_password_is_promoted_on_first_use() -> None:
+async def test_pending_password_is_promoted_on_first_use(stores: Stores) -> None:
     """Both passwords pass while a rotation is pending; the new one's first use promotes it
     and from then on the old one fails (even though it was cached as verified)."""
-    stores = Stores.in_memory()
     auth = await authenticator(stores)
     assert (await auth.check(request())).admitted
     await stores.credentials.set_new_password_hash("CP-1", hash_password(NEW_PASSWORD))
@@ -63,10 +62,9 @@ async def test_pending_password_is_promoted_on_first_use() -> None:
     assert old.refusal == events_pb2.AdmitResponse.REFUSAL_UNAUTHORIZED
 
 
-async def test_last_known_credentials_serve_during_an_outage() -> None:
+async def test_last_known_credentials_serve_during_an_outage(stores: Stores) -> None:
     """A charger checked once is still checked (right password in, wrong out) while the
     database is unavailable; one never read before gets UNAVAILABLE."""
-    stores = Stores.in_memory()
     auth = await authenticator(stores)
     assert (await auth.check(request())).admitted
 
@@ -80,10 +78,9 @@ async def test_last_known_credentials_serve_during_an_outage() -> None:
         await auth.check(request("CP-2"))
 
 
-async def test_verifications_beyond_capacity_are_told_to_retry() -> None:
+async def test_verifications_beyond_capacity_are_told_to_retry(stores: Stores) -> None:
     """When every verification slot stays busy past the wait, the handshake is refused as
     UNAVAILABLE (the node answers 503, the charger retries) instead of queueing for ever."""
-    stores = Stores.in_memory()
     auth = await authenticator(stores, max_verifications=1, verification_wait=0.05)
     await auth._verification_slots.acquire()  # a verification that does not finish
     with pytest.raises(VerificationBusy):
@@ -92,10 +89,9 @@ async def test_verifications_beyond_capacity_are_told_to_retry() -> None:
     assert (await auth.check(request())).admitted
 
 
-async def test_profile_rules_without_tls() -> None:
+async def test_profile_rules_without_tls(stores: Stores) -> None:
     """Profile 2 and 3 need TLS; profile 3 needs the charger's own certificate, which
     satisfies any profile."""
-    stores = Stores.in_memory()
     auth = await authenticator(stores, profile=2)
     assert not (await auth.check(request())).admitted
     assert (await auth.check(request(tls=True))).admitted

@@ -1,4 +1,4 @@
-"""`CertificateSigner` without a network (in-memory stores and registry): what it records
+"""`CertificateSigner` without a network (SQLite stores, in-memory registry): what it records
 when the charger cannot be reached, when it is busy, and when the manager shuts down."""
 
 from __future__ import annotations
@@ -31,8 +31,9 @@ def csr_for(common_name: str) -> str:
 
 
 @pytest.fixture
-async def parts(tmp_path: Path) -> AsyncIterator[tuple[Stores, TaskSender, CertificateSigner]]:
-    stores = Stores.in_memory()
+async def parts(
+    stores: Stores, tmp_path: Path
+) -> AsyncIterator[tuple[Stores, TaskSender, CertificateSigner]]:
     await stores.chargers.register("CP-1", "1.6", NOW)
     registry = MemoryRegistry()
     tasks = TaskSender(registry, stores.chargers, mesh_secret=MESH_SECRET, timeout=1.0)

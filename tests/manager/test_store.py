@@ -1,7 +1,7 @@
 """The charger store: migrations, the ChargerStore contract, and write-behind.
 
-Contract tests run against PostgreSQL, SQLite and the in-memory store; tests of the SQL
-store itself (migrations, flushing, outages) run against PostgreSQL and SQLite.
+Contract tests run against PostgreSQL and SQLite (migrated once per session,
+``conftest.py``); tests of the SQL store itself (migrations, flushing, outages) run against PostgreSQL and SQLite.
 """
 
 from __future__ import annotations
@@ -27,7 +27,6 @@ from services.manager.store import (
     BootInfo,
     ChargerStore,
     InvalidPageToken,
-    MemoryChargerStore,
     SqlChargerStore,
     StoreUnavailable,
     create_engine,
@@ -74,23 +73,10 @@ async def sql_store(db_url: str) -> AsyncIterator[SqlChargerStore]:
         await store.aclose()
 
 
-@pytest.fixture(params=["postgres", "sqlite", "memory"])
-def store_url(request: pytest.FixtureRequest) -> str:
-    """A fresh database URL for each SQL implementation, "" for the in-memory store."""
-    if request.param == "memory":
-        return ""
-    url: str = request.getfixturevalue(f"{request.param}_url")
-    return url
-
-
 @pytest.fixture
 async def store(store_url: str) -> AsyncIterator[ChargerStore]:
-    """Every ChargerStore implementation, empty."""
-    implementation: ChargerStore
-    if store_url:
-        implementation = await SqlChargerStore.open(store_url, flush_interval=NEVER)
-    else:
-        implementation = MemoryChargerStore()
+    """The ChargerStore on a migrated, empty database."""
+    implementation = await SqlChargerStore.open(store_url, flush_interval=NEVER)
     try:
         yield implementation
     finally:

@@ -1,5 +1,5 @@
 """Contract of the stores' idempotency and consistency rules added for issue 10: every
-test runs against SQL on PostgreSQL, SQL on SQLite and the in-memory twins.
+test runs against the SQL stores on PostgreSQL and on SQLite.
 
 - a meter value is stored once per (charger, connector, transaction, timestamp, measurand,
   phase, context, location), whichever copy of a retried call arrives first;
@@ -21,8 +21,7 @@ from services.manager.store._engine import alembic_config
 from tests.manager import test_store_domain as domain
 from tests.manager.test_store_domain import Stores, at, energy, start
 
-#: The contract suite's fixtures: PostgreSQL, SQLite and in-memory stores.
-store_url = domain.store_url
+#: The contract suite's stores (on tests/manager/conftest.py's ``store_url``).
 stores = domain.stores
 
 

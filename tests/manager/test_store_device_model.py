@@ -1,7 +1,7 @@
 """Contract suite of the device model store: multi-part reports, values read and set,
 monitors and events.
 
-Every test runs against SQL on PostgreSQL, SQL on SQLite and the in-memory twin.
+Every test runs against the SQL stores on PostgreSQL and on SQLite.
 """
 
 from __future__ import annotations
@@ -17,8 +17,6 @@ from services.manager.store import (
     DeviceEventRecord,
     DeviceModelStore,
     InvalidPageToken,
-    MemoryChargerStore,
-    MemoryDeviceModelStore,
     MonitorRecord,
     NotFound,
     SqlChargerStore,
@@ -41,24 +39,11 @@ class Stores:
     model: DeviceModelStore
 
 
-@pytest.fixture(params=["postgres", "sqlite", "memory"])
-def store_url(request: pytest.FixtureRequest) -> str:
-    if request.param == "memory":
-        return ""
-    url: str = request.getfixturevalue(f"{request.param}_url")
-    return url
-
-
 @pytest.fixture
 async def stores(store_url: str) -> AsyncIterator[Stores]:
     """Fresh stores with chargers CS-1 and CS-2 registered."""
-    built: Stores
-    if not store_url:
-        memory = MemoryChargerStore()
-        built = Stores(memory, MemoryDeviceModelStore(chargers=memory))
-    else:
-        sql = await SqlChargerStore.open(store_url, flush_interval=NEVER)
-        built = Stores(sql, SqlDeviceModelStore(sql.engine))
+    sql = await SqlChargerStore.open(store_url, flush_interval=NEVER)
+    built = Stores(sql, SqlDeviceModelStore(sql.engine))
     try:
         for charger_id in ("CS-1", "CS-2"):
             await built.chargers.register(charger_id, "2.0.1", T0)

@@ -1,6 +1,6 @@
 """Contract suites of the id tag, transaction and reservation stores.
 
-Every test runs against SQL on PostgreSQL, SQL on SQLite and the in-memory twins.
+Every test runs against the SQL stores on PostgreSQL and on SQLite.
 """
 
 from __future__ import annotations
@@ -19,10 +19,6 @@ from services.manager.store import (
     Conflict,
     IdTagStore,
     InvalidPageToken,
-    MemoryChargerStore,
-    MemoryIdTagStore,
-    MemoryReservationStore,
-    MemoryTransactionStore,
     MeterValueRecord,
     NotFound,
     ReservationStore,
@@ -51,36 +47,17 @@ class Stores:
     reservations: ReservationStore
 
 
-@pytest.fixture(params=["postgres", "sqlite", "memory"])
-def store_url(request: pytest.FixtureRequest) -> str:
-    """A fresh database URL for each SQL implementation, "" for the in-memory stores."""
-    if request.param == "memory":
-        return ""
-    url: str = request.getfixturevalue(f"{request.param}_url")
-    return url
-
-
 @pytest.fixture
 async def stores(store_url: str) -> AsyncIterator[Stores]:
     """Fresh stores with chargers CP-1 and CP-2 registered."""
-    if not store_url:
-        chargers: Any = MemoryChargerStore()
-        reservations_m = MemoryReservationStore(chargers=chargers)
-        built = Stores(
-            chargers,
-            MemoryIdTagStore(),
-            MemoryTransactionStore(chargers=chargers, reservations=reservations_m),
-            reservations_m,
-        )
-    else:
-        chargers = await SqlChargerStore.open(store_url)
-        engine = chargers.engine
-        built = Stores(
-            chargers,
-            SqlIdTagStore(engine),
-            SqlTransactionStore(engine),
-            SqlReservationStore(engine),
-        )
+    chargers = await SqlChargerStore.open(store_url)
+    engine = chargers.engine
+    built = Stores(
+        chargers,
+        SqlIdTagStore(engine),
+        SqlTransactionStore(engine),
+        SqlReservationStore(engine),
+    )
     try:
         await built.chargers.register("CP-1", "1.6", T0)
         await built.chargers.register("CP-2", "1.6", T0)

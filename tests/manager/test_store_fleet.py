@@ -1,7 +1,7 @@
 """Contract suites of the fleet stores: charger status columns, charging profiles,
 configuration keys, security events and certificate requests, locations.
 
-Every test runs against SQL on PostgreSQL, SQL on SQLite and the in-memory twins.
+Every test runs against the SQL stores on PostgreSQL and on SQLite.
 """
 
 from __future__ import annotations
@@ -20,11 +20,6 @@ from services.manager.store import (
     ConfigurationStore,
     InvalidPageToken,
     LocationStore,
-    MemoryChargerStore,
-    MemoryChargingProfileStore,
-    MemoryConfigurationStore,
-    MemoryLocationStore,
-    MemorySecurityStore,
     NotFound,
     SecurityStore,
     SqlChargerStore,
@@ -55,38 +50,18 @@ class Stores:
     locations: LocationStore
 
 
-@pytest.fixture(params=["postgres", "sqlite", "memory"])
-def store_url(request: pytest.FixtureRequest) -> str:
-    """A fresh database URL for each SQL implementation, "" for the in-memory stores."""
-    if request.param == "memory":
-        return ""
-    url: str = request.getfixturevalue(f"{request.param}_url")
-    return url
-
-
 @pytest.fixture
 async def stores(store_url: str) -> AsyncIterator[Stores]:
     """Fresh stores with chargers CP-1, CP-2 and CP-3 registered."""
-    built: Stores
-    if not store_url:
-        memory = MemoryChargerStore()
-        built = Stores(
-            memory,
-            MemoryChargingProfileStore(chargers=memory),
-            MemoryConfigurationStore(chargers=memory),
-            MemorySecurityStore(chargers=memory),
-            MemoryLocationStore(chargers=memory),
-        )
-    else:
-        sql = await SqlChargerStore.open(store_url, flush_interval=NEVER)
-        engine = sql.engine
-        built = Stores(
-            sql,
-            SqlChargingProfileStore(engine),
-            SqlConfigurationStore(engine),
-            SqlSecurityStore(engine),
-            SqlLocationStore(engine),
-        )
+    sql = await SqlChargerStore.open(store_url, flush_interval=NEVER)
+    engine = sql.engine
+    built = Stores(
+        sql,
+        SqlChargingProfileStore(engine),
+        SqlConfigurationStore(engine),
+        SqlSecurityStore(engine),
+        SqlLocationStore(engine),
+    )
     try:
         for charger_id in ("CP-1", "CP-2", "CP-3"):
             await built.chargers.register(charger_id, "1.6", T0)
@@ -650,27 +625,3 @@ async def test_delete_unassigns_the_chargers(stores: Stores) -> None:
         await stores.locations.delete("a")
     remaining, _ = await stores.locations.list(page_size=10)
     assert [loc.location_id for loc in remaining] == ["b"]
-
-
-async def test_memory_twins_work_without_a_charger_store() -> None:
-    """Without ``chargers=`` the memory twins take any charger id and keep assignments."""
-    locations = MemoryLocationStore()
-    profiles = MemoryChargingProfileStore()
-    await locations.create("a", name="A", at=at(0))
-    await locations.assign("a", "ANY", at(1))
-    assert (await locations.list(page_size=5))[0][0].charger_ids == ("ANY",)
-    await locations.delete("a")
-    await locations.create("a", name="A", at=at(2))
-    with pytest.raises(NotFound, match="not assigned"):
-        await locations.unassign("a", "ANY", at(3))
-    record = await profiles.installed(
-        charger_id="ANY",
-        connector_id=0,
-        charging_profile_id=1,
-        stack_level=0,
-        purpose="ChargePointMaxProfile",
-        transaction_id=None,
-        profile_json="{}",
-        at=at(0),
-    )
-    assert await profiles.list("ANY") == [record]

@@ -1,5 +1,5 @@
 """The charger lifecycle in the ChargerStore contract: create, update, retire, restore,
-the admission row, and the retired filter; on PostgreSQL, SQLite and in memory."""
+the admission row, and the retired filter; on PostgreSQL and SQLite."""
 
 from __future__ import annotations
 
@@ -13,8 +13,6 @@ from services.manager.store import (
     AlreadyExists,
     ChargerStore,
     LocationStore,
-    MemoryChargerStore,
-    MemoryLocationStore,
     NotFound,
     SqlChargerStore,
     SqlLocationStore,
@@ -30,24 +28,10 @@ class Stores:
     locations: LocationStore
 
 
-@pytest.fixture(params=["postgres", "sqlite", "memory"])
-def store_url(request: pytest.FixtureRequest) -> str:
-    """A fresh database URL for each SQL implementation, "" for the in-memory store."""
-    if request.param == "memory":
-        return ""
-    url: str = request.getfixturevalue(f"{request.param}_url")
-    return url
-
-
 @pytest.fixture
 async def stores(store_url: str) -> AsyncIterator[Stores]:
     """A charger store and a location store on the same (empty) database."""
-    if not store_url:
-        memory = MemoryChargerStore()
-        yield Stores(memory, MemoryLocationStore(chargers=memory))
-        return
-    url = store_url
-    sql = await SqlChargerStore.open(url, flush_interval=NEVER)
+    sql = await SqlChargerStore.open(store_url, flush_interval=NEVER)
     try:
         yield Stores(sql, SqlLocationStore(sql.engine))
     finally:

@@ -1,7 +1,7 @@
 """Contract suite of the smart charging store (2.0.1 charging limits, EV charging needs,
 reported profiles).
 
-Every test runs against SQL on PostgreSQL, SQL on SQLite and the in-memory twin.
+Every test runs against the SQL stores on PostgreSQL and on SQLite.
 """
 
 from __future__ import annotations
@@ -13,11 +13,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from services.manager.store import (
-    ChargerStore,
     ChargingLimitRecord,
     EVChargingNeedsRecord,
-    MemoryChargerStore,
-    MemorySmartChargingStore,
     NotFound,
     SmartChargingStore,
     SqlChargerStore,
@@ -32,26 +29,11 @@ def at(seconds: float) -> datetime:
     return T0 + timedelta(seconds=seconds)
 
 
-@pytest.fixture(params=["postgres", "sqlite", "memory"])
-def store_url(request: pytest.FixtureRequest) -> str:
-    """A fresh database URL for each SQL implementation, "" for the in-memory store."""
-    if request.param == "memory":
-        return ""
-    url: str = request.getfixturevalue(f"{request.param}_url")
-    return url
-
-
 @pytest.fixture
 async def store(store_url: str) -> AsyncIterator[SmartChargingStore]:
     """The smart charging store beside a charger store with CS-1 registered."""
-    chargers: ChargerStore
-    smart: SmartChargingStore
-    if not store_url:
-        memory = MemoryChargerStore()
-        chargers, smart = memory, MemorySmartChargingStore(chargers=memory)
-    else:
-        sql = await SqlChargerStore.open(store_url, flush_interval=NEVER)
-        chargers, smart = sql, SqlSmartChargingStore(sql.engine)
+    chargers = await SqlChargerStore.open(store_url, flush_interval=NEVER)
+    smart = SqlSmartChargingStore(chargers.engine)
     try:
         await chargers.register("CS-1", "2.0.1", T0)
         yield smart

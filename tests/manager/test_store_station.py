@@ -1,6 +1,6 @@
 """Contract suite of the station store (2.0.1 requests reported on by id, display messages).
 
-Every test runs against SQL on PostgreSQL, SQL on SQLite and the in-memory twin.
+Every test runs against the SQL stores on PostgreSQL and on SQLite.
 """
 
 from __future__ import annotations
@@ -12,8 +12,6 @@ import pytest
 
 from services.manager.store import (
     ChargerStore,
-    MemoryChargerStore,
-    MemoryStationStore,
     NotFound,
     SqlChargerStore,
     SqlStationStore,
@@ -28,26 +26,11 @@ def at(seconds: float) -> datetime:
     return T0 + timedelta(seconds=seconds)
 
 
-@pytest.fixture(params=["postgres", "sqlite", "memory"])
-def store_url(request: pytest.FixtureRequest) -> str:
-    """A fresh database URL for each SQL implementation, "" for the in-memory store."""
-    if request.param == "memory":
-        return ""
-    url: str = request.getfixturevalue(f"{request.param}_url")
-    return url
-
-
 @pytest.fixture
 async def stores(store_url: str) -> AsyncIterator[tuple[ChargerStore, StationStore]]:
     """A charger store with CS-1 registered, and the station store beside it."""
-    chargers: ChargerStore
-    station: StationStore
-    if not store_url:
-        memory = MemoryChargerStore()
-        chargers, station = memory, MemoryStationStore(chargers=memory)
-    else:
-        sql = await SqlChargerStore.open(store_url, flush_interval=NEVER)
-        chargers, station = sql, SqlStationStore(sql.engine)
+    chargers = await SqlChargerStore.open(store_url, flush_interval=NEVER)
+    station = SqlStationStore(chargers.engine)
     try:
         await chargers.register("CS-1", "2.0.1", T0)
         yield chargers, station

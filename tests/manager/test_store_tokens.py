@@ -1,5 +1,5 @@
-"""Contract suite of the API token store (issue 11), against SQL on PostgreSQL, SQL on SQLite
-and the in-memory twin."""
+"""Contract suite of the API token store (issue 11), against SQL on PostgreSQL and on
+SQLite."""
 
 from __future__ import annotations
 
@@ -11,7 +11,6 @@ import pytest
 
 from services.manager.store import (
     AlreadyExists,
-    MemoryTokenStore,
     NotFound,
     SqlChargerStore,
     SqlTokenStore,
@@ -25,21 +24,9 @@ def digest(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-@pytest.fixture(params=["postgres", "sqlite", "memory"])
-def store_url(request: pytest.FixtureRequest) -> str:
-    """A fresh database URL for each SQL implementation, "" for the in-memory store."""
-    if request.param == "memory":
-        return ""
-    url: str = request.getfixturevalue(f"{request.param}_url")
-    return url
-
-
 @pytest.fixture
 async def tokens(store_url: str) -> AsyncIterator[TokenStore]:
     """A fresh token store of each implementation."""
-    if not store_url:
-        yield MemoryTokenStore()
-        return
     owner = await SqlChargerStore.open(store_url)
     try:
         yield SqlTokenStore(owner.engine)

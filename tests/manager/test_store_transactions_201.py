@@ -1,5 +1,5 @@
 """Contract of the transaction store's OCPP 2.0.1 side (``record_event``): every test runs
-against SQL on PostgreSQL, SQL on SQLite and the in-memory twin.
+against the SQL stores on PostgreSQL and on SQLite.
 
 2.0.1 transactions share the ``transactions`` table with 1.6 ones: the CSMS issues the
 id; the charger's transactionId is kept beside it, unique per charger.
@@ -16,9 +16,6 @@ import pytest
 
 from services.manager.store import (
     ChargerStore,
-    MemoryChargerStore,
-    MemoryReservationStore,
-    MemoryTransactionStore,
     MeterValueRecord,
     NotFound,
     ReservationStore,
@@ -44,31 +41,13 @@ class Stores:
     reservations: ReservationStore
 
 
-@pytest.fixture(params=["postgres", "sqlite", "memory"])
-def store_url(request: pytest.FixtureRequest) -> str:
-    """A fresh database URL for each SQL implementation, "" for the in-memory stores."""
-    if request.param == "memory":
-        return ""
-    url: str = request.getfixturevalue(f"{request.param}_url")
-    return url
-
-
 @pytest.fixture
 async def stores(store_url: str) -> AsyncIterator[Stores]:
     """Fresh stores of one implementation with chargers CS-1 and CS-2 registered."""
-    if not store_url:
-        chargers: Any = MemoryChargerStore()
-        reservations = MemoryReservationStore(chargers=chargers)
-        built = Stores(
-            chargers,
-            MemoryTransactionStore(chargers=chargers, reservations=reservations),
-            reservations,
-        )
-    else:
-        chargers = await SqlChargerStore.open(store_url)
-        built = Stores(
-            chargers, SqlTransactionStore(chargers.engine), SqlReservationStore(chargers.engine)
-        )
+    chargers = await SqlChargerStore.open(store_url)
+    built = Stores(
+        chargers, SqlTransactionStore(chargers.engine), SqlReservationStore(chargers.engine)
+    )
     try:
         await built.chargers.register("CS-1", "2.0.1", T0)
         await built.chargers.register("CS-2", "2.0.1", T0)

@@ -1,10 +1,25 @@
-"""The manager's persistence: chargers and their connectors.
+"""The manager's persistence: one store per concern, on PostgreSQL or SQLite.
 
-``ChargerStore`` is the interface handlers and the API depend on; ``SqlChargerStore``
-implements it on PostgreSQL (asyncpg) or SQLite (aiosqlite) with the same tables and the
-same Alembic migrations, and ``MemoryChargerStore`` in memory for unit tests. Heartbeats
-and connector statuses are written behind (buffered, flushed in bulk); see
-docs/adr/0005-persistence-and-write-behind.md.
+Layout, the same for every concern (chargers, id tags, transactions, reservations,
+charging profiles, configuration, security, locations, device model, station, smart
+charging, credentials, tokens, audit):
+
+- ``_<concern>.py``: the contract. Its records (frozen dataclasses), its ``Protocol`` (what
+  handlers and the API depend on) and the checks of what may be written, once per
+  concern. Rules that need no database live in ``services.manager.domain``.
+- ``_<concern>_sql.py``: the implementation, SQLAlchemy Core on PostgreSQL (asyncpg) or
+  SQLite (aiosqlite) with the same tables (``_schema*``) and Alembic migrations. A large
+  one is split along its parts: the charger store's write-behind (``_write_behind``), the
+  transaction store's meter values and 2.0.1 events (``_meter_values_sql``,
+  ``_transaction_events_sql``).
+- Shared: ``_sqlbase`` (the base class, ``unavailable``, ``require_charger``: the one
+  "charger must exist" check), ``_engine``, ``_errors``, ``_group`` (group commit),
+  ``_buffer``, ``_common`` and ``_keyset`` (argument checks, page tokens).
+
+There is no in-memory twin: production runs these stores (embedded mode on SQLite), and
+so do the tests (a migrated SQLite or PostgreSQL database copied per test, see
+``tests/manager/conftest.py``). Heartbeats and connector statuses are written behind
+(buffered, flushed in bulk); see docs/adr/0005-persistence-and-write-behind.md.
 
 Errors::
 
@@ -18,41 +33,41 @@ Errors::
 
 from __future__ import annotations
 
-from ._audit import (
-    AuditEntryRecord,
-    AuditFilters,
-    AuditStore,
-    MemoryAuditStore,
-    SqlAuditStore,
+from services.manager.domain import event_digest
+
+# The tables of these modules join ``_schema.metadata`` (migrations and tests compare it).
+from . import _schema_201, _schema_operators  # noqa: F401
+from ._audit import AuditEntryRecord, AuditFilters, AuditStore
+from ._audit_sql import SqlAuditStore
+from ._chargers import (
+    OCPP_VERSIONS,
+    REGISTRATION_STATUSES,
+    BootInfo,
+    ChargerAdmission,
+    ChargerRecord,
+    ChargerStore,
+    ConnectorRecord,
 )
-from ._authorization import SqlIdTagStore
-from ._credentials import (
-    ChargerCredentials,
-    CredentialStore,
-    MemoryCredentialStore,
-    SqlCredentialStore,
-    check_security_profile,
+from ._chargers_sql import SqlChargerStore
+from ._charging_profiles import (
+    CHARGING_PROFILE_PURPOSES,
+    ChargingProfileRecord,
+    ChargingProfileStore,
 )
+from ._charging_profiles_sql import SqlChargingProfileStore
+from ._configuration import ConfigurationKeyRecord, ConfigurationStore
+from ._configuration_sql import SqlConfigurationStore
+from ._credentials import ChargerCredentials, CredentialStore, check_security_profile
+from ._credentials_sql import SqlCredentialStore
 from ._device_model import (
     DeviceEventRecord,
     DeviceModelStore,
-    MemoryDeviceModelStore,
     MonitorRecord,
     ReportRecord,
-    SqlDeviceModelStore,
     VariableKey,
     VariableRecord,
 )
-from ._domain_records import (
-    IdTagRecord,
-    MeterValueRecord,
-    MeterValuesOutcome,
-    ReservationRecord,
-    StopOutcome,
-    TransactionEvent,
-    TransactionEventOutcome,
-    TransactionRecord,
-)
+from ._device_model_sql import SqlDeviceModelStore
 from ._engine import create_engine, migrate
 from ._errors import (
     AlreadyExists,
@@ -63,68 +78,42 @@ from ._errors import (
     StoreError,
     StoreUnavailable,
 )
-from ._fleet import (
-    SqlChargingProfileStore,
-    SqlConfigurationStore,
-    SqlLocationStore,
-    SqlSecurityStore,
-)
-from ._fleet_memory import (
-    MemoryChargingProfileStore,
-    MemoryConfigurationStore,
-    MemoryLocationStore,
-    MemorySecurityStore,
-)
-from ._fleet_records import (
+from ._id_tags import IdTagRecord, IdTagStore
+from ._id_tags_sql import SqlIdTagStore
+from ._locations import LocationRecord, LocationStore
+from ._locations_sql import SqlLocationStore
+from ._reservations import ReservationRecord, ReservationStore
+from ._reservations_sql import SqlReservationStore
+from ._security import (
     CERTIFICATE_REQUEST_STATUSES,
-    CHARGING_PROFILE_PURPOSES,
     CertificateRequestRecord,
-    ChargingProfileRecord,
-    ConfigurationKeyRecord,
-    LocationRecord,
     SecurityEventRecord,
-)
-from ._memory import MemoryChargerStore
-from ._memory_domain import MemoryIdTagStore, MemoryReservationStore, MemoryTransactionStore
-from ._protocol import (
-    ChargerStore,
-    ChargingProfileStore,
-    ConfigurationStore,
-    IdTagStore,
-    LocationStore,
-    ReservationStore,
     SecurityStore,
-    TransactionStore,
 )
-from ._records import (
-    OCPP_VERSIONS,
-    REGISTRATION_STATUSES,
-    BootInfo,
-    ChargerAdmission,
-    ChargerRecord,
-    ConnectorRecord,
-)
-from ._reservations import SqlReservationStore
+from ._security_sql import SqlSecurityStore
 from ._smart_charging import (
     ChargingLimitRecord,
     ChargingProfileReportRecord,
     EVChargingNeedsRecord,
-    MemorySmartChargingStore,
     ReportedProfileRecord,
     SmartChargingStore,
-    SqlSmartChargingStore,
 )
-from ._sql import SqlChargerStore
-from ._station import (
-    ChargerRequestRecord,
-    DisplayMessageRecord,
-    MemoryStationStore,
-    SqlStationStore,
-    StationStore,
+from ._smart_charging_sql import SqlSmartChargingStore
+from ._station import ChargerRequestRecord, DisplayMessageRecord, StationStore
+from ._station_sql import SqlStationStore
+from ._tokens import ROLES, TokenRecord, TokenStore
+from ._tokens_sql import SqlTokenStore
+from ._transactions import (
+    SUPERSEDED_PREFIX,
+    MeterValueRecord,
+    MeterValuesOutcome,
+    StopOutcome,
+    TransactionEvent,
+    TransactionEventOutcome,
+    TransactionRecord,
+    TransactionStore,
 )
-from ._tokens import ROLES, MemoryTokenStore, SqlTokenStore, TokenRecord, TokenStore
-from ._transaction_events import event_digest
-from ._transactions import SUPERSEDED_PREFIX, SqlTransactionStore
+from ._transactions_sql import SqlTransactionStore
 
 __all__ = [
     "CERTIFICATE_REQUEST_STATUSES",
@@ -162,20 +151,6 @@ __all__ = [
     "InvalidPageToken",
     "LocationRecord",
     "LocationStore",
-    "MemoryAuditStore",
-    "MemoryChargerStore",
-    "MemoryChargingProfileStore",
-    "MemoryConfigurationStore",
-    "MemoryCredentialStore",
-    "MemoryDeviceModelStore",
-    "MemoryIdTagStore",
-    "MemoryLocationStore",
-    "MemoryReservationStore",
-    "MemorySecurityStore",
-    "MemorySmartChargingStore",
-    "MemoryStationStore",
-    "MemoryTokenStore",
-    "MemoryTransactionStore",
     "MeterValueRecord",
     "MeterValuesOutcome",
     "MonitorRecord",

@@ -7,29 +7,17 @@ accepted a new password, ``promote_new_password`` when it first connected with i
 passwords work in between; the old one stops working from then on).
 
 Hashes only ever pass through here; the passwords themselves never reach the store.
+``SqlCredentialStore`` in ``_credentials_sql``.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Protocol
 
-from sqlalchemy import select, update
+from ._chargers import SECURITY_PROFILES
 
-from ._errors import NotFound
-from ._schema import chargers
-from ._sql import _unavailable
-from ._sqlbase import SqlStoreBase
-
-__all__ = [
-    "ChargerCredentials",
-    "CredentialStore",
-    "MemoryCredentialStore",
-    "SqlCredentialStore",
-    "check_security_profile",
-]
-
-SECURITY_PROFILES = (0, 1, 2, 3)
+__all__ = ["ChargerCredentials", "CredentialStore", "check_security_profile"]
 
 
 def check_security_profile(profile: int) -> int:
@@ -70,111 +58,3 @@ class CredentialStore(Protocol):
         old one stops working. Only while ``new_password_hash`` is still the pending one
         (a concurrent rotation wins); whether it was promoted."""
         ...
-
-
-class SqlCredentialStore(SqlStoreBase):
-    """``CredentialStore`` on the ``chargers`` table (PostgreSQL or SQLite)."""
-
-    async def credentials(self, charger_id: str) -> ChargerCredentials | None:
-        query = select(
-            chargers.c.security_profile, chargers.c.password_hash, chargers.c.new_password_hash
-        ).where(chargers.c.id == charger_id)
-        async with _unavailable("reading a charger's credentials"), self._reader.connect() as conn:
-            row = (await conn.execute(query)).first()
-        if row is None:
-            return None
-        return ChargerCredentials(
-            charger_id, int(row.security_profile), row.password_hash, row.new_password_hash
-        )
-
-    async def set_security_profile(self, charger_id: str, profile: int) -> None:
-        await self._update(
-            charger_id,
-            "recording a security profile",
-            security_profile=check_security_profile(profile),
-        )
-
-    async def set_password_hash(self, charger_id: str, password_hash: str | None) -> None:
-        await self._update(
-            charger_id,
-            "recording a charger password",
-            password_hash=password_hash,
-            new_password_hash=None,
-        )
-
-    async def set_new_password_hash(self, charger_id: str, password_hash: str) -> None:
-        await self._update(
-            charger_id, "recording a rotated charger password", new_password_hash=password_hash
-        )
-
-    async def promote_new_password(self, charger_id: str, new_password_hash: str) -> bool:
-        statement = (
-            update(chargers)
-            .where(chargers.c.id == charger_id, chargers.c.new_password_hash == new_password_hash)
-            .values(password_hash=new_password_hash, new_password_hash=None)
-        )
-        async with _unavailable("promoting a rotated password"), self._engine.begin() as conn:
-            result = await conn.execute(statement)
-        return bool(result.rowcount)
-
-    async def _update(self, charger_id: str, doing: str, **values: object) -> None:
-        statement = update(chargers).where(chargers.c.id == charger_id).values(**values)
-        async with _unavailable(doing), self._engine.begin() as conn:
-            result = await conn.execute(statement)
-        if not result.rowcount:
-            raise NotFound(f"charger {charger_id!r} does not exist")
-
-
-class _Known(Protocol):
-    async def is_known(self, charger_id: str) -> bool: ...
-
-
-class MemoryCredentialStore:
-    """``CredentialStore`` in a dict; a charger the charger store knows starts at profile 0
-    without a password, as the table's defaults do."""
-
-    def __init__(self, *, chargers: _Known | None = None) -> None:
-        self._chargers = chargers
-        self._credentials: dict[str, ChargerCredentials] = {}
-
-    async def _get(self, charger_id: str) -> ChargerCredentials | None:
-        found = self._credentials.get(charger_id)
-        if found is not None:
-            return found
-        if self._chargers is None or await self._chargers.is_known(charger_id):
-            return ChargerCredentials(charger_id, 0, None, None)
-        return None
-
-    async def _require(self, charger_id: str) -> ChargerCredentials:
-        found = await self._get(charger_id)
-        if found is None:
-            raise NotFound(f"charger {charger_id!r} does not exist")
-        return found
-
-    async def credentials(self, charger_id: str) -> ChargerCredentials | None:
-        return await self._get(charger_id)
-
-    async def set_security_profile(self, charger_id: str, profile: int) -> None:
-        current = await self._require(charger_id)
-        self._credentials[charger_id] = replace(
-            current, security_profile=check_security_profile(profile)
-        )
-
-    async def set_password_hash(self, charger_id: str, password_hash: str | None) -> None:
-        current = await self._require(charger_id)
-        self._credentials[charger_id] = replace(
-            current, password_hash=password_hash, new_password_hash=None
-        )
-
-    async def set_new_password_hash(self, charger_id: str, password_hash: str) -> None:
-        current = await self._require(charger_id)
-        self._credentials[charger_id] = replace(current, new_password_hash=password_hash)
-
-    async def promote_new_password(self, charger_id: str, new_password_hash: str) -> bool:
-        current = await self._get(charger_id)
-        if current is None or current.new_password_hash != new_password_hash:
-            return False
-        self._credentials[charger_id] = replace(
-            current, password_hash=new_password_hash, new_password_hash=None
-        )
-        return True

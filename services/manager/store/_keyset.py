@@ -14,28 +14,31 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+from services.manager.domain import ID_TAG_STATUSES
+
 from ._common import utc
-from ._domain_records import ID_TAG_STATUSES, MeterValueRecord
 from ._errors import InvalidPageToken
 
 __all__ = [
     "MAX_ID_TAG_LENGTH",
+    "Filters",
     "check_id_tag",
     "check_id_tag_status",
     "check_length",
-    "check_meter_value",
     "decode_keyset",
     "encode_keyset",
-    "energy_wh",
     "from_iso",
-    "start_key",
     "to_iso",
 ]
+
 
 #: An id tag is as long as an OCPP 2.1 idToken (2.0.1: 36; 1.6 IdToken: 20). What a
 #: charger of each version can carry is checked where a command sends a tag.
 MAX_ID_TAG_LENGTH = 255
+
+
 _TOKEN_VERSION = 1
+
 
 Filters = Mapping[str, str | int | bool | None]
 
@@ -114,50 +117,3 @@ def check_id_tag_status(status: str) -> str:
     if status not in ID_TAG_STATUSES:
         raise ValueError(f"id tag status must be one of {sorted(ID_TAG_STATUSES)}, got {status!r}")
     return status
-
-
-def check_meter_value(row: MeterValueRecord) -> dict[str, Any]:
-    """The ``meter_values`` row of ``row``; ValueError for values that do not fit."""
-    return {
-        "charger_id": row.charger_id,
-        "connector_id": row.connector_id,
-        "transaction_id": row.transaction_id,
-        "timestamp": utc(row.timestamp),
-        "value": row.value,
-        "measurand": check_length("measurand", row.measurand, 64),
-        "phase": check_length("phase", row.phase, 8),
-        "unit": check_length("unit", row.unit, 20),
-        "context": check_length("context", row.context, 32),
-        "location": check_length("location", row.location, 16),
-        "format": check_length("format", row.format, 16),
-        "signed_data": row.signed_data or None,
-    }
-
-
-def energy_wh(row: MeterValueRecord) -> float | None:
-    """The reading in Wh if ``row`` is a total energy register reading, else None.
-
-    Counts: measurand Energy.Active.Import.Register, no phase, unit Wh or kWh, a numeric
-    value, any context but Transaction.Begin (whose value is the meter_start).
-    """
-    if (
-        row.measurand != "Energy.Active.Import.Register"
-        or row.phase
-        or row.context == "Transaction.Begin"
-        or row.unit not in ("Wh", "kWh")
-    ):
-        return None
-    try:
-        value = float(row.value)
-    except ValueError:
-        return None
-    if value != value or value in (float("inf"), float("-inf")):
-        return None
-    return value * 1000.0 if row.unit == "kWh" else value
-
-
-def start_key(
-    charger_id: str, connector_id: int, id_tag: str, started_at: datetime, meter_start: int
-) -> str:
-    """The idempotency key of a StartTransaction: a retry of it has the same key."""
-    return f"{charger_id}|{connector_id}|{id_tag}|{to_iso(started_at)}|{meter_start}"

@@ -3,34 +3,23 @@
 The secret itself is never stored: the API shows it once when the token is created and
 afterwards only its hash can be matched (``by_hash``). A revoked token keeps its row, so
 listings and the audit log can still name it. A name is unique among valid (unrevoked)
-tokens; revoking frees it.
+tokens; revoking frees it. ``SqlTokenStore`` in ``_tokens_sql``.
 """
 
 from __future__ import annotations
 
 import builtins
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from sqlalchemy import Row, select, update
+__all__ = ["MAX_TOKEN_NAME_LENGTH", "ROLES", "TokenRecord", "TokenStore", "check_token"]
 
-from ._common import utc
-from ._errors import AlreadyExists, NotFound
-from ._schema import api_tokens
-from ._sql import _unavailable
-from ._sqlbase import SqlStoreBase
-
-__all__ = [
-    "ROLES",
-    "MemoryTokenStore",
-    "SqlTokenStore",
-    "TokenRecord",
-    "TokenStore",
-]
 
 #: The roles a token can have, lowest first (``api_tokens.role``).
 ROLES = ("viewer", "operator", "admin")
+
+
 MAX_TOKEN_NAME_LENGTH = 64
 
 
@@ -50,7 +39,7 @@ class TokenRecord:
         return self.revoked_at is None
 
 
-def _check(token_id: str, name: str, role: str, token_hash: str) -> None:
+def check_token(token_id: str, name: str, role: str, token_hash: str) -> None:
     if not token_id or len(token_id) > 32:
         raise ValueError(f"token id must be 1..32 characters, got {token_id!r}")
     if not name or len(name) > MAX_TOKEN_NAME_LENGTH:
@@ -90,136 +79,3 @@ class TokenStore(Protocol):
     async def touch(self, token_id: str, *, at: datetime) -> None:
         """Record that the token was used at `at` (no error if it does not exist)."""
         ...
-
-
-def _record(row: Row[tuple[object, ...]]) -> TokenRecord:
-    m = row._mapping
-    return TokenRecord(
-        token_id=m["id"],
-        name=m["name"],
-        role=m["role"],
-        token_hash=m["token_hash"],
-        created_at=m["created_at"],
-        created_by=m["created_by"],
-        revoked_at=m["revoked_at"],
-        last_used_at=m["last_used_at"],
-    )
-
-
-class SqlTokenStore(SqlStoreBase):
-    """``TokenStore`` on PostgreSQL or SQLite."""
-
-    async def create(
-        self,
-        *,
-        token_id: str,
-        name: str,
-        role: str,
-        token_hash: str,
-        created_by: str,
-        at: datetime,
-    ) -> TokenRecord:
-        _check(token_id, name, role, token_hash)
-        record = TokenRecord(token_id, name, role, token_hash, utc(at), created_by[:64])
-        taken = select(api_tokens.c.id).where(
-            api_tokens.c.name == name, api_tokens.c.revoked_at.is_(None)
-        )
-        # One transaction: on SQLite BEGIN IMMEDIATE serialises writers; on PostgreSQL two
-        # managers creating the same name in the same instant could both succeed (there is
-        # no partial unique index on the name), which costs nothing but a duplicate name.
-        async with _unavailable("creating an API token"), self._engine.begin() as conn:
-            if await conn.scalar(taken) is not None:
-                raise AlreadyExists(f"a valid token named {name!r} exists already")
-            await conn.execute(
-                api_tokens.insert().values(
-                    id=token_id,
-                    name=name,
-                    role=role,
-                    token_hash=token_hash,
-                    created_at=record.created_at,
-                    created_by=record.created_by,
-                )
-            )
-        return record
-
-    async def by_hash(self, token_hash: str) -> TokenRecord | None:
-        query = select(api_tokens).where(api_tokens.c.token_hash == token_hash)
-        async with _unavailable("reading an API token"), self._reader.connect() as conn:
-            row = (await conn.execute(query)).first()
-        return None if row is None else _record(row)
-
-    async def list(self, *, include_revoked: bool = False) -> builtins.list[TokenRecord]:
-        query = select(api_tokens).order_by(api_tokens.c.created_at, api_tokens.c.id)
-        if not include_revoked:
-            query = query.where(api_tokens.c.revoked_at.is_(None))
-        async with _unavailable("listing API tokens"), self._reader.connect() as conn:
-            rows = (await conn.execute(query)).all()
-        return [_record(row) for row in rows]
-
-    async def revoke(self, token_id: str, *, at: datetime) -> TokenRecord:
-        async with _unavailable("revoking an API token"), self._engine.begin() as conn:
-            await conn.execute(
-                update(api_tokens)
-                .where(api_tokens.c.id == token_id, api_tokens.c.revoked_at.is_(None))
-                .values(revoked_at=utc(at))
-            )
-            row = (
-                await conn.execute(select(api_tokens).where(api_tokens.c.id == token_id))
-            ).first()
-        if row is None:
-            raise NotFound(f"token {token_id!r} does not exist")
-        return _record(row)
-
-    async def touch(self, token_id: str, *, at: datetime) -> None:
-        async with _unavailable("recording an API token's use"), self._engine.begin() as conn:
-            await conn.execute(
-                update(api_tokens).where(api_tokens.c.id == token_id).values(last_used_at=utc(at))
-            )
-
-
-class MemoryTokenStore:
-    """``TokenStore`` in a dict (unit tests, ``Stores.in_memory``)."""
-
-    def __init__(self) -> None:
-        self._tokens: dict[str, TokenRecord] = {}
-
-    async def create(
-        self,
-        *,
-        token_id: str,
-        name: str,
-        role: str,
-        token_hash: str,
-        created_by: str,
-        at: datetime,
-    ) -> TokenRecord:
-        _check(token_id, name, role, token_hash)
-        if any(t.name == name and t.valid for t in self._tokens.values()):
-            raise AlreadyExists(f"a valid token named {name!r} exists already")
-        if token_id in self._tokens or any(
-            t.token_hash == token_hash for t in self._tokens.values()
-        ):
-            raise AlreadyExists(f"token {token_id!r} exists already")
-        record = TokenRecord(token_id, name, role, token_hash, utc(at), created_by[:64])
-        self._tokens[token_id] = record
-        return record
-
-    async def by_hash(self, token_hash: str) -> TokenRecord | None:
-        return next((t for t in self._tokens.values() if t.token_hash == token_hash), None)
-
-    async def list(self, *, include_revoked: bool = False) -> builtins.list[TokenRecord]:
-        tokens = [t for t in self._tokens.values() if include_revoked or t.valid]
-        return sorted(tokens, key=lambda t: (t.created_at, t.token_id))
-
-    async def revoke(self, token_id: str, *, at: datetime) -> TokenRecord:
-        record = self._tokens.get(token_id)
-        if record is None:
-            raise NotFound(f"token {token_id!r} does not exist")
-        if record.valid:
-            record = self._tokens[token_id] = replace(record, revoked_at=utc(at))
-        return record
-
-    async def touch(self, token_id: str, *, at: datetime) -> None:
-        record = self._tokens.get(token_id)
-        if record is not None:
-            self._tokens[token_id] = replace(record, last_used_at=utc(at))

@@ -1,5 +1,5 @@
-"""How an OCPP 2.0.1 TransactionEvent changes its transaction: plain functions shared by
-the SQL and in-memory transaction stores.
+"""How an OCPP 2.0.1 TransactionEvent changes its transaction: plain functions, applied by
+``SqlTransactionEvents`` (``_transaction_events_sql``).
 
 Events may arrive late, twice or out of order (a charger replays its offline queue), so
 every rule reads the event's own data, never the arrival order:
@@ -18,34 +18,32 @@ every rule reads the event's own data, never the arrival order:
 
 from __future__ import annotations
 
-import hashlib
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-import orjson
+from services.manager.domain import event_start_key, register_wh
 
 from ._common import check_charger_id, utc
-from ._domain_records import (
-    ENERGY_REGISTER,
+from ._keyset import check_length
+from ._transactions import (
     SUPERSEDED_PREFIX,
     TRANSACTION_EVENT_TYPES,
     MeterValueRecord,
     TransactionEvent,
     TransactionRecord,
+    check_meter_value,
 )
-from ._keyset import check_length, check_meter_value
 
 __all__ = [
+    "MAX_ID_TOKEN_LENGTH",
     "EnergyMarks",
     "check_event",
     "event_changes",
-    "event_digest",
-    "event_start_key",
     "new_transaction_row",
     "reading_wh",
 ]
+
 
 #: OCPP 2.1 IdToken is 255 characters (2.0.1: 36).
 MAX_ID_TOKEN_LENGTH = 255
@@ -79,32 +77,11 @@ def check_event(event: TransactionEvent) -> None:
         check_meter_value(row)
 
 
-def event_digest(payload: Mapping[str, Any]) -> str:
-    """What tells a TransactionEvent from another with the same seqNo: 32 hex digits
-    hashing its whole payload (members in any order). A resent event has the same."""
-    canonical = orjson.dumps(payload, option=orjson.OPT_SORT_KEYS)
-    return hashlib.blake2b(canonical, digest_size=16).hexdigest()
-
-
-def event_start_key(charger_id: str, charger_transaction_id: str) -> str:
-    """The ``start_key`` of a 2.0.1 transaction (1.6 keys never start with '#')."""
-    return f"#2|{charger_id}|{charger_transaction_id}"
-
-
 def reading_wh(row: MeterValueRecord) -> float | None:
-    """The reading in Wh if ``row`` is a total energy register reading, else None.
-
-    Unlike 1.6, a Transaction.Begin reading counts: 2.0.1 has no meterStart field.
-    """
-    if row.measurand != ENERGY_REGISTER or row.phase or row.unit not in ("Wh", "kWh"):
-        return None
-    try:
-        value = float(row.value)
-    except ValueError:
-        return None
-    if value != value or value in (float("inf"), float("-inf")):
-        return None
-    return value * 1000.0 if row.unit == "kWh" else value
+    """The reading in Wh if ``row`` is a total energy register reading, else None
+    (``domain.register_wh``). Unlike 1.6, a Transaction.Begin reading counts: 2.0.1 has no
+    meterStart field."""
+    return register_wh(row.measurand, row.phase, row.unit, row.value)
 
 
 def _readings(event: TransactionEvent) -> list[tuple[datetime, int, float]]:

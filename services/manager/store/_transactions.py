@@ -1,68 +1,189 @@
-"""``TransactionStore`` on PostgreSQL or SQLite.
-
-Transaction ids come from the ``transactions.id`` sequence (AUTOINCREMENT on SQLite, so
-never reused). ``start`` is idempotent through the UNIQUE ``start_key``: ``INSERT .. ON
-CONFLICT (start_key) DO NOTHING RETURNING *``, and only when nothing was inserted a read by
-key, so concurrent retries of one StartTransaction make one row and all get its id. Meter
-values go in one executemany per call. See docs/adr/0006-transactions-and-volume.md.
+"""Charging transactions and their meter values: the records, the ``TransactionStore``
+interface and the checks of what is written (``SqlTransactionStore`` in
+``_transactions_sql``; how a 2.0.1 TransactionEvent changes its transaction in
+``_transaction_events``).
 """
 
 from __future__ import annotations
 
-import builtins
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
-from sqlalchemy import Row, and_, bindparam, func, or_, select, tuple_, update
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncEngine
+from services.manager.domain import ENERGY_REGISTER, delivered_wh, register_wh
 
-from ._common import check_charger_id, check_page_size, utc
-from ._domain_records import (
-    SUPERSEDED_PREFIX,
-    MeterValueRecord,
-    MeterValuesOutcome,
-    StopOutcome,
-    TransactionEvent,
-    TransactionEventOutcome,
-    TransactionRecord,
-)
-from ._errors import NotFound
-from ._group import GroupCommit
-from ._keyset import (
-    check_id_tag,
-    check_length,
-    check_meter_value,
-    decode_keyset,
-    encode_keyset,
-    energy_wh,
-    from_iso,
-    start_key,
-    to_iso,
-)
-from ._schema import (
-    SAMPLE_KEY,
-    meter_values,
-    reservations,
-    transaction_anomalies,
-    transaction_events,
-    transactions,
-)
-from ._sql import _unavailable
-from ._sqlbase import SqlStoreBase
-from ._transaction_events import EnergyMarks, check_event, event_changes, new_transaction_row
+from ._common import utc
+from ._keyset import check_length
 
 __all__ = [
     "ANOMALY_KINDS",
     "SUPERSEDED_PREFIX",
-    "MeterCall",
-    "SqlTransactionStore",
-    "latest_energy",
-    "list_filters",
-    "sample_key",
+    "TRANSACTION_EVENT_TYPES",
+    "MeterValueRecord",
+    "MeterValuesOutcome",
+    "StopOutcome",
+    "TransactionEvent",
+    "TransactionEventOutcome",
+    "TransactionRecord",
+    "TransactionStore",
+    "check_meter_value",
+    "energy_wh",
 ]
+
+
+#: The stop reason of a transaction ended because a newer one started on its connector
+#: or EVSE (followed by the newer one's id); its charger's own stop, if it comes, replaces it.
+SUPERSEDED_PREFIX = "Superseded by "
+
+
+#: OCPP 2.0.1 TransactionEventEnumType.
+TRANSACTION_EVENT_TYPES = ("Started", "Updated", "Ended")
+
+
+@dataclass(frozen=True, slots=True)
+class TransactionRecord:
+    """A charging transaction; ``transaction_id`` is the OCPP transactionId the CSMS issued."""
+
+    transaction_id: int
+    charger_id: str
+    connector_id: int
+    id_tag: str
+    #: The idTagInfo.status answered to the StartTransaction.
+    id_tag_status: str
+    #: The tag presented to stop; "" when none.
+    stop_id_tag: str
+    meter_start: int
+    meter_stop: int | None
+    started_at: datetime
+    stopped_at: datetime | None
+    stop_reason: str
+    reservation_id: int | None
+    #: Latest Energy.Active.Import.Register reading in Wh while active.
+    last_energy_wh: float | None
+    #: OCPP 2.0.1: the charger's transactionId (unique per charger); "" for 1.6.
+    charger_transaction_id: str = ""
+    #: OCPP 2.0.1: the remoteStartId of the RequestStartTransaction that started it.
+    remote_start_id: int | None = None
+    #: OCPP 2.0.1: whether any of its events happened while the charger was offline.
+    offline: bool = False
+    #: OCPP 2.0.1: the IdTokenEnumType of ``id_tag`` (ISO14443, Central, ...); "" for 1.6.
+    id_token_type: str = ""
+    #: OCPP 2.0.1: the latest chargingState reported (Charging, SuspendedEV, ...).
+    charging_state: str = ""
+    #: OCPP 2.0.1: the highest seqNo received for it.
+    last_seq_no: int | None = None
+    #: The OCPP version the charger reported it over (1.6, 2.0.1, 2.1).
+    ocpp_version: str = "1.6"
+
+    @property
+    def active(self) -> bool:
+        """Whether the transaction has not been stopped."""
+        return self.stopped_at is None
+
+    @property
+    def energy_wh(self) -> float:
+        """Energy delivered so far (Wh): final when stopped, from the latest reading before."""
+        return delivered_wh(self.meter_start, self.meter_stop, self.last_energy_wh)
+
+
+@dataclass(frozen=True, slots=True)
+class MeterValueRecord:
+    """One sampled value of a MeterValues (or StopTransaction transactionData) call."""
+
+    charger_id: str
+    connector_id: int
+    #: The transaction it belongs to; None when the charger named none (or an unknown one).
+    transaction_id: int | None
+    timestamp: datetime
+    value: str
+    measurand: str = ENERGY_REGISTER
+    phase: str = ""
+    unit: str = "Wh"
+    context: str = "Sample.Periodic"
+    location: str = "Outlet"
+    format: str = "Raw"
+    #: OCPP 2.0.1 signedMeterValue as JSON (signedMeterData, signingMethod, ...); "" when none.
+    signed_data: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class StopOutcome:
+    """What a StopTransaction did."""
+
+    #: The transaction after the stop; None when unknown or another charger's.
+    transaction: TransactionRecord | None
+    #: This stop ended it (or replaced the provisional end of a superseded one); False
+    #: for a retried stop that changed nothing.
+    stopped: bool
+
+
+@dataclass(frozen=True, slots=True)
+class MeterValuesOutcome:
+    """What one ``add_meter_values`` call stored (a retried call's copies store nothing)."""
+
+    #: Rows newly stored by this call.
+    stored: int
+    #: Transaction ids the newly stored rows named that are not their charger's.
+    unknown: frozenset[int]
+    #: The charger's transactions that got newly stored rows.
+    updated: frozenset[int]
+
+
+@dataclass(frozen=True, slots=True)
+class TransactionEvent:
+    """One OCPP 2.0.1 TransactionEvent, as the transaction store applies it."""
+
+    charger_id: str
+    #: The charger's transactionId (transactionInfo.transactionId).
+    charger_transaction_id: str
+    #: Started, Updated or Ended.
+    event_type: str
+    seq_no: int
+    timestamp: datetime
+    trigger_reason: str
+    offline: bool = False
+    #: evse.id; None when the event names no EVSE.
+    evse_id: int | None = None
+    #: idToken.idToken; "" when the event carries no idToken.
+    id_token: str = ""
+    id_token_type: str = ""
+    #: The idTokenInfo.status the CSMS answers for ``id_token``.
+    id_token_status: str = ""
+    remote_start_id: int | None = None
+    reservation_id: int | None = None
+    #: transactionInfo.stoppedReason; "" when absent.
+    stopped_reason: str = ""
+    #: transactionInfo.chargingState; "" when absent.
+    charging_state: str = ""
+    #: The sampled values, flattened; the store links them to the transaction.
+    meter_values: tuple[MeterValueRecord, ...] = ()
+    #: The OCPP version the charger speaks (2.0.1 or 2.1).
+    ocpp_version: str = "2.0.1"
+    #: What makes the event this event beside its seqNo: a hash of its whole payload
+    #: (``event_digest``). A seqNo repeated with another digest is another event.
+    digest: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class TransactionEventOutcome:
+    """What a TransactionEvent did to its transaction."""
+
+    #: The transaction after the event.
+    transaction: TransactionRecord
+    #: The event created the transaction (the first event of it the CSMS received).
+    created: bool
+    #: The event's seqNo was received before: nothing changed.
+    duplicate: bool
+    #: The event ended a transaction that was active.
+    ended: bool
+    #: The idTokenInfo.status answered to the event the first time ("" when none);
+    #: for a duplicate, what to answer again.
+    id_token_status: str = ""
+    #: The event is the first other event of its transaction with a seqNo received
+    #: before (the charger reuses seqNos): applied, and worth an anomaly (once per seqNo).
+    reused_seq_no: bool = False
+
 
 #: The ``transaction_anomalies.kind`` values.
 ANOMALY_KINDS = frozenset(
@@ -76,59 +197,10 @@ ANOMALY_KINDS = frozenset(
         "superseded-transaction",
     }
 )
-_LIVE_RESERVATION = ("Pending", "Accepted")
-_NOTHING_STORED = MeterValuesOutcome(0, frozenset(), frozenset())
-
-#: A stored sample's identity: the ``SAMPLE_KEY`` columns' values.
-SampleKey = tuple[Any, ...]
 
 
-def sample_key(value: dict[str, Any]) -> SampleKey:
-    """The identity of a ``meter_values`` row (``check_meter_value`` output or a read row)."""
-    return tuple(value[column] for column in SAMPLE_KEY)
-
-
-@dataclass(slots=True)
-class MeterCall:
-    """One ``add_meter_values`` call in a group commit; the writer fills in ``outcome``."""
-
-    rows: Sequence[MeterValueRecord]
-    outcome: MeterValuesOutcome = field(default=_NOTHING_STORED)
-
-
-def latest_energy(
-    rows: Sequence[MeterValueRecord], transaction_of: dict[int, str]
-) -> dict[int, tuple[float, datetime]]:
-    """Per transaction, the latest energy register reading (Wh) among ``rows`` and its time.
-
-    Only rows whose transaction is in ``transaction_of`` with the same charger count; of
-    readings with the same timestamp, the last one in ``rows`` wins.
-    """
-    latest: dict[int, tuple[float, datetime]] = {}
-    for row in rows:
-        tid = row.transaction_id
-        if tid is None or transaction_of.get(tid) != row.charger_id:
-            continue
-        wh = energy_wh(row)
-        if wh is None:
-            continue
-        at = utc(row.timestamp)
-        held = latest.get(tid)
-        if held is None or held[1] <= at:
-            latest[tid] = (wh, at)
-    return latest
-
-
-class SqlTransactionStore(SqlStoreBase):
-    """Transactions, meter values and anomalies in their tables.
-
-    Meter values are group-committed: concurrent ``add_meter_values`` calls (a fleet
-    sampling every few seconds) share one database transaction.
-    """
-
-    def __init__(self, engine: AsyncEngine) -> None:
-        super().__init__(engine)
-        self._meter_values: GroupCommit[MeterCall, None] = GroupCommit(self._write_meter_values)
+class TransactionStore(Protocol):
+    """Charging transactions, their meter values, and stops/values that fit no transaction."""
 
     async def start(
         self,
@@ -141,51 +213,13 @@ class SqlTransactionStore(SqlStoreBase):
         started_at: datetime,
         reservation_id: int | None = None,
     ) -> tuple[TransactionRecord, bool]:
-        check_charger_id(charger_id)
-        check_id_tag(id_tag)
-        check_length("id_tag_status", id_tag_status, 16, empty=False)
-        started_at = utc(started_at)
-        key = start_key(charger_id, connector_id, id_tag, started_at, meter_start)
-        insert = (
-            self._insert(transactions)
-            .values(
-                charger_id=charger_id,
-                connector_id=connector_id,
-                id_tag=id_tag,
-                id_tag_status=id_tag_status,
-                meter_start=meter_start,
-                started_at=started_at,
-                reservation_id=reservation_id,
-                start_key=key,
-            )
-            .on_conflict_do_nothing(index_elements=[transactions.c.start_key])
-            .returning(*transactions.c)
-        )
-        async with _unavailable("starting a transaction"):
-            try:
-                async with self._engine.begin() as conn:
-                    row = (await conn.execute(insert)).first()
-                    created = row is not None
-                    if row is not None and reservation_id is not None:
-                        await conn.execute(
-                            update(reservations)
-                            .where(
-                                reservations.c.id == reservation_id,
-                                reservations.c.charger_id == charger_id,
-                                reservations.c.state.in_(_LIVE_RESERVATION),
-                            )
-                            .values(state="Used", transaction_id=row.id, updated_at=started_at)
-                        )
-                    if row is None:
-                        # A retry (or a concurrent twin that committed first) finds the row here.
-                        row = (
-                            await conn.execute(
-                                select(transactions).where(transactions.c.start_key == key)
-                            )
-                        ).one()
-            except IntegrityError as exc:
-                raise NotFound(f"charger {charger_id!r} does not exist") from exc
-        return _record(row), created
+        """Issue a transaction id; ``(record, created)``. Idempotent: a retried
+        StartTransaction (same charger, connector, tag, timestamp and meter_start) returns the
+        existing record with ``created=False``. A Pending/Accepted reservation
+        ``reservation_id`` of this charger becomes Used by it, in the same database
+        transaction. NotFound if the charger does not exist.
+        """
+        ...
 
     async def stop(
         self,
@@ -197,15 +231,10 @@ class SqlTransactionStore(SqlStoreBase):
         reason: str,
         stop_id_tag: str = "",
     ) -> TransactionRecord | None:
-        outcome = await self.stop_outcome(
-            charger_id=charger_id,
-            transaction_id=transaction_id,
-            meter_stop=meter_stop,
-            stopped_at=stopped_at,
-            reason=reason,
-            stop_id_tag=stop_id_tag,
-        )
-        return outcome.transaction
+        """Stop it; None when the id is unknown or another charger's (the caller records an
+        anomaly). An already stopped transaction is returned unchanged (a retried Stop).
+        """
+        ...
 
     async def stop_outcome(
         self,
@@ -217,298 +246,86 @@ class SqlTransactionStore(SqlStoreBase):
         reason: str,
         stop_id_tag: str = "",
     ) -> StopOutcome:
-        stopped_at = utc(stopped_at)
-        check_length("stop reason", reason, 32)
-        if stop_id_tag:
-            check_id_tag(stop_id_tag, "stop id tag")
-        mine = and_(transactions.c.id == transaction_id, transactions.c.charger_id == charger_id)
-        open_or_provisional = or_(
-            transactions.c.stopped_at.is_(None),
-            and_(
-                transactions.c.stop_reason.startswith(SUPERSEDED_PREFIX, autoescape=True),
-                transactions.c.stop_reason != reason,
-            ),
-        )
-        statement = (
-            update(transactions)
-            .where(mine, open_or_provisional)
-            .values(
-                meter_stop=meter_stop,
-                stopped_at=stopped_at,
-                stop_reason=reason,
-                stop_id_tag=stop_id_tag or None,
-            )
-            .returning(*transactions.c)
-        )
-        async with _unavailable("stopping a transaction"), self._engine.begin() as conn:
-            row = (await conn.execute(statement)).first()
-            stopped = row is not None
-            if row is None:  # unknown, another charger's, or stopped already
-                row = (await conn.execute(select(transactions).where(mine))).first()
-        return StopOutcome(None if row is None else _record(row), stopped)
+        """``stop``, also telling whether this call stopped it (False for a retry). A
+        transaction ended provisionally as superseded (stop reason ``Superseded by N``)
+        takes its charger's own stop when that arrives late: ``stopped`` is True again.
+        """
+        ...
 
     async def add_meter_values(self, rows: Sequence[MeterValueRecord]) -> set[int]:
-        return set((await self.add_meter_values_outcome(rows)).unknown)
+        """Store ``rows`` in one bulk insert. Rows naming a transaction that is not their
+        charger's are stored with transaction_id None; those named ids are returned (the
+        caller records the anomaly). The latest total Energy.Active.Import.Register reading
+        (Wh or kWh; not Transaction.Begin) becomes the ``last_energy_wh`` of an active
+        transaction (a later timestamp wins). Concurrent calls may share one database
+        transaction (group commit); each returns once its rows are committed.
+
+        A value is stored once per (charger, connector, transaction or none, timestamp,
+        measurand, phase, context, location), whichever copy of a retried call comes
+        first: a later copy stores nothing and names no unknown transaction again.
+        """
+        ...
 
     async def add_meter_values_outcome(
         self, rows: Sequence[MeterValueRecord]
     ) -> MeterValuesOutcome:
-        if not rows:
-            return _NOTHING_STORED
-        for row in rows:
-            check_meter_value(row)
-            check_charger_id(row.charger_id)
-        call = MeterCall(rows)
-        await self._meter_values.submit(call)
-        return call.outcome
-
-    async def _write_meter_values(self, calls: builtins.list[MeterCall]) -> None:
-        """One transaction for the rows of every waiting call, each sample inserted once
-        (``ON CONFLICT DO NOTHING`` on ``uq_meter_values_*``; of copies in one batch the
-        first call's); each call's ``outcome`` says what it stored."""
-        named = {row.transaction_id for c in calls for row in c.rows if row.transaction_id}
-        async with _unavailable("storing meter values"), self._engine.begin() as conn:
-            transaction_of: dict[int, str] = {}
-            active: set[int] = set()
-            if named:
-                found = await conn.execute(
-                    select(
-                        transactions.c.id, transactions.c.charger_id, transactions.c.stopped_at
-                    ).where(self._in(transactions.c.id, named))
-                )
-                for tid, owner, stopped_at in found:
-                    transaction_of[tid] = owner
-                    if stopped_at is None:
-                        active.add(tid)
-            # (call, row, the transaction it named but is not its charger's) per new sample.
-            owners: dict[SampleKey, tuple[int, MeterValueRecord, int | None]] = {}
-            values = []
-            for index, call in enumerate(calls):
-                for row in call.rows:
-                    value = check_meter_value(row)
-                    tid = value["transaction_id"]
-                    unknown = None
-                    if tid is not None and transaction_of.get(tid) != value["charger_id"]:
-                        unknown, value["transaction_id"] = tid, None
-                    key = sample_key(value)
-                    if key not in owners:
-                        owners[key] = (index, row, unknown)
-                        values.append(value)
-            inserted = (
-                await conn.execute(
-                    self._insert(meter_values)
-                    .on_conflict_do_nothing()
-                    .returning(*(meter_values.c[column] for column in SAMPLE_KEY)),
-                    values,
-                )
-            ).all()
-            stored: builtins.list[builtins.list[tuple[MeterValueRecord, int | None]]] = [
-                [] for _ in calls
-            ]
-            for returned in inserted:
-                index, row, unknown = owners[tuple(returned)]
-                stored[index].append((row, unknown))
-            new_rows = [row for mine in stored for row, unknown in mine if unknown is None]
-            latest = latest_energy(new_rows, transaction_of)
-            readings = [
-                {"tid": tid, "wh": wh, "at": at}
-                for tid, (wh, at) in latest.items()
-                if tid in active
-            ]
-            if readings:
-                await conn.execute(
-                    update(transactions)
-                    .where(
-                        transactions.c.id == bindparam("tid"),
-                        transactions.c.stopped_at.is_(None),
-                        or_(
-                            transactions.c.last_energy_at.is_(None),
-                            transactions.c.last_energy_at <= bindparam("at"),
-                        ),
-                    )
-                    .values(last_energy_wh=bindparam("wh"), last_energy_at=bindparam("at")),
-                    readings,
-                )
-        for call, mine in zip(calls, stored, strict=True):
-            call.outcome = _call_outcome(mine)
+        """``add_meter_values``, telling what this call newly stored."""
+        ...
 
     async def record_event(self, event: TransactionEvent) -> TransactionEventOutcome:
-        check_event(event)
-        t = transactions
-        mine = and_(
-            t.c.charger_id == event.charger_id,
-            t.c.charger_transaction_id == event.charger_transaction_id,
-        )
-        async with _unavailable("recording a transaction event"):
-            try:
-                async with self._engine.begin() as conn:
-                    row = (await conn.execute(select(t).where(mine).with_for_update())).first()
-                    created = False
-                    if row is None:
-                        new_id = await conn.scalar(
-                            self._insert(t)
-                            .values(**new_transaction_row(event, event.evse_id or 0))
-                            .on_conflict_do_nothing(
-                                index_elements=[t.c.charger_id, t.c.charger_transaction_id]
-                            )
-                            .returning(t.c.id)
-                        )
-                        created = new_id is not None
-                        row = (await conn.execute(select(t).where(mine).with_for_update())).one()
-                    outcome = await self._apply_event(conn, row, event, created)
-            except IntegrityError as exc:
-                raise NotFound(f"charger {event.charger_id!r} does not exist") from exc
-        return outcome
-
-    async def _apply_event(
-        self, conn: Any, row: Row[Any], event: TransactionEvent, created: bool
-    ) -> TransactionEventOutcome:
-        """Record the event (a duplicate stops here), its meter values and changes."""
-        tid = row.id
-        e = transaction_events
-        seen = await conn.scalar(
-            self._insert(e)
-            .values(
-                transaction_id=tid,
-                seq_no=event.seq_no,
-                digest=event.digest,
-                event_type=event.event_type,
-                trigger_reason=event.trigger_reason,
-                offline=event.offline,
-                timestamp=utc(event.timestamp),
-                id_token_status=event.id_token_status,
-            )
-            .on_conflict_do_nothing(index_elements=[e.c.transaction_id, e.c.seq_no, e.c.digest])
-            .returning(e.c.seq_no)
-        )
-        current = _record(row)
-        if seen is None:
-            answered = await conn.scalar(
-                select(e.c.id_token_status).where(
-                    e.c.transaction_id == tid,
-                    e.c.seq_no == event.seq_no,
-                    e.c.digest == event.digest,
-                )
-            )
-            return TransactionEventOutcome(
-                current, created=False, duplicate=True, ended=False, id_token_status=answered or ""
-            )
-        reused = False
-        if current.last_seq_no is not None and event.seq_no <= current.last_seq_no:
-            # Received before under this seqNo? Only then can it be a reuse (1 = the first).
-            others = await conn.scalar(
-                select(func.count()).where(
-                    e.c.transaction_id == tid,
-                    e.c.seq_no == event.seq_no,
-                    e.c.digest != event.digest,
-                )
-            )
-            reused = others == 1
-        connector = event.evse_id or row.connector_id
-        if event.meter_values:
-            await conn.execute(
-                self._insert(meter_values).on_conflict_do_nothing(),
-                [
-                    check_meter_value(replace(value, transaction_id=tid, connector_id=connector))
-                    for value in event.meter_values
-                ],
-            )
-        marks = EnergyMarks(row.meter_start_at, row.last_energy_at)
-        changes = event_changes(current, marks, event)
-        if changes:
-            row = (
-                await conn.execute(
-                    update(transactions)
-                    .where(transactions.c.id == tid)
-                    .values(**changes)
-                    .returning(*transactions.c)
-                )
-            ).one()
-        if "reservation_id" in changes:
-            await conn.execute(
-                update(reservations)
-                .where(
-                    reservations.c.id == changes["reservation_id"],
-                    reservations.c.charger_id == event.charger_id,
-                    reservations.c.state.in_(_LIVE_RESERVATION),
-                )
-                .values(state="Used", transaction_id=tid, updated_at=utc(event.timestamp))
-            )
-        return TransactionEventOutcome(
-            _record(row),
-            created=created,
-            duplicate=False,
-            ended="stopped_at" in changes,
-            id_token_status=event.id_token_status,
-            reused_seq_no=reused,
-        )
+        """Apply an OCPP 2.0.1 TransactionEvent to the charger's transaction
+        ``event.charger_transaction_id``, creating it (with a new CSMS id) if it is the
+        first event of it received, whatever its type. An event received before (the same
+        seqNo and ``digest``) is a duplicate: nothing changes and the status answered the
+        first time is returned; a seqNo received before with another digest is another
+        event (some chargers number every event 0), applied, with ``reused_seq_no`` set
+        the first time that seqNo of the transaction is reused. Otherwise the event's
+        meter values are stored once each (connector_id = the transaction's EVSE) and the
+        rules of ``_transaction_events`` applied: earliest timestamp/energy reading start
+        it, the latest reading is its energy, Ended stops it once and nothing reopens it.
+        A reservation it names becomes Used. All in one database transaction; NotFound if
+        the charger does not exist.
+        """
+        ...
 
     async def get_by_charger_transaction_id(
         self, charger_id: str, charger_transaction_id: str
     ) -> TransactionRecord | None:
-        query = select(transactions).where(
-            transactions.c.charger_id == charger_id,
-            transactions.c.charger_transaction_id == charger_transaction_id,
-        )
-        async with _unavailable("reading a transaction"), self._reader.connect() as conn:
-            row = (await conn.execute(query)).first()
-        return None if row is None else _record(row)
+        """The charger's 2.0.1 transaction with that transactionId, or None."""
+        ...
 
     async def record_anomaly(
         self, *, charger_id: str, kind: str, transaction_id: int | None, payload: str, at: datetime
     ) -> None:
-        if kind not in ANOMALY_KINDS:
-            raise ValueError(f"anomaly kind must be one of {sorted(ANOMALY_KINDS)}, got {kind!r}")
-        statement = transaction_anomalies.insert().values(
-            charger_id=check_charger_id(charger_id),
-            kind=kind,
-            transaction_id=transaction_id,
-            payload=payload,
-            received_at=utc(at),
-        )
-        async with _unavailable("recording an anomaly"), self._engine.begin() as conn:
-            await conn.execute(statement)
+        """Keep a call that fits no transaction (kind: unknown-transaction-stop, ...)."""
+        ...
 
-    async def anomalies(
-        self, charger_id: str
-    ) -> builtins.list[tuple[str, int | None, str, datetime]]:
-        t = transaction_anomalies
-        query = (
-            select(t.c.kind, t.c.transaction_id, t.c.payload, t.c.received_at)
-            .where(t.c.charger_id == charger_id)
-            .order_by(t.c.id)
-        )
-        async with _unavailable("reading anomalies"), self._reader.connect() as conn:
-            rows = (await conn.execute(query)).all()
-        return [(row[0], row[1], row[2], row[3]) for row in rows]
+    async def anomalies(self, charger_id: str) -> list[tuple[str, int | None, str, datetime]]:
+        """The charger's anomalies, oldest first: (kind, transaction_id, payload, at)."""
+        ...
 
     async def get(self, transaction_id: int) -> TransactionRecord | None:
-        query = select(transactions).where(transactions.c.id == transaction_id)
-        async with _unavailable("reading a transaction"), self._reader.connect() as conn:
-            row = (await conn.execute(query)).first()
-        return None if row is None else _record(row)
+        """The transaction, or None."""
+        ...
 
     async def active_on(self, charger_id: str, connector_id: int) -> TransactionRecord | None:
-        query = (
-            select(transactions)
-            .where(
-                transactions.c.charger_id == charger_id,
-                transactions.c.connector_id == connector_id,
-                transactions.c.stopped_at.is_(None),
-            )
-            .order_by(transactions.c.started_at.desc(), transactions.c.id.desc())
-            .limit(1)
-        )
-        async with _unavailable("reading a transaction"), self._reader.connect() as conn:
-            row = (await conn.execute(query)).first()
-        return None if row is None else _record(row)
+        """The active transaction on that connector (the newest if several), or None."""
+        ...
 
     async def active_count(self, id_tag: str) -> int:
-        query = select(func.count()).where(
-            transactions.c.id_tag == id_tag, transactions.c.stopped_at.is_(None)
-        )
-        async with _unavailable("counting transactions"), self._reader.connect() as conn:
-            return int(await conn.scalar(query) or 0)
+        """How many active transactions ``id_tag`` has."""
+        ...
+
+    async def list_meter_values(
+        self,
+        transaction_id: int,
+        *,
+        page_size: int,
+        page_token: str = "",
+        measurand: str | None = None,
+    ) -> tuple[list[MeterValueRecord], str]:
+        """One page of a transaction's values, oldest first (keyset on (timestamp, id))."""
+        ...
 
     async def list(
         self,
@@ -522,161 +339,38 @@ class SqlTransactionStore(SqlStoreBase):
         active: bool | None = None,
         charger_transaction_id: str | None = None,
         remote_start_id: int | None = None,
-    ) -> tuple[builtins.list[TransactionRecord], str]:
-        check_page_size(page_size)
-        filters = list_filters(
-            charger_id=charger_id,
-            id_tag=id_tag,
-            started_after=started_after,
-            started_before=started_before,
-            active=active,
-            charger_transaction_id=charger_transaction_id,
-            remote_start_id=remote_start_id,
-        )
-        t = transactions
-        query = select(t).order_by(t.c.started_at.desc(), t.c.id.desc()).limit(page_size + 1)
-        if page_token:
-            after_at, after_id = decode_keyset(page_token, "transactions", filters, (str, int))
-            query = query.where(tuple_(t.c.started_at, t.c.id) < (from_iso(after_at), after_id))
-        if charger_id is not None:
-            query = query.where(t.c.charger_id == charger_id)
-        if id_tag is not None:
-            query = query.where(t.c.id_tag == id_tag)
-        if started_after is not None:
-            query = query.where(t.c.started_at >= utc(started_after))
-        if started_before is not None:
-            query = query.where(t.c.started_at < utc(started_before))
-        if charger_transaction_id is not None:
-            query = query.where(t.c.charger_transaction_id == charger_transaction_id)
-        if remote_start_id is not None:
-            query = query.where(t.c.remote_start_id == remote_start_id)
-        if active is True:
-            query = query.where(t.c.stopped_at.is_(None))
-        elif active is False:
-            query = query.where(t.c.stopped_at.is_not(None))
-        async with _unavailable("listing transactions"), self._reader.connect() as conn:
-            rows = (await conn.execute(query)).all()
-        page = [_record(row) for row in rows[:page_size]]
-        token = ""
-        if len(rows) > page_size:
-            last = page[-1]
-            token = encode_keyset(
-                "transactions", [to_iso(last.started_at), last.transaction_id], filters
-            )
-        return page, token
+    ) -> tuple[list[TransactionRecord], str]:
+        """One page, newest first (keyset on (started_at, id)), and the next page's token.
 
-    async def list_meter_values(
-        self,
-        transaction_id: int,
-        *,
-        page_size: int,
-        page_token: str = "",
-        measurand: str | None = None,
-    ) -> tuple[builtins.list[MeterValueRecord], str]:
-        check_page_size(page_size)
-        filters = {"transaction_id": transaction_id, "measurand": measurand}
-        m = meter_values
-        query = (
-            select(m)
-            .where(m.c.transaction_id == transaction_id)
-            .order_by(m.c.timestamp, m.c.id)
-            .limit(page_size + 1)
-        )
-        if page_token:
-            after_at, after_id = decode_keyset(page_token, "meter_values", filters, (str, int))
-            query = query.where(tuple_(m.c.timestamp, m.c.id) > (from_iso(after_at), after_id))
-        if measurand is not None:
-            query = query.where(m.c.measurand == measurand)
-        async with _unavailable("listing meter values"), self._reader.connect() as conn:
-            rows = (await conn.execute(query)).all()
-        page = rows[:page_size]
-        token = ""
-        if len(rows) > page_size:
-            token = encode_keyset(
-                "meter_values", [to_iso(page[-1].timestamp), page[-1].id], filters
-            )
-        return [_meter_value(row) for row in page], token
+        ``started_after <= started_at < started_before``; ``active`` True/False keeps
+        running/stopped transactions; ``charger_transaction_id`` and ``remote_start_id``
+        (2.0.1) keep the transactions with that id.
+        """
+        ...
 
 
-def _call_outcome(stored: builtins.list[tuple[MeterValueRecord, int | None]]) -> MeterValuesOutcome:
-    """What a call stored: its new rows, each with the transaction it named that is not
-    its charger's (None when linked or naming none)."""
-    if not stored:
-        return _NOTHING_STORED
-    return MeterValuesOutcome(
-        stored=len(stored),
-        unknown=frozenset(unknown for _, unknown in stored if unknown is not None),
-        updated=frozenset(
-            row.transaction_id
-            for row, unknown in stored
-            if unknown is None and row.transaction_id is not None
-        ),
-    )
-
-
-def _record(row: Row[Any]) -> TransactionRecord:
-    return TransactionRecord(
-        transaction_id=row.id,
-        charger_id=row.charger_id,
-        connector_id=row.connector_id,
-        id_tag=row.id_tag,
-        id_tag_status=row.id_tag_status,
-        stop_id_tag=row.stop_id_tag or "",
-        meter_start=row.meter_start,
-        meter_stop=row.meter_stop,
-        started_at=row.started_at,
-        stopped_at=row.stopped_at,
-        stop_reason=row.stop_reason,
-        reservation_id=row.reservation_id,
-        last_energy_wh=row.last_energy_wh,
-        charger_transaction_id=row.charger_transaction_id or "",
-        remote_start_id=row.remote_start_id,
-        offline=bool(row.offline),
-        id_token_type=row.id_token_type,
-        charging_state=row.charging_state,
-        last_seq_no=row.last_seq_no,
-        ocpp_version=row.ocpp_version,
-    )
-
-
-def list_filters(
-    *,
-    charger_id: str | None,
-    id_tag: str | None,
-    started_after: datetime | None,
-    started_before: datetime | None,
-    active: bool | None,
-    charger_transaction_id: str | None,
-    remote_start_id: int | None,
-) -> dict[str, str | int | bool | None]:
-    """The filters a transactions page token carries (the 2.0.1 ones only when set, so
-    tokens issued before they existed stay valid)."""
-    filters: dict[str, str | int | bool | None] = {
-        "charger_id": charger_id,
-        "id_tag": id_tag,
-        "started_after": None if started_after is None else to_iso(started_after),
-        "started_before": None if started_before is None else to_iso(started_before),
-        "active": active,
+def check_meter_value(row: MeterValueRecord) -> dict[str, Any]:
+    """The ``meter_values`` row of ``row``; ValueError for values that do not fit."""
+    return {
+        "charger_id": row.charger_id,
+        "connector_id": row.connector_id,
+        "transaction_id": row.transaction_id,
+        "timestamp": utc(row.timestamp),
+        "value": row.value,
+        "measurand": check_length("measurand", row.measurand, 64),
+        "phase": check_length("phase", row.phase, 8),
+        "unit": check_length("unit", row.unit, 20),
+        "context": check_length("context", row.context, 32),
+        "location": check_length("location", row.location, 16),
+        "format": check_length("format", row.format, 16),
+        "signed_data": row.signed_data or None,
     }
-    if charger_transaction_id is not None:
-        filters["charger_transaction_id"] = charger_transaction_id
-    if remote_start_id is not None:
-        filters["remote_start_id"] = remote_start_id
-    return filters
 
 
-def _meter_value(row: Row[Any]) -> MeterValueRecord:
-    return MeterValueRecord(
-        charger_id=row.charger_id,
-        connector_id=row.connector_id,
-        transaction_id=row.transaction_id,
-        timestamp=row.timestamp,
-        value=row.value,
-        measurand=row.measurand,
-        phase=row.phase,
-        unit=row.unit,
-        context=row.context,
-        location=row.location,
-        format=row.format,
-        signed_data=row.signed_data or "",
-    )
+def energy_wh(row: MeterValueRecord) -> float | None:
+    """The reading in Wh if ``row`` counts as a 1.6 transaction's energy, else None: a
+    total energy register reading (``domain.register_wh``) in any context but
+    Transaction.Begin (whose value is the meter_start)."""
+    if row.context == "Transaction.Begin":
+        return None
+    return register_wh(row.measurand, row.phase, row.unit, row.value)

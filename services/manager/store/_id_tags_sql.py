@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import builtins
-from collections.abc import Collection, Mapping
+from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
@@ -11,80 +11,23 @@ from sqlalchemy import Row, delete, exists, func, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from services.manager.domain import MAX_PARENT_DEPTH
+
 from ._common import check_page_size, utc
-from ._domain_records import IdTagRecord
 from ._errors import AlreadyExists, Conflict, NotFound
-from ._keyset import check_id_tag, check_id_tag_status, decode_keyset, encode_keyset
+from ._id_tags import IdTagRecord, check_id_tag_changes, check_no_parent_loop
+from ._keyset import check_id_tag, decode_keyset, encode_keyset
 from ._schema import id_tags
-from ._sql import _unavailable
-from ._sqlbase import SqlStoreBase
+from ._sqlbase import SqlStoreBase, unavailable
 
-__all__ = ["ID_TAG_CHANGES", "SqlIdTagStore", "check_id_tag_changes", "check_no_parent_loop"]
-
-#: The fields ``update`` may change.
-ID_TAG_CHANGES = frozenset({"status", "expiry_date", "parent_id_tag", "max_active_transactions"})
-#: How far up a parent chain the loop check looks (a longer chain is refused too).
-MAX_PARENT_DEPTH = 64
-
-
-def check_no_parent_loop(id_tag: str, parent: str, parent_of: Mapping[str, str]) -> None:
-    """Conflict if making ``parent`` the parent of ``id_tag`` closes a loop of parents.
-
-    ``parent_of`` maps each tag up the chain from ``parent`` to its own parent ("" or
-    absent: none). The error names the loop, e.g. ``A -> C -> B -> A``.
-    """
-    chain = [id_tag, parent]
-    seen = {id_tag, parent}
-    tag = parent
-    while tag := parent_of.get(tag, ""):
-        chain.append(tag)
-        if tag == id_tag:
-            raise Conflict(
-                f"id tag {id_tag!r} cannot have parent {parent!r}: the parents would go round"
-                f" in a loop ({' -> '.join(chain)}); change one of these tags' parent first"
-            )
-        if tag in seen or len(chain) > MAX_PARENT_DEPTH:
-            raise Conflict(
-                f"id tag {parent!r} cannot be a parent: its own parents go round in a loop or"
-                f" are more than {MAX_PARENT_DEPTH} deep ({' -> '.join(chain[1:])})"
-            )
-        seen.add(tag)
-
-
-def check_id_tag_changes(id_tag: str, changes: dict[str, Any]) -> dict[str, Any]:
-    """The checked ``changes`` of ``update`` (ValueError for unknown keys or bad values)."""
-    if unknown := set(changes) - ID_TAG_CHANGES:
-        raise ValueError(f"id tags have no changeable field(s) {sorted(unknown)}")
-    checked: dict[str, Any] = {}
-    if "status" in changes:
-        checked["status"] = check_id_tag_status(changes["status"])
-    if "expiry_date" in changes:
-        expiry = changes["expiry_date"]
-        checked["expiry_date"] = None if expiry is None else utc(expiry)
-    if "parent_id_tag" in changes:
-        parent = changes["parent_id_tag"] or ""
-        if parent:
-            check_id_tag(parent, "parent id tag")
-        if parent == id_tag:
-            raise Conflict(f"id tag {id_tag!r} cannot be its own parent")
-        checked["parent_id_tag"] = parent
-    if "max_active_transactions" in changes:
-        checked["max_active_transactions"] = check_max_active(changes["max_active_transactions"])
-    return checked
-
-
-def check_max_active(value: int) -> int:
-    """``value`` if it is a valid max_active_transactions (0 = unlimited), else ValueError."""
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise ValueError(f"max_active_transactions must be an integer >= 0, got {value!r}")
-    return value
+__all__ = ["SqlIdTagStore"]
 
 
 class SqlIdTagStore(SqlStoreBase):
     """Id tags in the ``id_tags`` table."""
 
     async def get(self, id_tag: str) -> IdTagRecord | None:
-        async with _unavailable("reading an id tag"), self._reader.connect() as conn:
+        async with unavailable("reading an id tag"), self._reader.connect() as conn:
             row = (await conn.execute(select(id_tags).where(id_tags.c.id_tag == id_tag))).first()
         return None if row is None else _record(row)
 
@@ -92,7 +35,7 @@ class SqlIdTagStore(SqlStoreBase):
         if not id_tags_wanted:
             return {}
         query = select(id_tags).where(self._in(id_tags.c.id_tag, id_tags_wanted))
-        async with _unavailable("reading id tags"), self._reader.connect() as conn:
+        async with unavailable("reading id tags"), self._reader.connect() as conn:
             rows = (await conn.execute(query)).all()
         return {row.id_tag: _record(row) for row in rows}
 
@@ -130,7 +73,7 @@ class SqlIdTagStore(SqlStoreBase):
             .on_conflict_do_nothing(index_elements=[id_tags.c.id_tag])
             .returning(*id_tags.c)
         )
-        async with _unavailable("creating an id tag"):
+        async with unavailable("creating an id tag"):
             try:
                 async with self._engine.begin() as conn:
                     await _check_parent(conn, fields["parent_id_tag"])
@@ -153,7 +96,7 @@ class SqlIdTagStore(SqlStoreBase):
             .returning(*id_tags.c)
         )
         parent = fields.get("parent_id_tag") or ""
-        async with _unavailable("updating an id tag"):
+        async with unavailable("updating an id tag"):
             try:
                 async with self._engine.begin() as conn:
                     await _check_parent(conn, parent)
@@ -169,7 +112,7 @@ class SqlIdTagStore(SqlStoreBase):
         return _record(row)
 
     async def delete(self, id_tag: str) -> None:
-        async with _unavailable("deleting an id tag"):
+        async with unavailable("deleting an id tag"):
             try:
                 async with self._engine.begin() as conn:
                     child = await conn.scalar(
@@ -206,7 +149,7 @@ class SqlIdTagStore(SqlStoreBase):
             query = query.where(id_tags.c.parent_id_tag.is_(None))
         elif parent_id_tag is not None:
             query = query.where(id_tags.c.parent_id_tag == parent_id_tag)
-        async with _unavailable("listing id tags"), self._reader.connect() as conn:
+        async with unavailable("listing id tags"), self._reader.connect() as conn:
             rows = (await conn.execute(query)).all()
         page = [_record(row) for row in rows[:page_size]]
         token = (
@@ -226,6 +169,8 @@ class SqlIdTagStore(SqlStoreBase):
 
 #: The advisory lock key of parent changes ("idtagpar" in ASCII).
 _PARENT_LOCK = 0x6964746167706172
+
+
 #: The tags up the chain from :parent, each with its parent.
 _PARENT_CHAIN = text(
     """
