@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from services.common import parse_ocpp_time
+from services.common import OcppVersion, parse_ocpp_time
 
 __all__ = [
     "CallContext",
@@ -54,7 +54,7 @@ class CallContext:
     """The charger call being handled."""
 
     charger_id: str
-    ocpp_version: str
+    ocpp_version: OcppVersion
     epoch: int
     message_id: str
     received_at: datetime  # when the node read the frame

@@ -23,6 +23,7 @@ from typing import Any
 
 import orjson
 
+from services.common import OcppVersion
 from services.manager import commands
 from services.manager._context import Clock
 from services.manager._stores import Stores
@@ -63,7 +64,7 @@ class SentTask:
     """A task as sent: to whom, in which OCPP version, what, and when."""
 
     charger_id: str
-    version: str
+    version: OcppVersion
     action: str
     payload: dict[str, Any]
     sent_at: datetime

@@ -39,7 +39,7 @@ from websockets.http11 import Request, Response
 from websockets.protocol import State
 from websockets.typing import Subprotocol
 
-from services.common import to_proto_version
+from services.common import OcppVersion, to_proto_version
 from services.common._framing import (
     SUBPROTOCOLS,
     SUPPORTED_SUBPROTOCOLS,
@@ -148,7 +148,12 @@ class ChargerConnection:
     __slots__ = ("call", "charger_id", "epoch", "framer", "pending", "version", "ws")
 
     def __init__(
-        self, charger_id: str, version: str, epoch: int, ws: ServerConnection, framer: Framer
+        self,
+        charger_id: str,
+        version: OcppVersion,
+        epoch: int,
+        ws: ServerConnection,
+        framer: Framer,
     ) -> None:
         self.charger_id = charger_id
         self.version = version

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from services.common import OcppVersion
 from services.manager._context import CallContext, Payload
 from services.manager._policy import ChargerPolicy
 from services.manager._provisioning import BootBacklog
@@ -77,7 +78,7 @@ class Setup:
         self.v201 = Provisioning201(self.store, self.policy, lambda: NOW, bus, self.backlog)
 
     async def boot(self, version: str, charger_id: str) -> Payload:
-        ctx = CallContext(charger_id, version, 1, "m-1", NOW)
+        ctx = CallContext(charger_id, OcppVersion(version), 1, "m-1", NOW)
         if version == "1.6":
             return await self.v16.boot_notification(ctx, BOOT16)
         return await self.v201.boot_notification(ctx, BOOT201)
@@ -143,7 +144,7 @@ async def test_a_later_recorded_boot_replaces_the_kept_one(setup: Setup) -> None
     setup.store.down = True
     await setup.boot("1.6", "CP-2")
     setup.store.down = False
-    ctx = CallContext("CP-2", "1.6", 1, "m-2", NOW)
+    ctx = CallContext("CP-2", OcppVersion.V16, 1, "m-2", NOW)
     await setup.v16.boot_notification(ctx, {**BOOT16, "chargePointVendor": "Later"})
     assert len(setup.backlog) == 0
     record = await setup.store.get("CP-2")
