@@ -24,7 +24,7 @@ from csms.v1 import common_pb2, events_pb2
 
 from services.common import OCPP_VERSIONS, OcppVersion, to_proto_version
 from services.common._framing import Framer, FrameRejected
-from services.manager._context import CallContext, Handler, Payload, Router
+from services.manager._context import CallContext, Handler, Payload, Reply, Router
 from services.manager._errors import (
     OcppCallError,
     OcppInternalError,
@@ -57,15 +57,15 @@ def _noting_boots(handler: Handler, watcher: ConnectionWatcher) -> Handler:
     """`handler` (BootNotification's) telling `watcher` first; sync stays sync."""
     if inspect.iscoroutinefunction(handler):
 
-        async def boot_async(ctx: CallContext, payload: Payload) -> Payload:
+        async def boot_async(ctx: CallContext, payload: Payload) -> Reply:
             watcher.booted(ctx.charger_id)
-            return await cast(Awaitable[Payload], handler(ctx, payload))
+            return await cast(Awaitable[Reply], handler(ctx, payload))
 
         return boot_async
 
-    def boot(ctx: CallContext, payload: Payload) -> Payload:
+    def boot(ctx: CallContext, payload: Payload) -> Reply:
         watcher.booted(ctx.charger_id)
-        return cast(Payload, handler(ctx, payload))
+        return cast(Reply, handler(ctx, payload))
 
     return boot
 
@@ -165,7 +165,7 @@ class Dispatcher:
         if is_async:
             return self._run_async(event, handler, ctx, payload)
         try:
-            result = cast(Payload, handler(ctx, payload))
+            result = cast(Reply, handler(ctx, payload))
         except OcppCallError as exc:
             return self._call_error(event, ctx.ocpp_version, exc)
         except StoreDataError as exc:
@@ -187,7 +187,7 @@ class Dispatcher:
         self, event: events_pb2.Event, handler: Handler, ctx: CallContext, payload: Payload
     ) -> events_pb2.Reply:
         try:
-            result = await cast(Awaitable[Payload], handler(ctx, payload))
+            result = await cast(Awaitable[Reply], handler(ctx, payload))
         except OcppCallError as exc:
             return self._call_error(event, ctx.ocpp_version, exc)
         except StoreDataError as exc:

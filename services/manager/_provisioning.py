@@ -16,6 +16,7 @@ import asyncio
 import contextlib
 import logging
 from datetime import datetime
+from typing import TypedDict
 
 from csms.v1 import watch_pb2
 
@@ -219,9 +220,15 @@ class ProvisioningBase:
                 )
             )
 
-    def heartbeat(self, ctx: CallContext, req: Payload) -> Payload:
+    def heartbeat(self, ctx: CallContext, req: Payload) -> HeartbeatResponse:
         """Answer the time; last-seen is recorded for every call by the dispatcher."""
         return {"currentTime": ocpp_time(self._clock())}
+
+
+class HeartbeatResponse(TypedDict):
+    """Heartbeat's answer, the same in every OCPP version."""
+
+    currentTime: str
 
 
 def _boot_answer(version: OcppVersion, status: str, now: datetime, interval: int) -> Payload:

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 import pytest
 
 from services.common import OcppVersion
-from services.manager._context import CallContext, Payload
+from services.manager._context import CallContext, Reply
 from services.manager._policy import ChargerPolicy
 from services.manager._provisioning import BootBacklog
 from services.manager._watch import EventBus
@@ -20,14 +20,16 @@ from services.manager.store import (
     MemoryChargerStore,
     StoreUnavailable,
 )
+from services.manager.v16 import messages as v16
 from services.manager.v16.provisioning import Provisioning as Provisioning16
+from services.manager.v201 import messages as v201
 from services.manager.v201.provisioning import Provisioning as Provisioning201
 from tests.harness import eventually
 
 NOW = datetime(2026, 12, 3, 10, 0, tzinfo=UTC)
 
-BOOT16: Payload = {"chargePointVendor": "Acme", "chargePointModel": "Wallbox-1"}
-BOOT201: Payload = {
+BOOT16: v16.BootNotificationRequest = {"chargePointVendor": "Acme", "chargePointModel": "Wallbox-1"}
+BOOT201: v201.BootNotificationRequest = {
     "chargingStation": {"vendorName": "Volt", "model": "Station-2"},
     "reason": "PowerUp",
 }
@@ -77,7 +79,7 @@ class Setup:
         self.v16 = Provisioning16(self.store, self.policy, lambda: NOW, bus, self.backlog)
         self.v201 = Provisioning201(self.store, self.policy, lambda: NOW, bus, self.backlog)
 
-    async def boot(self, version: str, charger_id: str) -> Payload:
+    async def boot(self, version: str, charger_id: str) -> Reply:
         ctx = CallContext(charger_id, OcppVersion(version), 1, "m-1", NOW)
         if version == "1.6":
             return await self.v16.boot_notification(ctx, BOOT16)
