@@ -17,6 +17,7 @@ import ocpp
 import orjson
 from hypothesis import strategies as st
 
+from services.common import OcppVersion
 from services.common._framing import CHARGER_ACTIONS
 
 __all__ = ["CALL_ERROR_CODES", "action_calls", "frames", "payloads"]
@@ -180,7 +181,7 @@ def action_calls(
     version: str, *, tame: bool = False
 ) -> st.SearchStrategy[tuple[str, dict[str, Any]]]:
     """(action, payload) of any action a charger sends in ``version``."""
-    return st.sampled_from(sorted(CHARGER_ACTIONS[version])).flatmap(
+    return st.sampled_from(sorted(CHARGER_ACTIONS[OcppVersion(version)])).flatmap(
         lambda action: payloads(version, action, tame=tame).map(lambda p: (action, p))
     )
 
@@ -200,7 +201,7 @@ def frames(version: str) -> st.SearchStrategy[str]:
     random_calls = st.tuples(
         st.sampled_from([2, 3, 4, 5, 6, 9, "2", 2.0]),
         message_ids,
-        st.sampled_from(sorted(CHARGER_ACTIONS[version])) | _text(20),
+        st.sampled_from(sorted(CHARGER_ACTIONS[OcppVersion(version)])) | _text(20),
         json_values,
     ).map(lambda t: orjson.dumps(list(t)).decode())
     short = st.lists(json_values, max_size=6).map(lambda v: orjson.dumps(v).decode())

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 
+from services.common import OcppVersion
 from services.manager._errors import ChargerNotConnected, NodeUnavailable
 from services.manager._tasks import TaskSender
 from services.node import Node, NodeSettings
@@ -60,7 +61,7 @@ async def test_manager_reaches_a_node_soon_after_a_long_outage(
     carries a task within a few seconds of the node listening again."""
     grpc_port = free_port()
     address = f"127.0.0.1:{grpc_port}"
-    location = ChargerLocation("LINK-1", "returning", address, 1, 0.0, "1.6")
+    location = ChargerLocation("LINK-1", "returning", address, 1, 0.0, OcppVersion.V16)
     async with running_manager(registry, sqlite_url) as manager:
         sender = TaskSender(
             registry, manager.stores.chargers, mesh_secret=MESH_SECRET, timeout=2 * UNIT

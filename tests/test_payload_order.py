@@ -29,7 +29,7 @@ from csms.v1 import (
 from csms.v1 import device_model_pb2 as dm
 from google.protobuf.timestamp_pb2 import Timestamp
 
-from services.common import to_proto_version
+from services.common import OcppVersion, to_proto_version
 from services.manager import Manager, commands
 from services.node import Node
 from services.registry import RedisRegistry
@@ -171,7 +171,7 @@ def test_in_schema_order_orders_every_request_schema(version: str) -> None:
         root = load(version, path.stem)
         assert root is not None
         payload = sample(root, root, full=True, backwards=True)
-        ordered = commands.in_schema_order(version, action, payload)
+        ordered = commands.in_schema_order(OcppVersion(version), action, payload)
         assert disorder(ordered, root, root) == [], action
         assert ordered == payload  # same members, same values
         checked += 1

@@ -67,7 +67,7 @@ import fastjsonschema
 import ocpp
 import orjson
 
-from services.common import parse_ocpp_time
+from services.common import OcppVersion, parse_ocpp_time
 
 __all__ = [
     "CHARGER_ACTIONS",
@@ -86,10 +86,10 @@ __all__ = [
 ]
 
 # Websocket subprotocol -> OCPP version, in the order the node prefers them.
-SUBPROTOCOLS: Final[dict[str, str]] = {
-    "ocpp2.1": "2.1",
-    "ocpp2.0.1": "2.0.1",
-    "ocpp1.6": "1.6",
+SUBPROTOCOLS: Final[dict[str, OcppVersion]] = {
+    "ocpp2.1": OcppVersion.V21,
+    "ocpp2.0.1": OcppVersion.V201,
+    "ocpp1.6": OcppVersion.V16,
 }
 SUPPORTED_SUBPROTOCOLS: Final[tuple[str, ...]] = tuple(SUBPROTOCOLS)
 
@@ -262,16 +262,16 @@ _V21_CSMS: Final = _V201_CSMS | {
 }
 
 # Per OCPP version: the actions a charger may initiate (events).
-CHARGER_ACTIONS: Final[dict[str, frozenset[str]]] = {
-    "1.6": _V16_CHARGER,
-    "2.0.1": _V201_CHARGER,
-    "2.1": _V21_CHARGER,
+CHARGER_ACTIONS: Final[dict[OcppVersion, frozenset[str]]] = {
+    OcppVersion.V16: _V16_CHARGER,
+    OcppVersion.V201: _V201_CHARGER,
+    OcppVersion.V21: _V21_CHARGER,
 }
 # Per OCPP version: the actions a CSMS may initiate (tasks).
-CSMS_ACTIONS: Final[dict[str, frozenset[str]]] = {
-    "1.6": _V16_CSMS,
-    "2.0.1": _V201_CSMS,
-    "2.1": _V21_CSMS,
+CSMS_ACTIONS: Final[dict[OcppVersion, frozenset[str]]] = {
+    OcppVersion.V16: _V16_CSMS,
+    OcppVersion.V201: _V201_CSMS,
+    OcppVersion.V21: _V21_CSMS,
 }
 
 
@@ -438,7 +438,11 @@ _SCHEMA_RULES: Final[dict[str, _Situation]] = {
 Direction = Literal["request", "response"]
 _Validator = Callable[[Any], object]
 
-_SCHEMA_DIRS: Final[dict[str, str]] = {"1.6": "v16", "2.0.1": "v201", "2.1": "v21"}
+_SCHEMA_DIRS: Final[dict[OcppVersion, str]] = {
+    OcppVersion.V16: "v16",
+    OcppVersion.V201: "v201",
+    OcppVersion.V21: "v21",
+}
 _OCPP_ROOT: Final = Path(ocpp.__file__).parent
 
 # date-time, leniently: seconds required, fraction and time zone optional ("T" or "t").
@@ -482,11 +486,11 @@ class _CompiledSchema:
     integers: tuple[tuple[_PathStep, ...], ...]  # where integers sit: 2.0 becomes 2
 
 
-def _schema_path(version: str, action: str, direction: Direction) -> Path:
+def _schema_path(version: OcppVersion, action: str, direction: Direction) -> Path:
     directory = _OCPP_ROOT / _SCHEMA_DIRS[version] / "schemas"
     if direction == "response":
         return directory / f"{action}Response.json"
-    return directory / (f"{action}.json" if version == "1.6" else f"{action}Request.json")
+    return directory / (f"{action}.json" if version.is_16 else f"{action}Request.json")
 
 
 def _strip_multiple_of(node: object, path: tuple[_PathStep, ...], out: list[_MultipleOf]) -> None:
@@ -579,7 +583,7 @@ def _valid_date_time(value: str) -> bool:
 
 
 @functools.cache
-def _compiled(version: str, action: str, direction: Direction) -> _CompiledSchema:
+def _compiled(version: OcppVersion, action: str, direction: Direction) -> _CompiledSchema:
     """Load and compile one schema; once per process."""
     raw = _schema_path(version, action, direction).read_text(encoding="utf-8-sig")
     schema = orjson.loads(raw)
@@ -757,18 +761,17 @@ class Framer:
     __slots__ = ("_legacy", "_requests", "_version", "max_frame_bytes")
 
     def __init__(self, ocpp_version: str, max_frame_bytes: int = 65536) -> None:
-        if ocpp_version not in _SCHEMA_DIRS:
-            raise ValueError(f"unsupported OCPP version {ocpp_version!r}")
+        version = OcppVersion.parse(ocpp_version)  # ValueError for an unsupported one
         if max_frame_bytes <= 0:
             raise ValueError("max_frame_bytes must be positive")
-        self._version = ocpp_version
-        self._legacy = ocpp_version == "1.6"  # picks the 1.6 spelling of error codes
+        self._version = version
+        self._legacy = version.is_16  # picks the 1.6 spelling of error codes
         self.max_frame_bytes = max_frame_bytes
         # action -> compiled request schema: a dict hit per call instead of a cache lookup
         self._requests: dict[str, _CompiledSchema] = {}
 
     @property
-    def ocpp_version(self) -> str:
+    def ocpp_version(self) -> OcppVersion:
         return self._version
 
     # -- public ---------------------------------------------------------------------------
@@ -1041,7 +1044,7 @@ class Framer:
                 "type_not_int",
                 f"message type id is {_a(kind)}, not an integer",
             )
-        if self._version == "2.1" and kind in _V21_UNANSWERED_TYPES:
+        if self._version is OcppVersion.V21 and kind in _V21_UNANSWERED_TYPES:
             name = "CALLRESULTERROR" if kind == 5 else "SEND"
             return self._reject(
                 message_id,

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NotRequired, TypedDict, cast
 
 from services.manager import domain
 from services.manager._context import Clock, ocpp_time
@@ -35,6 +35,15 @@ from services.manager.domain import UNKNOWN_PARENT_STATUS, tag_status
 from services.manager.store import IdTagRecord, IdTagStore, TransactionStore
 
 __all__ = ["UNKNOWN_PARENT_STATUS", "Authorizer", "TagVerdict", "tag_status"]
+
+
+#: OCPP 1.6 IdTagInfo, the CSMS's answer about a tag (2.0.1's idTokenInfo is built from
+#: it), members in schema order; status is Accepted, Blocked, Expired, Invalid or
+#: ConcurrentTx. (The call form keeps ``NotRequired`` visible at run time despite this
+#: module's postponed annotations.)
+IdTagInfo = TypedDict(  # noqa: UP013  (the class form would lose NotRequired here)
+    "IdTagInfo", {"expiryDate": NotRequired[str], "parentIdTag": NotRequired[str], "status": str}
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,7 +85,7 @@ class Authorizer:
 
     async def id_tag_info(
         self, id_tag: str, *, starting: bool = False, max_parent: int = 20
-    ) -> dict[str, Any]:
+    ) -> IdTagInfo:
         """The 1.6 idTagInfo for `id_tag`; `starting` also checks the concurrency limit.
         A parentIdTag longer than `max_parent` (what the charger can carry) is left out."""
         verdict = await self.verdict(id_tag)
@@ -92,7 +101,7 @@ class Authorizer:
         if record.parent_id_tag and len(record.parent_id_tag) <= max_parent:
             info["parentIdTag"] = record.parent_id_tag
         info["status"] = status
-        return info
+        return cast(IdTagInfo, info)  # built member by member, in schema order
 
     async def refusal(self, id_tag: str) -> str | None:
         """Why the CSMS refuses `id_tag` (it knows the tag and would not answer Accepted),

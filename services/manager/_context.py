@@ -7,20 +7,25 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from services.common import parse_ocpp_time
+from services.common import OcppVersion, parse_ocpp_time
 
 __all__ = [
     "CallContext",
     "Clock",
     "Handler",
     "Payload",
+    "Reply",
     "Router",
     "ocpp_time",
     "parse_ocpp_time",
     "utc_now",
 ]
 
+#: A JSON object: a call's payload or a reply without a declared type.
 Payload = dict[str, Any]
+#: What a handler answers: a Payload, or the action's reply TypedDict (``v16/messages.py``,
+#: ``v201/messages.py``), which is a Mapping but not a dict.
+Reply = Mapping[str, Any]
 Clock = Callable[[], datetime]
 
 
@@ -54,11 +59,13 @@ class CallContext:
     """The charger call being handled."""
 
     charger_id: str
-    ocpp_version: str
+    ocpp_version: OcppVersion
     epoch: int
     message_id: str
     received_at: datetime  # when the node read the frame
 
 
-Handler = Callable[[CallContext, Payload], Payload | Awaitable[Payload]]
+#: A handler takes the call's payload, schema-valid for its action (the framer checked it):
+#: typed as that action's request TypedDict, or Payload; hence Any here.
+Handler = Callable[[CallContext, Any], Reply | Awaitable[Reply]]
 Router = Mapping[str, Handler]

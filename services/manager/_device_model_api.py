@@ -15,7 +15,7 @@ import grpc
 from csms.v1 import device_model_pb2 as dm
 from csms.v1 import device_model_pb2_grpc
 
-from services.common import to_proto_version
+from services.common import OcppVersion, to_proto_version
 from services.manager import commands
 from services.manager._api_checks import checked_page_size
 from services.manager._context import Clock
@@ -137,7 +137,7 @@ class DeviceModelServicer(device_model_pb2_grpc.DeviceModelServiceServicer):
         self._tasks = tasks
         self._clock = clock
 
-    async def _version(self, charger_id: str) -> str:
+    async def _version(self, charger_id: str) -> OcppVersion:
         """The charger's OCPP version: where it is connected, else as last recorded."""
         check_charger_id(charger_id)
         location = await self._registry.lookup(charger_id)
@@ -146,7 +146,7 @@ class DeviceModelServicer(device_model_pb2_grpc.DeviceModelServiceServicer):
         record = await self._stores.chargers.get(charger_id)
         if record is None:
             raise ChargerNotFound(charger_id)
-        return record.ocpp_version
+        return OcppVersion.parse(record.ocpp_version)
 
     # --- reads (no charger call) -------------------------------------------------------
 
@@ -159,7 +159,7 @@ class DeviceModelServicer(device_model_pb2_grpc.DeviceModelServiceServicer):
         page_size = checked_page_size(request.page_size, PAGE_LIMITS)
         evse_id = request.evse_id if request.HasField("evse_id") else None
         response = dm.ListVariablesResponse(ocpp_version=to_proto_version(version))
-        if commands.is_16(version):
+        if version.is_16:
             records, token, read_at = await self._configuration_page(request, page_size, evse_id)
             _stamp(response, "reported_at", read_at)
         else:
@@ -264,7 +264,7 @@ class DeviceModelServicer(device_model_pb2_grpc.DeviceModelServiceServicer):
         answer = (await self._tasks.send(location, action, payload)).payload
         response = dm.GetVariablesResponse()
         at = self._clock()
-        if commands.is_16(version):
+        if version.is_16:
             known = {str(e["key"]): e for e in answer.get("configurationKey", [])}
             for item in request.items:
                 entry = known.get(item.key.variable)
@@ -317,7 +317,7 @@ class DeviceModelServicer(device_model_pb2_grpc.DeviceModelServiceServicer):
         calls = cmd.set_variables(request.charger_id, version, request)
         response = dm.SetVariablesResponse()
         taken = ("Accepted", "RebootRequired")
-        if commands.is_16(version):
+        if version.is_16:
             for item, (action, payload) in zip(request.items, calls, strict=True):
                 answer = (await self._tasks.send(location, action, payload)).payload
                 status = _CHANGE_STATUS.get(answer["status"], answer["status"])

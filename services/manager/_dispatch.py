@@ -22,10 +22,17 @@ from typing import Protocol, cast
 import orjson
 from csms.v1 import common_pb2, events_pb2
 
-from services.common import OCPP_VERSIONS, to_proto_version
+from services.common import OCPP_VERSIONS, OcppVersion, to_proto_version
 from services.common._framing import Framer, FrameRejected
-from services.manager._context import CallContext, Handler, Payload, Router
-from services.manager._errors import OcppCallError
+from services.manager._context import CallContext, Handler, Payload, Reply, Router
+from services.manager._errors import (
+    OcppCallError,
+    OcppInternalError,
+    OcppNotImplemented,
+    OcppNotSupported,
+    OcppPropertyConstraintViolation,
+    OcppSecurityError,
+)
 from services.manager.store import ChargerStore, StoreDataError, StoreUnavailable
 
 log = logging.getLogger(__name__)
@@ -50,15 +57,15 @@ def _noting_boots(handler: Handler, watcher: ConnectionWatcher) -> Handler:
     """`handler` (BootNotification's) telling `watcher` first; sync stays sync."""
     if inspect.iscoroutinefunction(handler):
 
-        async def boot_async(ctx: CallContext, payload: Payload) -> Payload:
+        async def boot_async(ctx: CallContext, payload: Payload) -> Reply:
             watcher.booted(ctx.charger_id)
-            return await cast(Awaitable[Payload], handler(ctx, payload))
+            return await cast(Awaitable[Reply], handler(ctx, payload))
 
         return boot_async
 
-    def boot(ctx: CallContext, payload: Payload) -> Payload:
+    def boot(ctx: CallContext, payload: Payload) -> Reply:
         watcher.booted(ctx.charger_id)
-        return cast(Payload, handler(ctx, payload))
+        return cast(Reply, handler(ctx, payload))
 
     return boot
 
@@ -68,7 +75,7 @@ class Dispatcher:
 
     def __init__(
         self,
-        routers: Mapping[str, Router],
+        routers: Mapping[OcppVersion, Router],
         store: ChargerStore,
         *,
         connections: Sequence[ConnectionWatcher] = (),
@@ -76,7 +83,7 @@ class Dispatcher:
         allowed_while: Mapping[str, frozenset[str]] | None = None,
     ) -> None:
         # (version, action) -> (handler, is_async)
-        self._routes: dict[tuple[str, str], tuple[Handler, bool]] = {
+        self._routes: dict[tuple[OcppVersion, str], tuple[Handler, bool]] = {
             (version, action): (handler, inspect.iscoroutinefunction(handler))
             for version, router in routers.items()
             for action, handler in router.items()
@@ -92,7 +99,7 @@ class Dispatcher:
         self._gated: Mapping[str, str] = gated if gated is not None else {}
         self._allowed_while: Mapping[str, frozenset[str]] = allowed_while or {}
         # proto version -> (version name, framer checking the calls of that version)
-        self._versions: dict[int, tuple[str, Framer]] = {
+        self._versions: dict[int, tuple[OcppVersion, Framer]] = {
             to_proto_version(version): (version, Framer(version)) for version in OCPP_VERSIONS
         }
         self.calls_handled = 0  # charger calls routed (for tests and metrics)
@@ -100,7 +107,7 @@ class Dispatcher:
         self._outage_logged_at = -_OUTAGE_LOG_INTERVAL
 
     @property
-    def routes(self) -> frozenset[tuple[str, str]]:
+    def routes(self) -> frozenset[tuple[OcppVersion, str]]:
         """The (OCPP version, action) pairs this dispatcher handles."""
         return frozenset(self._routes)
 
@@ -117,7 +124,7 @@ class Dispatcher:
         if known is None:
             return self._error(
                 event,
-                "NotImplemented",
+                OcppNotImplemented.code,  # the same in every version
                 f"OCPP version {event.ocpp_version} (proto enum) is not supported by this CSMS",
             )
         version, framer = known
@@ -135,18 +142,22 @@ class Dispatcher:
             )
         route = self._routes.get((version, event.action))
         if route is None:
-            return self._error(
+            return self._call_error(
                 event,
-                "NotSupported",
-                f"{event.action} is recognised but not supported by this CSMS (OCPP {version})",
+                version,
+                OcppNotSupported(
+                    f"{event.action} is recognised but not supported by this CSMS (OCPP {version})"
+                ),
             )
         status = self._gated.get(event.charger_id) if self._gated else None
         if status is not None and event.action not in self._allowed_while.get(status, ()):
-            return self._error(
+            return self._call_error(
                 event,
-                "SecurityError",
-                f"the CSMS answered this charger's BootNotification {status}: "
-                f"{event.action} is not allowed until it is Accepted",
+                version,
+                OcppSecurityError(
+                    f"the CSMS answered this charger's BootNotification {status}: "
+                    f"{event.action} is not allowed until it is Accepted"
+                ),
             )
         self._store.touch(event.charger_id, received_at)
         handler, is_async = route
@@ -154,16 +165,20 @@ class Dispatcher:
         if is_async:
             return self._run_async(event, handler, ctx, payload)
         try:
-            result = cast(Payload, handler(ctx, payload))
+            result = cast(Reply, handler(ctx, payload))
         except OcppCallError as exc:
-            return self._error(event, exc.code, exc.description)
+            return self._call_error(event, ctx.ocpp_version, exc)
         except StoreDataError as exc:
             return self._refused(event, exc)
         except StoreUnavailable as exc:
             return self._unavailable(event, exc)
         except Exception:
             log.exception("handler for %s from %s failed", event.action, event.charger_id)
-            return self._error(event, "InternalError", f"the CSMS failed to process {event.action}")
+            return self._call_error(
+                event,
+                ctx.ocpp_version,
+                OcppInternalError(f"the CSMS failed to process {event.action}"),
+            )
         return events_pb2.Reply(
             event_id=event.id, charger_id=event.charger_id, result=orjson.dumps(result)
         )
@@ -172,16 +187,20 @@ class Dispatcher:
         self, event: events_pb2.Event, handler: Handler, ctx: CallContext, payload: Payload
     ) -> events_pb2.Reply:
         try:
-            result = await cast(Awaitable[Payload], handler(ctx, payload))
+            result = await cast(Awaitable[Reply], handler(ctx, payload))
         except OcppCallError as exc:
-            return self._error(event, exc.code, exc.description)
+            return self._call_error(event, ctx.ocpp_version, exc)
         except StoreDataError as exc:
             return self._refused(event, exc)
         except StoreUnavailable as exc:
             return self._unavailable(event, exc)
         except Exception:
             log.exception("handler for %s from %s failed", event.action, event.charger_id)
-            return self._error(event, "InternalError", f"the CSMS failed to process {event.action}")
+            return self._call_error(
+                event,
+                ctx.ocpp_version,
+                OcppInternalError(f"the CSMS failed to process {event.action}"),
+            )
         return events_pb2.Reply(
             event_id=event.id, charger_id=event.charger_id, result=orjson.dumps(result)
         )
@@ -204,7 +223,7 @@ class Dispatcher:
             self._outage_failures = 0
         return self._error(
             event,
-            "InternalError",
+            OcppInternalError.code,  # the same in every version
             f"the CSMS database is unavailable; retry {event.action} later",
         )
 
@@ -216,7 +235,14 @@ class Dispatcher:
         description = f"{event.action}: a value cannot be stored: {exc}"
         if len(description) > _MAX_DESCRIPTION:
             description = description[: _MAX_DESCRIPTION - 3] + "..."
-        return cls._error(event, "PropertyConstraintViolation", description)
+        return cls._error(event, OcppPropertyConstraintViolation.code, description)
+
+    @classmethod
+    def _call_error(
+        cls, event: events_pb2.Event, version: OcppVersion, error: OcppCallError
+    ) -> events_pb2.Reply:
+        """The CallError answering `event`, its code spelled for the charger's `version`."""
+        return cls._error(event, error.code_for(version), error.description)
 
     @staticmethod
     def _error(

@@ -14,7 +14,8 @@
     ├── ConflictError        FAILED_PRECONDITION  the change contradicts other data
     ├── StorageUnavailable   UNAVAILABLE        the database did not answer
     ├── RegistryUnreachable  UNAVAILABLE        the registry (Redis) did not answer
-    └── OcppCallError        (not an API error) a CallError the manager answers a charger with
+    └── OcppCallError        (not an API error) a CallError the manager answers a charger with;
+                             one subclass per OCPP-J error code (tree in its docstring)
 
 Dependencies' errors become ManagerErrors here and nowhere else (``from_dependency_error``):
 
@@ -37,11 +38,12 @@ from __future__ import annotations
 import functools
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 import grpc
 
 from services import registry
+from services.common import OcppVersion
 from services.manager import store
 
 log = logging.getLogger(__name__)
@@ -183,12 +185,119 @@ def from_dependency_error(exc: store.StoreError | registry.RegistryError) -> Man
 
 
 class OcppCallError(Exception):
-    """Raised by a handler to answer the charger's call with a CallError."""
+    """A CallError the manager answers a charger's call with (raised by a handler, or built
+    by the dispatcher). Raise a subclass: each carries its OCPP-J error code, ``code`` as
+    OCPP 2.0.1 / 2.1 spell it and ``code_16`` where OCPP-J 1.6 spells it otherwise (ADR 0004);
+    ``code_for`` picks the one for the charger's version.
 
-    def __init__(self, code: str, description: str) -> None:
-        super().__init__(f"{code}: {description}")
-        self.code = code
+    Codes (1.6 spelling where it differs)::
+
+        OcppCallError
+        ├── OcppNotImplemented                 NotImplemented
+        ├── OcppNotSupported                   NotSupported
+        ├── OcppInternalError                  InternalError
+        ├── OcppProtocolError                  ProtocolError
+        ├── OcppSecurityError                  SecurityError
+        ├── OcppFormatViolation                FormatViolation (1.6: FormationViolation)
+        ├── OcppPropertyConstraintViolation    PropertyConstraintViolation
+        ├── OcppOccurrenceConstraintViolation  OccurrenceConstraintViolation
+        │                                      (1.6: OccurenceConstraintViolation, sic)
+        ├── OcppTypeConstraintViolation        TypeConstraintViolation
+        ├── OcppGenericError                   GenericError
+        ├── OcppMessageTypeNotSupported        MessageTypeNotSupported (2.x; 1.6: FormationViolation)
+        └── OcppRpcFrameworkError              RpcFrameworkError (2.x; 1.6: FormationViolation)
+    """
+
+    #: The OCPP 2.0.1 / 2.1 error code.
+    code: ClassVar[str]
+    #: The OCPP-J 1.6 error code, when it is not ``code``.
+    code_16: ClassVar[str | None] = None
+
+    def __init__(self, description: str) -> None:
+        if not hasattr(type(self), "code"):
+            raise TypeError("raise a subclass of OcppCallError: it names the OCPP error code")
+        super().__init__(f"{self.code}: {description}")
         self.description = description
+
+    def code_for(self, version: OcppVersion) -> str:
+        """The error code as `version` spells it."""
+        return (self.code_16 or self.code) if version.is_16 else self.code
+
+
+class OcppNotImplemented(OcppCallError):
+    """The action is not known to the receiver."""
+
+    code = "NotImplemented"
+
+
+class OcppNotSupported(OcppCallError):
+    """The action is recognised but not supported by the receiver."""
+
+    code = "NotSupported"
+
+
+class OcppInternalError(OcppCallError):
+    """An internal error kept the receiver from processing the action."""
+
+    code = "InternalError"
+
+
+class OcppProtocolError(OcppCallError):
+    """The payload for the action is incomplete."""
+
+    code = "ProtocolError"
+
+
+class OcppSecurityError(OcppCallError):
+    """A security issue kept the receiver from completing the action."""
+
+    code = "SecurityError"
+
+
+class OcppFormatViolation(OcppCallError):
+    """The payload is syntactically incorrect or breaks the action's format."""
+
+    code = "FormatViolation"
+    code_16 = "FormationViolation"
+
+
+class OcppPropertyConstraintViolation(OcppCallError):
+    """A field holds a value its constraints do not allow."""
+
+    code = "PropertyConstraintViolation"
+
+
+class OcppOccurrenceConstraintViolation(OcppCallError):
+    """A field occurs too often or too rarely (e.g. a required one is missing)."""
+
+    code = "OccurrenceConstraintViolation"
+    code_16 = "OccurenceConstraintViolation"  # sic, OCPP-J 1.6
+
+
+class OcppTypeConstraintViolation(OcppCallError):
+    """A field holds a value of the wrong type (a string where a number belongs...)."""
+
+    code = "TypeConstraintViolation"
+
+
+class OcppGenericError(OcppCallError):
+    """Any other error."""
+
+    code = "GenericError"
+
+
+class OcppMessageTypeNotSupported(OcppCallError):
+    """A message type number the receiver does not know (2.x; 1.6 calls it a FormationViolation)."""
+
+    code = "MessageTypeNotSupported"
+    code_16 = "FormationViolation"
+
+
+class OcppRpcFrameworkError(OcppCallError):
+    """The frame is not a valid RPC (2.x; 1.6 calls it a FormationViolation)."""
+
+    code = "RpcFrameworkError"
+    code_16 = "FormationViolation"
 
 
 _Servicer = TypeVar("_Servicer")

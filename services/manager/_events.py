@@ -35,7 +35,12 @@ from services.common import from_proto_version
 from services.manager._charger_auth import ChargerAuthenticator
 from services.manager._context import Clock
 from services.manager._dispatch import Dispatcher
-from services.manager._errors import grpc_errors
+from services.manager._errors import (
+    OcppCallError,
+    OcppInternalError,
+    OcppSecurityError,
+    grpc_errors,
+)
 from services.manager._nodes import NodeMonitor
 from services.manager._policy import ChargerPolicy
 from services.manager._watch import EventBus
@@ -92,11 +97,17 @@ def _superseded(event: events_pb2.Event, newer: int) -> events_pb2.Reply:
     return events_pb2.Reply(event_id=event.id, charger_id=event.charger_id, superseded_by=newer)
 
 
-def _call_error(event: events_pb2.Event, code: str, description: str) -> events_pb2.Reply:
+def _call_error(event: events_pb2.Event, error: OcppCallError) -> events_pb2.Reply:
+    """The CallError answering `event`; its code in the event's version's spelling (2.x's
+    for an unknown version: it is refused with NotImplemented before any code differs)."""
+    try:
+        code = error.code_for(from_proto_version(event.ocpp_version))
+    except KeyError:
+        code = error.code
     return events_pb2.Reply(
         event_id=event.id,
         charger_id=event.charger_id,
-        error=common_pb2.CallError(code=code, description=description, details=b"{}"),
+        error=common_pb2.CallError(code=code, description=error.description, details=b"{}"),
     )
 
 
@@ -247,7 +258,7 @@ class EventsServicer(events_pb2_grpc.EventsServicer):
         except RegistryError as exc:
             log.warning("cannot check who holds charger %s: %s", event.charger_id, exc)
             return _call_error(
-                event, "InternalError", "the CSMS cannot check this connection now; retry later"
+                event, OcppInternalError("the CSMS cannot check this connection now; retry later")
             )
         if location is not None and (location.node_id, location.epoch) == (node_id, event.epoch):
             self._monitor.learn(location)
@@ -268,7 +279,7 @@ class EventsServicer(events_pb2_grpc.EventsServicer):
                 event.epoch,
             )
             return _call_error(
-                event, "InternalError", "the CSMS cannot check this connection now; retry later"
+                event, OcppInternalError("the CSMS cannot check this connection now; retry later")
             )
         log.warning(
             "refused %s from charger %s: node %s forwarded it for connection epoch %d, but %s",
@@ -280,8 +291,9 @@ class EventsServicer(events_pb2_grpc.EventsServicer):
         )
         return _call_error(
             event,
-            "SecurityError",
-            f"node {node_id} does not hold charger {event.charger_id} with epoch {event.epoch}",
+            OcppSecurityError(
+                f"node {node_id} does not hold charger {event.charger_id} with epoch {event.epoch}"
+            ),
         )
 
     @staticmethod

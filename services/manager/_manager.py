@@ -21,6 +21,7 @@ from csms.v1 import (
     watch_pb2_grpc,
 )
 
+from services.common import OcppVersion
 from services.manager._audit import AuditLog, AuditSink, DiscardAudit
 from services.manager._audit_api import AuditServicer
 from services.manager._auth import Authenticator, OperatorAuthInterceptor
@@ -142,7 +143,7 @@ class Manager:
             )
             log.info("chargers' CSRs are signed by the CA %s (%s)", ca.subject, ca.source)
         routers = {
-            "1.6": build_v16_router(
+            OcppVersion.V16: build_v16_router(
                 stores,
                 policy,
                 clock,
@@ -153,7 +154,7 @@ class Manager:
                 states=states,
                 signer=signer,
             ),
-            "2.0.1": build_v201_router(
+            OcppVersion.V201: build_v201_router(
                 stores,
                 policy,
                 clock,
@@ -164,7 +165,7 @@ class Manager:
                 authorizer=authorizer,
                 signer=signer,
             ),
-            "2.1": build_v201_router(
+            OcppVersion.V21: build_v201_router(
                 stores,
                 policy,
                 clock,

@@ -16,9 +16,11 @@ import asyncio
 import contextlib
 import logging
 from datetime import datetime
+from typing import TypedDict
 
 from csms.v1 import watch_pb2
 
+from services.common import OcppVersion
 from services.manager._context import CallContext, Clock, Payload, ocpp_time
 from services.manager._policy import ChargerPolicy
 from services.manager._watch import EventBus, charger_event
@@ -218,14 +220,20 @@ class ProvisioningBase:
                 )
             )
 
-    def heartbeat(self, ctx: CallContext, req: Payload) -> Payload:
+    def heartbeat(self, ctx: CallContext, req: Payload) -> HeartbeatResponse:
         """Answer the time; last-seen is recorded for every call by the dispatcher."""
         return {"currentTime": ocpp_time(self._clock())}
 
 
-def _boot_answer(version: str, status: str, now: datetime, interval: int) -> Payload:
+class HeartbeatResponse(TypedDict):
+    """Heartbeat's answer, the same in every OCPP version."""
+
+    currentTime: str
+
+
+def _boot_answer(version: OcppVersion, status: str, now: datetime, interval: int) -> Payload:
     """BootNotification's answer, built in its schema's member order (no reorder per reply):
     1.6 status, currentTime, interval; 2.0.1/2.1 currentTime, interval, status."""
-    if version == "1.6":
+    if version.is_16:
         return {"status": status, "currentTime": ocpp_time(now), "interval": interval}
     return {"currentTime": ocpp_time(now), "interval": interval, "status": status}

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 
 from csms.v1 import chargers_pb2, events_pb2
 
-from services.common import from_proto_version
+from services.common import OcppVersion, from_proto_version
 from services.manager import commands
 from services.manager._errors import ManagerError
 from services.manager._tasks import TaskSender
@@ -50,7 +50,7 @@ class _Watch:
     due: float  # loop time at which to ask, unless it booted or left
     charger_id: str
     epoch: int
-    version: str
+    version: OcppVersion
 
 
 class ReconnectStatus:

@@ -1,8 +1,8 @@
 """Signing chargers' CSRs with the configured CA and sending them back, off the call path.
 
 A charger's SignCertificate is answered Accepted and its CSR recorded as before (the
-handlers in ``v16/security.py`` and ``v201/security.py``). When a CA is configured
-(CA_CERT_FILE / CA_KEY_FILE, or ``make run``'s local CA) the handler then hands the request
+handlers in ``v16/security.py`` and ``v201/security.py``, through ``_security.py``). When a
+CA is configured (CA_CERT_FILE / CA_KEY_FILE, or ``make run``'s local CA) the handler then hands the request
 to `CertificateSigner.submit`, which returns at once; a background task, kept and
 cancelled at shutdown, signs the CSR (`services.manager._ca`) and sends the chain with
 CertificateSigned through the owning node, like ChargerService.CertificateSigned does.
@@ -34,6 +34,7 @@ from typing import Any
 
 from csms.v1 import chargers_pb2
 
+from services.common import OcppVersion
 from services.manager import commands
 from services.manager._audit import AuditRecord, AuditSink, DiscardAudit
 from services.manager._ca import CertificateAuthority, CsrRefused
@@ -63,7 +64,7 @@ class SigningJob:
 
     request_id: int
     charger_id: str
-    ocpp_version: str
+    ocpp_version: OcppVersion
     csr: str
     #: ChargingStationCertificate or V2GCertificate (2.0.1); "" (1.6).
     certificate_type: str
@@ -189,7 +190,7 @@ class CertificateSigner:
         request = chargers_pb2.CertificateSignedRequest(
             charger_id=job.charger_id, certificate_chain=chain
         )
-        if not commands.is_16(location.ocpp_version):
+        if not location.ocpp_version.is_16:
             request.certificate_type = chargers_pb2.CERTIFICATE_SIGNING_USE_CHARGING_STATION
         action, payload = commands.certificate_signed(
             job.charger_id, location.ocpp_version, request

@@ -14,11 +14,13 @@ nothing.
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from datetime import datetime
+from typing import Any
 
 import orjson
 
-from services.manager._context import CallContext, Payload
+from services.manager._context import CallContext
 from services.manager.store import (
     SUPERSEDED_PREFIX,
     ChargingProfileStore,
@@ -43,7 +45,7 @@ async def supersede(
     ctx: CallContext,
     older: TransactionRecord,
     newer: TransactionRecord,
-    payload: Payload,
+    payload: Mapping[str, Any],
 ) -> TransactionRecord | None:
     """End ``older`` as superseded by ``newer``; the ended record, or None if it was not
     active any more (a concurrent stop got there first)."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from services.common import OcppVersion
 from services.manager._context import Clock
 from services.manager._stores import Stores
 from services.manager._task_table import ResultContext, SentTask, TaskRoute, TaskTable
@@ -17,12 +18,16 @@ from services.manager.v201.tasks import TASKS as TASKS_201
 from services.manager.v201.tasks import TASKS_21
 
 #: The task table of each OCPP version.
-TABLES: dict[str, TaskTable] = {"1.6": TASKS_16, "2.0.1": TASKS_201, "2.1": TASKS_21}
+TABLES: dict[OcppVersion, TaskTable] = {
+    OcppVersion.V16: TASKS_16,
+    OcppVersion.V201: TASKS_201,
+    OcppVersion.V21: TASKS_21,
+}
 
 __all__ = ["TABLES", "SentTask", "TaskResults", "route"]
 
 
-def route(version: str, action: str) -> TaskRoute | None:
+def route(version: OcppVersion, action: str) -> TaskRoute | None:
     """The route of `action` in `version`'s task table; None if the CSMS does not send it."""
     table = TABLES.get(version)
     return table.get(action) if table is not None else None
@@ -35,7 +40,7 @@ class TaskResults:
     def __init__(self, stores: Stores, clock: Clock) -> None:
         self._context = ResultContext(stores, clock)
 
-    def unrecorded(self, action: str, version: str) -> str:
+    def unrecorded(self, action: str, version: OcppVersion) -> str:
         """Why a raw call of `action` records nothing ("" when it records what the typed
         command would, or when no typed command records anything either)."""
         found = route(version, action)

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from services.common import OcppVersion
 from services.manager._context import Clock
 from services.manager._stores import Stores
 
@@ -27,7 +28,7 @@ class SentTask:
     """A task as sent: to whom, in which OCPP version, what, and when."""
 
     charger_id: str
-    version: str
+    version: OcppVersion
     action: str
     payload: dict[str, Any]
     sent_at: datetime

@@ -19,6 +19,7 @@ from csms.v1 import node_pb2, node_pb2_grpc
 
 from services.common import reconnect_backoff_options
 from services.common._mesh import mesh_metadata
+from services.common._status import NODE_DOMAIN, SendFailure, reason_of
 from services.manager._errors import (
     ChargerCallError,
     ChargerDisconnected,
@@ -100,8 +101,8 @@ class TaskSender:
                 raise ChargerDisconnected(charger_id, action) from exc
             if code == grpc.StatusCode.INVALID_ARGUMENT:
                 raise InvalidArgument("payload", exc.details() or "invalid") from exc
-            if code == grpc.StatusCode.UNAVAILABLE and "charger" in (exc.details() or ""):
-                raise ChargerNotConnected(charger_id) from exc
+            if reason_of(exc, NODE_DOMAIN) == SendFailure.CHARGER_CONNECTION_LOST:
+                raise ChargerNotConnected(charger_id) from exc  # UNAVAILABLE, from the charger
             raise NodeUnavailable(
                 f"node {location.node_id} ({location.node_address}) holding charger "
                 f"{charger_id!r} did not take the task: {code.name} {exc.details()}"

@@ -26,7 +26,7 @@ import time
 import urllib.parse
 import uuid
 from http import HTTPStatus
-from typing import Any
+from typing import Any, Final, NoReturn
 
 import grpc
 import orjson
@@ -39,7 +39,7 @@ from websockets.http11 import Request, Response
 from websockets.protocol import State
 from websockets.typing import Subprotocol
 
-from services.common import to_proto_version
+from services.common import OcppVersion, to_proto_version
 from services.common._framing import (
     SUBPROTOCOLS,
     SUPPORTED_SUBPROTOCOLS,
@@ -53,6 +53,7 @@ from services.common._framing import (
     result_frame,
 )
 from services.common._mesh import MeshAuthInterceptor
+from services.common._status import NODE_DOMAIN, SendFailure, abort
 from services.node._config import NodeSettings
 from services.node._credentials import (
     WWW_AUTHENTICATE,
@@ -148,7 +149,12 @@ class ChargerConnection:
     __slots__ = ("call", "charger_id", "epoch", "framer", "pending", "version", "ws")
 
     def __init__(
-        self, charger_id: str, version: str, epoch: int, ws: ServerConnection, framer: Framer
+        self,
+        charger_id: str,
+        version: OcppVersion,
+        epoch: int,
+        ws: ServerConnection,
+        framer: Framer,
     ) -> None:
         self.charger_id = charger_id
         self.version = version
@@ -850,6 +856,35 @@ def _retrieve(future: asyncio.Future[Any]) -> None:
         future.exception()
 
 
+_INVALID: Final = SendFailure.TASK_NOT_DELIVERABLE
+#: The status code of each reason Node.Send gives (services/common/_status.py).
+_SEND_STATUS: Final = {
+    SendFailure.CHARGER_NOT_CONNECTED: grpc.StatusCode.NOT_FOUND,
+    SendFailure.CHARGER_CONNECTION_LOST: grpc.StatusCode.UNAVAILABLE,
+    SendFailure.TASK_NOT_DELIVERABLE: grpc.StatusCode.INVALID_ARGUMENT,
+    SendFailure.CHARGER_TIMEOUT: grpc.StatusCode.DEADLINE_EXCEEDED,
+    SendFailure.CHARGER_DISCONNECTED: grpc.StatusCode.ABORTED,
+}
+
+
+async def _refuse(
+    context: grpc.aio.ServicerContext[Any, Any],
+    request: node_pb2.SendRequest,
+    reason: SendFailure,
+    message: str,
+) -> NoReturn:
+    """End Node.Send with `reason` as structured detail: the manager acts on the reason,
+    never on `message` (which is for people)."""
+    await abort(
+        context,
+        _SEND_STATUS[reason],
+        message,
+        reason=reason,
+        domain=NODE_DOMAIN,
+        metadata={"charger_id": request.charger_id, "action": request.action},
+    )
+
+
 class NodeServicer(node_pb2_grpc.NodeServicer):
     """Node.Send: one task to one charger held by this node."""
 
@@ -861,25 +896,25 @@ class NodeServicer(node_pb2_grpc.NodeServicer):
     ) -> node_pb2.SendResponse:
         node = self._node
         if not request.charger_id:
-            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, "charger_id is required")
+            await _refuse(context, request, _INVALID, "charger_id is required")
         if not request.action:
-            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, "action is required")
+            await _refuse(context, request, _INVALID, "action is required")
         if not request.epoch:
             # No wildcard: a task names the connection the registry gave it, so a task
             # meant for a superseded connection is never delivered to the newer one.
-            await context.abort(
-                grpc.StatusCode.INVALID_ARGUMENT,
+            await _refuse(
+                context,
+                request,
+                _INVALID,
                 "epoch is required: pass the connection epoch the registry gives for "
                 f"charger {request.charger_id} (0 is not accepted)",
             )
         try:
             payload = orjson.loads(request.payload or b"{}")
         except orjson.JSONDecodeError as exc:
-            await context.abort(
-                grpc.StatusCode.INVALID_ARGUMENT, f"payload is not valid JSON: {exc}"
-            )
+            await _refuse(context, request, _INVALID, f"payload is not valid JSON: {exc}")
         if not isinstance(payload, dict):
-            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, "payload must be a JSON object")
+            await _refuse(context, request, _INVALID, "payload must be a JSON object")
         timeout = request.timeout_ms / 1000 if request.timeout_ms else node.settings.task_timeout
         remaining = context.time_remaining()
         if remaining is not None:
@@ -894,26 +929,34 @@ class NodeServicer(node_pb2_grpc.NodeServicer):
                 timeout,
             )
         except LookupError as exc:
-            await context.abort(grpc.StatusCode.NOT_FOUND, str(exc))
+            await _refuse(context, request, SendFailure.CHARGER_NOT_CONNECTED, str(exc))
         except FrameRejected as exc:
-            await context.abort(
-                grpc.StatusCode.INVALID_ARGUMENT,
+            await _refuse(
+                context,
+                request,
+                _INVALID,
                 f"{request.action} is not a valid OCPP call for this charger: {exc.description}",
             )
         except TimeoutError:
-            await context.abort(
-                grpc.StatusCode.DEADLINE_EXCEEDED,
+            await _refuse(
+                context,
+                request,
+                SendFailure.CHARGER_TIMEOUT,
                 f"charger {request.charger_id} did not answer {request.action} within {timeout:g} s",
             )
         except TaskAborted as exc:
-            await context.abort(
-                grpc.StatusCode.ABORTED,
+            await _refuse(
+                context,
+                request,
+                SendFailure.CHARGER_DISCONNECTED,
                 f"charger {request.charger_id} disconnected after {request.action} was "
                 f"delivered ({exc}); it may have acted on it",
             )
         except (ConnectionError, ConnectionClosed) as exc:
-            await context.abort(
-                grpc.StatusCode.UNAVAILABLE,
+            await _refuse(
+                context,
+                request,
+                SendFailure.CHARGER_CONNECTION_LOST,
                 f"charger {request.charger_id}: {exc or 'connection closed'}",
             )
         raise AssertionError("unreachable")

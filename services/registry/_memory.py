@@ -13,6 +13,8 @@ import time
 from collections.abc import AsyncGenerator, Callable, Sequence
 from dataclasses import dataclass, field
 
+from services.common._versions import OcppVersion
+
 from ._model import (
     ChargerLocation,
     Eviction,
@@ -38,7 +40,7 @@ class _Owner:
     node_id: str
     epoch: int
     connected_at: float
-    ocpp_version: str
+    ocpp_version: OcppVersion
 
 
 class MemoryRegistry:
@@ -117,7 +119,7 @@ class MemoryRegistry:
 
     async def claim(self, charger_id: str, node_id: str, ocpp_version: str) -> ChargerLocation:
         self._check_open()
-        check_version(ocpp_version)
+        version = check_version(ocpp_version)
         node = self._live_node(node_id)
         if node is None:
             raise NodeNotRegistered(node_id)
@@ -126,7 +128,7 @@ class MemoryRegistry:
         previous = self._owners.get(charger_id)
         if previous is not None:
             self._nodes[previous.node_id].chargers.discard(charger_id)
-        owner = _Owner(node_id, epoch, self._clock(), ocpp_version)
+        owner = _Owner(node_id, epoch, self._clock(), version)
         self._owners[charger_id] = owner
         node.chargers.add(charger_id)
         if previous is not None:

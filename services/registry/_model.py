@@ -18,8 +18,10 @@ from collections.abc import AsyncGenerator, Sequence
 from dataclasses import dataclass
 from typing import Final, Protocol
 
+from services.common._versions import OcppVersion
+
 #: The OCPP-J versions a charger can negotiate, as the node reports them.
-OCPP_VERSIONS: Final = frozenset({"1.6", "2.0.1", "2.1"})
+OCPP_VERSIONS: Final = frozenset(OcppVersion)
 
 DEFAULT_PAGE_SIZE: Final = 100
 MAX_PAGE_SIZE: Final = 1000
@@ -36,7 +38,7 @@ class ChargerLocation:
     node_address: str  # host:port of the owning node's Node service
     epoch: int  # increases on every (re)connect of this charger; the highest owns it
     connected_at: float  # unix seconds
-    ocpp_version: str  # "1.6" | "2.0.1" | "2.1"
+    ocpp_version: OcppVersion
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,12 +165,9 @@ class Registry(Protocol):
         ...
 
 
-def check_version(ocpp_version: str) -> None:
-    """Raise ValueError for a version the node should never report."""
-    if ocpp_version not in OCPP_VERSIONS:
-        raise ValueError(
-            f"unknown OCPP version {ocpp_version!r}; expected one of {sorted(OCPP_VERSIONS)}"
-        )
+def check_version(ocpp_version: str) -> OcppVersion:
+    """The version of a claim; ValueError for one the node should never report."""
+    return OcppVersion.parse(ocpp_version)
 
 
 def check_page_size(page_size: int) -> None:

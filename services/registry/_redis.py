@@ -33,6 +33,8 @@ from typing import Any, Final, Self
 import redis.asyncio as aioredis
 from redis.exceptions import NoScriptError, RedisError
 
+from services.common._versions import OcppVersion
+
 from ._model import (
     ChargerLocation,
     Eviction,
@@ -223,7 +225,7 @@ def _location(row: Sequence[Any]) -> ChargerLocation:
         node_address=address,
         epoch=int(epoch),
         connected_at=float(connected_at),
-        ocpp_version=version,
+        ocpp_version=OcppVersion.parse(version),
     )
 
 
@@ -421,9 +423,9 @@ class RedisRegistry:
     # -- chargers ------------------------------------------------------------
 
     async def claim(self, charger_id: str, node_id: str, ocpp_version: str) -> ChargerLocation:
-        check_version(ocpp_version)
+        version = check_version(ocpp_version)
         connected_at = time.time()
-        result = await self._submit("claim", charger_id, node_id, ocpp_version, repr(connected_at))
+        result = await self._submit("claim", charger_id, node_id, version.value, repr(connected_at))
         epoch = int(result[0])
         if epoch == 0:
             raise NodeNotRegistered(node_id)
@@ -433,7 +435,7 @@ class RedisRegistry:
             node_address=_text(result[1]),
             epoch=epoch,
             connected_at=connected_at,
-            ocpp_version=ocpp_version,
+            ocpp_version=version,
         )
 
     async def release(self, charger_id: str, node_id: str, epoch: int) -> bool:

@@ -8,10 +8,11 @@ from __future__ import annotations
 from typing import Any, Final, NoReturn
 
 import grpc
-from csms.v1 import common_pb2, registry_pb2, registry_pb2_grpc
+from csms.v1 import registry_pb2, registry_pb2_grpc
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from services.common._mesh import MeshAuthInterceptor
+from services.common._versions import to_proto_version
 
 from ._model import (
     DEFAULT_PAGE_SIZE,
@@ -29,12 +30,6 @@ _STATUS: Final[dict[type[RegistryError], grpc.StatusCode]] = {
     InvalidArgument: grpc.StatusCode.INVALID_ARGUMENT,
     NodeNotRegistered: grpc.StatusCode.FAILED_PRECONDITION,
     RegistryUnavailable: grpc.StatusCode.UNAVAILABLE,
-}
-
-_VERSIONS: Final = {
-    "1.6": common_pb2.OCPP_VERSION_16,
-    "2.0.1": common_pb2.OCPP_VERSION_201,
-    "2.1": common_pb2.OCPP_VERSION_21,
 }
 
 Context = grpc.aio.ServicerContext[Any, Any]
@@ -65,7 +60,7 @@ def location_to_proto(location: ChargerLocation) -> registry_pb2.ChargerLocation
         node_address=location.node_address,
         epoch=location.epoch,
         connected_at=_timestamp(location.connected_at),
-        ocpp_version=_VERSIONS.get(location.ocpp_version, common_pb2.OCPP_VERSION_UNSPECIFIED),
+        ocpp_version=to_proto_version(location.ocpp_version),
     )
 
 

@@ -14,6 +14,7 @@ import orjson
 import pytest
 from csms.v1 import common_pb2, events_pb2
 
+from services.common import OcppVersion
 from services.manager._context import CallContext, Payload
 from services.manager._dispatch import Dispatcher
 from services.manager.store import BootInfo, SqlChargerStore, StoreDataError, StoreUnavailable
@@ -149,7 +150,7 @@ async def test_a_data_error_in_a_handler_answers_the_charger_with_a_call_error(
     async def refused(ctx: CallContext, req: Payload) -> Payload:
         raise StoreDataError("the database refused a value while recording boots: bad byte")
 
-    dispatcher = Dispatcher({"1.6": {"BootNotification": refused}}, store)
+    dispatcher = Dispatcher({OcppVersion.V16: {"BootNotification": refused}}, store)
     event = events_pb2.Event(
         id=1,
         kind=events_pb2.Event.KIND_CALL,
@@ -177,7 +178,7 @@ async def test_an_outage_in_a_handler_says_so_in_one_line_not_a_traceback_per_ca
     async def down(ctx: CallContext, req: Payload) -> Payload:
         raise StoreUnavailable("connection refused")
 
-    dispatcher = Dispatcher({"1.6": {"StartTransaction": down}}, store)
+    dispatcher = Dispatcher({OcppVersion.V16: {"StartTransaction": down}}, store)
     answers = []
     for n in range(50):
         event = events_pb2.Event(

@@ -9,7 +9,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from services.manager._context import CallContext, Payload
+from services.common import OcppVersion
+from services.manager._context import CallContext, Reply
 from services.manager._policy import ChargerPolicy
 from services.manager._provisioning import BootBacklog
 from services.manager._watch import EventBus
@@ -19,14 +20,16 @@ from services.manager.store import (
     SqlChargerStore,
     StoreUnavailable,
 )
+from services.manager.v16 import messages as v16
 from services.manager.v16.provisioning import Provisioning as Provisioning16
+from services.manager.v201 import messages as v201
 from services.manager.v201.provisioning import Provisioning as Provisioning201
 from tests.harness import eventually
 
 NOW = datetime(2026, 12, 3, 10, 0, tzinfo=UTC)
 
-BOOT16: Payload = {"chargePointVendor": "Acme", "chargePointModel": "Wallbox-1"}
-BOOT201: Payload = {
+BOOT16: v16.BootNotificationRequest = {"chargePointVendor": "Acme", "chargePointModel": "Wallbox-1"}
+BOOT201: v201.BootNotificationRequest = {
     "chargingStation": {"vendorName": "Volt", "model": "Station-2"},
     "reason": "PowerUp",
 }
@@ -87,8 +90,8 @@ class Setup:
         self.v16 = Provisioning16(self.store, self.policy, lambda: NOW, bus, self.backlog)
         self.v201 = Provisioning201(self.store, self.policy, lambda: NOW, bus, self.backlog)
 
-    async def boot(self, version: str, charger_id: str) -> Payload:
-        ctx = CallContext(charger_id, version, 1, "m-1", NOW)
+    async def boot(self, version: str, charger_id: str) -> Reply:
+        ctx = CallContext(charger_id, OcppVersion(version), 1, "m-1", NOW)
         if version == "1.6":
             return await self.v16.boot_notification(ctx, BOOT16)
         return await self.v201.boot_notification(ctx, BOOT201)
@@ -154,7 +157,7 @@ async def test_a_later_recorded_boot_replaces_the_kept_one(setup: Setup) -> None
     setup.store.down = True
     await setup.boot("1.6", "CP-2")
     setup.store.down = False
-    ctx = CallContext("CP-2", "1.6", 1, "m-2", NOW)
+    ctx = CallContext("CP-2", OcppVersion.V16, 1, "m-2", NOW)
     await setup.v16.boot_notification(ctx, {**BOOT16, "chargePointVendor": "Later"})
     assert len(setup.backlog) == 0
     record = await setup.store.get("CP-2")

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from services.common import OcppVersion
 from services.manager._authorization import Authorizer
 from services.manager._connector_states import ConnectorStates
 from services.manager._context import CallContext, Router
@@ -46,7 +47,7 @@ async def router(stores: Stores, clock: FakeClock) -> Router:
 
 
 async def call(router: Router, action: str, payload: dict[str, Any]) -> dict[str, Any]:
-    ctx = CallContext(CHARGER, "1.6", epoch=1, message_id="m1", received_at=START)
+    ctx = CallContext(CHARGER, OcppVersion.V16, epoch=1, message_id="m1", received_at=START)
     reply = router[action](ctx, payload)
     if inspect.isawaitable(reply):
         reply = await reply

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from services.common import OcppVersion
 from services.manager._connector_states import ConnectorStates
 from services.manager._context import CallContext, Router
 from services.manager._policy import ChargerPolicy
@@ -43,7 +44,7 @@ async def router(stores: Stores, clock: FakeClock) -> Router:
 
 
 async def call(router: Router, action: str, payload: dict[str, Any]) -> dict[str, Any]:
-    ctx = CallContext(CHARGER, "2.0.1", epoch=1, message_id="m1", received_at=START)
+    ctx = CallContext(CHARGER, OcppVersion.V201, epoch=1, message_id="m1", received_at=START)
     reply = router[action](ctx, payload)
     if inspect.isawaitable(reply):
         reply = await reply

@@ -13,6 +13,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
+from services.common import OcppVersion
 from services.manager._ca import load_or_create_local_ca
 from services.manager._signing import CertificateSigner, SigningJob
 from services.manager._stores import Stores
@@ -51,7 +52,7 @@ async def job(stores: Stores, csr: str) -> SigningJob:
     request_id = await stores.security.add_certificate_request(
         charger_id="CP-1", csr=csr, certificate_type="", at=NOW
     )
-    return SigningJob(request_id, "CP-1", "1.6", csr, "")
+    return SigningJob(request_id, "CP-1", OcppVersion.V16, csr, "")
 
 
 async def test_a_charger_that_left_gets_its_request_failed_with_the_chain_kept(

@@ -11,6 +11,7 @@ from typing import Any
 import orjson
 import pytest
 
+from services.common import OcppVersion
 from services.manager._stores import Stores
 from services.manager._task_results import TaskResults
 from services.manager._task_table import SentTask
@@ -26,8 +27,12 @@ async def results(stores: Stores) -> TaskResults:
     return TaskResults(stores, lambda: NOW)
 
 
-def sent(version: str, action: str, payload: dict[str, Any], charger: str = CHARGER) -> SentTask:
-    return SentTask(charger, version, action, payload, NOW - timedelta(seconds=1))
+def sent(
+    version: OcppVersion | str, action: str, payload: dict[str, Any], charger: str = CHARGER
+) -> SentTask:
+    return SentTask(
+        charger, OcppVersion.parse(version), action, payload, NOW - timedelta(seconds=1)
+    )
 
 
 async def list_version(stores: Stores) -> int:

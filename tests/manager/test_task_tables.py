@@ -7,6 +7,7 @@ import inspect
 
 import pytest
 
+from services.common import OcppVersion
 from services.manager import commands
 from services.manager._task_results import TABLES
 
@@ -39,20 +40,22 @@ CSMS_TO_CHARGER = {
 }  # fmt: skip
 
 
-@pytest.mark.parametrize("version", ["1.6", "2.0.1"])
-def test_each_table_lists_exactly_the_actions_the_csms_sends(version: str) -> None:
+@pytest.mark.parametrize("version", [OcppVersion.V16, OcppVersion.V201])
+def test_each_table_lists_exactly_the_actions_the_csms_sends(version: OcppVersion) -> None:
     """Every CSMS-initiated action of the version is in its table, and nothing else is."""
     assert set(TABLES[version]) == CSMS_TO_CHARGER[version]
 
 
 def test_the_21_table_is_201s_and_more() -> None:
     """2.1 keeps every 2.0.1 route as is and adds its own actions."""
-    assert {a: r for a, r in TABLES["2.1"].items() if a in TABLES["2.0.1"]} == TABLES["2.0.1"]
-    assert set(TABLES["2.1"]) > set(TABLES["2.0.1"])
+    assert {
+        a: r for a, r in TABLES[OcppVersion.V21].items() if a in TABLES[OcppVersion.V201]
+    } == TABLES[OcppVersion.V201]
+    assert set(TABLES[OcppVersion.V21]) > set(TABLES[OcppVersion.V201])
 
 
-@pytest.mark.parametrize("version", ["1.6", "2.0.1", "2.1"])
-def test_every_route_is_an_action_of_its_version(version: str) -> None:
+@pytest.mark.parametrize("version", list(OcppVersion))
+def test_every_route_is_an_action_of_its_version(version: OcppVersion) -> None:
     """Each action has a request schema in the version (the node validates against it), and
     each route's parts are what they claim: a commands/ builder, coroutine handlers."""
     for action, route in TABLES[version].items():

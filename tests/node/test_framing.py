@@ -9,6 +9,7 @@ import ocpp
 import orjson
 import pytest
 
+from services.common import OcppVersion
 from services.common._framing import (
     CHARGER_ACTIONS,
     CSMS_ACTIONS,
@@ -540,23 +541,25 @@ def test_action_tables_match_the_shipped_schemas(version: str) -> None:
         / "schemas"
     )
     request_suffix = ".json" if version == "1.6" else "Request.json"
-    actions = CHARGER_ACTIONS[version] | CSMS_ACTIONS[version]
+    actions = CHARGER_ACTIONS[OcppVersion(version)] | CSMS_ACTIONS[OcppVersion(version)]
     expected = {f"{a}{request_suffix}" for a in actions} | {f"{a}Response.json" for a in actions}
     shipped = {path.name for path in directory.glob("*.json")}
     send_only = {"NotifyPeriodicEventStream.json"} if version == "2.1" else set()
     assert shipped - send_only == expected
-    assert CHARGER_ACTIONS[version] & CSMS_ACTIONS[version] == {"DataTransfer"}
+    assert CHARGER_ACTIONS[OcppVersion(version)] & CSMS_ACTIONS[OcppVersion(version)] == {
+        "DataTransfer"
+    }
 
 
 @pytest.mark.parametrize("version", ["1.6", "2.0.1", "2.1"])
 def test_every_schema_compiles(version: str) -> None:
     """Every request and response schema of the version compiles and accepts nothing absurd."""
     framer = Framer(version)
-    for action in sorted(CSMS_ACTIONS[version]):
+    for action in sorted(CSMS_ACTIONS[OcppVersion(version)]):
         with pytest.raises(FrameRejected):
             framer.validate_request(action, {"definitelyNotAField": 1})
         with pytest.raises(FrameRejected):
             framer.validate_response(action, {"definitelyNotAField": 1})
-    for action in sorted(CHARGER_ACTIONS[version]):
+    for action in sorted(CHARGER_ACTIONS[OcppVersion(version)]):
         with pytest.raises(FrameRejected):
             framer.parse(frame(2, "x", action, {"definitelyNotAField": 1}))

@@ -37,6 +37,13 @@ class NodeStub:
     was written; ABORTED when the socket closed after the call was written and before
     the answer (the charger may have acted on it). A CallError from the charger, or an answer that
     breaks the schema, is a normal response carrying `error`.
+
+    Each of those statuses carries a google.rpc.ErrorInfo (domain "node.csms") whose reason
+    callers act on, never the message text: CHARGER_NOT_CONNECTED (NOT_FOUND),
+    TASK_NOT_DELIVERABLE (INVALID_ARGUMENT), CHARGER_TIMEOUT (DEADLINE_EXCEEDED),
+    CHARGER_CONNECTION_LOST (UNAVAILABLE), CHARGER_DISCONNECTED (ABORTED); metadata
+    `charger_id` and `action`. UNAVAILABLE without it comes from gRPC: the node itself is
+    unreachable or stopping (services/common/_status.py).
     """
 
     def __init__(self, channel):
@@ -64,6 +71,13 @@ class NodeServicer:
     was written; ABORTED when the socket closed after the call was written and before
     the answer (the charger may have acted on it). A CallError from the charger, or an answer that
     breaks the schema, is a normal response carrying `error`.
+
+    Each of those statuses carries a google.rpc.ErrorInfo (domain "node.csms") whose reason
+    callers act on, never the message text: CHARGER_NOT_CONNECTED (NOT_FOUND),
+    TASK_NOT_DELIVERABLE (INVALID_ARGUMENT), CHARGER_TIMEOUT (DEADLINE_EXCEEDED),
+    CHARGER_CONNECTION_LOST (UNAVAILABLE), CHARGER_DISCONNECTED (ABORTED); metadata
+    `charger_id` and `action`. UNAVAILABLE without it comes from gRPC: the node itself is
+    unreachable or stopping (services/common/_status.py).
     """
 
     def Send(self, request, context):
@@ -100,6 +114,13 @@ class Node:
     was written; ABORTED when the socket closed after the call was written and before
     the answer (the charger may have acted on it). A CallError from the charger, or an answer that
     breaks the schema, is a normal response carrying `error`.
+
+    Each of those statuses carries a google.rpc.ErrorInfo (domain "node.csms") whose reason
+    callers act on, never the message text: CHARGER_NOT_CONNECTED (NOT_FOUND),
+    TASK_NOT_DELIVERABLE (INVALID_ARGUMENT), CHARGER_TIMEOUT (DEADLINE_EXCEEDED),
+    CHARGER_CONNECTION_LOST (UNAVAILABLE), CHARGER_DISCONNECTED (ABORTED); metadata
+    `charger_id` and `action`. UNAVAILABLE without it comes from gRPC: the node itself is
+    unreachable or stopping (services/common/_status.py).
     """
 
     @staticmethod

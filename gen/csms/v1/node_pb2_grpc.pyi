@@ -38,6 +38,13 @@ class NodeStub:
     was written; ABORTED when the socket closed after the call was written and before
     the answer (the charger may have acted on it). A CallError from the charger, or an answer that
     breaks the schema, is a normal response carrying `error`.
+
+    Each of those statuses carries a google.rpc.ErrorInfo (domain "node.csms") whose reason
+    callers act on, never the message text: CHARGER_NOT_CONNECTED (NOT_FOUND),
+    TASK_NOT_DELIVERABLE (INVALID_ARGUMENT), CHARGER_TIMEOUT (DEADLINE_EXCEEDED),
+    CHARGER_CONNECTION_LOST (UNAVAILABLE), CHARGER_DISCONNECTED (ABORTED); metadata
+    `charger_id` and `action`. UNAVAILABLE without it comes from gRPC: the node itself is
+    unreachable or stopping (services/common/_status.py).
     """
 
     @_typing.overload
@@ -59,6 +66,13 @@ class NodeAsyncStub(NodeStub):
     was written; ABORTED when the socket closed after the call was written and before
     the answer (the charger may have acted on it). A CallError from the charger, or an answer that
     breaks the schema, is a normal response carrying `error`.
+
+    Each of those statuses carries a google.rpc.ErrorInfo (domain "node.csms") whose reason
+    callers act on, never the message text: CHARGER_NOT_CONNECTED (NOT_FOUND),
+    TASK_NOT_DELIVERABLE (INVALID_ARGUMENT), CHARGER_TIMEOUT (DEADLINE_EXCEEDED),
+    CHARGER_CONNECTION_LOST (UNAVAILABLE), CHARGER_DISCONNECTED (ABORTED); metadata
+    `charger_id` and `action`. UNAVAILABLE without it comes from gRPC: the node itself is
+    unreachable or stopping (services/common/_status.py).
     """
 
     def __init__(self, channel: _aio.Channel) -> None: ...
@@ -76,6 +90,13 @@ class NodeServicer(metaclass=_abc_1.ABCMeta):
     was written; ABORTED when the socket closed after the call was written and before
     the answer (the charger may have acted on it). A CallError from the charger, or an answer that
     breaks the schema, is a normal response carrying `error`.
+
+    Each of those statuses carries a google.rpc.ErrorInfo (domain "node.csms") whose reason
+    callers act on, never the message text: CHARGER_NOT_CONNECTED (NOT_FOUND),
+    TASK_NOT_DELIVERABLE (INVALID_ARGUMENT), CHARGER_TIMEOUT (DEADLINE_EXCEEDED),
+    CHARGER_CONNECTION_LOST (UNAVAILABLE), CHARGER_DISCONNECTED (ABORTED); metadata
+    `charger_id` and `action`. UNAVAILABLE without it comes from gRPC: the node itself is
+    unreachable or stopping (services/common/_status.py).
     """
 
     @_abc_1.abstractmethod

@@ -8,6 +8,7 @@ from typing import Any, Protocol, TypeVar
 
 import grpc
 
+from services.common import OcppVersion
 from services.manager import commands
 from services.manager._authorization import Authorizer
 from services.manager._context import Clock
@@ -77,7 +78,7 @@ class ChargerCommands:
         self._charger_tls = charger_tls
 
     async def _prepare(
-        self, request: _R, build: Callable[[str, str, _R], commands.Call]
+        self, request: _R, build: Callable[[str, OcppVersion, _R], commands.Call]
     ) -> tuple[ChargerLocation, str, dict[str, Any]]:
         """Locate the charger and build the message for its OCPP version (validating it)."""
         check_charger_id(request.charger_id)
@@ -85,7 +86,9 @@ class ChargerCommands:
         action, payload = build(request.charger_id, location.ocpp_version, request)
         return location, action, payload
 
-    async def _run(self, request: _R, build: Callable[[str, str, _R], commands.Call]) -> TaskResult:
+    async def _run(
+        self, request: _R, build: Callable[[str, OcppVersion, _R], commands.Call]
+    ) -> TaskResult:
         """Locate the charger, build the message for its OCPP version, send it, return the answer."""
         location, action, payload = await self._prepare(request, build)
         return await self._send(location, action, payload)
@@ -103,7 +106,9 @@ class ChargerCommands:
         await self._results.after(task, answer.payload)
         return answer
 
-    async def _status(self, request: _R, build: Callable[[str, str, _R], commands.Call]) -> str:
+    async def _status(
+        self, request: _R, build: Callable[[str, OcppVersion, _R], commands.Call]
+    ) -> str:
         """Run a command whose answer is just a status."""
         return status_of(await self._run(request, build))
 

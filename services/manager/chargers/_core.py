@@ -149,7 +149,7 @@ class CoreCommands(ChargerCommands):
                 + f": {not_sent}"
             )
         charger_tx = ""
-        if not commands.is_16(version):
+        if not version.is_16:
             charger_tx = await self._charger_transaction_id(
                 request.charger_id, request.transaction_id
             )
@@ -167,7 +167,7 @@ class CoreCommands(ChargerCommands):
         location = await self._tasks.locate(request.charger_id)
         version = location.ocpp_version
         charger_tx = ""
-        if not commands.is_16(version) and request.HasField("transaction_id"):
+        if not version.is_16 and request.HasField("transaction_id"):
             charger_tx = await self._charger_transaction_id(
                 request.charger_id, request.transaction_id
             )

@@ -46,7 +46,7 @@ class FirmwareCommands(ChargerCommands):
             request,
             lambda cid, version, req: commands.update_firmware(cid, version, req, request_id),
         )
-        if commands.is_16(answer.location.ocpp_version):
+        if answer.location.ocpp_version.is_16:
             return chargers_pb2.UpdateFirmwareResponse()
         status = status_of(answer)
         return chargers_pb2.UpdateFirmwareResponse(status=status, request_id=request_id)

@@ -140,6 +140,6 @@ class SecurityCommands(ChargerCommands):
         if status not in ("Accepted", "RebootRequired"):
             return chargers_pb2.SetSecurityProfileResponse(status=status, security_profile=current)
         await self._stores.credentials.set_security_profile(charger_id, profile)
-        if not commands.is_16(version):  # A05: reconnect through the new slot
+        if not version.is_16:  # A05: reconnect through the new slot
             await self._send(location, "Reset", {"type": "OnIdle"})
         return chargers_pb2.SetSecurityProfileResponse(status=status, security_profile=profile)

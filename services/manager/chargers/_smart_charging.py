@@ -35,7 +35,7 @@ class SmartChargingCommands(ChargerCommands):
         version = location.ocpp_version
         profile = request.profile
         tx_profile = profile.purpose == smart_charging_pb2.CHARGING_PROFILE_PURPOSE_TX_PROFILE
-        if tx_profile and not commands.is_16(version) and profile.HasField("transaction_id"):
+        if tx_profile and not version.is_16 and profile.HasField("transaction_id"):
             transaction_id = profile.transaction_id
             charger_tx = await self._charger_transaction_id(request.charger_id, transaction_id)
             if profile.charger_transaction_id not in ("", charger_tx):

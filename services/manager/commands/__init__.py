@@ -5,7 +5,7 @@ UnsupportedByProtocol before anything is sent; ``*_result`` functions read answe
 Every task is put in the schema's member order when it is sent (``in_schema_order``)."""
 
 from services.manager.commands import _device_model as device_model
-from services.manager.commands._common import Call, is_16
+from services.manager.commands._common import Call
 from services.manager.commands._core import (
     KEYS_16_TO_201,
     change_availability,
@@ -120,7 +120,6 @@ __all__ = [
     "in_schema_order",
     "install_certificate",
     "installed_certificate_ids_result",
-    "is_16",
     "local_list_version_result",
     "profile_from_ocpp",
     "profile_to_ocpp",

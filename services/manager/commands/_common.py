@@ -8,6 +8,7 @@ from typing import Any
 
 from google.protobuf.timestamp_pb2 import Timestamp
 
+from services.common import OcppVersion
 from services.manager._context import ocpp_time
 from services.manager._errors import InvalidArgument, UnsupportedByProtocol
 
@@ -17,11 +18,7 @@ Call = tuple[str, dict[str, Any]]
 MAX_ID_TAG = 255
 #: The longest id tag a charger of each OCPP version can carry: 1.6 IdToken (CiString20),
 #: 2.0.1 IdTokenType.idToken, 2.1 IdTokenType.idToken.
-MAX_ID_TOKEN = {"1.6": 20, "2.0.1": 36, "2.1": 255}
-
-
-def is_16(version: str) -> bool:
-    return version == "1.6"
+MAX_ID_TOKEN = {OcppVersion.V16: 20, OcppVersion.V201: 36, OcppVersion.V21: 255}
 
 
 def check_length(field: str, value: str, minimum: int, maximum: int) -> str:
@@ -32,12 +29,12 @@ def check_length(field: str, value: str, minimum: int, maximum: int) -> str:
     return value
 
 
-def check_id_tag(field: str, value: str, version: str | None = None) -> str:
+def check_id_tag(field: str, value: str, version: OcppVersion | None = None) -> str:
     """`value` if it is 1..255 characters and, given the charger's OCPP `version`, no longer
     than a charger of that version can carry (1.6: 20, 2.0.1: 36, 2.1: 255)."""
     check_length(field, value, 1, MAX_ID_TAG)
     if version is not None:
-        limit = MAX_ID_TOKEN.get(version, MAX_ID_TOKEN["1.6"])
+        limit = MAX_ID_TOKEN[version]
         if len(value) > limit:
             raise InvalidArgument(
                 field,
@@ -68,9 +65,9 @@ def check_choice(field: str, value: str, choices: Sequence[str]) -> str:
     return value
 
 
-def require_201(charger_id: str, version: str, what: str) -> None:
+def require_201(charger_id: str, version: OcppVersion, what: str) -> None:
     """FAILED_PRECONDITION for a command (or option) that OCPP 1.6 does not have."""
-    if is_16(version):
+    if version.is_16:
         raise UnsupportedByProtocol(charger_id, version, f"{what} needs OCPP 2.0.1 or later")
 
 

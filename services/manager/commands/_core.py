@@ -9,13 +9,13 @@ from typing import Any
 import orjson
 from csms.v1 import chargers_pb2, smart_charging_pb2
 
+from services.common import OcppVersion
 from services.manager._errors import InvalidArgument, UnsupportedByProtocol
 from services.manager.commands._common import (
     Call,
     check_connector,
     check_id_tag,
     check_length,
-    is_16,
     set_optional,
 )
 from services.manager.commands._security import CREDENTIAL_KEYS
@@ -77,7 +77,7 @@ KEYS_16_TO_201: dict[str, tuple[str, str]] = {
 }
 
 
-def reset(charger_id: str, version: str, req: chargers_pb2.ResetRequest) -> Call:
+def reset(charger_id: str, version: OcppVersion, req: chargers_pb2.ResetRequest) -> Call:
     """SOFT/HARD keep their 1.6 meaning (2.0.1: OnIdle/Immediate); IMMEDIATE and ON_IDLE
     name the 2.0.1 kinds (IMMEDIATE is 1.6 Hard; ON_IDLE has no 1.6 equivalent)."""
     if req.kind == chargers_pb2.RESET_KIND_UNSPECIFIED:
@@ -89,7 +89,7 @@ def reset(charger_id: str, version: str, req: chargers_pb2.ResetRequest) -> Call
         raise InvalidArgument("kind", f"unknown reset kind {req.kind}")
     if req.HasField("evse_id") and req.evse_id < 1:
         raise InvalidArgument("evse_id", "must be at least 1 (leave it unset to reset the charger)")
-    if is_16(version):
+    if version.is_16:
         if req.HasField("evse_id"):
             raise UnsupportedByProtocol(
                 charger_id, version, "resetting one EVSE (evse_id) needs OCPP 2.0.1 or later"
@@ -118,8 +118,10 @@ _EXTENDED_16 = {
 }
 
 
-def trigger_message(charger_id: str, version: str, req: chargers_pb2.TriggerMessageRequest) -> Call:
-    if is_16(version):
+def trigger_message(
+    charger_id: str, version: OcppVersion, req: chargers_pb2.TriggerMessageRequest
+) -> Call:
+    if version.is_16:
         extended = req.extended or req.requested_message in _EXTENDED_ONLY_16
         table = _EXTENDED_16 if extended else _TRIGGER_16
         action = "ExtendedTriggerMessage" if extended else "TriggerMessage"
@@ -145,7 +147,7 @@ def trigger_message(charger_id: str, version: str, req: chargers_pb2.TriggerMess
         )
     payload: dict[str, Any] = {"requestedMessage": table[req.requested_message]}
     if req.HasField("connector_id"):
-        if is_16(version):
+        if version.is_16:
             payload["connectorId"] = req.connector_id
         else:
             payload["evse"] = {"id": req.connector_id}
@@ -173,12 +175,12 @@ def _component_variable(key: str) -> dict[str, Any]:
 
 
 def get_configuration(
-    charger_id: str, version: str, req: chargers_pb2.GetConfigurationRequest
+    charger_id: str, version: OcppVersion, req: chargers_pb2.GetConfigurationRequest
 ) -> Call:
     for key in req.keys:
         if not key or len(key) > 50:
             raise InvalidArgument("keys", f"{key!r} must be 1 to 50 characters")
-    if is_16(version):
+    if version.is_16:
         return "GetConfiguration", ({"key": list(req.keys)} if req.keys else {})
     if not req.keys:
         raise UnsupportedByProtocol(
@@ -190,10 +192,10 @@ def get_configuration(
 
 
 def get_configuration_result(
-    version: str, req: chargers_pb2.GetConfigurationRequest, answer: dict[str, Any]
+    version: OcppVersion, req: chargers_pb2.GetConfigurationRequest, answer: dict[str, Any]
 ) -> chargers_pb2.GetConfigurationResponse:
     response = chargers_pb2.GetConfigurationResponse()
-    if is_16(version):
+    if version.is_16:
         for entry in answer.get("configurationKey", []):
             response.entries.add(
                 key=entry["key"], value=entry.get("value", ""), readonly=entry["readonly"]
@@ -209,11 +211,11 @@ def get_configuration_result(
 
 
 def change_configuration(
-    charger_id: str, version: str, req: chargers_pb2.ChangeConfigurationRequest
+    charger_id: str, version: OcppVersion, req: chargers_pb2.ChangeConfigurationRequest
 ) -> Call:
     if not req.key or len(req.key) > 50:
         raise InvalidArgument("key", "must be 1 to 50 characters")
-    if len(req.value) > (500 if is_16(version) else 1000):
+    if len(req.value) > (500 if version.is_16 else 1000):
         raise InvalidArgument("value", "is too long for OCPP")
     rpc = _credential_rpc(req.key)
     if rpc:
@@ -222,7 +224,7 @@ def change_configuration(
             f"{req.key} holds the charger's credentials; use ChargerService.{rpc}, which keeps "
             "the CSMS's record in step (a charger changed behind its back is locked out)",
         )
-    if is_16(version):
+    if version.is_16:
         return "ChangeConfiguration", {"key": req.key, "value": req.value}
     data = _component_variable(req.key)
     data["attributeValue"] = req.value
@@ -246,15 +248,15 @@ _SET_STATUS = {
 }
 
 
-def change_configuration_status(version: str, answer: dict[str, Any]) -> str:
-    if is_16(version):
+def change_configuration_status(version: OcppVersion, answer: dict[str, Any]) -> str:
+    if version.is_16:
         return str(answer["status"])
     results = answer.get("setVariableResult", [])
     status = results[0].get("attributeStatus", "Rejected") if results else "Rejected"
     return _SET_STATUS.get(status, status)
 
 
-def send_call(charger_id: str, version: str, req: chargers_pb2.SendCallRequest) -> Call:
+def send_call(charger_id: str, version: OcppVersion, req: chargers_pb2.SendCallRequest) -> Call:
     """Any OCPP call as JSON; the node validates it against the charger's schema."""
     if not req.action:
         raise InvalidArgument("action", "is required, e.g. DataTransfer")
@@ -267,7 +269,9 @@ def send_call(charger_id: str, version: str, req: chargers_pb2.SendCallRequest) 
     return req.action, payload
 
 
-def start_charging(charger_id: str, version: str, req: chargers_pb2.StartChargingRequest) -> Call:
+def start_charging(
+    charger_id: str, version: OcppVersion, req: chargers_pb2.StartChargingRequest
+) -> Call:
     """1.6 RemoteStartTransaction; 2.0.1 RequestStartTransaction with a fresh remoteStartId
     and the tag as an idToken of type Central (the CSMS vouches for it)."""
     check_id_tag("id_tag", req.id_tag, version)
@@ -283,7 +287,7 @@ def start_charging(charger_id: str, version: str, req: chargers_pb2.StartChargin
                 "must be unset: the transaction does not exist yet",
             )
         profile = profile_to_ocpp(req.charging_profile, version, "charging_profile")
-    if is_16(version):
+    if version.is_16:
         payload: dict[str, Any] = {"idTag": req.id_tag}
         if req.HasField("connector_id"):
             payload["connectorId"] = check_connector("connector_id", req.connector_id, minimum=1)
@@ -308,7 +312,7 @@ def remote_start_id() -> int:
 
 def stop_charging(
     charger_id: str,
-    version: str,
+    version: OcppVersion,
     req: chargers_pb2.StopChargingRequest,
     charger_transaction_id: str = "",
 ) -> Call:
@@ -316,7 +320,7 @@ def stop_charging(
     charger's transactionId of that transaction (the caller looks it up)."""
     if req.transaction_id <= 0:
         raise InvalidArgument("transaction_id", "must be a transaction id issued by this CSMS")
-    if is_16(version):
+    if version.is_16:
         if req.transaction_id >= 2**31:
             raise InvalidArgument("transaction_id", "is out of OCPP 1.6's integer range")
         return "RemoteStopTransaction", {"transactionId": req.transaction_id}
@@ -328,7 +332,7 @@ def stop_charging(
 
 
 def unlock_connector(
-    charger_id: str, version: str, req: chargers_pb2.UnlockConnectorRequest
+    charger_id: str, version: OcppVersion, req: chargers_pb2.UnlockConnectorRequest
 ) -> Call:
     """Without evse_id, connector_id is the 1.6 connectorId (2.0.1: that EVSE's connector
     1); with evse_id, the pair is 2.0.1's (1.6: connector 1 of EVSE N is connectorId N)."""
@@ -337,7 +341,7 @@ def unlock_connector(
         evse, connector = connector, 1
     else:
         evse = check_connector("evse_id", req.evse_id, minimum=1)
-    if is_16(version):
+    if version.is_16:
         if connector != 1:
             raise UnsupportedByProtocol(
                 charger_id,
@@ -356,7 +360,7 @@ _AVAILABILITY_16 = {
 
 
 def change_availability(
-    charger_id: str, version: str, req: chargers_pb2.ChangeAvailabilityRequest
+    charger_id: str, version: OcppVersion, req: chargers_pb2.ChangeAvailabilityRequest
 ) -> Call:
     if req.kind not in _AVAILABILITY_16:
         raise InvalidArgument(
@@ -368,7 +372,7 @@ def change_availability(
         evse = check_connector("evse_id", req.evse_id, minimum=1)
     elif connector:  # the 1.6 meaning: connector N is EVSE N
         evse, connector = connector, 0
-    if is_16(version):
+    if version.is_16:
         if connector > 1:
             raise UnsupportedByProtocol(
                 charger_id,
@@ -385,11 +389,13 @@ def change_availability(
     return "ChangeAvailability", payload
 
 
-def clear_cache(charger_id: str, version: str, req: chargers_pb2.ClearCacheRequest) -> Call:
+def clear_cache(charger_id: str, version: OcppVersion, req: chargers_pb2.ClearCacheRequest) -> Call:
     return "ClearCache", {}
 
 
-def data_transfer(charger_id: str, version: str, req: chargers_pb2.DataTransferRequest) -> Call:
+def data_transfer(
+    charger_id: str, version: OcppVersion, req: chargers_pb2.DataTransferRequest
+) -> Call:
     check_length("vendor_id", req.vendor_id, 1, 255)
     check_length("message_id", req.message_id, 0, 50)
     payload: dict[str, Any] = {"vendorId": req.vendor_id}

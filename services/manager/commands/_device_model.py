@@ -10,8 +10,9 @@ from typing import Any
 
 from csms.v1 import device_model_pb2 as dm
 
+from services.common import OcppVersion
 from services.manager._errors import InvalidArgument, UnsupportedByProtocol
-from services.manager.commands._common import Call, is_16
+from services.manager.commands._common import Call
 from services.manager.commands._schema_order import ordered_call
 from services.manager.commands._security import CREDENTIAL_KEYS
 
@@ -46,10 +47,10 @@ MAX_VALUE_16 = 500  # ChangeConfiguration.value
 
 
 def check_variable_key(
-    field: str, key: dm.VariableKey, version: str, *, variable_required: bool = True
+    field: str, key: dm.VariableKey, version: OcppVersion, *, variable_required: bool = True
 ) -> None:
     """INVALID_ARGUMENT naming ``field.<part>`` unless ``key`` can be sent to the charger."""
-    if is_16(version):
+    if version.is_16:
         if key.component or key.component_instance or key.evse_id or key.connector_id:
             raise InvalidArgument(
                 f"{field}.component",
@@ -71,12 +72,12 @@ def check_variable_key(
         raise InvalidArgument(f"{field}.evse_id", "is not a plausible EVSE/connector id")
 
 
-def attribute_type(field: str, value: str, version: str) -> str:
+def attribute_type(field: str, value: str, version: OcppVersion) -> str:
     """The attribute type ("" = Actual); INVALID_ARGUMENT for others, and 1.6 knows only Actual."""
     chosen = value or "Actual"
     if chosen not in ATTRIBUTE_TYPES:
         raise InvalidArgument(field, f"must be one of {', '.join(ATTRIBUTE_TYPES)}")
-    if is_16(version) and chosen != "Actual":
+    if version.is_16 and chosen != "Actual":
         raise InvalidArgument(field, "OCPP 1.6 configuration keys only have the Actual value")
     return chosen
 
@@ -106,7 +107,7 @@ def variable_json(key: dm.VariableKey) -> dict[str, Any]:
     return variable
 
 
-def get_variables(charger_id: str, version: str, req: dm.GetVariablesRequest) -> Call:
+def get_variables(charger_id: str, version: OcppVersion, req: dm.GetVariablesRequest) -> Call:
     _check_count("items", req.items)
     data = []
     for i, item in enumerate(req.items):
@@ -119,15 +120,15 @@ def get_variables(charger_id: str, version: str, req: dm.GetVariablesRequest) ->
                 "attributeType": kind,
             }
         )
-    if is_16(version):
+    if version.is_16:
         return "GetConfiguration", {"key": [item.key.variable for item in req.items]}
     return ordered_call(version, "GetVariables", {"getVariableData": data})
 
 
-def set_variables(charger_id: str, version: str, req: dm.SetVariablesRequest) -> list[Call]:
+def set_variables(charger_id: str, version: OcppVersion, req: dm.SetVariablesRequest) -> list[Call]:
     """The message(s): one SetVariables, or one ChangeConfiguration per item on 1.6."""
     _check_count("items", req.items)
-    limit = MAX_VALUE_16 if is_16(version) else MAX_VALUE_201
+    limit = MAX_VALUE_16 if version.is_16 else MAX_VALUE_201
     data = []
     for i, item in enumerate(req.items):
         check_variable_key(f"items[{i}].key", item.key, version)
@@ -152,7 +153,7 @@ def set_variables(charger_id: str, version: str, req: dm.SetVariablesRequest) ->
                 "attributeValue": item.value,
             }
         )
-    if is_16(version):
+    if version.is_16:
         return [
             ("ChangeConfiguration", {"key": item.key.variable, "value": item.value})
             for item in req.items
@@ -160,8 +161,8 @@ def set_variables(charger_id: str, version: str, req: dm.SetVariablesRequest) ->
     return [ordered_call(version, "SetVariables", {"setVariableData": data})]
 
 
-def _only_201(charger_id: str, version: str, what: str) -> None:
-    if is_16(version):
+def _only_201(charger_id: str, version: OcppVersion, what: str) -> None:
+    if version.is_16:
         raise UnsupportedByProtocol(
             charger_id,
             version,
@@ -170,7 +171,7 @@ def _only_201(charger_id: str, version: str, what: str) -> None:
 
 
 def get_base_report(
-    charger_id: str, version: str, req: dm.GetBaseReportRequest, request_id: int
+    charger_id: str, version: OcppVersion, req: dm.GetBaseReportRequest, request_id: int
 ) -> Call:
     report_base = req.report_base or "FullInventory"
     if report_base not in REPORT_BASES:
@@ -181,13 +182,17 @@ def get_base_report(
     )
 
 
-def get_report(charger_id: str, version: str, req: dm.GetReportRequest, request_id: int) -> Call:
+def get_report(
+    charger_id: str, version: OcppVersion, req: dm.GetReportRequest, request_id: int
+) -> Call:
     if len(req.component_variables) > MAX_ITEMS:
         raise InvalidArgument("component_variables", f"at most {MAX_ITEMS} per request")
     payload: dict[str, Any] = {"requestId": request_id}
     targets = []
     for i, key in enumerate(req.component_variables):
-        check_variable_key(f"component_variables[{i}]", key, "2.0.1", variable_required=False)
+        check_variable_key(
+            f"component_variables[{i}]", key, OcppVersion.V201, variable_required=False
+        )
         target: dict[str, Any] = {"component": component_json(key)}
         if key.variable:
             target["variable"] = variable_json(key)
@@ -208,12 +213,12 @@ def get_report(charger_id: str, version: str, req: dm.GetReportRequest, request_
 
 
 def set_variable_monitoring(
-    charger_id: str, version: str, req: dm.SetVariableMonitoringRequest
+    charger_id: str, version: OcppVersion, req: dm.SetVariableMonitoringRequest
 ) -> Call:
     _check_count("items", req.items)
     data = []
     for i, item in enumerate(req.items):
-        check_variable_key(f"items[{i}].key", item.key, "2.0.1")
+        check_variable_key(f"items[{i}].key", item.key, OcppVersion.V201)
         if item.type not in MONITOR_TYPES:
             raise InvalidArgument(f"items[{i}].type", f"must be one of {', '.join(MONITOR_TYPES)}")
         if not 0 <= item.severity <= 9:
@@ -240,7 +245,7 @@ def set_variable_monitoring(
 
 
 def clear_variable_monitoring(
-    charger_id: str, version: str, req: dm.ClearVariableMonitoringRequest
+    charger_id: str, version: OcppVersion, req: dm.ClearVariableMonitoringRequest
 ) -> Call:
     _check_count("ids", req.ids)
     for i, monitor_id in enumerate(req.ids):

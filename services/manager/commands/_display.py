@@ -8,6 +8,7 @@ from typing import Any
 import orjson
 from csms.v1 import chargers_pb2
 
+from services.common import OcppVersion
 from services.manager._context import parse_ocpp_time
 from services.manager._errors import InvalidArgument
 from services.manager.commands._common import (
@@ -77,7 +78,7 @@ def message_info(message: chargers_pb2.DisplayMessage) -> dict[str, Any]:
 
 
 def set_display_message(
-    charger_id: str, version: str, req: chargers_pb2.SetDisplayMessageRequest
+    charger_id: str, version: OcppVersion, req: chargers_pb2.SetDisplayMessageRequest
 ) -> Call:
     require_201(charger_id, version, "SetDisplayMessage")
     if not req.HasField("message"):
@@ -86,7 +87,10 @@ def set_display_message(
 
 
 def get_display_messages(
-    charger_id: str, version: str, req: chargers_pb2.GetDisplayMessagesRequest, request_id: int
+    charger_id: str,
+    version: OcppVersion,
+    req: chargers_pb2.GetDisplayMessagesRequest,
+    request_id: int,
 ) -> Call:
     require_201(charger_id, version, "GetDisplayMessages")
     payload: dict[str, Any] = {"requestId": request_id}
@@ -100,14 +104,17 @@ def get_display_messages(
 
 
 def clear_display_message(
-    charger_id: str, version: str, req: chargers_pb2.ClearDisplayMessageRequest
+    charger_id: str, version: OcppVersion, req: chargers_pb2.ClearDisplayMessageRequest
 ) -> Call:
     require_201(charger_id, version, "ClearDisplayMessage")
     return "ClearDisplayMessage", {"id": check_non_negative("message_id", req.message_id)}
 
 
 def customer_information(
-    charger_id: str, version: str, req: chargers_pb2.CustomerInformationRequest, request_id: int
+    charger_id: str,
+    version: OcppVersion,
+    req: chargers_pb2.CustomerInformationRequest,
+    request_id: int,
 ) -> Call:
     require_201(charger_id, version, "CustomerInformation")
     if not (req.report or req.clear):

@@ -8,13 +8,13 @@ from typing import Any
 from csms.v1 import chargers_pb2
 from google.protobuf.timestamp_pb2 import Timestamp
 
+from services.common import OcppVersion
 from services.manager._context import ocpp_time
 from services.manager._errors import InvalidArgument, UnsupportedByProtocol
 from services.manager.commands._common import (
     Call,
     check_length,
     check_non_negative,
-    is_16,
     timestamp,
 )
 
@@ -38,8 +38,10 @@ def _retries(payload: dict[str, Any], retries: int | None, interval: int | None)
         payload["retryInterval"] = check_non_negative("retry_interval", interval)
 
 
-def get_diagnostics(charger_id: str, version: str, req: chargers_pb2.GetDiagnosticsRequest) -> Call:
-    if not is_16(version):
+def get_diagnostics(
+    charger_id: str, version: OcppVersion, req: chargers_pb2.GetDiagnosticsRequest
+) -> Call:
+    if not version.is_16:
         raise UnsupportedByProtocol(charger_id, version, "GetDiagnostics is OCPP 1.6; use GetLog")
     payload: dict[str, Any] = {"location": _uri("location", req.location)}
     _retries(
@@ -55,7 +57,7 @@ def get_diagnostics(charger_id: str, version: str, req: chargers_pb2.GetDiagnost
 
 
 def get_log(
-    charger_id: str, version: str, req: chargers_pb2.GetLogRequest, request_id: int
+    charger_id: str, version: OcppVersion, req: chargers_pb2.GetLogRequest, request_id: int
 ) -> Call:
     """1.6 security extension and 2.0.1 share this message's shape."""
     if req.log_type not in _LOG_TYPE:
@@ -79,12 +81,12 @@ def get_log(
 
 
 def update_firmware(
-    charger_id: str, version: str, req: chargers_pb2.UpdateFirmwareRequest, request_id: int
+    charger_id: str, version: OcppVersion, req: chargers_pb2.UpdateFirmwareRequest, request_id: int
 ) -> Call:
     """1.6 UpdateFirmware; 2.0.1 UpdateFirmware (signed when signing_certificate/signature
     are given). The 2.0.1 fields are refused on 1.6, whose signed update is
     SignedUpdateFirmware (security extension)."""
-    if is_16(version):
+    if version.is_16:
         given = [
             name
             for name, present in (
@@ -116,12 +118,15 @@ def update_firmware(
 
 
 def signed_update_firmware(
-    charger_id: str, version: str, req: chargers_pb2.SignedUpdateFirmwareRequest, request_id: int
+    charger_id: str,
+    version: OcppVersion,
+    req: chargers_pb2.SignedUpdateFirmwareRequest,
+    request_id: int,
 ) -> Call:
     """1.6 SignedUpdateFirmware (certificate and signature required); on 2.0.1 its
     equivalent, UpdateFirmware."""
     payload = _update_firmware_201(req, request_id)
-    if is_16(version):
+    if version.is_16:
         check_length("signing_certificate", req.signing_certificate, 1, 5500)
         check_length("signature", req.signature, 1, 800)
         return "SignedUpdateFirmware", payload

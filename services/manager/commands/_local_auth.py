@@ -6,8 +6,9 @@ from typing import Any
 
 from csms.v1 import chargers_pb2
 
+from services.common import OcppVersion
 from services.manager._errors import InvalidArgument
-from services.manager.commands._common import Call, check_id_tag, is_16, timestamp
+from services.manager.commands._common import Call, check_id_tag, timestamp
 
 MAX_ENTRIES = 1000
 _STATUSES = frozenset({"Accepted", "Blocked", "Expired", "Invalid", "ConcurrentTx"})
@@ -18,7 +19,7 @@ _UPDATE = {
 
 
 def check_send_local_list(
-    req: chargers_pb2.SendLocalListRequest, version: str | None = None
+    req: chargers_pb2.SendLocalListRequest, version: OcppVersion | None = None
 ) -> None:
     """Checks that need no charger; given the charger's OCPP `version`, also that the tags
     fit what such a charger can carry."""
@@ -44,7 +45,7 @@ def check_send_local_list(
 
 def send_local_list(
     charger_id: str,
-    version: str,
+    version: OcppVersion,
     req: chargers_pb2.SendLocalListRequest,
     list_version: int,
     entries: list[chargers_pb2.LocalAuthorization],
@@ -61,15 +62,15 @@ def send_local_list(
         if entry.HasField("status"):
             info = {"status": entry.status}
             if entry.HasField("expiry_date"):
-                info["expiryDate" if is_16(version) else "cacheExpiryDateTime"] = timestamp(
+                info["expiryDate" if version.is_16 else "cacheExpiryDateTime"] = timestamp(
                     entry.expiry_date
                 )
             if entry.parent_id_tag:
-                if is_16(version):
+                if version.is_16:
                     info["parentIdTag"] = entry.parent_id_tag
                 else:
                     info["groupIdToken"] = {"idToken": entry.parent_id_tag, "type": "Central"}
-        if is_16(version):
+        if version.is_16:
             item: dict[str, Any] = {"idTag": entry.id_tag}
             if info is not None:
                 item["idTagInfo"] = info
@@ -78,7 +79,7 @@ def send_local_list(
             if info is not None:
                 item["idTokenInfo"] = info
         items.append(item)
-    if is_16(version):
+    if version.is_16:
         payload: dict[str, Any] = {"listVersion": list_version, "updateType": update}
         if items:
             payload["localAuthorizationList"] = items
@@ -90,10 +91,10 @@ def send_local_list(
 
 
 def get_local_list_version(
-    charger_id: str, version: str, req: chargers_pb2.GetLocalListVersionRequest
+    charger_id: str, version: OcppVersion, req: chargers_pb2.GetLocalListVersionRequest
 ) -> Call:
     return "GetLocalListVersion", {}
 
 
-def local_list_version_result(version: str, answer: dict[str, Any]) -> int:
-    return int(answer["listVersion"] if is_16(version) else answer["versionNumber"])
+def local_list_version_result(version: OcppVersion, answer: dict[str, Any]) -> int:
+    return int(answer["listVersion"] if version.is_16 else answer["versionNumber"])

@@ -18,16 +18,18 @@ from typing import Any
 
 import ocpp
 
-_PACKAGES = {"1.6": "v16", "2.0.1": "v201", "2.1": "v21"}
+from services.common import OcppVersion
+
+_PACKAGES = {OcppVersion.V16: "v16", OcppVersion.V201: "v201", OcppVersion.V21: "v21"}
 _OCPP_ROOT = Path(ocpp.__file__).parent
 
 
-def schema_path(version: str, action: str, *, response: bool = False) -> Path:
+def schema_path(version: OcppVersion, action: str, *, response: bool = False) -> Path:
     """Where the ``ocpp`` package keeps the schema of `action`'s request or response."""
     directory = _OCPP_ROOT / _PACKAGES[version] / "schemas"
     if response:
         return directory / f"{action}Response.json"
-    if version == "1.6":
+    if version.is_16:
         return directory / f"{action}.json"
     path = directory / f"{action}Request.json"
     # 2.1 SEND messages (NotifyPeriodicEventStream) have no response and no "Request" suffix.
@@ -35,7 +37,7 @@ def schema_path(version: str, action: str, *, response: bool = False) -> Path:
 
 
 @functools.cache
-def schema(version: str, action: str, *, response: bool = False) -> dict[str, Any] | None:
+def schema(version: OcppVersion, action: str, *, response: bool = False) -> dict[str, Any] | None:
     """The JSON schema of `action`'s request (or response) in `version`; None if none."""
     if version not in _PACKAGES:
         return None
@@ -47,7 +49,7 @@ def schema(version: str, action: str, *, response: bool = False) -> dict[str, An
 
 
 def in_schema_order(
-    version: str, action: str, payload: dict[str, Any], *, response: bool = False
+    version: OcppVersion, action: str, payload: dict[str, Any], *, response: bool = False
 ) -> dict[str, Any]:
     """`payload` with every object's members in its schema's property order (members the
     schema does not name keep their order, after the others); as is when there is no
@@ -86,6 +88,8 @@ def _ordered(value: Any, node: dict[str, Any], definitions: dict[str, Any]) -> A
     return value
 
 
-def ordered_call(version: str, action: str, payload: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+def ordered_call(
+    version: OcppVersion, action: str, payload: dict[str, Any]
+) -> tuple[str, dict[str, Any]]:
     """(action, payload in schema order): for builders whose tasks are sent as built."""
     return action, in_schema_order(version, action, payload)

@@ -8,13 +8,13 @@ from typing import Any
 
 from csms.v1 import chargers_pb2
 
+from services.common import OcppVersion
 from services.common._passwords import PasswordPolicyError, check_password_policy
 from services.manager._errors import InvalidArgument, UnsupportedByProtocol
 from services.manager.commands._common import (
     Call,
     check_choice,
     check_length,
-    is_16,
     require_201,
     set_optional,
 )
@@ -41,12 +41,12 @@ _HASH_ALGORITHMS = frozenset({"SHA256", "SHA384", "SHA512"})
 
 def _use(
     charger_id: str,
-    version: str,
+    version: OcppVersion,
     value: chargers_pb2.CertificateUse,
     table_201: dict[chargers_pb2.CertificateUse, str] = _USE_201,
 ) -> str:
     """The OCPP name of a certificate use for the charger's version."""
-    if is_16(version):
+    if version.is_16:
         if value in _USE_16:
             return _USE_16[value]
         if value in _ID_USE_201:
@@ -58,7 +58,7 @@ def _use(
     elif value in table_201:
         return table_201[value]
     choices = ", ".join(
-        chargers_pb2.CertificateUse.Name(v) for v in (_USE_16 if is_16(version) else table_201)
+        chargers_pb2.CertificateUse.Name(v) for v in (_USE_16 if version.is_16 else table_201)
     )
     raise InvalidArgument("certificate_type", f"choose one of {choices}")
 
@@ -71,7 +71,7 @@ def _pem(field: str, value: str, maximum: int) -> str:
 
 
 def install_certificate(
-    charger_id: str, version: str, req: chargers_pb2.InstallCertificateRequest
+    charger_id: str, version: OcppVersion, req: chargers_pb2.InstallCertificateRequest
 ) -> Call:
     return "InstallCertificate", {
         "certificateType": _use(charger_id, version, req.certificate_type),
@@ -102,7 +102,7 @@ def hash_data_message(data: dict[str, Any]) -> chargers_pb2.CertificateHashData:
 
 
 def delete_certificate(
-    charger_id: str, version: str, req: chargers_pb2.DeleteCertificateRequest
+    charger_id: str, version: OcppVersion, req: chargers_pb2.DeleteCertificateRequest
 ) -> Call:
     if not req.HasField("certificate"):
         raise InvalidArgument("certificate", "is required")
@@ -110,23 +110,25 @@ def delete_certificate(
 
 
 def get_installed_certificate_ids(
-    charger_id: str, version: str, req: chargers_pb2.GetInstalledCertificateIdsRequest
+    charger_id: str, version: OcppVersion, req: chargers_pb2.GetInstalledCertificateIdsRequest
 ) -> Call:
     """2.0.1: an unspecified type asks for every type."""
-    if not is_16(version) and req.certificate_type == chargers_pb2.CERTIFICATE_USE_UNSPECIFIED:
+    if not version.is_16 and req.certificate_type == chargers_pb2.CERTIFICATE_USE_UNSPECIFIED:
         return "GetInstalledCertificateIds", {}
     use = _use(charger_id, version, req.certificate_type, _ID_USE_201)
-    if is_16(version):
+    if version.is_16:
         return "GetInstalledCertificateIds", {"certificateType": use}
     return "GetInstalledCertificateIds", {"certificateType": [use]}
 
 
 def installed_certificate_ids_result(
-    version: str, req: chargers_pb2.GetInstalledCertificateIdsRequest, answer: dict[str, Any]
+    version: OcppVersion,
+    req: chargers_pb2.GetInstalledCertificateIdsRequest,
+    answer: dict[str, Any],
 ) -> chargers_pb2.GetInstalledCertificateIdsResponse:
     """``certificates`` lists the hashes flat; ``installed`` adds type and children."""
     response = chargers_pb2.GetInstalledCertificateIdsResponse(status=answer["status"])
-    if is_16(version):
+    if version.is_16:
         for item in answer.get("certificateHashData", []):
             response.certificates.append(hash_data_message(item))
             response.installed.add(
@@ -146,7 +148,7 @@ def installed_certificate_ids_result(
 
 
 def certificate_signed(
-    charger_id: str, version: str, req: chargers_pb2.CertificateSignedRequest
+    charger_id: str, version: OcppVersion, req: chargers_pb2.CertificateSignedRequest
 ) -> Call:
     payload: dict[str, Any] = {
         "certificateChain": _pem("certificate_chain", req.certificate_chain, 10000)
@@ -158,7 +160,7 @@ def certificate_signed(
         raise InvalidArgument(
             "certificate_type", "choose CERTIFICATE_SIGNING_USE_CHARGING_STATION or _V2G"
         )
-    if is_16(version):
+    if version.is_16:
         if kind == chargers_pb2.CERTIFICATE_SIGNING_USE_V2G:
             raise UnsupportedByProtocol(
                 charger_id, version, "a V2G certificate (ISO 15118) needs OCPP 2.0.1"
@@ -183,7 +185,7 @@ _APN_AUTHENTICATION = ("CHAP", "NONE", "PAP", "AUTO")
 
 
 def set_network_profile(
-    charger_id: str, version: str, req: chargers_pb2.SetNetworkProfileRequest
+    charger_id: str, version: OcppVersion, req: chargers_pb2.SetNetworkProfileRequest
 ) -> Call:
     require_201(charger_id, version, "SetNetworkProfile")
     if req.configuration_slot < 0:
@@ -267,37 +269,37 @@ CREDENTIAL_KEYS = {
 }
 
 
-def generate_password(version: str) -> str:
+def generate_password(version: OcppVersion) -> str:
     """A random password the charger's version can hold: 20 characters on 1.6 (the
     AuthorizationKey's 20 bytes), 32 on 2.0.1; about 119 / 190 bits."""
     alphabet = string.ascii_letters + string.digits
-    length = _GENERATED_LENGTH_16 if is_16(version) else _GENERATED_LENGTH_201
+    length = _GENERATED_LENGTH_16 if version.is_16 else _GENERATED_LENGTH_201
     return "".join(secrets.choice(alphabet) for _ in range(length))
 
 
-def check_rotated_password(version: str, password: str) -> str:
+def check_rotated_password(version: OcppVersion, password: str) -> str:
     """InvalidArgument naming `password` unless the charger's version can take it."""
     try:
         check_password_policy(password)
     except PasswordPolicyError as exc:
         raise InvalidArgument("password", str(exc)) from None
-    if is_16(version) and len(password) > MAX_AUTHORIZATION_KEY_BYTES:
+    if version.is_16 and len(password) > MAX_AUTHORIZATION_KEY_BYTES:
         raise InvalidArgument(
             "password",
             f"is {len(password)} characters long; OCPP 1.6's AuthorizationKey holds at most "
             f"{MAX_AUTHORIZATION_KEY_BYTES} bytes",
         )
-    if not is_16(version) and not set(password) <= _PASSWORD_STRING:
+    if not version.is_16 and not set(password) <= _PASSWORD_STRING:
         raise InvalidArgument(
             "password", "OCPP 2.0.1 allows only a-z A-Z 0-9 and * - _ = : + | @ ."
         )
     return password
 
 
-def rotate_password(version: str, password: str) -> Call:
+def rotate_password(version: OcppVersion, password: str) -> Call:
     """1.6 ChangeConfiguration AuthorizationKey, the password's octets in hexadecimal (1.6
     security whitepaper); 2.0.1 SetVariables SecurityCtrlr.BasicAuthPassword, as is."""
-    if is_16(version):
+    if version.is_16:
         return "ChangeConfiguration", {
             "key": "AuthorizationKey",
             "value": password.encode("ascii").hex().upper(),
@@ -313,10 +315,10 @@ def rotate_password(version: str, password: str) -> Call:
     }
 
 
-def set_security_profile(charger_id: str, version: str, profile: int, slot: int) -> Call:
+def set_security_profile(charger_id: str, version: OcppVersion, profile: int, slot: int) -> Call:
     """1.6 ChangeConfiguration SecurityProfile; 2.0.1 SetVariables
     OCPPCommCtrlr.NetworkConfigurationPriority = the slot holding the new profile (A05)."""
-    if is_16(version):
+    if version.is_16:
         return "ChangeConfiguration", {"key": "SecurityProfile", "value": str(profile)}
     if slot <= 0:
         raise InvalidArgument(

@@ -7,9 +7,10 @@ from typing import Any
 
 from csms.v1 import chargers_pb2, smart_charging_pb2
 
+from services.common import OcppVersion
 from services.manager._context import parse_ocpp_time
 from services.manager._errors import InvalidArgument, UnsupportedByProtocol
-from services.manager.commands._common import Call, check_connector, is_16, timestamp
+from services.manager.commands._common import Call, check_connector, timestamp
 
 PURPOSE_16 = {
     smart_charging_pb2.CHARGING_PROFILE_PURPOSE_CHARGER_MAX_PROFILE: "ChargePointMaxProfile",
@@ -49,7 +50,7 @@ _RATE_UNIT_FROM = {v: k for k, v in _RATE_UNIT.items()}
 
 
 def _schedule(
-    schedule: smart_charging_pb2.ChargingSchedule, field: str, version: str
+    schedule: smart_charging_pb2.ChargingSchedule, field: str, version: OcppVersion
 ) -> dict[str, Any]:
     if schedule.rate_unit not in _RATE_UNIT:
         raise InvalidArgument(
@@ -74,7 +75,7 @@ def _schedule(
                 raise InvalidArgument(f"{where}.number_phases", "must be 1, 2 or 3")
             item["numberPhases"] = period.number_phases
         if period.HasField("phase_to_use"):
-            if is_16(version):
+            if version.is_16:
                 raise InvalidArgument(
                     f"{where}.phase_to_use", "needs OCPP 2.0.1; a 1.6 charger picks the phase"
                 )
@@ -100,14 +101,14 @@ def _schedule(
 
 
 def profile_to_ocpp(
-    profile: smart_charging_pb2.ChargingProfile, version: str, field: str = "profile"
+    profile: smart_charging_pb2.ChargingProfile, version: OcppVersion, field: str = "profile"
 ) -> dict[str, Any]:
     """A ChargingProfile as the charger's OCPP version writes it; INVALID_ARGUMENT naming the field."""
     if profile.charging_profile_id <= 0:
         raise InvalidArgument(f"{field}.charging_profile_id", "must be positive")
     if profile.stack_level < 0:
         raise InvalidArgument(f"{field}.stack_level", "must not be negative")
-    purposes = PURPOSE_16 if is_16(version) else PURPOSE_201
+    purposes = PURPOSE_16 if version.is_16 else PURPOSE_201
     if profile.purpose == _EXTERNAL:
         raise InvalidArgument(
             f"{field}.purpose",
@@ -137,7 +138,7 @@ def profile_to_ocpp(
         out["validFrom"] = timestamp(profile.valid_from)
     if profile.HasField("valid_to"):
         out["validTo"] = timestamp(profile.valid_to)
-    if is_16(version):
+    if version.is_16:
         if profile.charger_transaction_id:
             raise InvalidArgument(
                 f"{field}.charger_transaction_id",
@@ -165,7 +166,7 @@ def profile_to_ocpp(
 
 
 def set_charging_profile(
-    charger_id: str, version: str, req: chargers_pb2.SetChargingProfileRequest
+    charger_id: str, version: OcppVersion, req: chargers_pb2.SetChargingProfileRequest
 ) -> Call:
     connector = check_connector("connector_id", req.connector_id, minimum=0)
     if not req.HasField("profile"):
@@ -179,29 +180,29 @@ def set_charging_profile(
         and connector
     ):
         raise InvalidArgument("connector_id", "a CHARGER_MAX_PROFILE is set on connector 0")
-    if tx_profile and not is_16(version) and "transactionId" not in profile:
+    if tx_profile and not version.is_16 and "transactionId" not in profile:
         raise InvalidArgument(
             "profile.transaction_id",
             "a 2.0.1 TX_PROFILE names its transaction: set transaction_id (the CSMS's id) "
             "or charger_transaction_id",
         )
-    if is_16(version):
+    if version.is_16:
         return "SetChargingProfile", {"connectorId": connector, "csChargingProfiles": profile}
     return "SetChargingProfile", {"evseId": connector, "chargingProfile": profile}
 
 
 def clear_charging_profile(
-    charger_id: str, version: str, req: chargers_pb2.ClearChargingProfileRequest
+    charger_id: str, version: OcppVersion, req: chargers_pb2.ClearChargingProfileRequest
 ) -> Call:
     payload: dict[str, Any] = {}
-    purposes = PURPOSE_16 if is_16(version) else PURPOSE_201
+    purposes = PURPOSE_16 if version.is_16 else PURPOSE_201
     if req.purpose == _EXTERNAL:
         raise InvalidArgument(
             "purpose", "EXTERNAL_CONSTRAINTS profiles are cleared by the charger, not the CSMS"
         )
     if req.purpose and req.purpose not in purposes:
         raise InvalidArgument("purpose", "unknown purpose")
-    if is_16(version):
+    if version.is_16:
         if req.HasField("charging_profile_id"):
             payload["id"] = req.charging_profile_id
         if req.HasField("connector_id"):
@@ -226,7 +227,7 @@ def clear_charging_profile(
 
 
 def get_composite_schedule(
-    charger_id: str, version: str, req: chargers_pb2.GetCompositeScheduleRequest
+    charger_id: str, version: OcppVersion, req: chargers_pb2.GetCompositeScheduleRequest
 ) -> Call:
     connector = check_connector("connector_id", req.connector_id, minimum=0)
     if req.duration <= 0:
@@ -236,7 +237,7 @@ def get_composite_schedule(
         if req.rate_unit not in _RATE_UNIT:
             raise InvalidArgument("rate_unit", "unknown rate unit")
         payload["chargingRateUnit"] = _RATE_UNIT[req.rate_unit]
-    if is_16(version):
+    if version.is_16:
         payload["connectorId"] = connector
     else:
         payload["evseId"] = connector
@@ -266,12 +267,12 @@ def schedule_from_ocpp(data: dict[str, Any]) -> smart_charging_pb2.ChargingSched
 
 
 def composite_schedule_result(
-    version: str, req: chargers_pb2.GetCompositeScheduleRequest, answer: dict[str, Any]
+    version: OcppVersion, req: chargers_pb2.GetCompositeScheduleRequest, answer: dict[str, Any]
 ) -> chargers_pb2.GetCompositeScheduleResponse:
     response = chargers_pb2.GetCompositeScheduleResponse(
         status=answer["status"], connector_id=req.connector_id, reason=status_reason(answer)
     )
-    if is_16(version):
+    if version.is_16:
         if "connectorId" in answer:
             response.connector_id = answer["connectorId"]
         if "scheduleStart" in answer:
@@ -300,12 +301,12 @@ def status_reason(answer: dict[str, Any]) -> str:
 
 def get_charging_profiles(
     charger_id: str,
-    version: str,
+    version: OcppVersion,
     req: smart_charging_pb2.GetChargingProfilesRequest,
     request_id: int,
 ) -> Call:
     """2.0.1 GetChargingProfiles with the given request id; FAILED_PRECONDITION on 1.6."""
-    if is_16(version):
+    if version.is_16:
         raise UnsupportedByProtocol(
             charger_id,
             version,

@@ -6,19 +6,20 @@ from typing import Any
 
 from csms.v1 import chargers_pb2
 
+from services.common import OcppVersion
 from services.manager._errors import UnsupportedByProtocol
-from services.manager.commands._common import Call, is_16
+from services.manager.commands._common import Call
 
 
 def get_transaction_status(
     charger_id: str,
-    version: str,
+    version: OcppVersion,
     req: chargers_pb2.GetTransactionStatusRequest,
     charger_transaction_id: str = "",
 ) -> Call:
     """GetTransactionStatus for one transaction (the charger's transactionId, which the
     caller looked up) or, without one, for the charger's queue as a whole."""
-    if is_16(version):
+    if version.is_16:
         raise UnsupportedByProtocol(
             charger_id,
             version,

@@ -5,9 +5,10 @@ from __future__ import annotations
 from csms.v1 import watch_pb2
 
 from services.manager._connector_states import ConnectorStates
-from services.manager._context import CallContext, Payload, parse_ocpp_time
+from services.manager._context import CallContext, parse_ocpp_time
 from services.manager._watch import EventBus, charger_event
 from services.manager.store import ChargerStore
+from services.manager.v16.messages import StatusNotificationRequest, StatusNotificationResponse
 
 
 class Availability:
@@ -16,7 +17,9 @@ class Availability:
         self._bus = bus
         self._states = states
 
-    def status_notification(self, ctx: CallContext, req: Payload) -> Payload:
+    def status_notification(
+        self, ctx: CallContext, req: StatusNotificationRequest
+    ) -> StatusNotificationResponse:
         """Record the connector's status (write-behind) and tell watchers if it changed
         (status, error code, info or vendor error code; the first one after a connect).
 
@@ -51,7 +54,7 @@ class Availability:
             at,
         )
         if changed and self._bus.has_watchers:
-            fields = {
+            fields: dict[str, str | int] = {
                 "evse_id": connector,
                 "connector_id": connector_on_evse,
                 "status": status,

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
-from services.manager._context import CallContext, Payload
+from typing import cast
+
+from services.manager._context import CallContext
 from services.manager._provisioning import ProvisioningBase
 from services.manager.store import BootInfo
+from services.manager.v16.messages import BootNotificationRequest, BootNotificationResponse
 
 
 class Provisioning(ProvisioningBase):
-    async def boot_notification(self, ctx: CallContext, req: Payload) -> Payload:
+    async def boot_notification(
+        self, ctx: CallContext, req: BootNotificationRequest
+    ) -> BootNotificationResponse:
         """Register the charge point's identity (1.6 field names)."""
         boot = BootInfo(
             vendor=req["chargePointVendor"],
@@ -18,4 +23,4 @@ class Provisioning(ProvisioningBase):
             firmware_version=req.get("firmwareVersion", ""),
             ocpp_version=ctx.ocpp_version,
         )
-        return await self.boot(ctx, boot)
+        return cast(BootNotificationResponse, await self.boot(ctx, boot))

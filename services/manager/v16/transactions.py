@@ -5,13 +5,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Any
 
 import orjson
 from csms.v1 import watch_pb2
 
 from services.manager._authorization import Authorizer
-from services.manager._context import CallContext, Payload, parse_ocpp_time
+from services.manager._context import CallContext, parse_ocpp_time
 from services.manager._superseding import supersede, superseded
 from services.manager._watch import EventBus, charger_event
 from services.manager.store import (
@@ -20,12 +19,24 @@ from services.manager.store import (
     TransactionRecord,
     TransactionStore,
 )
+from services.manager.v16.messages import (
+    MeterValue,
+    MeterValuesRequest,
+    MeterValuesResponse,
+    StartTransactionRequest,
+    StartTransactionResponse,
+    StopTransactionRequest,
+    StopTransactionResponse,
+)
 
 log = logging.getLogger(__name__)
 
 
 def meter_rows(
-    charger_id: str, connector_id: int, transaction_id: int | None, meter_values: Iterable[Payload]
+    charger_id: str,
+    connector_id: int,
+    transaction_id: int | None,
+    meter_values: Iterable[MeterValue],
 ) -> list[MeterValueRecord]:
     """Flatten 1.6 meterValue[].sampledValue[] into rows, applying the spec's defaults."""
     rows = []
@@ -95,7 +106,9 @@ class Transactions:
             )
         )
 
-    async def start_transaction(self, ctx: CallContext, req: Payload) -> Payload:
+    async def start_transaction(
+        self, ctx: CallContext, req: StartTransactionRequest
+    ) -> StartTransactionResponse:
         """Issue a transaction id; a retried Start (same connector, tag, time, meter) gets the same one.
 
         The transaction is recorded whatever the tag's status: the charger has started it
@@ -144,7 +157,11 @@ class Transactions:
         return {"idTagInfo": info, "transactionId": record.transaction_id}
 
     async def _supersede(
-        self, ctx: CallContext, older: TransactionRecord, newer: TransactionRecord, req: Payload
+        self,
+        ctx: CallContext,
+        older: TransactionRecord,
+        newer: TransactionRecord,
+        req: StartTransactionRequest,
     ) -> None:
         """End `older`, still active on the connector `newer` started on (``_superseding``)."""
         ended = await supersede(self._transactions, self._profiles, ctx, older, newer, req)
@@ -158,7 +175,9 @@ class Transactions:
                 message=f"ended: transaction {newer.transaction_id} started on its connector",
             )
 
-    async def stop_transaction(self, ctx: CallContext, req: Payload) -> Payload:
+    async def stop_transaction(
+        self, ctx: CallContext, req: StopTransactionRequest
+    ) -> StopTransactionResponse:
         """Close the transaction; an unknown id is answered and recorded as an anomaly."""
         transaction_id = req["transactionId"]
         stopped_at = parse_ocpp_time(req["timestamp"])
@@ -201,12 +220,12 @@ class Transactions:
                     req["transactionData"],
                 )
             )
-        answer: dict[str, Any] = {}
+        answer: StopTransactionResponse = {}
         if "idTag" in req:
             answer["idTagInfo"] = await self._authorizer.id_tag_info(req["idTag"])
         return answer
 
-    async def meter_values(self, ctx: CallContext, req: Payload) -> Payload:
+    async def meter_values(self, ctx: CallContext, req: MeterValuesRequest) -> MeterValuesResponse:
         """Store every sampled value once (a retried call stores and publishes nothing
         again); values naming an unknown transaction are kept unlinked and the anomaly
         recorded. One database transaction is shared with concurrent calls."""

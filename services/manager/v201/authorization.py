@@ -15,18 +15,17 @@ through the same ``Authorizer``, so a tag answers the same on every protocol:
 
 from __future__ import annotations
 
-from typing import Any
-
 from services.manager._authorization import Authorizer
-from services.manager._context import CallContext, Payload
+from services.manager._context import CallContext
+from services.manager.v201.messages import AuthorizeRequest, AuthorizeResponse, IdToken, IdTokenInfo
 
 #: The idToken type that needs no authorization.
 NO_AUTHORIZATION = "NoAuthorization"
 
 
 async def id_token_info(
-    authorizer: Authorizer, id_token: Payload, *, starting: bool = False
-) -> dict[str, Any]:
+    authorizer: Authorizer, id_token: IdToken, *, starting: bool = False
+) -> IdTokenInfo:
     """The 2.0.1 idTokenInfo for an IdTokenType ({idToken, type})."""
     token = id_token["idToken"]
     if id_token["type"] == NO_AUTHORIZATION:
@@ -36,7 +35,7 @@ async def id_token_info(
     unknown_is_invalid = authorizer.unknown_status == "Invalid"
     if status == "Invalid" and unknown_is_invalid and await authorizer.id_tags.get(token) is None:
         status = "Unknown"
-    info: dict[str, Any] = {"status": status}
+    info: IdTokenInfo = {"status": status}
     if "expiryDate" in info16:
         info["cacheExpiryDateTime"] = info16["expiryDate"]
     if "parentIdTag" in info16:
@@ -48,7 +47,7 @@ class Authorization:
     def __init__(self, authorizer: Authorizer) -> None:
         self._authorizer = authorizer
 
-    async def authorize(self, ctx: CallContext, req: Payload) -> Payload:
+    async def authorize(self, ctx: CallContext, req: AuthorizeRequest) -> AuthorizeResponse:
         """The idTokenInfo of the presented token (ConcurrentTx when it may not start another).
 
         ISO 15118 certificate checks are not done: no certificateStatus is answered.

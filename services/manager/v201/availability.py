@@ -5,9 +5,10 @@ from __future__ import annotations
 from csms.v1 import watch_pb2
 
 from services.manager._connector_states import ConnectorStates
-from services.manager._context import CallContext, Payload, parse_ocpp_time
+from services.manager._context import CallContext, parse_ocpp_time
 from services.manager._watch import EventBus, charger_event
 from services.manager.store import ChargerStore
+from services.manager.v201.messages import StatusNotificationRequest, StatusNotificationResponse
 
 
 class Availability:
@@ -16,7 +17,9 @@ class Availability:
         self._bus = bus
         self._states = states
 
-    def status_notification(self, ctx: CallContext, req: Payload) -> Payload:
+    def status_notification(
+        self, ctx: CallContext, req: StatusNotificationRequest
+    ) -> StatusNotificationResponse:
         """Record the connector's status (write-behind) and tell watchers if it changed (or
         is the first after a connect); 2.0.1 has no error code here, so only a Faulted
         connector is an ERROR event."""

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from services.manager._context import CallContext, Payload
+from typing import cast
+
+from services.manager._context import CallContext
 from services.manager._provisioning import ProvisioningBase
 from services.manager.store import BootInfo
+from services.manager.v201.messages import BootNotificationRequest, BootNotificationResponse
 
 _UNKNOWN_STATION = {"statusInfo": {"reasonCode": "UnknownStation"}}
 _REJECTED = {
@@ -23,7 +26,9 @@ _DATABASE_UNAVAILABLE = {
 
 
 class Provisioning(ProvisioningBase):
-    async def boot_notification(self, ctx: CallContext, req: Payload) -> Payload:
+    async def boot_notification(
+        self, ctx: CallContext, req: BootNotificationRequest
+    ) -> BootNotificationResponse:
         """Register the charging station's identity (2.0.1 field names)."""
         station = req["chargingStation"]
         boot = BootInfo(
@@ -33,6 +38,7 @@ class Provisioning(ProvisioningBase):
             firmware_version=station.get("firmwareVersion", ""),
             ocpp_version=ctx.ocpp_version,
         )
-        return await self.boot(
+        answer = await self.boot(
             ctx, boot, rejected=_REJECTED, pending=_DATABASE_UNAVAILABLE, unknown=_UNKNOWN_STATION
         )
+        return cast(BootNotificationResponse, answer)

@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 from csms.v1 import watch_pb2
 
 from services.manager._context import CallContext, Payload, parse_ocpp_time
-from services.manager._errors import OcppCallError
+from services.manager._errors import OcppGenericError, OcppPropertyConstraintViolation
 from services.manager._watch import EventBus, charger_event
 from services.manager.store import (
     DeviceEventRecord,
@@ -72,11 +72,11 @@ async def _stored(charger_id: str, write: Callable[[], Awaitable[T]]) -> T:
     try:
         return await write()
     except NotFound:
-        raise OcppCallError(
-            "GenericError", f"charging station {charger_id!r} is not registered with this CSMS"
+        raise OcppGenericError(
+            f"charging station {charger_id!r} is not registered with this CSMS"
         ) from None
     except ValueError as exc:
-        raise OcppCallError("PropertyConstraintViolation", str(exc)) from None
+        raise OcppPropertyConstraintViolation(str(exc)) from None
 
 
 class DeviceModelReports:

@@ -9,7 +9,7 @@ Failed with a statusInfo saying so, never Accepted with made-up data.
 from __future__ import annotations
 
 from services.manager._context import CallContext, Payload
-from services.manager.v16.security import Security as Security16
+from services.manager._security import SecurityRecords
 
 NO_PKI = {
     "reasonCode": "UnsupportedRequest",
@@ -20,14 +20,14 @@ NO_PKI = {
 }
 
 
-class Security(Security16):
+class Security(SecurityRecords):
     async def sign_certificate(self, ctx: CallContext, req: Payload) -> Payload:
         """Record the CSR with its certificateType (ChargingStationCertificate when absent);
         with a CA configured a ChargingStationCertificate is then signed and sent back in
         the background (``_signing``; a V2GCertificate is left to an operator), else an
         operator signs it and sends the chain with ChargerService.CertificateSigned."""
         certificate_type = req.get("certificateType", "ChargingStationCertificate")
-        await self._record_and_sign(ctx, req["csr"], certificate_type)
+        await self.record_and_sign(ctx, req["csr"], certificate_type)
         return {"status": "Accepted"}
 
     def get_15118_ev_certificate(self, ctx: CallContext, req: Payload) -> Payload:

@@ -21,7 +21,7 @@ from typing import TypeVar
 import orjson
 
 from services.manager._context import CallContext, Payload, parse_ocpp_time
-from services.manager._errors import OcppCallError
+from services.manager._errors import OcppFormatViolation, OcppGenericError
 from services.manager.store import (
     ChargingLimitRecord,
     EVChargingNeedsRecord,
@@ -40,8 +40,8 @@ async def _stored(charger_id: str, write: Awaitable[T]) -> T:
     try:
         return await write
     except NotFound:
-        raise OcppCallError(
-            "GenericError", f"charging station {charger_id!r} is not registered with this CSMS"
+        raise OcppGenericError(
+            f"charging station {charger_id!r} is not registered with this CSMS"
         ) from None
 
 
@@ -50,7 +50,7 @@ def _time(field: str, value: str) -> datetime:
     try:
         return parse_ocpp_time(value)
     except ValueError:
-        raise OcppCallError("FormatViolation", f"{field} {value!r} is not a date-time") from None
+        raise OcppFormatViolation(f"{field} {value!r} is not a date-time") from None
 
 
 class SmartCharging:

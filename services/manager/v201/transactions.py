@@ -29,13 +29,12 @@ import logging
 from collections.abc import Iterable
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
 
 import orjson
 from csms.v1 import watch_pb2
 
 from services.manager._authorization import Authorizer
-from services.manager._context import CallContext, Payload, parse_ocpp_time
+from services.manager._context import CallContext, parse_ocpp_time
 from services.manager._superseding import supersede, superseded
 from services.manager._watch import EventBus, charger_event
 from services.manager.store import (
@@ -47,6 +46,15 @@ from services.manager.store import (
     event_digest,
 )
 from services.manager.v201.authorization import id_token_info
+from services.manager.v201.messages import (
+    Evse,
+    IdTokenInfo,
+    MeterValue,
+    MeterValuesRequest,
+    MeterValuesResponse,
+    TransactionEventRequest,
+    TransactionEventResponse,
+)
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +70,7 @@ def _value_text(value: float | int, multiplier: int) -> str:
 
 
 def meter_rows(
-    charger_id: str, evse_id: int, transaction_id: int | None, meter_values: Iterable[Payload]
+    charger_id: str, evse_id: int, transaction_id: int | None, meter_values: Iterable[MeterValue]
 ) -> list[MeterValueRecord]:
     """Flatten 2.0.1 meterValue[].sampledValue[] into rows, applying the spec's defaults."""
     rows = []
@@ -127,21 +135,24 @@ class Transactions:
             )
         )
 
-    async def transaction_event(self, ctx: CallContext, req: Payload) -> Payload:
+    async def transaction_event(
+        self, ctx: CallContext, req: TransactionEventRequest
+    ) -> TransactionEventResponse:
         """Apply the event to the charger's transaction; answer idTokenInfo for an idToken."""
         info = req["transactionInfo"]
         charger_tx = info["transactionId"]
         event_type = req["eventType"]
         token = req.get("idToken")
-        evse = req.get("evse") or {}
+        evse: Evse | None = req.get("evse")
         at = parse_ocpp_time(req["timestamp"])
-        evse_id = evse.get("id")
+        evse_id = evse["id"] if evse is not None else None
+        connector_id = evse.get("connectorId", 0) if evse is not None else 0
         older = None  # the EVSE's active transaction a new one supersedes
         if event_type == "Started" and evse_id:
             active = await self._transactions.active_on(ctx.charger_id, evse_id)
             if active is not None and active.charger_transaction_id != charger_tx:
                 older = superseded(active, at)
-        token_info: dict[str, Any] | None = None
+        token_info: IdTokenInfo | None = None
         if token is not None:
             existing = await self._transactions.get_by_charger_transaction_id(
                 ctx.charger_id, charger_tx
@@ -210,7 +221,7 @@ class Transactions:
                         watch_pb2.EVENT_KIND_TRANSACTION_ENDED,
                         ctx,
                         ended,
-                        evse.get("connectorId", 0),
+                        connector_id,
                         record.started_at,
                         energy_wh=ended.energy_wh,
                         message=f"ended: transaction {record.transaction_id} started on its EVSE",
@@ -218,7 +229,7 @@ class Transactions:
             if outcome.ended:
                 await self._profiles.transaction_ended(ctx.charger_id, record.transaction_id)
             if self._bus.has_watchers:
-                self._tell_watchers(ctx, outcome.created, outcome.ended, record, evse, at)
+                self._tell_watchers(ctx, outcome.created, outcome.ended, record, connector_id, at)
         return {} if token_info is None else {"idTokenInfo": token_info}
 
     def _tell_watchers(
@@ -227,10 +238,9 @@ class Transactions:
         created: bool,
         ended: bool,
         record: TransactionRecord,
-        evse: Payload,
+        connector: int,
         at: datetime,
     ) -> None:
-        connector = evse.get("connectorId", 0)
         if created:
             who = (
                 f"id token {record.id_tag} ({record.id_tag_status})"
@@ -266,7 +276,7 @@ class Transactions:
                 energy_wh=record.energy_wh,
             )
 
-    async def meter_values(self, ctx: CallContext, req: Payload) -> Payload:
+    async def meter_values(self, ctx: CallContext, req: MeterValuesRequest) -> MeterValuesResponse:
         """Store every sampled value, linked to no transaction: 2.0.1 sends a transaction's
         values in TransactionEvent, and MeterValues names none (evseId 0 = the main meter)."""
         await self._transactions.add_meter_values(
