@@ -96,6 +96,8 @@ class Manager:
         self.bus = EventBus(buffer_size=settings.watch_buffer, clock=clock)
         self.port = 0
         self._closed = False
+        #: The handshake's credential check (`charger_auth` once started), closed after the server.
+        self._charger_auth: ChargerAuthenticator | None = None
 
     @property
     def stores(self) -> Stores:
@@ -202,7 +204,7 @@ class Manager:
             allowed_while=ALLOWED_WHILE,
         )
         #: Checks each handshake against the charger's security profile (after the policy).
-        self.charger_auth = ChargerAuthenticator(
+        self.charger_auth = self._charger_auth = ChargerAuthenticator(
             stores.credentials,
             stores.security,
             self.audit,
@@ -290,6 +292,8 @@ class Manager:
         self.bus.close()  # watch streams end now instead of holding the graceful stop
         if self._server is not None:
             await self._server.stop(grace=self.settings.shutdown_grace)
+        if self._charger_auth is not None:  # password checks of handshakes cut short
+            await self._charger_auth.aclose()
         if self._reconnects is not None:
             await self._reconnects.aclose()
         if self.signer is not None:
