@@ -114,15 +114,15 @@ def wss_url(node: Node, charger_id: str) -> str:
 REFUSAL_WAIT = 2 * LinkSettings().admit_timeout
 
 
-async def refused(
-    url: str, charger_id: str, subprotocol: str = "ocpp1.6", **options: Any
-) -> InvalidStatus:
+async def refused(url: str, charger_id: str, **options: Any) -> InvalidStatus:
     """The HTTP refusal of the handshake of charger `charger_id` (the last segment of
-    `url`), offering `subprotocol`."""
+    `url`); `subprotocol` is the one offered (OCPP 1.6 unless given), the other `options`
+    go to ``websockets.connect``."""
     assert url.endswith(f"/{charger_id}"), (url, charger_id)
+    subprotocol = Subprotocol(options.pop("subprotocol", "ocpp1.6"))
     with pytest.raises(InvalidStatus) as caught:
         async with websockets.connect(
-            url, subprotocols=[Subprotocol(subprotocol)], open_timeout=REFUSAL_WAIT, **options
+            url, subprotocols=[subprotocol], open_timeout=REFUSAL_WAIT, **options
         ):
             pass
     return caught.value
