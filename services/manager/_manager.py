@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Mapping
 
@@ -21,6 +20,7 @@ from csms.v1 import (
     watch_pb2_grpc,
 )
 
+from services.common._tasks import cancel_and_wait
 from services.manager._api import ChargerServicer
 from services.manager._audit import AuditLog, AuditSink, DiscardAudit
 from services.manager._audit_api import AuditServicer
@@ -285,10 +285,8 @@ class Manager:
             return
         self._closed = True
         for task in (self._housekeeping, self._node_checks):
-            if task is not None:
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
+            if task is not None:  # both call Redis, where a cancellation can be lost on 3.11
+                await cancel_and_wait(task)
         self.bus.close()  # watch streams end now instead of holding the graceful stop
         if self._server is not None:
             await self._server.stop(grace=self.settings.shutdown_grace)
