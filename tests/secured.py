@@ -15,14 +15,17 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+import websockets
 from websockets.exceptions import InvalidStatus
+from websockets.typing import Subprotocol
 
 from services.common._passwords import hash_password
 from services.manager import Manager, ManagerSettings
 from services.manager._audit import AuditRecord
 from services.node import Node
+from services.node._manager_link import LinkSettings
 from services.registry import Registry
-from tests.harness import ADMIN_TOKEN, MESH_SECRET, UNIT, Charger16, connected
+from tests.harness import ADMIN_TOKEN, MESH_SECRET, UNIT, C, Charger16, connected, eventually
 
 
 class RecordingAudit:
@@ -79,6 +82,22 @@ async def add_charger(
         await manager.stores.credentials.set_password_hash(charger_id, hash_password(password))
 
 
+@contextlib.asynccontextmanager
+async def online(
+    registry: Registry, cls: type[C], url: str, charger_id: str, **options: Any
+) -> AsyncIterator[C]:
+    """`connected`, and the node's claim of the charger in the registry done: the node
+    answers the handshake before it claims, so a command sent in between is told the
+    charger is not connected."""
+    async with connected(cls, url, charger_id, **options) as charger:
+
+        async def claimed() -> bool:
+            return await registry.lookup(charger_id) is not None
+
+        await eventually(claimed)
+        yield charger
+
+
 def basic(username: str, password: str) -> dict[str, str]:
     token = base64.b64encode(f"{username}:{password}".encode()).decode()
     return {"Authorization": f"Basic {token}"}
@@ -88,10 +107,23 @@ def wss_url(node: Node, charger_id: str) -> str:
     return f"wss://127.0.0.1:{node.tls_port}/ocpp/{charger_id}"
 
 
+#: How long a refused handshake may take to be answered: the node answers every handshake
+#: within its admission timeout (503 if the manager has not decided by then). A client
+#: giving up sooner (`connected` gives up after 2 s) can fail with TimeoutError while a
+#: refusal is still being decided, e.g. an argon2 verification on a loaded CI machine.
+REFUSAL_WAIT = 2 * LinkSettings().admit_timeout
+
+
 async def refused(url: str, charger_id: str, **options: Any) -> InvalidStatus:
-    """The HTTP refusal of a 1.6 charger's handshake."""
+    """The HTTP refusal of the handshake of charger `charger_id` (the last segment of
+    `url`); `subprotocol` is the one offered (OCPP 1.6 unless given), the other `options`
+    go to ``websockets.connect``."""
+    assert url.endswith(f"/{charger_id}"), (url, charger_id)
+    subprotocol = Subprotocol(options.pop("subprotocol", "ocpp1.6"))
     with pytest.raises(InvalidStatus) as caught:
-        async with connected(Charger16, url, charger_id, **options):
+        async with websockets.connect(
+            url, subprotocols=[subprotocol], open_timeout=REFUSAL_WAIT, **options
+        ):
             pass
     return caught.value
 

@@ -34,6 +34,7 @@ from tests.secured import (
     add_charger,
     basic,
     boots,
+    online,
     refused,
     secured_manager,
     wss_url,
@@ -116,8 +117,8 @@ async def test_rotation_16_old_password_works_until_the_new_one_is_used(
     new one does. The key's value is never recorded as configuration."""
     await add_charger(manager, "CP-16", 1, OLD_PASSWORD)
     url = charger_url(node, "CP-16")
-    async with connected(
-        Rotating16, url, "CP-16", additional_headers=basic("CP-16", OLD_PASSWORD)
+    async with online(
+        manager.registry, Rotating16, url, "CP-16", additional_headers=basic("CP-16", OLD_PASSWORD)
     ) as cp:
         await cp.boot()
         answer = await api.RotateChargerPassword(
@@ -150,8 +151,8 @@ async def test_rotation_16_rejected_changes_nothing(
     and the caller gets FAILED_PRECONDITION naming the answer."""
     await add_charger(manager, "CP-16", 1, OLD_PASSWORD)
     url = charger_url(node, "CP-16")
-    async with connected(
-        Rotating16, url, "CP-16", additional_headers=basic("CP-16", OLD_PASSWORD)
+    async with online(
+        manager.registry, Rotating16, url, "CP-16", additional_headers=basic("CP-16", OLD_PASSWORD)
     ) as cp:
         cp.accept = False
         with pytest.raises(grpc.aio.AioRpcError) as caught:
@@ -178,7 +179,7 @@ async def test_rotation_201_end_to_end(
     await add_charger(manager, "CS-2", 1, OLD_PASSWORD)
     url = charger_url(node, "CS-2")
     headers = basic("CS-2", OLD_PASSWORD)
-    async with connected(Station201, url, "CS-2", additional_headers=headers) as cs:
+    async with online(manager.registry, Station201, url, "CS-2", additional_headers=headers) as cs:
         cs.answers["SetVariables"] = set_variables_answer(
             "Rejected", "SecurityCtrlr", "BasicAuthPassword"
         )
@@ -220,7 +221,8 @@ async def test_rotation_refuses_a_password_the_version_cannot_hold(
     """A password too short, or too long for 1.6's 20-byte AuthorizationKey, is
     INVALID_ARGUMENT naming the field, before anything is sent."""
     await add_charger(manager, "CP-16", 1, OLD_PASSWORD)
-    async with connected(
+    async with online(
+        manager.registry,
         Rotating16,
         charger_url(node, "CP-16"),
         "CP-16",
@@ -242,7 +244,8 @@ async def test_change_configuration_refuses_credential_keys(
     """ChangeConfiguration of AuthorizationKey or SecurityProfile is refused, naming the RPC
     that keeps the CSMS's record in step."""
     await add_charger(manager, "CP-16", 1, OLD_PASSWORD)
-    async with connected(
+    async with online(
+        manager.registry,
         Rotating16,
         charger_url(node, "CP-16"),
         "CP-16",
@@ -269,7 +272,7 @@ async def test_security_profile_upgrade_16(
     await add_charger(manager, "CP-1", 1, OLD_PASSWORD)
     url = charger_url(node, "CP-1")
     headers = basic("CP-1", OLD_PASSWORD)
-    async with connected(Rotating16, url, "CP-1", additional_headers=headers) as cp:
+    async with online(manager.registry, Rotating16, url, "CP-1", additional_headers=headers) as cp:
         answer = await api.SetSecurityProfile(
             chargers_pb2.SetSecurityProfileRequest(charger_id="CP-1", security_profile=2)
         )
@@ -294,8 +297,8 @@ async def test_security_profile_upgrade_rejected_keeps_the_profile(
     """A charger that rejects the new SecurityProfile keeps its recorded profile."""
     await add_charger(manager, "CP-1", 1, OLD_PASSWORD)
     url = charger_url(node, "CP-1")
-    async with connected(
-        Rotating16, url, "CP-1", additional_headers=basic("CP-1", OLD_PASSWORD)
+    async with online(
+        manager.registry, Rotating16, url, "CP-1", additional_headers=basic("CP-1", OLD_PASSWORD)
     ) as cp:
         cp.accept = False
         answer = await api.SetSecurityProfile(
@@ -314,8 +317,8 @@ async def test_security_profile_upgrade_201_uses_the_network_slot(
     the profile."""
     await add_charger(manager, "CS-2", 1, OLD_PASSWORD)
     url = charger_url(node, "CS-2")
-    async with connected(
-        Station201, url, "CS-2", additional_headers=basic("CS-2", OLD_PASSWORD)
+    async with online(
+        manager.registry, Station201, url, "CS-2", additional_headers=basic("CS-2", OLD_PASSWORD)
     ) as cs:
         with pytest.raises(grpc.aio.AioRpcError) as caught:
             await api.SetSecurityProfile(

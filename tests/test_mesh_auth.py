@@ -6,6 +6,7 @@ the charger. Real gRPC over loopback, a real node, Redis and PostgreSQL."""
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import sys
 from collections.abc import AsyncIterator, Awaitable, Sequence
@@ -29,7 +30,7 @@ from services import csmsctl
 from services.common import to_proto_version
 from services.common._mesh import mesh_metadata
 from services.manager import Manager
-from services.node import Node
+from services.node import Node, NodeSettings, _manager_link
 from services.registry import ChargerLocation, RedisRegistry, registry_server
 from tests.harness import (
     MESH_SECRET,
@@ -195,6 +196,48 @@ async def test_admit_with_the_mesh_secret_answers(manager: Manager) -> None:
             timeout=10 * UNIT,
         )
     assert answer.admitted, answer.reason
+
+
+async def test_a_node_with_a_wrong_mesh_secret_logs_that_the_manager_refused_it(
+    registry: RedisRegistry, manager: Manager, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A node started with another MESH_SECRET than the manager's logs, at every attempt to
+    open its event stream, the manager's UNAUTHENTICATED and what to do: never gRPC's
+    INTERNAL of a first write that raced the manager's refusal."""
+    settings = NodeSettings(
+        node_id="node-wrong-secret",
+        host="127.0.0.1",
+        port=0,
+        grpc_host="127.0.0.1",
+        grpc_port=0,
+        advertise_host="127.0.0.1",
+        manager_address=f"127.0.0.1:{manager.port}",
+        lease_seconds=2 * UNIT,
+        mesh_secret=WRONG_SECRET,
+    )
+    caplog.set_level(logging.INFO, logger=_manager_link.__name__)
+
+    def stream_logs() -> list[str]:
+        return [
+            r.getMessage()
+            for r in caplog.records
+            if r.name == _manager_link.__name__ and "event stream" in r.getMessage()
+        ]
+
+    async def refused_often() -> bool:
+        return len(stream_logs()) >= 5
+
+    async with Node(settings, registry) as node:
+        await eventually(refused_often)
+        assert not node.link.connected
+    messages = stream_logs()
+    for message in messages:
+        assert "UNAUTHENTICATED" in message, message
+        assert "refused this node's MESH_SECRET" in message, message
+        assert "same MESH_SECRET" in message, message
+    # A refused stream was never open: the node backs off (0.05 s doubling) instead of
+    # retrying 20 times a second.
+    assert "Retrying in 0.80 s" in messages[4], messages
 
 
 # -- (c) Node.Send ------------------------------------------------------------------------

@@ -151,6 +151,27 @@ def bearer_metadata(token: str) -> tuple[tuple[str, str], ...]:
 # -- server side: refuse every call without the mesh secret ----------------------------------
 
 
+_HANDLER_KINDS: dict[tuple[bool, bool], Callable[..., grpc.RpcMethodHandler[Any, Any]]] = {
+    (False, False): grpc.unary_unary_rpc_method_handler,
+    (False, True): grpc.unary_stream_rpc_method_handler,
+    (True, False): grpc.stream_unary_rpc_method_handler,
+    (True, True): grpc.stream_stream_rpc_method_handler,
+}
+
+
+def handler_like(
+    handler: grpc.RpcMethodHandler[Any, Any], behaviour: Callable[..., Any]
+) -> grpc.RpcMethodHandler[Any, Any]:
+    """A handler of `handler`'s kind (streaming or not, each way) and (de)serializers that
+    runs `behaviour` instead: what a server interceptor returns to wrap or refuse a call."""
+    make = _HANDLER_KINDS[(bool(handler.request_streaming), bool(handler.response_streaming))]
+    return make(
+        behaviour,
+        request_deserializer=handler.request_deserializer,
+        response_serializer=handler.response_serializer,
+    )
+
+
 def refusing_handler(
     handler: grpc.RpcMethodHandler[Any, Any], code: grpc.StatusCode, message: str
 ) -> grpc.RpcMethodHandler[Any, Any]:
@@ -163,19 +184,7 @@ def refusing_handler(
         await context.abort(code, message)
         yield  # pragma: no cover - makes this an async generator, as the kind needs
 
-    kinds: dict[tuple[bool, bool], Callable[..., grpc.RpcMethodHandler[Any, Any]]] = {
-        (False, False): grpc.unary_unary_rpc_method_handler,
-        (False, True): grpc.unary_stream_rpc_method_handler,
-        (True, False): grpc.stream_unary_rpc_method_handler,
-        (True, True): grpc.stream_stream_rpc_method_handler,
-    }
-    streaming = bool(handler.response_streaming)
-    make = kinds[(bool(handler.request_streaming), streaming)]
-    return make(
-        abort_stream if streaming else abort_unary,
-        request_deserializer=handler.request_deserializer,
-        response_serializer=handler.response_serializer,
-    )
+    return handler_like(handler, abort_stream if handler.response_streaming else abort_unary)
 
 
 class MeshAuthInterceptor(grpc.aio.ServerInterceptor):

@@ -1,8 +1,8 @@
 """Charger Basic auth passwords: stored only as argon2id hashes (``argon2-cffi``).
 
 Verification costs tens of milliseconds of CPU on purpose; callers on an event loop run
-`verify_password` in a thread (``asyncio.to_thread``) so one handshake does not stall
-every charger of the process.
+`verify_password` in a thread (the manager's ChargerAuthenticator in its own threads) so
+one handshake does not stall every charger of the process.
 """
 
 from __future__ import annotations

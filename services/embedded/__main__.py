@@ -187,7 +187,6 @@ async def main() -> None:
     node_settings.trusted_proxies = node_settings.trusted_proxies or ("127.0.0.1",)
     # The node's wss:// port (NODE_TLS_*) is what security profiles 2 and 3 need.
     manager_settings.charger_tls_available |= node_settings.tls_port is not None
-    node_settings.mesh_secret = mesh_secret
 
     registry = registry_from_env(in_process_without_redis=True)
     try:

@@ -55,7 +55,12 @@ import grpc
 from google.protobuf.json_format import MessageToDict
 from google.protobuf.message import Message
 
-from services.common._mesh import MESH_METADATA_KEY, metadata_value, secret_matches
+from services.common._mesh import (
+    MESH_METADATA_KEY,
+    handler_like,
+    metadata_value,
+    secret_matches,
+)
 from services.manager._audit import AuditRecord, AuditSink
 from services.manager._context import Clock
 from services.manager.store import StoreError, TokenRecord, TokenStore
@@ -478,33 +483,12 @@ def _status_name(context: grpc.aio.ServicerContext[Any, Any], default: str) -> s
     return default
 
 
-_HandlerFactory = Callable[..., Any]  # grpc.*_rpc_method_handler
-_KINDS: Mapping[tuple[bool, bool], _HandlerFactory] = {
-    (False, False): grpc.unary_unary_rpc_method_handler,
-    (False, True): grpc.unary_stream_rpc_method_handler,
-    (True, False): grpc.stream_unary_rpc_method_handler,
-    (True, True): grpc.stream_stream_rpc_method_handler,
-}
-
-
 def _behaviour(handler: grpc.RpcMethodHandler[Any, Any]) -> Callable[..., Any]:
     behaviour = (
         handler.unary_unary or handler.unary_stream or handler.stream_unary or handler.stream_stream
     )
     assert behaviour is not None
     return behaviour
-
-
-def _rebuilt(
-    handler: grpc.RpcMethodHandler[Any, Any], behaviour: Callable[..., Any]
-) -> grpc.RpcMethodHandler[Any, Any]:
-    make = _KINDS[(bool(handler.request_streaming), bool(handler.response_streaming))]
-    rebuilt: grpc.RpcMethodHandler[Any, Any] = make(
-        behaviour,
-        request_deserializer=handler.request_deserializer,
-        response_serializer=handler.response_serializer,
-    )
-    return rebuilt
 
 
 class OperatorAuthInterceptor(grpc.aio.ServerInterceptor):
@@ -567,7 +551,7 @@ class OperatorAuthInterceptor(grpc.aio.ServerInterceptor):
                 f"{short_name(method)} streams requests, which the role check does not "
                 "cover (services/manager/_auth.py), so nobody may call it",
             )
-        return _rebuilt(handler, self._guarded(handler, method, need))
+        return handler_like(handler, self._guarded(handler, method, need))
 
     # -- refusals before the handler runs ---------------------------------------------------
 
@@ -591,7 +575,7 @@ class OperatorAuthInterceptor(grpc.aio.ServerInterceptor):
             await context.abort(code, message)
             yield  # pragma: no cover - makes this an async generator, as the kind needs
 
-        return _rebuilt(handler, refuse_stream if handler.response_streaming else refuse_unary)
+        return handler_like(handler, refuse_stream if handler.response_streaming else refuse_unary)
 
     # -- calls that need a role -------------------------------------------------------------
 

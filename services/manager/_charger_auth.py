@@ -19,7 +19,8 @@ pending rotated one (``new_password_hash``) is promoted: from then on the old on
 
 Argon2id verification is slow on purpose (argon2-cffi's defaults, 64 MiB, t=3, p=4:
 measured 145-170 ms per verification on the 2-core development machine, under load; see
-docs/adr/0012-charger-tls.md) and runs in a thread. A verified password is remembered per charger as an HMAC of it under a key that
+docs/adr/0012-charger-tls.md) and runs in the authenticator's own threads (named
+``argon2-verify``), which `aclose` waits for: no verification outlives the manager. A verified password is remembered per charger as an HMAC of it under a key that
 lives only in this process, together with the hash it verified against, so a reconnect
 storm costs one hash lookup per handshake, not one argon2 verification; a changed hash
 (rotation promoted, password set by an operator) misses the cache.
@@ -42,6 +43,7 @@ import os
 import time
 from collections import OrderedDict, deque
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import grpc
@@ -221,6 +223,10 @@ class ChargerAuthenticator:
         # 5 s admission timeout) before it is told to retry (503).
         self._verification_slots = asyncio.Semaphore(max_verifications)
         self._verification_wait = verification_wait
+        # Its own threads, not the event loop's default executor: a handshake abandoned
+        # mid-verification (the charger gave up, the manager is stopping) leaves its
+        # verification running, and `aclose` must be able to wait for exactly these.
+        self._verifier = ThreadPoolExecutor(max_verifications, thread_name_prefix="argon2-verify")
         #: The credentials last read per charger: used while the database is unavailable,
         #: so chargers keep connecting through an outage as they did before profiles.
         self._last_known: dict[str, ChargerCredentials] = {}
@@ -359,9 +365,17 @@ class ChargerAuthenticator:
             ) from None
         try:
             self.verifications += 1
-            return await asyncio.to_thread(verify_password, stored_hash, password)
+            loop = asyncio.get_running_loop()
+            return await loop.run_in_executor(
+                self._verifier, verify_password, stored_hash, password
+            )
         finally:
             self._verification_slots.release()
+
+    async def aclose(self) -> None:
+        """Wait for the verifications still running (tens of ms each, abandoned ones
+        included) and end their threads; call after the server stopped taking handshakes."""
+        await asyncio.to_thread(self._verifier.shutdown, wait=True, cancel_futures=True)
 
     async def _rate_limited(self, charger_id: str, ip: str, wait: float) -> AuthDecision:
         retry_after = math.ceil(wait)

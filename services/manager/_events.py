@@ -63,6 +63,9 @@ async def _next_message(context: _Context) -> events_pb2.NodeMessage | None:
     return cast(events_pb2.NodeMessage, message)
 
 
+#: The manager's first message on every event stream it accepts.
+_OPENED = events_pb2.ReplyBatch()
+
 _CONNECTION_KINDS = {
     events_pb2.Event.KIND_CONNECTED: watch_pb2.EVENT_KIND_CONNECTED,
     events_pb2.Event.KIND_DISCONNECTED: watch_pb2.EVENT_KIND_DISCONNECTED,
@@ -158,6 +161,10 @@ class EventsServicer(events_pb2_grpc.EventsServicer):
         request_iterator: Any,
         context: _Context,
     ) -> None:
+        # The stream is accepted (the mesh secret was checked): say so before reading, with
+        # an empty ReplyBatch, so the node reads a refusal's status instead of having a
+        # first write race it (which fails as gRPC's INTERNAL and loses the reason).
+        await context.write(_OPENED)
         first = await _next_message(context)
         if first is None or not first.HasField("hello"):
             await context.abort(

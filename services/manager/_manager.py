@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Mapping
 
@@ -22,6 +21,7 @@ from csms.v1 import (
 )
 
 from services.common import OcppVersion
+from services.common._tasks import cancel_and_wait
 from services.manager._audit import AuditLog, AuditSink, DiscardAudit
 from services.manager._audit_api import AuditServicer
 from services.manager._auth import Authenticator, OperatorAuthInterceptor
@@ -95,6 +95,8 @@ class Manager:
         self.bus = EventBus(buffer_size=settings.watch_buffer, clock=clock)
         self.port = 0
         self._closed = False
+        #: The handshake's credential check (`charger_auth` once started), closed after the server.
+        self._charger_auth: ChargerAuthenticator | None = None
 
     @property
     def stores(self) -> Stores:
@@ -201,7 +203,7 @@ class Manager:
             allowed_while=ALLOWED_WHILE,
         )
         #: Checks each handshake against the charger's security profile (after the policy).
-        self.charger_auth = ChargerAuthenticator(
+        self.charger_auth = self._charger_auth = ChargerAuthenticator(
             stores.credentials,
             stores.security,
             self.audit,
@@ -282,13 +284,13 @@ class Manager:
             return
         self._closed = True
         for task in (self._housekeeping, self._node_checks):
-            if task is not None:
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
+            if task is not None:  # both call Redis, where a cancellation can be lost on 3.11
+                await cancel_and_wait(task)
         self.bus.close()  # watch streams end now instead of holding the graceful stop
         if self._server is not None:
             await self._server.stop(grace=self.settings.shutdown_grace)
+        if self._charger_auth is not None:  # password checks of handshakes cut short
+            await self._charger_auth.aclose()
         if self._reconnects is not None:
             await self._reconnects.aclose()
         if self.signer is not None:

@@ -26,13 +26,13 @@ from __future__ import annotations
 
 import asyncio
 import collections
-import contextlib
 import logging
 from dataclasses import dataclass
 
 from csms.v1 import chargers_pb2, events_pb2
 
 from services.common import OcppVersion, from_proto_version
+from services.common._tasks import cancel_and_wait
 from services.manager import commands
 from services.manager._errors import ManagerError
 from services.manager._tasks import TaskSender
@@ -99,9 +99,8 @@ class ReconnectStatus:
         self._scheduler = None
         for task in tasks:
             task.cancel()
-        for task in tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        for task in tasks:  # cancelled again if it lost that (a Redis lookup on 3.11)
+            await cancel_and_wait(task)
         self._queue.clear()
         self._pending.clear()
 

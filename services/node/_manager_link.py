@@ -188,14 +188,24 @@ class ManagerLink:
             except grpc.aio.AioRpcError as exc:
                 if self.connected:
                     delay = self._settings.backoff_min
-                log.warning(
-                    "event stream to the manager broke (%s: %s); %d events await replies; "
-                    "reconnecting in %.2f s",
-                    exc.code().name,
-                    exc.details(),
-                    len(self._inflight),
-                    delay,
-                )
+                if exc.code() == grpc.StatusCode.UNAUTHENTICATED:
+                    log.error(
+                        "the manager refused this node's MESH_SECRET and with it the event "
+                        "stream (UNAUTHENTICATED: %s): no charger can connect to this node "
+                        "until it has the same MESH_SECRET as the manager; set it and restart "
+                        "the node. Retrying in %.2f s",
+                        exc.details(),
+                        delay,
+                    )
+                else:
+                    log.warning(
+                        "event stream to the manager broke (%s: %s); %d events await replies; "
+                        "reconnecting in %.2f s",
+                        exc.code().name,
+                        exc.details(),
+                        len(self._inflight),
+                        delay,
+                    )
             except Exception:
                 # A bug in the stream code must not silently stop all of this node's
                 # traffic: log it loudly and open a new stream, like after any break.
@@ -208,6 +218,13 @@ class ManagerLink:
     async def _run_stream(self) -> None:
         call = self._stub.Stream(metadata=self._metadata)
         try:
+            # The manager answers the stream's opening (an empty ReplyBatch) before the node
+            # writes anything, so a refusal (a MESH_SECRET the manager does not share) is
+            # read here as the manager's status. A write racing the refusal would fail with
+            # gRPC's INTERNAL instead, and the manager's reason would be lost.
+            opening = await call.read()
+            if opening is grpc.aio.EOF:
+                raise _closed_by_manager()
             await call.write(
                 events_pb2.NodeMessage(
                     hello=events_pb2.NodeHello(node_id=self._node_id, address=self._address)
@@ -263,12 +280,7 @@ class ManagerLink:
                     if not entry[1].done():
                         entry[1].set_result(reply)
         # The manager closed the stream without an error (e.g. graceful shutdown).
-        raise grpc.aio.AioRpcError(
-            grpc.StatusCode.UNAVAILABLE,
-            grpc.aio.Metadata(),
-            grpc.aio.Metadata(),
-            details="the manager closed the event stream",
-        )
+        raise _closed_by_manager()
 
     def fail_all(self, reason: str) -> None:
         """Fail every waiting event (shutdown)."""
@@ -284,6 +296,15 @@ class ManagerLink:
             if not future.done():
                 future.set_exception(ManagerUnavailable(reason))
         self._deadlines.clear()
+
+
+def _closed_by_manager() -> grpc.aio.AioRpcError:
+    return grpc.aio.AioRpcError(
+        grpc.StatusCode.UNAVAILABLE,
+        grpc.aio.Metadata(),
+        grpc.aio.Metadata(),
+        details="the manager closed the event stream",
+    )
 
 
 async def _replies(call: _Call) -> AsyncIterator[events_pb2.ReplyBatch]:

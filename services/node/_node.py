@@ -54,6 +54,7 @@ from services.common._framing import (
 )
 from services.common._mesh import MeshAuthInterceptor
 from services.common._status import NODE_DOMAIN, SendFailure, abort
+from services.common._tasks import cancel_and_wait
 from services.node._config import NodeSettings
 from services.node._credentials import (
     WWW_AUTHENTICATE,
@@ -308,9 +309,8 @@ class Node:
                     await server.wait_closed()
         for task in self._tasks:
             task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        for task in self._tasks:  # cancelled again if it lost that (a Redis call on 3.11)
+            await cancel_and_wait(task)
         if self._link is not None:
             self._link.fail_all("the node is shutting down")
         if self._handlers:  # answers waiting for room in a closed socket end at once

@@ -11,11 +11,13 @@ than one sweeper is harmless.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 
 from services.common import env_float, env_int, env_str, without_password
 from services.common._mesh import mesh_secret_from_env
 from services.common._runtime import run_service, stop_requested
+from services.common._tasks import cancel_and_wait
 
 from ._model import RegistryError
 from ._redis import RedisRegistry
@@ -61,8 +63,8 @@ async def serve() -> None:
             await stop_requested()
         finally:
             log.info("shutting down (grace %.1f s)", grace)
-            sweeper.cancel()
-            await asyncio.wait([sweeper])
+            with contextlib.suppress(Exception):  # its Redis calls can lose a cancel (3.11)
+                await cancel_and_wait(sweeper)
             await server.stop(grace)
 
 

@@ -23,6 +23,7 @@ pipeline (no timer: a lone claim goes out at once, a storm goes out in batches).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import time
@@ -33,6 +34,7 @@ from typing import Any, Final, Self
 import redis.asyncio as aioredis
 from redis.exceptions import NoScriptError, RedisError
 
+from services.common._tasks import cancel_and_wait
 from services.common._versions import OcppVersion
 
 from ._model import (
@@ -525,8 +527,10 @@ class RedisRegistry:
             return
         self._closed = True
         if self._drainer is not None:
-            self._drainer.cancel()
-            await asyncio.wait([self._drainer])
+            # Its pipelines write through redis-py's wait_for, which can lose a
+            # cancellation on Python 3.11: cancelled again until it has ended.
+            with contextlib.suppress(Exception):
+                await cancel_and_wait(self._drainer)
             self._drainer = None
         while not self._queue.empty():
             future = self._queue.get_nowait().future

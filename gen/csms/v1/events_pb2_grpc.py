@@ -60,7 +60,9 @@ class EventsServicer:
     """
 
     def Stream(self, request_iterator, context):
-        """The event stream. The first NodeMessage must carry `hello`; every later one a batch.
+        """The event stream. The manager accepts it (mesh secret checked) by sending an empty
+        ReplyBatch first; the node reads it before writing, so a refusal reaches it as the
+        manager's status. The first NodeMessage must carry `hello`; every later one a batch.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

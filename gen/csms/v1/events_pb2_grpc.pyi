@@ -39,7 +39,10 @@ class EventsStub:
     @_typing.overload
     def __new__(cls, channel: _aio.Channel) -> EventsAsyncStub: ...
     Stream: _grpc.StreamStreamMultiCallable[_events_pb2.NodeMessage, _events_pb2.ReplyBatch]
-    """The event stream. The first NodeMessage must carry `hello`; every later one a batch."""
+    """The event stream. The manager accepts it (mesh secret checked) by sending an empty
+    ReplyBatch first; the node reads it before writing, so a refusal reaches it as the
+    manager's status. The first NodeMessage must carry `hello`; every later one a batch.
+    """
     Admit: _grpc.UnaryUnaryMultiCallable[_events_pb2.AdmitRequest, _events_pb2.AdmitResponse]
     """Asked by a node at the websocket handshake: may this charger connect?"""
 
@@ -54,7 +57,10 @@ class EventsAsyncStub(EventsStub):
 
     def __init__(self, channel: _aio.Channel) -> None: ...
     Stream: _aio.StreamStreamMultiCallable[_events_pb2.NodeMessage, _events_pb2.ReplyBatch]  # type: ignore[assignment]
-    """The event stream. The first NodeMessage must carry `hello`; every later one a batch."""
+    """The event stream. The manager accepts it (mesh secret checked) by sending an empty
+    ReplyBatch first; the node reads it before writing, so a refusal reaches it as the
+    manager's status. The first NodeMessage must carry `hello`; every later one a batch.
+    """
     Admit: _aio.UnaryUnaryMultiCallable[_events_pb2.AdmitRequest, _events_pb2.AdmitResponse]  # type: ignore[assignment]
     """Asked by a node at the websocket handshake: may this charger connect?"""
 
@@ -72,7 +78,10 @@ class EventsServicer(metaclass=_abc_1.ABCMeta):
         request_iterator: _MaybeAsyncIterator[_events_pb2.NodeMessage],
         context: _ServicerContext,
     ) -> _typing.Union[_abc.Iterator[_events_pb2.ReplyBatch], _abc.AsyncIterator[_events_pb2.ReplyBatch]]:
-        """The event stream. The first NodeMessage must carry `hello`; every later one a batch."""
+        """The event stream. The manager accepts it (mesh secret checked) by sending an empty
+        ReplyBatch first; the node reads it before writing, so a refusal reaches it as the
+        manager's status. The first NodeMessage must carry `hello`; every later one a batch.
+        """
 
     @_abc_1.abstractmethod
     def Admit(
