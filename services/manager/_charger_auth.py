@@ -54,11 +54,11 @@ from services.manager._audit import AuditRecord, AuditSink
 from services.manager._context import Clock
 from services.manager._errors import ManagerError
 from services.manager.store import (
+    ChargerAdmission,
     ChargerCredentials,
     CredentialStore,
     SecurityStore,
     StoreError,
-    StoreUnavailable,
 )
 
 log = logging.getLogger(__name__)
@@ -227,11 +227,13 @@ class ChargerAuthenticator:
         # mid-verification (the charger gave up, the manager is stopping) leaves its
         # verification running, and `aclose` must be able to wait for exactly these.
         self._verifier = ThreadPoolExecutor(max_verifications, thread_name_prefix="argon2-verify")
-        #: The credentials last read per charger: used while the database is unavailable,
-        #: so chargers keep connecting through an outage as they did before profiles.
-        self._last_known: dict[str, ChargerCredentials] = {}
 
-    async def check(self, request: events_pb2.AdmitRequest) -> AuthDecision:
+    async def check(
+        self, request: events_pb2.AdmitRequest, charger: ChargerAdmission
+    ) -> AuthDecision:
+        """Whether the handshake proves what `charger`'s profile asks: `charger` is the row
+        the policy read to admit it (``ChargerPolicy.admit``; the last one read while the
+        database is unavailable), so a handshake reads the charger once."""
         charger_id = request.charger_id
         ip = source_ip(request.remote_address)
         wait = max(
@@ -240,7 +242,9 @@ class ChargerAuthenticator:
         )
         if wait > 0:
             return await self._rate_limited(charger_id, ip, wait)
-        credentials = await self._read_credentials(charger_id)
+        credentials = ChargerCredentials(
+            charger_id, charger.security_profile, charger.password_hash, charger.new_password_hash
+        )
         refused = await self._verify(credentials, request)
         if refused is None:
             self._by_charger.clear(charger_id)
@@ -250,23 +254,6 @@ class ChargerAuthenticator:
             self._by_address.fail(ip)
         await self._report(charger_id, ip, refused, "UNAUTHENTICATED", event=True)
         return AuthDecision(False, refused.reason, UNAUTHORIZED)
-
-    async def _read_credentials(self, charger_id: str) -> ChargerCredentials:
-        try:
-            credentials = await self._credentials.credentials(charger_id)
-        except StoreUnavailable:
-            known = self._last_known.get(charger_id)
-            if known is None:
-                raise
-            log.warning(
-                "database unavailable: checking charger %s against its last known credentials",
-                charger_id,
-            )
-            return known
-        if credentials is None:  # admitted by the policy, yet not stored: the table default
-            return ChargerCredentials(charger_id, 0, None, None)
-        self._last_known[charger_id] = credentials
-        return credentials
 
     async def _verify(
         self, credentials: ChargerCredentials, request: events_pb2.AdmitRequest

@@ -150,8 +150,11 @@ class EventsServicer(events_pb2_grpc.EventsServicer):
             return events_pb2.AdmitResponse(
                 admitted=False, reason=decision.reason, refusal=decision.refusal
             )
-        if self._charger_auth is not None:  # the credentials its security profile asks for
-            return (await self._charger_auth.check(request)).response()
+        if self._charger_auth is not None:
+            # The credentials its security profile asks for, against the row just read.
+            if decision.charger is None:  # never: the policy admits with the row it read
+                raise RuntimeError(f"charger {request.charger_id!r} admitted without its row")
+            return (await self._charger_auth.check(request, decision.charger)).response()
         return events_pb2.AdmitResponse(admitted=True)
 
     # The stubs type a stream-stream method as returning an iterator of replies;

@@ -7,11 +7,13 @@ from datetime import UTC, datetime
 import pytest
 from csms.v1 import events_pb2
 
+from services.common import OcppVersion
 from services.common._passwords import hash_password
 from services.manager._audit import DiscardAudit
-from services.manager._charger_auth import ChargerAuthenticator, VerificationBusy
+from services.manager._charger_auth import AuthDecision, ChargerAuthenticator, VerificationBusy
+from services.manager._policy import ChargerPolicy
 from services.manager._stores import Stores
-from services.manager.store import ChargerCredentials, StoreUnavailable
+from services.manager.store import ChargerAdmission, ChargerCredentials, StoreUnavailable
 
 NOW = datetime(2026, 12, 3, 12, 0, tzinfo=UTC)
 PASSWORD = "a-password-of-17c"
@@ -30,13 +32,26 @@ def request(
     )
 
 
-async def authenticator(
-    stores: Stores, profile: int = 1, **options: object
-) -> ChargerAuthenticator:
+class Handshake:
+    """Admission as ``Events.Admit`` runs it: the policy reads the charger's row, and the
+    authenticator checks the credentials against that row."""
+
+    def __init__(self, stores: Stores, auth: ChargerAuthenticator) -> None:
+        self.policy = ChargerPolicy(stores.chargers, auto_register=False, allow_unsecured=False)
+        self.auth = auth
+
+    async def check(self, request: events_pb2.AdmitRequest) -> AuthDecision:
+        decision = await self.policy.admit(request.charger_id, OcppVersion.V16, NOW)
+        assert decision.admitted, decision.reason
+        assert isinstance(decision.charger, ChargerAdmission)
+        return await self.auth.check(request, decision.charger)
+
+
+async def authenticator(stores: Stores, profile: int = 1, **options: object) -> Handshake:
     await stores.chargers.register("CP-1", "1.6", NOW)
     await stores.credentials.set_security_profile("CP-1", profile)
     await stores.credentials.set_password_hash("CP-1", hash_password(PASSWORD))
-    return ChargerAuthenticator(
+    auth = ChargerAuthenticator(
         stores.credentials,
         stores.security,
         DiscardAudit(),
@@ -44,6 +59,7 @@ async def authenticator(
         allow_unsecured=False,
         **options,  # type: ignore[arg-type]
     )
+    return Handshake(stores, auth)
 
 
 async def test_pending_password_is_promoted_on_first_use(stores: Stores) -> None:
@@ -68,24 +84,37 @@ async def test_last_known_credentials_serve_during_an_outage(stores: Stores) -> 
     auth = await authenticator(stores)
     assert (await auth.check(request())).admitted
 
-    async def unavailable(charger_id: str) -> ChargerCredentials | None:
-        raise StoreUnavailable("database unavailable while reading a charger's credentials")
+    async def unavailable(charger_id: str) -> ChargerAdmission | None:
+        raise StoreUnavailable("database unavailable while reading a charger")
 
-    stores.credentials.credentials = unavailable  # type: ignore[method-assign]
+    stores.chargers.admission = unavailable  # type: ignore[method-assign]
     assert (await auth.check(request())).admitted
     assert not (await auth.check(request(password=NEW_PASSWORD))).admitted
     with pytest.raises(StoreUnavailable):
         await auth.check(request("CP-2"))
 
 
+async def test_a_handshake_reads_the_charger_once(stores: Stores) -> None:
+    """The credentials come from the row the policy read to admit the charger: the
+    authenticator does not read the charger's credentials again."""
+    auth = await authenticator(stores)
+
+    async def second_read(charger_id: str) -> ChargerCredentials | None:
+        raise AssertionError(f"charger {charger_id} read a second time")
+
+    stores.credentials.credentials = second_read  # type: ignore[method-assign]
+    assert (await auth.check(request())).admitted
+    assert not (await auth.check(request(password=NEW_PASSWORD))).admitted
+
+
 async def test_verifications_beyond_capacity_are_told_to_retry(stores: Stores) -> None:
     """When every verification slot stays busy past the wait, the handshake is refused as
     UNAVAILABLE (the node answers 503, the charger retries) instead of queueing for ever."""
     auth = await authenticator(stores, max_verifications=1, verification_wait=0.05)
-    await auth._verification_slots.acquire()  # a verification that does not finish
+    await auth.auth._verification_slots.acquire()  # a verification that does not finish
     with pytest.raises(VerificationBusy):
         await auth.check(request())
-    auth._verification_slots.release()
+    auth.auth._verification_slots.release()
     assert (await auth.check(request())).admitted
 
 
