@@ -42,6 +42,7 @@ from services.manager.store import (
     SqlSecurityStore,
     SqlSmartChargingStore,
     SqlStationStore,
+    SqlTaskStore,
     SqlTokenStore,
     SqlTransactionStore,
     StationStore,
@@ -70,6 +71,7 @@ class Stores:
     credentials: CredentialStore
     tokens: TokenStore  # operators' API tokens (hashed)
     audit: AuditStore  # the audit log (services.manager._audit.AuditLog writes it)
+    tasks: SqlTaskStore | None = None  # the task history (SQL only: None in_memory())
 
     @classmethod
     async def open(cls, url: str, *, flush_interval: float = 0.2) -> Stores:
@@ -91,6 +93,7 @@ class Stores:
             credentials=SqlCredentialStore(engine),
             tokens=SqlTokenStore(engine),
             audit=SqlAuditStore(engine),
+            tasks=SqlTaskStore(engine),
         )
 
     @classmethod

@@ -122,6 +122,7 @@ from ._station import (
     SqlStationStore,
     StationStore,
 )
+from ._tasks_store import SqlTaskStore
 from ._tokens import ROLES, MemoryTokenStore, SqlTokenStore, TokenRecord, TokenStore
 from ._transaction_events import event_digest
 from ._transactions import SUPERSEDED_PREFIX, SqlTransactionStore
@@ -199,6 +200,7 @@ __all__ = [
     "SqlSecurityStore",
     "SqlSmartChargingStore",
     "SqlStationStore",
+    "SqlTaskStore",
     "SqlTokenStore",
     "SqlTransactionStore",
     "StationStore",
