@@ -239,9 +239,9 @@ class SqlTaskStore(SqlStoreBase):
             error_description=error_description,
         )
 
-    async def cancel(self, task_id: str, *, at: datetime) -> TaskRecord:
-        """A queued task → aborted; NotFound; otherwise the task as it is (state unchanged:
-        the caller tells the state)."""
+    async def cancel(self, task_id: str, *, at: datetime) -> tuple[TaskRecord, bool]:
+        """A queued task → aborted: (the task, True); NotFound; any other task as it is:
+        (the task, False)."""
         moved = await self._move(
             task_id,
             QUEUED,
@@ -251,11 +251,11 @@ class SqlTaskStore(SqlStoreBase):
             error_description="cancelled before it was sent",
         )
         if moved is not None:
-            return moved
+            return moved, True
         current = await self.get(task_id)
         if current is None:
             raise NotFound(f"task {task_id!r} does not exist")
-        return current
+        return current, False
 
     async def _move(self, task_id: str, expected: str, **values: Any) -> TaskRecord | None:
         statement = (

@@ -1,0 +1,624 @@
+"""``TaskRunner``: every command to a charger goes through it, and is recorded as a task.
+
+validate → locate (registry) → build → **record the task** (``sent``) → ``Node.Send``
+(``TaskSender``) → **record the outcome** (``answered``, ``call_error``, ``timed_out``,
+``aborted``) → apply the result handler (``TaskResults.after``) → return the answer.
+Validation and building happen in the RPC before ``send`` is reached: a request refused
+there records nothing.
+
+The RPC a command comes from is described by a ``TaskCall`` in a context variable, set by
+``task_rpc`` (the wrapper every command RPC gets, see ``with_task_refs``) from the request's
+``task_options``:
+
+- **idempotency**: with ``request_id``, the first task of the call carries the key
+  (unique per caller). The same key again replays the first task's outcome: its stored
+  answer is returned (the RPC builds its response from it as the first time) or its error
+  raised again, and nothing is sent; while the first is still in flight, the replay waits
+  for it. The same key for another charger or action is INVALID_ARGUMENT.
+- **queueing**: with ``deliver_by`` (in the future) and the charger not connected, the
+  command is built for the charger's recorded OCPP version and stored ``queued``; the RPC
+  answers at once with only ``task`` set. ``QueuedDelivery`` sends a charger's queued tasks
+  when its node reports it connected, in creation order, once (the claim is one
+  conditional UPDATE); the manager's housekeeping expires those past ``deliver_by``.
+  Commands whose effect the RPC records around the send (not a result handler) refuse
+  ``deliver_by``: ``QUEUE_REFUSED`` says why.
+- the response's ``task`` field names the call's first task (``TaskRef``).
+
+Tasks the CSMS sends on its own (the reconnect status trigger, the lifecycle's) are
+recorded too, with ``requested_by`` empty.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import contextvars
+import functools
+import logging
+import secrets
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any, TypeVar
+
+import grpc
+import orjson
+from csms.v1 import common_pb2, events_pb2
+from google.protobuf import message_factory
+from google.protobuf.descriptor import ServiceDescriptor
+from google.protobuf.message import Message
+
+from services.manager import commands
+from services.manager._auth import _is_security_setting, current_caller
+from services.manager._context import Clock
+from services.manager._errors import (
+    ChargerCallError,
+    ChargerDisconnected,
+    ChargerNotConnected,
+    ChargerNotFound,
+    ChargerTimeout,
+    ConflictError,
+    InvalidArgument,
+    ManagerError,
+    NodeUnavailable,
+)
+from services.manager._stores import Stores
+from services.manager._task_results import SentTask, TaskResults
+from services.manager._tasks import TaskResult, TaskSender
+from services.manager.store import AlreadyExists, StoreError
+from services.manager.store._tasks_store import SqlTaskStore, TaskRecord
+from services.registry import ChargerLocation, RegistryError
+
+log = logging.getLogger(__name__)
+
+MAX_REQUEST_ID_LENGTH = 64
+
+#: Command RPCs that refuse deliver_by, and why.
+QUEUE_REFUSED: dict[str, str] = {
+    "ReserveNow": "the reservation is issued and recorded around the send",
+    "RotateChargerPassword": "the new password's hash is recorded around the send",
+    "SetSecurityProfile": "the new profile is recorded around the send, then a Reset follows",
+    "GetVariables": "the values read are recorded by the RPC around the send",
+    "SetVariables": "the values set are recorded by the RPC around the send",
+    "GetBaseReport": "the report request is recorded by the RPC around the send",
+    "GetReport": "the report request is recorded by the RPC around the send",
+    "SetVariableMonitoring": "the monitors are recorded by the RPC around the send",
+    "ClearVariableMonitoring": "the cleared monitors are forgotten by the RPC around the send",
+}
+
+_STATE_ENUM = {
+    "queued": common_pb2.TASK_STATE_QUEUED,
+    "sent": common_pb2.TASK_STATE_SENT,
+    "answered": common_pb2.TASK_STATE_ANSWERED,
+    "call_error": common_pb2.TASK_STATE_CALL_ERROR,
+    "timed_out": common_pb2.TASK_STATE_TIMED_OUT,
+    "aborted": common_pb2.TASK_STATE_ABORTED,
+    "expired": common_pb2.TASK_STATE_EXPIRED,
+}
+STATE_NAMES = {v: k for k, v in _STATE_ENUM.items()}
+
+
+def state_enum(state: str) -> common_pb2.TaskState:
+    return _STATE_ENUM.get(state, common_pb2.TASK_STATE_UNSPECIFIED)
+
+
+def new_task_id() -> str:
+    return "task_" + secrets.token_urlsafe(12)
+
+
+# --- the RPC a task comes from -------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class TaskCall:
+    """One command RPC (or one charger of a bulk task) and the tasks it recorded."""
+
+    method: str = ""
+    request_id: str = ""
+    deliver_by: datetime | None = None
+    bulk_id: str = ""
+    first: TaskRecord | None = None  # the call's first task: the response's `task`
+    keyed: bool = False  # the request_id was given to (or found for) a task
+
+
+_call: contextvars.ContextVar[TaskCall | None] = contextvars.ContextVar("task_call", default=None)
+
+
+class TaskQueued(Exception):
+    """The command was queued; the RPC answers with only its ``task``."""
+
+    def __init__(self, task: TaskRecord) -> None:
+        super().__init__(task.task_id)
+        self.task = task
+
+
+def _options(request: Any, method: str, clock: Clock, bulk_id: str) -> TaskCall:
+    call = TaskCall(method=method, bulk_id=bulk_id)
+    if not isinstance(request, Message) or "task_options" not in request.DESCRIPTOR.fields_by_name:
+        return call
+    if not request.HasField("task_options"):
+        return call
+    options: common_pb2.TaskOptions = getattr(request, "task_options")  # noqa: B009
+    request_id = options.request_id
+    if len(request_id) > MAX_REQUEST_ID_LENGTH:
+        raise InvalidArgument(
+            "task_options.request_id", f"is longer than {MAX_REQUEST_ID_LENGTH} characters"
+        )
+    if request_id and bulk_id:
+        raise InvalidArgument(
+            "task_options.request_id",
+            "is not taken in a bulk task (one key cannot name many chargers' tasks)",
+        )
+    call.request_id = request_id
+    if options.HasField("deliver_by"):
+        if method in QUEUE_REFUSED:
+            raise InvalidArgument(
+                "task_options.deliver_by",
+                f"{method} cannot be queued: {QUEUE_REFUSED[method]}; send it while the "
+                "charger is connected",
+            )
+        deliver_by = options.deliver_by.ToDatetime(tzinfo=UTC)
+        if deliver_by <= clock():
+            raise InvalidArgument("task_options.deliver_by", "must be in the future")
+        call.deliver_by = deliver_by
+    return call
+
+
+_Response = TypeVar("_Response", bound=Message)
+
+
+def task_ref(task: TaskRecord) -> common_pb2.TaskRef:
+    return common_pb2.TaskRef(task_id=task.task_id, state=state_enum(task.state))
+
+
+def task_rpc(
+    method: Callable[..., Awaitable[Any]], name: str, response_type: type[Message]
+) -> Callable[..., Awaitable[Any]]:
+    """`method` (a servicer's command RPC, already ``grpc_errors``-wrapped) with its
+    ``TaskCall``: the response names its task; a queued command answers with the task only.
+    The servicer has the manager's clock as ``_clock``."""
+
+    @functools.wraps(method)
+    async def wrapper(self: Any, request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> Any:
+        outer = _call.get()
+        try:
+            call = _options(request, name, self._clock, outer.bulk_id if outer else "")
+        except ManagerError as exc:
+            await context.abort(exc.status, str(exc))
+            raise AssertionError("unreachable") from exc
+        token = _call.set(call)
+        try:
+            response = await method(self, request, context)
+        except TaskQueued as queued:
+            return response_type(task=task_ref(queued.task))
+        finally:
+            _call.reset(token)
+        if call.first is not None and "task" in response.DESCRIPTOR.fields_by_name:
+            response.task.CopyFrom(task_ref(call.first))
+        return response
+
+    return wrapper
+
+
+def with_task_refs(cls: type[Any], service: ServiceDescriptor) -> None:
+    """Wrap every RPC of `service` whose response has a ``task`` field (the commands) in
+    ``task_rpc`` on `cls` (an instance attribute would not be seen by gRPC's handlers)."""
+    for method in service.methods:
+        if "task" not in method.output_type.fields_by_name:
+            continue
+        response_type = message_factory.GetMessageClass(method.output_type)
+        setattr(
+            cls,
+            method.name,
+            task_rpc(getattr(cls, method.name), method.name, response_type),
+        )
+
+
+# --- secrets are not stored ----------------------------------------------------------------
+
+_REDACTED = "<redacted>"
+
+
+def redacted(value: Any) -> Any:
+    """`value` (a payload) with passwords and security settings' values replaced."""
+    if isinstance(value, list):
+        return [redacted(item) for item in value]
+    if not isinstance(value, dict):
+        return value
+    out: dict[str, Any] = {}
+    key = value.get("key")
+    component = value.get("component")
+    variable = value.get("variable")
+    secret_value = isinstance(key, str) and _is_security_setting("", key)
+    secret_attribute = (
+        isinstance(component, dict)
+        and isinstance(variable, dict)
+        and _is_security_setting(str(component.get("name", "")), str(variable.get("name", "")))
+    )
+    for name, item in value.items():
+        if (
+            "password" in name.lower()
+            or (secret_value and name == "value")
+            or (secret_attribute and name == "attributeValue")
+        ):
+            out[name] = _REDACTED
+        else:
+            out[name] = redacted(item)
+    return out
+
+
+# --- errors: raised, recorded, replayed ------------------------------------------------------
+
+_FINAL_WAIT_MARGIN = 5.0
+
+
+def _outcome(exc: ManagerError) -> tuple[str, str, str]:
+    """(state, error_code, error_description) for a send that failed with `exc`."""
+    if isinstance(exc, ChargerCallError):
+        return "call_error", exc.code, exc.description
+    if isinstance(exc, ChargerTimeout):
+        return "timed_out", "Timeout", str(exc)
+    if isinstance(exc, ChargerDisconnected):
+        return "aborted", "Disconnected", str(exc)
+    if isinstance(exc, ChargerNotConnected):
+        return "aborted", "NotConnected", str(exc)
+    if isinstance(exc, InvalidArgument):
+        return "aborted", "InvalidPayload", str(exc)
+    return "aborted", "NodeUnavailable", str(exc)
+
+
+def replay(task: TaskRecord) -> TaskResult:
+    """The stored outcome of a final task: its answer, or its error raised again."""
+    location = ChargerLocation(task.charger_id, "", "", 0, 0.0, task.ocpp_version)
+    if task.state == "answered" and task.answer_json is not None:
+        raw = task.answer_json.encode()
+        return TaskResult(orjson.loads(raw), raw, location)
+    code, description = task.error_code, task.error_description
+    if task.state == "call_error":
+        raise ChargerCallError(task.charger_id, task.action, code, description)
+    if task.state == "timed_out":
+        raise ChargerTimeout(description)
+    if task.state == "expired":
+        raise ConflictError(f"task {task.task_id} expired: {description}")
+    if code == "Cancelled":
+        raise ConflictError(f"task {task.task_id} was cancelled before it was sent")
+    if code == "NotConnected":
+        raise ChargerNotConnected(task.charger_id)
+    if code == "InvalidPayload":
+        raise InvalidArgument("payload", description)
+    if code == "NodeUnavailable":
+        raise NodeUnavailable(description)
+    raise ChargerDisconnected(task.charger_id, task.action)
+
+
+# --- the runner ------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class _Waiters:
+    done: dict[str, asyncio.Event] = field(default_factory=dict)
+
+
+class TaskRunner:
+    """Locates chargers and sends tasks like ``TaskSender``, recording each as a task."""
+
+    def __init__(
+        self,
+        stores: Stores,
+        sender: TaskSender,
+        clock: Clock,
+        *,
+        results: TaskResults | None = None,
+        poll_interval: float = 0.1,
+    ) -> None:
+        self._stores = stores
+        self._store: SqlTaskStore | None = stores.tasks
+        self.sender = sender
+        self._clock = clock
+        self.results = results if results is not None else TaskResults(stores, clock)
+        self._poll = poll_interval
+        self._waiters = _Waiters()
+        #: Replays waiting for their first task's outcome (tests observe it).
+        self.waiting = 0
+
+    @property
+    def timeout(self) -> float:
+        return self.sender.timeout
+
+    @property
+    def store(self) -> SqlTaskStore:
+        if self._store is None:
+            raise RuntimeError("the task history needs SQL stores (Stores.open)")
+        return self._store
+
+    # --- locate -----------------------------------------------------------------------
+
+    async def locate(self, charger_id: str) -> ChargerLocation:
+        """Where the charger is connected, as ``TaskSender.locate``. For a call that
+        replays a request_id, where the first task went; for a call with deliver_by and
+        the charger not connected, a location without a node (``send`` queues the task)
+        for the charger's recorded OCPP version."""
+        call = _call.get()
+        if call is not None and call.request_id and not call.keyed and self._store is not None:
+            first = await self._first_of(call)
+            if first is not None:
+                if first.charger_id != charger_id:
+                    raise InvalidArgument(
+                        "task_options.request_id",
+                        f"{call.request_id!r} was used for a command to charger "
+                        f"{first.charger_id!r}; use a new request_id for charger {charger_id!r}",
+                    )
+                return ChargerLocation(charger_id, "", "", 0, 0.0, first.ocpp_version)
+        try:
+            return await self.sender.locate(charger_id)
+        except ChargerNotConnected:
+            if call is None or call.deliver_by is None:
+                raise
+        charger = await self._stores.chargers.get(charger_id)
+        if charger is None:  # pragma: no cover - locate said it is known
+            raise ChargerNotFound(charger_id)
+        return ChargerLocation(charger_id, "", "", 0, 0.0, charger.ocpp_version)
+
+    async def _first_of(self, call: TaskCall) -> TaskRecord | None:
+        return await self.store.by_request(_caller_name(), call.request_id)
+
+    # --- send -------------------------------------------------------------------------
+
+    async def send(
+        self, location: ChargerLocation, action: str, payload: dict[str, Any]
+    ) -> TaskResult:
+        """Record, send, record the outcome, apply the result handler; return the answer."""
+        payload = commands.in_schema_order(location.ocpp_version, action, payload)
+        if self._store is None:  # in-memory stores: nothing to record
+            return await self._deliver(location, action, payload)
+        call = _call.get()
+        request_id = ""
+        if call is not None and call.request_id and not call.keyed:
+            call.keyed = True
+            request_id = call.request_id
+            first = await self._first_of(call)
+            if first is not None:
+                return await self._replayed(call, first, location.charger_id, action)
+        stored = orjson.dumps(redacted(payload)).decode()
+        now = self._clock()
+        queue = not location.node_address
+        if queue and (call is None or call.deliver_by is None):  # pragma: no cover
+            raise ChargerNotConnected(location.charger_id)
+        if queue and stored != orjson.dumps(payload).decode():
+            raise InvalidArgument(
+                "task_options.deliver_by",
+                f"this {action} holds a secret, which the CSMS does not store: it cannot be "
+                "queued; send it while the charger is connected",
+            )
+        record = TaskRecord(
+            task_id=new_task_id(),
+            charger_id=location.charger_id,
+            action=action,
+            ocpp_version=location.ocpp_version,
+            payload_json=stored,
+            state="queued" if queue else "sent",
+            created_at=now,
+            requested_by=_caller_name(),
+            request_id=request_id,
+            sent_at=None if queue else now,
+            deliver_by=call.deliver_by if call is not None else None,
+            bulk_id=call.bulk_id if call is not None else "",
+        )
+        try:
+            await self.store.create(record)
+        except AlreadyExists:  # the same key, at the same moment, from another call
+            assert call is not None
+            first = await self._first_of(call)
+            if first is None:
+                raise
+            return await self._replayed(call, first, location.charger_id, action)
+        if call is not None and call.first is None:
+            call.first = record
+        if queue:
+            log.info("queued %s %s for %s", action, record.task_id, location.charger_id)
+            raise TaskQueued(record)
+        return await self._run(record, location, payload)
+
+    async def _replayed(
+        self, call: TaskCall, first: TaskRecord, charger_id: str, action: str
+    ) -> TaskResult:
+        if first.charger_id != charger_id or first.action != action:
+            raise InvalidArgument(
+                "task_options.request_id",
+                f"{call.request_id!r} was used for {first.action} to charger "
+                f"{first.charger_id!r}; use a new request_id for {action} to {charger_id!r}",
+            )
+        first = await self.wait(first)
+        if call.first is None:
+            call.first = first
+        if first.state == "queued":
+            raise TaskQueued(first)
+        return replay(first)
+
+    async def wait(self, task: TaskRecord) -> TaskRecord:
+        """`task` once it is no longer ``sent`` (its first caller is still waiting)."""
+        deadline = asyncio.get_running_loop().time() + self.timeout + _FINAL_WAIT_MARGIN
+        self.waiting += 1
+        try:
+            return await self._wait(task, deadline)
+        finally:
+            self.waiting -= 1
+
+    async def _wait(self, task: TaskRecord, deadline: float) -> TaskRecord:
+        while task.state == "sent":
+            event = self._waiters.done.get(task.task_id)
+            remaining = deadline - asyncio.get_running_loop().time()
+            if remaining <= 0:
+                raise ChargerTimeout(
+                    f"task {task.task_id} is still waiting for the charger's answer"
+                )
+            with contextlib.suppress(TimeoutError):
+                if event is not None:
+                    await asyncio.wait_for(event.wait(), remaining)
+                else:  # sent by another manager (or this one before a restart): poll
+                    await asyncio.sleep(min(self._poll, remaining))
+            current = await self.store.get(task.task_id)
+            if current is None:  # pragma: no cover - tasks are never deleted
+                raise ChargerTimeout(f"task {task.task_id} disappeared")
+            task = current
+        return task
+
+    async def _run(
+        self, record: TaskRecord, location: ChargerLocation, payload: dict[str, Any]
+    ) -> TaskResult:
+        """Send a recorded (``sent``) task and record its outcome."""
+        event = self._waiters.done[record.task_id] = asyncio.Event()
+        try:
+            try:
+                answer = await self._deliver(location, record.action, payload, record)
+            except ManagerError as exc:
+                state, code, description = _outcome(exc)
+                await self._finish(record, state, error_code=code, error_description=description)
+                raise
+            except asyncio.CancelledError:
+                await self._finish(
+                    record,
+                    "aborted",
+                    error_code="CallerCancelled",
+                    error_description=(
+                        "the API call was cancelled while waiting for the answer; the charger "
+                        "may have acted on it"
+                    ),
+                )
+                raise
+            return answer
+        finally:
+            event.set()
+            del self._waiters.done[record.task_id]
+
+    async def _deliver(
+        self,
+        location: ChargerLocation,
+        action: str,
+        payload: dict[str, Any],
+        record: TaskRecord | None = None,
+    ) -> TaskResult:
+        task = SentTask(location.charger_id, location.ocpp_version, action, payload, self._clock())
+        await self.results.before(task)
+        answer = await self.sender.send(location, action, payload)
+        if record is not None:
+            await self._finish(record, "answered", answer_json=answer.raw.decode())
+        await self.results.after(task, answer.payload)
+        return answer
+
+    async def _finish(self, record: TaskRecord, state: str, **outcome: Any) -> None:
+        try:
+            finished = await self.store.finish(record.task_id, state, at=self._clock(), **outcome)
+        except StoreError as exc:  # the command's own outcome is what the caller needs
+            log.warning("could not record the outcome of task %s: %s", record.task_id, exc)
+            return
+        call = _call.get()
+        first = call.first if call is not None else None
+        if finished is not None and first is not None and first.task_id == finished.task_id:
+            assert call is not None
+            call.first = finished  # the response names the task in its final state
+
+    # --- queued tasks -----------------------------------------------------------------
+
+    async def deliver_queued(self, charger_id: str) -> int:
+        """Send the charger's queued tasks, oldest first, each once; how many were sent."""
+        sent = 0
+        while True:
+            try:
+                location = await self.sender.locate(charger_id)
+            except (ManagerError, RegistryError):
+                return sent  # gone again: the rest wait for the next connection
+            record = await self.store.claim_next_queued(charger_id, at=self._clock())
+            if record is None:
+                return sent
+            if record.ocpp_version != location.ocpp_version:
+                await self._finish(
+                    record,
+                    "aborted",
+                    error_code="VersionChanged",
+                    error_description=(
+                        f"built for OCPP {record.ocpp_version}; the charger connected with "
+                        f"{location.ocpp_version}"
+                    ),
+                )
+                continue
+            payload = orjson.loads(record.payload_json)
+            sent += 1
+            try:
+                await self._run(record, location, payload)
+            except ManagerError as exc:
+                log.info("queued task %s to %s: %s", record.task_id, charger_id, exc)
+
+    async def expire(self) -> int:
+        return await self.store.expire(at=self._clock())
+
+    async def abort_stale(self) -> int:
+        """Tasks left ``sent`` past any answer's deadline (their manager stopped) → aborted."""
+        now = self._clock()
+        before = now - timedelta(seconds=self.timeout + _FINAL_WAIT_MARGIN)
+        return await self.store.abort_stale(sent_before=before, at=now)
+
+
+def _caller_name() -> str:
+    caller = current_caller()
+    return caller.name if caller is not None else ""
+
+
+class QueuedDelivery:
+    """A ``ConnectionWatcher``: when a node reports a charger connected, its queued tasks
+    are sent (in a task of its own: nothing on the event path waits)."""
+
+    def __init__(self, runner: TaskRunner) -> None:
+        self._runner = runner
+        self._running: dict[str, asyncio.Task[None]] = {}
+        self._again: set[str] = set()
+
+    def connection_changed(self, event: events_pb2.Event) -> None:
+        if event.kind == events_pb2.Event.KIND_CONNECTED:
+            self._start(event.charger_id)
+
+    def booted(self, charger_id: str) -> None:
+        """Nothing: delivery starts when the charger connects, booting or not."""
+
+    def _start(self, charger_id: str) -> None:
+        if charger_id in self._running:
+            self._again.add(charger_id)
+            return
+        task = asyncio.create_task(self._deliver(charger_id), name=f"queued-{charger_id}")
+        self._running[charger_id] = task
+
+    async def _deliver(self, charger_id: str) -> None:
+        try:
+            while True:
+                self._again.discard(charger_id)
+                try:
+                    await self._runner.deliver_queued(charger_id)
+                except StoreError as exc:
+                    log.warning("could not deliver %s's queued tasks: %s", charger_id, exc)
+                if charger_id not in self._again:
+                    return
+        finally:
+            del self._running[charger_id]
+
+    async def aclose(self) -> None:
+        tasks = list(self._running.values())
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+
+__all__ = [
+    "QUEUE_REFUSED",
+    "STATE_NAMES",
+    "QueuedDelivery",
+    "TaskCall",
+    "TaskQueued",
+    "TaskRunner",
+    "redacted",
+    "replay",
+    "state_enum",
+    "task_ref",
+    "with_task_refs",
+]
