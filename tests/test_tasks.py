@@ -21,6 +21,8 @@ from csms.v1 import (
     chargers_pb2,
     chargers_pb2_grpc,
     common_pb2,
+    reservations_pb2,
+    reservations_pb2_grpc,
     tasks_pb2,
     tasks_pb2_grpc,
 )
@@ -34,6 +36,7 @@ from services.registry import RedisRegistry
 from tests.harness import (
     UNIT,
     Charger16,
+    Station16,
     api_channel,
     charger_url,
     connected,
@@ -360,6 +363,32 @@ async def test_the_same_request_id_twice_sends_once(api: Any, tasks_api: Any, no
         assert replayed.value.details() == failed.value.details()
     listed = await tasks_api.ListTasks(tasks_pb2.ListTasksRequest(charger_id="T-IDEM"))
     assert len(listed.tasks) == 2
+
+
+async def test_a_repeated_reserve_now_reserves_once(manager: Manager, api: Any, node: Node) -> None:
+    """ReserveNow records its reservation around the send: a repeat answers with the first
+    reservation, records no second one and sends nothing."""
+    expiry = Timestamp()
+    expiry.FromDatetime(datetime.now(UTC) + timedelta(hours=1))
+    request = chargers_pb2.ReserveNowRequest(
+        charger_id="T-RES",
+        connector_id=1,
+        id_tag="TAG-1",
+        expiry_date=expiry,
+        task_options=options("res-1"),
+    )
+    async with connected(Station16, charger_url(node, "T-RES"), "T-RES") as cp:
+        await cp.boot()
+        first = await api.ReserveNow(request)
+        second = await api.ReserveNow(request)
+    assert first == second
+    assert first.status == "Accepted"
+    assert len(cp.requests("ReserveNow")) == 1
+    async with api_channel(f"127.0.0.1:{manager.port}") as channel:
+        listed = await reservations_pb2_grpc.ReservationServiceStub(channel).ListReservations(
+            reservations_pb2.ListReservationsRequest(charger_id="T-RES")
+        )
+    assert [r.reservation_id for r in listed.reservations] == [first.reservation_id]
 
 
 async def test_a_repeat_while_the_first_is_in_flight_waits_for_it(

@@ -419,6 +419,24 @@ class TaskRunner:
             raise TaskQueued(record)
         return await self._run(record, location, payload)
 
+    async def previous(
+        self, charger_id: str, action: str = ""
+    ) -> tuple[TaskRecord, TaskResult] | None:
+        """For an RPC that records around its send (ReserveNow, RotateChargerPassword,
+        SetSecurityProfile): when its request_id was used before, the first task and its
+        answer (its error raised again; waiting while it is in flight), so the RPC answers
+        from them without recording or sending anything; None otherwise."""
+        call = _call.get()
+        if call is None or not call.request_id or call.keyed or self._store is None:
+            return None
+        first = await self._first_of(call)
+        if first is None:
+            return None
+        call.keyed = True
+        result = await self._replayed(call, first, charger_id, action or first.action)
+        assert call.first is not None
+        return call.first, result
+
     async def _replayed(
         self, call: TaskCall, first: TaskRecord, charger_id: str, action: str
     ) -> TaskResult:
