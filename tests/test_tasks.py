@@ -30,10 +30,12 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from ocpp.routing import on
 from ocpp.v16 import call_result as result16
 
+from services import csmsctl
 from services.manager import Manager
 from services.node import Node
 from services.registry import RedisRegistry
 from tests.harness import (
+    ADMIN_TOKEN,
     UNIT,
     Charger16,
     Station16,
@@ -504,3 +506,33 @@ async def test_roles(manager: Manager, node: Node) -> None:
         with pytest.raises(grpc.aio.AioRpcError) as unknown:
             await operator.CancelTask(tasks_pb2.CancelTaskRequest(task_id="task_x"))
         assert unknown.value.code() == grpc.StatusCode.NOT_FOUND
+
+
+async def test_csmsctl_lists_shows_and_cancels_tasks(
+    manager: Manager, api: Any, node: Node, capsys: pytest.CaptureFixture[str]
+) -> None:
+    await offline_charger(node, "T-CLI")
+    queued = await api.ClearCache(
+        chargers_pb2.ClearCacheRequest(charger_id="T-CLI", task_options=options(deliver_in=60))
+    )
+    task_id = queued.task.task_id
+    base = ["--manager", f"127.0.0.1:{manager.port}", "--token", ADMIN_TOKEN, "--timeout", "5"]
+    capsys.readouterr()
+
+    code = await asyncio.to_thread(csmsctl.main, [*base, "tasks", "--charger", "T-CLI"])
+    listed = capsys.readouterr().out
+    assert code == 0
+    assert task_id in listed
+    assert "ClearCache" in listed
+    assert "queued" in listed
+    code = await asyncio.to_thread(csmsctl.main, [*base, "tasks", "cancel", task_id])
+    assert code == 0
+    assert "aborted" in capsys.readouterr().out
+    code = await asyncio.to_thread(csmsctl.main, [*base, "tasks", "cancel", task_id])
+    assert code == 1
+    assert "TASK_STATE_ABORTED" in capsys.readouterr().err
+    code = await asyncio.to_thread(
+        csmsctl.main, [*base, "tasks", "ls", "--state", "aborted", "--json"]
+    )
+    assert code == 0
+    assert [t["taskId"] for t in orjson.loads(capsys.readouterr().out)["tasks"]] == [task_id]

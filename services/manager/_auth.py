@@ -484,7 +484,7 @@ def audited(method: str, needed: str) -> bool:
 
 
 def _target(request: Any) -> str:
-    for name in ("token_id", "id_tag", "location_id"):
+    for name in ("token_id", "id_tag", "location_id", "task_id"):
         value = _field(request, name)
         if value:
             return value
