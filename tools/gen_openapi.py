@@ -98,7 +98,7 @@ _PATH_PARAM = re.compile(r"\{([^}=]+)(=[^}]*)?\}")
 
 def _page_limits() -> dict[str, tuple[int, int]]:
     """(default, maximum) page size of every list request, from the code that enforces it."""
-    from services.manager import _audit_api, _device_model_api, _read_api
+    from services.manager import _audit_api, _device_model_api, _read_api, _tasks_api
     from services.manager.chargers import _base as _api
     from services.registry import _model as registry
 
@@ -114,6 +114,7 @@ def _page_limits() -> dict[str, tuple[int, int]]:
         ".csms.v1.ListTransactionsRequest": _read_api.TRANSACTION_PAGE,
         ".csms.v1.ListMeterValuesRequest": _read_api.METER_VALUE_PAGE,
         ".csms.v1.ListAuditEntriesRequest": _audit_api.AUDIT_PAGE,
+        ".csms.v1.ListTasksRequest": _tasks_api.TASK_PAGE,
         ".csms.v1.ListChargerLocationsRequest": (
             registry.DEFAULT_PAGE_SIZE,
             registry.MAX_PAGE_SIZE,

@@ -46,6 +46,7 @@ Context = grpc.aio.ServicerContext[Any, Any]
 
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 1000
+TASK_PAGE = (DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)
 MAX_BULK_CHARGERS = 10_000
 
 #: The bulk command oneof's field → (ChargerService RPC, OCPP action as on 1.6).
@@ -127,7 +128,7 @@ class TaskServicer(tasks_pb2_grpc.TaskServiceServicer):
     async def ListTasks(
         self, request: tasks_pb2.ListTasksRequest, context: Context
     ) -> tasks_pb2.ListTasksResponse:
-        page_size = checked_page_size(request.page_size, (DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE))
+        page_size = checked_page_size(request.page_size, TASK_PAGE)
         state = ""
         if request.state:
             state = STATE_NAMES.get(request.state, "")
