@@ -398,8 +398,10 @@ def build(descriptor: Path = DESCRIPTOR) -> dict[str, Any]:
             if not method.options.HasExtension(annotations_pb2.http):
                 continue
             rule = method.options.Extensions[annotations_pb2.http]
-            for verb, template, body in _rule_bindings(rule):
+            for n, (verb, template, body) in enumerate(_rule_bindings(rule)):
                 path, op = _operation(api, full, method, verb, template, body)
+                if n:  # an additional binding: operation ids are unique
+                    op["operationId"] += f"_{n + 1}"
                 paths.setdefault(path, {})[verb] = op
     api.schemas["Status"] = _STATUS_SCHEMA
     return {
