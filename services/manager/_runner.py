@@ -352,7 +352,7 @@ class TaskRunner:
         try:
             return await self.sender.locate(charger_id)
         except ChargerNotConnected:
-            if call is None or call.deliver_by is None:
+            if call is None or call.deliver_by is None or self._store is None:
                 raise
         charger = await self._stores.chargers.get(charger_id)
         if charger is None:  # pragma: no cover - locate said it is known
@@ -401,7 +401,7 @@ class TaskRunner:
             requested_by=_caller_name(),
             request_id=request_id,
             sent_at=None if queue else now,
-            deliver_by=call.deliver_by if call is not None else None,
+            deliver_by=call.deliver_by if call is not None and queue else None,
             bulk_id=call.bulk_id if call is not None else "",
         )
         try:
@@ -502,6 +502,11 @@ class TaskRunner:
                         "the API call was cancelled while waiting for the answer; the charger "
                         "may have acted on it"
                     ),
+                )
+                raise
+            except Exception as exc:  # a bug or an unexpected dependency error: not left sent
+                await self._finish(
+                    record, "aborted", error_code="Failed", error_description=repr(exc)[:500]
                 )
                 raise
             return answer
