@@ -21,6 +21,8 @@ from csms.v1 import (
     chargers_pb2,
     chargers_pb2_grpc,
     common_pb2,
+    device_model_pb2,
+    device_model_pb2_grpc,
     reservations_pb2,
     reservations_pb2_grpc,
     tasks_pb2,
@@ -536,3 +538,34 @@ async def test_csmsctl_lists_shows_and_cancels_tasks(
     )
     assert code == 0
     assert [t["taskId"] for t in orjson.loads(capsys.readouterr().out)["tasks"]] == [task_id]
+
+
+async def test_device_model_commands_are_tasks_too(
+    manager: Manager, tasks_api: Any, node: Node
+) -> None:
+    """DeviceModelService sends through the same runner: GetVariables on a 1.6 charger is
+    a GetConfiguration task, named in the response; it cannot be queued."""
+    async with (
+        connected(Scripted16, charger_url(node, "T-DM"), "T-DM") as cp,
+        api_channel(f"127.0.0.1:{manager.port}") as channel,
+    ):
+        await cp.boot()
+        model = device_model_pb2_grpc.DeviceModelServiceStub(channel)
+        key = device_model_pb2.VariableKey(variable="HeartbeatInterval")
+        answer = await model.GetVariables(
+            device_model_pb2.GetVariablesRequest(
+                charger_id="T-DM", items=[device_model_pb2.GetVariableItem(key=key)]
+            )
+        )
+        with pytest.raises(grpc.aio.AioRpcError) as queued:
+            await model.GetVariables(
+                device_model_pb2.GetVariablesRequest(
+                    charger_id="T-DM",
+                    items=[device_model_pb2.GetVariableItem(key=key)],
+                    task_options=options(deliver_in=60),
+                )
+            )
+    assert queued.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    task = await task_of(tasks_api, answer.task.task_id)
+    assert (task.action, task.state) == ("GetConfiguration", S.TASK_STATE_ANSWERED)
+    assert "HeartbeatInterval" in task.answer_json
