@@ -508,6 +508,24 @@ async def test_roles(manager: Manager, node: Node) -> None:
         with pytest.raises(grpc.aio.AioRpcError) as unknown:
             await operator.CancelTask(tasks_pb2.CancelTaskRequest(task_id="task_x"))
         assert unknown.value.code() == grpc.StatusCode.NOT_FOUND
+    # Cancels and bulk commands are audited like the other commands, refusals too.
+    async with api_channel(target) as channel:
+        audit = auth_pb2_grpc.AuditServiceStub(channel)
+
+        async def audited() -> list[tuple[str, str, str]]:
+            listed = await audit.ListAuditEntries(
+                auth_pb2.ListAuditEntriesRequest(actor="tasks-operator")
+            )
+            return sorted((e.action, e.target, e.outcome) for e in listed.entries)
+
+        async def both() -> list[tuple[str, str, str]]:
+            found = await audited()
+            return found if len(found) == 2 else []
+
+        assert await eventually(both) == [
+            ("TaskService/CancelTask", "task_x", "NOT_FOUND"),
+            ("TaskService/CreateBulkTask", "", "PERMISSION_DENIED"),
+        ]
 
 
 async def test_csmsctl_lists_shows_and_cancels_tasks(
