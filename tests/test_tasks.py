@@ -131,6 +131,11 @@ async def offline_charger(node: Node, charger_id: str) -> None:
     async with connected(Scripted16, charger_url(node, charger_id), charger_id) as cp:
         await cp.boot()
 
+    async def gone() -> bool:
+        return await node.registry.lookup(charger_id) is None
+
+    await eventually(gone)
+
 
 # --- each outcome -------------------------------------------------------------------------
 

@@ -417,7 +417,8 @@ class TaskRunner:
         if queue:
             log.info("queued %s %s for %s", action, record.task_id, location.charger_id)
             raise TaskQueued(record)
-        return await self._run(record, location, payload)
+        requeue_until = call.deliver_by if call is not None else None
+        return await self._run(record, location, payload, requeue_until=requeue_until)
 
     async def previous(
         self, charger_id: str, action: str = ""
@@ -482,13 +483,33 @@ class TaskRunner:
         return task
 
     async def _run(
-        self, record: TaskRecord, location: ChargerLocation, payload: dict[str, Any]
+        self,
+        record: TaskRecord,
+        location: ChargerLocation,
+        payload: dict[str, Any],
+        *,
+        requeue_until: datetime | None = None,
     ) -> TaskResult:
-        """Send a recorded (``sent``) task and record its outcome."""
+        """Send a recorded (``sent``) task and record its outcome. With `requeue_until`, a
+        task the node says it cannot deliver (the charger left since the registry was read)
+        is queued again (``TaskQueued``)."""
         event = self._waiters.done[record.task_id] = asyncio.Event()
         try:
             try:
                 answer = await self._deliver(location, record.action, payload, record)
+            except ChargerNotConnected:
+                if requeue_until is not None:
+                    again = await self.store.requeue(record.task_id, deliver_by=requeue_until)
+                    if again is not None:
+                        self._named(again)
+                        raise TaskQueued(again) from None
+                await self._finish(
+                    record,
+                    "aborted",
+                    error_code="NotConnected",
+                    error_description=f"charger {record.charger_id!r} was not connected",
+                )
+                raise
             except ManagerError as exc:
                 state, code, description = _outcome(exc)
                 await self._finish(record, state, error_code=code, error_description=description)
@@ -535,11 +556,14 @@ class TaskRunner:
         except StoreError as exc:  # the command's own outcome is what the caller needs
             log.warning("could not record the outcome of task %s: %s", record.task_id, exc)
             return
+        if finished is not None:
+            self._named(finished)
+
+    def _named(self, task: TaskRecord) -> None:
+        """The response names `task` as it is now, if it is the call's first."""
         call = _call.get()
-        first = call.first if call is not None else None
-        if finished is not None and first is not None and first.task_id == finished.task_id:
-            assert call is not None
-            call.first = finished  # the response names the task in its final state
+        if call is not None and call.first is not None and call.first.task_id == task.task_id:
+            call.first = task
 
     # --- queued tasks -----------------------------------------------------------------
 
@@ -566,11 +590,13 @@ class TaskRunner:
                 )
                 continue
             payload = orjson.loads(record.payload_json)
-            sent += 1
             try:
-                await self._run(record, location, payload)
+                await self._run(record, location, payload, requeue_until=record.deliver_by)
+            except TaskQueued:
+                return sent  # it left again: the rest wait for the next connection
             except ManagerError as exc:
                 log.info("queued task %s to %s: %s", record.task_id, charger_id, exc)
+            sent += 1
 
     async def expire(self) -> int:
         return await self.store.expire(at=self._clock())

@@ -161,3 +161,16 @@ def test_secrets_are_not_kept_in_the_history() -> None:
     assert redacted({"apn": {"apnPassword": "x", "apn": "internet"}}) == {
         "apn": {"apnPassword": "<redacted>", "apn": "internet"}
     }
+
+
+async def test_a_task_the_node_could_not_deliver_is_queued_again(store: SqlTaskStore) -> None:
+    """The registry still named the charger but the node no longer held it: the task goes
+    back to queued (it was never delivered) and is claimed at the next connection."""
+    await store.create(task("task_raced", state="sent"))
+    again = await store.requeue("task_raced", deliver_by=NOW + timedelta(minutes=5))
+    assert again is not None
+    assert (again.state, again.sent_at) == ("queued", None)
+    assert await store.requeue("task_raced", deliver_by=NOW) is None  # only from sent
+    claimed = await store.claim_next_queued("CP-1", at=NOW)
+    assert claimed is not None
+    assert claimed.task_id == "task_raced"

@@ -257,6 +257,13 @@ class SqlTaskStore(SqlStoreBase):
             raise NotFound(f"task {task_id!r} does not exist")
         return current, False
 
+    async def requeue(self, task_id: str, *, deliver_by: datetime) -> TaskRecord | None:
+        """A sent task that never reached the charger (it was not connected after all) →
+        queued again until `deliver_by`; None when it is not ``sent``."""
+        return await self._move(
+            task_id, SENT, state=QUEUED, sent_at=None, deliver_by=utc(deliver_by)
+        )
+
     async def _move(self, task_id: str, expected: str, **values: Any) -> TaskRecord | None:
         statement = (
             update(tasks)
