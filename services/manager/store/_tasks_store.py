@@ -31,6 +31,7 @@ from sqlalchemy import (
     UniqueConstraint,
     func,
     select,
+    text,
     update,
 )
 from sqlalchemy.exc import IntegrityError
@@ -237,6 +238,7 @@ class SqlTaskStore(SqlStoreBase):
             answer_json=answer_json,
             error_code=error_code[:64],
             error_description=error_description,
+            relaxed=True,
         )
 
     async def cancel(self, task_id: str, *, at: datetime) -> tuple[TaskRecord, bool]:
@@ -264,7 +266,12 @@ class SqlTaskStore(SqlStoreBase):
             task_id, SENT, state=QUEUED, sent_at=None, deliver_by=utc(deliver_by)
         )
 
-    async def _move(self, task_id: str, expected: str, **values: Any) -> TaskRecord | None:
+    async def _move(
+        self, task_id: str, expected: str, *, relaxed: bool = False, **values: Any
+    ) -> TaskRecord | None:
+        """`relaxed`: on PostgreSQL, commit without waiting for the WAL flush (an outcome
+        lost in a crash of the database is marked aborted by the restart sweep; the task
+        itself was recorded durably before it was sent)."""
         statement = (
             update(tasks)
             .where(tasks.c.id == task_id, tasks.c.state == expected)
@@ -272,6 +279,8 @@ class SqlTaskStore(SqlStoreBase):
             .returning(*tasks.c)
         )
         async with _unavailable("updating a task"), self._engine.begin() as conn:
+            if relaxed and self._dialect == "postgresql":
+                await conn.execute(text("SET LOCAL synchronous_commit TO OFF"))
             row = (await conn.execute(statement)).first()
         return None if row is None else _record(row)
 
