@@ -29,8 +29,8 @@ from services.manager._errors import (
     grpc_errors,
 )
 from services.manager._read_api import checked_page_size
-from services.manager._runner import STATE_NAMES, TaskCall, _call, state_enum
 from services.manager._stores import Stores
+from services.manager._task_calls import STATE_NAMES, TaskCall, _call, state_enum
 from services.manager.store import StoreError
 from services.manager.store._tasks_store import (
     FINAL_TASK_STATES,
