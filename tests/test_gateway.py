@@ -157,7 +157,13 @@ async def test_list_get_and_command_round_trip_through_envoy(stack: Stack) -> No
             "POST", f"{stack.base}/v1/chargers/GW-1:reset", {"kind": "RESET_KIND_HARD"}
         )
         assert reset.status == 200, reset.body
-        assert reset.json() == {"status": "Accepted", "reason": ""}
+        answer = reset.json()
+        task = answer.pop("task")  # the task history's record of the command
+        assert task["state"] == "TASK_STATE_ANSWERED"
+        assert answer == {"status": "Accepted", "reason": ""}
+        history = await http("GET", f"{stack.base}/v1/chargers/GW-1/tasks")
+        assert history.status == 200, history.body
+        assert [t["taskId"] for t in history.json()["tasks"]] == [task["taskId"]]
         assert cp.resets == ["Hard"]
 
 
@@ -224,7 +230,9 @@ async def test_charger_connects_through_envoy(stack: Stack) -> None:
         reset = await http(
             "POST", f"{stack.base}/v1/chargers/GW-WS:reset", {"kind": "RESET_KIND_SOFT"}
         )
-        assert reset.json() == {"status": "Accepted", "reason": ""}
+        answer = reset.json()
+        assert answer.pop("task")["state"] == "TASK_STATE_ANSWERED"
+        assert answer == {"status": "Accepted", "reason": ""}
         assert cp.resets == ["Soft"]
 
 

@@ -22,9 +22,11 @@ from csms.v1 import (
     auth_pb2_grpc,
     chargers_pb2,
     chargers_pb2_grpc,
+    common_pb2,
     id_tags_pb2,
     id_tags_pb2_grpc,
 )
+from google.protobuf.timestamp_pb2 import Timestamp
 from ocpp.v16 import call as call16
 from playwright.async_api import Browser, Page, ViewportSize, async_playwright, expect
 
@@ -816,3 +818,39 @@ async def test_a_refusal_for_the_role_shows_the_servers_reason(
             await expect(answer).to_contain_text("HTTP 403")
             await expect(page.get_by_role("button", name="Log out")).to_be_visible()  # still in
         assert cp.received == []
+
+
+async def test_the_tasks_panel_lists_commands_and_cancels_a_queued_one(
+    system: System, browser: Browser
+) -> None:
+    """The charger page's Tasks panel shows each command with its state and answer; an
+    operator cancels a queued one there."""
+    url = charger_url(system.node, "CP-UI-TASKS")
+    async with connected(Charger16, url, "CP-UI-TASKS") as cp:
+        await cp.boot()
+        async with api_channel(f"127.0.0.1:{system.manager_port}") as channel:
+            api = chargers_pb2_grpc.ChargerServiceStub(channel)
+            await api.Reset(
+                chargers_pb2.ResetRequest(
+                    charger_id="CP-UI-TASKS", kind=chargers_pb2.RESET_KIND_HARD
+                )
+            )
+    deliver_by = Timestamp()
+    deliver_by.FromDatetime(datetime.now(UTC) + timedelta(hours=1))
+    async with api_channel(f"127.0.0.1:{system.manager_port}") as channel:
+        queued = await chargers_pb2_grpc.ChargerServiceStub(channel).ClearCache(
+            chargers_pb2.ClearCacheRequest(
+                charger_id="CP-UI-TASKS",
+                task_options=common_pb2.TaskOptions(deliver_by=deliver_by),
+            )
+        )
+    async with opened(browser, f"{system.url}#/chargers/CP-UI-TASKS") as page:
+        panel = page.locator("#tasks")
+        reset = panel.locator("tbody tr").filter(has_text="Reset")
+        await expect(reset).to_contain_text("answered", timeout=SHOWN)
+        await expect(reset).to_contain_text('{"status":"Accepted"}')
+        row = panel.locator(f'tr[data-task-id="{queued.task.task_id}"]')
+        await expect(row).to_contain_text("queued")
+        await row.get_by_role("button", name="Cancel").click()
+        await expect(row).to_contain_text("aborted", timeout=SHOWN)
+        await expect(row.get_by_role("button", name="Cancel")).to_have_count(0)

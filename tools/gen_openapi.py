@@ -99,7 +99,7 @@ _PATH_PARAM = re.compile(r"\{([^}=]+)(=[^}]*)?\}")
 def _page_limits() -> dict[str, tuple[int, int]]:
     """(default, maximum) page size of every list request, from the code that enforces it."""
     from services.manager import _api_checks as _read_api
-    from services.manager import _audit_api, _device_model_api
+    from services.manager import _audit_api, _device_model_api, _tasks_api
     from services.manager.chargers import _base as _api
     from services.registry import _model as registry
 
@@ -115,6 +115,7 @@ def _page_limits() -> dict[str, tuple[int, int]]:
         ".csms.v1.ListTransactionsRequest": _read_api.TRANSACTION_PAGE,
         ".csms.v1.ListMeterValuesRequest": _read_api.METER_VALUE_PAGE,
         ".csms.v1.ListAuditEntriesRequest": _audit_api.AUDIT_PAGE,
+        ".csms.v1.ListTasksRequest": _tasks_api.TASK_PAGE,
         ".csms.v1.ListChargerLocationsRequest": (
             registry.DEFAULT_PAGE_SIZE,
             registry.MAX_PAGE_SIZE,
@@ -398,8 +399,10 @@ def build(descriptor: Path = DESCRIPTOR) -> dict[str, Any]:
             if not method.options.HasExtension(annotations_pb2.http):
                 continue
             rule = method.options.Extensions[annotations_pb2.http]
-            for verb, template, body in _rule_bindings(rule):
+            for n, (verb, template, body) in enumerate(_rule_bindings(rule)):
                 path, op = _operation(api, full, method, verb, template, body)
+                if n:  # an additional binding: operation ids are unique
+                    op["operationId"] += f"_{n + 1}"
                 paths.setdefault(path, {})[verb] = op
     api.schemas["Status"] = _STATUS_SCHEMA
     return {

@@ -182,6 +182,8 @@ export const paths = {
   watch: () => "/v1/events:watch",
   whoami: () => "/v1/auth/whoami",
   audit: () => "/v1/audit",
+  chargerTasks: (id) => `/v1/chargers/${enc(id)}/tasks`,
+  cancelTask: (id) => `/v1/tasks/${enc(id)}:cancel`,
 };
 
 /**

@@ -29,6 +29,7 @@ import { applyEvent } from "./fleet.js";
 import { adminPanel, lifecycleFacts } from "./lifecycle.js";
 import { can } from "./session.js";
 import { settingsPanel } from "./settings.js";
+import { tasksPanel } from "./tasks.js";
 
 const TRIGGERS = [
   ["TRIGGERABLE_MESSAGE_STATUS_NOTIFICATION", "StatusNotification"],
@@ -78,8 +79,11 @@ export async function renderCharger(root, [chargerId], ctx) {
   const config = h("section", { class: "panel span-2", "aria-labelledby": "h-config" });
   const admin = h("div", { class: "span-2" });
   const operator = can("operator");
+  const tasks = tasksPanel(chargerId, { cancel: operator });
+  // The task history has no live events: read it again every few seconds while shown.
+  const tasksTimer = setInterval(() => tasks.refresh(), 5000);
 
-  fill(root, heading, message, h("div", { class: "charger-grid" }, identity, connectors, session, operator ? commands : null, config, settingsPanel(chargerId, { write: operator }), admin));
+  fill(root, heading, message, h("div", { class: "charger-grid" }, identity, connectors, session, operator ? commands : null, tasks, config, settingsPanel(chargerId, { write: operator }), admin));
 
   function drawIdentity() {
     const c = charger;
@@ -347,9 +351,10 @@ export async function renderCharger(root, [chargerId], ctx) {
     },
   });
 
-  await Promise.all([load(), drawSession(), readConfiguration(null, false)]);
+  await Promise.all([load(), drawSession(), readConfiguration(null, false), tasks.refresh()]);
   return () => {
     unsubscribe();
     clearTimeout(txTimer);
+    clearInterval(tasksTimer);
   };
 }

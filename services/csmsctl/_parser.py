@@ -51,6 +51,7 @@ from services.csmsctl._records import (
     cmd_transaction,
     cmd_transactions,
 )
+from services.csmsctl._tasks import add_tasks_command
 
 
 def _add_password_options(q: argparse.ArgumentParser) -> None:
@@ -312,4 +313,5 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("payload", metavar="JSON", help="the payload, a JSON object")
 
     add_audit_command(sub, leaf)
+    add_tasks_command(sub, leaf)
     return parser

@@ -43,6 +43,7 @@ PUBLIC_SERVICES = (
     "csms.v1.DeviceModelService",
     "csms.v1.AuthService",
     "csms.v1.AuditService",
+    "csms.v1.TaskService",
 )
 
 # Content types Envoy announces for static files; `mimetypes` for anything else.

@@ -224,6 +224,16 @@ ACCESS: Mapping[str, str] = {
         {"ListTransactions": VIEWER, "GetTransaction": VIEWER, "ListMeterValues": VIEWER},
     ),
     **_service("WatchService", {"WatchEvents": VIEWER}),
+    **_service(
+        "TaskService",
+        {
+            "ListTasks": VIEWER,
+            "GetTask": VIEWER,
+            "GetBulkTask": VIEWER,
+            "CancelTask": OPERATOR,
+            "CreateBulkTask": OPERATOR,  # what the inner command needs: ESCALATIONS
+        },
+    ),
 }
 
 #: 1.6 configuration keys that hold a credential or set how the charger authenticates.
@@ -262,10 +272,27 @@ def _set_variables_needs(request: Any) -> str | None:
     return None
 
 
+def _bulk_task_needs(request: Any) -> str | None:
+    """A bulk command needs what the command itself needs (SendCall, UpdateFirmware and
+    security keys are an admin's)."""
+    kind = request.WhichOneof("command") if isinstance(request, Message) else None
+    if kind is None:
+        return None
+    inner = getattr(request, kind)
+    method = f"/csms.v1.ChargerService/{type(inner).__name__.removesuffix('Request')}"
+    needed = ACCESS.get(method, ADMIN)
+    escalation = ESCALATIONS.get(method)
+    raised = escalation(inner) if escalation is not None else None
+    if raised is not None and ROLE_LEVELS[raised] > ROLE_LEVELS[needed]:
+        needed = raised
+    return needed if ROLE_LEVELS[needed] > ROLE_LEVELS[OPERATOR] else None
+
+
 #: Full method name → a function of the request returning a higher role it needs, or None.
 ESCALATIONS: Mapping[str, Callable[[Any], str | None]] = {
     "/csms.v1.ChargerService/ChangeConfiguration": _change_configuration_needs,
     "/csms.v1.DeviceModelService/SetVariables": _set_variables_needs,
+    "/csms.v1.TaskService/CreateBulkTask": _bulk_task_needs,
 }
 
 
@@ -462,7 +489,7 @@ def audited(method: str, needed: str) -> bool:
 
 
 def _target(request: Any) -> str:
-    for name in ("token_id", "id_tag", "location_id"):
+    for name in ("token_id", "id_tag", "location_id", "task_id"):
         value = _field(request, name)
         if value:
             return value

@@ -72,6 +72,8 @@ class ManagerSettings:
     # Audit entries waiting to be written (the database is down or slow) before new ones
     # are dropped, counted and logged.
     audit_queue: int = 10_000
+    # Tasks of one bulk task (TaskService.CreateBulkTask) in flight at once.
+    bulk_task_concurrency: int = 16
 
     @classmethod
     def from_env(
@@ -110,6 +112,7 @@ class ManagerSettings:
             mesh_secret=mesh_secret if mesh_secret is not None else mesh_secret_from_env(),
             admin_token=admin_token_from_env(),
             audit_queue=env_int("AUDIT_QUEUE", 10_000, minimum=1),
+            bulk_task_concurrency=env_int("BULK_TASK_CONCURRENCY", 16, minimum=1),
         )
 
 

@@ -21,8 +21,8 @@ from services.manager._api_checks import checked_page_size
 from services.manager._context import Clock
 from services.manager._errors import ChargerNotFound, grpc_errors
 from services.manager._rows import shown
+from services.manager._runner import TaskRunner, with_task_refs
 from services.manager._stores import Stores
-from services.manager._tasks import TaskSender
 from services.manager.chargers import check_charger_id
 from services.manager.store import (
     DeviceEventRecord,
@@ -130,7 +130,7 @@ def event_message(record: DeviceEventRecord) -> dm.DeviceEvent:
 
 
 class DeviceModelServicer(device_model_pb2_grpc.DeviceModelServiceServicer):
-    def __init__(self, stores: Stores, registry: Registry, tasks: TaskSender, clock: Clock) -> None:
+    def __init__(self, stores: Stores, registry: Registry, tasks: TaskRunner, clock: Clock) -> None:
         self._stores = stores
         self._model = stores.device_model
         self._registry = registry
@@ -456,3 +456,7 @@ class DeviceModelServicer(device_model_pb2_grpc.DeviceModelServiceServicer):
         if gone:
             await self._model.remove_monitors(request.charger_id, gone)
         return response
+
+
+# Every command RPC records its task and names it in its response (TaskService).
+with_task_refs(DeviceModelServicer, dm.DESCRIPTOR.services_by_name["DeviceModelService"])

@@ -35,8 +35,8 @@ from services.manager._errors import (
     NodeUnavailable,
 )
 from services.manager._policy import ChargerPolicy
+from services.manager._runner import TaskRunner
 from services.manager._stores import Stores
-from services.manager._tasks import TaskSender
 from services.manager.store import AlreadyExists, ChargerRecord, NotFound
 from services.manager.store._lifecycle import MAX_DESCRIPTION_LENGTH
 from services.registry import ChargerLocation, Registry, RegistryError
@@ -121,7 +121,7 @@ class ChargerLifecycle:
         self,
         stores: Stores,
         registry: Registry,
-        tasks: TaskSender,
+        tasks: TaskRunner,
         clock: Clock,
         describe: Describe,
         *,

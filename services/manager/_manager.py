@@ -16,6 +16,7 @@ from csms.v1 import (
     locations_pb2_grpc,
     registry_pb2_grpc,
     reservations_pb2_grpc,
+    tasks_pb2_grpc,
     transactions_pb2_grpc,
     watch_pb2_grpc,
 )
@@ -42,9 +43,11 @@ from services.manager._policy import ALLOWED_WHILE, ChargerPolicy
 from services.manager._provisioning import BootBacklog
 from services.manager._reconnect import ReconnectStatus
 from services.manager._reservations_api import ReservationServicer
+from services.manager._runner import QueuedDelivery, TaskRunner
 from services.manager._signing import CertificateSigner
 from services.manager._stores import Stores
 from services.manager._tasks import TaskSender
+from services.manager._tasks_api import TaskServicer
 from services.manager._tokens_api import AuthServicer
 from services.manager._transactions_api import TransactionServicer
 from services.manager._watch import EventBus, WatchServicer
@@ -83,6 +86,10 @@ class Manager:
         self._server: grpc.aio.Server | None = None
         self._tasks: TaskSender | None = None
         self._reconnects: ReconnectStatus | None = None
+        #: Every command goes through it and is recorded (the task history).
+        self._runner: TaskRunner | None = None
+        self._queued: QueuedDelivery | None = None
+        self._task_api: TaskServicer | None = None
         self._housekeeping: asyncio.Task[None] | None = None
         self._node_checks: asyncio.Task[None] | None = None
         #: Boots accepted while the database was unavailable, until they are written.
@@ -107,6 +114,11 @@ class Manager:
     def task_sender(self) -> TaskSender:
         assert self._tasks is not None, "manager not started"
         return self._tasks
+
+    @property
+    def task_runner(self) -> TaskRunner:
+        assert self._runner is not None, "manager not started"
+        return self._runner
 
     async def __aenter__(self) -> Manager:
         s = self.settings
@@ -138,6 +150,14 @@ class Manager:
         self._tasks = TaskSender(
             self.registry, stores.chargers, mesh_secret=s.mesh_secret, timeout=s.task_timeout
         )
+        runner = self._runner = TaskRunner(stores, self._tasks, clock)
+        # Tasks a stopped manager left waiting for an answer are over: aborted.
+        try:
+            stale = await runner.abort_stale()
+            if stale:
+                log.info("%d tasks left sent by a stopped manager are aborted", stale)
+        except StoreError as exc:
+            log.warning("could not abort stale tasks: %s", exc)
         signer = None
         if ca is not None:
             signer = self.signer = CertificateSigner(
@@ -186,7 +206,7 @@ class Manager:
         reconnects: ReconnectStatus | None = None
         if s.status_trigger_after > 0:
             reconnects = self._reconnects = ReconnectStatus(
-                self._tasks,
+                runner,
                 after=s.status_trigger_after,
                 interval=s.status_trigger_interval,
                 concurrency=s.status_trigger_concurrency,
@@ -195,6 +215,9 @@ class Manager:
         watchers: list[ConnectionWatcher] = [states]
         if reconnects is not None:
             watchers.append(reconnects)
+        # Queued tasks are sent when their charger connects.
+        self._queued = QueuedDelivery(runner)
+        watchers.append(self._queued)
         dispatcher = Dispatcher(
             routers,
             stores.chargers,
@@ -237,17 +260,19 @@ class Manager:
             ],
         )
         events_pb2_grpc.add_EventsServicer_to_server(self.events, server)
-        chargers_pb2_grpc.add_ChargerServiceServicer_to_server(
-            ChargerServicer(
-                stores,
-                self.registry,
-                self._tasks,
-                clock,
-                policy=policy,
-                charger_tls=s.charger_tls_available,
-            ),
-            server,
+        charger_api = ChargerServicer(
+            stores,
+            self.registry,
+            runner,
+            clock,
+            policy=policy,
+            charger_tls=s.charger_tls_available,
         )
+        chargers_pb2_grpc.add_ChargerServiceServicer_to_server(charger_api, server)
+        self._task_api = TaskServicer(
+            stores, charger_api, clock, bulk_concurrency=s.bulk_task_concurrency
+        )
+        tasks_pb2_grpc.add_TaskServiceServicer_to_server(self._task_api, server)
         transactions_pb2_grpc.add_TransactionServiceServicer_to_server(
             TransactionServicer(stores), server
         )
@@ -261,7 +286,7 @@ class Manager:
         registry_pb2_grpc.add_RegistryServicer_to_server(RegistryServicer(self.registry), server)
         watch_pb2_grpc.add_WatchServiceServicer_to_server(WatchServicer(bus), server)
         device_model_pb2_grpc.add_DeviceModelServiceServicer_to_server(
-            DeviceModelServicer(stores, self.registry, self._tasks, clock), server
+            DeviceModelServicer(stores, self.registry, runner, clock), server
         )
         auth_pb2_grpc.add_AuthServiceServicer_to_server(
             AuthServicer(stores.tokens, self.authenticator, clock), server
@@ -293,6 +318,10 @@ class Manager:
             await self._charger_auth.aclose()
         if self._reconnects is not None:
             await self._reconnects.aclose()
+        if self._task_api is not None:
+            await self._task_api.aclose()
+        if self._queued is not None:
+            await self._queued.aclose()
         if self.signer is not None:
             await self.signer.aclose()
         if self._tasks is not None:
@@ -305,7 +334,8 @@ class Manager:
             await self._stores.aclose()
 
     async def _keep_house(self) -> None:
-        """Periodic duties: sweep dead nodes' chargers, expire reservations."""
+        """Periodic duties: sweep dead nodes' chargers, expire reservations and queued
+        tasks, abort tasks a stopped manager left waiting."""
         while True:
             await asyncio.sleep(self.settings.sweep_interval)
             try:
@@ -320,3 +350,11 @@ class Manager:
                     log.info("%d reservations expired", expired)
             except StoreError as exc:
                 log.warning("reservation expiry failed: %s", exc)
+            if self._runner is not None:
+                try:
+                    expired = await self._runner.expire()
+                    if expired:
+                        log.info("%d queued tasks expired", expired)
+                    await self._runner.abort_stale()
+                except StoreError as exc:
+                    log.warning("task expiry failed: %s", exc)

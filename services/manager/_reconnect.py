@@ -35,7 +35,7 @@ from services.common import OcppVersion, from_proto_version
 from services.common._tasks import cancel_and_wait
 from services.manager import commands
 from services.manager._errors import ManagerError
-from services.manager._tasks import TaskSender
+from services.manager._runner import TaskRunner
 from services.registry import RegistryError
 
 log = logging.getLogger(__name__)
@@ -58,7 +58,7 @@ class ReconnectStatus:
 
     def __init__(
         self,
-        tasks: TaskSender,
+        tasks: TaskRunner,
         *,
         after: float = 30.0,
         interval: float = 300.0,

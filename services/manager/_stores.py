@@ -28,6 +28,7 @@ from services.manager.store import (
     SqlSecurityStore,
     SqlSmartChargingStore,
     SqlStationStore,
+    SqlTaskStore,
     SqlTokenStore,
     SqlTransactionStore,
     StationStore,
@@ -56,6 +57,7 @@ class Stores:
     credentials: CredentialStore
     tokens: TokenStore  # operators' API tokens (hashed)
     audit: AuditStore  # the audit log (services.manager._audit.AuditLog writes it)
+    tasks: SqlTaskStore  # the task history: every command sent to a charger
 
     @classmethod
     async def open(cls, url: str, *, migrate: bool = True, flush_interval: float = 0.2) -> Stores:
@@ -78,6 +80,7 @@ class Stores:
             credentials=SqlCredentialStore(engine),
             tokens=SqlTokenStore(engine),
             audit=SqlAuditStore(engine),
+            tasks=SqlTaskStore(engine),
         )
 
     async def aclose(self) -> None:

@@ -236,38 +236,46 @@ class UpdateChargerRequest(_message.Message):
     def __init__(self, charger_id: _Optional[str] = ..., security_profile: _Optional[int] = ..., password: _Optional[str] = ..., description: _Optional[str] = ..., location_id: _Optional[str] = ..., registration_status: _Optional[_Union[RegistrationStatus, str]] = ..., update_mask: _Optional[_Union[_field_mask_pb2.FieldMask, _Mapping]] = ...) -> None: ...
 
 class RotateChargerPasswordRequest(_message.Message):
-    __slots__ = ("charger_id", "password")
+    __slots__ = ("charger_id", "password", "task_options")
     CHARGER_ID_FIELD_NUMBER: _ClassVar[int]
     PASSWORD_FIELD_NUMBER: _ClassVar[int]
+    TASK_OPTIONS_FIELD_NUMBER: _ClassVar[int]
     charger_id: str
     password: str
-    def __init__(self, charger_id: _Optional[str] = ..., password: _Optional[str] = ...) -> None: ...
+    task_options: _common_pb2.TaskOptions
+    def __init__(self, charger_id: _Optional[str] = ..., password: _Optional[str] = ..., task_options: _Optional[_Union[_common_pb2.TaskOptions, _Mapping]] = ...) -> None: ...
 
 class RotateChargerPasswordResponse(_message.Message):
-    __slots__ = ("status", "password")
+    __slots__ = ("status", "password", "task")
     STATUS_FIELD_NUMBER: _ClassVar[int]
     PASSWORD_FIELD_NUMBER: _ClassVar[int]
+    TASK_FIELD_NUMBER: _ClassVar[int]
     status: str
     password: str
-    def __init__(self, status: _Optional[str] = ..., password: _Optional[str] = ...) -> None: ...
+    task: _common_pb2.TaskRef
+    def __init__(self, status: _Optional[str] = ..., password: _Optional[str] = ..., task: _Optional[_Union[_common_pb2.TaskRef, _Mapping]] = ...) -> None: ...
 
 class SetSecurityProfileRequest(_message.Message):
-    __slots__ = ("charger_id", "security_profile", "configuration_slot")
+    __slots__ = ("charger_id", "security_profile", "configuration_slot", "task_options")
     CHARGER_ID_FIELD_NUMBER: _ClassVar[int]
     SECURITY_PROFILE_FIELD_NUMBER: _ClassVar[int]
     CONFIGURATION_SLOT_FIELD_NUMBER: _ClassVar[int]
+    TASK_OPTIONS_FIELD_NUMBER: _ClassVar[int]
     charger_id: str
     security_profile: int
     configuration_slot: int
-    def __init__(self, charger_id: _Optional[str] = ..., security_profile: _Optional[int] = ..., configuration_slot: _Optional[int] = ...) -> None: ...
+    task_options: _common_pb2.TaskOptions
+    def __init__(self, charger_id: _Optional[str] = ..., security_profile: _Optional[int] = ..., configuration_slot: _Optional[int] = ..., task_options: _Optional[_Union[_common_pb2.TaskOptions, _Mapping]] = ...) -> None: ...
 
 class SetSecurityProfileResponse(_message.Message):
-    __slots__ = ("status", "security_profile")
+    __slots__ = ("status", "security_profile", "task")
     STATUS_FIELD_NUMBER: _ClassVar[int]
     SECURITY_PROFILE_FIELD_NUMBER: _ClassVar[int]
+    TASK_FIELD_NUMBER: _ClassVar[int]
     status: str
     security_profile: int
-    def __init__(self, status: _Optional[str] = ..., security_profile: _Optional[int] = ...) -> None: ...
+    task: _common_pb2.TaskRef
+    def __init__(self, status: _Optional[str] = ..., security_profile: _Optional[int] = ..., task: _Optional[_Union[_common_pb2.TaskRef, _Mapping]] = ...) -> None: ...
 
 class DeleteChargerRequest(_message.Message):
     __slots__ = ("charger_id",)
@@ -310,50 +318,60 @@ class GetChargerRequest(_message.Message):
     def __init__(self, charger_id: _Optional[str] = ...) -> None: ...
 
 class ResetRequest(_message.Message):
-    __slots__ = ("charger_id", "kind", "evse_id")
+    __slots__ = ("charger_id", "kind", "evse_id", "task_options")
     CHARGER_ID_FIELD_NUMBER: _ClassVar[int]
     KIND_FIELD_NUMBER: _ClassVar[int]
     EVSE_ID_FIELD_NUMBER: _ClassVar[int]
+    TASK_OPTIONS_FIELD_NUMBER: _ClassVar[int]
     charger_id: str
     kind: ResetKind
     evse_id: int
-    def __init__(self, charger_id: _Optional[str] = ..., kind: _Optional[_Union[ResetKind, str]] = ..., evse_id: _Optional[int] = ...) -> None: ...
+    task_options: _common_pb2.TaskOptions
+    def __init__(self, charger_id: _Optional[str] = ..., kind: _Optional[_Union[ResetKind, str]] = ..., evse_id: _Optional[int] = ..., task_options: _Optional[_Union[_common_pb2.TaskOptions, _Mapping]] = ...) -> None: ...
 
 class ResetResponse(_message.Message):
-    __slots__ = ("status", "reason")
+    __slots__ = ("status", "reason", "task")
     STATUS_FIELD_NUMBER: _ClassVar[int]
     REASON_FIELD_NUMBER: _ClassVar[int]
+    TASK_FIELD_NUMBER: _ClassVar[int]
     status: str
     reason: str
-    def __init__(self, status: _Optional[str] = ..., reason: _Optional[str] = ...) -> None: ...
+    task: _common_pb2.TaskRef
+    def __init__(self, status: _Optional[str] = ..., reason: _Optional[str] = ..., task: _Optional[_Union[_common_pb2.TaskRef, _Mapping]] = ...) -> None: ...
 
 class TriggerMessageRequest(_message.Message):
-    __slots__ = ("charger_id", "requested_message", "connector_id", "extended", "evse_connector_id")
+    __slots__ = ("charger_id", "requested_message", "connector_id", "extended", "evse_connector_id", "task_options")
     CHARGER_ID_FIELD_NUMBER: _ClassVar[int]
     REQUESTED_MESSAGE_FIELD_NUMBER: _ClassVar[int]
     CONNECTOR_ID_FIELD_NUMBER: _ClassVar[int]
     EXTENDED_FIELD_NUMBER: _ClassVar[int]
     EVSE_CONNECTOR_ID_FIELD_NUMBER: _ClassVar[int]
+    TASK_OPTIONS_FIELD_NUMBER: _ClassVar[int]
     charger_id: str
     requested_message: TriggerableMessage
     connector_id: int
     extended: bool
     evse_connector_id: int
-    def __init__(self, charger_id: _Optional[str] = ..., requested_message: _Optional[_Union[TriggerableMessage, str]] = ..., connector_id: _Optional[int] = ..., extended: _Optional[bool] = ..., evse_connector_id: _Optional[int] = ...) -> None: ...
+    task_options: _common_pb2.TaskOptions
+    def __init__(self, charger_id: _Optional[str] = ..., requested_message: _Optional[_Union[TriggerableMessage, str]] = ..., connector_id: _Optional[int] = ..., extended: _Optional[bool] = ..., evse_connector_id: _Optional[int] = ..., task_options: _Optional[_Union[_common_pb2.TaskOptions, _Mapping]] = ...) -> None: ...
 
 class TriggerMessageResponse(_message.Message):
-    __slots__ = ("status",)
+    __slots__ = ("status", "task")
     STATUS_FIELD_NUMBER: _ClassVar[int]
+    TASK_FIELD_NUMBER: _ClassVar[int]
     status: str
-    def __init__(self, status: _Optional[str] = ...) -> None: ...
+    task: _common_pb2.TaskRef
+    def __init__(self, status: _Optional[str] = ..., task: _Optional[_Union[_common_pb2.TaskRef, _Mapping]] = ...) -> None: ...
 
 class GetConfigurationRequest(_message.Message):
-    __slots__ = ("charger_id", "keys")
+    __slots__ = ("charger_id", "keys", "task_options")
     CHARGER_ID_FIELD_NUMBER: _ClassVar[int]
     KEYS_FIELD_NUMBER: _ClassVar[int]
+    TASK_OPTIONS_FIELD_NUMBER: _ClassVar[int]
     charger_id: str
     keys: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, charger_id: _Optional[str] = ..., keys: _Optional[_Iterable[str]] = ...) -> None: ...
+    task_options: _common_pb2.TaskOptions
+    def __init__(self, charger_id: _Optional[str] = ..., keys: _Optional[_Iterable[str]] = ..., task_options: _Optional[_Union[_common_pb2.TaskOptions, _Mapping]] = ...) -> None: ...
 
 class ConfigurationEntry(_message.Message):
     __slots__ = ("key", "value", "readonly")
@@ -366,181 +384,219 @@ class ConfigurationEntry(_message.Message):
     def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ..., readonly: _Optional[bool] = ...) -> None: ...
 
 class GetConfigurationResponse(_message.Message):
-    __slots__ = ("entries", "unknown_keys")
+    __slots__ = ("entries", "unknown_keys", "task")
     ENTRIES_FIELD_NUMBER: _ClassVar[int]
     UNKNOWN_KEYS_FIELD_NUMBER: _ClassVar[int]
+    TASK_FIELD_NUMBER: _ClassVar[int]
     entries: _containers.RepeatedCompositeFieldContainer[ConfigurationEntry]
     unknown_keys: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, entries: _Optional[_Iterable[_Union[ConfigurationEntry, _Mapping]]] = ..., unknown_keys: _Optional[_Iterable[str]] = ...) -> None: ...
+    task: _common_pb2.TaskRef
+    def __init__(self, entries: _Optional[_Iterable[_Union[ConfigurationEntry, _Mapping]]] = ..., unknown_keys: _Optional[_Iterable[str]] = ..., task: _Optional[_Union[_common_pb2.TaskRef, _Mapping]] = ...) -> None: ...
 
 class ChangeConfigurationRequest(_message.Message):
-    __slots__ = ("charger_id", "key", "value")
+    __slots__ = ("charger_id", "key", "value", "task_options")
     CHARGER_ID_FIELD_NUMBER: _ClassVar[int]
     KEY_FIELD_NUMBER: _ClassVar[int]
     VALUE_FIELD_NUMBER: _ClassVar[int]
+    TASK_OPTIONS_FIELD_NUMBER: _ClassVar[int]
     charger_id: str
     key: str
     value: str
-    def __init__(self, charger_id: _Optional[str] = ..., key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
+    task_options: _common_pb2.TaskOptions
+    def __init__(self, charger_id: _Optional[str] = ..., key: _Optional[str] = ..., value: _Optional[str] = ..., task_options: _Optional[_Union[_common_pb2.TaskOptions, _Mapping]] = ...) -> None: ...
 
 class ChangeConfigurationResponse(_message.Message):
-    __slots__ = ("status",)
+    __slots__ = ("status", "task")
     STATUS_FIELD_NUMBER: _ClassVar[int]
+    TASK_FIELD_NUMBER: _ClassVar[int]
     status: str
-    def __init__(self, status: _Optional[str] = ...) -> None: ...
+    task: _common_pb2.TaskRef
+    def __init__(self, status: _Optional[str] = ..., task: _Optional[_Union[_common_pb2.TaskRef, _Mapping]] = ...) -> None: ...
 
 class SendCallRequest(_message.Message):
-    __slots__ = ("charger_id", "action", "payload_json")
+    __slots__ = ("charger_id", "action", "payload_json", "task_options")
     CHARGER_ID_FIELD_NUMBER: _ClassVar[int]
     ACTION_FIELD_NUMBER: _ClassVar[int]
     PAYLOAD_JSON_FIELD_NUMBER: _ClassVar[int]
+    TASK_OPTIONS_FIELD_NUMBER: _ClassVar[int]
     charger_id: str
     action: str
     payload_json: str
-    def __init__(self, charger_id: _Optional[str] = ..., action: _Optional[str] = ..., payload_json: _Optional[str] = ...) -> None: ...
+    task_options: _common_pb2.TaskOptions
+    def __init__(self, charger_id: _Optional[str] = ..., action: _Optional[str] = ..., payload_json: _Optional[str] = ..., task_options: _Optional[_Union[_common_pb2.TaskOptions, _Mapping]] = ...) -> None: ...
 
 class SendCallResponse(_message.Message):
-    __slots__ = ("result_json", "ocpp_version", "recorded", "unrecorded_reason")
+    __slots__ = ("result_json", "ocpp_version", "recorded", "unrecorded_reason", "task")
     RESULT_JSON_FIELD_NUMBER: _ClassVar[int]
     OCPP_VERSION_FIELD_NUMBER: _ClassVar[int]
     RECORDED_FIELD_NUMBER: _ClassVar[int]
     UNRECORDED_REASON_FIELD_NUMBER: _ClassVar[int]
+    TASK_FIELD_NUMBER: _ClassVar[int]
     result_json: str
     ocpp_version: _common_pb2.OcppVersion
     recorded: bool
     unrecorded_reason: str
-    def __init__(self, result_json: _Optional[str] = ..., ocpp_version: _Optional[_Union[_common_pb2.OcppVersion, str]] = ..., recorded: _Optional[bool] = ..., unrecorded_reason: _Optional[str] = ...) -> None: ...
+    task: _common_pb2.TaskRef
+    def __init__(self, result_json: _Optional[str] = ..., ocpp_version: _Optional[_Union[_common_pb2.OcppVersion, str]] = ..., recorded: _Optional[bool] = ..., unrecorded_reason: _Optional[str] = ..., task: _Optional[_Union[_common_pb2.TaskRef, _Mapping]] = ...) -> None: ...
 
 class StartChargingRequest(_message.Message):
-    __slots__ = ("charger_id", "connector_id", "id_tag", "charging_profile")
+    __slots__ = ("charger_id", "connector_id", "id_tag", "charging_profile", "task_options")
     CHARGER_ID_FIELD_NUMBER: _ClassVar[int]
     CONNECTOR_ID_FIELD_NUMBER: _ClassVar[int]
     ID_TAG_FIELD_NUMBER: _ClassVar[int]
     CHARGING_PROFILE_FIELD_NUMBER: _ClassVar[int]
+    TASK_OPTIONS_FIELD_NUMBER: _ClassVar[int]
     charger_id: str
     connector_id: int
     id_tag: str
     charging_profile: _smart_charging_pb2.ChargingProfile
-    def __init__(self, charger_id: _Optional[str] = ..., connector_id: _Optional[int] = ..., id_tag: _Optional[str] = ..., charging_profile: _Optional[_Union[_smart_charging_pb2.ChargingProfile, _Mapping]] = ...) -> None: ...
+    task_options: _common_pb2.TaskOptions
+    def __init__(self, charger_id: _Optional[str] = ..., connector_id: _Optional[int] = ..., id_tag: _Optional[str] = ..., charging_profile: _Optional[_Union[_smart_charging_pb2.ChargingProfile, _Mapping]] = ..., task_options: _Optional[_Union[_common_pb2.TaskOptions, _Mapping]] = ...) -> None: ...
 
 class StartChargingResponse(_message.Message):
-    __slots__ = ("status", "remote_start_id", "charger_transaction_id")
+    __slots__ = ("status", "remote_start_id", "charger_transaction_id", "task")
     STATUS_FIELD_NUMBER: _ClassVar[int]
     REMOTE_START_ID_FIELD_NUMBER: _ClassVar[int]
     CHARGER_TRANSACTION_ID_FIELD_NUMBER: _ClassVar[int]
+    TASK_FIELD_NUMBER: _ClassVar[int]
     status: str
     remote_start_id: int
     charger_transaction_id: str
-    def __init__(self, status: _Optional[str] = ..., remote_start_id: _Optional[int] = ..., charger_transaction_id: _Optional[str] = ...) -> None: ...
+    task: _common_pb2.TaskRef
+    def __init__(self, status: _Optional[str] = ..., remote_start_id: _Optional[int] = ..., charger_transaction_id: _Optional[str] = ..., task: _Optional[_Union[_common_pb2.TaskRef, _Mapping]] = ...) -> None: ...
 
 class StopChargingRequest(_message.Message):
-    __slots__ = ("charger_id", "transaction_id")
+    __slots__ = ("charger_id", "transaction_id", "task_options")
     CHARGER_ID_FIELD_NUMBER: _ClassVar[int]
     TRANSACTION_ID_FIELD_NUMBER: _ClassVar[int]
+    TASK_OPTIONS_FIELD_NUMBER: _ClassVar[int]
     charger_id: str
     transaction_id: int
-    def __init__(self, charger_id: _Optional[str] = ..., transaction_id: _Optional[int] = ...) -> None: ...
+    task_options: _common_pb2.TaskOptions
+    def __init__(self, charger_id: _Optional[str] = ..., transaction_id: _Optional[int] = ..., task_options: _Optional[_Union[_common_pb2.TaskOptions, _Mapping]] = ...) -> None: ...
 
 class StopChargingResponse(_message.Message):
-    __slots__ = ("status",)
+    __slots__ = ("status", "task")
     STATUS_FIELD_NUMBER: _ClassVar[int]
+    TASK_FIELD_NUMBER: _ClassVar[int]
     status: str
-    def __init__(self, status: _Optional[str] = ...) -> None: ...
+    task: _common_pb2.TaskRef
+    def __init__(self, status: _Optional[str] = ..., task: _Optional[_Union[_common_pb2.TaskRef, _Mapping]] = ...) -> None: ...
 
 class UnlockConnectorRequest(_message.Message):
-    __slots__ = ("charger_id", "connector_id", "evse_id")
+    __slots__ = ("charger_id", "connector_id", "evse_id", "task_options")
     CHARGER_ID_FIELD_NUMBER: _ClassVar[int]
     CONNECTOR_ID_FIELD_NUMBER: _ClassVar[int]
     EVSE_ID_FIELD_NUMBER: _ClassVar[int]
+    TASK_OPTIONS_FIELD_NUMBER: _ClassVar[int]
     charger_id: str
     connector_id: int
     evse_id: int
-    def __init__(self, charger_id: _Optional[str] = ..., connector_id: _Optional[int] = ..., evse_id: _Optional[int] = ...) -> None: ...
+    task_options: _common_pb2.TaskOptions
+    def __init__(self, charger_id: _Optional[str] = ..., connector_id: _Optional[int] = ..., evse_id: _Optional[int] = ..., task_options: _Optional[_Union[_common_pb2.TaskOptions, _Mapping]] = ...) -> None: ...
 
 class UnlockConnectorResponse(_message.Message):
-    __slots__ = ("status", "reason")
+    __slots__ = ("status", "reason", "task")
     STATUS_FIELD_NUMBER: _ClassVar[int]
     REASON_FIELD_NUMBER: _ClassVar[int]
+    TASK_FIELD_NUMBER: _ClassVar[int]
     status: str
     reason: str
-    def __init__(self, status: _Optional[str] = ..., reason: _Optional[str] = ...) -> None: ...
+    task: _common_pb2.TaskRef
+    def __init__(self, status: _Optional[str] = ..., reason: _Optional[str] = ..., task: _Optional[_Union[_common_pb2.TaskRef, _Mapping]] = ...) -> None: ...
 
 class ChangeAvailabilityRequest(_message.Message):
-    __slots__ = ("charger_id", "connector_id", "kind", "evse_id")
+    __slots__ = ("charger_id", "connector_id", "kind", "evse_id", "task_options")
     CHARGER_ID_FIELD_NUMBER: _ClassVar[int]
     CONNECTOR_ID_FIELD_NUMBER: _ClassVar[int]
     KIND_FIELD_NUMBER: _ClassVar[int]
     EVSE_ID_FIELD_NUMBER: _ClassVar[int]
+    TASK_OPTIONS_FIELD_NUMBER: _ClassVar[int]
     charger_id: str
     connector_id: int
     kind: AvailabilityKind
     evse_id: int
-    def __init__(self, charger_id: _Optional[str] = ..., connector_id: _Optional[int] = ..., kind: _Optional[_Union[AvailabilityKind, str]] = ..., evse_id: _Optional[int] = ...) -> None: ...
+    task_options: _common_pb2.TaskOptions
+    def __init__(self, charger_id: _Optional[str] = ..., connector_id: _Optional[int] = ..., kind: _Optional[_Union[AvailabilityKind, str]] = ..., evse_id: _Optional[int] = ..., task_options: _Optional[_Union[_common_pb2.TaskOptions, _Mapping]] = ...) -> None: ...
 
 class ChangeAvailabilityResponse(_message.Message):
-    __slots__ = ("status", "reason")
+    __slots__ = ("status", "reason", "task")
     STATUS_FIELD_NUMBER: _ClassVar[int]
     REASON_FIELD_NUMBER: _ClassVar[int]
+    TASK_FIELD_NUMBER: _ClassVar[int]
     status: str
     reason: str
-    def __init__(self, status: _Optional[str] = ..., reason: _Optional[str] = ...) -> None: ...
+    task: _common_pb2.TaskRef
+    def __init__(self, status: _Optional[str] = ..., reason: _Optional[str] = ..., task: _Optional[_Union[_common_pb2.TaskRef, _Mapping]] = ...) -> None: ...
 
 class ClearCacheRequest(_message.Message):
-    __slots__ = ("charger_id",)
+    __slots__ = ("charger_id", "task_options")
     CHARGER_ID_FIELD_NUMBER: _ClassVar[int]
+    TASK_OPTIONS_FIELD_NUMBER: _ClassVar[int]
     charger_id: str
-    def __init__(self, charger_id: _Optional[str] = ...) -> None: ...
+    task_options: _common_pb2.TaskOptions
+    def __init__(self, charger_id: _Optional[str] = ..., task_options: _Optional[_Union[_common_pb2.TaskOptions, _Mapping]] = ...) -> None: ...
 
 class ClearCacheResponse(_message.Message):
-    __slots__ = ("status",)
+    __slots__ = ("status", "task")
     STATUS_FIELD_NUMBER: _ClassVar[int]
+    TASK_FIELD_NUMBER: _ClassVar[int]
     status: str
-    def __init__(self, status: _Optional[str] = ...) -> None: ...
+    task: _common_pb2.TaskRef
+    def __init__(self, status: _Optional[str] = ..., task: _Optional[_Union[_common_pb2.TaskRef, _Mapping]] = ...) -> None: ...
 
 class DataTransferRequest(_message.Message):
-    __slots__ = ("charger_id", "vendor_id", "message_id", "data")
+    __slots__ = ("charger_id", "vendor_id", "message_id", "data", "task_options")
     CHARGER_ID_FIELD_NUMBER: _ClassVar[int]
     VENDOR_ID_FIELD_NUMBER: _ClassVar[int]
     MESSAGE_ID_FIELD_NUMBER: _ClassVar[int]
     DATA_FIELD_NUMBER: _ClassVar[int]
+    TASK_OPTIONS_FIELD_NUMBER: _ClassVar[int]
     charger_id: str
     vendor_id: str
     message_id: str
     data: str
-    def __init__(self, charger_id: _Optional[str] = ..., vendor_id: _Optional[str] = ..., message_id: _Optional[str] = ..., data: _Optional[str] = ...) -> None: ...
+    task_options: _common_pb2.TaskOptions
+    def __init__(self, charger_id: _Optional[str] = ..., vendor_id: _Optional[str] = ..., message_id: _Optional[str] = ..., data: _Optional[str] = ..., task_options: _Optional[_Union[_common_pb2.TaskOptions, _Mapping]] = ...) -> None: ...
 
 class DataTransferResponse(_message.Message):
-    __slots__ = ("status", "data")
+    __slots__ = ("status", "data", "task")
     STATUS_FIELD_NUMBER: _ClassVar[int]
     DATA_FIELD_NUMBER: _ClassVar[int]
+    TASK_FIELD_NUMBER: _ClassVar[int]
     status: str
     data: str
-    def __init__(self, status: _Optional[str] = ..., data: _Optional[str] = ...) -> None: ...
+    task: _common_pb2.TaskRef
+    def __init__(self, status: _Optional[str] = ..., data: _Optional[str] = ..., task: _Optional[_Union[_common_pb2.TaskRef, _Mapping]] = ...) -> None: ...
 
 class GetDiagnosticsRequest(_message.Message):
-    __slots__ = ("charger_id", "location", "retries", "retry_interval", "start_time", "stop_time")
+    __slots__ = ("charger_id", "location", "retries", "retry_interval", "start_time", "stop_time", "task_options")
     CHARGER_ID_FIELD_NUMBER: _ClassVar[int]
     LOCATION_FIELD_NUMBER: _ClassVar[int]
     RETRIES_FIELD_NUMBER: _ClassVar[int]
     RETRY_INTERVAL_FIELD_NUMBER: _ClassVar[int]
     START_TIME_FIELD_NUMBER: _ClassVar[int]
     STOP_TIME_FIELD_NUMBER: _ClassVar[int]
+    TASK_OPTIONS_FIELD_NUMBER: _ClassVar[int]
     charger_id: str
     location: str
     retries: int
     retry_interval: int
     start_time: _timestamp_pb2.Timestamp
     stop_time: _timestamp_pb2.Timestamp
-    def __init__(self, charger_id: _Optional[str] = ..., location: _Optional[str] = ..., retries: _Optional[int] = ..., retry_interval: _Optional[int] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., stop_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    task_options: _common_pb2.TaskOptions
+    def __init__(self, charger_id: _Optional[str] = ..., location: _Optional[str] = ..., retries: _Optional[int] = ..., retry_interval: _Optional[int] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., stop_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., task_options: _Optional[_Union[_common_pb2.TaskOptions, _Mapping]] = ...) -> None: ...
 
 class GetDiagnosticsResponse(_message.Message):
-    __slots__ = ("file_name",)
+    __slots__ = ("file_name", "task")
     FILE_NAME_FIELD_NUMBER: _ClassVar[int]
+    TASK_FIELD_NUMBER: _ClassVar[int]
     file_name: str
-    def __init__(self, file_name: _Optional[str] = ...) -> None: ...
+    task: _common_pb2.TaskRef
+    def __init__(self, file_name: _Optional[str] = ..., task: _Optional[_Union[_common_pb2.TaskRef, _Mapping]] = ...) -> None: ...
 
 class GetLogRequest(_message.Message):
-    __slots__ = ("charger_id", "log_type", "request_id", "remote_location", "retries", "retry_interval", "oldest_timestamp", "latest_timestamp")
+    __slots__ = ("charger_id", "log_type", "request_id", "remote_location", "retries", "retry_interval", "oldest_timestamp", "latest_timestamp", "task_options")
     CHARGER_ID_FIELD_NUMBER: _ClassVar[int]
     LOG_TYPE_FIELD_NUMBER: _ClassVar[int]
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
@@ -549,6 +605,7 @@ class GetLogRequest(_message.Message):
     RETRY_INTERVAL_FIELD_NUMBER: _ClassVar[int]
     OLDEST_TIMESTAMP_FIELD_NUMBER: _ClassVar[int]
     LATEST_TIMESTAMP_FIELD_NUMBER: _ClassVar[int]
+    TASK_OPTIONS_FIELD_NUMBER: _ClassVar[int]
     charger_id: str
     log_type: LogKind
     request_id: int
@@ -557,20 +614,23 @@ class GetLogRequest(_message.Message):
     retry_interval: int
     oldest_timestamp: _timestamp_pb2.Timestamp
     latest_timestamp: _timestamp_pb2.Timestamp
-    def __init__(self, charger_id: _Optional[str] = ..., log_type: _Optional[_Union[LogKind, str]] = ..., request_id: _Optional[int] = ..., remote_location: _Optional[str] = ..., retries: _Optional[int] = ..., retry_interval: _Optional[int] = ..., oldest_timestamp: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., latest_timestamp: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    task_options: _common_pb2.TaskOptions
+    def __init__(self, charger_id: _Optional[str] = ..., log_type: _Optional[_Union[LogKind, str]] = ..., request_id: _Optional[int] = ..., remote_location: _Optional[str] = ..., retries: _Optional[int] = ..., retry_interval: _Optional[int] = ..., oldest_timestamp: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., latest_timestamp: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., task_options: _Optional[_Union[_common_pb2.TaskOptions, _Mapping]] = ...) -> None: ...
 
 class GetLogResponse(_message.Message):
-    __slots__ = ("status", "filename", "request_id")
+    __slots__ = ("status", "filename", "request_id", "task")
     STATUS_FIELD_NUMBER: _ClassVar[int]
     FILENAME_FIELD_NUMBER: _ClassVar[int]
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    TASK_FIELD_NUMBER: _ClassVar[int]
     status: str
     filename: str
     request_id: int
-    def __init__(self, status: _Optional[str] = ..., filename: _Optional[str] = ..., request_id: _Optional[int] = ...) -> None: ...
+    task: _common_pb2.TaskRef
+    def __init__(self, status: _Optional[str] = ..., filename: _Optional[str] = ..., request_id: _Optional[int] = ..., task: _Optional[_Union[_common_pb2.TaskRef, _Mapping]] = ...) -> None: ...
 
 class UpdateFirmwareRequest(_message.Message):
-    __slots__ = ("charger_id", "location", "retrieve_date", "retries", "retry_interval", "request_id", "install_date", "signing_certificate", "signature")
+    __slots__ = ("charger_id", "location", "retrieve_date", "retries", "retry_interval", "request_id", "install_date", "signing_certificate", "signature", "task_options")
     CHARGER_ID_FIELD_NUMBER: _ClassVar[int]
     LOCATION_FIELD_NUMBER: _ClassVar[int]
     RETRIEVE_DATE_FIELD_NUMBER: _ClassVar[int]
@@ -580,6 +640,7 @@ class UpdateFirmwareRequest(_message.Message):
     INSTALL_DATE_FIELD_NUMBER: _ClassVar[int]
     SIGNING_CERTIFICATE_FIELD_NUMBER: _ClassVar[int]
     SIGNATURE_FIELD_NUMBER: _ClassVar[int]
+    TASK_OPTIONS_FIELD_NUMBER: _ClassVar[int]
     charger_id: str
     location: str
     retrieve_date: _timestamp_pb2.Timestamp
@@ -589,18 +650,21 @@ class UpdateFirmwareRequest(_message.Message):
     install_date: _timestamp_pb2.Timestamp
     signing_certificate: str
     signature: str
-    def __init__(self, charger_id: _Optional[str] = ..., location: _Optional[str] = ..., retrieve_date: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., retries: _Optional[int] = ..., retry_interval: _Optional[int] = ..., request_id: _Optional[int] = ..., install_date: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., signing_certificate: _Optional[str] = ..., signature: _Optional[str] = ...) -> None: ...
+    task_options: _common_pb2.TaskOptions
+    def __init__(self, charger_id: _Optional[str] = ..., location: _Optional[str] = ..., retrieve_date: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., retries: _Optional[int] = ..., retry_interval: _Optional[int] = ..., request_id: _Optional[int] = ..., install_date: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., signing_certificate: _Optional[str] = ..., signature: _Optional[str] = ..., task_options: _Optional[_Union[_common_pb2.TaskOptions, _Mapping]] = ...) -> None: ...
 
 class UpdateFirmwareResponse(_message.Message):
-    __slots__ = ("status", "request_id")
+    __slots__ = ("status", "request_id", "task")
     STATUS_FIELD_NUMBER: _ClassVar[int]
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    TASK_FIELD_NUMBER: _ClassVar[int]
     status: str
     request_id: int
-    def __init__(self, status: _Optional[str] = ..., request_id: _Optional[int] = ...) -> None: ...
+    task: _common_pb2.TaskRef
+    def __init__(self, status: _Optional[str] = ..., request_id: _Optional[int] = ..., task: _Optional[_Union[_common_pb2.TaskRef, _Mapping]] = ...) -> None: ...
 
 class SignedUpdateFirmwareRequest(_message.Message):
-    __slots__ = ("charger_id", "request_id", "location", "retrieve_date", "install_date", "signing_certificate", "signature", "retries", "retry_interval")
+    __slots__ = ("charger_id", "request_id", "location", "retrieve_date", "install_date", "signing_certificate", "signature", "retries", "retry_interval", "task_options")
     CHARGER_ID_FIELD_NUMBER: _ClassVar[int]
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     LOCATION_FIELD_NUMBER: _ClassVar[int]
@@ -610,6 +674,7 @@ class SignedUpdateFirmwareRequest(_message.Message):
     SIGNATURE_FIELD_NUMBER: _ClassVar[int]
     RETRIES_FIELD_NUMBER: _ClassVar[int]
     RETRY_INTERVAL_FIELD_NUMBER: _ClassVar[int]
+    TASK_OPTIONS_FIELD_NUMBER: _ClassVar[int]
     charger_id: str
     request_id: int
     location: str
@@ -619,51 +684,62 @@ class SignedUpdateFirmwareRequest(_message.Message):
     signature: str
     retries: int
     retry_interval: int
-    def __init__(self, charger_id: _Optional[str] = ..., request_id: _Optional[int] = ..., location: _Optional[str] = ..., retrieve_date: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., install_date: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., signing_certificate: _Optional[str] = ..., signature: _Optional[str] = ..., retries: _Optional[int] = ..., retry_interval: _Optional[int] = ...) -> None: ...
+    task_options: _common_pb2.TaskOptions
+    def __init__(self, charger_id: _Optional[str] = ..., request_id: _Optional[int] = ..., location: _Optional[str] = ..., retrieve_date: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., install_date: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., signing_certificate: _Optional[str] = ..., signature: _Optional[str] = ..., retries: _Optional[int] = ..., retry_interval: _Optional[int] = ..., task_options: _Optional[_Union[_common_pb2.TaskOptions, _Mapping]] = ...) -> None: ...
 
 class SignedUpdateFirmwareResponse(_message.Message):
-    __slots__ = ("status", "request_id")
+    __slots__ = ("status", "request_id", "task")
     STATUS_FIELD_NUMBER: _ClassVar[int]
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    TASK_FIELD_NUMBER: _ClassVar[int]
     status: str
     request_id: int
-    def __init__(self, status: _Optional[str] = ..., request_id: _Optional[int] = ...) -> None: ...
+    task: _common_pb2.TaskRef
+    def __init__(self, status: _Optional[str] = ..., request_id: _Optional[int] = ..., task: _Optional[_Union[_common_pb2.TaskRef, _Mapping]] = ...) -> None: ...
 
 class ReserveNowRequest(_message.Message):
-    __slots__ = ("charger_id", "connector_id", "expiry_date", "id_tag", "parent_id_tag")
+    __slots__ = ("charger_id", "connector_id", "expiry_date", "id_tag", "parent_id_tag", "task_options")
     CHARGER_ID_FIELD_NUMBER: _ClassVar[int]
     CONNECTOR_ID_FIELD_NUMBER: _ClassVar[int]
     EXPIRY_DATE_FIELD_NUMBER: _ClassVar[int]
     ID_TAG_FIELD_NUMBER: _ClassVar[int]
     PARENT_ID_TAG_FIELD_NUMBER: _ClassVar[int]
+    TASK_OPTIONS_FIELD_NUMBER: _ClassVar[int]
     charger_id: str
     connector_id: int
     expiry_date: _timestamp_pb2.Timestamp
     id_tag: str
     parent_id_tag: str
-    def __init__(self, charger_id: _Optional[str] = ..., connector_id: _Optional[int] = ..., expiry_date: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., id_tag: _Optional[str] = ..., parent_id_tag: _Optional[str] = ...) -> None: ...
+    task_options: _common_pb2.TaskOptions
+    def __init__(self, charger_id: _Optional[str] = ..., connector_id: _Optional[int] = ..., expiry_date: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., id_tag: _Optional[str] = ..., parent_id_tag: _Optional[str] = ..., task_options: _Optional[_Union[_common_pb2.TaskOptions, _Mapping]] = ...) -> None: ...
 
 class ReserveNowResponse(_message.Message):
-    __slots__ = ("status", "reservation_id")
+    __slots__ = ("status", "reservation_id", "task")
     STATUS_FIELD_NUMBER: _ClassVar[int]
     RESERVATION_ID_FIELD_NUMBER: _ClassVar[int]
+    TASK_FIELD_NUMBER: _ClassVar[int]
     status: str
     reservation_id: int
-    def __init__(self, status: _Optional[str] = ..., reservation_id: _Optional[int] = ...) -> None: ...
+    task: _common_pb2.TaskRef
+    def __init__(self, status: _Optional[str] = ..., reservation_id: _Optional[int] = ..., task: _Optional[_Union[_common_pb2.TaskRef, _Mapping]] = ...) -> None: ...
 
 class CancelReservationRequest(_message.Message):
-    __slots__ = ("charger_id", "reservation_id")
+    __slots__ = ("charger_id", "reservation_id", "task_options")
     CHARGER_ID_FIELD_NUMBER: _ClassVar[int]
     RESERVATION_ID_FIELD_NUMBER: _ClassVar[int]
+    TASK_OPTIONS_FIELD_NUMBER: _ClassVar[int]
     charger_id: str
     reservation_id: int
-    def __init__(self, charger_id: _Optional[str] = ..., reservation_id: _Optional[int] = ...) -> None: ...
+    task_options: _common_pb2.TaskOptions
+    def __init__(self, charger_id: _Optional[str] = ..., reservation_id: _Optional[int] = ..., task_options: _Optional[_Union[_common_pb2.TaskOptions, _Mapping]] = ...) -> None: ...
 
 class CancelReservationResponse(_message.Message):
-    __slots__ = ("status",)
+    __slots__ = ("status", "task")
     STATUS_FIELD_NUMBER: _ClassVar[int]
+    TASK_FIELD_NUMBER: _ClassVar[int]
     status: str
-    def __init__(self, status: _Optional[str] = ...) -> None: ...
+    task: _common_pb2.TaskRef
+    def __init__(self, status: _Optional[str] = ..., task: _Optional[_Union[_common_pb2.TaskRef, _Mapping]] = ...) -> None: ...
 
 class LocalAuthorization(_message.Message):
     __slots__ = ("id_tag", "status", "expiry_date", "parent_id_tag")
@@ -678,102 +754,122 @@ class LocalAuthorization(_message.Message):
     def __init__(self, id_tag: _Optional[str] = ..., status: _Optional[str] = ..., expiry_date: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., parent_id_tag: _Optional[str] = ...) -> None: ...
 
 class SendLocalListRequest(_message.Message):
-    __slots__ = ("charger_id", "update_type", "entries", "list_version")
+    __slots__ = ("charger_id", "update_type", "entries", "list_version", "task_options")
     CHARGER_ID_FIELD_NUMBER: _ClassVar[int]
     UPDATE_TYPE_FIELD_NUMBER: _ClassVar[int]
     ENTRIES_FIELD_NUMBER: _ClassVar[int]
     LIST_VERSION_FIELD_NUMBER: _ClassVar[int]
+    TASK_OPTIONS_FIELD_NUMBER: _ClassVar[int]
     charger_id: str
     update_type: LocalListUpdate
     entries: _containers.RepeatedCompositeFieldContainer[LocalAuthorization]
     list_version: int
-    def __init__(self, charger_id: _Optional[str] = ..., update_type: _Optional[_Union[LocalListUpdate, str]] = ..., entries: _Optional[_Iterable[_Union[LocalAuthorization, _Mapping]]] = ..., list_version: _Optional[int] = ...) -> None: ...
+    task_options: _common_pb2.TaskOptions
+    def __init__(self, charger_id: _Optional[str] = ..., update_type: _Optional[_Union[LocalListUpdate, str]] = ..., entries: _Optional[_Iterable[_Union[LocalAuthorization, _Mapping]]] = ..., list_version: _Optional[int] = ..., task_options: _Optional[_Union[_common_pb2.TaskOptions, _Mapping]] = ...) -> None: ...
 
 class SendLocalListResponse(_message.Message):
-    __slots__ = ("status", "list_version")
+    __slots__ = ("status", "list_version", "task")
     STATUS_FIELD_NUMBER: _ClassVar[int]
     LIST_VERSION_FIELD_NUMBER: _ClassVar[int]
+    TASK_FIELD_NUMBER: _ClassVar[int]
     status: str
     list_version: int
-    def __init__(self, status: _Optional[str] = ..., list_version: _Optional[int] = ...) -> None: ...
+    task: _common_pb2.TaskRef
+    def __init__(self, status: _Optional[str] = ..., list_version: _Optional[int] = ..., task: _Optional[_Union[_common_pb2.TaskRef, _Mapping]] = ...) -> None: ...
 
 class GetLocalListVersionRequest(_message.Message):
-    __slots__ = ("charger_id",)
+    __slots__ = ("charger_id", "task_options")
     CHARGER_ID_FIELD_NUMBER: _ClassVar[int]
+    TASK_OPTIONS_FIELD_NUMBER: _ClassVar[int]
     charger_id: str
-    def __init__(self, charger_id: _Optional[str] = ...) -> None: ...
+    task_options: _common_pb2.TaskOptions
+    def __init__(self, charger_id: _Optional[str] = ..., task_options: _Optional[_Union[_common_pb2.TaskOptions, _Mapping]] = ...) -> None: ...
 
 class GetLocalListVersionResponse(_message.Message):
-    __slots__ = ("list_version",)
+    __slots__ = ("list_version", "task")
     LIST_VERSION_FIELD_NUMBER: _ClassVar[int]
+    TASK_FIELD_NUMBER: _ClassVar[int]
     list_version: int
-    def __init__(self, list_version: _Optional[int] = ...) -> None: ...
+    task: _common_pb2.TaskRef
+    def __init__(self, list_version: _Optional[int] = ..., task: _Optional[_Union[_common_pb2.TaskRef, _Mapping]] = ...) -> None: ...
 
 class SetChargingProfileRequest(_message.Message):
-    __slots__ = ("charger_id", "connector_id", "profile")
+    __slots__ = ("charger_id", "connector_id", "profile", "task_options")
     CHARGER_ID_FIELD_NUMBER: _ClassVar[int]
     CONNECTOR_ID_FIELD_NUMBER: _ClassVar[int]
     PROFILE_FIELD_NUMBER: _ClassVar[int]
+    TASK_OPTIONS_FIELD_NUMBER: _ClassVar[int]
     charger_id: str
     connector_id: int
     profile: _smart_charging_pb2.ChargingProfile
-    def __init__(self, charger_id: _Optional[str] = ..., connector_id: _Optional[int] = ..., profile: _Optional[_Union[_smart_charging_pb2.ChargingProfile, _Mapping]] = ...) -> None: ...
+    task_options: _common_pb2.TaskOptions
+    def __init__(self, charger_id: _Optional[str] = ..., connector_id: _Optional[int] = ..., profile: _Optional[_Union[_smart_charging_pb2.ChargingProfile, _Mapping]] = ..., task_options: _Optional[_Union[_common_pb2.TaskOptions, _Mapping]] = ...) -> None: ...
 
 class SetChargingProfileResponse(_message.Message):
-    __slots__ = ("status", "reason")
+    __slots__ = ("status", "reason", "task")
     STATUS_FIELD_NUMBER: _ClassVar[int]
     REASON_FIELD_NUMBER: _ClassVar[int]
+    TASK_FIELD_NUMBER: _ClassVar[int]
     status: str
     reason: str
-    def __init__(self, status: _Optional[str] = ..., reason: _Optional[str] = ...) -> None: ...
+    task: _common_pb2.TaskRef
+    def __init__(self, status: _Optional[str] = ..., reason: _Optional[str] = ..., task: _Optional[_Union[_common_pb2.TaskRef, _Mapping]] = ...) -> None: ...
 
 class ClearChargingProfileRequest(_message.Message):
-    __slots__ = ("charger_id", "charging_profile_id", "connector_id", "purpose", "stack_level")
+    __slots__ = ("charger_id", "charging_profile_id", "connector_id", "purpose", "stack_level", "task_options")
     CHARGER_ID_FIELD_NUMBER: _ClassVar[int]
     CHARGING_PROFILE_ID_FIELD_NUMBER: _ClassVar[int]
     CONNECTOR_ID_FIELD_NUMBER: _ClassVar[int]
     PURPOSE_FIELD_NUMBER: _ClassVar[int]
     STACK_LEVEL_FIELD_NUMBER: _ClassVar[int]
+    TASK_OPTIONS_FIELD_NUMBER: _ClassVar[int]
     charger_id: str
     charging_profile_id: int
     connector_id: int
     purpose: _smart_charging_pb2.ChargingProfilePurpose
     stack_level: int
-    def __init__(self, charger_id: _Optional[str] = ..., charging_profile_id: _Optional[int] = ..., connector_id: _Optional[int] = ..., purpose: _Optional[_Union[_smart_charging_pb2.ChargingProfilePurpose, str]] = ..., stack_level: _Optional[int] = ...) -> None: ...
+    task_options: _common_pb2.TaskOptions
+    def __init__(self, charger_id: _Optional[str] = ..., charging_profile_id: _Optional[int] = ..., connector_id: _Optional[int] = ..., purpose: _Optional[_Union[_smart_charging_pb2.ChargingProfilePurpose, str]] = ..., stack_level: _Optional[int] = ..., task_options: _Optional[_Union[_common_pb2.TaskOptions, _Mapping]] = ...) -> None: ...
 
 class ClearChargingProfileResponse(_message.Message):
-    __slots__ = ("status", "reason")
+    __slots__ = ("status", "reason", "task")
     STATUS_FIELD_NUMBER: _ClassVar[int]
     REASON_FIELD_NUMBER: _ClassVar[int]
+    TASK_FIELD_NUMBER: _ClassVar[int]
     status: str
     reason: str
-    def __init__(self, status: _Optional[str] = ..., reason: _Optional[str] = ...) -> None: ...
+    task: _common_pb2.TaskRef
+    def __init__(self, status: _Optional[str] = ..., reason: _Optional[str] = ..., task: _Optional[_Union[_common_pb2.TaskRef, _Mapping]] = ...) -> None: ...
 
 class GetCompositeScheduleRequest(_message.Message):
-    __slots__ = ("charger_id", "connector_id", "duration", "rate_unit")
+    __slots__ = ("charger_id", "connector_id", "duration", "rate_unit", "task_options")
     CHARGER_ID_FIELD_NUMBER: _ClassVar[int]
     CONNECTOR_ID_FIELD_NUMBER: _ClassVar[int]
     DURATION_FIELD_NUMBER: _ClassVar[int]
     RATE_UNIT_FIELD_NUMBER: _ClassVar[int]
+    TASK_OPTIONS_FIELD_NUMBER: _ClassVar[int]
     charger_id: str
     connector_id: int
     duration: int
     rate_unit: _smart_charging_pb2.ChargingRateUnit
-    def __init__(self, charger_id: _Optional[str] = ..., connector_id: _Optional[int] = ..., duration: _Optional[int] = ..., rate_unit: _Optional[_Union[_smart_charging_pb2.ChargingRateUnit, str]] = ...) -> None: ...
+    task_options: _common_pb2.TaskOptions
+    def __init__(self, charger_id: _Optional[str] = ..., connector_id: _Optional[int] = ..., duration: _Optional[int] = ..., rate_unit: _Optional[_Union[_smart_charging_pb2.ChargingRateUnit, str]] = ..., task_options: _Optional[_Union[_common_pb2.TaskOptions, _Mapping]] = ...) -> None: ...
 
 class GetCompositeScheduleResponse(_message.Message):
-    __slots__ = ("status", "connector_id", "schedule_start", "schedule", "reason")
+    __slots__ = ("status", "connector_id", "schedule_start", "schedule", "reason", "task")
     STATUS_FIELD_NUMBER: _ClassVar[int]
     CONNECTOR_ID_FIELD_NUMBER: _ClassVar[int]
     SCHEDULE_START_FIELD_NUMBER: _ClassVar[int]
     SCHEDULE_FIELD_NUMBER: _ClassVar[int]
     REASON_FIELD_NUMBER: _ClassVar[int]
+    TASK_FIELD_NUMBER: _ClassVar[int]
     status: str
     connector_id: int
     schedule_start: _timestamp_pb2.Timestamp
     schedule: _smart_charging_pb2.ChargingSchedule
     reason: str
-    def __init__(self, status: _Optional[str] = ..., connector_id: _Optional[int] = ..., schedule_start: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., schedule: _Optional[_Union[_smart_charging_pb2.ChargingSchedule, _Mapping]] = ..., reason: _Optional[str] = ...) -> None: ...
+    task: _common_pb2.TaskRef
+    def __init__(self, status: _Optional[str] = ..., connector_id: _Optional[int] = ..., schedule_start: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., schedule: _Optional[_Union[_smart_charging_pb2.ChargingSchedule, _Mapping]] = ..., reason: _Optional[str] = ..., task: _Optional[_Union[_common_pb2.TaskRef, _Mapping]] = ...) -> None: ...
 
 class ListChargingProfilesRequest(_message.Message):
     __slots__ = ("charger_id", "connector_id")
@@ -802,42 +898,52 @@ class CertificateHashData(_message.Message):
     def __init__(self, hash_algorithm: _Optional[str] = ..., issuer_name_hash: _Optional[str] = ..., issuer_key_hash: _Optional[str] = ..., serial_number: _Optional[str] = ...) -> None: ...
 
 class InstallCertificateRequest(_message.Message):
-    __slots__ = ("charger_id", "certificate_type", "certificate")
+    __slots__ = ("charger_id", "certificate_type", "certificate", "task_options")
     CHARGER_ID_FIELD_NUMBER: _ClassVar[int]
     CERTIFICATE_TYPE_FIELD_NUMBER: _ClassVar[int]
     CERTIFICATE_FIELD_NUMBER: _ClassVar[int]
+    TASK_OPTIONS_FIELD_NUMBER: _ClassVar[int]
     charger_id: str
     certificate_type: CertificateUse
     certificate: str
-    def __init__(self, charger_id: _Optional[str] = ..., certificate_type: _Optional[_Union[CertificateUse, str]] = ..., certificate: _Optional[str] = ...) -> None: ...
+    task_options: _common_pb2.TaskOptions
+    def __init__(self, charger_id: _Optional[str] = ..., certificate_type: _Optional[_Union[CertificateUse, str]] = ..., certificate: _Optional[str] = ..., task_options: _Optional[_Union[_common_pb2.TaskOptions, _Mapping]] = ...) -> None: ...
 
 class InstallCertificateResponse(_message.Message):
-    __slots__ = ("status",)
+    __slots__ = ("status", "task")
     STATUS_FIELD_NUMBER: _ClassVar[int]
+    TASK_FIELD_NUMBER: _ClassVar[int]
     status: str
-    def __init__(self, status: _Optional[str] = ...) -> None: ...
+    task: _common_pb2.TaskRef
+    def __init__(self, status: _Optional[str] = ..., task: _Optional[_Union[_common_pb2.TaskRef, _Mapping]] = ...) -> None: ...
 
 class DeleteCertificateRequest(_message.Message):
-    __slots__ = ("charger_id", "certificate")
+    __slots__ = ("charger_id", "certificate", "task_options")
     CHARGER_ID_FIELD_NUMBER: _ClassVar[int]
     CERTIFICATE_FIELD_NUMBER: _ClassVar[int]
+    TASK_OPTIONS_FIELD_NUMBER: _ClassVar[int]
     charger_id: str
     certificate: CertificateHashData
-    def __init__(self, charger_id: _Optional[str] = ..., certificate: _Optional[_Union[CertificateHashData, _Mapping]] = ...) -> None: ...
+    task_options: _common_pb2.TaskOptions
+    def __init__(self, charger_id: _Optional[str] = ..., certificate: _Optional[_Union[CertificateHashData, _Mapping]] = ..., task_options: _Optional[_Union[_common_pb2.TaskOptions, _Mapping]] = ...) -> None: ...
 
 class DeleteCertificateResponse(_message.Message):
-    __slots__ = ("status",)
+    __slots__ = ("status", "task")
     STATUS_FIELD_NUMBER: _ClassVar[int]
+    TASK_FIELD_NUMBER: _ClassVar[int]
     status: str
-    def __init__(self, status: _Optional[str] = ...) -> None: ...
+    task: _common_pb2.TaskRef
+    def __init__(self, status: _Optional[str] = ..., task: _Optional[_Union[_common_pb2.TaskRef, _Mapping]] = ...) -> None: ...
 
 class GetInstalledCertificateIdsRequest(_message.Message):
-    __slots__ = ("charger_id", "certificate_type")
+    __slots__ = ("charger_id", "certificate_type", "task_options")
     CHARGER_ID_FIELD_NUMBER: _ClassVar[int]
     CERTIFICATE_TYPE_FIELD_NUMBER: _ClassVar[int]
+    TASK_OPTIONS_FIELD_NUMBER: _ClassVar[int]
     charger_id: str
     certificate_type: CertificateUse
-    def __init__(self, charger_id: _Optional[str] = ..., certificate_type: _Optional[_Union[CertificateUse, str]] = ...) -> None: ...
+    task_options: _common_pb2.TaskOptions
+    def __init__(self, charger_id: _Optional[str] = ..., certificate_type: _Optional[_Union[CertificateUse, str]] = ..., task_options: _Optional[_Union[_common_pb2.TaskOptions, _Mapping]] = ...) -> None: ...
 
 class InstalledCertificate(_message.Message):
     __slots__ = ("certificate_type", "certificate", "children")
@@ -850,30 +956,36 @@ class InstalledCertificate(_message.Message):
     def __init__(self, certificate_type: _Optional[_Union[CertificateUse, str]] = ..., certificate: _Optional[_Union[CertificateHashData, _Mapping]] = ..., children: _Optional[_Iterable[_Union[CertificateHashData, _Mapping]]] = ...) -> None: ...
 
 class GetInstalledCertificateIdsResponse(_message.Message):
-    __slots__ = ("status", "certificates", "installed")
+    __slots__ = ("status", "certificates", "installed", "task")
     STATUS_FIELD_NUMBER: _ClassVar[int]
     CERTIFICATES_FIELD_NUMBER: _ClassVar[int]
     INSTALLED_FIELD_NUMBER: _ClassVar[int]
+    TASK_FIELD_NUMBER: _ClassVar[int]
     status: str
     certificates: _containers.RepeatedCompositeFieldContainer[CertificateHashData]
     installed: _containers.RepeatedCompositeFieldContainer[InstalledCertificate]
-    def __init__(self, status: _Optional[str] = ..., certificates: _Optional[_Iterable[_Union[CertificateHashData, _Mapping]]] = ..., installed: _Optional[_Iterable[_Union[InstalledCertificate, _Mapping]]] = ...) -> None: ...
+    task: _common_pb2.TaskRef
+    def __init__(self, status: _Optional[str] = ..., certificates: _Optional[_Iterable[_Union[CertificateHashData, _Mapping]]] = ..., installed: _Optional[_Iterable[_Union[InstalledCertificate, _Mapping]]] = ..., task: _Optional[_Union[_common_pb2.TaskRef, _Mapping]] = ...) -> None: ...
 
 class CertificateSignedRequest(_message.Message):
-    __slots__ = ("charger_id", "certificate_chain", "certificate_type")
+    __slots__ = ("charger_id", "certificate_chain", "certificate_type", "task_options")
     CHARGER_ID_FIELD_NUMBER: _ClassVar[int]
     CERTIFICATE_CHAIN_FIELD_NUMBER: _ClassVar[int]
     CERTIFICATE_TYPE_FIELD_NUMBER: _ClassVar[int]
+    TASK_OPTIONS_FIELD_NUMBER: _ClassVar[int]
     charger_id: str
     certificate_chain: str
     certificate_type: CertificateSigningUse
-    def __init__(self, charger_id: _Optional[str] = ..., certificate_chain: _Optional[str] = ..., certificate_type: _Optional[_Union[CertificateSigningUse, str]] = ...) -> None: ...
+    task_options: _common_pb2.TaskOptions
+    def __init__(self, charger_id: _Optional[str] = ..., certificate_chain: _Optional[str] = ..., certificate_type: _Optional[_Union[CertificateSigningUse, str]] = ..., task_options: _Optional[_Union[_common_pb2.TaskOptions, _Mapping]] = ...) -> None: ...
 
 class CertificateSignedResponse(_message.Message):
-    __slots__ = ("status",)
+    __slots__ = ("status", "task")
     STATUS_FIELD_NUMBER: _ClassVar[int]
+    TASK_FIELD_NUMBER: _ClassVar[int]
     status: str
-    def __init__(self, status: _Optional[str] = ...) -> None: ...
+    task: _common_pb2.TaskRef
+    def __init__(self, status: _Optional[str] = ..., task: _Optional[_Union[_common_pb2.TaskRef, _Mapping]] = ...) -> None: ...
 
 class ListConfigurationKeysRequest(_message.Message):
     __slots__ = ("charger_id",)
@@ -944,22 +1056,26 @@ class NetworkConnectionProfile(_message.Message):
     def __init__(self, ocpp_version: _Optional[str] = ..., ocpp_transport: _Optional[str] = ..., csms_url: _Optional[str] = ..., message_timeout: _Optional[int] = ..., security_profile: _Optional[int] = ..., ocpp_interface: _Optional[str] = ..., vpn: _Optional[_Union[NetworkVpn, _Mapping]] = ..., apn: _Optional[_Union[NetworkApn, _Mapping]] = ...) -> None: ...
 
 class SetNetworkProfileRequest(_message.Message):
-    __slots__ = ("charger_id", "configuration_slot", "profile")
+    __slots__ = ("charger_id", "configuration_slot", "profile", "task_options")
     CHARGER_ID_FIELD_NUMBER: _ClassVar[int]
     CONFIGURATION_SLOT_FIELD_NUMBER: _ClassVar[int]
     PROFILE_FIELD_NUMBER: _ClassVar[int]
+    TASK_OPTIONS_FIELD_NUMBER: _ClassVar[int]
     charger_id: str
     configuration_slot: int
     profile: NetworkConnectionProfile
-    def __init__(self, charger_id: _Optional[str] = ..., configuration_slot: _Optional[int] = ..., profile: _Optional[_Union[NetworkConnectionProfile, _Mapping]] = ...) -> None: ...
+    task_options: _common_pb2.TaskOptions
+    def __init__(self, charger_id: _Optional[str] = ..., configuration_slot: _Optional[int] = ..., profile: _Optional[_Union[NetworkConnectionProfile, _Mapping]] = ..., task_options: _Optional[_Union[_common_pb2.TaskOptions, _Mapping]] = ...) -> None: ...
 
 class SetNetworkProfileResponse(_message.Message):
-    __slots__ = ("status", "reason")
+    __slots__ = ("status", "reason", "task")
     STATUS_FIELD_NUMBER: _ClassVar[int]
     REASON_FIELD_NUMBER: _ClassVar[int]
+    TASK_FIELD_NUMBER: _ClassVar[int]
     status: str
     reason: str
-    def __init__(self, status: _Optional[str] = ..., reason: _Optional[str] = ...) -> None: ...
+    task: _common_pb2.TaskRef
+    def __init__(self, status: _Optional[str] = ..., reason: _Optional[str] = ..., task: _Optional[_Union[_common_pb2.TaskRef, _Mapping]] = ...) -> None: ...
 
 class DisplayMessage(_message.Message):
     __slots__ = ("message_id", "priority", "state", "start_at", "end_at", "transaction_id", "format", "language", "content", "display", "evse_id", "source", "updated_at")
@@ -992,56 +1108,68 @@ class DisplayMessage(_message.Message):
     def __init__(self, message_id: _Optional[int] = ..., priority: _Optional[str] = ..., state: _Optional[str] = ..., start_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., transaction_id: _Optional[str] = ..., format: _Optional[str] = ..., language: _Optional[str] = ..., content: _Optional[str] = ..., display: _Optional[str] = ..., evse_id: _Optional[int] = ..., source: _Optional[str] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class SetDisplayMessageRequest(_message.Message):
-    __slots__ = ("charger_id", "message")
+    __slots__ = ("charger_id", "message", "task_options")
     CHARGER_ID_FIELD_NUMBER: _ClassVar[int]
     MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    TASK_OPTIONS_FIELD_NUMBER: _ClassVar[int]
     charger_id: str
     message: DisplayMessage
-    def __init__(self, charger_id: _Optional[str] = ..., message: _Optional[_Union[DisplayMessage, _Mapping]] = ...) -> None: ...
+    task_options: _common_pb2.TaskOptions
+    def __init__(self, charger_id: _Optional[str] = ..., message: _Optional[_Union[DisplayMessage, _Mapping]] = ..., task_options: _Optional[_Union[_common_pb2.TaskOptions, _Mapping]] = ...) -> None: ...
 
 class SetDisplayMessageResponse(_message.Message):
-    __slots__ = ("status", "reason")
+    __slots__ = ("status", "reason", "task")
     STATUS_FIELD_NUMBER: _ClassVar[int]
     REASON_FIELD_NUMBER: _ClassVar[int]
+    TASK_FIELD_NUMBER: _ClassVar[int]
     status: str
     reason: str
-    def __init__(self, status: _Optional[str] = ..., reason: _Optional[str] = ...) -> None: ...
+    task: _common_pb2.TaskRef
+    def __init__(self, status: _Optional[str] = ..., reason: _Optional[str] = ..., task: _Optional[_Union[_common_pb2.TaskRef, _Mapping]] = ...) -> None: ...
 
 class GetDisplayMessagesRequest(_message.Message):
-    __slots__ = ("charger_id", "request_id", "message_ids", "priority", "state")
+    __slots__ = ("charger_id", "request_id", "message_ids", "priority", "state", "task_options")
     CHARGER_ID_FIELD_NUMBER: _ClassVar[int]
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     MESSAGE_IDS_FIELD_NUMBER: _ClassVar[int]
     PRIORITY_FIELD_NUMBER: _ClassVar[int]
     STATE_FIELD_NUMBER: _ClassVar[int]
+    TASK_OPTIONS_FIELD_NUMBER: _ClassVar[int]
     charger_id: str
     request_id: int
     message_ids: _containers.RepeatedScalarFieldContainer[int]
     priority: str
     state: str
-    def __init__(self, charger_id: _Optional[str] = ..., request_id: _Optional[int] = ..., message_ids: _Optional[_Iterable[int]] = ..., priority: _Optional[str] = ..., state: _Optional[str] = ...) -> None: ...
+    task_options: _common_pb2.TaskOptions
+    def __init__(self, charger_id: _Optional[str] = ..., request_id: _Optional[int] = ..., message_ids: _Optional[_Iterable[int]] = ..., priority: _Optional[str] = ..., state: _Optional[str] = ..., task_options: _Optional[_Union[_common_pb2.TaskOptions, _Mapping]] = ...) -> None: ...
 
 class GetDisplayMessagesResponse(_message.Message):
-    __slots__ = ("status", "request_id")
+    __slots__ = ("status", "request_id", "task")
     STATUS_FIELD_NUMBER: _ClassVar[int]
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    TASK_FIELD_NUMBER: _ClassVar[int]
     status: str
     request_id: int
-    def __init__(self, status: _Optional[str] = ..., request_id: _Optional[int] = ...) -> None: ...
+    task: _common_pb2.TaskRef
+    def __init__(self, status: _Optional[str] = ..., request_id: _Optional[int] = ..., task: _Optional[_Union[_common_pb2.TaskRef, _Mapping]] = ...) -> None: ...
 
 class ClearDisplayMessageRequest(_message.Message):
-    __slots__ = ("charger_id", "message_id")
+    __slots__ = ("charger_id", "message_id", "task_options")
     CHARGER_ID_FIELD_NUMBER: _ClassVar[int]
     MESSAGE_ID_FIELD_NUMBER: _ClassVar[int]
+    TASK_OPTIONS_FIELD_NUMBER: _ClassVar[int]
     charger_id: str
     message_id: int
-    def __init__(self, charger_id: _Optional[str] = ..., message_id: _Optional[int] = ...) -> None: ...
+    task_options: _common_pb2.TaskOptions
+    def __init__(self, charger_id: _Optional[str] = ..., message_id: _Optional[int] = ..., task_options: _Optional[_Union[_common_pb2.TaskOptions, _Mapping]] = ...) -> None: ...
 
 class ClearDisplayMessageResponse(_message.Message):
-    __slots__ = ("status",)
+    __slots__ = ("status", "task")
     STATUS_FIELD_NUMBER: _ClassVar[int]
+    TASK_FIELD_NUMBER: _ClassVar[int]
     status: str
-    def __init__(self, status: _Optional[str] = ...) -> None: ...
+    task: _common_pb2.TaskRef
+    def __init__(self, status: _Optional[str] = ..., task: _Optional[_Union[_common_pb2.TaskRef, _Mapping]] = ...) -> None: ...
 
 class ListDisplayMessagesRequest(_message.Message):
     __slots__ = ("charger_id",)
@@ -1056,7 +1184,7 @@ class ListDisplayMessagesResponse(_message.Message):
     def __init__(self, messages: _Optional[_Iterable[_Union[DisplayMessage, _Mapping]]] = ...) -> None: ...
 
 class CustomerInformationRequest(_message.Message):
-    __slots__ = ("charger_id", "request_id", "report", "clear", "customer_identifier", "id_token", "id_token_type", "customer_certificate")
+    __slots__ = ("charger_id", "request_id", "report", "clear", "customer_identifier", "id_token", "id_token_type", "customer_certificate", "task_options")
     CHARGER_ID_FIELD_NUMBER: _ClassVar[int]
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     REPORT_FIELD_NUMBER: _ClassVar[int]
@@ -1065,6 +1193,7 @@ class CustomerInformationRequest(_message.Message):
     ID_TOKEN_FIELD_NUMBER: _ClassVar[int]
     ID_TOKEN_TYPE_FIELD_NUMBER: _ClassVar[int]
     CUSTOMER_CERTIFICATE_FIELD_NUMBER: _ClassVar[int]
+    TASK_OPTIONS_FIELD_NUMBER: _ClassVar[int]
     charger_id: str
     request_id: int
     report: bool
@@ -1073,15 +1202,18 @@ class CustomerInformationRequest(_message.Message):
     id_token: str
     id_token_type: str
     customer_certificate: CertificateHashData
-    def __init__(self, charger_id: _Optional[str] = ..., request_id: _Optional[int] = ..., report: _Optional[bool] = ..., clear: _Optional[bool] = ..., customer_identifier: _Optional[str] = ..., id_token: _Optional[str] = ..., id_token_type: _Optional[str] = ..., customer_certificate: _Optional[_Union[CertificateHashData, _Mapping]] = ...) -> None: ...
+    task_options: _common_pb2.TaskOptions
+    def __init__(self, charger_id: _Optional[str] = ..., request_id: _Optional[int] = ..., report: _Optional[bool] = ..., clear: _Optional[bool] = ..., customer_identifier: _Optional[str] = ..., id_token: _Optional[str] = ..., id_token_type: _Optional[str] = ..., customer_certificate: _Optional[_Union[CertificateHashData, _Mapping]] = ..., task_options: _Optional[_Union[_common_pb2.TaskOptions, _Mapping]] = ...) -> None: ...
 
 class CustomerInformationResponse(_message.Message):
-    __slots__ = ("status", "request_id")
+    __slots__ = ("status", "request_id", "task")
     STATUS_FIELD_NUMBER: _ClassVar[int]
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    TASK_FIELD_NUMBER: _ClassVar[int]
     status: str
     request_id: int
-    def __init__(self, status: _Optional[str] = ..., request_id: _Optional[int] = ...) -> None: ...
+    task: _common_pb2.TaskRef
+    def __init__(self, status: _Optional[str] = ..., request_id: _Optional[int] = ..., task: _Optional[_Union[_common_pb2.TaskRef, _Mapping]] = ...) -> None: ...
 
 class ChargerRequest(_message.Message):
     __slots__ = ("kind", "request_id", "status", "data", "complete", "created_at", "updated_at")
@@ -1152,17 +1284,21 @@ class ListCertificateRequestsResponse(_message.Message):
     def __init__(self, requests: _Optional[_Iterable[_Union[CertificateRequest, _Mapping]]] = ...) -> None: ...
 
 class GetTransactionStatusRequest(_message.Message):
-    __slots__ = ("charger_id", "transaction_id")
+    __slots__ = ("charger_id", "transaction_id", "task_options")
     CHARGER_ID_FIELD_NUMBER: _ClassVar[int]
     TRANSACTION_ID_FIELD_NUMBER: _ClassVar[int]
+    TASK_OPTIONS_FIELD_NUMBER: _ClassVar[int]
     charger_id: str
     transaction_id: int
-    def __init__(self, charger_id: _Optional[str] = ..., transaction_id: _Optional[int] = ...) -> None: ...
+    task_options: _common_pb2.TaskOptions
+    def __init__(self, charger_id: _Optional[str] = ..., transaction_id: _Optional[int] = ..., task_options: _Optional[_Union[_common_pb2.TaskOptions, _Mapping]] = ...) -> None: ...
 
 class GetTransactionStatusResponse(_message.Message):
-    __slots__ = ("ongoing", "messages_in_queue")
+    __slots__ = ("ongoing", "messages_in_queue", "task")
     ONGOING_FIELD_NUMBER: _ClassVar[int]
     MESSAGES_IN_QUEUE_FIELD_NUMBER: _ClassVar[int]
+    TASK_FIELD_NUMBER: _ClassVar[int]
     ongoing: bool
     messages_in_queue: bool
-    def __init__(self, ongoing: _Optional[bool] = ..., messages_in_queue: _Optional[bool] = ...) -> None: ...
+    task: _common_pb2.TaskRef
+    def __init__(self, ongoing: _Optional[bool] = ..., messages_in_queue: _Optional[bool] = ..., task: _Optional[_Union[_common_pb2.TaskRef, _Mapping]] = ...) -> None: ...

@@ -22,17 +22,24 @@ _runtime_version.ValidateProtobufRuntimeVersion(
 _sym_db = _symbol_database.Default()
 
 
+from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x14\x63sms/v1/common.proto\x12\x07\x63sms.v1\"?\n\tCallError\x12\x0c\n\x04\x63ode\x18\x01 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x02 \x01(\t\x12\x0f\n\x07\x64\x65tails\x18\x03 \x01(\x0c*k\n\x0bOcppVersion\x12\x1c\n\x18OCPP_VERSION_UNSPECIFIED\x10\x00\x12\x13\n\x0fOCPP_VERSION_16\x10\x01\x12\x14\n\x10OCPP_VERSION_201\x10\x02\x12\x13\n\x0fOCPP_VERSION_21\x10\x03\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x14\x63sms/v1/common.proto\x12\x07\x63sms.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"?\n\tCallError\x12\x0c\n\x04\x63ode\x18\x01 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x02 \x01(\t\x12\x0f\n\x07\x64\x65tails\x18\x03 \x01(\x0c\"Q\n\x0bTaskOptions\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12.\n\ndeliver_by\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"=\n\x07TaskRef\x12\x0f\n\x07task_id\x18\x01 \x01(\t\x12!\n\x05state\x18\x02 \x01(\x0e\x32\x12.csms.v1.TaskState*k\n\x0bOcppVersion\x12\x1c\n\x18OCPP_VERSION_UNSPECIFIED\x10\x00\x12\x13\n\x0fOCPP_VERSION_16\x10\x01\x12\x14\n\x10OCPP_VERSION_201\x10\x02\x12\x13\n\x0fOCPP_VERSION_21\x10\x03*\xd1\x01\n\tTaskState\x12\x1a\n\x16TASK_STATE_UNSPECIFIED\x10\x00\x12\x15\n\x11TASK_STATE_QUEUED\x10\x01\x12\x13\n\x0fTASK_STATE_SENT\x10\x02\x12\x17\n\x13TASK_STATE_ANSWERED\x10\x03\x12\x19\n\x15TASK_STATE_CALL_ERROR\x10\x04\x12\x18\n\x14TASK_STATE_TIMED_OUT\x10\x05\x12\x16\n\x12TASK_STATE_ABORTED\x10\x06\x12\x16\n\x12TASK_STATE_EXPIRED\x10\x07\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'csms.v1.common_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_OCPPVERSION']._serialized_start=98
-  _globals['_OCPPVERSION']._serialized_end=205
-  _globals['_CALLERROR']._serialized_start=33
-  _globals['_CALLERROR']._serialized_end=96
+  _globals['_OCPPVERSION']._serialized_start=277
+  _globals['_OCPPVERSION']._serialized_end=384
+  _globals['_TASKSTATE']._serialized_start=387
+  _globals['_TASKSTATE']._serialized_end=596
+  _globals['_CALLERROR']._serialized_start=66
+  _globals['_CALLERROR']._serialized_end=129
+  _globals['_TASKOPTIONS']._serialized_start=131
+  _globals['_TASKOPTIONS']._serialized_end=212
+  _globals['_TASKREF']._serialized_start=214
+  _globals['_TASKREF']._serialized_end=275
 # @@protoc_insertion_point(module_scope)

@@ -106,12 +106,14 @@ class GetVariableItem(_message.Message):
     def __init__(self, key: _Optional[_Union[VariableKey, _Mapping]] = ..., attribute_type: _Optional[str] = ...) -> None: ...
 
 class GetVariablesRequest(_message.Message):
-    __slots__ = ("charger_id", "items")
+    __slots__ = ("charger_id", "items", "task_options")
     CHARGER_ID_FIELD_NUMBER: _ClassVar[int]
     ITEMS_FIELD_NUMBER: _ClassVar[int]
+    TASK_OPTIONS_FIELD_NUMBER: _ClassVar[int]
     charger_id: str
     items: _containers.RepeatedCompositeFieldContainer[GetVariableItem]
-    def __init__(self, charger_id: _Optional[str] = ..., items: _Optional[_Iterable[_Union[GetVariableItem, _Mapping]]] = ...) -> None: ...
+    task_options: _common_pb2.TaskOptions
+    def __init__(self, charger_id: _Optional[str] = ..., items: _Optional[_Iterable[_Union[GetVariableItem, _Mapping]]] = ..., task_options: _Optional[_Union[_common_pb2.TaskOptions, _Mapping]] = ...) -> None: ...
 
 class GetVariableResult(_message.Message):
     __slots__ = ("key", "attribute_type", "status", "value", "status_info")
@@ -128,10 +130,12 @@ class GetVariableResult(_message.Message):
     def __init__(self, key: _Optional[_Union[VariableKey, _Mapping]] = ..., attribute_type: _Optional[str] = ..., status: _Optional[str] = ..., value: _Optional[str] = ..., status_info: _Optional[str] = ...) -> None: ...
 
 class GetVariablesResponse(_message.Message):
-    __slots__ = ("results",)
+    __slots__ = ("results", "task")
     RESULTS_FIELD_NUMBER: _ClassVar[int]
+    TASK_FIELD_NUMBER: _ClassVar[int]
     results: _containers.RepeatedCompositeFieldContainer[GetVariableResult]
-    def __init__(self, results: _Optional[_Iterable[_Union[GetVariableResult, _Mapping]]] = ...) -> None: ...
+    task: _common_pb2.TaskRef
+    def __init__(self, results: _Optional[_Iterable[_Union[GetVariableResult, _Mapping]]] = ..., task: _Optional[_Union[_common_pb2.TaskRef, _Mapping]] = ...) -> None: ...
 
 class SetVariableItem(_message.Message):
     __slots__ = ("key", "attribute_type", "value")
@@ -144,12 +148,14 @@ class SetVariableItem(_message.Message):
     def __init__(self, key: _Optional[_Union[VariableKey, _Mapping]] = ..., attribute_type: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
 
 class SetVariablesRequest(_message.Message):
-    __slots__ = ("charger_id", "items")
+    __slots__ = ("charger_id", "items", "task_options")
     CHARGER_ID_FIELD_NUMBER: _ClassVar[int]
     ITEMS_FIELD_NUMBER: _ClassVar[int]
+    TASK_OPTIONS_FIELD_NUMBER: _ClassVar[int]
     charger_id: str
     items: _containers.RepeatedCompositeFieldContainer[SetVariableItem]
-    def __init__(self, charger_id: _Optional[str] = ..., items: _Optional[_Iterable[_Union[SetVariableItem, _Mapping]]] = ...) -> None: ...
+    task_options: _common_pb2.TaskOptions
+    def __init__(self, charger_id: _Optional[str] = ..., items: _Optional[_Iterable[_Union[SetVariableItem, _Mapping]]] = ..., task_options: _Optional[_Union[_common_pb2.TaskOptions, _Mapping]] = ...) -> None: ...
 
 class SetVariableResult(_message.Message):
     __slots__ = ("key", "attribute_type", "status", "status_info")
@@ -164,38 +170,46 @@ class SetVariableResult(_message.Message):
     def __init__(self, key: _Optional[_Union[VariableKey, _Mapping]] = ..., attribute_type: _Optional[str] = ..., status: _Optional[str] = ..., status_info: _Optional[str] = ...) -> None: ...
 
 class SetVariablesResponse(_message.Message):
-    __slots__ = ("results",)
+    __slots__ = ("results", "task")
     RESULTS_FIELD_NUMBER: _ClassVar[int]
+    TASK_FIELD_NUMBER: _ClassVar[int]
     results: _containers.RepeatedCompositeFieldContainer[SetVariableResult]
-    def __init__(self, results: _Optional[_Iterable[_Union[SetVariableResult, _Mapping]]] = ...) -> None: ...
+    task: _common_pb2.TaskRef
+    def __init__(self, results: _Optional[_Iterable[_Union[SetVariableResult, _Mapping]]] = ..., task: _Optional[_Union[_common_pb2.TaskRef, _Mapping]] = ...) -> None: ...
 
 class GetBaseReportRequest(_message.Message):
-    __slots__ = ("charger_id", "report_base")
+    __slots__ = ("charger_id", "report_base", "task_options")
     CHARGER_ID_FIELD_NUMBER: _ClassVar[int]
     REPORT_BASE_FIELD_NUMBER: _ClassVar[int]
+    TASK_OPTIONS_FIELD_NUMBER: _ClassVar[int]
     charger_id: str
     report_base: str
-    def __init__(self, charger_id: _Optional[str] = ..., report_base: _Optional[str] = ...) -> None: ...
+    task_options: _common_pb2.TaskOptions
+    def __init__(self, charger_id: _Optional[str] = ..., report_base: _Optional[str] = ..., task_options: _Optional[_Union[_common_pb2.TaskOptions, _Mapping]] = ...) -> None: ...
 
 class GetReportRequest(_message.Message):
-    __slots__ = ("charger_id", "component_variables", "component_criteria")
+    __slots__ = ("charger_id", "component_variables", "component_criteria", "task_options")
     CHARGER_ID_FIELD_NUMBER: _ClassVar[int]
     COMPONENT_VARIABLES_FIELD_NUMBER: _ClassVar[int]
     COMPONENT_CRITERIA_FIELD_NUMBER: _ClassVar[int]
+    TASK_OPTIONS_FIELD_NUMBER: _ClassVar[int]
     charger_id: str
     component_variables: _containers.RepeatedCompositeFieldContainer[VariableKey]
     component_criteria: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, charger_id: _Optional[str] = ..., component_variables: _Optional[_Iterable[_Union[VariableKey, _Mapping]]] = ..., component_criteria: _Optional[_Iterable[str]] = ...) -> None: ...
+    task_options: _common_pb2.TaskOptions
+    def __init__(self, charger_id: _Optional[str] = ..., component_variables: _Optional[_Iterable[_Union[VariableKey, _Mapping]]] = ..., component_criteria: _Optional[_Iterable[str]] = ..., task_options: _Optional[_Union[_common_pb2.TaskOptions, _Mapping]] = ...) -> None: ...
 
 class GetReportResponse(_message.Message):
-    __slots__ = ("status", "request_id", "status_info")
+    __slots__ = ("status", "request_id", "status_info", "task")
     STATUS_FIELD_NUMBER: _ClassVar[int]
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     STATUS_INFO_FIELD_NUMBER: _ClassVar[int]
+    TASK_FIELD_NUMBER: _ClassVar[int]
     status: str
     request_id: int
     status_info: str
-    def __init__(self, status: _Optional[str] = ..., request_id: _Optional[int] = ..., status_info: _Optional[str] = ...) -> None: ...
+    task: _common_pb2.TaskRef
+    def __init__(self, status: _Optional[str] = ..., request_id: _Optional[int] = ..., status_info: _Optional[str] = ..., task: _Optional[_Union[_common_pb2.TaskRef, _Mapping]] = ...) -> None: ...
 
 class Monitor(_message.Message):
     __slots__ = ("id", "key", "type", "value", "severity", "transaction", "updated_at")
@@ -244,12 +258,14 @@ class SetMonitorItem(_message.Message):
     def __init__(self, id: _Optional[int] = ..., key: _Optional[_Union[VariableKey, _Mapping]] = ..., type: _Optional[str] = ..., value: _Optional[float] = ..., severity: _Optional[int] = ..., transaction: _Optional[bool] = ...) -> None: ...
 
 class SetVariableMonitoringRequest(_message.Message):
-    __slots__ = ("charger_id", "items")
+    __slots__ = ("charger_id", "items", "task_options")
     CHARGER_ID_FIELD_NUMBER: _ClassVar[int]
     ITEMS_FIELD_NUMBER: _ClassVar[int]
+    TASK_OPTIONS_FIELD_NUMBER: _ClassVar[int]
     charger_id: str
     items: _containers.RepeatedCompositeFieldContainer[SetMonitorItem]
-    def __init__(self, charger_id: _Optional[str] = ..., items: _Optional[_Iterable[_Union[SetMonitorItem, _Mapping]]] = ...) -> None: ...
+    task_options: _common_pb2.TaskOptions
+    def __init__(self, charger_id: _Optional[str] = ..., items: _Optional[_Iterable[_Union[SetMonitorItem, _Mapping]]] = ..., task_options: _Optional[_Union[_common_pb2.TaskOptions, _Mapping]] = ...) -> None: ...
 
 class SetMonitorResult(_message.Message):
     __slots__ = ("id", "key", "type", "severity", "status", "status_info")
@@ -268,18 +284,22 @@ class SetMonitorResult(_message.Message):
     def __init__(self, id: _Optional[int] = ..., key: _Optional[_Union[VariableKey, _Mapping]] = ..., type: _Optional[str] = ..., severity: _Optional[int] = ..., status: _Optional[str] = ..., status_info: _Optional[str] = ...) -> None: ...
 
 class SetVariableMonitoringResponse(_message.Message):
-    __slots__ = ("results",)
+    __slots__ = ("results", "task")
     RESULTS_FIELD_NUMBER: _ClassVar[int]
+    TASK_FIELD_NUMBER: _ClassVar[int]
     results: _containers.RepeatedCompositeFieldContainer[SetMonitorResult]
-    def __init__(self, results: _Optional[_Iterable[_Union[SetMonitorResult, _Mapping]]] = ...) -> None: ...
+    task: _common_pb2.TaskRef
+    def __init__(self, results: _Optional[_Iterable[_Union[SetMonitorResult, _Mapping]]] = ..., task: _Optional[_Union[_common_pb2.TaskRef, _Mapping]] = ...) -> None: ...
 
 class ClearVariableMonitoringRequest(_message.Message):
-    __slots__ = ("charger_id", "ids")
+    __slots__ = ("charger_id", "ids", "task_options")
     CHARGER_ID_FIELD_NUMBER: _ClassVar[int]
     IDS_FIELD_NUMBER: _ClassVar[int]
+    TASK_OPTIONS_FIELD_NUMBER: _ClassVar[int]
     charger_id: str
     ids: _containers.RepeatedScalarFieldContainer[int]
-    def __init__(self, charger_id: _Optional[str] = ..., ids: _Optional[_Iterable[int]] = ...) -> None: ...
+    task_options: _common_pb2.TaskOptions
+    def __init__(self, charger_id: _Optional[str] = ..., ids: _Optional[_Iterable[int]] = ..., task_options: _Optional[_Union[_common_pb2.TaskOptions, _Mapping]] = ...) -> None: ...
 
 class ClearMonitorResult(_message.Message):
     __slots__ = ("id", "status", "status_info")
@@ -292,10 +312,12 @@ class ClearMonitorResult(_message.Message):
     def __init__(self, id: _Optional[int] = ..., status: _Optional[str] = ..., status_info: _Optional[str] = ...) -> None: ...
 
 class ClearVariableMonitoringResponse(_message.Message):
-    __slots__ = ("results",)
+    __slots__ = ("results", "task")
     RESULTS_FIELD_NUMBER: _ClassVar[int]
+    TASK_FIELD_NUMBER: _ClassVar[int]
     results: _containers.RepeatedCompositeFieldContainer[ClearMonitorResult]
-    def __init__(self, results: _Optional[_Iterable[_Union[ClearMonitorResult, _Mapping]]] = ...) -> None: ...
+    task: _common_pb2.TaskRef
+    def __init__(self, results: _Optional[_Iterable[_Union[ClearMonitorResult, _Mapping]]] = ..., task: _Optional[_Union[_common_pb2.TaskRef, _Mapping]] = ...) -> None: ...
 
 class DeviceEvent(_message.Message):
     __slots__ = ("event_id", "timestamp", "trigger", "cause", "actual_value", "tech_code", "tech_info", "cleared", "transaction_id", "key", "variable_monitoring_id", "notification_type", "received_at")

@@ -22,56 +22,57 @@ _runtime_version.ValidateProtobufRuntimeVersion(
 _sym_db = _symbol_database.Default()
 
 
+from csms.v1 import common_pb2 as csms_dot_v1_dot_common__pb2
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1c\x63sms/v1/smart_charging.proto\x12\x07\x63sms.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\x97\x01\n\x16\x43hargingSchedulePeriod\x12\x14\n\x0cstart_period\x18\x01 \x01(\x05\x12\r\n\x05limit\x18\x02 \x01(\x01\x12\x1a\n\rnumber_phases\x18\x03 \x01(\x05H\x00\x88\x01\x01\x12\x19\n\x0cphase_to_use\x18\x04 \x01(\x05H\x01\x88\x01\x01\x42\x10\n\x0e_number_phasesB\x0f\n\r_phase_to_use\"\x80\x02\n\x10\x43hargingSchedule\x12\x15\n\x08\x64uration\x18\x01 \x01(\x05H\x00\x88\x01\x01\x12\x32\n\x0estart_schedule\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12,\n\trate_unit\x18\x03 \x01(\x0e\x32\x19.csms.v1.ChargingRateUnit\x12\x30\n\x07periods\x18\x04 \x03(\x0b\x32\x1f.csms.v1.ChargingSchedulePeriod\x12\x1e\n\x11min_charging_rate\x18\x05 \x01(\x01H\x01\x88\x01\x01\x42\x0b\n\t_durationB\x14\n\x12_min_charging_rate\"\xae\x03\n\x0f\x43hargingProfile\x12\x1b\n\x13\x63harging_profile_id\x18\x01 \x01(\x05\x12\x1b\n\x0etransaction_id\x18\x02 \x01(\x05H\x00\x88\x01\x01\x12\x13\n\x0bstack_level\x18\x03 \x01(\x05\x12\x30\n\x07purpose\x18\x04 \x01(\x0e\x32\x1f.csms.v1.ChargingProfilePurpose\x12*\n\x04kind\x18\x05 \x01(\x0e\x32\x1c.csms.v1.ChargingProfileKind\x12\x30\n\x0frecurrency_kind\x18\x06 \x01(\x0e\x32\x17.csms.v1.RecurrencyKind\x12.\n\nvalid_from\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12,\n\x08valid_to\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12+\n\x08schedule\x18\t \x01(\x0b\x32\x19.csms.v1.ChargingSchedule\x12\x1e\n\x16\x63harger_transaction_id\x18\n \x01(\tB\x11\n\x0f_transaction_id\"\xa1\x01\n\x18InstalledChargingProfile\x12\x12\n\ncharger_id\x18\x01 \x01(\t\x12\x14\n\x0c\x63onnector_id\x18\x02 \x01(\r\x12)\n\x07profile\x18\x03 \x01(\x0b\x32\x18.csms.v1.ChargingProfile\x12\x30\n\x0cinstalled_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\x80\x02\n\x1aGetChargingProfilesRequest\x12\x12\n\ncharger_id\x18\x01 \x01(\t\x12\x12\n\nrequest_id\x18\x02 \x01(\x05\x12\x14\n\x07\x65vse_id\x18\x03 \x01(\rH\x00\x88\x01\x01\x12\x30\n\x07purpose\x18\x04 \x01(\x0e\x32\x1f.csms.v1.ChargingProfilePurpose\x12\x18\n\x0bstack_level\x18\x05 \x01(\x05H\x01\x88\x01\x01\x12\x1c\n\x14\x63harging_profile_ids\x18\x06 \x03(\x05\x12\x1e\n\x16\x63harging_limit_sources\x18\x07 \x03(\tB\n\n\x08_evse_idB\x0e\n\x0c_stack_level\"Q\n\x1bGetChargingProfilesResponse\x12\x0e\n\x06status\x18\x01 \x01(\t\x12\x12\n\nrequest_id\x18\x02 \x01(\x05\x12\x0e\n\x06reason\x18\x03 \x01(\t\"t\n\x17ReportedChargingProfile\x12\x0f\n\x07\x65vse_id\x18\x01 \x01(\r\x12\x1d\n\x15\x63harging_limit_source\x18\x02 \x01(\t\x12)\n\x07profile\x18\x03 \x01(\x0b\x32\x18.csms.v1.ChargingProfile\"a\n#ListReportedChargingProfilesRequest\x12\x12\n\ncharger_id\x18\x01 \x01(\t\x12\x17\n\nrequest_id\x18\x02 \x01(\x05H\x00\x88\x01\x01\x42\r\n\x0b_request_id\"\xc0\x01\n$ListReportedChargingProfilesResponse\x12\x12\n\nrequest_id\x18\x01 \x01(\x05\x12\x0e\n\x06status\x18\x02 \x01(\t\x12\x10\n\x08\x63omplete\x18\x03 \x01(\x08\x12\x32\n\x08profiles\x18\x04 \x03(\x0b\x32 .csms.v1.ReportedChargingProfile\x12.\n\nupdated_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\xc2\x01\n\rChargingLimit\x12\x0f\n\x07\x65vse_id\x18\x01 \x01(\r\x12\x0e\n\x06source\x18\x02 \x01(\t\x12\x1d\n\x10is_grid_critical\x18\x03 \x01(\x08H\x00\x88\x01\x01\x12,\n\tschedules\x18\x04 \x03(\x0b\x32\x19.csms.v1.ChargingSchedule\x12.\n\nupdated_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x13\n\x11_is_grid_critical\"/\n\x19ListChargingLimitsRequest\x12\x12\n\ncharger_id\x18\x01 \x01(\t\"D\n\x1aListChargingLimitsResponse\x12&\n\x06limits\x18\x01 \x03(\x0b\x32\x16.csms.v1.ChargingLimit\"u\n\x14\x41\x43\x43hargingParameters\x12\x15\n\renergy_amount\x18\x01 \x01(\x05\x12\x16\n\x0e\x65v_min_current\x18\x02 \x01(\x05\x12\x16\n\x0e\x65v_max_current\x18\x03 \x01(\x05\x12\x16\n\x0e\x65v_max_voltage\x18\x04 \x01(\x05\"\xd2\x02\n\x14\x44\x43\x43hargingParameters\x12\x16\n\x0e\x65v_max_current\x18\x01 \x01(\x05\x12\x16\n\x0e\x65v_max_voltage\x18\x02 \x01(\x05\x12\x1a\n\renergy_amount\x18\x03 \x01(\x05H\x00\x88\x01\x01\x12\x19\n\x0c\x65v_max_power\x18\x04 \x01(\x05H\x01\x88\x01\x01\x12\x1c\n\x0fstate_of_charge\x18\x05 \x01(\x05H\x02\x88\x01\x01\x12\x1f\n\x12\x65v_energy_capacity\x18\x06 \x01(\x05H\x03\x88\x01\x01\x12\x15\n\x08\x66ull_soc\x18\x07 \x01(\x05H\x04\x88\x01\x01\x12\x15\n\x08\x62ulk_soc\x18\x08 \x01(\x05H\x05\x88\x01\x01\x42\x10\n\x0e_energy_amountB\x0f\n\r_ev_max_powerB\x12\n\x10_state_of_chargeB\x15\n\x13_ev_energy_capacityB\x0b\n\t_full_socB\x0b\n\t_bulk_soc\"\xca\x02\n\x0f\x45VChargingNeeds\x12\x0f\n\x07\x65vse_id\x18\x01 \x01(\r\x12!\n\x19requested_energy_transfer\x18\x02 \x01(\t\x12\x32\n\x0e\x64\x65parture_time\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12 \n\x13max_schedule_tuples\x18\x04 \x01(\x05H\x00\x88\x01\x01\x12)\n\x02\x61\x63\x18\x05 \x01(\x0b\x32\x1d.csms.v1.ACChargingParameters\x12)\n\x02\x64\x63\x18\x06 \x01(\x0b\x32\x1d.csms.v1.DCChargingParameters\x12\x0e\n\x06status\x18\x07 \x01(\t\x12/\n\x0breceived_at\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x16\n\x14_max_schedule_tuples\"R\n\x1aListEVChargingNeedsRequest\x12\x12\n\ncharger_id\x18\x01 \x01(\t\x12\x14\n\x07\x65vse_id\x18\x02 \x01(\rH\x00\x88\x01\x01\x42\n\n\x08_evse_id\"F\n\x1bListEVChargingNeedsResponse\x12\'\n\x05needs\x18\x01 \x03(\x0b\x32\x18.csms.v1.EVChargingNeeds*\x81\x02\n\x16\x43hargingProfilePurpose\x12(\n$CHARGING_PROFILE_PURPOSE_UNSPECIFIED\x10\x00\x12\x30\n,CHARGING_PROFILE_PURPOSE_CHARGER_MAX_PROFILE\x10\x01\x12/\n+CHARGING_PROFILE_PURPOSE_TX_DEFAULT_PROFILE\x10\x02\x12\'\n#CHARGING_PROFILE_PURPOSE_TX_PROFILE\x10\x03\x12\x31\n-CHARGING_PROFILE_PURPOSE_EXTERNAL_CONSTRAINTS\x10\x04*\xa9\x01\n\x13\x43hargingProfileKind\x12%\n!CHARGING_PROFILE_KIND_UNSPECIFIED\x10\x00\x12\"\n\x1e\x43HARGING_PROFILE_KIND_ABSOLUTE\x10\x01\x12#\n\x1f\x43HARGING_PROFILE_KIND_RECURRING\x10\x02\x12\"\n\x1e\x43HARGING_PROFILE_KIND_RELATIVE\x10\x03*h\n\x0eRecurrencyKind\x12\x1f\n\x1bRECURRENCY_KIND_UNSPECIFIED\x10\x00\x12\x19\n\x15RECURRENCY_KIND_DAILY\x10\x01\x12\x1a\n\x16RECURRENCY_KIND_WEEKLY\x10\x02*j\n\x10\x43hargingRateUnit\x12\"\n\x1e\x43HARGING_RATE_UNIT_UNSPECIFIED\x10\x00\x12\x18\n\x14\x43HARGING_RATE_UNIT_W\x10\x01\x12\x18\n\x14\x43HARGING_RATE_UNIT_A\x10\x02\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1c\x63sms/v1/smart_charging.proto\x12\x07\x63sms.v1\x1a\x14\x63sms/v1/common.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x97\x01\n\x16\x43hargingSchedulePeriod\x12\x14\n\x0cstart_period\x18\x01 \x01(\x05\x12\r\n\x05limit\x18\x02 \x01(\x01\x12\x1a\n\rnumber_phases\x18\x03 \x01(\x05H\x00\x88\x01\x01\x12\x19\n\x0cphase_to_use\x18\x04 \x01(\x05H\x01\x88\x01\x01\x42\x10\n\x0e_number_phasesB\x0f\n\r_phase_to_use\"\x80\x02\n\x10\x43hargingSchedule\x12\x15\n\x08\x64uration\x18\x01 \x01(\x05H\x00\x88\x01\x01\x12\x32\n\x0estart_schedule\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12,\n\trate_unit\x18\x03 \x01(\x0e\x32\x19.csms.v1.ChargingRateUnit\x12\x30\n\x07periods\x18\x04 \x03(\x0b\x32\x1f.csms.v1.ChargingSchedulePeriod\x12\x1e\n\x11min_charging_rate\x18\x05 \x01(\x01H\x01\x88\x01\x01\x42\x0b\n\t_durationB\x14\n\x12_min_charging_rate\"\xae\x03\n\x0f\x43hargingProfile\x12\x1b\n\x13\x63harging_profile_id\x18\x01 \x01(\x05\x12\x1b\n\x0etransaction_id\x18\x02 \x01(\x05H\x00\x88\x01\x01\x12\x13\n\x0bstack_level\x18\x03 \x01(\x05\x12\x30\n\x07purpose\x18\x04 \x01(\x0e\x32\x1f.csms.v1.ChargingProfilePurpose\x12*\n\x04kind\x18\x05 \x01(\x0e\x32\x1c.csms.v1.ChargingProfileKind\x12\x30\n\x0frecurrency_kind\x18\x06 \x01(\x0e\x32\x17.csms.v1.RecurrencyKind\x12.\n\nvalid_from\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12,\n\x08valid_to\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12+\n\x08schedule\x18\t \x01(\x0b\x32\x19.csms.v1.ChargingSchedule\x12\x1e\n\x16\x63harger_transaction_id\x18\n \x01(\tB\x11\n\x0f_transaction_id\"\xa1\x01\n\x18InstalledChargingProfile\x12\x12\n\ncharger_id\x18\x01 \x01(\t\x12\x14\n\x0c\x63onnector_id\x18\x02 \x01(\r\x12)\n\x07profile\x18\x03 \x01(\x0b\x32\x18.csms.v1.ChargingProfile\x12\x30\n\x0cinstalled_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\xad\x02\n\x1aGetChargingProfilesRequest\x12\x12\n\ncharger_id\x18\x01 \x01(\t\x12\x12\n\nrequest_id\x18\x02 \x01(\x05\x12\x14\n\x07\x65vse_id\x18\x03 \x01(\rH\x00\x88\x01\x01\x12\x30\n\x07purpose\x18\x04 \x01(\x0e\x32\x1f.csms.v1.ChargingProfilePurpose\x12\x18\n\x0bstack_level\x18\x05 \x01(\x05H\x01\x88\x01\x01\x12\x1c\n\x14\x63harging_profile_ids\x18\x06 \x03(\x05\x12\x1e\n\x16\x63harging_limit_sources\x18\x07 \x03(\t\x12+\n\x0ctask_options\x18\x84\x07 \x01(\x0b\x32\x14.csms.v1.TaskOptionsB\n\n\x08_evse_idB\x0e\n\x0c_stack_level\"r\n\x1bGetChargingProfilesResponse\x12\x0e\n\x06status\x18\x01 \x01(\t\x12\x12\n\nrequest_id\x18\x02 \x01(\x05\x12\x0e\n\x06reason\x18\x03 \x01(\t\x12\x1f\n\x04task\x18\x84\x07 \x01(\x0b\x32\x10.csms.v1.TaskRef\"t\n\x17ReportedChargingProfile\x12\x0f\n\x07\x65vse_id\x18\x01 \x01(\r\x12\x1d\n\x15\x63harging_limit_source\x18\x02 \x01(\t\x12)\n\x07profile\x18\x03 \x01(\x0b\x32\x18.csms.v1.ChargingProfile\"a\n#ListReportedChargingProfilesRequest\x12\x12\n\ncharger_id\x18\x01 \x01(\t\x12\x17\n\nrequest_id\x18\x02 \x01(\x05H\x00\x88\x01\x01\x42\r\n\x0b_request_id\"\xc0\x01\n$ListReportedChargingProfilesResponse\x12\x12\n\nrequest_id\x18\x01 \x01(\x05\x12\x0e\n\x06status\x18\x02 \x01(\t\x12\x10\n\x08\x63omplete\x18\x03 \x01(\x08\x12\x32\n\x08profiles\x18\x04 \x03(\x0b\x32 .csms.v1.ReportedChargingProfile\x12.\n\nupdated_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\xc2\x01\n\rChargingLimit\x12\x0f\n\x07\x65vse_id\x18\x01 \x01(\r\x12\x0e\n\x06source\x18\x02 \x01(\t\x12\x1d\n\x10is_grid_critical\x18\x03 \x01(\x08H\x00\x88\x01\x01\x12,\n\tschedules\x18\x04 \x03(\x0b\x32\x19.csms.v1.ChargingSchedule\x12.\n\nupdated_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x13\n\x11_is_grid_critical\"/\n\x19ListChargingLimitsRequest\x12\x12\n\ncharger_id\x18\x01 \x01(\t\"D\n\x1aListChargingLimitsResponse\x12&\n\x06limits\x18\x01 \x03(\x0b\x32\x16.csms.v1.ChargingLimit\"u\n\x14\x41\x43\x43hargingParameters\x12\x15\n\renergy_amount\x18\x01 \x01(\x05\x12\x16\n\x0e\x65v_min_current\x18\x02 \x01(\x05\x12\x16\n\x0e\x65v_max_current\x18\x03 \x01(\x05\x12\x16\n\x0e\x65v_max_voltage\x18\x04 \x01(\x05\"\xd2\x02\n\x14\x44\x43\x43hargingParameters\x12\x16\n\x0e\x65v_max_current\x18\x01 \x01(\x05\x12\x16\n\x0e\x65v_max_voltage\x18\x02 \x01(\x05\x12\x1a\n\renergy_amount\x18\x03 \x01(\x05H\x00\x88\x01\x01\x12\x19\n\x0c\x65v_max_power\x18\x04 \x01(\x05H\x01\x88\x01\x01\x12\x1c\n\x0fstate_of_charge\x18\x05 \x01(\x05H\x02\x88\x01\x01\x12\x1f\n\x12\x65v_energy_capacity\x18\x06 \x01(\x05H\x03\x88\x01\x01\x12\x15\n\x08\x66ull_soc\x18\x07 \x01(\x05H\x04\x88\x01\x01\x12\x15\n\x08\x62ulk_soc\x18\x08 \x01(\x05H\x05\x88\x01\x01\x42\x10\n\x0e_energy_amountB\x0f\n\r_ev_max_powerB\x12\n\x10_state_of_chargeB\x15\n\x13_ev_energy_capacityB\x0b\n\t_full_socB\x0b\n\t_bulk_soc\"\xca\x02\n\x0f\x45VChargingNeeds\x12\x0f\n\x07\x65vse_id\x18\x01 \x01(\r\x12!\n\x19requested_energy_transfer\x18\x02 \x01(\t\x12\x32\n\x0e\x64\x65parture_time\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12 \n\x13max_schedule_tuples\x18\x04 \x01(\x05H\x00\x88\x01\x01\x12)\n\x02\x61\x63\x18\x05 \x01(\x0b\x32\x1d.csms.v1.ACChargingParameters\x12)\n\x02\x64\x63\x18\x06 \x01(\x0b\x32\x1d.csms.v1.DCChargingParameters\x12\x0e\n\x06status\x18\x07 \x01(\t\x12/\n\x0breceived_at\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x16\n\x14_max_schedule_tuples\"R\n\x1aListEVChargingNeedsRequest\x12\x12\n\ncharger_id\x18\x01 \x01(\t\x12\x14\n\x07\x65vse_id\x18\x02 \x01(\rH\x00\x88\x01\x01\x42\n\n\x08_evse_id\"F\n\x1bListEVChargingNeedsResponse\x12\'\n\x05needs\x18\x01 \x03(\x0b\x32\x18.csms.v1.EVChargingNeeds*\x81\x02\n\x16\x43hargingProfilePurpose\x12(\n$CHARGING_PROFILE_PURPOSE_UNSPECIFIED\x10\x00\x12\x30\n,CHARGING_PROFILE_PURPOSE_CHARGER_MAX_PROFILE\x10\x01\x12/\n+CHARGING_PROFILE_PURPOSE_TX_DEFAULT_PROFILE\x10\x02\x12\'\n#CHARGING_PROFILE_PURPOSE_TX_PROFILE\x10\x03\x12\x31\n-CHARGING_PROFILE_PURPOSE_EXTERNAL_CONSTRAINTS\x10\x04*\xa9\x01\n\x13\x43hargingProfileKind\x12%\n!CHARGING_PROFILE_KIND_UNSPECIFIED\x10\x00\x12\"\n\x1e\x43HARGING_PROFILE_KIND_ABSOLUTE\x10\x01\x12#\n\x1f\x43HARGING_PROFILE_KIND_RECURRING\x10\x02\x12\"\n\x1e\x43HARGING_PROFILE_KIND_RELATIVE\x10\x03*h\n\x0eRecurrencyKind\x12\x1f\n\x1bRECURRENCY_KIND_UNSPECIFIED\x10\x00\x12\x19\n\x15RECURRENCY_KIND_DAILY\x10\x01\x12\x1a\n\x16RECURRENCY_KIND_WEEKLY\x10\x02*j\n\x10\x43hargingRateUnit\x12\"\n\x1e\x43HARGING_RATE_UNIT_UNSPECIFIED\x10\x00\x12\x18\n\x14\x43HARGING_RATE_UNIT_W\x10\x01\x12\x18\n\x14\x43HARGING_RATE_UNIT_A\x10\x02\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'csms.v1.smart_charging_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_CHARGINGPROFILEPURPOSE']._serialized_start=3104
-  _globals['_CHARGINGPROFILEPURPOSE']._serialized_end=3361
-  _globals['_CHARGINGPROFILEKIND']._serialized_start=3364
-  _globals['_CHARGINGPROFILEKIND']._serialized_end=3533
-  _globals['_RECURRENCYKIND']._serialized_start=3535
-  _globals['_RECURRENCYKIND']._serialized_end=3639
-  _globals['_CHARGINGRATEUNIT']._serialized_start=3641
-  _globals['_CHARGINGRATEUNIT']._serialized_end=3747
-  _globals['_CHARGINGSCHEDULEPERIOD']._serialized_start=75
-  _globals['_CHARGINGSCHEDULEPERIOD']._serialized_end=226
-  _globals['_CHARGINGSCHEDULE']._serialized_start=229
-  _globals['_CHARGINGSCHEDULE']._serialized_end=485
-  _globals['_CHARGINGPROFILE']._serialized_start=488
-  _globals['_CHARGINGPROFILE']._serialized_end=918
-  _globals['_INSTALLEDCHARGINGPROFILE']._serialized_start=921
-  _globals['_INSTALLEDCHARGINGPROFILE']._serialized_end=1082
-  _globals['_GETCHARGINGPROFILESREQUEST']._serialized_start=1085
-  _globals['_GETCHARGINGPROFILESREQUEST']._serialized_end=1341
-  _globals['_GETCHARGINGPROFILESRESPONSE']._serialized_start=1343
-  _globals['_GETCHARGINGPROFILESRESPONSE']._serialized_end=1424
-  _globals['_REPORTEDCHARGINGPROFILE']._serialized_start=1426
-  _globals['_REPORTEDCHARGINGPROFILE']._serialized_end=1542
-  _globals['_LISTREPORTEDCHARGINGPROFILESREQUEST']._serialized_start=1544
-  _globals['_LISTREPORTEDCHARGINGPROFILESREQUEST']._serialized_end=1641
-  _globals['_LISTREPORTEDCHARGINGPROFILESRESPONSE']._serialized_start=1644
-  _globals['_LISTREPORTEDCHARGINGPROFILESRESPONSE']._serialized_end=1836
-  _globals['_CHARGINGLIMIT']._serialized_start=1839
-  _globals['_CHARGINGLIMIT']._serialized_end=2033
-  _globals['_LISTCHARGINGLIMITSREQUEST']._serialized_start=2035
-  _globals['_LISTCHARGINGLIMITSREQUEST']._serialized_end=2082
-  _globals['_LISTCHARGINGLIMITSRESPONSE']._serialized_start=2084
-  _globals['_LISTCHARGINGLIMITSRESPONSE']._serialized_end=2152
-  _globals['_ACCHARGINGPARAMETERS']._serialized_start=2154
-  _globals['_ACCHARGINGPARAMETERS']._serialized_end=2271
-  _globals['_DCCHARGINGPARAMETERS']._serialized_start=2274
-  _globals['_DCCHARGINGPARAMETERS']._serialized_end=2612
-  _globals['_EVCHARGINGNEEDS']._serialized_start=2615
-  _globals['_EVCHARGINGNEEDS']._serialized_end=2945
-  _globals['_LISTEVCHARGINGNEEDSREQUEST']._serialized_start=2947
-  _globals['_LISTEVCHARGINGNEEDSREQUEST']._serialized_end=3029
-  _globals['_LISTEVCHARGINGNEEDSRESPONSE']._serialized_start=3031
-  _globals['_LISTEVCHARGINGNEEDSRESPONSE']._serialized_end=3101
+  _globals['_CHARGINGPROFILEPURPOSE']._serialized_start=3204
+  _globals['_CHARGINGPROFILEPURPOSE']._serialized_end=3461
+  _globals['_CHARGINGPROFILEKIND']._serialized_start=3464
+  _globals['_CHARGINGPROFILEKIND']._serialized_end=3633
+  _globals['_RECURRENCYKIND']._serialized_start=3635
+  _globals['_RECURRENCYKIND']._serialized_end=3739
+  _globals['_CHARGINGRATEUNIT']._serialized_start=3741
+  _globals['_CHARGINGRATEUNIT']._serialized_end=3847
+  _globals['_CHARGINGSCHEDULEPERIOD']._serialized_start=97
+  _globals['_CHARGINGSCHEDULEPERIOD']._serialized_end=248
+  _globals['_CHARGINGSCHEDULE']._serialized_start=251
+  _globals['_CHARGINGSCHEDULE']._serialized_end=507
+  _globals['_CHARGINGPROFILE']._serialized_start=510
+  _globals['_CHARGINGPROFILE']._serialized_end=940
+  _globals['_INSTALLEDCHARGINGPROFILE']._serialized_start=943
+  _globals['_INSTALLEDCHARGINGPROFILE']._serialized_end=1104
+  _globals['_GETCHARGINGPROFILESREQUEST']._serialized_start=1107
+  _globals['_GETCHARGINGPROFILESREQUEST']._serialized_end=1408
+  _globals['_GETCHARGINGPROFILESRESPONSE']._serialized_start=1410
+  _globals['_GETCHARGINGPROFILESRESPONSE']._serialized_end=1524
+  _globals['_REPORTEDCHARGINGPROFILE']._serialized_start=1526
+  _globals['_REPORTEDCHARGINGPROFILE']._serialized_end=1642
+  _globals['_LISTREPORTEDCHARGINGPROFILESREQUEST']._serialized_start=1644
+  _globals['_LISTREPORTEDCHARGINGPROFILESREQUEST']._serialized_end=1741
+  _globals['_LISTREPORTEDCHARGINGPROFILESRESPONSE']._serialized_start=1744
+  _globals['_LISTREPORTEDCHARGINGPROFILESRESPONSE']._serialized_end=1936
+  _globals['_CHARGINGLIMIT']._serialized_start=1939
+  _globals['_CHARGINGLIMIT']._serialized_end=2133
+  _globals['_LISTCHARGINGLIMITSREQUEST']._serialized_start=2135
+  _globals['_LISTCHARGINGLIMITSREQUEST']._serialized_end=2182
+  _globals['_LISTCHARGINGLIMITSRESPONSE']._serialized_start=2184
+  _globals['_LISTCHARGINGLIMITSRESPONSE']._serialized_end=2252
+  _globals['_ACCHARGINGPARAMETERS']._serialized_start=2254
+  _globals['_ACCHARGINGPARAMETERS']._serialized_end=2371
+  _globals['_DCCHARGINGPARAMETERS']._serialized_start=2374
+  _globals['_DCCHARGINGPARAMETERS']._serialized_end=2712
+  _globals['_EVCHARGINGNEEDS']._serialized_start=2715
+  _globals['_EVCHARGINGNEEDS']._serialized_end=3045
+  _globals['_LISTEVCHARGINGNEEDSREQUEST']._serialized_start=3047
+  _globals['_LISTEVCHARGINGNEEDSREQUEST']._serialized_end=3129
+  _globals['_LISTEVCHARGINGNEEDSRESPONSE']._serialized_start=3131
+  _globals['_LISTEVCHARGINGNEEDSRESPONSE']._serialized_end=3201
 # @@protoc_insertion_point(module_scope)

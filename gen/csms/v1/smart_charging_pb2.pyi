@@ -1,5 +1,6 @@
 import datetime
 
+from csms.v1 import common_pb2 as _common_pb2
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
@@ -115,7 +116,7 @@ class InstalledChargingProfile(_message.Message):
     def __init__(self, charger_id: _Optional[str] = ..., connector_id: _Optional[int] = ..., profile: _Optional[_Union[ChargingProfile, _Mapping]] = ..., installed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class GetChargingProfilesRequest(_message.Message):
-    __slots__ = ("charger_id", "request_id", "evse_id", "purpose", "stack_level", "charging_profile_ids", "charging_limit_sources")
+    __slots__ = ("charger_id", "request_id", "evse_id", "purpose", "stack_level", "charging_profile_ids", "charging_limit_sources", "task_options")
     CHARGER_ID_FIELD_NUMBER: _ClassVar[int]
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     EVSE_ID_FIELD_NUMBER: _ClassVar[int]
@@ -123,6 +124,7 @@ class GetChargingProfilesRequest(_message.Message):
     STACK_LEVEL_FIELD_NUMBER: _ClassVar[int]
     CHARGING_PROFILE_IDS_FIELD_NUMBER: _ClassVar[int]
     CHARGING_LIMIT_SOURCES_FIELD_NUMBER: _ClassVar[int]
+    TASK_OPTIONS_FIELD_NUMBER: _ClassVar[int]
     charger_id: str
     request_id: int
     evse_id: int
@@ -130,17 +132,20 @@ class GetChargingProfilesRequest(_message.Message):
     stack_level: int
     charging_profile_ids: _containers.RepeatedScalarFieldContainer[int]
     charging_limit_sources: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, charger_id: _Optional[str] = ..., request_id: _Optional[int] = ..., evse_id: _Optional[int] = ..., purpose: _Optional[_Union[ChargingProfilePurpose, str]] = ..., stack_level: _Optional[int] = ..., charging_profile_ids: _Optional[_Iterable[int]] = ..., charging_limit_sources: _Optional[_Iterable[str]] = ...) -> None: ...
+    task_options: _common_pb2.TaskOptions
+    def __init__(self, charger_id: _Optional[str] = ..., request_id: _Optional[int] = ..., evse_id: _Optional[int] = ..., purpose: _Optional[_Union[ChargingProfilePurpose, str]] = ..., stack_level: _Optional[int] = ..., charging_profile_ids: _Optional[_Iterable[int]] = ..., charging_limit_sources: _Optional[_Iterable[str]] = ..., task_options: _Optional[_Union[_common_pb2.TaskOptions, _Mapping]] = ...) -> None: ...
 
 class GetChargingProfilesResponse(_message.Message):
-    __slots__ = ("status", "request_id", "reason")
+    __slots__ = ("status", "request_id", "reason", "task")
     STATUS_FIELD_NUMBER: _ClassVar[int]
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     REASON_FIELD_NUMBER: _ClassVar[int]
+    TASK_FIELD_NUMBER: _ClassVar[int]
     status: str
     request_id: int
     reason: str
-    def __init__(self, status: _Optional[str] = ..., request_id: _Optional[int] = ..., reason: _Optional[str] = ...) -> None: ...
+    task: _common_pb2.TaskRef
+    def __init__(self, status: _Optional[str] = ..., request_id: _Optional[int] = ..., reason: _Optional[str] = ..., task: _Optional[_Union[_common_pb2.TaskRef, _Mapping]] = ...) -> None: ...
 
 class ReportedChargingProfile(_message.Message):
     __slots__ = ("evse_id", "charging_limit_source", "profile")

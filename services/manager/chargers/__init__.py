@@ -1,8 +1,9 @@
 """``csms.v1.ChargerService``: the charger records, and every command (task) sent to a
 charger, one module per feature profile over the shared steps in ``_base``."""
 
-from csms.v1 import chargers_pb2_grpc
+from csms.v1 import chargers_pb2, chargers_pb2_grpc
 
+from services.manager._runner import with_task_refs
 from services.manager.chargers._base import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, check_charger_id
 from services.manager.chargers._core import CoreCommands
 from services.manager.chargers._firmware import FirmwareCommands
@@ -27,6 +28,10 @@ class ChargerServicer(
     chargers_pb2_grpc.ChargerServiceServicer,
 ):
     """The whole ChargerService: each feature profile's RPCs come from its own module."""
+
+
+# Every command RPC records its task and names it in its response (TaskService).
+with_task_refs(ChargerServicer, chargers_pb2.DESCRIPTOR.services_by_name["ChargerService"])
 
 
 __all__ = [

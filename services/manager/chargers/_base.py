@@ -20,9 +20,9 @@ from services.manager._errors import (
 )
 from services.manager._lifecycle import ChargerLifecycle
 from services.manager._policy import ChargerPolicy
+from services.manager._runner import TaskRunner
 from services.manager._stores import Stores
-from services.manager._task_results import SentTask, TaskResults
-from services.manager._tasks import TaskResult, TaskSender
+from services.manager._tasks import TaskResult
 from services.manager.chargers._messages import charger_message
 from services.registry import ChargerLocation, Registry
 
@@ -55,7 +55,7 @@ class ChargerCommands:
         self,
         stores: Stores,
         registry: Registry,
-        tasks: TaskSender,
+        tasks: TaskRunner,
         clock: Clock,
         *,
         policy: ChargerPolicy | None = None,
@@ -68,8 +68,9 @@ class ChargerCommands:
         self._clock = clock
         # Decides a tag's status for local lists and remote starts, as Authorize does.
         self._authorizer = Authorizer(stores.id_tags, stores.transactions, clock)
-        # What each answer changes in the CSMS, for typed commands and SendCall alike.
-        self._results = TaskResults(stores, clock)
+        # What each answer changes in the CSMS, for typed commands and SendCall alike
+        # (the runner applies it to every task).
+        self._results = tasks.results
         # Create, update, retire, restore (issue 11).
         self._lifecycle = ChargerLifecycle(
             stores, registry, tasks, clock, charger_message, policy=policy
@@ -96,15 +97,10 @@ class ChargerCommands:
     async def _send(
         self, location: ChargerLocation, action: str, payload: dict[str, Any]
     ) -> TaskResult:
-        """Send one task to the charger at `location`, its members in schema order, record
-        what its answer changes (the action's result handler, ``TaskResults``) and return
-        the answer."""
-        payload = commands.in_schema_order(location.ocpp_version, action, payload)
-        task = SentTask(location.charger_id, location.ocpp_version, action, payload, self._clock())
-        await self._results.before(task)
-        answer = await self._tasks.send(location, action, payload)
-        await self._results.after(task, answer.payload)
-        return answer
+        """Send one task to the charger at `location` through the ``TaskRunner``: its
+        members in schema order, recorded in the task history, what its answer changes
+        recorded (the action's result handler, ``TaskResults``); return the answer."""
+        return await self._tasks.send(location, action, payload)
 
     async def _status(
         self, request: _R, build: Callable[[str, OcppVersion, _R], commands.Call]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC
 
+import orjson
 from csms.v1 import chargers_pb2
 
 from services.manager import commands
@@ -49,6 +50,14 @@ class ReservationCommands(ChargerCommands):
             raise InvalidArgument("expiry_date", "must be in the future")
         location = await self._tasks.locate(request.charger_id)
         commands.check_reserve_now(request, location.ocpp_version)  # before anything is recorded
+        previous = await self._tasks.previous(request.charger_id, "ReserveNow")
+        if previous is not None:  # a repeated request_id: the first reservation's answer
+            first, answer = previous
+            sent = orjson.loads(first.payload_json)
+            return chargers_pb2.ReserveNowResponse(
+                status=status_of(answer),
+                reservation_id=int(sent.get("reservationId", sent.get("id", 0))),
+            )
         await self._refuse_refused_tag(request.charger_id, request.id_tag)
         reservations = self._stores.reservations
         reservation = await reservations.create(

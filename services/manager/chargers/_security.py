@@ -76,6 +76,15 @@ class SecurityCommands(ChargerCommands):
         check_charger_id(request.charger_id)
         location = await self._tasks.locate(request.charger_id)
         version = location.ocpp_version
+        previous = await self._tasks.previous(request.charger_id)
+        if previous is not None:  # a repeated request_id: a generated password is shown once
+            status = commands.change_configuration_status(version, previous[1].payload)
+            if status not in ("Accepted", "RebootRequired"):
+                raise ConflictError(
+                    f"charger {request.charger_id!r} answered {status} to the new password; "
+                    "nothing changed: it keeps its current password"
+                )
+            return chargers_pb2.RotateChargerPasswordResponse(status=status)
         generated = not request.password
         password = (
             commands.generate_password(version)
@@ -107,6 +116,16 @@ class SecurityCommands(ChargerCommands):
         charger_id, profile = request.charger_id, request.security_profile
         if profile not in (1, 2, 3):
             raise InvalidArgument("security_profile", "must be 1, 2 or 3")
+        previous = await self._tasks.previous(charger_id)
+        if previous is not None:  # a repeated request_id: the first call's outcome
+            first, answer = previous
+            status = commands.change_configuration_status(first.ocpp_version, answer.payload)
+            taken = status in ("Accepted", "RebootRequired")
+            stored = await self._stores.credentials.credentials(charger_id)
+            current = stored.security_profile if stored is not None else 0
+            return chargers_pb2.SetSecurityProfileResponse(
+                status=status, security_profile=profile if taken else current
+            )
         credentials = await self._stores.credentials.credentials(charger_id)
         if credentials is None:
             raise ChargerNotFound(charger_id)

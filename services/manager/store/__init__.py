@@ -101,6 +101,7 @@ from ._smart_charging import (
 from ._smart_charging_sql import SqlSmartChargingStore
 from ._station import ChargerRequestRecord, DisplayMessageRecord, StationStore
 from ._station_sql import SqlStationStore
+from ._tasks_store import SqlTaskStore
 from ._tokens import ROLES, TokenRecord, TokenStore
 from ._tokens_sql import SqlTokenStore
 from ._transactions import (
@@ -174,6 +175,7 @@ __all__ = [
     "SqlSecurityStore",
     "SqlSmartChargingStore",
     "SqlStationStore",
+    "SqlTaskStore",
     "SqlTokenStore",
     "SqlTransactionStore",
     "StationStore",
