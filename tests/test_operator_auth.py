@@ -32,11 +32,9 @@ from sqlalchemy import text
 from services.common import to_proto_version
 from services.common._env import ConfigError
 from services.manager import Manager, ManagerSettings
+from services.manager._access import ACCESS, MESH, ROLE_LEVELS
 from services.manager._audit import AuditRecord
 from services.manager._auth import (
-    ACCESS,
-    MESH,
-    ROLE_LEVELS,
     Authenticator,
     OperatorAuthInterceptor,
     hash_secret,

@@ -49,7 +49,7 @@ import time
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any
 
 import grpc
 from google.protobuf.json_format import MessageToDict
@@ -61,6 +61,18 @@ from services.common._mesh import (
     metadata_value,
     secret_matches,
 )
+from services.manager._access import (
+    ACCESS,
+    ADMIN,
+    BOOTSTRAP_NAME,
+    ESCALATIONS,
+    HOW_TO_AUTHENTICATE,
+    MESH,
+    ROLE_LEVELS,
+    SECRET_PREFIX,
+    audited,
+    is_security_setting,
+)
 from services.manager._audit import AuditRecord, AuditSink
 from services.manager._context import Clock
 from services.manager.store import StoreError, TokenRecord, TokenStore
@@ -68,233 +80,12 @@ from services.manager.store import StoreError, TokenRecord, TokenStore
 log = logging.getLogger(__name__)
 
 __all__ = [
-    "ACCESS",
-    "BOOTSTRAP_NAME",
-    "ESCALATIONS",
-    "MESH",
-    "ROLE_LEVELS",
-    "SECRET_PREFIX",
     "Authenticator",
     "Caller",
     "OperatorAuthInterceptor",
     "current_caller",
     "hash_secret",
 ]
-
-MESH: Final = "mesh"
-VIEWER: Final = "viewer"
-OPERATOR: Final = "operator"
-ADMIN: Final = "admin"
-#: Each role can do what the roles below it can.
-ROLE_LEVELS: Mapping[str, int] = {VIEWER: 1, OPERATOR: 2, ADMIN: 3}
-#: Every secret CreateToken issues starts with this.
-SECRET_PREFIX: Final = "csms_"
-#: The actor name of ``CSMS_ADMIN_TOKEN``.
-BOOTSTRAP_NAME: Final = "bootstrap"
-
-HOW_TO_AUTHENTICATE = (
-    "send the metadata `authorization: Bearer <token>` (HTTP: the header "
-    "`Authorization: Bearer <token>`; csmsctl: --token or CSMS_TOKEN); `make run` prints an "
-    "admin token, and an admin creates more with `csmsctl token create`"
-)
-
-
-def _service(name: str, needs: Mapping[str, str]) -> dict[str, str]:
-    return {f"/csms.v1.{name}/{method}": need for method, need in needs.items()}
-
-
-#: Full method name → what it needs. Every method the manager serves must be here.
-ACCESS: Mapping[str, str] = {
-    **_service("Events", {"Stream": MESH, "Admit": MESH}),
-    **_service(
-        "AuthService",
-        {
-            "WhoAmI": VIEWER,
-            "CreateToken": ADMIN,
-            "ListTokens": ADMIN,
-            "RevokeToken": ADMIN,
-        },
-    ),
-    **_service("AuditService", {"ListAuditEntries": ADMIN}),
-    **_service(
-        "ChargerService",
-        {
-            # what the CSMS stored
-            "ListChargers": VIEWER,
-            "GetCharger": VIEWER,
-            "ListConfigurationKeys": VIEWER,
-            "ListChargingProfiles": VIEWER,
-            "ListReportedChargingProfiles": VIEWER,
-            "ListChargingLimits": VIEWER,
-            "ListEVChargingNeeds": VIEWER,
-            "ListDisplayMessages": VIEWER,
-            "ListChargerRequests": VIEWER,
-            "ListCertificateRequests": VIEWER,
-            # the charger lifecycle
-            "CreateCharger": ADMIN,
-            "UpdateCharger": ADMIN,
-            "DeleteCharger": ADMIN,
-            "RestoreCharger": ADMIN,
-            # charger credentials: the Basic auth password and the security profile
-            "RotateChargerPassword": ADMIN,
-            "SetSecurityProfile": ADMIN,
-            # commands to a charger (queries too: each is a call the charger must answer)
-            "Reset": OPERATOR,
-            "TriggerMessage": OPERATOR,
-            "GetConfiguration": OPERATOR,
-            "ChangeConfiguration": OPERATOR,  # ADMIN for security keys: ESCALATIONS
-            "StartCharging": OPERATOR,
-            "StopCharging": OPERATOR,
-            "UnlockConnector": OPERATOR,
-            "ChangeAvailability": OPERATOR,
-            "ClearCache": OPERATOR,
-            "DataTransfer": OPERATOR,
-            "GetDiagnostics": OPERATOR,
-            "GetLog": OPERATOR,
-            "ReserveNow": OPERATOR,
-            "CancelReservation": OPERATOR,
-            "SendLocalList": OPERATOR,
-            "GetLocalListVersion": OPERATOR,
-            "SetChargingProfile": OPERATOR,
-            "ClearChargingProfile": OPERATOR,
-            "GetCompositeSchedule": OPERATOR,
-            "GetChargingProfiles": OPERATOR,
-            "GetInstalledCertificateIds": OPERATOR,
-            "SetDisplayMessage": OPERATOR,
-            "GetDisplayMessages": OPERATOR,
-            "ClearDisplayMessage": OPERATOR,
-            "CustomerInformation": OPERATOR,
-            "GetTransactionStatus": OPERATOR,
-            # security: what the charger trusts, how it connects, what code it runs
-            "InstallCertificate": ADMIN,
-            "DeleteCertificate": ADMIN,
-            "CertificateSigned": ADMIN,
-            "SetNetworkProfile": ADMIN,
-            "UpdateFirmware": ADMIN,
-            "SignedUpdateFirmware": ADMIN,
-            # a raw OCPP call bypasses every typed check (it could set AuthorizationKey)
-            "SendCall": ADMIN,
-        },
-    ),
-    **_service(
-        "DeviceModelService",
-        {
-            "ListVariables": VIEWER,
-            "ListMonitors": VIEWER,
-            "ListDeviceEvents": VIEWER,
-            "GetVariables": OPERATOR,
-            "SetVariables": OPERATOR,  # ADMIN for security variables: ESCALATIONS
-            "GetBaseReport": OPERATOR,
-            "GetReport": OPERATOR,
-            "SetVariableMonitoring": OPERATOR,
-            "ClearVariableMonitoring": OPERATOR,
-        },
-    ),
-    **_service(
-        "IdTagService",
-        {
-            "ListIdTags": VIEWER,
-            "GetIdTag": VIEWER,
-            "CreateIdTag": OPERATOR,
-            "UpdateIdTag": OPERATOR,
-            "DeleteIdTag": OPERATOR,
-            "BlockIdTag": OPERATOR,
-        },
-    ),
-    **_service(
-        "LocationService",
-        {
-            "ListLocations": VIEWER,
-            "GetLocation": VIEWER,
-            # where chargers are is fleet configuration, like editing a charger
-            "CreateLocation": ADMIN,
-            "UpdateLocation": ADMIN,
-            "DeleteLocation": ADMIN,
-            "AssignCharger": ADMIN,
-            "UnassignCharger": ADMIN,
-        },
-    ),
-    **_service(
-        "Registry",
-        {"GetChargerLocation": VIEWER, "ListChargerLocations": VIEWER, "ListNodes": VIEWER},
-    ),
-    **_service("ReservationService", {"ListReservations": VIEWER, "GetReservation": VIEWER}),
-    **_service(
-        "TransactionService",
-        {"ListTransactions": VIEWER, "GetTransaction": VIEWER, "ListMeterValues": VIEWER},
-    ),
-    **_service("WatchService", {"WatchEvents": VIEWER}),
-    **_service(
-        "TaskService",
-        {
-            "ListTasks": VIEWER,
-            "GetTask": VIEWER,
-            "GetBulkTask": VIEWER,
-            "CancelTask": OPERATOR,
-            "CreateBulkTask": OPERATOR,  # what the inner command needs: ESCALATIONS
-        },
-    ),
-}
-
-#: 1.6 configuration keys that hold a credential or set how the charger authenticates.
-SECURITY_KEYS = frozenset(
-    {
-        "authorizationkey",
-        "securityprofile",
-        "cponame",
-        "additionalrootcertificatecheck",
-        "certificatestoremaxlength",
-        "certificatesignedmaxchainsize",
-        "networkconfigurationpriority",
-    }
-)
-#: 2.0.1 components whose every variable is a security setting.
-SECURITY_COMPONENTS = frozenset({"securityctrlr"})
-
-
-def _is_security_setting(component: str, variable: str) -> bool:
-    variable = variable.lower()
-    return (
-        component.lower() in SECURITY_COMPONENTS
-        or variable in SECURITY_KEYS
-        or "password" in variable
-    )
-
-
-def _change_configuration_needs(request: Any) -> str | None:
-    return ADMIN if _is_security_setting("", str(request.key)) else None
-
-
-def _set_variables_needs(request: Any) -> str | None:
-    for item in request.items:
-        if _is_security_setting(item.key.component, item.key.variable):
-            return ADMIN
-    return None
-
-
-def _bulk_task_needs(request: Any) -> str | None:
-    """A bulk command needs what the command itself needs (SendCall, UpdateFirmware and
-    security keys are an admin's)."""
-    kind = request.WhichOneof("command") if isinstance(request, Message) else None
-    if kind is None:
-        return None
-    inner = getattr(request, kind)
-    method = f"/csms.v1.ChargerService/{type(inner).__name__.removesuffix('Request')}"
-    needed = ACCESS.get(method, ADMIN)
-    escalation = ESCALATIONS.get(method)
-    raised = escalation(inner) if escalation is not None else None
-    if raised is not None and ROLE_LEVELS[raised] > ROLE_LEVELS[needed]:
-        needed = raised
-    return needed if ROLE_LEVELS[needed] > ROLE_LEVELS[OPERATOR] else None
-
-
-#: Full method name → a function of the request returning a higher role it needs, or None.
-ESCALATIONS: Mapping[str, Callable[[Any], str | None]] = {
-    "/csms.v1.ChargerService/ChangeConfiguration": _change_configuration_needs,
-    "/csms.v1.DeviceModelService/SetVariables": _set_variables_needs,
-    "/csms.v1.TaskService/CreateBulkTask": _bulk_task_needs,
-}
-
 
 # -- the caller ------------------------------------------------------------------------------
 
@@ -429,9 +220,9 @@ def _names_security_setting(item: dict[str, Any]) -> bool:
     is then a secret: ChangeConfiguration AuthorizationKey, SetVariables BasicAuthPassword)."""
     key = item.get("key")
     if isinstance(key, str):
-        return _is_security_setting("", key)
+        return is_security_setting("", key)
     if isinstance(key, dict):
-        return _is_security_setting(str(key.get("component", "")), str(key.get("variable", "")))
+        return is_security_setting(str(key.get("component", "")), str(key.get("variable", "")))
     return False
 
 
@@ -473,19 +264,6 @@ def _field(request: Any, name: str) -> str:
             return _field(value, name)
         return str(value)
     return ""
-
-
-#: Admin-only reads: not audited (each visit to the Audit page would add entries, filed
-#: under the charger it filtered by).
-UNAUDITED_READS = frozenset(
-    {"/csms.v1.AuditService/ListAuditEntries", "/csms.v1.AuthService/ListTokens"}
-)
-
-
-def audited(method: str, needed: str) -> bool:
-    """Whether a call that passed the check is recorded: every call above viewer level
-    (commands and changes), except the admin-only reads."""
-    return ROLE_LEVELS[needed] > ROLE_LEVELS[VIEWER] and method not in UNAUDITED_READS
 
 
 def _target(request: Any) -> str:

@@ -21,7 +21,7 @@ from google.protobuf import message_factory
 from google.protobuf.descriptor import ServiceDescriptor
 from google.protobuf.message import Message
 
-from services.manager._auth import _is_security_setting
+from services.manager._access import is_security_setting
 from services.manager._context import Clock
 from services.manager._errors import (
     ChargerCallError,
@@ -197,11 +197,11 @@ def redacted(value: Any) -> Any:
     key = value.get("key")
     component = value.get("component")
     variable = value.get("variable")
-    secret_value = isinstance(key, str) and _is_security_setting("", key)
+    secret_value = isinstance(key, str) and is_security_setting("", key)
     secret_attribute = (
         isinstance(component, dict)
         and isinstance(variable, dict)
-        and _is_security_setting(str(component.get("name", "")), str(variable.get("name", "")))
+        and is_security_setting(str(component.get("name", "")), str(variable.get("name", "")))
     )
     for name, item in value.items():
         if (

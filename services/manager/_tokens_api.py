@@ -19,9 +19,8 @@ import grpc
 from csms.v1 import auth_pb2, auth_pb2_grpc
 from google.protobuf.timestamp_pb2 import Timestamp
 
+from services.manager._access import BOOTSTRAP_NAME, SECRET_PREFIX
 from services.manager._auth import (
-    BOOTSTRAP_NAME,
-    SECRET_PREFIX,
     Authenticator,
     current_caller,
     hash_secret,
