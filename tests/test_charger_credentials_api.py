@@ -26,7 +26,6 @@ from tests.harness import (
     api_channel,
     charger_url,
     connected,
-    running_node,
 )
 from tests.pki import ChargerPki, make_pki
 from tests.secured import (
@@ -91,9 +90,9 @@ async def manager(registry: RedisRegistry, postgres_url: str) -> AsyncIterator[M
 
 
 @pytest.fixture
-async def node(registry: RedisRegistry, manager: Manager, pki: ChargerPki) -> AsyncIterator[Node]:
-    async with running_node(registry, manager.port, "node-cred", tls=pki.node_tls) as node:
-        yield node
+def node_tls(pki: ChargerPki) -> tuple[str, str, str]:
+    """The shared ``node`` fixture opens its wss:// port with the test PKI."""
+    return pki.node_tls
 
 
 @pytest.fixture

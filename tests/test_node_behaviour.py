@@ -45,12 +45,6 @@ async def manager(registry: MemoryRegistry, sqlite_url: str) -> AsyncIterator[Ma
         yield manager
 
 
-@pytest.fixture
-async def node(registry: MemoryRegistry, manager: Manager) -> AsyncIterator[Node]:
-    async with running_node(registry, manager.port, "n1") as node:
-        yield node
-
-
 async def _call(
     ws: ClientConnection, message_id: str, action: str, payload: object
 ) -> list[object]:
