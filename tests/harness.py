@@ -281,10 +281,21 @@ C = TypeVar("C", bound=ChargePoint16 | ChargePoint201)
 
 @contextlib.asynccontextmanager
 async def connected(
-    cls: type[C], url: str, charger_id: str, subprotocol: str | None = None, **options: Any
+    cls: type[C],
+    url: str,
+    charger_id: str,
+    subprotocol: str | None = None,
+    *,
+    node: Node | None = None,
+    **options: Any,
 ) -> AsyncIterator[C]:
     """A charger of class `cls` connected to `url`, its receive loop running; `options` go
-    to ``websockets.connect`` (``additional_headers`` for Basic auth, ``ssl`` for wss)."""
+    to ``websockets.connect`` (``additional_headers`` for Basic auth, ``ssl`` for wss).
+
+    With `node` (the node at `url`), returned only once that node holds the charger: it
+    claims it in the registry after the handshake, so a command sent as soon as the
+    handshake is done could still find the charger offline (a test that boots first
+    needs no `node`: the boot's answer comes after the claim)."""
     proto = subprotocol or ("ocpp1.6" if issubclass(cls, Charger16) else "ocpp2.0.1")
     async with websockets.connect(
         url, subprotocols=[Subprotocol(proto)], open_timeout=4 * UNIT, **options
@@ -292,6 +303,13 @@ async def connected(
         cp = cls(charger_id, ws)
         task = asyncio.create_task(cp.start())
         try:
+            if node is not None:
+                held = node
+
+                async def claimed() -> bool:
+                    return charger_id in held.connections
+
+                await eventually(claimed)
             yield cp
         finally:
             task.cancel()

@@ -116,7 +116,7 @@ async def test_rotation_16_old_password_works_until_the_new_one_is_used(
     await add_charger(manager, "CP-16", 1, OLD_PASSWORD)
     url = charger_url(node, "CP-16")
     async with connected(
-        Rotating16, url, "CP-16", additional_headers=basic("CP-16", OLD_PASSWORD)
+        Rotating16, url, "CP-16", additional_headers=basic("CP-16", OLD_PASSWORD), node=node
     ) as cp:
         await cp.boot()
         answer = await api.RotateChargerPassword(
@@ -150,7 +150,7 @@ async def test_rotation_16_rejected_changes_nothing(
     await add_charger(manager, "CP-16", 1, OLD_PASSWORD)
     url = charger_url(node, "CP-16")
     async with connected(
-        Rotating16, url, "CP-16", additional_headers=basic("CP-16", OLD_PASSWORD)
+        Rotating16, url, "CP-16", additional_headers=basic("CP-16", OLD_PASSWORD), node=node
     ) as cp:
         cp.accept = False
         with pytest.raises(grpc.aio.AioRpcError) as caught:
@@ -177,7 +177,7 @@ async def test_rotation_201_end_to_end(
     await add_charger(manager, "CS-2", 1, OLD_PASSWORD)
     url = charger_url(node, "CS-2")
     headers = basic("CS-2", OLD_PASSWORD)
-    async with connected(Station201, url, "CS-2", additional_headers=headers) as cs:
+    async with connected(Station201, url, "CS-2", additional_headers=headers, node=node) as cs:
         cs.answers["SetVariables"] = set_variables_answer(
             "Rejected", "SecurityCtrlr", "BasicAuthPassword"
         )
@@ -206,7 +206,7 @@ async def test_rotation_201_end_to_end(
         assert sent["variable"]["name"] == "BasicAuthPassword"
     assert (await get(api, "CS-2")).password_rotation_pending
     async with connected(
-        Station201, url, "CS-2", additional_headers=basic("CS-2", "new-password-2.0.1")
+        Station201, url, "CS-2", additional_headers=basic("CS-2", "new-password-2.0.1"), node=node
     ) as cs:
         assert (await cs.boot()).status == "Accepted"
     error = await refused(url, "CS-2", subprotocol="ocpp2.0.1", additional_headers=headers)
@@ -224,6 +224,7 @@ async def test_rotation_refuses_a_password_the_version_cannot_hold(
         charger_url(node, "CP-16"),
         "CP-16",
         additional_headers=basic("CP-16", OLD_PASSWORD),
+        node=node,
     ) as cp:
         for password in ("short", "x" * 21):
             with pytest.raises(grpc.aio.AioRpcError) as caught:
@@ -246,6 +247,7 @@ async def test_change_configuration_refuses_credential_keys(
         charger_url(node, "CP-16"),
         "CP-16",
         additional_headers=basic("CP-16", OLD_PASSWORD),
+        node=node,
     ):
         for key, rpc in (
             ("AuthorizationKey", "RotateChargerPassword"),
@@ -268,7 +270,7 @@ async def test_security_profile_upgrade_16(
     await add_charger(manager, "CP-1", 1, OLD_PASSWORD)
     url = charger_url(node, "CP-1")
     headers = basic("CP-1", OLD_PASSWORD)
-    async with connected(Rotating16, url, "CP-1", additional_headers=headers) as cp:
+    async with connected(Rotating16, url, "CP-1", additional_headers=headers, node=node) as cp:
         answer = await api.SetSecurityProfile(
             chargers_pb2.SetSecurityProfileRequest(charger_id="CP-1", security_profile=2)
         )
@@ -294,7 +296,7 @@ async def test_security_profile_upgrade_rejected_keeps_the_profile(
     await add_charger(manager, "CP-1", 1, OLD_PASSWORD)
     url = charger_url(node, "CP-1")
     async with connected(
-        Rotating16, url, "CP-1", additional_headers=basic("CP-1", OLD_PASSWORD)
+        Rotating16, url, "CP-1", additional_headers=basic("CP-1", OLD_PASSWORD), node=node
     ) as cp:
         cp.accept = False
         answer = await api.SetSecurityProfile(
@@ -314,7 +316,7 @@ async def test_security_profile_upgrade_201_uses_the_network_slot(
     await add_charger(manager, "CS-2", 1, OLD_PASSWORD)
     url = charger_url(node, "CS-2")
     async with connected(
-        Station201, url, "CS-2", additional_headers=basic("CS-2", OLD_PASSWORD)
+        Station201, url, "CS-2", additional_headers=basic("CS-2", OLD_PASSWORD), node=node
     ) as cs:
         with pytest.raises(grpc.aio.AioRpcError) as caught:
             await api.SetSecurityProfile(
