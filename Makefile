@@ -5,11 +5,12 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: help install gen check-gen envoy-validate run test check fmt lint types migrate clean bench bench-full
+.PHONY: help install gen check-gen envoy-validate run test test-fast check fmt lint types migrate clean bench bench-full
 
 help:
 	@echo "make run      - embedded CSMS (node + manager + registry, SQLite), no servers needed"
-	@echo "make test     - the test suite (starts Redis/PostgreSQL if they are not running)"
+	@echo "make test     - the test suite in TEST_WORKERS=2 processes (starts Redis/PostgreSQL if they are not running)"
+	@echo "make test-fast - the unit and store tests only (tests/manager, tests/node, tests/registry)"
 	@echo "make check    - format, lint, types, stale generated code, tests"
 	@echo "make gen      - regenerate gen/ (and gen/openapi.json) from proto/"
 	@echo "make fmt      - format the code"
@@ -40,8 +41,18 @@ run: $(STAMP)
 migrate: $(STAMP)
 	$(BIN)/python -m services.manager.migrate
 
+# The suite runs in TEST_WORKERS pytest-xdist processes (the tests mostly wait on sockets,
+# so two workers suit a 2-core machine); TEST_WORKERS=0 runs it in one process, e.g.
+# `make test TEST_WORKERS=0 PYTEST_ARGS="-x tests/test_mesh.py"` to debug.
+TEST_WORKERS ?= 2
+
 test: $(STAMP)
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
+
+# The unit and store tests (tests/manager, tests/node, tests/registry): no node, Envoy,
+# browser or service process, only Redis and PostgreSQL. Not a substitute for `make test`.
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist worksteal $(PYTEST_ARGS) tests/manager tests/node tests/registry
 
 fmt: $(STAMP)
 	$(BIN)/ruff format services tests tools

@@ -4,6 +4,17 @@ The machine's servers are used when they answer (``TEST_REDIS_URL`` and
 ``TEST_POSTGRES_URL`` override the defaults); otherwise the session starts
 ephemeral ones from the local binaries on free ports. Every test gets its own
 Redis key prefix and its own PostgreSQL database, so runs never see each other.
+
+``make test`` runs the suite in pytest-xdist workers. What the workers would otherwise
+share is made theirs here: the databases are named per test, the migrated template
+databases per worker, `make run`'s var/ files (admin token, local CA) point into the
+worker's temporary directory, and `harness.free_port` hands each worker its own block
+of ports.
+
+Databases: ``postgres_url`` and ``sqlite_url`` are new databases already migrated to head
+(copied from a template each worker migrates once, ``CREATE DATABASE ... TEMPLATE`` for
+PostgreSQL); ``empty_postgres_url`` and ``empty_sqlite_url`` are blank, for the tests of
+the migrations themselves.
 """
 
 from __future__ import annotations
@@ -11,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
+import sqlite3
 import subprocess
 import tempfile
 import time
@@ -24,8 +36,10 @@ import redis.asyncio as aioredis
 from csms.v1 import chargers_pb2_grpc
 
 from services.manager import Manager
-from services.registry import RedisRegistry
-from tests.harness import UNIT, api_channel, free_port, running_manager
+from services.manager.store import create_engine, migrate
+from services.node import Node
+from services.registry import RedisRegistry, Registry
+from tests.harness import UNIT, api_channel, free_port, running_manager, running_node
 
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
 DEFAULT_POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -169,30 +183,128 @@ def postgres_server_url() -> Iterator[str]:
         shutil.rmtree(datadir, ignore_errors=True)
 
 
-@pytest.fixture
-async def postgres_url(postgres_server_url: str) -> AsyncIterator[str]:
-    """SQLAlchemy URL (postgresql+asyncpg) of a new, empty database for this test."""
-    name = f"csms_test_{uuid.uuid4().hex[:12]}"
-    admin = await asyncpg.connect(postgres_server_url)
+async def _create_database(server_url: str, name: str, template: str | None = None) -> None:
+    admin = await asyncpg.connect(server_url)
     try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
+        clause = f' TEMPLATE "{template}"' if template else ""
+        await admin.execute(f'CREATE DATABASE "{name}"{clause}')
     finally:
         await admin.close()
-    base = postgres_server_url.rsplit("/", 1)[0]
+
+
+async def _drop_database(server_url: str, name: str) -> None:
+    admin = await asyncpg.connect(server_url)
     try:
-        yield f"{base.replace('postgresql://', 'postgresql+asyncpg://', 1)}/{name}"
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     finally:
-        admin = await asyncpg.connect(postgres_server_url)
-        try:
-            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        finally:
-            await admin.close()
+        await admin.close()
+
+
+def _database_url(server_url: str, name: str) -> str:
+    base = server_url.rsplit("/", 1)[0]
+    return f"{base.replace('postgresql://', 'postgresql+asyncpg://', 1)}/{name}"
+
+
+async def _migrate_to_head(url: str) -> None:
+    engine = create_engine(url)
+    try:
+        await migrate(engine)
+    finally:
+        await engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgres_template(postgres_server_url: str) -> Iterator[str]:
+    """Name of a PostgreSQL database migrated to head, this worker's own: the template
+    ``postgres_url`` copies (a copy costs a fraction of running every migration)."""
+    name = f"csms_template_{uuid.uuid4().hex[:12]}"
+
+    async def create() -> None:
+        await _create_database(postgres_server_url, name)
+        await _migrate_to_head(_database_url(postgres_server_url, name))
+
+    asyncio.run(create())
+    try:
+        yield name
+    finally:
+        asyncio.run(_drop_database(postgres_server_url, name))
 
 
 @pytest.fixture
-def sqlite_url(tmp_path: Path) -> str:
-    """SQLAlchemy URL (sqlite+aiosqlite) of a new database file for this test."""
+async def empty_postgres_url(postgres_server_url: str) -> AsyncIterator[str]:
+    """SQLAlchemy URL (postgresql+asyncpg) of a new, empty database for this test."""
+    name = f"csms_test_{uuid.uuid4().hex[:12]}"
+    await _create_database(postgres_server_url, name)
+    try:
+        yield _database_url(postgres_server_url, name)
+    finally:
+        await _drop_database(postgres_server_url, name)
+
+
+@pytest.fixture
+async def postgres_url(postgres_server_url: str, postgres_template: str) -> AsyncIterator[str]:
+    """SQLAlchemy URL (postgresql+asyncpg) of a new database for this test, migrated to
+    head and holding no rows."""
+    name = f"csms_test_{uuid.uuid4().hex[:12]}"
+    await _create_database(postgres_server_url, name, template=postgres_template)
+    try:
+        yield _database_url(postgres_server_url, name)
+    finally:
+        await _drop_database(postgres_server_url, name)
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file migrated to head, this worker's own: the one ``sqlite_url`` copies."""
+    path = tmp_path_factory.mktemp("sqlite-template") / "csms.sqlite3"
+    asyncio.run(_migrate_to_head(f"sqlite+aiosqlite:///{path}"))
+    return path
+
+
+@pytest.fixture
+def empty_sqlite_url(tmp_path: Path) -> str:
+    """SQLAlchemy URL (sqlite+aiosqlite) of a new, empty database file for this test."""
     return f"sqlite+aiosqlite:///{tmp_path / 'csms.sqlite3'}"
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path, sqlite_template: Path) -> str:
+    """SQLAlchemy URL (sqlite+aiosqlite) of a new database file for this test, migrated to
+    head and holding no rows."""
+    path = tmp_path / "csms.sqlite3"
+    source = sqlite3.connect(sqlite_template)
+    target = sqlite3.connect(path)
+    try:
+        source.backup(target)  # a consistent copy, whatever is left in the template's WAL
+    finally:
+        target.close()
+        source.close()
+    return f"sqlite+aiosqlite:///{path}"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _embedded_state_per_worker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """`make run` (services.embedded) keeps its admin token and local CA under the working
+    directory's var/ unless told otherwise; tests that spawn it from the repository root
+    would share (and race on) those files between workers, and leave them in the
+    developer's var/. Point them into this worker's temporary directory instead; a test
+    that sets them itself still wins."""
+    state = tmp_path_factory.mktemp("embedded-var")
+    overrides = {
+        "CSMS_ADMIN_TOKEN_FILE": str(state / "admin-token"),
+        "LOCAL_CA_DIR": str(state / "ca"),
+    }
+    saved = {name: os.environ.get(name) for name in overrides}
+    for name, value in overrides.items():
+        os.environ.setdefault(name, value)
+    try:
+        yield
+    finally:
+        for name, before in saved.items():
+            if before is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = before
 
 
 # --- the mesh most end-to-end tests run against ------------------------------------------
@@ -222,3 +334,26 @@ async def api(manager: Manager) -> AsyncIterator[chargers_pb2_grpc.ChargerServic
     """The manager's ChargerService over real gRPC."""
     async with api_channel(f"127.0.0.1:{manager.port}") as channel:
         yield chargers_pb2_grpc.ChargerServiceStub(channel)
+
+
+@pytest.fixture
+def node_id() -> str:
+    """The id of the ``node`` fixture's node; a module that needs another overrides it."""
+    return "node-a"
+
+
+@pytest.fixture
+def node_tls() -> tuple[str, str, str] | None:
+    """(server cert, key, client CA) PEM paths for the ``node`` fixture's wss:// port; None
+    = plain ws:// only. Modules with chargers on TLS override it (see tests/pki.py)."""
+    return None
+
+
+@pytest.fixture
+async def node(
+    registry: Registry, manager: Manager, node_id: str, node_tls: tuple[str, str, str] | None
+) -> AsyncIterator[Node]:
+    """A node on loopback, attached to ``manager`` and ``registry`` (whichever the module
+    uses), with the harness's settings."""
+    async with running_node(registry, manager.port, node_id, tls=node_tls) as node:
+        yield node

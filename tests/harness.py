@@ -281,10 +281,21 @@ C = TypeVar("C", bound=ChargePoint16 | ChargePoint201)
 
 @contextlib.asynccontextmanager
 async def connected(
-    cls: type[C], url: str, charger_id: str, subprotocol: str | None = None, **options: Any
+    cls: type[C],
+    url: str,
+    charger_id: str,
+    subprotocol: str | None = None,
+    *,
+    node: Node | None = None,
+    **options: Any,
 ) -> AsyncIterator[C]:
     """A charger of class `cls` connected to `url`, its receive loop running; `options` go
-    to ``websockets.connect`` (``additional_headers`` for Basic auth, ``ssl`` for wss)."""
+    to ``websockets.connect`` (``additional_headers`` for Basic auth, ``ssl`` for wss).
+
+    With `node` (the node at `url`), returned only once that node holds the charger: it
+    claims it in the registry after the handshake, so a command sent as soon as the
+    handshake is done could still find the charger offline (a test that boots first
+    needs no `node`: the boot's answer comes after the claim)."""
     proto = subprotocol or ("ocpp1.6" if issubclass(cls, Charger16) else "ocpp2.0.1")
     async with websockets.connect(
         url, subprotocols=[Subprotocol(proto)], open_timeout=4 * UNIT, **options
@@ -292,6 +303,13 @@ async def connected(
         cp = cls(charger_id, ws)
         task = asyncio.create_task(cp.start())
         try:
+            if node is not None:
+                held = node
+
+                async def claimed() -> bool:
+                    return charger_id in held.connections
+
+                await eventually(claimed)
             yield cp
         finally:
             task.cancel()
@@ -487,12 +505,38 @@ for _action in DEFAULT_ANSWERS_201:
 # --- services as their own processes (so a test can kill, stop or restart them) -------
 
 
+#: free_port hands out ports below the kernel's ephemeral range (32768-60999 by default),
+#: so an outgoing connection (to Redis, PostgreSQL, a node) cannot take a port between
+#: free_port returning it and the process it was meant for binding it; each pytest-xdist
+#: worker (PYTEST_XDIST_WORKER=gw0, gw1, ...) has a block of its own, so two workers
+#: never hand out the same port.
+PORT_BLOCK_START = 20_000
+PORT_BLOCK_SIZE = 1_000
+_port_offsets: dict[int, int] = {}
+
+
+def _worker_number() -> int:
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    digits = worker.removeprefix("gw")
+    return int(digits) if digits.isdigit() else 0
+
+
 def free_port() -> int:
-    """A TCP port on loopback that nothing listens on right now."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
+    """A TCP port on loopback that nothing listens on right now, from this worker's block,
+    not one handed out in the last PORT_BLOCK_SIZE calls."""
+    block = PORT_BLOCK_START + (_worker_number() % 12) * PORT_BLOCK_SIZE
+    offset = _port_offsets.setdefault(block, os.getpid() % PORT_BLOCK_SIZE)
+    for _ in range(PORT_BLOCK_SIZE):
+        offset = (offset + 1) % PORT_BLOCK_SIZE
+        port = block + offset
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        _port_offsets[block] = offset
         return port
+    raise RuntimeError(f"no free port in 127.0.0.1:{block}-{block + PORT_BLOCK_SIZE - 1}")
 
 
 async def accepts(port: int) -> bool:

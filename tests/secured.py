@@ -25,7 +25,7 @@ from services.manager._audit import AuditRecord
 from services.node import Node
 from services.node._manager_link import LinkSettings
 from services.registry import Registry
-from tests.harness import ADMIN_TOKEN, MESH_SECRET, UNIT, C, Charger16, connected, eventually
+from tests.harness import ADMIN_TOKEN, MESH_SECRET, UNIT, Charger16, connected
 
 
 class RecordingAudit:
@@ -80,22 +80,6 @@ async def add_charger(
     await manager.stores.credentials.set_security_profile(charger_id, profile)
     if password is not None:
         await manager.stores.credentials.set_password_hash(charger_id, hash_password(password))
-
-
-@contextlib.asynccontextmanager
-async def online(
-    registry: Registry, cls: type[C], url: str, charger_id: str, **options: Any
-) -> AsyncIterator[C]:
-    """`connected`, and the node's claim of the charger in the registry done: the node
-    answers the handshake before it claims, so a command sent in between is told the
-    charger is not connected."""
-    async with connected(cls, url, charger_id, **options) as charger:
-
-        async def claimed() -> bool:
-            return await registry.lookup(charger_id) is not None
-
-        await eventually(claimed)
-        yield charger
 
 
 def basic(username: str, password: str) -> dict[str, str]:

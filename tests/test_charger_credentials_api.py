@@ -26,7 +26,6 @@ from tests.harness import (
     api_channel,
     charger_url,
     connected,
-    running_node,
 )
 from tests.pki import ChargerPki, make_pki
 from tests.secured import (
@@ -34,7 +33,6 @@ from tests.secured import (
     add_charger,
     basic,
     boots,
-    online,
     refused,
     secured_manager,
     wss_url,
@@ -92,9 +90,9 @@ async def manager(registry: RedisRegistry, postgres_url: str) -> AsyncIterator[M
 
 
 @pytest.fixture
-async def node(registry: RedisRegistry, manager: Manager, pki: ChargerPki) -> AsyncIterator[Node]:
-    async with running_node(registry, manager.port, "node-cred", tls=pki.node_tls) as node:
-        yield node
+def node_tls(pki: ChargerPki) -> tuple[str, str, str]:
+    """The shared ``node`` fixture opens its wss:// port with the test PKI."""
+    return pki.node_tls
 
 
 @pytest.fixture
@@ -117,8 +115,8 @@ async def test_rotation_16_old_password_works_until_the_new_one_is_used(
     new one does. The key's value is never recorded as configuration."""
     await add_charger(manager, "CP-16", 1, OLD_PASSWORD)
     url = charger_url(node, "CP-16")
-    async with online(
-        manager.registry, Rotating16, url, "CP-16", additional_headers=basic("CP-16", OLD_PASSWORD)
+    async with connected(
+        Rotating16, url, "CP-16", additional_headers=basic("CP-16", OLD_PASSWORD), node=node
     ) as cp:
         await cp.boot()
         answer = await api.RotateChargerPassword(
@@ -151,8 +149,8 @@ async def test_rotation_16_rejected_changes_nothing(
     and the caller gets FAILED_PRECONDITION naming the answer."""
     await add_charger(manager, "CP-16", 1, OLD_PASSWORD)
     url = charger_url(node, "CP-16")
-    async with online(
-        manager.registry, Rotating16, url, "CP-16", additional_headers=basic("CP-16", OLD_PASSWORD)
+    async with connected(
+        Rotating16, url, "CP-16", additional_headers=basic("CP-16", OLD_PASSWORD), node=node
     ) as cp:
         cp.accept = False
         with pytest.raises(grpc.aio.AioRpcError) as caught:
@@ -179,7 +177,7 @@ async def test_rotation_201_end_to_end(
     await add_charger(manager, "CS-2", 1, OLD_PASSWORD)
     url = charger_url(node, "CS-2")
     headers = basic("CS-2", OLD_PASSWORD)
-    async with online(manager.registry, Station201, url, "CS-2", additional_headers=headers) as cs:
+    async with connected(Station201, url, "CS-2", additional_headers=headers, node=node) as cs:
         cs.answers["SetVariables"] = set_variables_answer(
             "Rejected", "SecurityCtrlr", "BasicAuthPassword"
         )
@@ -208,7 +206,7 @@ async def test_rotation_201_end_to_end(
         assert sent["variable"]["name"] == "BasicAuthPassword"
     assert (await get(api, "CS-2")).password_rotation_pending
     async with connected(
-        Station201, url, "CS-2", additional_headers=basic("CS-2", "new-password-2.0.1")
+        Station201, url, "CS-2", additional_headers=basic("CS-2", "new-password-2.0.1"), node=node
     ) as cs:
         assert (await cs.boot()).status == "Accepted"
     error = await refused(url, "CS-2", subprotocol="ocpp2.0.1", additional_headers=headers)
@@ -221,12 +219,12 @@ async def test_rotation_refuses_a_password_the_version_cannot_hold(
     """A password too short, or too long for 1.6's 20-byte AuthorizationKey, is
     INVALID_ARGUMENT naming the field, before anything is sent."""
     await add_charger(manager, "CP-16", 1, OLD_PASSWORD)
-    async with online(
-        manager.registry,
+    async with connected(
         Rotating16,
         charger_url(node, "CP-16"),
         "CP-16",
         additional_headers=basic("CP-16", OLD_PASSWORD),
+        node=node,
     ) as cp:
         for password in ("short", "x" * 21):
             with pytest.raises(grpc.aio.AioRpcError) as caught:
@@ -244,12 +242,12 @@ async def test_change_configuration_refuses_credential_keys(
     """ChangeConfiguration of AuthorizationKey or SecurityProfile is refused, naming the RPC
     that keeps the CSMS's record in step."""
     await add_charger(manager, "CP-16", 1, OLD_PASSWORD)
-    async with online(
-        manager.registry,
+    async with connected(
         Rotating16,
         charger_url(node, "CP-16"),
         "CP-16",
         additional_headers=basic("CP-16", OLD_PASSWORD),
+        node=node,
     ):
         for key, rpc in (
             ("AuthorizationKey", "RotateChargerPassword"),
@@ -272,7 +270,7 @@ async def test_security_profile_upgrade_16(
     await add_charger(manager, "CP-1", 1, OLD_PASSWORD)
     url = charger_url(node, "CP-1")
     headers = basic("CP-1", OLD_PASSWORD)
-    async with online(manager.registry, Rotating16, url, "CP-1", additional_headers=headers) as cp:
+    async with connected(Rotating16, url, "CP-1", additional_headers=headers, node=node) as cp:
         answer = await api.SetSecurityProfile(
             chargers_pb2.SetSecurityProfileRequest(charger_id="CP-1", security_profile=2)
         )
@@ -297,8 +295,8 @@ async def test_security_profile_upgrade_rejected_keeps_the_profile(
     """A charger that rejects the new SecurityProfile keeps its recorded profile."""
     await add_charger(manager, "CP-1", 1, OLD_PASSWORD)
     url = charger_url(node, "CP-1")
-    async with online(
-        manager.registry, Rotating16, url, "CP-1", additional_headers=basic("CP-1", OLD_PASSWORD)
+    async with connected(
+        Rotating16, url, "CP-1", additional_headers=basic("CP-1", OLD_PASSWORD), node=node
     ) as cp:
         cp.accept = False
         answer = await api.SetSecurityProfile(
@@ -317,8 +315,8 @@ async def test_security_profile_upgrade_201_uses_the_network_slot(
     the profile."""
     await add_charger(manager, "CS-2", 1, OLD_PASSWORD)
     url = charger_url(node, "CS-2")
-    async with online(
-        manager.registry, Station201, url, "CS-2", additional_headers=basic("CS-2", OLD_PASSWORD)
+    async with connected(
+        Station201, url, "CS-2", additional_headers=basic("CS-2", OLD_PASSWORD), node=node
     ) as cs:
         with pytest.raises(grpc.aio.AioRpcError) as caught:
             await api.SetSecurityProfile(

@@ -5,17 +5,14 @@ real websocket handshake to a node."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import pytest
 import websockets
 from websockets.typing import Subprotocol
 
-from services.manager import Manager
 from services.node import Node, charger_id_from_path
 from services.node._node import InvalidChargerId
 from services.registry import RedisRegistry
-from tests.harness import UNIT, Charger16, connected, running_node
+from tests.harness import UNIT, Charger16, connected
 from tests.test_gateway_limits import stack as gateway_stack
 
 
@@ -51,12 +48,6 @@ def test_other_paths_name_no_charger(path: str, says: str) -> None:
     with a reason that names the rule."""
     with pytest.raises(InvalidChargerId, match=says.replace("(", r"\(")):
         charger_id_from_path(path)
-
-
-@pytest.fixture
-async def node(registry: RedisRegistry, manager: Manager) -> AsyncIterator[Node]:
-    async with running_node(registry, manager.port, "node-path") as node:
-        yield node
 
 
 @pytest.mark.parametrize("path", ["/ocpp/site1/CP-1", "/CP-1", "/cs/CP-1"])

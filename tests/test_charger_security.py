@@ -63,9 +63,9 @@ async def manager(
 
 
 @pytest.fixture
-async def node(registry: RedisRegistry, manager: Manager, pki: ChargerPki) -> AsyncIterator[Node]:
-    async with running_node(registry, manager.port, "node-sec", tls=pki.node_tls) as node:
-        yield node
+def node_tls(pki: ChargerPki) -> tuple[str, str, str]:
+    """The shared ``node`` fixture opens its wss:// port with the test PKI."""
+    return pki.node_tls
 
 
 async def test_profile_1_right_password_boots(manager: Manager, node: Node) -> None:

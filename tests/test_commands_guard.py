@@ -21,16 +21,9 @@ from ocpp.v201 import call as call201
 
 from services.manager import Manager
 from services.node import Node
-from services.registry import RedisRegistry
-from tests.harness import Station16, Station201, charger_url, connected, running_node
+from tests.harness import Station16, Station201, charger_url, connected
 
 Api: TypeAlias = "chargers_pb2_grpc.ChargerServiceAsyncStub"
-
-
-@pytest.fixture
-async def node(registry: RedisRegistry, manager: Manager) -> AsyncIterator[Node]:
-    async with running_node(registry, manager.port, "node-a") as node:
-        yield node
 
 
 @contextlib.asynccontextmanager

@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import io
 import json
-from collections.abc import AsyncIterator
 
 import pytest
 
@@ -15,17 +14,10 @@ from services import csmsctl
 from services.common._passwords import verify_password
 from services.manager import Manager
 from services.node import Node
-from services.registry import RedisRegistry
-from tests.harness import ADMIN_TOKEN, UNIT, charger_url, connected, eventually, running_node
+from tests.harness import ADMIN_TOKEN, UNIT, charger_url, connected, eventually
 from tests.test_charger_lifecycle import Booting16
 
 PASSWORD = "correct-horse-battery-1"
-
-
-@pytest.fixture
-async def node(registry: RedisRegistry, manager: Manager) -> AsyncIterator[Node]:
-    async with running_node(registry, manager.port, "node-ctl") as node:
-        yield node
 
 
 async def ctl(

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
 
 import pytest
 from ocpp.v16 import call
@@ -14,14 +13,7 @@ from ocpp.v16 import call
 from services import csmsctl
 from services.manager import Manager
 from services.node import Node
-from services.registry import RedisRegistry
-from tests.harness import ADMIN_TOKEN, UNIT, Station16, charger_url, connected, running_node
-
-
-@pytest.fixture
-async def node(registry: RedisRegistry, manager: Manager) -> AsyncIterator[Node]:
-    async with running_node(registry, manager.port, "node-ctl") as node:
-        yield node
+from tests.harness import ADMIN_TOKEN, UNIT, Station16, charger_url, connected
 
 
 async def ctl(

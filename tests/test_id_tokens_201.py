@@ -31,8 +31,7 @@ from ocpp.v201 import call as call201
 
 from services.manager import Manager
 from services.node import Node
-from services.registry import RedisRegistry
-from tests.harness import Station16, Station201, api_channel, charger_url, connected, running_node
+from tests.harness import Station16, Station201, api_channel, charger_url, connected
 
 #: A 30-character token: longer than a 1.6 IdToken (20), within a 2.0.1 idToken (36).
 TOKEN_30 = "04A1B2C3D4E5F60718293A4B5C6D7E"
@@ -62,12 +61,6 @@ async def rejected(
 
 
 # --- the system under test ----------------------------------------------------------
-
-
-@pytest.fixture
-async def node(registry: RedisRegistry, manager: Manager) -> AsyncIterator[Node]:
-    async with running_node(registry, manager.port, "node-tokens") as node:
-        yield node
 
 
 @pytest.fixture

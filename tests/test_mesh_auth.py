@@ -42,7 +42,6 @@ from tests.harness import (
     connected,
     eventually,
     mesh_channel,
-    running_node,
 )
 
 WRONG_SECRET = "not-the-mesh-secret-0123456789"
@@ -58,12 +57,6 @@ def channel_with(target: str, secret: str | None) -> grpc.aio.Channel:
 def stream_metadata(secret: str | None) -> tuple[tuple[str, str], ...]:
     """The mesh secret as the node sends it (per call), or nothing when None."""
     return mesh_metadata(secret) if secret is not None else ()
-
-
-@pytest.fixture
-async def node(registry: RedisRegistry, manager: Manager) -> AsyncIterator[Node]:
-    async with running_node(registry, manager.port, "node-auth") as node:
-        yield node
 
 
 async def located(registry: RedisRegistry, charger_id: str) -> ChargerLocation:

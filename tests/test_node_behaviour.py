@@ -45,12 +45,6 @@ async def manager(registry: MemoryRegistry, sqlite_url: str) -> AsyncIterator[Ma
         yield manager
 
 
-@pytest.fixture
-async def node(registry: MemoryRegistry, manager: Manager) -> AsyncIterator[Node]:
-    async with running_node(registry, manager.port, "n1") as node:
-        yield node
-
-
 async def _call(
     ws: ClientConnection, message_id: str, action: str, payload: object
 ) -> list[object]:
@@ -200,7 +194,10 @@ async def test_charger_silent_to_keepalive_pings_is_closed(
     async with (
         Node(settings, registry) as node,
         websockets.connect(charger_url(node, "LIVELY"), subprotocols=OCPP16) as lively,
-        websockets.connect(charger_url(node, "SILENT"), subprotocols=OCPP16) as silent,
+        # It never reads the node's close frame: leaving must not wait websockets' 10 s.
+        websockets.connect(
+            charger_url(node, "SILENT"), subprotocols=OCPP16, close_timeout=UNIT
+        ) as silent,
     ):
         await eventually(lambda: _connected(node, "SILENT"))
         silent.transport.pause_reading()  # no pong goes back: a dead charger

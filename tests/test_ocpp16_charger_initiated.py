@@ -23,7 +23,6 @@ from tests.harness import (
     connected,
     eventually,
     running_manager,
-    running_node,
 )
 
 T0 = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
@@ -45,12 +44,6 @@ async def manager(registry: RedisRegistry, postgres_url: str) -> AsyncIterator[M
         registry, postgres_url, vendor_handlers={"com.example.echo": echo_vendor}
     ) as manager:
         yield manager
-
-
-@pytest.fixture
-async def node(registry: RedisRegistry, manager: Manager) -> AsyncIterator[Node]:
-    async with running_node(registry, manager.port, "node-16") as node:
-        yield node
 
 
 @pytest.fixture

@@ -25,14 +25,12 @@ from ocpp.v201 import call as call201
 from services.manager import Manager
 from services.manager.store import TransactionEvent
 from services.node import Node
-from services.registry import RedisRegistry
 from tests.harness import (
     Station16,
     Station201,
     charger_url,
     connected,
     eventually,
-    running_node,
 )
 
 Api: TypeAlias = "chargers_pb2_grpc.ChargerServiceAsyncStub"
@@ -42,12 +40,6 @@ REFUSED = {"reason_code": "NotNow", "additional_info": "maintenance window"}
 
 
 # --- the system under test ----------------------------------------------------------
-
-
-@pytest.fixture
-async def node(registry: RedisRegistry, manager: Manager) -> AsyncIterator[Node]:
-    async with running_node(registry, manager.port, "node-a") as node:
-        yield node
 
 
 @pytest.fixture

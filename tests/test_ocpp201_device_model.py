@@ -24,7 +24,6 @@ from ocpp.v201 import call as call201
 
 from services.manager import Manager
 from services.node import Node
-from services.registry import RedisRegistry
 from tests.harness import (
     UNIT,
     Charger16,
@@ -33,16 +32,9 @@ from tests.harness import (
     charger_url,
     connected,
     eventually,
-    running_node,
 )
 
 NOW = "2026-11-24T10:00:00Z"
-
-
-@pytest.fixture
-async def node(registry: RedisRegistry, manager: Manager) -> AsyncIterator[Node]:
-    async with running_node(registry, manager.port, "node-a") as node:
-        yield node
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ OCPP-J frames for bad input. Tests are named after the use cases they mirror."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
 import orjson
@@ -15,7 +14,6 @@ from csms.v1 import chargers_pb2, chargers_pb2_grpc, common_pb2
 from ocpp.v201 import call as call201
 from websockets.typing import Subprotocol
 
-from services.manager import Manager
 from services.node import Node
 from services.registry import RedisRegistry
 from tests.harness import (
@@ -26,12 +24,6 @@ from tests.harness import (
     running_manager,
     running_node,
 )
-
-
-@pytest.fixture
-async def node(registry: RedisRegistry, manager: Manager) -> AsyncIterator[Node]:
-    async with running_node(registry, manager.port, "node-201") as node:
-        yield node
 
 
 async def raw_call(url: str, frame: list[object]) -> list[object]:

@@ -36,7 +36,6 @@ from tests.harness import (
     connected,
     eventually,
     running_manager,
-    running_node,
 )
 
 Api: TypeAlias = "chargers_pb2_grpc.ChargerServiceAsyncStub"
@@ -66,12 +65,6 @@ async def manager(registry: RedisRegistry, postgres_url: str) -> AsyncIterator[M
         registry, postgres_url, vendor_handlers={"com.example.echo": echo_vendor}
     ) as manager:
         yield manager
-
-
-@pytest.fixture
-async def node(registry: RedisRegistry, manager: Manager) -> AsyncIterator[Node]:
-    async with running_node(registry, manager.port, "node-201") as node:
-        yield node
 
 
 @pytest.fixture

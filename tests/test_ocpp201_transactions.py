@@ -41,7 +41,6 @@ from websockets.typing import Subprotocol
 
 from services.manager import Manager
 from services.node import Node
-from services.registry import RedisRegistry
 from tests.harness import (
     UNIT,
     Station16,
@@ -49,7 +48,6 @@ from tests.harness import (
     api_channel,
     charger_url,
     connected,
-    running_node,
 )
 
 Api: TypeAlias = "chargers_pb2_grpc.ChargerServiceAsyncStub"
@@ -154,12 +152,6 @@ async def rejected(
 
 
 # --- the system under test ----------------------------------------------------------
-
-
-@pytest.fixture
-async def node(registry: RedisRegistry, manager: Manager) -> AsyncIterator[Node]:
-    async with running_node(registry, manager.port, "node-201") as node:
-        yield node
 
 
 @pytest.fixture

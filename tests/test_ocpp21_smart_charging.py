@@ -12,27 +12,18 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import orjson
-import pytest
 import websockets
 from csms.v1 import chargers_pb2_grpc, smart_charging_pb2
 from websockets.asyncio.client import ClientConnection
 from websockets.typing import Subprotocol
 
-from services.manager import Manager
 from services.node import Node
-from services.registry import RedisRegistry
-from tests.harness import UNIT, charger_url, running_node
+from tests.harness import UNIT, charger_url
 
 SC = smart_charging_pb2
 BOOT = {"chargingStation": {"model": "M21", "vendorName": "Volt"}, "reason": "PowerUp"}
 #: 2.1's chargingLimitSource is a string of up to 20 characters (2.0.1: an enum of <= 5).
 WIDE_SOURCE = "LocalEnergyMgmt-2026"
-
-
-@pytest.fixture
-async def node(registry: RedisRegistry, manager: Manager) -> AsyncIterator[Node]:
-    async with running_node(registry, manager.port, "node-21") as node:
-        yield node
 
 
 class Raw:

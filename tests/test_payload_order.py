@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import itertools
 import json
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeAlias
@@ -32,8 +31,7 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from services.common import OcppVersion, to_proto_version
 from services.manager import Manager, commands
 from services.node import Node
-from services.registry import RedisRegistry
-from tests.harness import Station16, Station201, api_channel, charger_url, connected, running_node
+from tests.harness import Station16, Station201, api_channel, charger_url, connected
 
 Api: TypeAlias = "chargers_pb2_grpc.ChargerServiceAsyncStub"
 SCHEMAS = {
@@ -239,12 +237,6 @@ def profile(
     p.valid_from.FromDatetime(NOW)
     p.valid_to.FromDatetime(NOW + timedelta(days=1))
     return p
-
-
-@pytest.fixture
-async def node(registry: RedisRegistry, manager: Manager) -> AsyncIterator[Node]:
-    async with running_node(registry, manager.port, "node-a") as node:
-        yield node
 
 
 async def test_tasks_arrive_in_schema_order(node: Node, api: Api, manager: Manager) -> None:

@@ -35,8 +35,7 @@ from services.common._framing import Framer, FrameRejected, InboundCall
 from services.manager import Manager
 from services.manager.store import SqlChargerStore
 from services.node import Node
-from services.registry import RedisRegistry
-from tests.harness import UNIT, api_channel, charger_url, eventually, running_node
+from tests.harness import UNIT, api_channel, charger_url, eventually
 from tests.ocpp_strategies import CALL_ERROR_CODES, action_calls, frames
 
 BOOT16 = {"chargePointVendor": "Acme", "chargePointModel": "M1"}
@@ -48,12 +47,6 @@ STATUS201 = {
     "evseId": 1,
     "connectorId": 1,
 }
-
-
-@pytest.fixture
-async def node(manager: Manager, registry: RedisRegistry) -> AsyncIterator[Node]:
-    async with running_node(registry, manager.port, "poison-node") as node:
-        yield node
 
 
 class Raw:

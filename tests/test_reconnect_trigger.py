@@ -83,12 +83,6 @@ async def manager(registry: RedisRegistry, postgres_url: str) -> AsyncIterator[M
         yield manager
 
 
-@pytest.fixture
-async def node(registry: RedisRegistry, manager: Manager) -> AsyncIterator[Node]:
-    async with running_node(registry, manager.port, "node-a") as node:
-        yield node
-
-
 async def test_reconnect_without_boot_triggers_status_16(node: Node, api: Api) -> None:
     """A 1.6 charger that reconnects without booting receives TriggerMessage StatusNotification, and the status it then sends is what the fleet view shows."""
     async with connected(Watched16, charger_url(node, "CP-1"), "CP-1") as charger:

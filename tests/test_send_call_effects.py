@@ -6,7 +6,6 @@ library's ChargePoint scripted by `tests.harness.Station16` / `Station201`.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeAlias
 
@@ -18,8 +17,7 @@ from ocpp.charge_point import snake_to_camel_case
 
 from services.manager import Manager
 from services.node import Node
-from services.registry import RedisRegistry
-from tests.harness import Station16, Station201, charger_url, connected, running_node
+from tests.harness import Station16, Station201, charger_url, connected
 
 Api: TypeAlias = "chargers_pb2_grpc.ChargerServiceAsyncStub"
 
@@ -47,12 +45,6 @@ PROFILE_201 = {
         }
     ],
 }
-
-
-@pytest.fixture
-async def node(registry: RedisRegistry, manager: Manager) -> AsyncIterator[Node]:
-    async with running_node(registry, manager.port, "node-a") as node:
-        yield node
 
 
 async def raw(

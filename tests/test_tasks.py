@@ -94,12 +94,6 @@ class Scripted16(Charger16):
 
 
 @pytest.fixture
-async def node(registry: RedisRegistry, manager: Manager) -> AsyncIterator[Node]:
-    async with running_node(registry, manager.port, "node-a") as node:
-        yield node
-
-
-@pytest.fixture
 async def tasks_api(manager: Manager) -> AsyncIterator[tasks_pb2_grpc.TaskServiceAsyncStub]:
     async with api_channel(f"127.0.0.1:{manager.port}") as channel:
         yield tasks_pb2_grpc.TaskServiceStub(channel)

@@ -28,7 +28,6 @@ from ocpp.v201 import call as call201
 
 from services.manager import Manager
 from services.node import Node
-from services.registry import RedisRegistry
 from tests.harness import (
     UNIT,
     Station16,
@@ -36,7 +35,6 @@ from tests.harness import (
     api_channel,
     charger_url,
     connected,
-    running_node,
 )
 from tests.test_ocpp201_transactions import energy, iso, minutes, tx_event
 from tests.test_watch import next_event, subscribe
@@ -47,12 +45,6 @@ TX_KINDS = [
     K.EVENT_KIND_TRANSACTION_UPDATED,
     K.EVENT_KIND_TRANSACTION_ENDED,
 ]
-
-
-@pytest.fixture
-async def node(registry: RedisRegistry, manager: Manager) -> AsyncIterator[Node]:
-    async with running_node(registry, manager.port, "node-dd") as node:
-        yield node
 
 
 @pytest.fixture

@@ -159,9 +159,9 @@ async def test_close_ends_every_stream_after_its_buffered_events() -> None:
 
 
 @pytest.fixture
-async def node(registry: RedisRegistry, manager: Manager) -> AsyncIterator[Node]:
-    async with running_node(registry, manager.port, "node-w") as node:
-        yield node
+def node_id() -> str:
+    """The shared ``node`` fixture's id, which the events below carry."""
+    return "node-w"
 
 
 @pytest.fixture

@@ -59,7 +59,7 @@ def at(seconds: float) -> datetime:
 @pytest.fixture(params=["postgres", "sqlite"])
 def db_url(request: pytest.FixtureRequest) -> str:
     """A fresh, empty database: PostgreSQL (asyncpg) or SQLite (aiosqlite)."""
-    url: str = request.getfixturevalue(f"{request.param}_url")
+    url: str = request.getfixturevalue(f"empty_{request.param}_url")
     return url
 
 

@@ -101,8 +101,8 @@ async def test_parent_cycles_of_any_length_are_refused(stores: Stores) -> None:
 
 @pytest.fixture(params=["postgres", "sqlite"])
 def sql_url(request: pytest.FixtureRequest) -> str:
-    """A fresh database URL for each SQL implementation."""
-    url: str = request.getfixturevalue(f"{request.param}_url")
+    """A fresh, empty database URL for each SQL implementation (the test migrates it)."""
+    url: str = request.getfixturevalue(f"empty_{request.param}_url")
     return url
 
 
