@@ -8,6 +8,7 @@ import inspect
 import pytest
 
 from services.common import OcppVersion
+from services.common._framing import CSMS_ACTIONS
 from services.manager import commands
 from services.manager._task_results import TABLES
 
@@ -44,6 +45,12 @@ CSMS_TO_CHARGER = {
 def test_each_table_lists_exactly_the_actions_the_csms_sends(version: OcppVersion) -> None:
     """Every CSMS-initiated action of the version is in its table, and nothing else is."""
     assert set(TABLES[version]) == CSMS_TO_CHARGER[version]
+
+
+@pytest.mark.parametrize("version", list(OcppVersion))
+def test_the_tables_and_the_framer_agree_on_what_the_csms_sends(version: OcppVersion) -> None:
+    """The node lets the CSMS send exactly the actions the version's table lists."""
+    assert set(TABLES[version]) == CSMS_ACTIONS[version]
 
 
 def test_the_21_table_is_201s_and_more() -> None:

@@ -9,6 +9,8 @@ from typing import Any
 
 import orjson
 
+from services.common import OcppVersion
+from services.common._framing import CSMS_ACTIONS
 from services.manager import commands
 from services.manager._common_results import (
     local_list_version,
@@ -261,24 +263,5 @@ TASKS: TaskTable = {
 #: OCPP 2.1: 2.0.1's actions, and those 2.1 added (sent raw: no typed method yet).
 TASKS_21: TaskTable = {
     **TASKS,
-    **dict.fromkeys(
-        (
-            "AFRRSignal",
-            "AdjustPeriodicEventStream",
-            "ChangeTransactionTariff",
-            "ClearDERControl",
-            "ClearTariffs",
-            "GetDERControl",
-            "GetPeriodicEventStream",
-            "GetTariffs",
-            "NotifyAllowedEnergyTransfer",
-            "NotifyWebPaymentStarted",
-            "RequestBatterySwap",
-            "SetDERControl",
-            "SetDefaultTariff",
-            "UpdateDynamicSchedule",
-            "UsePriorityCharging",
-        ),
-        TaskRoute(_RAW),
-    ),
+    **{action: TaskRoute(_RAW) for action in sorted(CSMS_ACTIONS[OcppVersion.V21] - set(TASKS))},
 }
