@@ -41,6 +41,7 @@ import orjson
 from csms.v1 import events_pb2
 
 from services.common import OcppVersion
+from services.common._tasks import cancel_and_wait
 from services.manager import commands
 from services.manager._auth import current_caller
 from services.manager._context import Clock
@@ -426,12 +427,8 @@ class QueuedDelivery:
             del self._running[charger_id]
 
     async def aclose(self) -> None:
-        tasks = list(self._running.values())
-        for task in tasks:
-            task.cancel()
-        for task in tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        for task in list(self._running.values()):
+            await cancel_and_wait(task)
 
 
 __all__ = [

@@ -9,7 +9,6 @@ the charger's version) are kept per charger on the bulk task.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import secrets
 from collections.abc import Awaitable, Callable
@@ -20,6 +19,7 @@ from csms.v1 import common_pb2, tasks_pb2, tasks_pb2_grpc
 from google.protobuf.message import Message
 
 from services.common import to_proto_version
+from services.common._tasks import cancel_and_wait
 from services.manager._api_checks import checked_page_size
 from services.manager._auth import current_caller
 from services.manager._context import Clock
@@ -317,7 +317,4 @@ class TaskServicer(tasks_pb2_grpc.TaskServiceServicer):
     async def aclose(self) -> None:
         """Stop the bulk tasks still running (their tasks in flight are left as recorded)."""
         for task in list(self._bulks):
-            task.cancel()
-        for task in list(self._bulks):
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+            await cancel_and_wait(task)
