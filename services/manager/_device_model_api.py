@@ -19,13 +19,19 @@ from services.common import OcppVersion, to_proto_version
 from services.manager import commands
 from services.manager._api_checks import checked_page_size
 from services.manager._context import Clock
+from services.manager._device_model_messages import (
+    event_message,
+    monitor_message,
+    stamp,
+    store_key,
+    variable_message,
+)
 from services.manager._errors import ChargerNotFound, grpc_errors
 from services.manager._rows import shown
 from services.manager._runner import TaskRunner, with_task_refs
 from services.manager._stores import Stores
 from services.manager.chargers import check_charger_id
 from services.manager.store import (
-    DeviceEventRecord,
     MonitorRecord,
     VariableKey,
     VariableRecord,
@@ -41,92 +47,6 @@ MAX_PAGE_SIZE = 1000
 PAGE_LIMITS = (DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)
 #: 1.6 ChangeConfiguration answers as SetVariables statuses.
 _CHANGE_STATUS = {"NotSupported": "UnknownVariable"}
-
-
-def key_message(key: VariableKey) -> dm.VariableKey:
-    return dm.VariableKey(
-        component=key.component,
-        component_instance=key.component_instance,
-        evse_id=key.evse_id,
-        connector_id=key.connector_id,
-        variable=key.variable,
-        variable_instance=key.variable_instance,
-    )
-
-
-def store_key(key: dm.VariableKey) -> VariableKey:
-    return VariableKey(
-        key.component,
-        key.component_instance,
-        key.evse_id,
-        key.connector_id,
-        key.variable,
-        key.variable_instance,
-    )
-
-
-def _stamp(message: Any, field: str, at: datetime | None) -> None:
-    if at is not None:
-        getattr(message, field).FromDatetime(at)
-
-
-def variable_message(record: VariableRecord) -> dm.Variable:
-    variable = dm.Variable(
-        key=key_message(record.key),
-        attribute_type=record.attribute_type,
-        mutability=record.mutability,
-        persistent=record.persistent,
-        constant=record.constant,
-        value_source=record.value_source,
-    )
-    if record.value is not None:
-        variable.value = record.value
-    if record.data_type:
-        chars = variable.characteristics
-        chars.data_type = record.data_type
-        chars.unit = record.unit
-        chars.values_list = record.values_list
-        chars.supports_monitoring = record.supports_monitoring
-        if record.min_limit is not None:
-            chars.min_limit = record.min_limit
-        if record.max_limit is not None:
-            chars.max_limit = record.max_limit
-    _stamp(variable, "updated_at", record.updated_at)
-    return variable
-
-
-def monitor_message(record: MonitorRecord) -> dm.Monitor:
-    monitor = dm.Monitor(
-        id=record.monitor_id,
-        key=key_message(record.key),
-        type=record.type,
-        value=record.value,
-        severity=record.severity,
-        transaction=record.transaction,
-    )
-    _stamp(monitor, "updated_at", record.updated_at)
-    return monitor
-
-
-def event_message(record: DeviceEventRecord) -> dm.DeviceEvent:
-    event = dm.DeviceEvent(
-        event_id=record.event_id,
-        trigger=record.trigger,
-        actual_value=record.actual_value,
-        tech_code=record.tech_code,
-        tech_info=record.tech_info,
-        cleared=record.cleared,
-        transaction_id=record.transaction_id,
-        key=key_message(record.key),
-        notification_type=record.notification_type,
-    )
-    if record.cause is not None:
-        event.cause = record.cause
-    if record.variable_monitoring_id is not None:
-        event.variable_monitoring_id = record.variable_monitoring_id
-    _stamp(event, "timestamp", record.timestamp)
-    _stamp(event, "received_at", record.received_at)
-    return event
 
 
 class DeviceModelServicer(device_model_pb2_grpc.DeviceModelServiceServicer):
@@ -161,7 +81,7 @@ class DeviceModelServicer(device_model_pb2_grpc.DeviceModelServiceServicer):
         response = dm.ListVariablesResponse(ocpp_version=to_proto_version(version))
         if version.is_16:
             records, token, read_at = await self._configuration_page(request, page_size, evse_id)
-            _stamp(response, "reported_at", read_at)
+            stamp(response, "reported_at", read_at)
         else:
             records, token = await self._model.list_variables(
                 request.charger_id,
@@ -174,7 +94,7 @@ class DeviceModelServicer(device_model_pb2_grpc.DeviceModelServiceServicer):
             )
             reports = await self._model.reports(request.charger_id)
             done = [r.completed_at for r in reports if r.completed_at is not None]
-            _stamp(response, "reported_at", max(done, default=None))
+            stamp(response, "reported_at", max(done, default=None))
             asked = [r for r in reports if r.completed_at is None and r.kind != "Unrequested"]
             if asked:
                 response.pending_report_id = max(asked, key=lambda r: r.requested_at).request_id
