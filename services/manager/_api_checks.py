@@ -143,3 +143,9 @@ def timestamp(at: datetime) -> Timestamp:
     ts = Timestamp()
     ts.FromDatetime(at)
     return ts
+
+
+def stamp(message: Any, field: str, at: datetime | None) -> None:
+    """Set the Timestamp `field` of `message` to `at`; left unset when `at` is None."""
+    if at is not None:
+        getattr(message, field).FromDatetime(at)

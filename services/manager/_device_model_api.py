@@ -17,12 +17,11 @@ from csms.v1 import device_model_pb2_grpc
 
 from services.common import OcppVersion, to_proto_version
 from services.manager import commands
-from services.manager._api_checks import checked_page_size
+from services.manager._api_checks import checked_page_size, stamp
 from services.manager._context import Clock
 from services.manager._device_model_messages import (
     event_message,
     monitor_message,
-    stamp,
     store_key,
     variable_message,
 )

@@ -3,13 +3,13 @@ variable keys as the store's."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 import grpc
 from csms.v1 import device_model_pb2 as dm
 
 from services.manager import commands
+from services.manager._api_checks import stamp
 from services.manager.store import (
     DeviceEventRecord,
     MonitorRecord,
@@ -41,11 +41,6 @@ def store_key(key: dm.VariableKey) -> VariableKey:
         key.variable,
         key.variable_instance,
     )
-
-
-def stamp(message: Any, field: str, at: datetime | None) -> None:
-    if at is not None:
-        getattr(message, field).FromDatetime(at)
 
 
 def variable_message(record: VariableRecord) -> dm.Variable:

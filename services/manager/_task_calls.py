@@ -32,6 +32,7 @@ from services.manager._errors import (
     InvalidArgument,
     ManagerError,
     NodeUnavailable,
+    grpc_errors,
 )
 from services.manager._tasks import TaskResult
 from services.manager.store._tasks_store import TaskRecord
@@ -147,13 +148,10 @@ def task_rpc(
     The servicer has the manager's clock as ``_clock``."""
 
     @functools.wraps(method)
+    @grpc_errors  # a bad task_options is INVALID_ARGUMENT, as the method's own errors are
     async def wrapper(self: Any, request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> Any:
         outer = _call.get()
-        try:
-            call = _options(request, name, self._clock, outer.bulk_id if outer else "")
-        except ManagerError as exc:
-            await context.abort(exc.status, str(exc))
-            raise AssertionError("unreachable") from exc
+        call = _options(request, name, self._clock, outer.bulk_id if outer else "")
         token = _call.set(call)
         try:
             response = await method(self, request, context)

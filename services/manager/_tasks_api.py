@@ -20,7 +20,7 @@ from google.protobuf.message import Message
 
 from services.common import to_proto_version
 from services.common._tasks import cancel_and_wait
-from services.manager._api_checks import checked_page_size
+from services.manager._api_checks import checked_page_size, stamp
 from services.manager._auth import current_caller
 from services.manager._context import Clock
 from services.manager._errors import (
@@ -61,11 +61,6 @@ BULK_COMMANDS = {
 }
 
 
-def _stamp(message: Any, name: str, value: Any) -> None:
-    if value is not None:
-        getattr(message, name).FromDatetime(value)
-
-
 def task_message(task: TaskRecord) -> tasks_pb2.Task:
     message = tasks_pb2.Task(
         task_id=task.task_id,
@@ -81,10 +76,10 @@ def task_message(task: TaskRecord) -> tasks_pb2.Task:
         state=state_enum(task.state),
         bulk_id=task.bulk_id,
     )
-    _stamp(message, "created_at", task.created_at)
-    _stamp(message, "sent_at", task.sent_at)
-    _stamp(message, "finished_at", task.finished_at)
-    _stamp(message, "deliver_by", task.deliver_by)
+    stamp(message, "created_at", task.created_at)
+    stamp(message, "sent_at", task.sent_at)
+    stamp(message, "finished_at", task.finished_at)
+    stamp(message, "deliver_by", task.deliver_by)
     return message
 
 
