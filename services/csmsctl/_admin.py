@@ -15,6 +15,7 @@ from services.csmsctl._base import (
     Context,
     _answer,
     _manager,
+    _manager_pages,
     _non_negative_int,
     fmt_time,
     table,
@@ -133,14 +134,15 @@ def cmd_audit(ctx: Context) -> int:
         request.since.FromDatetime(args.since)
     stub = auth_pb2_grpc.AuditServiceStub(ctx.channel(args.manager))
     merged = auth_pb2.ListAuditEntriesResponse()
-    while len(merged.entries) < args.limit:
-        request.page_size = min(AUDIT_PAGE_SIZE, args.limit - len(merged.entries))
-        page: auth_pb2.ListAuditEntriesResponse = _manager(ctx, stub.ListAuditEntries, request)
-        merged.entries.extend(page.entries)
-        merged.next_page_token = page.next_page_token
-        if not page.next_page_token:
-            break
-        request.page_token = page.next_page_token
+    _manager_pages(
+        ctx,
+        stub.ListAuditEntries,
+        request,
+        merged,
+        "entries",
+        limit=args.limit,
+        page_size=AUDIT_PAGE_SIZE,
+    )
     if args.json:
         ctx.emit_json(merged)
         return EXIT_OK

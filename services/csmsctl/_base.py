@@ -256,6 +256,29 @@ def _manager(ctx: Context, method: Callable[..., _Resp], request: Message) -> _R
     return _rpc(ctx, "manager", ctx.args.manager, method, request)
 
 
+def _manager_pages(
+    ctx: Context,
+    method: Callable[..., Any],
+    request: Any,
+    merged: Any,
+    field: str,
+    *,
+    limit: int,
+    page_size: int,
+) -> None:
+    """Fill `merged`'s repeated `field` with up to `limit` items of the manager's list
+    `method`, following its pages (at most `page_size` a page)."""
+    items = getattr(merged, field)
+    while len(items) < limit:
+        request.page_size = min(page_size, limit - len(items))
+        page = _manager(ctx, method, request)
+        items.extend(getattr(page, field))
+        merged.next_page_token = page.next_page_token
+        if not page.next_page_token:
+            break
+        request.page_token = page.next_page_token
+
+
 def _registry(ctx: Context, method: Callable[..., _Resp], request: Message) -> _Resp:
     return _rpc(ctx, "registry", ctx.args.registry, method, request)
 

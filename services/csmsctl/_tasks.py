@@ -7,7 +7,7 @@ import argparse
 from csms.v1 import common_pb2, tasks_pb2, tasks_pb2_grpc
 
 from services.csmsctl._admin import _positive_int
-from services.csmsctl._base import EXIT_OK, Context, _manager, fmt_time, table
+from services.csmsctl._base import EXIT_OK, Context, _manager, _manager_pages, fmt_time, table
 
 TASK_PAGE_SIZE = 200
 
@@ -36,14 +36,9 @@ def cmd_tasks(ctx: Context) -> int:
     )
     stub = tasks_pb2_grpc.TaskServiceStub(ctx.channel(args.manager))
     merged = tasks_pb2.ListTasksResponse()
-    while len(merged.tasks) < args.limit:
-        request.page_size = min(TASK_PAGE_SIZE, args.limit - len(merged.tasks))
-        page: tasks_pb2.ListTasksResponse = _manager(ctx, stub.ListTasks, request)
-        merged.tasks.extend(page.tasks)
-        merged.next_page_token = page.next_page_token
-        if not page.next_page_token:
-            break
-        request.page_token = page.next_page_token
+    _manager_pages(
+        ctx, stub.ListTasks, request, merged, "tasks", limit=args.limit, page_size=TASK_PAGE_SIZE
+    )
     if args.json:
         ctx.emit_json(merged)
         return EXIT_OK
