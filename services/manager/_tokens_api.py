@@ -12,14 +12,13 @@ from __future__ import annotations
 
 import secrets
 import string
-from datetime import datetime
 from typing import Any
 
 import grpc
 from csms.v1 import auth_pb2, auth_pb2_grpc
-from google.protobuf.timestamp_pb2 import Timestamp
 
 from services.manager._access import BOOTSTRAP_NAME, SECRET_PREFIX
+from services.manager._api_checks import stamp
 from services.manager._auth import (
     Authenticator,
     current_caller,
@@ -51,12 +50,6 @@ def new_token_id() -> str:
     return TOKEN_ID_PREFIX + "".join(secrets.choice(_ID_ALPHABET) for _ in range(12))
 
 
-def _timestamp(at: datetime) -> Timestamp:
-    ts = Timestamp()
-    ts.FromDatetime(at)
-    return ts
-
-
 def token_message(record: TokenRecord) -> auth_pb2.ApiToken:
     message = auth_pb2.ApiToken(
         token_id=record.token_id,
@@ -64,11 +57,9 @@ def token_message(record: TokenRecord) -> auth_pb2.ApiToken:
         role=_ROLES[record.role],
         created_by=record.created_by,
     )
-    message.created_at.CopyFrom(_timestamp(record.created_at))
-    if record.revoked_at is not None:
-        message.revoked_at.CopyFrom(_timestamp(record.revoked_at))
-    if record.last_used_at is not None:
-        message.last_used_at.CopyFrom(_timestamp(record.last_used_at))
+    stamp(message, "created_at", record.created_at)
+    stamp(message, "revoked_at", record.revoked_at)
+    stamp(message, "last_used_at", record.last_used_at)
     return message
 
 
