@@ -133,6 +133,14 @@ def summarise(data: dict[str, Any]) -> list[Row]:
             row("(6) the same Reset, manager gRPC directly", f"command {q}", "ms",
                 value, None, None, "", None)  # fmt: skip
 
+    journaled = _get(_find(data, "mesh", "hb1000"), "rt_per_s")
+    bare = _get(_find(data, "mesh", "hb1000-nojournal"), "rt_per_s")
+    if bare is not None:
+        row("(8) heartbeat, 1,000 chargers, without the journal", "round trips/s", "/s", bare)
+        kept = round(journaled / bare, 3) if journaled else None
+        row("(8) with the journal ÷ without", "kept", "x", kept, None, None, "≥ 0.90",
+            None if kept is None else kept >= 0.90)  # fmt: skip
+
     scaling = data["meta"]["profile"]["scaling"]
     for n in scaling:
         ours = _get(_find(data, "mesh", _hb_label(data, "mesh", n)), "rt_per_s")

@@ -326,7 +326,7 @@ async def measure_storm(fleet: Fleet, system: System, profile: Profile) -> dict[
 
 
 # The mesh's scenario groups, for ``--scenarios`` (a quick before/after of one of them).
-MESH_SCENARIOS = ("big", "storm", "hb100", "hb1000", "hb201")
+MESH_SCENARIOS = ("big", "storm", "hb100", "hb1000", "hb201", "nojournal")
 
 
 async def scenarios(
@@ -372,6 +372,13 @@ async def scenarios(
                     points += await measure_points(
                         fleet, mesh, profile, label="hb201", chargers=1000, subprotocol=OCPP201
                     )
+        if wanted("mesh") and scenario("nojournal"):
+            # (8) what the journal costs: the heartbeat of (1) on a mesh that journals nothing
+            _say("mesh without its journal (JOURNAL_URL=off)")
+            async with running("mesh", journal=False) as bare:
+                points += await measure_points(
+                    fleet, bare, profile, label="hb1000-nojournal", chargers=1000
+                )
         if wanted("embedded"):
             _say("embedded: python -m services.embedded, SQLite, in-process registry")
             async with running("embedded") as embedded:  # (2)

@@ -216,10 +216,12 @@ async def start_gateway(system: System, node_port: int) -> None:
         system.extra_pids["envoy"] = envoy.pid
 
 
-async def start_mesh(*, gateway: bool = False) -> System:
+async def start_mesh(*, gateway: bool = False, journal: bool = True) -> System:
     """``python -m services.manager`` + ``python -m services.node`` on a fresh PostgreSQL
     database and a unique Redis prefix; both are removed again by ``stop``. With
-    ``gateway``, Envoy's JSON API in front of the manager too."""
+    ``gateway``, Envoy's JSON API in front of the manager too. The node journals every
+    frame to that database (a deployment journals everything; `journal=False` measures
+    what that costs)."""
     tag = f"{os.getpid()}_{uuid.uuid4().hex[:8]}"
     database = f"csms_bench_{tag}"
     prefix = f"csms-bench-{tag}:"
@@ -261,6 +263,7 @@ async def start_mesh(*, gateway: bool = False) -> System:
         "REDIS_URL": REDIS_URL,
         "REGISTRY_PREFIX": prefix,
         "MESH_SECRET": secrets.token_urlsafe(32),
+        "JOURNAL_URL": f"postgresql+asyncpg://postgres@127.0.0.1/{database}" if journal else "off",
     }
     try:
         manager = system.start(
@@ -353,10 +356,11 @@ async def start_script(name: str, module: str) -> System:
     return system
 
 
-async def start_system(name: str, *, gateway: bool = False) -> System:
-    """Start the named system under test (``gateway``: Envoy in front of the mesh)."""
+async def start_system(name: str, *, gateway: bool = False, journal: bool = True) -> System:
+    """Start the named system under test (``gateway``: Envoy in front of the mesh;
+    ``journal=False``: the mesh without its frame journal)."""
     if name == "mesh":
-        return await start_mesh(gateway=gateway)
+        return await start_mesh(gateway=gateway, journal=journal)
     if name == "embedded":
         return await start_embedded()
     if name == "baseline":
@@ -367,8 +371,8 @@ async def start_system(name: str, *, gateway: bool = False) -> System:
 
 
 @contextlib.asynccontextmanager
-async def running(name: str, *, gateway: bool = False) -> Any:
+async def running(name: str, *, gateway: bool = False, journal: bool = True) -> Any:
     """``async with running("mesh") as system:`` — started, and stopped whatever happens."""
-    system = await start_system(name, gateway=gateway)
+    system = await start_system(name, gateway=gateway, journal=journal)
     async with system:
         yield system
