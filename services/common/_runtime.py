@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import uvloop
 
 from services.common._env import ConfigError, env_float, env_str
+from services.common._tracing import configure as configure_tracing
 
 if TYPE_CHECKING:
     from services.registry import Registry
@@ -46,13 +47,16 @@ async def stop_requested() -> None:
     await stop.wait()
 
 
-def run_service(main: Callable[[], Coroutine[Any, Any, None]]) -> None:
-    """Configure logging from LOG_LEVEL and run `main` on uvloop; a configuration error
-    ends the process with its message and exit status 2, not a traceback."""
+def run_service(main: Callable[[], Coroutine[Any, Any, None]], name: str = "") -> None:
+    """Configure logging from LOG_LEVEL and tracing from OTEL_* (services/common/_tracing.py)
+    and run `main` on uvloop; a configuration error ends the process with its message and
+    exit status 2, not a traceback. `name` is the service's name in traces (none: no tracing)."""
     logging.basicConfig(
         level=env_str("LOG_LEVEL", "INFO"), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     try:
+        if name:
+            configure_tracing(name)
         uvloop.run(main())
     except ConfigError as exc:
         logging.getLogger("services").error("configuration error: %s", exc)

@@ -209,4 +209,4 @@ async def main() -> None:
 if __name__ == "__main__":
     if os.environ.get("DATABASE_URL", DEFAULT_DATABASE_URL) == DEFAULT_DATABASE_URL:
         Path("var").mkdir(exist_ok=True)  # where the default SQLite file lives
-    run_service(main)
+    run_service(main, "csms-embedded")

@@ -21,9 +21,13 @@ from typing import Protocol, cast
 
 import orjson
 from csms.v1 import common_pb2, events_pb2
+from opentelemetry import context as otel_context
+from opentelemetry import trace
+from opentelemetry.trace import Span, Status, StatusCode
 
 from services.common import OCPP_VERSIONS, OcppVersion, to_proto_version
 from services.common._framing import Framer, FrameRejected
+from services.common._tracing import TRACING, context_from_traceparent
 from services.manager._context import CallContext, Handler, Payload, Reply, Router
 from services.manager._errors import (
     OcppCallError,
@@ -40,6 +44,15 @@ log = logging.getLogger(__name__)
 _EMPTY = b"{}"
 _MAX_DESCRIPTION = 255  # OCPP 2.0.1 errorDescription
 _OUTAGE_LOG_INTERVAL = 10.0  # seconds between two warnings about calls failed by an outage
+
+
+def _end_handle_span(span: Span, reply: events_pb2.Reply | None) -> None:
+    if reply is None:
+        span.set_status(Status(StatusCode.ERROR, "the handler failed"))
+    elif reply.HasField("error"):
+        span.set_attribute("ocpp.error_code", reply.error.code)
+        span.set_status(Status(StatusCode.ERROR, reply.error.code))
+    span.end()
 
 
 class ConnectionWatcher(Protocol):
@@ -113,6 +126,41 @@ class Dispatcher:
 
     def handle(self, event: events_pb2.Event) -> events_pb2.Reply | Awaitable[events_pb2.Reply]:
         """The reply to `event`, or an awaitable of it when the handler does I/O."""
+        if event.trace_parent and TRACING.on:
+            return self._traced(event)
+        return self._handle(event)
+
+    def _traced(self, event: events_pb2.Event) -> events_pb2.Reply | Awaitable[events_pb2.Reply]:
+        """`_handle` in a span that continues the node's trace of the call (a handler that
+        does I/O keeps it open until its reply, so its SQL joins the trace)."""
+        span = TRACING.tracer.start_span(
+            f"handle {event.action}",
+            context=context_from_traceparent(event.trace_parent),
+            attributes={"ocpp.charger_id": event.charger_id, "ocpp.action": event.action},
+        )
+        token = otel_context.attach(trace.set_span_in_context(span))
+        try:
+            reply = self._handle(event)
+        finally:
+            otel_context.detach(token)
+        if not inspect.isawaitable(reply):
+            _end_handle_span(span, reply)
+            return reply
+        pending = reply
+
+        async def finish() -> events_pb2.Reply:
+            token = otel_context.attach(trace.set_span_in_context(span))
+            done: events_pb2.Reply | None = None
+            try:
+                done = await pending
+            finally:
+                otel_context.detach(token)
+                _end_handle_span(span, done)
+            return done
+
+        return finish()
+
+    def _handle(self, event: events_pb2.Event) -> events_pb2.Reply | Awaitable[events_pb2.Reply]:
         received_at = datetime.fromtimestamp(event.received_at_ms / 1000, UTC)
         if event.kind != events_pb2.Event.KIND_CALL:
             self._store.touch(event.charger_id, received_at)

@@ -23,6 +23,7 @@ from csms.v1 import (
 
 from services.common import OcppVersion
 from services.common._tasks import cancel_and_wait
+from services.common._tracing import TracingInterceptor
 from services.manager._audit import AuditLog, AuditSink, DiscardAudit
 from services.manager._audit_api import AuditServicer
 from services.manager._auth import Authenticator, OperatorAuthInterceptor
@@ -249,9 +250,10 @@ class Manager:
         self.authenticator = Authenticator(stores.tokens, admin_token=s.admin_token, clock=clock)
         server = self._server = grpc.aio.server(
             interceptors=[
+                TracingInterceptor(),  # first: refused calls are traced too
                 OperatorAuthInterceptor(
                     self.authenticator, mesh_secret=s.mesh_secret, audit=self.audit
-                )
+                ),
             ],
             options=[
                 ("grpc.max_receive_message_length", 64 * 1024 * 1024),

@@ -16,10 +16,12 @@ from typing import Any
 import grpc
 import orjson
 from csms.v1 import node_pb2, node_pb2_grpc
+from opentelemetry.trace import SpanKind
 
 from services.common import reconnect_backoff_options
 from services.common._mesh import mesh_metadata
 from services.common._status import NODE_DOMAIN, SendFailure, reason_of
+from services.common._tracing import inject, span
 from services.manager._errors import (
     ChargerCallError,
     ChargerDisconnected,
@@ -60,7 +62,10 @@ class TaskSender:
 
     async def locate(self, charger_id: str) -> ChargerLocation:
         """Where the charger is connected; NOT_FOUND / UNAVAILABLE errors otherwise."""
-        location = await self._registry.lookup(charger_id)
+        with span(
+            "registry lookup", kind=SpanKind.CLIENT, attributes={"ocpp.charger_id": charger_id}
+        ):
+            location = await self._registry.lookup(charger_id)
         if location is not None:
             return location
         if await self._store.is_known(charger_id):
@@ -86,9 +91,18 @@ class TaskSender:
         stub = self._stub(address)
         self._in_flight[address] = self._in_flight.get(address, 0) + 1
         try:
-            response: node_pb2.SendResponse = await stub.Send(
-                request, timeout=self.timeout + 2.0, metadata=self._metadata
-            )
+            with span(
+                f"Node.Send {action}",
+                kind=SpanKind.CLIENT,
+                attributes={
+                    "ocpp.charger_id": charger_id,
+                    "ocpp.action": action,
+                    "csms.node_id": location.node_id,
+                },
+            ):
+                response: node_pb2.SendResponse = await stub.Send(
+                    request, timeout=self.timeout + 2.0, metadata=inject(self._metadata)
+                )
         except grpc.aio.AioRpcError as exc:
             code = exc.code()
             if code == grpc.StatusCode.NOT_FOUND:

@@ -31,6 +31,7 @@ from typing import Any, Final, NoReturn
 import grpc
 import orjson
 from csms.v1 import common_pb2, events_pb2, node_pb2, node_pb2_grpc
+from opentelemetry.trace import Span, SpanKind, Status, StatusCode
 from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.datastructures import Headers
 from websockets.exceptions import ConnectionClosed
@@ -55,6 +56,7 @@ from services.common._framing import (
 from services.common._mesh import MeshAuthInterceptor
 from services.common._status import NODE_DOMAIN, SendFailure, abort
 from services.common._tasks import cancel_and_wait
+from services.common._tracing import TRACING, TracingInterceptor, traceparent
 from services.node._config import NodeSettings
 from services.node._credentials import (
     WWW_AUTHENTICATE,
@@ -194,6 +196,8 @@ class Node:
         self._grpc_server: grpc.aio.Server | None = None
         self._tasks: list[asyncio.Task[None]] = []
         self._handlers: set[asyncio.Task[None]] = set()
+        # event id -> the span of a charger's call until it is answered (tracing on only)
+        self._call_spans: dict[int, Span] = {}
         self.ws_port = 0
         self.tls_port = 0  # the wss:// port; 0 while there is none
         self.grpc_port = 0
@@ -221,7 +225,9 @@ class Node:
                 "requires it on Node.Send (MESH_SECRET)"
             )
         # Node.Send is internal: only callers presenting the mesh secret (the manager).
-        self._grpc_server = grpc.aio.server(interceptors=[MeshAuthInterceptor(s.mesh_secret)])
+        self._grpc_server = grpc.aio.server(
+            interceptors=[TracingInterceptor(), MeshAuthInterceptor(s.mesh_secret)]
+        )
         node_pb2_grpc.add_NodeServicer_to_server(NodeServicer(self), self._grpc_server)
         self.grpc_port = self._grpc_server.add_insecure_port(f"{s.grpc_host}:{s.grpc_port}")
         if self.grpc_port == 0:
@@ -449,7 +455,7 @@ class Node:
             del message  # nothing of the last call stays with an idle connection
 
     def _event(self, conn: ChargerConnection, message: InboundCall) -> events_pb2.Event:
-        return events_pb2.Event(
+        event = events_pb2.Event(
             id=self.link.next_event_id(),
             kind=_KIND_CALL,
             charger_id=conn.charger_id,
@@ -460,6 +466,32 @@ class Node:
             action=message.action,
             payload=message.payload_json,
         )
+        if TRACING.on:
+            self._trace_call(event)
+        return event
+
+    def _trace_call(self, event: events_pb2.Event) -> None:
+        """Start the span of a charger's call; the event carries it to the manager."""
+        span = TRACING.tracer.start_span(
+            f"ocpp {event.action}",
+            kind=SpanKind.SERVER,
+            attributes={
+                "ocpp.charger_id": event.charger_id,
+                "ocpp.action": event.action,
+                "ocpp.message_id": event.message_id,
+                "csms.node_id": self.settings.node_id,
+            },
+        )
+        event.trace_parent = traceparent(span)
+        self._call_spans[event.id] = span
+
+    def _end_call_span(self, event: events_pb2.Event, outcome: str) -> None:
+        span = self._call_spans.pop(event.id, None)
+        if span is not None:
+            span.set_attribute("ocpp.outcome", outcome)
+            if outcome != "answered":
+                span.set_status(Status(StatusCode.ERROR, outcome))
+            span.end()
 
     def _submit(self, conn: ChargerConnection, message: InboundCall) -> bool:
         """Send the call to the manager, answer it when the reply comes; False when the
@@ -480,11 +512,17 @@ class Node:
             reply = await self.link.ask(event)
         except (TimeoutError, ManagerUnavailable) as exc:
             answer = self._unanswered(event, exc)
+            outcome = type(exc).__name__
         else:
             if (frame := _reply_frame(event.message_id, reply)) is None:
+                if self._call_spans:
+                    self._end_call_span(event, "superseded")
                 self._drop_superseded(conn, reply.superseded_by)
                 return
             answer = frame
+            outcome = "answered"
+        if self._call_spans:
+            self._end_call_span(event, outcome)
         with contextlib.suppress(ConnectionClosed):
             await conn.ws.send(answer, text=True)
 
@@ -498,16 +536,24 @@ class Node:
         if conn.call is future:
             conn.call = None
         if future.cancelled():
+            if self._call_spans:
+                self._end_call_span(event, "cancelled")
             return
         exc = future.exception()
         if exc is None:
             reply = future.result()
             if (frame := _reply_frame(event.message_id, reply)) is None:
+                if self._call_spans:
+                    self._end_call_span(event, "superseded")
                 self._drop_superseded(conn, reply.superseded_by)
                 return
             answer = frame
+            outcome = "answered"
         else:
             answer = self._unanswered(event, exc)
+            outcome = type(exc).__name__
+        if self._call_spans:
+            self._end_call_span(event, outcome)
         if _write_now(conn.ws, answer):
             return
         if conn.ws.protocol.state is State.OPEN:  # its write buffer is full: wait for room

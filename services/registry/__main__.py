@@ -69,7 +69,7 @@ async def serve() -> None:
 
 
 def main() -> None:
-    run_service(serve)
+    run_service(serve, "csms-registry")
 
 
 if __name__ == "__main__":

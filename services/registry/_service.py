@@ -12,6 +12,7 @@ from csms.v1 import registry_pb2, registry_pb2_grpc
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from services.common._mesh import MeshAuthInterceptor
+from services.common._tracing import TracingInterceptor
 from services.common._versions import to_proto_version
 
 from ._model import (
@@ -130,6 +131,6 @@ def registry_server(registry: Registry, mesh_secret: str) -> grpc.aio.Server:
     read the registry through the manager's copy of this API, with a bearer token."""
     if not mesh_secret:
         raise ValueError("the registry service needs the mesh secret (MESH_SECRET)")
-    server = grpc.aio.server(interceptors=[MeshAuthInterceptor(mesh_secret)])
+    server = grpc.aio.server(interceptors=[TracingInterceptor(), MeshAuthInterceptor(mesh_secret)])
     registry_pb2_grpc.add_RegistryServicer_to_server(RegistryServicer(registry), server)
     return server

@@ -25,7 +25,7 @@ _sym_db = _symbol_database.Default()
 from csms.v1 import common_pb2 as csms_dot_v1_dot_common__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x14\x63sms/v1/events.proto\x12\x07\x63sms.v1\x1a\x14\x63sms/v1/common.proto\"`\n\x0bNodeMessage\x12#\n\x05hello\x18\x01 \x01(\x0b\x32\x12.csms.v1.NodeHelloH\x00\x12$\n\x05\x62\x61tch\x18\x02 \x01(\x0b\x32\x13.csms.v1.EventBatchH\x00\x42\x06\n\x04\x62ody\"-\n\tNodeHello\x12\x0f\n\x07node_id\x18\x01 \x01(\t\x12\x0f\n\x07\x61\x64\x64ress\x18\x02 \x01(\t\",\n\nEventBatch\x12\x1e\n\x06\x65vents\x18\x01 \x03(\x0b\x32\x0e.csms.v1.Event\"\xaa\x02\n\x05\x45vent\x12\n\n\x02id\x18\x01 \x01(\x04\x12!\n\x04kind\x18\x02 \x01(\x0e\x32\x13.csms.v1.Event.Kind\x12\x12\n\ncharger_id\x18\x03 \x01(\t\x12*\n\x0cocpp_version\x18\x04 \x01(\x0e\x32\x14.csms.v1.OcppVersion\x12\r\n\x05\x65poch\x18\x05 \x01(\x04\x12\x16\n\x0ereceived_at_ms\x18\x06 \x01(\x03\x12\x12\n\nmessage_id\x18\x07 \x01(\t\x12\x0e\n\x06\x61\x63tion\x18\x08 \x01(\t\x12\x0f\n\x07payload\x18\t \x01(\x0c\"V\n\x04Kind\x12\x14\n\x10KIND_UNSPECIFIED\x10\x00\x12\r\n\tKIND_CALL\x10\x01\x12\x12\n\x0eKIND_CONNECTED\x10\x02\x12\x15\n\x11KIND_DISCONNECTED\x10\x03\"-\n\nReplyBatch\x12\x1f\n\x07replies\x18\x01 \x03(\x0b\x32\x0e.csms.v1.Reply\"\x88\x01\n\x05Reply\x12\x10\n\x08\x65vent_id\x18\x01 \x01(\x04\x12\x12\n\ncharger_id\x18\x02 \x01(\t\x12\x10\n\x06result\x18\x03 \x01(\x0cH\x00\x12#\n\x05\x65rror\x18\x04 \x01(\x0b\x32\x12.csms.v1.CallErrorH\x00\x12\x17\n\rsuperseded_by\x18\x05 \x01(\x04H\x00\x42\t\n\x07outcome\"\xc9\x01\n\x0c\x41\x64mitRequest\x12\x12\n\ncharger_id\x18\x01 \x01(\t\x12\x0f\n\x07node_id\x18\x02 \x01(\t\x12*\n\x0cocpp_version\x18\x03 \x01(\x0e\x32\x14.csms.v1.OcppVersion\x12\x16\n\x0eremote_address\x18\x04 \x01(\t\x12\x0b\n\x03tls\x18\x05 \x01(\x08\x12\x12\n\nbasic_auth\x18\x06 \x01(\x08\x12\x10\n\x08password\x18\x07 \x01(\t\x12\x1d\n\x15\x63lient_certificate_cn\x18\x08 \x01(\t\"\xe8\x01\n\rAdmitResponse\x12\x10\n\x08\x61\x64mitted\x18\x01 \x01(\x08\x12\x0e\n\x06reason\x18\x02 \x01(\t\x12/\n\x07refusal\x18\x03 \x01(\x0e\x32\x1e.csms.v1.AdmitResponse.Refusal\x12\x15\n\rretry_after_s\x18\x04 \x01(\r\"m\n\x07Refusal\x12\x17\n\x13REFUSAL_UNSPECIFIED\x10\x00\x12\x15\n\x11REFUSAL_FORBIDDEN\x10\x01\x12\x18\n\x14REFUSAL_UNAUTHORIZED\x10\x02\x12\x18\n\x14REFUSAL_RATE_LIMITED\x10\x03\x32y\n\x06\x45vents\x12\x37\n\x06Stream\x12\x14.csms.v1.NodeMessage\x1a\x13.csms.v1.ReplyBatch(\x01\x30\x01\x12\x36\n\x05\x41\x64mit\x12\x15.csms.v1.AdmitRequest\x1a\x16.csms.v1.AdmitResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x14\x63sms/v1/events.proto\x12\x07\x63sms.v1\x1a\x14\x63sms/v1/common.proto\"`\n\x0bNodeMessage\x12#\n\x05hello\x18\x01 \x01(\x0b\x32\x12.csms.v1.NodeHelloH\x00\x12$\n\x05\x62\x61tch\x18\x02 \x01(\x0b\x32\x13.csms.v1.EventBatchH\x00\x42\x06\n\x04\x62ody\"-\n\tNodeHello\x12\x0f\n\x07node_id\x18\x01 \x01(\t\x12\x0f\n\x07\x61\x64\x64ress\x18\x02 \x01(\t\",\n\nEventBatch\x12\x1e\n\x06\x65vents\x18\x01 \x03(\x0b\x32\x0e.csms.v1.Event\"\xc0\x02\n\x05\x45vent\x12\n\n\x02id\x18\x01 \x01(\x04\x12!\n\x04kind\x18\x02 \x01(\x0e\x32\x13.csms.v1.Event.Kind\x12\x12\n\ncharger_id\x18\x03 \x01(\t\x12*\n\x0cocpp_version\x18\x04 \x01(\x0e\x32\x14.csms.v1.OcppVersion\x12\r\n\x05\x65poch\x18\x05 \x01(\x04\x12\x16\n\x0ereceived_at_ms\x18\x06 \x01(\x03\x12\x12\n\nmessage_id\x18\x07 \x01(\t\x12\x0e\n\x06\x61\x63tion\x18\x08 \x01(\t\x12\x0f\n\x07payload\x18\t \x01(\x0c\x12\x14\n\x0ctrace_parent\x18\n \x01(\t\"V\n\x04Kind\x12\x14\n\x10KIND_UNSPECIFIED\x10\x00\x12\r\n\tKIND_CALL\x10\x01\x12\x12\n\x0eKIND_CONNECTED\x10\x02\x12\x15\n\x11KIND_DISCONNECTED\x10\x03\"-\n\nReplyBatch\x12\x1f\n\x07replies\x18\x01 \x03(\x0b\x32\x0e.csms.v1.Reply\"\x88\x01\n\x05Reply\x12\x10\n\x08\x65vent_id\x18\x01 \x01(\x04\x12\x12\n\ncharger_id\x18\x02 \x01(\t\x12\x10\n\x06result\x18\x03 \x01(\x0cH\x00\x12#\n\x05\x65rror\x18\x04 \x01(\x0b\x32\x12.csms.v1.CallErrorH\x00\x12\x17\n\rsuperseded_by\x18\x05 \x01(\x04H\x00\x42\t\n\x07outcome\"\xc9\x01\n\x0c\x41\x64mitRequest\x12\x12\n\ncharger_id\x18\x01 \x01(\t\x12\x0f\n\x07node_id\x18\x02 \x01(\t\x12*\n\x0cocpp_version\x18\x03 \x01(\x0e\x32\x14.csms.v1.OcppVersion\x12\x16\n\x0eremote_address\x18\x04 \x01(\t\x12\x0b\n\x03tls\x18\x05 \x01(\x08\x12\x12\n\nbasic_auth\x18\x06 \x01(\x08\x12\x10\n\x08password\x18\x07 \x01(\t\x12\x1d\n\x15\x63lient_certificate_cn\x18\x08 \x01(\t\"\xe8\x01\n\rAdmitResponse\x12\x10\n\x08\x61\x64mitted\x18\x01 \x01(\x08\x12\x0e\n\x06reason\x18\x02 \x01(\t\x12/\n\x07refusal\x18\x03 \x01(\x0e\x32\x1e.csms.v1.AdmitResponse.Refusal\x12\x15\n\rretry_after_s\x18\x04 \x01(\r\"m\n\x07Refusal\x12\x17\n\x13REFUSAL_UNSPECIFIED\x10\x00\x12\x15\n\x11REFUSAL_FORBIDDEN\x10\x01\x12\x18\n\x14REFUSAL_UNAUTHORIZED\x10\x02\x12\x18\n\x14REFUSAL_RATE_LIMITED\x10\x03\x32y\n\x06\x45vents\x12\x37\n\x06Stream\x12\x14.csms.v1.NodeMessage\x1a\x13.csms.v1.ReplyBatch(\x01\x30\x01\x12\x36\n\x05\x41\x64mit\x12\x15.csms.v1.AdmitRequest\x1a\x16.csms.v1.AdmitResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -39,19 +39,19 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_EVENTBATCH']._serialized_start=200
   _globals['_EVENTBATCH']._serialized_end=244
   _globals['_EVENT']._serialized_start=247
-  _globals['_EVENT']._serialized_end=545
-  _globals['_EVENT_KIND']._serialized_start=459
-  _globals['_EVENT_KIND']._serialized_end=545
-  _globals['_REPLYBATCH']._serialized_start=547
-  _globals['_REPLYBATCH']._serialized_end=592
-  _globals['_REPLY']._serialized_start=595
-  _globals['_REPLY']._serialized_end=731
-  _globals['_ADMITREQUEST']._serialized_start=734
-  _globals['_ADMITREQUEST']._serialized_end=935
-  _globals['_ADMITRESPONSE']._serialized_start=938
-  _globals['_ADMITRESPONSE']._serialized_end=1170
-  _globals['_ADMITRESPONSE_REFUSAL']._serialized_start=1061
-  _globals['_ADMITRESPONSE_REFUSAL']._serialized_end=1170
-  _globals['_EVENTS']._serialized_start=1172
-  _globals['_EVENTS']._serialized_end=1293
+  _globals['_EVENT']._serialized_end=567
+  _globals['_EVENT_KIND']._serialized_start=481
+  _globals['_EVENT_KIND']._serialized_end=567
+  _globals['_REPLYBATCH']._serialized_start=569
+  _globals['_REPLYBATCH']._serialized_end=614
+  _globals['_REPLY']._serialized_start=617
+  _globals['_REPLY']._serialized_end=753
+  _globals['_ADMITREQUEST']._serialized_start=756
+  _globals['_ADMITREQUEST']._serialized_end=957
+  _globals['_ADMITRESPONSE']._serialized_start=960
+  _globals['_ADMITRESPONSE']._serialized_end=1192
+  _globals['_ADMITRESPONSE_REFUSAL']._serialized_start=1083
+  _globals['_ADMITRESPONSE_REFUSAL']._serialized_end=1192
+  _globals['_EVENTS']._serialized_start=1194
+  _globals['_EVENTS']._serialized_end=1315
 # @@protoc_insertion_point(module_scope)

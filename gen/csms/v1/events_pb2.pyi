@@ -31,7 +31,7 @@ class EventBatch(_message.Message):
     def __init__(self, events: _Optional[_Iterable[_Union[Event, _Mapping]]] = ...) -> None: ...
 
 class Event(_message.Message):
-    __slots__ = ("id", "kind", "charger_id", "ocpp_version", "epoch", "received_at_ms", "message_id", "action", "payload")
+    __slots__ = ("id", "kind", "charger_id", "ocpp_version", "epoch", "received_at_ms", "message_id", "action", "payload", "trace_parent")
     class Kind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
         __slots__ = ()
         KIND_UNSPECIFIED: _ClassVar[Event.Kind]
@@ -51,6 +51,7 @@ class Event(_message.Message):
     MESSAGE_ID_FIELD_NUMBER: _ClassVar[int]
     ACTION_FIELD_NUMBER: _ClassVar[int]
     PAYLOAD_FIELD_NUMBER: _ClassVar[int]
+    TRACE_PARENT_FIELD_NUMBER: _ClassVar[int]
     id: int
     kind: Event.Kind
     charger_id: str
@@ -60,7 +61,8 @@ class Event(_message.Message):
     message_id: str
     action: str
     payload: bytes
-    def __init__(self, id: _Optional[int] = ..., kind: _Optional[_Union[Event.Kind, str]] = ..., charger_id: _Optional[str] = ..., ocpp_version: _Optional[_Union[_common_pb2.OcppVersion, str]] = ..., epoch: _Optional[int] = ..., received_at_ms: _Optional[int] = ..., message_id: _Optional[str] = ..., action: _Optional[str] = ..., payload: _Optional[bytes] = ...) -> None: ...
+    trace_parent: str
+    def __init__(self, id: _Optional[int] = ..., kind: _Optional[_Union[Event.Kind, str]] = ..., charger_id: _Optional[str] = ..., ocpp_version: _Optional[_Union[_common_pb2.OcppVersion, str]] = ..., epoch: _Optional[int] = ..., received_at_ms: _Optional[int] = ..., message_id: _Optional[str] = ..., action: _Optional[str] = ..., payload: _Optional[bytes] = ..., trace_parent: _Optional[str] = ...) -> None: ...
 
 class ReplyBatch(_message.Message):
     __slots__ = ("replies",)

@@ -13,6 +13,8 @@ from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import ConnectionPoolEntry
 
+from services.common._tracing import TRACING, instrument_engine
+
 __all__ = ["READ_ONLY", "alembic_config", "create_engine", "migrate"]
 
 #: Execution option marking a read-only transaction: on SQLite it begins DEFERRED instead
@@ -57,6 +59,8 @@ def create_engine(
         )
         event.listen(engine.sync_engine, "checkout", _closed_by_server)
         event.listen(engine.sync_engine, "engine_connect", _autocommit_reads)
+        if TRACING.on:
+            instrument_engine(engine)
         return engine
     if sa_url.drivername == "sqlite+aiosqlite":
         if sa_url.database in (None, "", ":memory:"):
@@ -85,6 +89,8 @@ def create_engine(
 
         event.listen(engine.sync_engine, "connect", on_connect)
         event.listen(engine.sync_engine, "begin", on_begin)
+        if TRACING.on:
+            instrument_engine(engine)
         return engine
     raise ValueError(
         f"unsupported database URL scheme {sa_url.drivername!r}: "
