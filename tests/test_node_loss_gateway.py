@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import signal
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
+import pytest
 import websockets
 from websockets.typing import Subprotocol
 
@@ -189,7 +191,7 @@ async def test_chargers_of_a_killed_node_are_back_through_the_gateway_within_a_l
 
 
 async def test_node_answers_the_gateway_health_check(
-    registry: RedisRegistry, sqlite_url: str
+    registry: RedisRegistry, sqlite_url: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     """A node answers a plain GET /health on its websocket port with 200 (Envoy's active
     check), while /ocpp/health is still an ordinary charger path."""
@@ -197,8 +199,16 @@ async def test_node_answers_the_gateway_health_check(
         running_manager(registry, sqlite_url) as manager,
         running_node(registry, manager.port, "healthy") as node,
     ):
-        health = await http("GET", f"http://127.0.0.1:{node.ws_port}/health")
-        assert health.status == 200
-        assert health.body == b"ok\n"
-        async with connected(Charger16, charger_url(node, "health"), "health") as cp:
-            assert (await cp.boot()).status == "Accepted"
+        with caplog.at_level(logging.INFO):
+            health = await http("GET", f"http://127.0.0.1:{node.ws_port}/health")
+            assert health.status == 200
+            assert health.body == b"ok\n"
+            async with connected(Charger16, charger_url(node, "health"), "health") as cp:
+                assert (await cp.boot()).status == "Accepted"
+    # One line per charger connection, the node's own; websockets' per-connection lines
+    # (and one per health check, two a second from the gateway) stay out of the log.
+    websockets_lines = [
+        r.getMessage() for r in caplog.records if r.name == "services.node.websockets"
+    ]
+    assert not [m for m in websockets_lines if "HTTP response" in m or "connection" in m]
+    assert any(r.getMessage().startswith("charger health connected") for r in caplog.records)

@@ -81,6 +81,25 @@ log = logging.getLogger(__name__)
 _ws_log = logging.getLogger("services.node.websockets")
 _ws_log.addFilter(RedactCredentials())
 
+
+def _not_per_connection(record: logging.LogRecord) -> bool:
+    """Drop websockets' INFO line for every connection opened, closed or answered with plain
+    HTTP: the node logs its chargers' connections itself (with the charger id and why), and
+    the gateway's health check of `/health` would otherwise log two lines a second. Its
+    debug output and warnings stay."""
+    return record.levelno != logging.INFO or record.msg not in _PER_CONNECTION
+
+
+_PER_CONNECTION = frozenset(
+    {
+        "connection open",
+        "connection closed",
+        "HTTP response sent (%d %s)",
+        "connection rejected (%d %s)",
+    }
+)
+_ws_log.addFilter(_not_per_connection)
+
 MAX_CHARGER_ID_LENGTH = 48
 CLOSE_SUPERSEDED = 4000  # application close code: a newer connection took over
 # Answered 200 (503 while shutting down) on the websocket port to a plain GET: Envoy's
