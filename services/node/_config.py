@@ -7,7 +7,18 @@ import socket
 from dataclasses import dataclass, field
 
 from services.common import env_float, env_int, env_str
+from services.common._env import ConfigError
 from services.common._mesh import mesh_secret_from_env
+from services.node._credentials import TrustedProxies
+
+
+def _trusted_proxies(value: str) -> tuple[str, ...]:
+    entries = tuple(p.strip() for p in value.split(",") if p.strip())
+    try:
+        TrustedProxies(entries)
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
+    return entries
 
 
 def _default_node_id() -> str:
@@ -50,8 +61,9 @@ class NodeSettings:
     tls_cert: str = ""  # NODE_TLS_CERT: PEM file, server certificate (+ chain)
     tls_key: str = ""  # NODE_TLS_KEY: PEM file, its private key
     tls_client_ca: str = ""  # NODE_TLS_CLIENT_CA: PEM file, CA(s) of charger certificates
-    # Addresses of proxies in front of the node (the gateway): for their connections the
-    # charger's address is the last X-Forwarded-For entry (NODE_TRUSTED_PROXIES, commas).
+    # Addresses or networks (CIDR) of proxies in front of the node (the gateway): for their
+    # connections the charger's address is the last X-Forwarded-For entry
+    # (NODE_TRUSTED_PROXIES, commas).
     trusted_proxies: tuple[str, ...] = ()
 
     @classmethod
@@ -76,8 +88,6 @@ class NodeSettings:
             tls_cert=env_str("NODE_TLS_CERT", ""),
             tls_key=env_str("NODE_TLS_KEY", ""),
             tls_client_ca=env_str("NODE_TLS_CLIENT_CA", ""),
-            trusted_proxies=tuple(
-                p.strip() for p in env_str("NODE_TRUSTED_PROXIES", "").split(",") if p.strip()
-            ),
+            trusted_proxies=_trusted_proxies(env_str("NODE_TRUSTED_PROXIES", "")),
             mesh_secret=mesh_secret if mesh_secret is not None else mesh_secret_from_env(),
         )

@@ -13,7 +13,7 @@ import binascii
 import ipaddress
 import logging
 import ssl
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -98,8 +98,47 @@ def tls_server_context(cert: str, key: str, client_ca: str = "") -> ssl.SSLConte
     return context
 
 
+class TrustedProxies:
+    """The proxies whose ``X-Forwarded-For`` the node believes (NODE_TRUSTED_PROXIES):
+    addresses and networks (CIDR: the gateway's pod or container network, whose addresses
+    change on every restart). A bad entry is a ValueError naming it."""
+
+    __slots__ = ("_addresses", "_networks")
+
+    def __init__(self, entries: Iterable[str]) -> None:
+        self._addresses: set[str] = set()
+        self._networks: list[ipaddress.IPv4Network | ipaddress.IPv6Network] = []
+        for entry in entries:
+            try:
+                network = ipaddress.ip_network(entry, strict=False)
+            except ValueError:
+                raise ValueError(
+                    f"NODE_TRUSTED_PROXIES: {entry!r} is neither an IP address nor a network; "
+                    "give addresses or CIDR networks (10.0.0.0/8, fd00::/8), comma-separated"
+                ) from None
+            if network.num_addresses == 1:
+                self._addresses.add(str(network.network_address))
+            else:
+                self._networks.append(network)
+
+    def __contains__(self, host: object) -> bool:
+        if host in self._addresses:
+            return True
+        if not self._networks or not isinstance(host, str):
+            return False
+        try:
+            address = ipaddress.ip_address(host)
+        except ValueError:
+            return False
+        if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+            address = address.ipv4_mapped
+        return any(address in network for network in self._networks)
+
+
 def client_address(
-    peer: tuple[str, int] | None, forwarded_for: str | None, trusted_proxies: Collection[str]
+    peer: tuple[str, int] | None,
+    forwarded_for: str | None,
+    trusted_proxies: TrustedProxies | Collection[str],
 ) -> str:
     """The charger's ``address:port`` as the manager's rate limit sees it.
 

@@ -62,6 +62,7 @@ from services.node._credentials import (
     WWW_AUTHENTICATE,
     BadCredentials,
     RedactCredentials,
+    TrustedProxies,
     client_address,
     client_certificate_cn,
     parse_basic_auth,
@@ -217,6 +218,7 @@ class Node:
         self._handlers: set[asyncio.Task[None]] = set()
         # event id -> the span of a charger's call until it is answered (tracing on only)
         self._call_spans: dict[int, Span] = {}
+        self._proxies = TrustedProxies(settings.trusted_proxies)
         self.ws_port = 0
         self.tls_port = 0  # the wss:// port; 0 while there is none
         self.grpc_port = 0
@@ -385,7 +387,7 @@ class Node:
                     remote_address=client_address(
                         remote,
                         request.headers.get("X-Forwarded-For"),
-                        self.settings.trusted_proxies,
+                        self._proxies,
                     ),
                     tls=ssl_object is not None,
                     basic_auth=basic is not None,

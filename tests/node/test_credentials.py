@@ -6,9 +6,12 @@ import base64
 
 import pytest
 
+from services.common._env import ConfigError
+from services.node import NodeSettings
 from services.node._credentials import (
     BadCredentials,
     BasicCredentials,
+    TrustedProxies,
     client_address,
     client_certificate_cn,
     parse_basic_auth,
@@ -70,3 +73,28 @@ def test_client_address_behind_a_trusted_proxy() -> None:
     assert client_address(("10.0.0.1", 5000), None, trusted) == ""
     assert client_address(("10.0.0.1", 5000), "not-an-ip", trusted) == ""
     assert client_address(None, None, trusted) == ""
+
+
+def test_trusted_proxies_may_be_networks() -> None:
+    """A gateway pod's or container's address changes with every restart: its network
+    (CIDR) is trusted instead; IPv4-mapped IPv6 peers match IPv4 networks."""
+    trusted = TrustedProxies(["10.42.0.0/16", "192.0.2.1", "fd00::/8"])
+    assert client_address(("10.42.7.9", 5000), "203.0.113.9", trusted) == "203.0.113.9:0"
+    assert client_address(("::ffff:10.42.7.9", 5000), "203.0.113.9", trusted) == "203.0.113.9:0"
+    assert client_address(("fd12::1", 5000), "203.0.113.9", trusted) == "203.0.113.9:0"
+    assert client_address(("192.0.2.1", 5000), "203.0.113.9", trusted) == "203.0.113.9:0"
+    assert client_address(("10.43.0.1", 5000), "203.0.113.9", trusted) == "10.43.0.1:5000"
+    assert client_address(("192.0.2.2", 5000), "203.0.113.9", trusted) == "192.0.2.2:5000"
+
+
+def test_a_bad_trusted_proxy_entry_is_a_configuration_error(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("NODE_TRUSTED_PROXIES", "10.0.0.1, gateway.internal")
+    with pytest.raises(ConfigError, match=r"NODE_TRUSTED_PROXIES: 'gateway.internal'"):
+        NodeSettings.from_env(mesh_secret="x" * 32)
+    monkeypatch.setenv("NODE_TRUSTED_PROXIES", "10.0.0.1, 10.42.0.0/16")
+    assert NodeSettings.from_env(mesh_secret="x" * 32).trusted_proxies == (
+        "10.0.0.1",
+        "10.42.0.0/16",
+    )
