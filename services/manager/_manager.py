@@ -21,6 +21,7 @@ from csms.v1 import (
     watch_pb2_grpc,
 )
 
+from services import metrics
 from services.common import OcppVersion
 from services.common._tasks import cancel_and_wait
 from services.manager._audit import AuditLog, AuditSink, DiscardAudit
@@ -249,9 +250,10 @@ class Manager:
         self.authenticator = Authenticator(stores.tokens, admin_token=s.admin_token, clock=clock)
         server = self._server = grpc.aio.server(
             interceptors=[
+                metrics.GrpcMetricsInterceptor("manager"),  # first: it counts refusals too
                 OperatorAuthInterceptor(
                     self.authenticator, mesh_secret=s.mesh_secret, audit=self.audit
-                )
+                ),
             ],
             options=[
                 ("grpc.max_receive_message_length", 64 * 1024 * 1024),
