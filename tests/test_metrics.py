@@ -447,3 +447,12 @@ def test_a_registered_journal_writer_is_exposed() -> None:
     assert value(current(), "csms_journal_written_total") == 0
     with pytest.raises(TypeError, match="written"):
         metrics.register_journal_writer(object())
+
+
+async def test_a_busy_metrics_port_is_a_config_error() -> None:
+    """A METRICS_PORT another listener holds: ConfigError naming METRICS_PORT (the process
+    exits with that message, not a traceback)."""
+    async with MetricsListener(MetricsSettings(port=0)) as first:
+        with pytest.raises(ConfigError, match="METRICS_PORT"):
+            async with MetricsListener(MetricsSettings(port=first.port)):
+                pass

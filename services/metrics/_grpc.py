@@ -75,7 +75,7 @@ class GrpcMetricsInterceptor(grpc.aio.ServerInterceptor):
             seconds.observe(time.perf_counter() - started)
             _handled.get((*labels, code)).inc()
 
-        if handler.response_streaming and inspect.isasyncgenfunction(behaviour):
+        if inspect.isasyncgenfunction(behaviour):
 
             async def counted_stream(request: Any, context: _Context) -> AsyncIterator[Any]:
                 started = time.perf_counter()
@@ -93,6 +93,9 @@ class GrpcMetricsInterceptor(grpc.aio.ServerInterceptor):
                     finished(_code(context, code), started)
 
             return handler_like(handler, counted_stream)
+
+        if not inspect.iscoroutinefunction(behaviour):
+            return handler  # a synchronous handler: left as it is, not counted
 
         # A unary response, or a stream written with context.write() (a coroutine).
         async def counted(request: Any, context: _Context) -> Any:

@@ -176,10 +176,10 @@ class MetricsListener:
             server = make_server(
                 s.host, s.port, app, _server_class(s.host, s.port), handler_class=_QuietHandler
             )
-        except OSError as exc:
-            raise OSError(
-                f"cannot listen for /metrics on {s.host}:{s.port} (METRICS_HOST, METRICS_PORT): "
-                f"{exc}"
+        except OSError as exc:  # a busy port: say which setting to change, no traceback
+            raise ConfigError(
+                f"cannot listen for /metrics on {s.host}:{s.port} ({exc.strerror or exc}); "
+                "set METRICS_PORT to a free port (or METRICS_HOST to an address of this host)"
             ) from exc
         self._server = server
         self.port = server.server_address[1]
