@@ -456,3 +456,36 @@ async def test_a_busy_metrics_port_is_a_config_error() -> None:
         with pytest.raises(ConfigError, match="METRICS_PORT"):
             async with MetricsListener(MetricsSettings(port=first.port)):
                 pass
+
+
+class _Link:
+    outbox_depth = 0
+    connected = True
+
+
+class _Store:
+    pending = 0
+    dropped = 0
+
+
+def test_the_readme_lists_every_metric() -> None:
+    """Every csms_* family the process can expose (the ones read from live objects
+    included) is named in the README's Metrics section."""
+    link, store, writer = _Link(), _Store(), _Writer()
+    metrics.watch_manager_link("readme-check", link)
+    metrics.watch_write_behind(store)
+    metrics.register_journal_writer(writer)
+    try:
+        text = generate_latest(metrics.REGISTRY).decode()
+    finally:
+        metrics.forget_manager_link("readme-check", link)
+        metrics.forget_write_behind(store)
+        metrics.unregister_journal_writer(writer)
+    names = {
+        family.name + ("_total" if family.type == "counter" else "")
+        for family in text_string_to_metric_families(text)
+        if family.name.startswith("csms_")
+    }
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert len(names) >= 25
+    assert {name for name in names if f"`{name}`" not in readme} == set()
