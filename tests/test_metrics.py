@@ -489,3 +489,38 @@ def test_the_readme_lists_every_metric() -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     assert len(names) >= 25
     assert {name for name in names if f"`{name}`" not in readme} == set()
+
+
+async def test_the_metrics_token_is_never_logged(redis_server_url: str, redis_prefix: str) -> None:
+    """`python -m services.registry` with METRICS_TOKEN logs where its metrics are (at
+    DEBUG, scraped with and without the token), never the token."""
+    metrics_port = free_port()
+    env = {
+        **os.environ,
+        "REDIS_URL": redis_server_url,
+        "REGISTRY_PREFIX": redis_prefix,
+        "REGISTRY_HOST": "127.0.0.1",
+        "REGISTRY_PORT": str(free_port()),
+        "MESH_SECRET": MESH_SECRET,
+        "METRICS_PORT": str(metrics_port),
+        "METRICS_TOKEN": TOKEN,
+        "LOG_LEVEL": "DEBUG",
+    }
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "services.registry", cwd=ROOT, env=env, stderr=asyncio.subprocess.PIPE
+    )
+    assert proc.stderr is not None
+    logged = ""
+    try:
+        while "registry API on" not in logged:
+            line = await asyncio.wait_for(proc.stderr.readline(), 20 * UNIT)
+            assert line, f"the registry exited early; logged: {logged!r}"
+            logged += line.decode()
+        assert (await scrape(metrics_port))[0] == 401
+        assert (await scrape(metrics_port, TOKEN))[0] == 200
+    finally:
+        proc.terminate()
+        rest, _ = await asyncio.wait_for(proc.communicate(), 20 * UNIT)
+        logged += (rest or b"").decode()
+    assert f"Prometheus metrics at http://127.0.0.1:{metrics_port}/metrics" in logged
+    assert TOKEN not in logged
