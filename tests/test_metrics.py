@@ -24,6 +24,7 @@ from websockets.typing import Subprotocol
 from services import metrics
 from services.common._env import ConfigError
 from services.metrics import MetricsListener, MetricsSettings
+from services.registry import RedisRegistry, RegistryUnavailable
 from tests.harness import (
     ADMIN_TOKEN,
     MESH_SECRET,
@@ -524,3 +525,19 @@ async def test_the_metrics_token_is_never_logged(redis_server_url: str, redis_pr
         logged += (rest or b"").decode()
     assert f"Prometheus metrics at http://127.0.0.1:{metrics_port}/metrics" in logged
     assert TOKEN not in logged
+
+
+async def test_registry_errors_are_counted_by_operation_and_error() -> None:
+    """A registry operation Redis cannot answer counts in csms_registry_operations_total
+    and, by its error class, in csms_registry_errors_total."""
+    labels = {"operation": "lookup", "error": "RegistryUnavailable"}
+    before = current()
+    async with RedisRegistry.from_url("redis://127.0.0.1:1/0") as registry:  # nothing there
+        with pytest.raises(RegistryUnavailable):
+            await registry.lookup("CP-ANY")
+    after = current()
+    for name, wanted in (
+        ("csms_registry_errors_total", labels),
+        ("csms_registry_operations_total", {"operation": "lookup"}),
+    ):
+        assert value(after, name, **wanted) - value(before, name, **wanted) == 1
