@@ -293,6 +293,8 @@ def _embedded_state_per_worker(tmp_path_factory: pytest.TempPathFactory) -> Iter
     overrides = {
         "CSMS_ADMIN_TOKEN_FILE": str(state / "admin-token"),
         "LOCAL_CA_DIR": str(state / "ca"),
+        # Its /metrics listener would take 9464 in every embedded process at once.
+        "METRICS_PORT": "0",
     }
     saved = {name: os.environ.get(name) for name in overrides}
     for name, value in overrides.items():

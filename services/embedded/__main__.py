@@ -32,6 +32,7 @@ from services.manager import Manager, ManagerSettings
 from services.manager._ca import LOCAL_CA_CERT, LOCAL_CA_KEY, load_or_create_local_ca
 from services.manager._config import DEFAULT_DATABASE_URL, env_bool
 from services.manager._context import utc_now
+from services.metrics import DEFAULT_EMBEDDED_PORT, MetricsSettings, serve_metrics
 from services.node import Node, NodeSettings
 
 log = logging.getLogger("services.embedded")
@@ -188,9 +189,12 @@ async def main() -> None:
     # The node's wss:// port (NODE_TLS_*) is what security profiles 2 and 3 need.
     manager_settings.charger_tls_available |= node_settings.tls_port is not None
 
+    # One /metrics for node, manager and registry (one process, one set of metrics).
+    metrics_settings = MetricsSettings.from_env(default_port=DEFAULT_EMBEDDED_PORT)
     registry = registry_from_env(in_process_without_redis=True)
     try:
         async with (
+            serve_metrics(metrics_settings, what="embedded"),
             Manager(manager_settings, registry) as manager,
             Node(node_settings, registry) as node,
             contextlib.AsyncExitStack() as stack,

@@ -6,6 +6,7 @@ import logging
 
 from services.common._runtime import registry_from_env, run_service, stop_requested
 from services.manager import Manager, ManagerSettings
+from services.metrics import MetricsSettings, serve_metrics
 
 log = logging.getLogger("services.manager")
 
@@ -17,9 +18,13 @@ async def main() -> None:
             "CSMS_ADMIN_TOKEN is not set: only API tokens created before are accepted "
             "(set it to create the first ones; README, Authentication)"
         )
+    metrics_settings = MetricsSettings.from_env()  # METRICS_PORT unset: no listener
     registry = registry_from_env()
     try:
-        async with Manager(settings, registry) as manager:
+        async with (
+            serve_metrics(metrics_settings, what="manager"),
+            Manager(settings, registry) as manager,
+        ):
             log.info("manager serving gRPC on %s:%d", settings.host, manager.port)
             await stop_requested()
             log.info("shutting down")

@@ -31,6 +31,7 @@ from typing import Any, cast
 import grpc
 from csms.v1 import common_pb2, events_pb2, events_pb2_grpc, watch_pb2
 
+from services import metrics
 from services.common import from_proto_version
 from services.manager._charger_auth import ChargerAuthenticator
 from services.manager._context import Clock
@@ -236,6 +237,7 @@ class EventsServicer(events_pb2_grpc.EventsServicer):
                 else:
                     await slots.acquire()
                     group.create_task(self._finish(outcome, replies, slots))
+            metrics.event_batch_received(message.batch.events)
 
     async def _superseded_if_confirmed(
         self, event: events_pb2.Event, node_id: str, newer: int

@@ -21,6 +21,7 @@ from csms.v1 import (
     watch_pb2_grpc,
 )
 
+from services import metrics
 from services.common import OcppVersion
 from services.common._tasks import cancel_and_wait
 from services.common._tracing import TracingInterceptor
@@ -250,7 +251,9 @@ class Manager:
         self.authenticator = Authenticator(stores.tokens, admin_token=s.admin_token, clock=clock)
         server = self._server = grpc.aio.server(
             interceptors=[
-                TracingInterceptor(),  # first: refused calls are traced too
+                # Before the auth check: refused calls are traced and counted too.
+                TracingInterceptor(),
+                metrics.GrpcMetricsInterceptor("manager"),
                 OperatorAuthInterceptor(
                     self.authenticator, mesh_secret=s.mesh_secret, audit=self.audit
                 ),

@@ -9,7 +9,9 @@ answering for a stale socket.
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,6 +20,7 @@ import orjson
 from csms.v1 import node_pb2, node_pb2_grpc
 from opentelemetry.trace import SpanKind
 
+from services import metrics
 from services.common import reconnect_backoff_options
 from services.common._mesh import mesh_metadata
 from services.common._status import NODE_DOMAIN, SendFailure, reason_of
@@ -29,12 +32,23 @@ from services.manager._errors import (
     ChargerNotFound,
     ChargerTimeout,
     InvalidArgument,
+    ManagerError,
     NodeUnavailable,
 )
 from services.manager.store import ChargerStore
 from services.registry import ChargerLocation, Registry
 
 log = logging.getLogger(__name__)
+
+#: The `outcome` label of csms_manager_task_seconds for each way a task fails.
+_TASK_OUTCOMES: dict[type[ManagerError], str] = {
+    ChargerCallError: "call_error",
+    ChargerTimeout: "timed_out",
+    ChargerDisconnected: "disconnected",
+    ChargerNotConnected: "not_connected",
+    InvalidArgument: "invalid",
+    NodeUnavailable: "node_unavailable",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +93,24 @@ class TaskSender:
         return await self.send_json(location, action, orjson.dumps(payload))
 
     async def send_json(self, location: ChargerLocation, action: str, payload: bytes) -> TaskResult:
+        started = time.perf_counter()
+        outcome = "failed"
+        try:
+            result = await self._send_json(location, action, payload)
+            outcome = "answered"
+            return result
+        except ManagerError as exc:
+            outcome = _TASK_OUTCOMES.get(type(exc), "failed")
+            raise
+        except asyncio.CancelledError:
+            outcome = "cancelled"
+            raise
+        finally:
+            metrics.task_finished(action, outcome, time.perf_counter() - started)
+
+    async def _send_json(
+        self, location: ChargerLocation, action: str, payload: bytes
+    ) -> TaskResult:
         charger_id = location.charger_id
         request = node_pb2.SendRequest(
             charger_id=charger_id,

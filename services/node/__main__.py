@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from services.common._runtime import registry_from_env, run_service, stop_requested
+from services.metrics import MetricsSettings, serve_metrics
 from services.node import Node, NodeSettings
 
 log = logging.getLogger("services.node")
@@ -12,9 +13,13 @@ log = logging.getLogger("services.node")
 
 async def main() -> None:
     settings = NodeSettings.from_env()
+    metrics_settings = MetricsSettings.from_env()  # METRICS_PORT unset: no listener
     registry = registry_from_env()
     try:
-        async with Node(settings, registry) as node:
+        async with (
+            serve_metrics(metrics_settings, what=f"node {settings.node_id}"),
+            Node(settings, registry) as node,
+        ):
             log.info(
                 "node %s: chargers connect to ws://%s:%d/ocpp/<charger-id>; Node.Send on %s; "
                 "manager at %s",

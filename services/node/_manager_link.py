@@ -31,6 +31,7 @@ from dataclasses import dataclass
 import grpc
 from csms.v1 import events_pb2, events_pb2_grpc
 
+from services import metrics
 from services.common import reconnect_backoff_options
 from services.common._mesh import mesh_metadata
 
@@ -91,6 +92,14 @@ class ManagerLink:
         self.streams_opened = 0  # how many times the stream was (re)established
         self.batches_sent = 0  # stream messages carrying events
         self.events_sent = 0  # events in them (resends included)
+        metrics.watch_manager_link(
+            node_id, self
+        )  # outbox depth and stream state, read at scrape time
+
+    @property
+    def outbox_depth(self) -> int:
+        """Events waiting in the outbox to be sent."""
+        return self._outbox.qsize()
 
     @property
     def connected(self) -> bool:
@@ -268,6 +277,7 @@ class ManagerLink:
                 await call.write(events_pb2.NodeMessage(batch=events_pb2.EventBatch(events=batch)))
                 self.batches_sent += 1
                 self.events_sent += len(batch)
+                metrics.event_batch_sent(len(batch))
 
     async def _read(self, call: _Call) -> None:
         inflight = self._inflight

@@ -40,6 +40,7 @@ from websockets.http11 import Request, Response
 from websockets.protocol import State
 from websockets.typing import Subprotocol
 
+from services import metrics
 from services.common import OcppVersion, to_proto_version
 from services.common._framing import (
     SUBPROTOCOLS,
@@ -247,7 +248,11 @@ class Node:
             )
         # Node.Send is internal: only callers presenting the mesh secret (the manager).
         self._grpc_server = grpc.aio.server(
-            interceptors=[TracingInterceptor(), MeshAuthInterceptor(s.mesh_secret)]
+            interceptors=[
+                TracingInterceptor(),
+                metrics.GrpcMetricsInterceptor("node"),
+                MeshAuthInterceptor(s.mesh_secret),
+            ]
         )
         node_pb2_grpc.add_NodeServicer_to_server(NodeServicer(self), self._grpc_server)
         self.grpc_port = self._grpc_server.add_insecure_port(f"{s.grpc_host}:{s.grpc_port}")
@@ -310,7 +315,7 @@ class Node:
             ssl=tls,
             logger=_ws_log,
             subprotocols=[Subprotocol(p) for p in SUPPORTED_SUBPROTOCOLS],
-            process_request=self._process_request,
+            process_request=metrics.counting_handshakes(self._process_request, skip=HEALTH_PATH),
             max_size=s.max_websocket_bytes,
             ping_interval=None,  # the node pings every charger from one task: _keep_alive
             close_timeout=s.close_timeout,
@@ -340,6 +345,7 @@ class Node:
             await cancel_and_wait(task)
         if self._link is not None:
             self._link.fail_all("the node is shutting down")
+            metrics.forget_manager_link(self.settings.node_id, self._link)
         if self._handlers:  # answers waiting for room in a closed socket end at once
             await asyncio.gather(*self._handlers, return_exceptions=True)
         try:
@@ -433,11 +439,13 @@ class Node:
             await self._close_superseded(previous, conn.epoch)
         log.info("charger %s connected (OCPP %s, epoch %d)", charger_id, version, conn.epoch)
         await self._notify(conn, events_pb2.Event.KIND_CONNECTED)
+        metrics.connection_opened(self.settings.node_id, version)
         try:
             await self._serve(conn)
         except ConnectionClosed:
             pass
         finally:
+            metrics.connection_closed(self.settings.node_id, version)
             conn.fail_pending("the charger disconnected before answering")
             if self.connections.get(charger_id) is conn:
                 del self.connections[charger_id]
@@ -457,12 +465,14 @@ class Node:
             try:
                 message = conn.framer.parse(frame)
             except FrameRejected as rejected:
+                metrics.frame_rejected(rejected.code, rejected.reply)
                 if rejected.reply:
                     await ws.send(rejected.to_frame(), text=True)
                 else:
                     log.info("charger %s sent a bad response: %s", conn.charger_id, rejected)
                 continue
             if isinstance(message, InboundCall):
+                metrics.frame_in_call(message.action)
                 previous = conn.call
                 if previous is not None:
                     # A call before we answered the last one (OCPP-J allows one at a time):
@@ -544,6 +554,7 @@ class Node:
             outcome = "answered"
         if self._call_spans:
             self._end_call_span(event, outcome)
+        metrics.frame_out_answer(event.action, answer)
         with contextlib.suppress(ConnectionClosed):
             await conn.ws.send(answer, text=True)
 
@@ -575,6 +586,7 @@ class Node:
             outcome = type(exc).__name__
         if self._call_spans:
             self._end_call_span(event, outcome)
+        metrics.frame_out_answer(event.action, answer)
         if _write_now(conn.ws, answer):
             return
         if conn.ws.protocol.state is State.OPEN:  # its write buffer is full: wait for room
@@ -602,6 +614,7 @@ class Node:
 
     def _resolve_task(self, conn: ChargerConnection, message: InboundResult | InboundError) -> None:
         entry = conn.pending.pop(message.message_id, None)
+        metrics.frame_in_answer(entry and entry[0], getattr(message, "code", None))
         if entry is None:
             log.info(
                 "charger %s answered unknown or expired call %r",
@@ -737,6 +750,7 @@ class Node:
         conn.pending[message_id] = (action, future)
         try:
             await conn.ws.send(call_frame(message_id, action, payload_json), text=True)
+            metrics.frame_out_call(action)
             async with asyncio.timeout(timeout):
                 return await future
         finally:
@@ -942,6 +956,7 @@ async def _refuse(
 ) -> NoReturn:
     """End Node.Send with `reason` as structured detail: the manager acts on the reason,
     never on `message` (which is for people)."""
+    metrics.node_task(reason)
     await abort(
         context,
         _SEND_STATUS[reason],
@@ -987,7 +1002,7 @@ class NodeServicer(node_pb2_grpc.NodeServicer):
         if remaining is not None:
             timeout = min(timeout, max(remaining - 0.05, 0.01))
         try:
-            return await node.send_task(
+            response = await node.send_task(
                 request.charger_id,
                 request.action,
                 payload,
@@ -995,6 +1010,8 @@ class NodeServicer(node_pb2_grpc.NodeServicer):
                 request.epoch,
                 timeout,
             )
+            metrics.node_task("call_error" if response.HasField("error") else "answered")
+            return response
         except LookupError as exc:
             await _refuse(context, request, SendFailure.CHARGER_NOT_CONNECTED, str(exc))
         except FrameRejected as exc:

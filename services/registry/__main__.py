@@ -3,7 +3,8 @@
 Environment: ``MESH_SECRET`` (required: every call must carry it, as internal tools
 do; operators read the registry through the manager's API with a token),
 ``REDIS_URL`` (redis://127.0.0.1:6379/0), ``REGISTRY_HOST`` (0.0.0.0), ``REGISTRY_PORT`` (50052),
-``REGISTRY_PREFIX`` ("csms:"), ``LEASE_SECONDS`` (15), ``SHUTDOWN_GRACE_SECONDS`` (5).
+``REGISTRY_PREFIX`` ("csms:"), ``LEASE_SECONDS`` (15), ``SHUTDOWN_GRACE_SECONDS`` (5),
+``METRICS_PORT`` / ``METRICS_HOST`` / ``METRICS_TOKEN`` (Prometheus /metrics; none by default).
 This process also sweeps the chargers of dead nodes every third of a lease; more
 than one sweeper is harmless.
 """
@@ -18,6 +19,7 @@ from services.common import env_float, env_int, env_str, without_password
 from services.common._mesh import mesh_secret_from_env
 from services.common._runtime import run_service, stop_requested
 from services.common._tasks import cancel_and_wait
+from services.metrics import MetricsSettings, serve_metrics
 
 from ._model import RegistryError
 from ._redis import RedisRegistry
@@ -45,8 +47,12 @@ async def serve() -> None:
     lease_seconds = env_float("LEASE_SECONDS", 15.0, minimum=0.5)
     grace = env_float("SHUTDOWN_GRACE_SECONDS", 5.0)
     mesh_secret = mesh_secret_from_env()
+    metrics_settings = MetricsSettings.from_env()  # METRICS_PORT unset: no listener
 
-    async with RedisRegistry.from_url(url, prefix=prefix, lease_seconds=lease_seconds) as registry:
+    async with (
+        serve_metrics(metrics_settings, what="registry API"),
+        RedisRegistry.from_url(url, prefix=prefix, lease_seconds=lease_seconds) as registry,
+    ):
         server = registry_server(registry, mesh_secret)
         if server.add_insecure_port(f"{host}:{port}") == 0:
             raise OSError(f"cannot listen on {host}:{port} (REGISTRY_HOST, REGISTRY_PORT)")

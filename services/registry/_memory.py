@@ -14,6 +14,7 @@ from collections.abc import AsyncGenerator, Callable, Sequence
 from dataclasses import dataclass, field
 
 from services.common._versions import OcppVersion
+from services.metrics import registry_operation
 
 from ._model import (
     ChargerLocation,
@@ -81,6 +82,7 @@ class MemoryRegistry:
             del self._owners[charger_id]
         return len(node.chargers)
 
+    @registry_operation("register_node")
     async def register_node(self, node_id: str, address: str) -> None:
         self._check_open()
         node = self._live_node(node_id)
@@ -90,6 +92,7 @@ class MemoryRegistry:
         node.address = address
         node.expires_at = self._clock() + self._lease_seconds
 
+    @registry_operation("renew_node")
     async def renew_node(self, node_id: str) -> bool:
         self._check_open()
         node = self._live_node(node_id)
@@ -98,15 +101,18 @@ class MemoryRegistry:
         node.expires_at = self._clock() + self._lease_seconds
         return True
 
+    @registry_operation("deregister_node")
     async def deregister_node(self, node_id: str) -> None:
         self._check_open()
         self._drop_node(node_id)
 
+    @registry_operation("sweep")
     async def sweep(self) -> int:
         self._check_open()
         dead = [n for n in self._nodes if self._live_node(n) is None]
         return sum(self._drop_node(n) for n in dead)
 
+    @registry_operation("list_nodes")
     async def list_nodes(self) -> list[NodeInfo]:
         self._check_open()
         return [
@@ -117,6 +123,7 @@ class MemoryRegistry:
 
     # -- chargers ------------------------------------------------------------
 
+    @registry_operation("claim")
     async def claim(self, charger_id: str, node_id: str, ocpp_version: str) -> ChargerLocation:
         self._check_open()
         version = check_version(ocpp_version)
@@ -135,6 +142,7 @@ class MemoryRegistry:
             self._publish(previous.node_id, Eviction(charger_id, epoch))
         return self._location(charger_id, owner, node)
 
+    @registry_operation("release")
     async def release(self, charger_id: str, node_id: str, epoch: int) -> bool:
         self._check_open()
         owner = self._owners.get(charger_id)
@@ -144,15 +152,18 @@ class MemoryRegistry:
         self._nodes[node_id].chargers.discard(charger_id)
         return True
 
+    @registry_operation("lookup")
     async def lookup(self, charger_id: str) -> ChargerLocation | None:
         self._check_open()
         return self._lookup(charger_id)
 
+    @registry_operation("lookup_many")
     async def lookup_many(self, charger_ids: Sequence[str]) -> dict[str, ChargerLocation]:
         self._check_open()
         found = {c: self._lookup(c) for c in charger_ids}
         return {c: loc for c, loc in found.items() if loc is not None}
 
+    @registry_operation("list_chargers")
     async def list_chargers(
         self, node_id: str | None = None, page_size: int = 100, page_token: str = ""
     ) -> tuple[list[ChargerLocation], str]:
@@ -175,6 +186,7 @@ class MemoryRegistry:
             page.append(location)
         return page, ""
 
+    @registry_operation("connected_ids")
     async def connected_ids(self) -> set[str]:
         self._check_open()
         return {c for c in self._owners if self._lookup(c) is not None}
@@ -201,6 +213,7 @@ class MemoryRegistry:
 
     # -- evictions -----------------------------------------------------------
 
+    @registry_operation("disconnect")
     async def disconnect(self, charger_id: str, reason: str) -> ChargerLocation | None:
         self._check_open()
         if not reason:

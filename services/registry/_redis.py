@@ -36,6 +36,7 @@ from redis.exceptions import NoScriptError, RedisError
 
 from services.common._tasks import cancel_and_wait
 from services.common._versions import OcppVersion
+from services.metrics import registry_operation
 
 from ._model import (
     ChargerLocation,
@@ -386,9 +387,11 @@ class RedisRegistry:
 
     # -- nodes ---------------------------------------------------------------
 
+    @registry_operation("register_node")
     async def register_node(self, node_id: str, address: str) -> None:
         await self._eval("register", node_id, address, str(self._lease_ms))
 
+    @registry_operation("renew_node")
     async def renew_node(self, node_id: str) -> bool:
         self._check_open()
         try:
@@ -403,12 +406,15 @@ class RedisRegistry:
         except RedisError as exc:
             raise RegistryUnavailable(f"Redis failed: {exc}") from exc
 
+    @registry_operation("deregister_node")
     async def deregister_node(self, node_id: str) -> None:
         await self._eval("deregister", node_id)
 
+    @registry_operation("sweep")
     async def sweep(self) -> int:
         return int(await self._eval("sweep"))
 
+    @registry_operation("list_nodes")
     async def list_nodes(self) -> list[NodeInfo]:
         rows = await self._eval("nodes")
         nodes = [
@@ -424,6 +430,7 @@ class RedisRegistry:
 
     # -- chargers ------------------------------------------------------------
 
+    @registry_operation("claim")
     async def claim(self, charger_id: str, node_id: str, ocpp_version: str) -> ChargerLocation:
         version = check_version(ocpp_version)
         connected_at = time.time()
@@ -440,19 +447,23 @@ class RedisRegistry:
             ocpp_version=version,
         )
 
+    @registry_operation("release")
     async def release(self, charger_id: str, node_id: str, epoch: int) -> bool:
         return bool(await self._submit("release", charger_id, node_id, str(epoch)))
 
+    @registry_operation("lookup")
     async def lookup(self, charger_id: str) -> ChargerLocation | None:
         (row,) = await self._eval("lookup", charger_id)
         return _location(row) if row else None
 
+    @registry_operation("disconnect")
     async def disconnect(self, charger_id: str, reason: str) -> ChargerLocation | None:
         if not reason:
             raise ValueError("a disconnect needs a reason to tell the charger")
         row = await self._eval("disconnect", charger_id, reason)
         return _location(row) if row else None
 
+    @registry_operation("lookup_many")
     async def lookup_many(self, charger_ids: Sequence[str]) -> dict[str, ChargerLocation]:
         ids = list(dict.fromkeys(charger_ids))
         if not ids:
@@ -460,6 +471,7 @@ class RedisRegistry:
         rows = await self._eval("lookup", *ids)
         return {loc.charger_id: loc for loc in (_location(r) for r in rows if r)}
 
+    @registry_operation("list_chargers")
     async def list_chargers(
         self, node_id: str | None = None, page_size: int = 100, page_token: str = ""
     ) -> tuple[list[ChargerLocation], str]:
@@ -470,6 +482,7 @@ class RedisRegistry:
         token = encode_page_token(page[-1].charger_id) if len(rows) > page_size else ""
         return page, token
 
+    @registry_operation("connected_ids")
     async def connected_ids(self) -> set[str]:
         return {_text(c) for c in await self._eval("connected")}
 

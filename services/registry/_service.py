@@ -14,6 +14,7 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from services.common._mesh import MeshAuthInterceptor
 from services.common._tracing import TracingInterceptor
 from services.common._versions import to_proto_version
+from services.metrics import GrpcMetricsInterceptor
 
 from ._model import (
     DEFAULT_PAGE_SIZE,
@@ -131,6 +132,12 @@ def registry_server(registry: Registry, mesh_secret: str) -> grpc.aio.Server:
     read the registry through the manager's copy of this API, with a bearer token."""
     if not mesh_secret:
         raise ValueError("the registry service needs the mesh secret (MESH_SECRET)")
-    server = grpc.aio.server(interceptors=[TracingInterceptor(), MeshAuthInterceptor(mesh_secret)])
+    server = grpc.aio.server(
+        interceptors=[
+            TracingInterceptor(),
+            GrpcMetricsInterceptor("registry"),
+            MeshAuthInterceptor(mesh_secret),
+        ]
+    )
     registry_pb2_grpc.add_RegistryServicer_to_server(RegistryServicer(registry), server)
     return server

@@ -17,8 +17,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections.abc import Awaitable, Callable
 from typing import Generic, TypeVar
+
+from services import metrics
 
 from ._errors import StoreDataError, StoreUnavailable
 
@@ -45,6 +48,7 @@ class GroupCommit(Generic[T, R]):
         self._waiters: list[asyncio.Future[R]] = []
         self._task: asyncio.Task[None] | None = None
         self.batches = 0  # write calls made (for tests and metrics)
+        self._metrics = metrics.GroupCommitMetrics(write)  # labelled by the writer's name
 
     async def submit(self, item: T) -> R:
         """Write `item` with whatever else is waiting; return that batch's result."""
@@ -63,8 +67,10 @@ class GroupCommit(Generic[T, R]):
                 self._waiters[self._max_batch :],
             )
             self.batches += 1
+            started = time.perf_counter()
             try:
                 result = await self._write(items)
+                self._metrics.observe(len(items), time.perf_counter() - started)
             except StoreUnavailable as exc:
                 _fail(waiters, exc)
             except Exception as exc:

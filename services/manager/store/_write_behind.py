@@ -14,12 +14,15 @@ import asyncio
 import builtins
 import json
 import logging
+import time
 from contextlib import suppress
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import bindparam, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from services import metrics
 
 from ._buffer import PendingStatus, PendingWrites, StatusKey, WriteBuffer
 from ._chargers import MAX_STATUS_LENGTH
@@ -83,6 +86,7 @@ class WriteBehind(SqlStoreBase):
         self._stop = asyncio.Event()
         self._flusher: asyncio.Task[None] | None = None
         self._closed = False
+        metrics.watch_write_behind(self)  # pending and dropped, read at scrape time
 
     def _start_flusher(self) -> None:
         self._flusher = asyncio.create_task(self._flush_forever(), name="charger-store-flusher")
@@ -142,6 +146,7 @@ class WriteBehind(SqlStoreBase):
                 return
             # A part the database refuses a value of is split in halves until the bad
             # rows stand alone: they are rejected, every other row commits (ADR 0010).
+            started = time.perf_counter()
             parts = [self._buffer.take()]
             while parts:
                 part = parts.pop()
@@ -165,6 +170,7 @@ class WriteBehind(SqlStoreBase):
                     for unwritten in (part, *parts):
                         self._buffer.restore(unwritten)
                     raise
+            metrics.write_behind_flushed(time.perf_counter() - started)
 
     async def _record_rejected(
         self, charger_id: str, kind: str, row: dict[str, Any], error: StoreDataError
@@ -357,6 +363,7 @@ class WriteBehind(SqlStoreBase):
             try:
                 await self.flush()
             except StoreUnavailable as exc:
+                metrics.write_behind_flush_failed()
                 failures += 1
                 logger.error("%s; %d keys kept for the next attempt", exc, len(self._buffer))
             else:
@@ -387,6 +394,7 @@ class WriteBehind(SqlStoreBase):
         self._closed = True
         self._stop.set()
         self._wake.set()
+        metrics.forget_write_behind(self)
 
     async def _close_writes(self) -> None:
         """Wait for the flusher, flush what is left, dispose the engine; StoreUnavailable if
