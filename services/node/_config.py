@@ -7,7 +7,9 @@ import socket
 from dataclasses import dataclass, field
 
 from services.common import env_float, env_int, env_str
+from services.common._env import ConfigError
 from services.common._mesh import mesh_secret_from_env
+from services.node._drain import InvalidRate, check_rate
 
 
 def _default_node_id() -> str:
@@ -34,6 +36,14 @@ class NodeSettings:
     # completed it by then is disconnected, so half-open handshakes cannot pile up.
     handshake_timeout: float = 10.0
     drain_timeout: float = 5.0  # graceful shutdown: wait for in-flight calls
+    # A drain (Node.Drain, services/node/_drain.py): chargers closed per second; how long
+    # the gateway's health check is given to see the 503 before the first close; the
+    # longest wait for a charger's open call or task before it is closed; the whole
+    # drain's bound.
+    drain_rate: float = 50.0
+    drain_notice: float = 2.0
+    drain_idle_timeout: float = 10.0
+    drain_deadline: float = 600.0
     outbox_size: int = 10_000
     max_batch: int = 1_000
     ping_interval: float | None = 60.0  # websocket pings to detect dead chargers
@@ -79,5 +89,17 @@ class NodeSettings:
             trusted_proxies=tuple(
                 p.strip() for p in env_str("NODE_TRUSTED_PROXIES", "").split(",") if p.strip()
             ),
+            drain_rate=_drain_rate(),
+            drain_notice=env_float("NODE_DRAIN_NOTICE", 2.0),
+            drain_idle_timeout=env_float("NODE_DRAIN_IDLE_TIMEOUT", 10.0),
+            drain_deadline=env_float("NODE_DRAIN_DEADLINE", 600.0, minimum=1.0),
             mesh_secret=mesh_secret if mesh_secret is not None else mesh_secret_from_env(),
         )
+
+
+def _drain_rate() -> float:
+    rate = env_float("NODE_DRAIN_RATE", 50.0)
+    try:
+        return check_rate(rate)
+    except InvalidRate as exc:
+        raise ConfigError(f"NODE_DRAIN_RATE: {exc}") from None
