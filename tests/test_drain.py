@@ -239,6 +239,45 @@ async def test_a_charger_is_closed_only_once_its_call_is_answered(
         assert drain.busy_closed == 0
 
 
+async def test_a_charger_is_closed_only_once_it_answered_a_task(
+    registry: RedisRegistry, sqlite_url: str
+) -> None:
+    """A charger that has a task to answer is not closed: the drain waits, the task gets
+    the charger's answer (not ABORTED), and the 1001 close follows."""
+    async with (
+        stack(registry, sqlite_url) as (manager, _),
+        draining_node(registry, manager, "drain-t") as node,
+        websockets.connect(f"ws://127.0.0.1:{node.ws_port}/ocpp/TASKED", subprotocols=OCPP16) as ws,
+        mesh_channel(node.address) as channel,
+    ):
+        assert (await _call(ws, "hb", "Heartbeat"))[:2] == [3, "hb"]
+        location = await registry.lookup("TASKED")
+        assert location is not None
+        request = node_pb2.SendRequest(
+            charger_id="TASKED", action="Reset", payload=b'{"type":"Soft"}', epoch=location.epoch
+        )
+        stub = node_pb2_grpc.NodeStub(channel)
+
+        async def send() -> node_pb2.SendResponse:
+            response: node_pb2.SendResponse = await stub.Send(request, timeout=8 * UNIT)
+            return response
+
+        task = asyncio.create_task(send())
+        call = orjson.loads(await asyncio.wait_for(ws.recv(), 8 * UNIT))
+        assert call[2] == "Reset"
+        drain = node.drain()
+        await eventually(lambda: _async(drain.waiting == 1))
+
+        await ws.send(orjson.dumps([3, call[1], {"status": "Accepted"}]).decode())
+
+        answer = await task
+        assert orjson.loads(answer.result) == {"status": "Accepted"}
+        await ws.wait_closed()
+        assert ws.close_code == 1001
+        await asyncio.wait_for(drain.done.wait(), 8 * UNIT)
+        assert drain.busy_closed == 0
+
+
 async def _async(value: bool) -> bool:
     return value
 
