@@ -595,10 +595,14 @@ async def spawn_node(
     prefix: str,
     *,
     lease_seconds: float = 2 * UNIT,
+    ports: tuple[int, int] | None = None,
+    extra_env: Mapping[str, str] | None = None,
 ) -> tuple[asyncio.subprocess.Process, int]:
     """`python -m services.node` as its own process, and its websocket port (not waited for:
-    the caller waits with `accepts` when it needs the node listening)."""
-    ws_port, grpc_port = free_port(), free_port()
+    the caller waits with `accepts` when it needs the node listening). `ports`: its
+    (websocket, gRPC) ports, e.g. those of the process it replaces; `extra_env`: more
+    settings (NODE_DRAIN_RATE...)."""
+    ws_port, grpc_port = ports or (free_port(), free_port())
     env = {
         **os.environ,
         "REDIS_URL": redis_url,
@@ -613,6 +617,7 @@ async def spawn_node(
         "NODE_ADVERTISE_HOST": "127.0.0.1",
         "LOG_LEVEL": "WARNING",
         "MESH_SECRET": MESH_SECRET,
+        **(extra_env or {}),
     }
     proc = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "services.node", cwd=ROOT, env=env

@@ -39,6 +39,12 @@ class _Node(node_pb2_grpc.NodeServicer):
     async def Send(self, request: node_pb2.SendRequest, context: Context) -> node_pb2.SendResponse:
         return await self._send(request, context)
 
+    async def Drain(
+        self, request: node_pb2.DrainRequest, context: Context
+    ) -> AsyncIterator[node_pb2.DrainProgress]:
+        await context.abort(grpc.StatusCode.UNIMPLEMENTED, "these tests only send tasks")
+        yield node_pb2.DrainProgress()  # pragma: no cover - an async generator, as gRPC needs
+
 
 @asynccontextmanager
 async def serving(servicer: node_pb2_grpc.NodeServicer) -> AsyncIterator[str]:

@@ -154,6 +154,8 @@ ACCESS: Mapping[str, str] = {
         "Registry",
         {"GetChargerLocation": VIEWER, "ListChargerLocations": VIEWER, "ListNodes": VIEWER},
     ),
+    # draining a node moves every charger it holds: an admin's call
+    **_service("NodeService", {"DrainNode": ADMIN}),
     **_service("ReservationService", {"ListReservations": VIEWER, "GetReservation": VIEWER}),
     **_service(
         "TransactionService",

@@ -267,7 +267,7 @@ def _field(request: Any, name: str) -> str:
 
 
 def _target(request: Any) -> str:
-    for name in ("token_id", "id_tag", "location_id", "task_id"):
+    for name in ("token_id", "id_tag", "location_id", "task_id", "node_id"):
         value = _field(request, name)
         if value:
             return value

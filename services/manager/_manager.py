@@ -14,6 +14,7 @@ from csms.v1 import (
     events_pb2_grpc,
     id_tags_pb2_grpc,
     locations_pb2_grpc,
+    nodes_pb2_grpc,
     registry_pb2_grpc,
     reservations_pb2_grpc,
     tasks_pb2_grpc,
@@ -41,6 +42,7 @@ from services.manager._events import EventsServicer
 from services.manager._id_tags_api import IdTagServicer
 from services.manager._locations_api import LocationServicer
 from services.manager._nodes import NodeMonitor
+from services.manager._nodes_api import NodesServicer
 from services.manager._policy import ALLOWED_WHILE, ChargerPolicy
 from services.manager._provisioning import BootBacklog
 from services.manager._reconnect import ReconnectStatus
@@ -289,6 +291,9 @@ class Manager:
             LocationServicer(stores, clock), server
         )
         registry_pb2_grpc.add_RegistryServicer_to_server(RegistryServicer(self.registry), server)
+        nodes_pb2_grpc.add_NodeServiceServicer_to_server(
+            NodesServicer(self.registry, mesh_secret=s.mesh_secret), server
+        )
         watch_pb2_grpc.add_WatchServiceServicer_to_server(WatchServicer(bus), server)
         device_model_pb2_grpc.add_DeviceModelServiceServicer_to_server(
             DeviceModelServicer(stores, self.registry, runner, clock), server

@@ -10,6 +10,7 @@ from services.common import env_float, env_int, env_str
 from services.common._env import ConfigError
 from services.common._mesh import mesh_secret_from_env
 from services.node._credentials import TrustedProxies
+from services.node._drain import InvalidRate, check_rate
 
 
 def _trusted_proxies(value: str) -> tuple[str, ...]:
@@ -45,6 +46,14 @@ class NodeSettings:
     # completed it by then is disconnected, so half-open handshakes cannot pile up.
     handshake_timeout: float = 10.0
     drain_timeout: float = 5.0  # graceful shutdown: wait for in-flight calls
+    # A drain (Node.Drain, services/node/_drain.py): chargers closed per second; how long
+    # the gateway's health check is given to see the 503 before the first close; the
+    # longest wait for a charger's open call or task before it is closed; the whole
+    # drain's bound.
+    drain_rate: float = 50.0
+    drain_notice: float = 2.0
+    drain_idle_timeout: float = 10.0
+    drain_deadline: float = 600.0
     outbox_size: int = 10_000
     max_batch: int = 1_000
     ping_interval: float | None = 60.0  # websocket pings to detect dead chargers
@@ -89,5 +98,17 @@ class NodeSettings:
             tls_key=env_str("NODE_TLS_KEY", ""),
             tls_client_ca=env_str("NODE_TLS_CLIENT_CA", ""),
             trusted_proxies=_trusted_proxies(env_str("NODE_TRUSTED_PROXIES", "")),
+            drain_rate=_drain_rate(),
+            drain_notice=env_float("NODE_DRAIN_NOTICE", 2.0),
+            drain_idle_timeout=env_float("NODE_DRAIN_IDLE_TIMEOUT", 10.0),
+            drain_deadline=env_float("NODE_DRAIN_DEADLINE", 600.0, minimum=1.0),
             mesh_secret=mesh_secret if mesh_secret is not None else mesh_secret_from_env(),
         )
+
+
+def _drain_rate() -> float:
+    rate = env_float("NODE_DRAIN_RATE", 50.0)
+    try:
+        return check_rate(rate)
+    except InvalidRate as exc:
+        raise ConfigError(f"NODE_DRAIN_RATE: {exc}") from None

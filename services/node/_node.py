@@ -25,6 +25,7 @@ import ssl
 import time
 import urllib.parse
 import uuid
+from collections.abc import AsyncIterator
 from http import HTTPStatus
 from typing import Any, Final, NoReturn
 
@@ -69,6 +70,7 @@ from services.node._credentials import (
     parse_basic_auth,
     tls_server_context,
 )
+from services.node._drain import Drain, InvalidRate, check_rate
 from services.node._manager_link import (
     LinkSettings,
     ManagerLink,
@@ -108,11 +110,18 @@ CLOSE_SUPERSEDED = 4000  # application close code: a newer connection took over
 # health check of the `nodes` cluster. Never a charger path (those are /ocpp/<id>).
 HEALTH_PATH = "/health"
 CHARGER_PATH_PREFIX = "/ocpp/"  # a charger's URL path is this plus its id (one segment)
+#: Retry-After (seconds) of a handshake a draining node refuses: by then the gateway
+#: routes the charger to another node.
+DRAIN_RETRY_AFTER = 2
 
 
 class TaskAborted(Exception):
     """The charger's socket closed after a task's call was written to it and before it
     answered: unlike a call never sent, the charger may have acted on it."""
+
+
+class NodeStopping(RuntimeError):
+    """The node is shutting down: too late to start a drain."""
 
 
 class InvalidChargerId(ValueError):
@@ -170,7 +179,7 @@ def pick_subprotocol(headers: Headers) -> str | None:
 class ChargerConnection:
     """One charger's websocket and the CSMS calls waiting for its answers."""
 
-    __slots__ = ("call", "charger_id", "epoch", "framer", "pending", "version", "ws")
+    __slots__ = ("call", "charger_id", "epoch", "framer", "pending", "unanswered", "version", "ws")
 
     def __init__(
         self,
@@ -189,6 +198,8 @@ class ChargerConnection:
         self.pending: dict[str, tuple[str, asyncio.Future[node_pb2.SendResponse]]] = {}
         # the manager's reply to the charger's call, until the answer is written
         self.call: asyncio.Future[events_pb2.Reply] | None = None
+        # calls read from the charger whose answer is not written yet (a drain waits for 0)
+        self.unanswered = 0
 
     def fail_pending(self, reason: str) -> None:
         """Fail every task still waiting for this charger (the socket closed): each was
@@ -228,6 +239,9 @@ class Node:
         # stays here and is retried every lease period until it succeeds).
         self._unclaimed: set[str] = set()
         self._closed = False
+        self._drain: Drain | None = None  # once draining, until the node stops
+        #: Calls read from chargers whose connection ended before their answer was written.
+        self.calls_unanswered = 0
 
     @property
     def link(self) -> ManagerLink:
@@ -361,9 +375,11 @@ class Node:
 
     async def _process_request(self, ws: ServerConnection, request: Request) -> Response | None:
         if request.path == HEALTH_PATH:  # the gateway's active health check (plain HTTP GET)
-            if self._closed:
+            if self._closed or self._drain is not None:
                 return ws.respond(HTTPStatus.SERVICE_UNAVAILABLE, "draining\n")
             return ws.respond(HTTPStatus.OK, "ok\n")
+        if self._drain is not None:
+            return self._refuse_draining(ws)
         try:
             charger_id = charger_id_from_path(request.path)
         except InvalidChargerId as exc:
@@ -446,6 +462,7 @@ class Node:
             pass
         finally:
             metrics.connection_closed(self.settings.node_id, version)
+            self.calls_unanswered += conn.unanswered
             conn.fail_pending("the charger disconnected before answering")
             if self.connections.get(charger_id) is conn:
                 del self.connections[charger_id]
@@ -472,7 +489,12 @@ class Node:
                     log.info("charger %s sent a bad response: %s", conn.charger_id, rejected)
                 continue
             if isinstance(message, InboundCall):
+                if ws.protocol.state is not State.OPEN:
+                    # Read after a close frame left: no answer can follow it on this
+                    # socket, so it is not taken; the charger sends it again elsewhere.
+                    continue
                 metrics.frame_in_call(message.action)
+                conn.unanswered += 1
                 previous = conn.call
                 if previous is not None:
                     # A call before we answered the last one (OCPP-J allows one at a time):
@@ -557,6 +579,7 @@ class Node:
         metrics.frame_out_answer(event.action, answer)
         with contextlib.suppress(ConnectionClosed):
             await conn.ws.send(answer, text=True)
+            conn.unanswered -= 1
 
     def _answer(
         self,
@@ -588,9 +611,10 @@ class Node:
             self._end_call_span(event, outcome)
         metrics.frame_out_answer(event.action, answer)
         if _write_now(conn.ws, answer):
+            conn.unanswered -= 1
             return
         if conn.ws.protocol.state is State.OPEN:  # its write buffer is full: wait for room
-            task = asyncio.get_running_loop().create_task(_send(conn.ws, answer))
+            task = asyncio.get_running_loop().create_task(_send_answer(conn, answer))
             self._handlers.add(task)
             task.add_done_callback(self._handlers.discard)
 
@@ -713,6 +737,45 @@ class Node:
         conn.fail_pending(f"the CSMS closed the connection: {reason}")
         with contextlib.suppress(ConnectionClosed):
             await conn.ws.close(CloseCode.POLICY_VIOLATION, _close_reason(reason))
+
+    # -- drain (services/node/_drain.py) -----------------------------------------
+
+    def drain(self, rate: float | None = None) -> Drain:
+        """Start draining the node at `rate` chargers a second (None: NODE_DRAIN_RATE), or
+        return the drain under way (whatever its rate). InvalidRate for a bad `rate`,
+        NodeStopping once the node is shutting down."""
+        if self._drain is not None:
+            return self._drain
+        if self._closed:
+            raise NodeStopping(f"node {self.settings.node_id} is shutting down")
+        s = self.settings
+        self._drain = Drain(
+            s.node_id,
+            self.connections,
+            lambda: self.calls_unanswered,
+            rate=check_rate(s.drain_rate if rate is None else rate),
+            notice=s.drain_notice,
+            idle_timeout=s.drain_idle_timeout,
+            deadline=s.drain_deadline,
+        )
+        self._tasks.append(asyncio.create_task(self._drain.run(), name="drain"))
+        return self._drain
+
+    @property
+    def draining(self) -> bool:
+        return self._drain is not None
+
+    def _refuse_draining(self, ws: ServerConnection) -> Response:
+        """503 + Retry-After: a draining node takes no charger (the gateway, which sees
+        /health answer 503 too, sends the next attempt to another node)."""
+        assert self._drain is not None
+        self._drain.refused += 1
+        response = ws.respond(
+            HTTPStatus.SERVICE_UNAVAILABLE,
+            "this node is draining for a restart; connect again (the gateway picks another node)\n",
+        )
+        response.headers["Retry-After"] = str(DRAIN_RETRY_AFTER)
+        return response
 
     # -- tasks (Node.Send) -----------------------------------------------------
 
@@ -922,9 +985,10 @@ def _write_now(ws: ServerConnection, frame: bytes) -> bool:
     return True
 
 
-async def _send(ws: ServerConnection, frame: bytes) -> None:
+async def _send_answer(conn: ChargerConnection, frame: bytes) -> None:
     with contextlib.suppress(ConnectionClosed):
-        await ws.send(frame, text=True)
+        await conn.ws.send(frame, text=True)
+        conn.unanswered -= 1
 
 
 _KIND_CALL = events_pb2.Event.KIND_CALL
@@ -968,10 +1032,22 @@ async def _refuse(
 
 
 class NodeServicer(node_pb2_grpc.NodeServicer):
-    """Node.Send: one task to one charger held by this node."""
+    """Node.Send: one task to one charger held by this node; Node.Drain: drain the node."""
 
     def __init__(self, node: Node) -> None:
         self._node = node
+
+    async def Drain(
+        self, request: node_pb2.DrainRequest, context: grpc.aio.ServicerContext[Any, Any]
+    ) -> AsyncIterator[node_pb2.DrainProgress]:
+        try:
+            drain = self._node.drain(request.rate or None)
+        except InvalidRate as exc:
+            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(exc))
+        except NodeStopping as exc:
+            await context.abort(grpc.StatusCode.UNAVAILABLE, f"{exc}; its chargers are closed")
+        async for progress in drain.watch():
+            yield progress
 
     async def Send(
         self, request: node_pb2.SendRequest, context: grpc.aio.ServicerContext[Any, Any]

@@ -25,17 +25,23 @@ _sym_db = _symbol_database.Default()
 from csms.v1 import common_pb2 as csms_dot_v1_dot_common__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x12\x63sms/v1/node.proto\x12\x07\x63sms.v1\x1a\x14\x63sms/v1/common.proto\"e\n\x0bSendRequest\x12\x12\n\ncharger_id\x18\x01 \x01(\t\x12\x0e\n\x06\x61\x63tion\x18\x02 \x01(\t\x12\x0f\n\x07payload\x18\x03 \x01(\x0c\x12\r\n\x05\x65poch\x18\x04 \x01(\x04\x12\x12\n\ntimeout_ms\x18\x05 \x01(\r\"d\n\x0cSendResponse\x12\x12\n\nmessage_id\x18\x01 \x01(\t\x12\x10\n\x06result\x18\x02 \x01(\x0cH\x00\x12#\n\x05\x65rror\x18\x03 \x01(\x0b\x32\x12.csms.v1.CallErrorH\x00\x42\t\n\x07outcome2;\n\x04Node\x12\x33\n\x04Send\x12\x14.csms.v1.SendRequest\x1a\x15.csms.v1.SendResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x12\x63sms/v1/node.proto\x12\x07\x63sms.v1\x1a\x14\x63sms/v1/common.proto\"\x1c\n\x0c\x44rainRequest\x12\x0c\n\x04rate\x18\x01 \x01(\x01\"\xb3\x01\n\rDrainProgress\x12\x0f\n\x07node_id\x18\x01 \x01(\t\x12\"\n\x05state\x18\x02 \x01(\x0e\x32\x13.csms.v1.DrainState\x12\x0e\n\x06\x63losed\x18\x03 \x01(\r\x12\x11\n\tremaining\x18\x04 \x01(\r\x12\x0c\n\x04rate\x18\x05 \x01(\x01\x12\x11\n\telapsed_s\x18\x06 \x01(\x01\x12\x0f\n\x07refused\x18\x07 \x01(\r\x12\x18\n\x10unanswered_calls\x18\x08 \x01(\x04\"e\n\x0bSendRequest\x12\x12\n\ncharger_id\x18\x01 \x01(\t\x12\x0e\n\x06\x61\x63tion\x18\x02 \x01(\t\x12\x0f\n\x07payload\x18\x03 \x01(\x0c\x12\r\n\x05\x65poch\x18\x04 \x01(\x04\x12\x12\n\ntimeout_ms\x18\x05 \x01(\r\"d\n\x0cSendResponse\x12\x12\n\nmessage_id\x18\x01 \x01(\t\x12\x10\n\x06result\x18\x02 \x01(\x0cH\x00\x12#\n\x05\x65rror\x18\x03 \x01(\x0b\x32\x12.csms.v1.CallErrorH\x00\x42\t\n\x07outcome*\x8e\x01\n\nDrainState\x12\x1b\n\x17\x44RAIN_STATE_UNSPECIFIED\x10\x00\x12\x16\n\x12\x44RAIN_STATE_NOTICE\x10\x01\x12\x17\n\x13\x44RAIN_STATE_CLOSING\x10\x02\x12\x17\n\x13\x44RAIN_STATE_DRAINED\x10\x03\x12\x19\n\x15\x44RAIN_STATE_TIMED_OUT\x10\x04\x32u\n\x04Node\x12\x33\n\x04Send\x12\x14.csms.v1.SendRequest\x1a\x15.csms.v1.SendResponse\x12\x38\n\x05\x44rain\x12\x15.csms.v1.DrainRequest\x1a\x16.csms.v1.DrainProgress0\x01\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'csms.v1.node_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_SENDREQUEST']._serialized_start=53
-  _globals['_SENDREQUEST']._serialized_end=154
-  _globals['_SENDRESPONSE']._serialized_start=156
-  _globals['_SENDRESPONSE']._serialized_end=256
-  _globals['_NODE']._serialized_start=258
-  _globals['_NODE']._serialized_end=317
+  _globals['_DRAINSTATE']._serialized_start=471
+  _globals['_DRAINSTATE']._serialized_end=613
+  _globals['_DRAINREQUEST']._serialized_start=53
+  _globals['_DRAINREQUEST']._serialized_end=81
+  _globals['_DRAINPROGRESS']._serialized_start=84
+  _globals['_DRAINPROGRESS']._serialized_end=263
+  _globals['_SENDREQUEST']._serialized_start=265
+  _globals['_SENDREQUEST']._serialized_end=366
+  _globals['_SENDRESPONSE']._serialized_start=368
+  _globals['_SENDRESPONSE']._serialized_end=468
+  _globals['_NODE']._serialized_start=615
+  _globals['_NODE']._serialized_end=732
 # @@protoc_insertion_point(module_scope)

@@ -57,6 +57,11 @@ class NodeStub:
                 request_serializer=csms_dot_v1_dot_node__pb2.SendRequest.SerializeToString,
                 response_deserializer=csms_dot_v1_dot_node__pb2.SendResponse.FromString,
                 _registered_method=True)
+        self.Drain = channel.unary_stream(
+                '/csms.v1.Node/Drain',
+                request_serializer=csms_dot_v1_dot_node__pb2.DrainRequest.SerializeToString,
+                response_deserializer=csms_dot_v1_dot_node__pb2.DrainProgress.FromString,
+                _registered_method=True)
 
 
 class NodeServicer:
@@ -86,6 +91,24 @@ class NodeServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def Drain(self, request, context):
+        """Drain this node: it answers its /health with 503 (the gateway stops routing new
+        chargers to it) and refuses new handshakes (503 + Retry-After), then closes its
+        chargers with 1001 in waves of `rate` per second so they reconnect to other nodes;
+        each one only once no call it sent is waiting for its answer and no task waits for
+        the charger's. The stream reports progress at once, then when it changes (at most
+        a few times a second), and ends with DRAIN_STATE_DRAINED or DRAIN_STATE_TIMED_OUT.
+
+        Idempotent: the drain belongs to the node, not to the call. A second Drain (or the
+        same caller again after its stream was cut) joins the drain in progress and streams
+        the same figures; its `rate` is ignored (`rate` in the progress says which applies).
+        A drained node stays draining until it is stopped. INVALID_ARGUMENT for a negative
+        or non-finite rate.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_NodeServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -93,6 +116,11 @@ def add_NodeServicer_to_server(servicer, server):
                     servicer.Send,
                     request_deserializer=csms_dot_v1_dot_node__pb2.SendRequest.FromString,
                     response_serializer=csms_dot_v1_dot_node__pb2.SendResponse.SerializeToString,
+            ),
+            'Drain': grpc.unary_stream_rpc_method_handler(
+                    servicer.Drain,
+                    request_deserializer=csms_dot_v1_dot_node__pb2.DrainRequest.FromString,
+                    response_serializer=csms_dot_v1_dot_node__pb2.DrainProgress.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -140,6 +168,33 @@ class Node:
             '/csms.v1.Node/Send',
             csms_dot_v1_dot_node__pb2.SendRequest.SerializeToString,
             csms_dot_v1_dot_node__pb2.SendResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Drain(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(
+            request,
+            target,
+            '/csms.v1.Node/Drain',
+            csms_dot_v1_dot_node__pb2.DrainRequest.SerializeToString,
+            csms_dot_v1_dot_node__pb2.DrainProgress.FromString,
             options,
             channel_credentials,
             insecure,

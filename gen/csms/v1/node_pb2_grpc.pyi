@@ -52,6 +52,20 @@ class NodeStub:
     @_typing.overload
     def __new__(cls, channel: _aio.Channel) -> NodeAsyncStub: ...
     Send: _grpc.UnaryUnaryMultiCallable[_node_pb2.SendRequest, _node_pb2.SendResponse]
+    Drain: _grpc.UnaryStreamMultiCallable[_node_pb2.DrainRequest, _node_pb2.DrainProgress]
+    """Drain this node: it answers its /health with 503 (the gateway stops routing new
+    chargers to it) and refuses new handshakes (503 + Retry-After), then closes its
+    chargers with 1001 in waves of `rate` per second so they reconnect to other nodes;
+    each one only once no call it sent is waiting for its answer and no task waits for
+    the charger's. The stream reports progress at once, then when it changes (at most
+    a few times a second), and ends with DRAIN_STATE_DRAINED or DRAIN_STATE_TIMED_OUT.
+
+    Idempotent: the drain belongs to the node, not to the call. A second Drain (or the
+    same caller again after its stream was cut) joins the drain in progress and streams
+    the same figures; its `rate` is ignored (`rate` in the progress says which applies).
+    A drained node stays draining until it is stopped. INVALID_ARGUMENT for a negative
+    or non-finite rate.
+    """
 
 @_typing.type_check_only
 class NodeAsyncStub(NodeStub):
@@ -77,6 +91,20 @@ class NodeAsyncStub(NodeStub):
 
     def __init__(self, channel: _aio.Channel) -> None: ...
     Send: _aio.UnaryUnaryMultiCallable[_node_pb2.SendRequest, _node_pb2.SendResponse]  # type: ignore[assignment]
+    Drain: _aio.UnaryStreamMultiCallable[_node_pb2.DrainRequest, _node_pb2.DrainProgress]  # type: ignore[assignment]
+    """Drain this node: it answers its /health with 503 (the gateway stops routing new
+    chargers to it) and refuses new handshakes (503 + Retry-After), then closes its
+    chargers with 1001 in waves of `rate` per second so they reconnect to other nodes;
+    each one only once no call it sent is waiting for its answer and no task waits for
+    the charger's. The stream reports progress at once, then when it changes (at most
+    a few times a second), and ends with DRAIN_STATE_DRAINED or DRAIN_STATE_TIMED_OUT.
+
+    Idempotent: the drain belongs to the node, not to the call. A second Drain (or the
+    same caller again after its stream was cut) joins the drain in progress and streams
+    the same figures; its `rate` is ignored (`rate` in the progress says which applies).
+    A drained node stays draining until it is stopped. INVALID_ARGUMENT for a negative
+    or non-finite rate.
+    """
 
 class NodeServicer(metaclass=_abc_1.ABCMeta):
     """Served by every node: deliver one CSMS-initiated call (a task) to one charger.
@@ -105,5 +133,25 @@ class NodeServicer(metaclass=_abc_1.ABCMeta):
         request: _node_pb2.SendRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_node_pb2.SendResponse, _abc.Awaitable[_node_pb2.SendResponse]]: ...
+
+    @_abc_1.abstractmethod
+    def Drain(
+        self,
+        request: _node_pb2.DrainRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_abc.Iterator[_node_pb2.DrainProgress], _abc.AsyncIterator[_node_pb2.DrainProgress]]:
+        """Drain this node: it answers its /health with 503 (the gateway stops routing new
+        chargers to it) and refuses new handshakes (503 + Retry-After), then closes its
+        chargers with 1001 in waves of `rate` per second so they reconnect to other nodes;
+        each one only once no call it sent is waiting for its answer and no task waits for
+        the charger's. The stream reports progress at once, then when it changes (at most
+        a few times a second), and ends with DRAIN_STATE_DRAINED or DRAIN_STATE_TIMED_OUT.
+
+        Idempotent: the drain belongs to the node, not to the call. A second Drain (or the
+        same caller again after its stream was cut) joins the drain in progress and streams
+        the same figures; its `rate` is ignored (`rate` in the progress says which applies).
+        A drained node stays draining until it is stopped. INVALID_ARGUMENT for a negative
+        or non-finite rate.
+        """
 
 def add_NodeServicer_to_server(servicer: NodeServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...
