@@ -478,8 +478,16 @@ def test_kubernetes_ports_and_probes_match_the_settings() -> None:
             )
         if workload.module in MESH:
             grpc = workload.port(GRPC_PORT[workload.module])
-            assert workload.spec["readinessProbe"]["grpc"]["port"] == grpc, workload.where
-            assert workload.spec["livenessProbe"]["tcpSocket"]["port"] == grpc, workload.where
+            readiness = workload.spec["readinessProbe"].get("grpc", {}).get("port")
+            liveness = workload.spec["livenessProbe"].get("tcpSocket", {}).get("port")
+            assert readiness == grpc, (
+                f"{workload.where}: readinessProbe must be a grpc probe of port {grpc} "
+                f"({GRPC_PORT[workload.module]}), not {readiness}"
+            )
+            assert liveness == grpc, (
+                f"{workload.where}: livenessProbe must be a tcpSocket probe of port {grpc}, "
+                f"not {liveness}"
+            )
         else:
             admin = workload.port("GATEWAY_ADMIN_PORT")
             probe = " ".join(workload.spec["readinessProbe"]["exec"]["command"])
