@@ -12,6 +12,7 @@ help:
 	@echo "make test     - the test suite in TEST_WORKERS=2 processes (starts Redis/PostgreSQL if they are not running)"
 	@echo "make test-fast - the unit and store tests only (tests/manager, tests/node, tests/registry)"
 	@echo "make check    - format, lint, types, stale generated code, deployment manifests, tests"
+	@echo "make check-deploy - validate docker-compose.yml and deploy/k8s offline (schemas)"
 	@echo "make gen      - regenerate gen/ (and gen/openapi.json) from proto/"
 	@echo "make fmt      - format the code"
 	@echo "make migrate  - apply database migrations to DATABASE_URL"

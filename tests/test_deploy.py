@@ -372,6 +372,18 @@ def _tracked(path: Path) -> bool:
     return result.returncode == 0
 
 
+def test_every_config_map_is_used() -> None:
+    """Each ConfigMap is loaded by some container (envFrom), so each of its keys is checked
+    against a service's reads; none lies there unused."""
+    used = {
+        source["configMapRef"]["name"]
+        for workload in k8s_workloads()
+        for source in workload.spec.get("envFrom", [])
+    }
+    unused = sorted(set(config_maps()) - used)
+    assert not unused, f"deploy/k8s: no container loads ConfigMap {', '.join(unused)}"
+
+
 def test_kustomization_lists_every_manifest() -> None:
     """`kubectl apply -k deploy/k8s` applies every manifest in the directory, and only those."""
     kustomization = yaml.safe_load((K8S / "kustomization.yaml").read_text())
