@@ -51,7 +51,9 @@ PENDING: dict[str, set[str]] = {
     "METRICS_TOKEN": set(MESH),
     "LOG_FORMAT": {*MESH, GATEWAY},
     "NODE_DRAIN_RATE": {NODE},
+    "NODE_DRAIN_DEADLINE": {NODE},
     "GATEWAY_STATS_PORT": {GATEWAY},
+    "GATEWAY_STATS_HOST": {GATEWAY},
 }
 #: Modules the manifests run that other branches add (services.healthcheck: helper "health").
 PENDING_MODULES = {"services.healthcheck"}
@@ -214,15 +216,16 @@ def test_every_variable_the_service_needs_is_set(workload: Workload) -> None:
 def test_pending_names_are_still_pending() -> None:
     """PENDING lists only variables the code does not read yet (and PENDING_MODULES only
     modules that do not exist yet): a merged branch's names are checked for real."""
-    for name, modules in PENDING.items():
-        for module in modules:
-            assert name not in service_reads(module).names, (
-                f"{module} now reads {name}: delete it from PENDING in tests/test_deploy.py"
-            )
-    for module in PENDING_MODULES:
-        assert entry_file(module) is None, (
-            f"{module} exists now: delete it from PENDING_MODULES in tests/test_deploy.py"
-        )
+    stale = [
+        f"{module} now reads {name}"
+        for name, modules in sorted(PENDING.items())
+        for module in sorted(modules)
+        if name in service_reads(module).names
+    ]
+    stale += [f"{module} exists now" for module in PENDING_MODULES if entry_file(module)]
+    assert not stale, "delete from PENDING / PENDING_MODULES in tests/test_deploy.py: " + "; ".join(
+        stale
+    )
 
 
 def _placeholder_env(workload: Workload) -> dict[str, str]:
@@ -606,11 +609,18 @@ def test_nodes_drain_before_they_stop_within_their_grace_period() -> None:
     ]
     pod = _pods()["csms-node"]["spec"]
     rate = float(str(node.env["NODE_DRAIN_RATE"]))
+    deadline = float(str(node.env["NODE_DRAIN_DEADLINE"]))
+    drain = CHARGERS_PER_NODE / rate
+    assert deadline >= drain, (
+        f"{node.where}: NODE_DRAIN_DEADLINE={deadline:g} s is shorter than the drain of "
+        f"{CHARGERS_PER_NODE} chargers at NODE_DRAIN_RATE={rate:g}/s ({drain:g} s)"
+    )
     call_timeout = float(str(default(NODE, "NODE_CALL_TIMEOUT")))
-    needed = CHARGERS_PER_NODE / rate + call_timeout
-    assert pod["terminationGracePeriodSeconds"] >= needed, (
-        f"terminationGracePeriodSeconds {pod['terminationGracePeriodSeconds']} < {needed:.0f} s "
-        f"({CHARGERS_PER_NODE} chargers at NODE_DRAIN_RATE={rate:g}/s + NODE_CALL_TIMEOUT)"
+    needed = deadline + call_timeout
+    grace = pod["terminationGracePeriodSeconds"]
+    assert grace >= needed, (
+        f"{node.where}: terminationGracePeriodSeconds {grace} < {needed:g} s "
+        f"(NODE_DRAIN_DEADLINE {deadline:g} s + NODE_CALL_TIMEOUT {call_timeout:g} s)"
     )
     (budget,) = k8s_kind("PodDisruptionBudget")
     labels = _pods()["csms-node"]["metadata"]["labels"]
@@ -646,6 +656,11 @@ def test_prometheus_scrapes_every_service_where_it_serves_metrics() -> None:
         else:
             assert port == workload.port("GATEWAY_STATS_PORT"), f"job {job_name}: {target}"
             assert job["metrics_path"] == "/stats/prometheus"
+            stats_host = workload.env.get("GATEWAY_STATS_HOST") or "127.0.0.1"
+            assert not ipaddress.ip_address(stats_host).is_loopback, (
+                f"{workload.where}: Prometheus scrapes {target}, but GATEWAY_STATS_HOST "
+                f"({stats_host}) keeps the stats listener on loopback"
+            )
     assert scraped == set(services), f"not scraped: {set(services) - scraped}"
     prometheus = compose()["services"]["prometheus"]
     assert prometheus["profiles"] == ["observability"]
