@@ -2,7 +2,7 @@
 
 `python -m services.X` runs services/X/__main__.py; everything it imports from `services`
 (at module level or inside functions, found with `ast`) is its code. In that code, every
-``env_str/env_int/env_float/env_bool("NAME", ...)``, ``os.environ.get("NAME")``,
+``env_str/env_int/env_float/env_bool/env_...("NAME", ...)``, ``os.environ.get("NAME")``,
 ``os.environ["NAME"]``, ``os.getenv("NAME")`` and ``"NAME" in os.environ`` is a variable
 the service reads; a name may also be a module-level string constant. The scan is
 per module, so it over-approximates (a module that reads REDIS_URL in a function the
@@ -21,8 +21,11 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 
-#: Functions whose first argument names an environment variable.
-_READERS = frozenset({"env_str", "env_int", "env_float", "env_bool", "getenv"})
+#: Functions whose first argument names an environment variable: ``env_*`` (env_str,
+#: env_int, env_float, env_bool, env_duration, ...) and os.getenv.
+_READER = re.compile(r"^(env_[a-z_]+|getenv)$")
+#: What an environment variable's name looks like.
+_VARIABLE = re.compile(r"^[A-Z][A-Z0-9_]*$")
 
 #: A start-up error or warning about a missing variable ("MESH_SECRET is not set: ...").
 _REQUIRED_MESSAGE = re.compile(r"\b([A-Z][A-Z0-9_]{2,}) is not set\b")
@@ -101,14 +104,15 @@ def _reads(tree: ast.Module) -> Iterator[tuple[str, object | None]]:
         if isinstance(node, ast.Call) and node.args:
             func = node.func
             called = func.id if isinstance(func, ast.Name) else getattr(func, "attr", None)
-            is_reader = called in _READERS or (
+            is_function = called is not None and _READER.match(called) is not None
+            is_reader = is_function or (
                 isinstance(func, ast.Attribute) and func.attr == "get" and _is_environ(func.value)
             )
             name = _name(node.args[0], constants) if is_reader else None
-            if name is not None:
+            if name is not None and _VARIABLE.match(name):
                 default = node.args[1] if len(node.args) > 1 else None
                 literal = default.value if isinstance(default, ast.Constant) else None
-                yield name, literal if called in _READERS else None
+                yield name, literal if is_function else None
         elif isinstance(node, ast.Subscript) and _is_environ(node.value):
             name = _name(node.slice, constants)
             if name is not None:

@@ -228,6 +228,14 @@ def test_pending_names_are_still_pending() -> None:
     )
 
 
+#: What a Secret or the pod would give the variables whose values must have a shape.
+SECRET_STAND_INS = {
+    "NODE_ADVERTISE_HOST": "10.0.0.7",
+    "DATABASE_URL": f"postgresql+asyncpg://csms:{'s' * 32}@postgres.example:5432/csms",
+    "JOURNAL_URL": f"mongodb://csms:{'s' * 32}@mongo.example:27017/csms?authSource=admin",
+}
+
+
 def _placeholder_env(workload: Workload) -> dict[str, str]:
     """The workload's environment with a stand-in for every secret and pod field, and
     compose's ${NAME:?...} interpolations resolved to a stand-in secret."""
@@ -235,7 +243,7 @@ def _placeholder_env(workload: Workload) -> dict[str, str]:
     env = {}
     for name, value in workload.env.items():
         if value is None:
-            value = "10.0.0.7" if name == "NODE_ADVERTISE_HOST" else stand_in
+            value = SECRET_STAND_INS.get(name, stand_in)
         env[name] = re.sub(r"\$\{[A-Z0-9_]+(:\?[^}]*)?\}", stand_in, value)
     return env
 
