@@ -723,3 +723,35 @@ def test_the_dashboard_uses_metrics_that_exist() -> None:
         and name not in defined
     )
     assert not unknown, f"csms-dashboard.json queries {unknown}, which no code defines"
+
+
+# --- The image --------------------------------------------------------------------------
+
+
+def _dockerfile_copies() -> set[str]:
+    """Top-level paths the Dockerfile copies into the image."""
+    copied: set[str] = set()
+    for line in (ROOT / "Dockerfile").read_text().splitlines():
+        words = line.split()
+        if words[:1] == ["COPY"] and not any(w.startswith("--from") for w in words):
+            copied.update(Path(source).parts[0] for source in words[1:-1])
+    return copied
+
+
+def test_the_image_holds_what_the_services_read_and_no_secret() -> None:
+    """The Dockerfile copies the code, gen/ and the gateway's template, UI and OpenAPI
+    document (wherever the gateway's defaults point under the repository); .dockerignore
+    keeps the secrets files out; no ENV line sets a secret."""
+    from services.gateway._config import OPENAPI, TEMPLATE, UI_DIR
+
+    copied = _dockerfile_copies()
+    needed = {"services", "gen", "pyproject.toml", "README.md"} | {
+        path.relative_to(ROOT).parts[0] for path in (TEMPLATE, UI_DIR, OPENAPI)
+    }
+    assert needed <= copied, f"the Dockerfile does not copy {sorted(needed - copied)}"
+    ignored = (ROOT / ".dockerignore").read_text().split()
+    assert {".env", "deploy/k8s/secrets.env"} <= set(ignored)
+    assert not any(part in ignored for part in needed), "the image needs what .dockerignore drops"
+    for line in (ROOT / "Dockerfile").read_text().splitlines():
+        if line.startswith("ENV "):
+            assert not SECRET_NAME.search(line.split("=")[0]), f"Dockerfile: {line}"
