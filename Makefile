@@ -5,13 +5,14 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: help install gen check-gen envoy-validate run test test-fast check fmt lint types migrate clean bench bench-full
+.PHONY: help install gen check-gen check-deploy envoy-validate run test test-fast check fmt lint types migrate clean bench bench-full
 
 help:
 	@echo "make run      - embedded CSMS (node + manager + registry, SQLite), no servers needed"
 	@echo "make test     - the test suite in TEST_WORKERS=2 processes (starts Redis/PostgreSQL if they are not running)"
 	@echo "make test-fast - the unit and store tests only (tests/manager, tests/node, tests/registry)"
-	@echo "make check    - format, lint, types, stale generated code, tests"
+	@echo "make check    - format, lint, types, stale generated code, deployment manifests, tests"
+	@echo "make check-deploy - validate docker-compose.yml and deploy/k8s offline (schemas)"
 	@echo "make gen      - regenerate gen/ (and gen/openapi.json) from proto/"
 	@echo "make fmt      - format the code"
 	@echo "make migrate  - apply database migrations to DATABASE_URL"
@@ -34,6 +35,17 @@ check-gen: $(STAMP)
 # Render envoy/envoy.yaml for the embedded shape and have Envoy validate it.
 envoy-validate: $(STAMP)
 	$(BIN)/python -m services.gateway validate
+
+# No Docker engine or Kubernetes runs here: the deployment manifests are checked offline,
+# docker-compose.yml against the compose spec bundled with check-jsonschema, deploy/k8s/
+# against the Kubernetes $(K8S_VERSION) schemas bundled with kubernetes-validate (strict:
+# unknown fields are errors). tests/test_deploy.py checks what schemas cannot (names,
+# ports, variables).
+K8S_VERSION ?= 1.33.0
+
+check-deploy: $(STAMP)
+	$(BIN)/check-jsonschema --builtin-schema vendor.compose-spec docker-compose.yml
+	$(BIN)/kubernetes-validate --strict --quiet -k $(K8S_VERSION) $$(ls deploy/k8s/*.yaml | grep -v kustomization.yaml)
 
 run: $(STAMP)
 	$(BIN)/python -m services.embedded
@@ -65,7 +77,7 @@ lint: $(STAMP)
 types: $(STAMP)
 	$(BIN)/mypy
 
-check: lint types check-gen envoy-validate test
+check: lint types check-gen check-deploy envoy-validate test
 
 bench: $(STAMP)
 	$(BIN)/pip install -q -e '.[dev,bench]'
