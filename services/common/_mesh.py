@@ -23,6 +23,7 @@ from typing import Any
 import grpc
 
 from services.common._env import ConfigError
+from services.common._handlers import refusing_handler
 
 MESH_METADATA_KEY = "x-csms-mesh-secret"
 #: At least this many characters: a secret anyone can guess protects nothing.
@@ -149,42 +150,6 @@ def bearer_metadata(token: str) -> tuple[tuple[str, str], ...]:
 
 
 # -- server side: refuse every call without the mesh secret ----------------------------------
-
-
-_HANDLER_KINDS: dict[tuple[bool, bool], Callable[..., grpc.RpcMethodHandler[Any, Any]]] = {
-    (False, False): grpc.unary_unary_rpc_method_handler,
-    (False, True): grpc.unary_stream_rpc_method_handler,
-    (True, False): grpc.stream_unary_rpc_method_handler,
-    (True, True): grpc.stream_stream_rpc_method_handler,
-}
-
-
-def handler_like(
-    handler: grpc.RpcMethodHandler[Any, Any], behaviour: Callable[..., Any]
-) -> grpc.RpcMethodHandler[Any, Any]:
-    """A handler of `handler`'s kind (streaming or not, each way) and (de)serializers that
-    runs `behaviour` instead: what a server interceptor returns to wrap or refuse a call."""
-    make = _HANDLER_KINDS[(bool(handler.request_streaming), bool(handler.response_streaming))]
-    return make(
-        behaviour,
-        request_deserializer=handler.request_deserializer,
-        response_serializer=handler.response_serializer,
-    )
-
-
-def refusing_handler(
-    handler: grpc.RpcMethodHandler[Any, Any], code: grpc.StatusCode, message: str
-) -> grpc.RpcMethodHandler[Any, Any]:
-    """A handler of the same kind as `handler` that aborts every call with `code`."""
-
-    async def abort_unary(request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> Any:
-        await context.abort(code, message)
-
-    async def abort_stream(request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> Any:
-        await context.abort(code, message)
-        yield  # pragma: no cover - makes this an async generator, as the kind needs
-
-    return handler_like(handler, abort_stream if handler.response_streaming else abort_unary)
 
 
 class MeshAuthInterceptor(grpc.aio.ServerInterceptor):

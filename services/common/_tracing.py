@@ -31,7 +31,7 @@ from opentelemetry import propagate, trace
 from opentelemetry.trace import SpanKind, Status, StatusCode
 
 from services.common._env import ConfigError
-from services.common._mesh import handler_like
+from services.common._handlers import handler_like
 
 if TYPE_CHECKING:
     from opentelemetry.sdk.trace import TracerProvider

@@ -55,12 +55,8 @@ import grpc
 from google.protobuf.json_format import MessageToDict
 from google.protobuf.message import Message
 
-from services.common._mesh import (
-    MESH_METADATA_KEY,
-    handler_like,
-    metadata_value,
-    secret_matches,
-)
+from services.common._handlers import handler_like
+from services.common._mesh import MESH_METADATA_KEY, metadata_value, secret_matches
 from services.manager._access import (
     ACCESS,
     ADMIN,

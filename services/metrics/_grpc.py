@@ -16,7 +16,7 @@ from typing import Any
 
 import grpc
 
-from services.common._mesh import handler_like
+from services.common._handlers import handler_like
 
 from ._defs import GRPC_HANDLED, GRPC_SECONDS, _Children
 
