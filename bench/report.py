@@ -140,6 +140,11 @@ def summarise(data: dict[str, Any]) -> list[Row]:
         kept = round(journaled / bare, 3) if journaled else None
         row("(8) with the journal ÷ without", "kept", "x", kept, None, None, "≥ 0.90",
             None if kept is None else kept >= 0.90)  # fmt: skip
+    journal = (_find(data, "mesh", "hb1000") or {}).get("journal")
+    if journal is not None:
+        row("(8) exchanges journaled during (1)", "written", "", journal["written"])
+        row("(8)", "journal drops during (1)", "", journal["dropped"], None, None, "0",
+            journal["dropped"] == 0)  # fmt: skip
 
     scaling = data["meta"]["profile"]["scaling"]
     for n in scaling:

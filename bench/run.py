@@ -221,6 +221,7 @@ async def measure_points(
         start_at = time.monotonic() + 0.3
         window = (start_at + profile.warmup, start_at + profile.warmup + profile.duration)
         spec = RunSpec(mix=mix, start_at=start_at, warmup=profile.warmup, duration=profile.duration)
+        journal_before = await system.journal_counts()
         cpu_task = asyncio.create_task(_sut_cpu(system, window))
         command_task = None
         if commands_during == mix and system.manager_address:
@@ -242,6 +243,9 @@ async def measure_points(
         }
         if command_task is not None:
             point.update(await command_task)
+        journal_after = await system.journal_counts()
+        if journal_before is not None and journal_after is not None:
+            point["journal"] = {k: journal_after[k] - journal_before[k] for k in journal_after}
         points.append(point)
         _say(
             f"  {system.name:8} {point_label:8} {subprotocol:9} {mix:9} {chargers:6} chargers: "

@@ -17,6 +17,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,6 +28,7 @@ import asyncpg
 import grpc
 import redis.asyncio as aioredis
 from csms.v1 import registry_pb2, registry_pb2_grpc
+from prometheus_client.parser import text_string_to_metric_families
 
 from bench._lifetime import die_with_parent
 from services.common._mesh import bearer_metadata, metadata_channel_interceptors, new_secret
@@ -113,6 +115,7 @@ class System:
     manager_address: str | None = None  # gRPC API (mesh, embedded)
     node_id: str | None = None
     node_pid: int | None = None  # the process holding the websockets
+    node_metrics_port: int | None = None  # the node's /metrics (mesh), on loopback
     gateway: tuple[str, int] | None = None  # Envoy's JSON API (host, port), when started
     extra_pids: dict[str, int] = field(default_factory=dict)  # watched too (Envoy)
     _workdir: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="csms-bench-")))
@@ -140,6 +143,25 @@ class System:
             stub = registry_pb2_grpc.RegistryStub(channel)
             answer = await stub.ListNodes(registry_pb2.ListNodesRequest(), timeout=5)
         return sum(n.charger_count for n in answer.nodes if n.node_id == self.node_id)
+
+    async def journal_counts(self) -> dict[str, float] | None:
+        """The node's journal counters (``csms_journal_*`` on its /metrics): exchanges
+        written and dropped so far; None where the system has no such node."""
+        if self.node_metrics_port is None:
+            return None
+        url = f"http://127.0.0.1:{self.node_metrics_port}/metrics"
+
+        def scrape() -> str:
+            with urllib.request.urlopen(url, timeout=5) as response:
+                return str(response.read().decode())
+
+        counts = {"written": 0.0, "dropped": 0.0}
+        for family in text_string_to_metric_families(await asyncio.to_thread(scrape)):
+            for sample in family.samples:
+                if sample.name in ("csms_journal_written_total", "csms_journal_dropped_total"):
+                    key = sample.name.removeprefix("csms_journal_").removesuffix("_total")
+                    counts[key] += sample.value
+        return counts
 
     async def stop(self) -> None:
         """SIGTERM (graceful shutdown), then SIGKILL after 10 s; then the cleanups."""
@@ -226,6 +248,7 @@ async def start_mesh(*, gateway: bool = False, journal: bool = True) -> System:
     database = f"csms_bench_{tag}"
     prefix = f"csms-bench-{tag}:"
     manager_port, node_port, node_grpc_port = free_port(), free_port(), free_port()
+    metrics_port = free_port()
     node_id = f"bench-node-{tag}"
     system = System("mesh", f"ws://127.0.0.1:{node_port}/ocpp", node_id=node_id)
     system.manager_address = f"127.0.0.1:{manager_port}"
@@ -290,11 +313,13 @@ async def start_mesh(*, gateway: bool = False, journal: bool = True) -> System:
                 NODE_GRPC_PORT=str(node_grpc_port),
                 NODE_ADVERTISE_HOST="127.0.0.1",
                 MANAGER_ADDRESS=system.manager_address,
+                METRICS_PORT=str(metrics_port),  # loopback: the journal's counters
                 **common,
             ),
         )
         await wait_tcp(node_port, 60, node.popen)
         system.node_pid = node.pid
+        system.node_metrics_port = metrics_port
         if gateway:
             await start_gateway(system, node_port)
         await asyncio.sleep(0.5)  # the node's event stream to the manager comes up
