@@ -29,6 +29,7 @@ from websockets.asyncio.client import ClientConnection
 from websockets.typing import Subprotocol
 
 from services.common._mesh import bearer_metadata, mesh_metadata, metadata_channel_interceptors
+from services.journal import Journal
 from services.manager import Manager, ManagerSettings
 from services.manager._data_transfer import VendorHandler
 from services.node import Node, NodeSettings
@@ -57,8 +58,11 @@ async def running_manager(
     vendor_handlers: Mapping[str, VendorHandler] | None = None,
     ca_files: tuple[Path, Path] | None = None,
     allow_unsecured: bool = True,
+    journal_url: str = "",
+    journal: Journal | None = None,
 ) -> AsyncIterator[Manager]:
-    """A manager on loopback. `ca_files`: the CA (certificate, key) that signs chargers'
+    """A manager on loopback; the timeline API reads `journal` (kept open by the caller)
+    or the one `journal_url` names. `ca_files`: the CA (certificate, key) that signs chargers'
     CSRs; None = no CA. `allow_unsecured` (profile 0 chargers admitted) is on, as in
     `make run`, so tests of other features connect chargers without credentials."""
     settings = ManagerSettings(
@@ -76,8 +80,11 @@ async def running_manager(
         ca_cert_file=str(ca_files[0]) if ca_files else "",
         ca_key_file=str(ca_files[1]) if ca_files else "",
         allow_unsecured=allow_unsecured,
+        journal_url=journal_url,
     )
-    async with Manager(settings, registry, vendor_handlers=vendor_handlers) as manager:
+    async with Manager(
+        settings, registry, vendor_handlers=vendor_handlers, journal=journal
+    ) as manager:
         yield manager
 
 

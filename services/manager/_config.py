@@ -74,6 +74,11 @@ class ManagerSettings:
     audit_queue: int = 10_000
     # Tasks of one bulk task (TaskService.CreateBulkTask) in flight at once.
     bulk_task_concurrency: int = 16
+    # The frame journal the timeline API reads (JOURNAL_URL; the nodes write it): "" or
+    # "off" = none, and MessageService answers FAILED_PRECONDITION.
+    journal_url: str = field(default="", repr=False)  # may hold a database password
+    # JOURNAL_RETENTION, as the nodes have it: MongoDB's TTL index is created with it.
+    journal_retention_s: float = 30 * 86_400.0
 
     @classmethod
     def from_env(
@@ -113,6 +118,7 @@ class ManagerSettings:
             admin_token=admin_token_from_env(),
             audit_queue=env_int("AUDIT_QUEUE", 10_000, minimum=1),
             bulk_task_concurrency=env_int("BULK_TASK_CONCURRENCY", 16, minimum=1),
+            journal_url=env_str("JOURNAL_URL", ""),
         )
 
 
