@@ -4,6 +4,7 @@ The journal a node really writes is read in tests/test_messages_gateway.py."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 from collections.abc import AsyncIterator, Sequence
@@ -15,6 +16,7 @@ from csms.v1 import messages_pb2 as m
 from csms.v1 import messages_pb2_grpc
 from google.protobuf.timestamp_pb2 import Timestamp
 
+from services import csmsctl
 from services.journal import BadCursor, Direction, Exchange, Outcome, Query, Stored
 from services.manager import Manager
 from services.registry import MemoryRegistry
@@ -365,3 +367,84 @@ async def _token(target: str, role: str) -> str:
             auth_pb2.CreateTokenRequest(name=f"{role}-1", role=roles[role])
         )
     return created.secret
+
+
+async def _ctl(
+    manager: Manager, capsys: pytest.CaptureFixture[str], *args: str
+) -> tuple[int, str, str]:
+    """Run csmsctl in a thread against `manager`; returns (exit, stdout, stderr)."""
+    argv = ["--manager", f"127.0.0.1:{manager.port}", "--timeout", str(8 * UNIT), *args]
+    code = await asyncio.to_thread(csmsctl.main, ["--token", ADMIN_TOKEN, *argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+async def test_csmsctl_messages_prints_the_newest_oldest_at_the_bottom(
+    sqlite_url: str, journal: ListJournal, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`csmsctl messages ID` shows the newest --limit exchanges as a log (oldest first),
+    each with direction, action, outcome and latency; filters go to the API."""
+    await journal.write([heartbeat("CP-1", n) for n in range(250)] + [reset("CP-1", 300)])
+    async with _api(sqlite_url, journal) as (manager, _):
+        code, out, err = await _ctl(manager, capsys, "messages", "CP-1", "--limit", "220")
+        assert code == 0, err
+        lines = out.splitlines()
+        assert lines[0].split() == [
+            "AT",
+            "DIRECTION",
+            "ACTION",
+            "MESSAGE",
+            "ID",
+            "OUTCOME",
+            "LATENCY",
+        ]
+        assert len(lines) == 1 + 220
+        assert "hb-31 " in lines[1]
+        assert lines[-1].split()[2:] == [
+            "csms→charger",
+            "Reset",
+            "reset-300",
+            "result",
+            "2.5",
+            "ms",
+        ]
+        assert "older ones" in err
+
+        code, out, _ = await _ctl(
+            manager, capsys, "messages", "CP-1", "--direction", "csms", "--json"
+        )
+        assert code == 0
+        shown = json.loads(out)
+        assert [x["messageId"] for x in shown["messages"]] == ["reset-300"]
+        assert shown["afterToken"]
+
+        code, _, err = await _ctl(manager, capsys, "messages", "CP-1", "--direction", "up")
+        assert code == 2
+        assert "charger" in err
+
+
+async def test_csmsctl_messages_follow_prints_what_is_recorded_since(
+    sqlite_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--follow prints the newest exchanges, then polls with after_token and prints each
+    new exchange once, oldest first (--json: one object per line)."""
+
+    class Growing(ListJournal):
+        async def query(self, query: Query) -> list[Stored]:
+            if query.after is not None and len(self.rows) < 4:
+                self.rows.extend([heartbeat("CP-1", 10), heartbeat("CP-1", 11)])
+            return await super().query(query)
+
+    journal = Growing()
+    await journal.write([heartbeat("CP-1", 1), heartbeat("CP-1", 2)])
+    async with _api(sqlite_url, journal) as (manager, _):
+        code, out, err = await _ctl(
+            manager, capsys, "messages", "CP-1", "-f", "--json", "--interval", "0.1", "--polls", "3"
+        )
+    assert code == 0, err
+    assert [json.loads(line)["messageId"] for line in out.splitlines()] == [
+        "hb-1",
+        "hb-2",
+        "hb-10",
+        "hb-11",
+    ]

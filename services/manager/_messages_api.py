@@ -107,12 +107,8 @@ def charger_message(stored: Stored) -> messages_pb2.ChargerMessage:
 def json_line(message: messages_pb2.ChargerMessage) -> str:
     """One export line: the message as the JSON API shows it (lowerCamelCase, enums by
     name, every field printed), on one line."""
-    return (
-        json_format.MessageToJson(
-            message, indent=None, always_print_fields_with_no_presence=True
-        ).replace("\n", "")
-        + "\n"
-    )
+    fields = json_format.MessageToDict(message, always_print_fields_with_no_presence=True)
+    return json.dumps(fields, separators=(",", ":"), ensure_ascii=False) + "\n"
 
 
 # --- request checks ---------------------------------------------------------------------------
