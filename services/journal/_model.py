@@ -14,6 +14,9 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Protocol
 
+#: The most exchanges one `Query` returns.
+MAX_QUERY_LIMIT = 1000
+
 
 class Direction(StrEnum):
     """Who sent the CALL of an exchange."""
@@ -81,6 +84,12 @@ class Query:
     before: str | None = None
     after: str | None = None
     limit: int = 50
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.limit <= MAX_QUERY_LIMIT:
+            raise ValueError(
+                f"limit is {self.limit}: a page holds 1 to {MAX_QUERY_LIMIT} exchanges"
+            )
 
 
 class JournalError(Exception):
