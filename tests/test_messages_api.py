@@ -9,6 +9,7 @@ import contextlib
 import json
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import replace
+from pathlib import Path
 
 import grpc
 import pytest
@@ -17,7 +18,16 @@ from csms.v1 import messages_pb2_grpc
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from services import csmsctl
-from services.journal import BadCursor, Direction, Exchange, Outcome, Query, Stored
+from services.journal import (
+    BadCursor,
+    Direction,
+    Exchange,
+    Journal,
+    Outcome,
+    Query,
+    Stored,
+    open_journal,
+)
 from services.manager import Manager
 from services.registry import MemoryRegistry
 from tests.harness import ADMIN_TOKEN, UNIT, api_channel, running_manager
@@ -100,7 +110,7 @@ def reset(charger: str, n: int) -> Exchange:
 
 @contextlib.asynccontextmanager
 async def _api(
-    sqlite_url: str, journal: ListJournal | None
+    sqlite_url: str, journal: Journal | None
 ) -> AsyncIterator[tuple[Manager, messages_pb2_grpc.MessageServiceAsyncStub]]:
     registry = MemoryRegistry(lease_seconds=4 * UNIT)
     try:
@@ -113,14 +123,23 @@ async def _api(
         await registry.aclose()
 
 
-@pytest.fixture
-def journal() -> ListJournal:
-    return ListJournal()
+@pytest.fixture(params=["list", "sqlite"])
+async def journal(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Journal]:
+    """The in-test ListJournal, and the real SQL journal on a SQLite file."""
+    if request.param == "list":
+        yield ListJournal()
+        return
+    sql = open_journal(f"sqlite+aiosqlite:///{tmp_path / 'journal.sqlite'}", retention_s=86_400)
+    await sql.open()
+    try:
+        yield sql
+    finally:
+        await sql.aclose()
 
 
 @pytest.fixture
 async def stub(
-    sqlite_url: str, journal: ListJournal
+    sqlite_url: str, journal: Journal
 ) -> AsyncIterator[messages_pb2_grpc.MessageServiceAsyncStub]:
     async with _api(sqlite_url, journal) as (_, stub):
         yield stub
@@ -134,7 +153,7 @@ async def _fails(call: object, code: grpc.StatusCode) -> str:
 
 
 async def test_pages_newest_first_and_polls_newer_oldest_first(
-    stub: messages_pb2_grpc.MessageServiceAsyncStub, journal: ListJournal
+    stub: messages_pb2_grpc.MessageServiceAsyncStub, journal: Journal
 ) -> None:
     """Pages go from the newest exchange to older ones; after_token then returns only what
     was recorded since, oldest first, and the same token again when nothing is new."""
@@ -173,7 +192,7 @@ async def test_pages_newest_first_and_polls_newer_oldest_first(
 
 
 async def test_a_message_shows_both_frames_outcome_and_latency(
-    stub: messages_pb2_grpc.MessageServiceAsyncStub, journal: ListJournal
+    stub: messages_pb2_grpc.MessageServiceAsyncStub, journal: Journal
 ) -> None:
     """Each exchange carries its CALL and answer frames, times, latency and outcome; an
     unanswered one has no latency (unset, not 0)."""
@@ -205,7 +224,7 @@ async def test_a_message_shows_both_frames_outcome_and_latency(
 
 
 async def test_filters_by_action_direction_and_time(
-    stub: messages_pb2_grpc.MessageServiceAsyncStub, journal: ListJournal
+    stub: messages_pb2_grpc.MessageServiceAsyncStub, journal: Journal
 ) -> None:
     """actions, direction and since/until narrow the timeline, and combine."""
     await journal.write([heartbeat("CP-1", 1), reset("CP-1", 2), heartbeat("CP-1", 3)])
@@ -233,7 +252,7 @@ def _ts(ms: int) -> Timestamp:
 
 
 async def test_bad_requests_name_the_field(
-    stub: messages_pb2_grpc.MessageServiceAsyncStub, journal: ListJournal
+    stub: messages_pb2_grpc.MessageServiceAsyncStub, journal: Journal
 ) -> None:
     """A bad page size, action, direction, time range or token is INVALID_ARGUMENT naming
     the field; a token issued for other filters, or for the other field, is refused."""
@@ -266,7 +285,7 @@ async def test_bad_requests_name_the_field(
 
 
 async def test_unknown_charger_is_not_found_but_a_journaled_one_is_listed(
-    stub: messages_pb2_grpc.MessageServiceAsyncStub, journal: ListJournal
+    stub: messages_pb2_grpc.MessageServiceAsyncStub, journal: Journal
 ) -> None:
     """A charger neither stored nor journaled is NOT_FOUND; one the journal saw (e.g. its
     boot was refused and it was never stored) shows its frames."""
@@ -283,7 +302,7 @@ async def test_unknown_charger_is_not_found_but_a_journaled_one_is_listed(
 
 
 async def test_export_streams_json_lines_newest_first(
-    stub: messages_pb2_grpc.MessageServiceAsyncStub, journal: ListJournal
+    stub: messages_pb2_grpc.MessageServiceAsyncStub, journal: Journal
 ) -> None:
     """The export is application/x-ndjson: one JSON object per line, as the list shows
     them, across chunks, at most `limit` lines."""
@@ -332,7 +351,7 @@ async def test_without_a_journal_every_call_is_failed_precondition(sqlite_url: s
         assert caught.value.code() == grpc.StatusCode.FAILED_PRECONDITION
 
 
-async def test_roles_viewer_lists_operator_exports(sqlite_url: str, journal: ListJournal) -> None:
+async def test_roles_viewer_lists_operator_exports(sqlite_url: str, journal: Journal) -> None:
     """No token is UNAUTHENTICATED; a viewer reads the timeline but may not export it."""
     await journal.write([heartbeat("CP-1", 1)])
     async with _api(sqlite_url, journal) as (manager, _):
@@ -380,7 +399,7 @@ async def _ctl(
 
 
 async def test_csmsctl_messages_prints_the_newest_oldest_at_the_bottom(
-    sqlite_url: str, journal: ListJournal, capsys: pytest.CaptureFixture[str]
+    sqlite_url: str, journal: Journal, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """`csmsctl messages ID` shows the newest --limit exchanges as a log (oldest first),
     each with direction, action, outcome and latency; filters go to the API."""
@@ -448,3 +467,45 @@ async def test_csmsctl_messages_follow_prints_what_is_recorded_since(
         "hb-10",
         "hb-11",
     ]
+
+
+async def test_a_token_naming_a_point_the_journal_never_handed_out_is_refused(
+    stub: messages_pb2_grpc.MessageServiceAsyncStub, journal: Journal
+) -> None:
+    """A well-formed token whose cursor the journal does not know is INVALID_ARGUMENT
+    naming the field, for both kinds of token."""
+    from services.manager._messages_api import encode_token
+
+    await journal.write([heartbeat("CP-1", 1)])
+    filters = Query(charger_id="CP-1")
+    for field, kind in (("page_token", "before"), ("after_token", "after")):
+        request = m.ListChargerMessagesRequest(charger_id="CP-1")
+        setattr(request, field, encode_token(kind, "bm90LWEtY3Vyc29y", filters))
+        details = await _fails(stub.ListChargerMessages(request), grpc.StatusCode.INVALID_ARGUMENT)
+        assert details.startswith(f"{field}:"), details
+
+
+async def test_the_manager_opens_the_journal_journal_url_names(
+    sqlite_url: str, tmp_path: Path
+) -> None:
+    """With JOURNAL_URL set the manager opens that journal itself and reads what a node
+    wrote to it."""
+    url = f"sqlite+aiosqlite:///{tmp_path / 'journal.sqlite'}"
+    writer = open_journal(url, retention_s=86_400)
+    await writer.open()
+    try:
+        await writer.write([heartbeat("CP-1", 1), reset("CP-1", 2)])
+        registry = MemoryRegistry(lease_seconds=4 * UNIT)
+        try:
+            async with (
+                running_manager(registry, sqlite_url, journal_url=url) as manager,
+                api_channel(f"127.0.0.1:{manager.port}") as channel,
+            ):
+                page = await messages_pb2_grpc.MessageServiceStub(channel).ListChargerMessages(
+                    m.ListChargerMessagesRequest(charger_id="CP-1")
+                )
+        finally:
+            await registry.aclose()
+    finally:
+        await writer.aclose()
+    assert [x.action for x in page.messages] == ["Reset", "Heartbeat"]

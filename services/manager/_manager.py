@@ -24,7 +24,7 @@ from csms.v1 import (
 
 from services.common import OcppVersion
 from services.common._tasks import cancel_and_wait
-from services.journal import Journal
+from services.journal import JOURNAL_OFF, Journal, open_journal
 from services.manager._audit import AuditLog, AuditSink, DiscardAudit
 from services.manager._audit_api import AuditServicer
 from services.manager._auth import Authenticator, OperatorAuthInterceptor
@@ -377,9 +377,6 @@ class Manager:
 
 def _journal_from_settings(settings: ManagerSettings) -> Journal | None:
     """The journal JOURNAL_URL names (not opened yet), or None when it is unset or off."""
-    if not settings.journal_url or settings.journal_url.lower() == "off":
+    if not settings.journal_url or settings.journal_url.lower() == JOURNAL_OFF:
         return None
-    from services.journal import open_journal  # type: ignore[attr-defined]
-
-    journal: Journal = open_journal(settings.journal_url, retention_s=settings.journal_retention_s)
-    return journal
+    return open_journal(settings.journal_url, retention_s=settings.journal_retention_s)
