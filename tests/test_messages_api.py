@@ -29,6 +29,7 @@ from services.journal import (
     open_journal,
 )
 from services.manager import Manager
+from services.manager._messages_api import MAX_PAGE_BYTES
 from services.registry import MemoryRegistry
 from tests.harness import ADMIN_TOKEN, UNIT, api_channel, running_manager
 
@@ -260,7 +261,7 @@ async def test_bad_requests_name_the_field(
     req = m.ListChargerMessagesRequest
     page = await stub.ListChargerMessages(req(charger_id="CP-1", page_size=1))
     bad = {
-        "page_size": req(charger_id="CP-1", page_size=501),
+        "page_size": req(charger_id="CP-1", page_size=1001),
         "actions": req(charger_id="CP-1", actions=["Boot Notification"]),
         "direction": req(charger_id="CP-1", direction=7),  # type: ignore[arg-type]
         "until": req(charger_id="CP-1", since=_ts(T0 + 5000), until=_ts(T0)),
@@ -509,3 +510,24 @@ async def test_the_manager_opens_the_journal_journal_url_names(
     finally:
         await writer.aclose()
     assert [x.action for x in page.messages] == ["Reset", "Heartbeat"]
+
+
+async def test_a_page_of_large_frames_stops_early_and_continues_with_its_token(
+    stub: messages_pb2_grpc.MessageServiceAsyncStub, journal: Journal
+) -> None:
+    """A page stops before its frames pass MAX_PAGE_BYTES; its next_page_token (and an
+    after_token poll) go on from the last exchange sent, so nothing is skipped."""
+    big = "x" * (MAX_PAGE_BYTES // 2)
+    await journal.write([replace(heartbeat("CP-1", n), answer=big) for n in range(5)])
+    seen: list[str] = []
+    token = ""
+    while True:
+        page = await stub.ListChargerMessages(
+            m.ListChargerMessagesRequest(charger_id="CP-1", page_size=5, page_token=token)
+        )
+        assert 1 <= len(page.messages) <= 2
+        seen.extend(x.message_id for x in page.messages)
+        token = page.next_page_token
+        if not token:
+            break
+    assert seen == [f"hb-{n}" for n in (4, 3, 2, 1, 0)]

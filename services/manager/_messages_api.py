@@ -16,7 +16,7 @@ import base64
 import binascii
 import json
 import logging
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Iterator, Mapping
 from dataclasses import replace
 from typing import Any
 
@@ -43,7 +43,13 @@ Context = grpc.aio.ServicerContext[Any, Any]
 log = logging.getLogger(__name__)
 
 #: (default, maximum) page size of ListChargerMessages.
-MESSAGE_PAGE = (50, 500)
+MESSAGE_PAGE = (50, 1000)
+#: Frame bytes one page carries at most (frames may be up to JOURNAL_MAX_FRAME_BYTES
+#: each): a page stops early rather than exceed gRPC's 4 MiB message default or the
+#: gateway's response buffer; its token then continues after the last one sent.
+MAX_PAGE_BYTES = 3 * 1024 * 1024
+#: An export sends its lines in HttpBody messages of about this size.
+EXPORT_CHUNK_BYTES = 256 * 1024
 #: (default, maximum) lines of one export.
 EXPORT_LIMIT = (10_000, 100_000)
 #: Exchanges read from the journal per export chunk (one HttpBody message).
@@ -281,12 +287,13 @@ class MessageServicer(messages_pb2_grpc.MessageServiceServicer):
         stored = await self._read(
             journal, replace(filters, before=before, limit=page_size), "page_token"
         )
+        sent = _within_budget(stored)
         response = messages_pb2.ListChargerMessagesResponse(
-            messages=[charger_message(s) for s in stored],
+            messages=[charger_message(s) for s in sent],
             after_token=encode_token(_AFTER, stored[0].cursor if stored else None, filters),
         )
-        if len(stored) == page_size:
-            response.next_page_token = encode_token(_BEFORE, stored[-1].cursor, filters)
+        if len(stored) == page_size or len(sent) < len(stored):
+            response.next_page_token = encode_token(_BEFORE, sent[-1].cursor, filters)
         return response
 
     async def _newer(
@@ -302,15 +309,16 @@ class MessageServicer(messages_pb2_grpc.MessageServiceServicer):
             stored = await self._read(
                 journal, replace(filters, after=after, limit=page_size), "after_token"
             )
+        sent = _within_budget(stored)
         return messages_pb2.ListChargerMessagesResponse(
-            messages=[charger_message(s) for s in stored],
-            after_token=encode_token(_AFTER, stored[-1].cursor, filters) if stored else token,
+            messages=[charger_message(s) for s in sent],
+            after_token=encode_token(_AFTER, sent[-1].cursor, filters) if sent else token,
         )
 
     async def ExportChargerMessages(
         self, request: messages_pb2.ExportChargerMessagesRequest, context: Context
     ) -> AsyncIterator[httpbody_pb2.HttpBody]:
-        """JSON Lines, newest first, EXPORT_CHUNK exchanges per HttpBody. The request is
+        """JSON Lines, newest first, about EXPORT_CHUNK_BYTES per HttpBody. The request is
         checked and the first chunk read before anything is sent, so a bad request or an
         unreachable journal is an error status, never an empty or partial file; a journal
         failing later ends the stream with UNAVAILABLE (a client over HTTP/1.1 sees the
@@ -325,23 +333,55 @@ class MessageServicer(messages_pb2_grpc.MessageServiceServicer):
                 await self._known(journal, request.charger_id)
                 want = min(EXPORT_CHUNK, limit)
                 page = await journal.query(replace(filters, limit=want))
-                # The first message names the content type (Envoy's header comes from it).
-                yield _chunk(page, content_type=EXPORT_CONTENT_TYPE)
-                sent = len(page)
-                while len(page) == want and sent < limit:
+                # The first message names the content type (Envoy's header comes from it),
+                # so it is sent even when the timeline is empty.
+                first = True
+                sent = 0
+                while True:
+                    sent += len(page)
+                    for data in _chunks(page):
+                        yield httpbody_pb2.HttpBody(
+                            content_type=EXPORT_CONTENT_TYPE if first else "", data=data
+                        )
+                        first = False
+                    if first:
+                        yield httpbody_pb2.HttpBody(content_type=EXPORT_CONTENT_TYPE)
+                        first = False
+                    if len(page) < want or sent >= limit:
+                        break
                     want = min(EXPORT_CHUNK, limit - sent)
                     page = await journal.query(replace(filters, before=page[-1].cursor, limit=want))
-                    if page:
-                        sent += len(page)
-                        yield _chunk(page)
             except JournalError as exc:
                 raise from_journal_error(exc) from exc
         except ManagerError as exc:
             await context.abort(exc.status, str(exc))
 
 
-def _chunk(page: list[Stored], content_type: str = "") -> httpbody_pb2.HttpBody:
-    return httpbody_pb2.HttpBody(
-        content_type=content_type,
-        data="".join(json_line(charger_message(s)) for s in page).encode(),
-    )
+def _frame_bytes(stored: Stored) -> int:
+    x = stored.exchange
+    return len(x.call or "") + len(x.answer or "")
+
+
+def _within_budget(stored: list[Stored]) -> list[Stored]:
+    """The leading exchanges of `stored` whose frames fit MAX_PAGE_BYTES (at least one)."""
+    total = 0
+    for i, s in enumerate(stored):
+        total += _frame_bytes(s)
+        if total > MAX_PAGE_BYTES and i > 0:
+            return stored[:i]
+    return stored
+
+
+def _chunks(page: list[Stored]) -> Iterator[bytes]:
+    """The JSON lines of `page`, in pieces of about EXPORT_CHUNK_BYTES."""
+    lines: list[str] = []
+    size = 0
+    for s in page:
+        line = json_line(charger_message(s))
+        lines.append(line)
+        size += len(line)
+        if size >= EXPORT_CHUNK_BYTES:
+            yield "".join(lines).encode()
+            lines, size = [], 0
+    if lines:
+        yield "".join(lines).encode()
