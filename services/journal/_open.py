@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Final
 
 from services.common import env_float, env_int, env_str, without_password
@@ -88,7 +88,7 @@ def env_duration(name: str, default: float) -> float:
 class JournalSettings:
     """The JOURNAL_* variables. ``url`` "" = not set, ``"off"`` = turned off."""
 
-    url: str = ""
+    url: str = field(default="", repr=False)  # may hold a password
     retention_s: float = DEFAULT_RETENTION_S
     queue_size: int = 50_000  # JOURNAL_QUEUE: exchanges waiting for the store
     batch: int = 1_000  # JOURNAL_BATCH: exchanges per write
