@@ -4,7 +4,6 @@ reading the frame journal the node writes."""
 
 from __future__ import annotations
 
-import contextlib
 import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -15,10 +14,10 @@ from csms.v1 import auth_pb2
 from playwright.async_api import Browser, expect
 
 from services.gateway import Envoy, GatewaySettings
-from services.node import Node
+from services.journal import JournalSettings
 from services.registry import MemoryRegistry
+from tests import test_ui
 from tests.harness import (
-    UNIT,
     Charger16,
     charger_url,
     connected,
@@ -26,14 +25,11 @@ from tests.harness import (
     running_manager,
     running_node,
 )
-from tests.test_ui import (  # noqa: F401 (fixtures)
-    SCREENSHOTS,
-    SHOWN,
-    System,
-    browser,
-    chromium,
-    opened,
-)
+from tests.test_ui import SCREENSHOTS, SHOWN, System, opened
+
+# tests/test_ui.py's fixtures: Debian's chromium, a headless browser per test.
+chromium = test_ui.chromium
+browser = test_ui.browser
 
 
 @dataclass
@@ -51,7 +47,12 @@ async def system(tmp_path: Path) -> AsyncIterator[JournaledSystem]:
     try:
         async with (
             running_manager(registry, database_url, journal_url=journal_url) as manager,
-            running_node(registry, manager.port, "node-ui", journal_url=journal_url) as node,
+            running_node(
+                registry,
+                manager.port,
+                "node-ui",
+                journal=JournalSettings(url=journal_url, flush_interval=0.05),
+            ) as node,
         ):
             settings = GatewaySettings(
                 manager_address=f"127.0.0.1:{manager.port}",
@@ -132,6 +133,3 @@ async def test_a_viewer_reads_the_timeline_but_gets_no_export(
     async with opened(browser, f"{system.url}#/chargers/CP-VIEW/messages", token=viewer) as page:
         await expect(page.locator("table.messages tbody tr")).to_have_count(1, timeout=SHOWN)
         await expect(page.get_by_role("button", name="Export (JSON Lines)")).to_have_count(0)
-
-
-_ = (contextlib, Node, UNIT)

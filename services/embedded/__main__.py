@@ -188,6 +188,10 @@ async def main() -> None:
         mesh_secret=mesh_secret, journal_default_url=DEFAULT_JOURNAL_URL
     )
     node_settings.node_id = env_str("NODE_ID", "embedded")
+    # The manager's timeline API reads the journal the node writes.
+    if node_settings.journal.enabled:
+        manager_settings.journal_url = node_settings.journal.url
+        manager_settings.journal_retention_s = node_settings.journal.retention_s
     # Chargers from other machines come through the gateway (GATEWAY_HOST, 0.0.0.0); the
     # node's own websocket port stays on loopback unless NODE_HOST says otherwise.
     node_settings.host = env_str("NODE_HOST", "127.0.0.1")
