@@ -9,7 +9,7 @@ import sqlite3
 import sys
 from pathlib import Path
 
-from tests.harness import ADMIN_TOKEN, UNIT, Charger16, connected, free_port
+from tests.harness import ADMIN_TOKEN, UNIT, Charger16, connected, eventually, free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -82,6 +82,16 @@ async def test_embedded_process_serves_a_charger_and_csmsctl_drives_it(tmp_path:
             code, out, err = await _csmsctl(grpc_port, "--json", "charger", "EMB-1")
             assert code == 0, err
             assert '"Preparing"' in out
+
+            # The manager's timeline reads the journal the embedded node writes.
+            async def journaled() -> str:
+                code, out, err = await _csmsctl(grpc_port, "messages", "EMB-1")
+                assert code == 0, err
+                return out if "Reset" in out else ""
+
+            timeline = await eventually(journaled)
+            assert "BootNotification" in timeline
+            assert "StatusNotification" in timeline
 
         code, out, err = await _csmsctl(grpc_port, "reset", "NOBODY")
         assert code == 1
