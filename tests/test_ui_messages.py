@@ -25,7 +25,7 @@ from tests.harness import (
     running_manager,
     running_node,
 )
-from tests.test_ui import SCREENSHOTS, SHOWN, System, opened
+from tests.test_ui import PHONE, SCRATCH, SCREENSHOTS, SHOWN, System, opened
 
 # tests/test_ui.py's fixtures: Debian's chromium, a headless browser per test.
 chromium = test_ui.chromium
@@ -133,3 +133,20 @@ async def test_a_viewer_reads_the_timeline_but_gets_no_export(
     async with opened(browser, f"{system.url}#/chargers/CP-VIEW/messages", token=viewer) as page:
         await expect(page.locator("table.messages tbody tr")).to_have_count(1, timeout=SHOWN)
         await expect(page.get_by_role("button", name="Export (JSON Lines)")).to_have_count(0)
+
+
+async def test_the_messages_tab_fits_a_phone(system: JournaledSystem, browser: Browser) -> None:
+    """At 390x844 the Messages tab, its frames open, is no wider than the screen."""
+    async with connected(Charger16, charger_url(system.node, "CP-PHONE"), "CP-PHONE") as cp:
+        await cp.boot()
+        await cp.status(1, "Available")
+    url = f"{system.url}#/chargers/CP-PHONE/messages"
+    async with opened(browser, url, viewport=PHONE) as page:
+        rows = page.locator("table.messages tbody tr")
+        await expect(rows).to_have_count(2, timeout=SHOWN)
+        await rows.last.get_by_text("Frames").click()
+        await expect(rows.last.locator("pre.frame-answer")).to_be_visible()
+        await page.evaluate("document.fonts.ready")
+        width = await page.evaluate("document.documentElement.scrollWidth")
+        await page.screenshot(path=str(SCRATCH / "phone-charger-messages.png"), full_page=True)
+        assert width <= PHONE["width"], f"the page is {width} px wide"
