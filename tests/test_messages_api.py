@@ -23,6 +23,7 @@ from services.journal import (
     Direction,
     Exchange,
     Journal,
+    JournalError,
     Outcome,
     Query,
     Stored,
@@ -531,3 +532,35 @@ async def test_a_page_of_large_frames_stops_early_and_continues_with_its_token(
         if not token:
             break
     assert seen == [f"hb-{n}" for n in (4, 3, 2, 1, 0)]
+
+
+async def test_a_journal_that_cannot_be_opened_is_unavailable_until_it_can(
+    sqlite_url: str,
+) -> None:
+    """The manager starts even when the journal cannot be opened; the timeline is then
+    UNAVAILABLE (saying so), and served once the journal opens."""
+
+    class Down(ListJournal):
+        down = True
+
+        async def open(self) -> None:
+            if self.down:
+                raise JournalError("connection refused")
+            await super().open()
+
+    journal = Down()
+    await journal.write([heartbeat("CP-1", 1)])
+    async with _api(sqlite_url, journal) as (_, stub):
+        request = m.ListChargerMessagesRequest(charger_id="CP-1")
+        details = await _fails(stub.ListChargerMessages(request), grpc.StatusCode.UNAVAILABLE)
+        assert "journal" in details
+        with pytest.raises(grpc.aio.AioRpcError) as caught:
+            async for _ in stub.ExportChargerMessages(
+                m.ExportChargerMessagesRequest(charger_id="CP-1")
+            ):
+                pass
+        assert caught.value.code() == grpc.StatusCode.UNAVAILABLE
+        journal.down = False
+        page = await stub.ListChargerMessages(request)
+        assert [x.message_id for x in page.messages] == ["hb-1"]
+        assert journal.opened == 1
