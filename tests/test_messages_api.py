@@ -13,8 +13,8 @@ from pathlib import Path
 
 import grpc
 import pytest
+from csms.v1 import auth_pb2, auth_pb2_grpc, messages_pb2_grpc
 from csms.v1 import messages_pb2 as m
-from csms.v1 import messages_pb2_grpc
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from services import csmsctl
@@ -32,7 +32,7 @@ from services.journal import (
 from services.manager import Manager
 from services.manager._messages_api import MAX_PAGE_BYTES
 from services.registry import MemoryRegistry
-from tests.harness import ADMIN_TOKEN, UNIT, api_channel, running_manager
+from tests.harness import ADMIN_TOKEN, UNIT, api_channel, eventually, running_manager
 
 T0 = 1_780_000_000_000  # Unix ms
 
@@ -377,11 +377,38 @@ async def test_roles_viewer_lists_operator_exports(sqlite_url: str, journal: Jou
                 ):
                     pass
             assert caught.value.code() == grpc.StatusCode.PERMISSION_DENIED
+        operator = await _token(target, "operator")
+        async with api_channel(target, operator) as channel:
+            stub = messages_pb2_grpc.MessageServiceStub(channel)
+            chunks = [
+                c
+                async for c in stub.ExportChargerMessages(
+                    m.ExportChargerMessagesRequest(charger_id="CP-1")
+                )
+            ]
+            assert b"".join(c.data for c in chunks).count(b"\n") == 1
+        async with api_channel(target) as channel:
+            audit = auth_pb2_grpc.AuditServiceStub(channel)
+
+            async def recorded() -> list[tuple[str, str, str]]:
+                entries = await audit.ListAuditEntries(
+                    auth_pb2.ListAuditEntriesRequest(action="MessageService/ExportChargerMessages")
+                )
+                found = sorted((e.actor, e.outcome, e.charger_id) for e in entries.entries)
+                return found if len(found) == 2 else []
+
+            # The export and the viewer's refused try are audited; reading is not.
+            assert await eventually(recorded) == [
+                ("operator-1", "OK", "CP-1"),
+                ("viewer-1", "PERMISSION_DENIED", "CP-1"),
+            ]
+            listed = await audit.ListAuditEntries(
+                auth_pb2.ListAuditEntriesRequest(action="MessageService/ListChargerMessages")
+            )
+            assert [e.outcome for e in listed.entries] == ["UNAUTHENTICATED"]
 
 
 async def _token(target: str, role: str) -> str:
-    from csms.v1 import auth_pb2, auth_pb2_grpc
-
     roles = {"viewer": auth_pb2.ROLE_VIEWER, "operator": auth_pb2.ROLE_OPERATOR}
     async with api_channel(target, ADMIN_TOKEN) as channel:
         created = await auth_pb2_grpc.AuthServiceStub(channel).CreateToken(
@@ -438,6 +465,15 @@ async def test_csmsctl_messages_prints_the_newest_oldest_at_the_bottom(
         shown = json.loads(out)
         assert [x["messageId"] for x in shown["messages"]] == ["reset-300"]
         assert shown["afterToken"]
+
+        # The journal's exchanges are from May 2026: none in the last hour.
+        code, out, _ = await _ctl(manager, capsys, "messages", "CP-1", "--since", "1h")
+        assert code == 0
+        assert len(out.splitlines()) == 1
+        code, out, _ = await _ctl(
+            manager, capsys, "messages", "CP-1", "--since", "2026-05-28T00:00:00Z", "--limit", "500"
+        )
+        assert len(out.splitlines()) == 1 + 251
 
         code, _, err = await _ctl(manager, capsys, "messages", "CP-1", "--direction", "up")
         assert code == 2
