@@ -30,7 +30,12 @@ from services.journal import (
     open_journal,
 )
 from services.manager import Manager
-from services.manager._messages_api import MAX_PAGE_BYTES
+from services.manager._messages_api import (
+    MAX_PAGE_BYTES,
+    charger_message,
+    export_line,
+    json_line,
+)
 from services.registry import MemoryRegistry
 from tests.harness import ADMIN_TOKEN, UNIT, api_channel, eventually, running_manager
 
@@ -600,3 +605,36 @@ async def test_a_journal_that_cannot_be_opened_is_unavailable_until_it_can(
         page = await stub.ListChargerMessages(request)
         assert [x.message_id for x in page.messages] == ["hb-1"]
         assert journal.opened == 1
+
+
+@pytest.mark.parametrize(
+    "exchange",
+    [
+        heartbeat("CP-1", 1),
+        replace(heartbeat("CP-1", 2), at_ms=T0, answered_at_ms=T0 + 1000, latency_ms=1000.0),
+        replace(
+            reset("CP-1", 3),
+            outcome=Outcome.NO_ANSWER,
+            answer=None,
+            answered_at_ms=None,
+            latency_ms=None,
+            error_code="Timeout",
+        ),
+        replace(
+            heartbeat("CP-1", 4),
+            outcome=Outcome.MALFORMED,
+            action="",
+            message_id="",
+            call='[2, "ü", {',
+            epoch=2**40,
+        ),
+    ],
+)
+def test_an_export_line_is_the_list_message_as_json(exchange: Exchange) -> None:
+    """The export's fast line holds exactly the JSON the API gives for the same message
+    (fields in the proto's order), on one line."""
+    stored = Stored("c", exchange)
+    line = export_line(stored)
+    assert line.endswith("\n")
+    assert "\n" not in line[:-1]
+    assert json.loads(line) == json.loads(json_line(charger_message(stored)))

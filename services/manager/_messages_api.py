@@ -18,6 +18,7 @@ import json
 import logging
 from collections.abc import AsyncIterator, Iterator, Mapping
 from dataclasses import replace
+from datetime import UTC, datetime
 from typing import Any
 
 import grpc
@@ -112,8 +113,49 @@ def charger_message(stored: Stored) -> messages_pb2.ChargerMessage:
 
 def json_line(message: messages_pb2.ChargerMessage) -> str:
     """One export line: the message as the JSON API shows it (lowerCamelCase, enums by
-    name, every field printed), on one line."""
+    name, every field printed), on one line. (`export_line` builds the same line from the
+    record, without the protobuf round trip.)"""
     fields = json_format.MessageToDict(message, always_print_fields_with_no_presence=True)
+    return json.dumps(fields, separators=(",", ":"), ensure_ascii=False) + "\n"
+
+
+_DIRECTION_NAMES = {
+    key: messages_pb2.MessageDirection.Name(value) for key, value in _DIRECTION_ENUMS.items()
+}
+_OUTCOME_NAMES = {
+    key: messages_pb2.MessageOutcome.Name(value) for key, value in _OUTCOME_ENUMS.items()
+}
+
+
+def _rfc3339(ms: int) -> str:
+    """Unix ms as protobuf's JSON writes a Timestamp: UTC, 3 fractional digits if any."""
+    seconds, milli = divmod(ms, 1000)
+    text = datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%dT%H:%M:%S")
+    return f"{text}.{milli:03d}Z" if milli else f"{text}Z"
+
+
+def export_line(stored: Stored) -> str:
+    """`json_line(charger_message(stored))`, built straight from the record: the export
+    writes up to 100,000 of them, and this is several times faster (the manager's event
+    loop serves chargers meanwhile)."""
+    x = stored.exchange
+    fields: dict[str, Any] = {
+        "chargerId": x.charger_id,
+        "nodeId": x.node_id,
+        "epoch": str(x.epoch),
+        "direction": _DIRECTION_NAMES.get(x.direction, "MESSAGE_DIRECTION_UNSPECIFIED"),
+        "outcome": _OUTCOME_NAMES.get(x.outcome, "MESSAGE_OUTCOME_UNSPECIFIED"),
+        "action": x.action,
+        "messageId": x.message_id,
+        "at": _rfc3339(x.at_ms),
+        "callFrame": x.call or "",
+        "answerFrame": x.answer or "",
+    }
+    if x.answered_at_ms is not None:
+        fields["answeredAt"] = _rfc3339(x.answered_at_ms)
+    if x.latency_ms is not None:
+        fields["latencyMs"] = float(x.latency_ms)
+    fields["errorCode"] = x.error_code
     return json.dumps(fields, separators=(",", ":"), ensure_ascii=False) + "\n"
 
 
@@ -377,7 +419,7 @@ def _chunks(page: list[Stored]) -> Iterator[bytes]:
     lines: list[str] = []
     size = 0
     for s in page:
-        line = json_line(charger_message(s))
+        line = export_line(s)
         lines.append(line)
         size += len(line)
         if size >= EXPORT_CHUNK_BYTES:
