@@ -30,12 +30,8 @@ from services.journal import (
     open_journal,
 )
 from services.manager import Manager
-from services.manager._messages_api import (
-    MAX_PAGE_BYTES,
-    charger_message,
-    export_line,
-    json_line,
-)
+from services.manager._message_records import charger_message, export_line, json_line
+from services.manager._messages_api import MAX_PAGE_BYTES
 from services.registry import MemoryRegistry
 from tests.harness import ADMIN_TOKEN, UNIT, api_channel, eventually, running_manager
 
