@@ -164,8 +164,9 @@ def decode_token(field: str, token: str, kind: str, query: Query) -> str | None:
 class MessageServicer(messages_pb2_grpc.MessageServiceServicer):
     """Reads `journal` (None: no JOURNAL_URL, every call is FAILED_PRECONDITION).
 
-    The journal is opened at the manager's start (`open`) and, if it could not be reached
-    then, again at each call until it opens: the rest of the manager never waits for it.
+    The journal is opened at the manager's start (`open`; bounded by the backend's own
+    connect timeout) and, if it could not be reached then, again at each call until it
+    opens: a journal that is down never stops the manager, only its timeline.
     """
 
     def __init__(self, journal: Journal | None, chargers: ChargerStore) -> None:
