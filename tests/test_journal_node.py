@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Awaitable
+from collections.abc import AsyncIterator, Awaitable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -27,12 +27,16 @@ from services.journal import (
     Exchange,
     Journal,
     JournalSettings,
+    JournalWriter,
     Outcome,
     Query,
+    Stored,
     open_journal,
 )
 from services.manager import Manager
+from services.manager._data_transfer import VendorAnswer, VendorMessage
 from services.node import Node, NodeSettings
+from services.node._journaling import NodeJournal
 from services.registry import Registry
 from tests.harness import (
     MESH_SECRET,
@@ -43,6 +47,7 @@ from tests.harness import (
     connected,
     eventually,
     free_port,
+    running_manager,
     running_node,
 )
 
@@ -331,3 +336,96 @@ async def test_an_unreachable_journal_stops_the_start(registry: Registry, manage
     assert "JOURNAL_URL" in str(failed.value)
     assert "csms:***@127.0.0.1" in str(failed.value)
     assert "s3cret" not in str(failed.value)
+
+
+async def test_a_task_cut_off_by_a_disconnect(
+    node: Node, reader: Journal, api: chargers_pb2_grpc.ChargerServiceAsyncStub
+) -> None:
+    """A task whose charger closes its socket before answering is NO_ANSWER
+    (ConnectionClosed), with the CALL it received."""
+    async with websockets.connect(charger_url(node, "GONE"), subprotocols=OCPP16) as ws:
+
+        async def held() -> bool:
+            return "GONE" in node.connections
+
+        await eventually(held)
+        request = chargers_pb2.ResetRequest(charger_id="GONE", kind=chargers_pb2.RESET_KIND_HARD)
+        reset = asyncio.create_task(_resolved(api.Reset(request)))
+        call = orjson.loads(await asyncio.wait_for(ws.recv(), 8 * UNIT))
+    with pytest.raises(grpc.aio.AioRpcError):
+        await reset
+    (cut_off,) = await journaled(reader, "GONE", 1)
+    assert (cut_off.outcome, cut_off.error_code) == (Outcome.NO_ANSWER, "ConnectionClosed")
+    assert frame(cut_off.call) == call
+    assert cut_off.answer is None
+
+
+async def test_a_call_the_manager_does_not_answer_in_time(
+    registry: Registry, postgres_url: str, journal_url: str
+) -> None:
+    """A charger's call the manager does not answer within the node's deadline is
+    journaled with the InternalError the node answered it with."""
+    never = asyncio.Event()
+
+    async def stuck(message: VendorMessage) -> VendorAnswer:
+        await never.wait()  # the manager never answers this vendor's messages
+        raise AssertionError("unreachable")
+
+    settings = JournalSettings(url=journal_url, flush_interval=0.05)
+    async with (
+        running_manager(registry, postgres_url, vendor_handlers={"stuck": stuck}) as manager,
+        running_node(registry, manager.port, "slow", call_timeout=UNIT, journal=settings) as node,
+        websockets.connect(charger_url(node, "STUCK"), subprotocols=OCPP16) as ws,
+    ):
+        await ws.send(orjson.dumps([2, "dt", "DataTransfer", {"vendorId": "stuck"}]).decode())
+        answer = orjson.loads(await asyncio.wait_for(ws.recv(), 8 * UNIT))
+        reader = open_journal(journal_url, retention_s=86_400)
+        await reader.open()
+        try:
+            (late,) = await journaled(reader, "STUCK", 1)
+        finally:
+            await reader.aclose()
+    assert answer[:3] == [4, "dt", "InternalError"]
+    check_answered(late, node, Outcome.ERROR)
+    assert late.error_code == "InternalError"
+    assert frame(late.answer) == answer
+
+
+class HangingJournal:
+    """A journal whose store never answers a write (a dead database)."""
+
+    def __init__(self) -> None:
+        self.never = asyncio.Event()
+
+    async def open(self) -> None: ...
+
+    async def write(self, exchanges: Sequence[Exchange]) -> None:
+        await self.never.wait()
+
+    async def query(self, query: Query) -> list[Stored]:
+        return []
+
+    async def expire(self, older_than_ms: int) -> int:
+        return 0
+
+    async def aclose(self) -> None: ...
+
+
+async def test_a_journal_that_hangs_never_holds_up_a_charger(
+    registry: Registry, manager: Manager
+) -> None:
+    """With the journal's store stuck, chargers are answered as before; the exchanges
+    beyond the writer's queue are dropped and counted, and shutdown is not held up past
+    the writer's close timeout."""
+    hanging = HangingJournal()
+    writer = JournalWriter(hanging, queue_size=3, batch=1, flush_interval=0.01, close_timeout=UNIT)
+    async with running_node(registry, manager.port, "node-h") as node:
+        node.journal = NodeJournal(hanging, writer, node_id="node-h", max_frame_bytes=65_536)
+        await writer.start()
+        async with connected(Charger16, charger_url(node, "CP-H"), "CP-H") as cp:
+            await cp.boot()
+            for _ in range(10):
+                await cp.heartbeat()
+        assert writer.written == 0
+        assert writer.dropped >= 11 - 3 - 1  # all but the queue and the write in flight
+    assert writer.dropped == 11  # the rest when the node closed

@@ -36,12 +36,16 @@ class Outcome(StrEnum):
     UNSOLICITED = "unsolicited"  # an answer to no call the CSMS was waiting for
 
 
-@dataclass(slots=True, frozen=True)
+@dataclass(slots=True)
 class Exchange:
     """One CALL and its answer, or one frame that is not part of a complete exchange.
 
     Frames are the OCPP-J text exactly as it crossed the websocket (secrets redacted, a
     frame over the journal's size limit cut); `None` where there is no such frame.
+
+    Treat as immutable. It is not a frozen dataclass only because the node builds one
+    per exchange on the charger's path, and a frozen one costs 2.5 times as much to make
+    (``object.__setattr__`` per field).
     """
 
     charger_id: str

@@ -58,6 +58,14 @@ CANCELLED: Final = "Cancelled"  # the manager gave up waiting (its deadline, its
 SUPERSEDED: Final = "Superseded"  # a newer connection holds the charger: not answered here
 MAX_ACTION_LENGTH: Final = 64  # an action read from a malformed frame is cut to this
 
+# Enum members as module constants: ``Direction.CHARGER`` is a class attribute lookup
+# through the enum's metaclass, which cost more than building the Exchange itself.
+_CHARGER: Final = Direction.CHARGER
+_CSMS: Final = Direction.CSMS
+_RESULT: Final = Outcome.RESULT
+_ERROR: Final = Outcome.ERROR
+_NO_ANSWER: Final = Outcome.NO_ANSWER
+
 
 def _text(frame: Data) -> str:
     return frame if isinstance(frame, str) else frame.decode(errors="replace")
@@ -130,9 +138,9 @@ class NodeJournal:
         ):
             call = call_frame(event.message_id, action, redacted)
         if answer is None:
-            outcome, answered_at_ms, latency_ms = Outcome.NO_ANSWER, None, None
+            outcome, answered_at_ms, latency_ms = _NO_ANSWER, None, None
         else:
-            outcome = Outcome.ERROR if error_code else Outcome.RESULT
+            outcome = _ERROR if error_code else _RESULT
             answered_at_ms = int(time.time() * 1000)
             latency_ms = (time.perf_counter() - started) * 1000
         self.writer.record(
@@ -140,7 +148,7 @@ class NodeJournal:
                 charger_id=event.charger_id,
                 node_id=self.node_id,
                 epoch=event.epoch,
-                direction=Direction.CHARGER,
+                direction=_CHARGER,
                 outcome=outcome,
                 action=action,
                 message_id=event.message_id,
@@ -167,14 +175,14 @@ class NodeJournal:
         bad response, which is never answered). Its action and direction as far as they can
         be read: a bad answer to a task (`pending`: the connection's tasks) names the task."""
         message_id = "" if rejected.message_id == UNREADABLE_ID else rejected.message_id
-        direction, action = Direction.CHARGER, ""
+        direction, action = _CHARGER, ""
         try:
             message = orjson.loads(frame)
         except orjson.JSONDecodeError:
             message = None
         if type(message) is list and message:
             if message[0] in (3, 4):  # an answer to a task: the CSMS sent the CALL
-                direction = Direction.CSMS
+                direction = _CSMS
                 task = pending.get(message_id)
                 action = task[0] if task is not None else ""
             elif len(message) > 2 and type(message[2]) is str:
@@ -230,11 +238,11 @@ class NodeJournal:
         """The charger answered the task: a CallError, or a CallResult (checked against
         the action's schema by the node; `error_code` names what broke when it is not)."""
         if isinstance(message, InboundError):
-            self.task_ended(message.message_id, action, answer, Outcome.ERROR, message.code)
+            self.task_ended(message.message_id, action, answer, _ERROR, message.code)
             return
         if action in SECRET_RESPONSES and (redacted := redact_response(action, message.payload)):
             answer = result_frame(message.message_id, redacted)
-        self.task_ended(message.message_id, action, answer, Outcome.RESULT)
+        self.task_ended(message.message_id, action, answer, _RESULT)
 
     def task_ended(
         self,
@@ -255,7 +263,7 @@ class NodeJournal:
                 charger_id=charger_id,
                 node_id=self.node_id,
                 epoch=epoch,
-                direction=Direction.CSMS,
+                direction=_CSMS,
                 outcome=outcome,
                 action=action,
                 message_id=message_id,
@@ -278,7 +286,7 @@ class NodeJournal:
                 charger_id=charger_id,
                 node_id=self.node_id,
                 epoch=epoch,
-                direction=Direction.CSMS,
+                direction=_CSMS,
                 outcome=Outcome.UNSOLICITED,
                 action="",
                 message_id=message.message_id,
