@@ -14,6 +14,8 @@ import { can } from "./session.js";
 
 const PAGE_SIZE = 50;
 const POLL_MS = 2000;
+// Rows kept on screen while live updates add more: the oldest go beyond it (Apply reloads).
+const MAX_ROWS = 1000;
 const ARROWS = {
   MESSAGE_DIRECTION_CHARGER_TO_CSMS: ["→", "charger → CSMS"],
   MESSAGE_DIRECTION_CSMS_TO_CHARGER: ["←", "CSMS → charger"],
@@ -116,6 +118,7 @@ export async function renderMessages(root, [chargerId], ctx) {
   const older = h("button", { type: "button", hidden: true, onclick: () => loadOlder() }, "Older messages");
   const exportOut = h("span", { class: "result", "aria-live": "polite" });
   const empty = h("p", { class: "muted", hidden: true }, "No messages recorded for this charger with these filters.");
+  const trimmed = h("p", { class: "hint", hidden: true }, `Showing the newest ${MAX_ROWS}; press Apply to page through older ones.`);
   const timeline = table("Messages", ["Time (UTC)", "Dir.", "Action", "Outcome", "Latency", "Frames"], [], { class: "grid messages cards" });
   timeline.querySelector("tbody").replaceWith(tbody);
 
@@ -144,6 +147,7 @@ export async function renderMessages(root, [chargerId], ctx) {
       if (mine !== generation || closed) return;
       fill(problem);
       fill(tbody, (answer.messages ?? []).map(row));
+      trimmed.hidden = true;
       nextPageToken = answer.nextPageToken ?? "";
       afterToken = answer.afterToken ?? "";
       older.hidden = !nextPageToken;
@@ -182,6 +186,12 @@ export async function renderMessages(root, [chargerId], ctx) {
       // Oldest first: each goes on top of the newer-first list.
       for (const message of answer.messages ?? []) tbody.prepend(row(message));
       afterToken = answer.afterToken ?? afterToken;
+      if (tbody.children.length > MAX_ROWS) {
+        while (tbody.children.length > MAX_ROWS) tbody.lastElementChild.remove();
+        nextPageToken = ""; // the older pages no longer join on: Apply to start again
+        older.hidden = true;
+        trimmed.hidden = false;
+      }
       showEmpty();
       fill(status, `Live: checked ${new Date().toISOString().slice(11, 19)} UTC`);
       // More than a page arrived: read the rest at once.
@@ -224,7 +234,7 @@ export async function renderMessages(root, [chargerId], ctx) {
     h("section", { class: "panel", "aria-labelledby": "h-messages", id: "messages" },
       h("h2", { id: "h-messages" }, "Messages"),
       h("p", { class: "hint" }, "Every OCPP call with its answer, newest first, as the node saw it on the websocket."),
-      form, status, problem, timeline, empty, older));
+      form, status, problem, timeline, empty, trimmed, older));
 
   await reload();
   return () => {
