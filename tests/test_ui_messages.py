@@ -10,8 +10,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import websockets
 from csms.v1 import auth_pb2
 from playwright.async_api import Browser, expect
+from websockets.typing import Subprotocol
 
 from services.gateway import Envoy, GatewaySettings
 from services.journal import JournalSettings
@@ -19,6 +21,7 @@ from services.registry import MemoryRegistry
 from tests import test_ui
 from tests.harness import (
     Charger16,
+    Charger201,
     charger_url,
     connected,
     free_port,
@@ -123,15 +126,31 @@ async def test_messages_tab_shows_each_call_with_its_answer_and_new_ones_live(
             assert lines[0]["outcome"] == "MESSAGE_OUTCOME_RESULT"
 
 
-async def test_a_viewer_reads_the_timeline_but_gets_no_export(
+async def test_a_viewer_reads_a_201_timeline_with_its_malformed_frame_but_gets_no_export(
     system: JournaledSystem, browser: Browser
 ) -> None:
-    """A viewer sees the Messages tab's timeline; the export (an operator's) is not offered."""
-    async with connected(Charger16, charger_url(system.node, "CP-VIEW"), "CP-VIEW") as cp:
-        await cp.boot()
+    """A viewer sees a 2.0.1 charger's timeline, a malformed frame shown with the CallError
+    it got; the export (an operator's) is not offered."""
+    async with connected(Charger201, charger_url(system.node, "CS-VIEW"), "CS-VIEW") as cs:
+        await cs.boot()
+        await cs.heartbeat()
+    async with websockets.connect(
+        charger_url(system.node, "CS-VIEW"), subprotocols=[Subprotocol("ocpp2.0.1")]
+    ) as ws:
+        await ws.send('[2, "oops", "Heartbeat", {')
+        assert json.loads(await ws.recv())[0] == 4
     viewer = await system.token("viewer-1", auth_pb2.ROLE_VIEWER)
-    async with opened(browser, f"{system.url}#/chargers/CP-VIEW/messages", token=viewer) as page:
-        await expect(page.locator("table.messages tbody tr")).to_have_count(1, timeout=SHOWN)
+    async with opened(browser, f"{system.url}#/chargers/CS-VIEW/messages", token=viewer) as page:
+        rows = page.locator("table.messages tbody tr")
+        await expect(rows).to_have_count(3, timeout=SHOWN)
+        await expect(rows.nth(0)).to_contain_text("malformed")
+        await expect(rows.nth(1)).to_contain_text("Heartbeat")
+        await expect(rows.nth(2)).to_contain_text("BootNotification")
+        await rows.nth(0).get_by_text("Frames").click()
+        await expect(rows.nth(0).locator("pre.frame-call")).to_have_text(
+            '[2, "oops", "Heartbeat", {'
+        )
+        assert json.loads(await rows.nth(0).locator("pre.frame-answer").inner_text())[0] == 4
         await expect(page.get_by_role("button", name="Export (JSON Lines)")).to_have_count(0)
 
 
