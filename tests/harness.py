@@ -29,6 +29,7 @@ from websockets.asyncio.client import ClientConnection
 from websockets.typing import Subprotocol
 
 from services.common._mesh import bearer_metadata, mesh_metadata, metadata_channel_interceptors
+from services.journal import Journal, JournalSettings
 from services.manager import Manager, ManagerSettings
 from services.manager._data_transfer import VendorHandler
 from services.node import Node, NodeSettings
@@ -57,8 +58,11 @@ async def running_manager(
     vendor_handlers: Mapping[str, VendorHandler] | None = None,
     ca_files: tuple[Path, Path] | None = None,
     allow_unsecured: bool = True,
+    journal_url: str = "",
+    journal: Journal | None = None,
 ) -> AsyncIterator[Manager]:
-    """A manager on loopback. `ca_files`: the CA (certificate, key) that signs chargers'
+    """A manager on loopback; the timeline API reads `journal` (kept open by the caller)
+    or the one `journal_url` names. `ca_files`: the CA (certificate, key) that signs chargers'
     CSRs; None = no CA. `allow_unsecured` (profile 0 chargers admitted) is on, as in
     `make run`, so tests of other features connect chargers without credentials."""
     settings = ManagerSettings(
@@ -76,8 +80,11 @@ async def running_manager(
         ca_cert_file=str(ca_files[0]) if ca_files else "",
         ca_key_file=str(ca_files[1]) if ca_files else "",
         allow_unsecured=allow_unsecured,
+        journal_url=journal_url,
     )
-    async with Manager(settings, registry, vendor_handlers=vendor_handlers) as manager:
+    async with Manager(
+        settings, registry, vendor_handlers=vendor_handlers, journal=journal
+    ) as manager:
         yield manager
 
 
@@ -91,9 +98,10 @@ async def running_node(
     max_frame_bytes: int = 65_536,
     lease_seconds: float = 2 * UNIT,
     tls: tuple[str, str, str] | None = None,
+    journal: JournalSettings | None = None,
 ) -> AsyncIterator[Node]:
     """A node on loopback; `tls` = (server cert, key, client CA) PEM paths opens its wss://
-    port too (``node.tls_port``)."""
+    port too (``node.tls_port``); `journal` = its frame journal (None: off)."""
     settings = NodeSettings(
         node_id=node_id,
         host="127.0.0.1",
@@ -109,6 +117,7 @@ async def running_node(
         max_frame_bytes=max_frame_bytes,
         lease_seconds=lease_seconds,
         mesh_secret=MESH_SECRET,
+        journal=journal if journal is not None else JournalSettings(url="off"),
     )
     if tls is not None:
         settings.tls_port = 0

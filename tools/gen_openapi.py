@@ -93,13 +93,15 @@ _ERRORS = {
     "503": "UNAVAILABLE: the charger is not connected, or the database is down.",
     "504": "DEADLINE_EXCEEDED: the charger did not answer within the manager's TASK_TIMEOUT.",
 }
+#: The content type of each method answering google.api.HttpBody.
+_HTTP_BODY_TYPES = {"ExportChargerMessages": "application/x-ndjson"}
 _PATH_PARAM = re.compile(r"\{([^}=]+)(=[^}]*)?\}")
 
 
 def _page_limits() -> dict[str, tuple[int, int]]:
     """(default, maximum) page size of every list request, from the code that enforces it."""
     from services.manager import _api_checks as _read_api
-    from services.manager import _audit_api, _device_model_api, _tasks_api
+    from services.manager import _audit_api, _device_model_api, _messages_api, _tasks_api
     from services.manager.chargers import _base as _api
     from services.registry import _model as registry
 
@@ -116,6 +118,7 @@ def _page_limits() -> dict[str, tuple[int, int]]:
         ".csms.v1.ListMeterValuesRequest": _read_api.METER_VALUE_PAGE,
         ".csms.v1.ListAuditEntriesRequest": _audit_api.AUDIT_PAGE,
         ".csms.v1.ListTasksRequest": _tasks_api.TASK_PAGE,
+        ".csms.v1.ListChargerMessagesRequest": _messages_api.MESSAGE_PAGE,
         ".csms.v1.ListChargerLocationsRequest": (
             registry.DEFAULT_PAGE_SIZE,
             registry.MAX_PAGE_SIZE,
@@ -367,14 +370,26 @@ def _operation(
         }
     if params:
         op["parameters"] = params
-    response = api.ref(method.output_type)
-    if method.server_streaming:
+    if method.output_type == ".google.api.HttpBody":
+        # Envoy sends an HttpBody's bytes as the body, with its content type.
+        ok = {
+            "description": "The raw body (the first message's content type; a stream is "
+            "sent as it comes).",
+            "content": {
+                _HTTP_BODY_TYPES.get(method.name, "application/octet-stream"): {
+                    "schema": {"type": "string", "format": "binary"}
+                }
+            },
+        }
+    elif method.server_streaming:
+        response = api.ref(method.output_type)
         ok = {
             "description": "A stream of server-sent events: one `data: <JSON message>` "
             "frame per message (Envoy's stream_sse_style_delimited); no timeout.",
             "content": {"text/event-stream": {"schema": response}},
         }
     else:
+        response = api.ref(method.output_type)
         ok = {"description": "OK", "content": {"application/json": {"schema": response}}}
     op["responses"] = {
         "200": ok,

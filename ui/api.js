@@ -184,6 +184,8 @@ export const paths = {
   audit: () => "/v1/audit",
   chargerTasks: (id) => `/v1/chargers/${enc(id)}/tasks`,
   cancelTask: (id) => `/v1/tasks/${enc(id)}:cancel`,
+  chargerMessages: (id) => `/v1/chargers/${enc(id)}/messages`,
+  chargerMessagesExport: (id) => `/v1/chargers/${enc(id)}/messages:export`,
 };
 
 /**

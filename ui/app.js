@@ -9,12 +9,14 @@ import { renderCharger } from "./charger.js";
 import { cancelConfirmations, field, fill, h, notice, refreshTimes } from "./dom.js";
 import { renderFleet } from "./fleet.js";
 import { renderIdTags } from "./idtags.js";
+import { renderMessages } from "./messages.js";
 import { renderRegistry } from "./registry.js";
 import { begin, can, end, session } from "./session.js";
 import { renderTransaction, renderTransactions } from "./transactions.js";
 
 const routes = [
   [/^\/?$/, "fleet", renderFleet],
+  [/^\/chargers\/(.+)\/messages$/, "fleet", renderMessages],
   [/^\/chargers\/(.+)$/, "fleet", renderCharger],
   [/^\/transactions\/?$/, "transactions", renderTransactions],
   [/^\/transactions\/(.+)$/, "transactions", renderTransaction],

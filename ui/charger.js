@@ -27,6 +27,7 @@ import {
 } from "./dom.js";
 import { applyEvent } from "./fleet.js";
 import { adminPanel, lifecycleFacts } from "./lifecycle.js";
+import { chargerTabs } from "./messages.js";
 import { can } from "./session.js";
 import { settingsPanel } from "./settings.js";
 import { tasksPanel } from "./tasks.js";
@@ -70,7 +71,8 @@ export async function renderCharger(root, [chargerId], ctx) {
 
   const heading = h("div", { class: "page-head" },
     h("p", { class: "crumbs" }, h("a", { href: "#/" }, "Fleet"), " / "),
-    h("h1", {}, chargerId));
+    h("h1", {}, chargerId),
+    chargerTabs(chargerId, "Overview"));
   const message = h("div");
   const identity = h("section", { class: "panel", "aria-labelledby": "h-identity" });
   const connectors = h("section", { class: "panel", "aria-labelledby": "h-connectors" });

@@ -41,6 +41,7 @@ from services.csmsctl._chargers import (
     cmd_stop,
     cmd_trigger,
 )
+from services.csmsctl._messages import add_messages_command
 from services.csmsctl._nodes import add_node_command
 from services.csmsctl._records import (
     _tag_status_names,
@@ -316,4 +317,5 @@ def build_parser() -> argparse.ArgumentParser:
     add_audit_command(sub, leaf)
     add_tasks_command(sub, leaf)
     add_node_command(sub, leaf)
+    add_messages_command(sub, leaf)
     return parser

@@ -45,6 +45,7 @@ PUBLIC_SERVICES = (
     "csms.v1.AuditService",
     "csms.v1.TaskService",
     "csms.v1.NodeService",
+    "csms.v1.MessageService",
 )
 
 # Content types Envoy announces for static files; `mimetypes` for anything else.

@@ -163,6 +163,15 @@ ACCESS: Mapping[str, str] = {
     ),
     **_service("WatchService", {"WatchEvents": VIEWER}),
     **_service(
+        "MessageService",
+        {
+            "ListChargerMessages": VIEWER,
+            # The whole timeline in one file (id tokens, meter values: personal data) is
+            # an operator's, and audited: who took which charger's frames, and when.
+            "ExportChargerMessages": OPERATOR,
+        },
+    ),
+    **_service(
         "TaskService",
         {
             "ListTasks": VIEWER,

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from services.common import env_float, env_int, env_str
 from services.common._env import ConfigError
 from services.common._mesh import GENERATE_HINT, mesh_secret_from_env
+from services.journal import DEFAULT_RETENTION_S, JournalSettings
 from services.manager._ca import CaConfigError, CertificateAuthority
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///var/csms.sqlite3"
@@ -74,6 +75,11 @@ class ManagerSettings:
     audit_queue: int = 10_000
     # Tasks of one bulk task (TaskService.CreateBulkTask) in flight at once.
     bulk_task_concurrency: int = 16
+    # The frame journal the timeline API reads (JOURNAL_URL; the nodes write it): "" or
+    # "off" = none, and MessageService answers FAILED_PRECONDITION.
+    journal_url: str = field(default="", repr=False)  # may hold a database password
+    # JOURNAL_RETENTION, as the nodes have it: MongoDB's TTL index is created with it.
+    journal_retention_s: float = DEFAULT_RETENTION_S
 
     @classmethod
     def from_env(
@@ -86,6 +92,7 @@ class ManagerSettings:
         """Settings from MANAGER_* and DATABASE_URL environment variables (see README);
         MESH_SECRET is required unless `mesh_secret` is given (the embedded mode)."""
         auto_register, auto_register_status = _auto_register(auto_register_default)
+        journal = JournalSettings.from_env()  # the URL checked; the writer's settings unused
         return cls(
             host=env_str("MANAGER_HOST", "0.0.0.0"),
             port=env_int("MANAGER_PORT", 50051),
@@ -113,6 +120,8 @@ class ManagerSettings:
             admin_token=admin_token_from_env(),
             audit_queue=env_int("AUDIT_QUEUE", 10_000, minimum=1),
             bulk_task_concurrency=env_int("BULK_TASK_CONCURRENCY", 16, minimum=1),
+            journal_url=journal.url if journal.enabled else "",
+            journal_retention_s=journal.retention_s,
         )
 
 

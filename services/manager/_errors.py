@@ -14,6 +14,8 @@
     ├── ConflictError        FAILED_PRECONDITION  the change contradicts other data
     ├── StorageUnavailable   UNAVAILABLE        the database did not answer
     ├── RegistryUnreachable  UNAVAILABLE        the registry (Redis) did not answer
+    ├── NotConfigured        FAILED_PRECONDITION  the call needs something not configured
+    │                                           (the frame journal: JOURNAL_URL)
     └── OcppCallError        (not an API error) a CallError the manager answers a charger with;
                              one subclass per OCPP-J error code (tree in its docstring)
 
@@ -25,7 +27,9 @@ Dependencies' errors become ManagerErrors here and nowhere else (``from_dependen
   character) as InvalidArgument;
 - the registry's (``services.registry.RegistryError``, ``from_registry_error``):
   RegistryUnavailable as RegistryUnreachable, InvalidArgument as InvalidArgument,
-  NodeNotRegistered as NodeUnavailable.
+  NodeNotRegistered as NodeUnavailable;
+- the frame journal's (``services.journal.JournalError``, ``from_journal_error``): as
+  StorageUnavailable (a bad cursor is the caller's, and the servicer names its field).
 
 ``grpc_errors`` applies them, so a servicer (the public API and ``Events.Admit`` alike) lets
 store and registry errors propagate.
@@ -42,7 +46,7 @@ from typing import Any, ClassVar, TypeVar
 
 import grpc
 
-from services import registry
+from services import journal, registry
 from services.common import OcppVersion
 from services.manager import store
 
@@ -146,6 +150,13 @@ class RegistryUnreachable(ManagerError):
     status = grpc.StatusCode.UNAVAILABLE
 
 
+class NotConfigured(ManagerError):
+    """The call needs a part this deployment has not configured; the message says which
+    setting turns it on."""
+
+    status = grpc.StatusCode.FAILED_PRECONDITION
+
+
 def from_store_error(exc: store.StoreError) -> ManagerError:
     """The ManagerError (hence gRPC status) a store error is reported as."""
     if isinstance(exc, store.InvalidPageToken):
@@ -177,10 +188,19 @@ def from_registry_error(exc: registry.RegistryError) -> ManagerError:
     return ManagerError(str(exc))
 
 
-def from_dependency_error(exc: store.StoreError | registry.RegistryError) -> ManagerError:
-    """The ManagerError a store or registry error is reported as (the one mapping)."""
+def from_journal_error(exc: journal.JournalError) -> ManagerError:
+    """The ManagerError a frame journal error is reported as."""
+    return StorageUnavailable(f"the frame journal is unavailable: {exc}")
+
+
+def from_dependency_error(
+    exc: store.StoreError | registry.RegistryError | journal.JournalError,
+) -> ManagerError:
+    """The ManagerError a store, registry or journal error is reported as (the one mapping)."""
     if isinstance(exc, store.StoreError):
         return from_store_error(exc)
+    if isinstance(exc, journal.JournalError):
+        return from_journal_error(exc)
     return from_registry_error(exc)
 
 
@@ -320,7 +340,7 @@ def grpc_errors(
         try:
             try:
                 return await method(self, request, context)
-            except (store.StoreError, registry.RegistryError) as exc:
+            except (store.StoreError, registry.RegistryError, journal.JournalError) as exc:
                 raise from_dependency_error(exc) from exc
         except ManagerError as exc:
             if isinstance(exc, ChargerCallError):

@@ -14,6 +14,7 @@ from csms.v1 import (
     events_pb2_grpc,
     id_tags_pb2_grpc,
     locations_pb2_grpc,
+    messages_pb2_grpc,
     nodes_pb2_grpc,
     registry_pb2_grpc,
     reservations_pb2_grpc,
@@ -26,6 +27,7 @@ from services import metrics
 from services.common import OcppVersion
 from services.common._tasks import cancel_and_wait
 from services.common._tracing import TracingInterceptor
+from services.journal import JOURNAL_OFF, Journal, open_journal
 from services.manager._audit import AuditLog, AuditSink, DiscardAudit
 from services.manager._audit_api import AuditServicer
 from services.manager._auth import Authenticator, OperatorAuthInterceptor
@@ -41,6 +43,7 @@ from services.manager._dispatch import ConnectionWatcher, Dispatcher
 from services.manager._events import EventsServicer
 from services.manager._id_tags_api import IdTagServicer
 from services.manager._locations_api import LocationServicer
+from services.manager._messages_api import MessageServicer
 from services.manager._nodes import NodeMonitor
 from services.manager._nodes_api import NodesServicer
 from services.manager._policy import ALLOWED_WHILE, ChargerPolicy
@@ -76,6 +79,7 @@ class Manager:
         clock: Clock = utc_now,
         vendor_handlers: Mapping[str, VendorHandler] | None = None,
         audit: AuditSink | None = None,
+        journal: Journal | None = None,
     ) -> None:
         self.settings = settings
         self.registry = registry
@@ -108,6 +112,10 @@ class Manager:
         self._closed = False
         #: The handshake's credential check (`charger_auth` once started), closed after the server.
         self._charger_auth: ChargerAuthenticator | None = None
+        #: The frame journal the timeline API reads: `journal` when given (kept open by
+        #: its owner), else the one JOURNAL_URL names (opened and closed here), else None.
+        self._journal = journal
+        self._owns_journal = journal is None
 
     @property
     def stores(self) -> Stores:
@@ -302,6 +310,11 @@ class Manager:
             AuthServicer(stores.tokens, self.authenticator, clock), server
         )
         auth_pb2_grpc.add_AuditServiceServicer_to_server(AuditServicer(stores.audit), server)
+        if self._journal is None:
+            self._journal = _journal_from_settings(s)
+        messages = MessageServicer(self._journal, stores.chargers)
+        await messages.open()
+        messages_pb2_grpc.add_MessageServiceServicer_to_server(messages, server)
         self.port = server.add_insecure_port(f"{s.host}:{s.port}")
         if self.port == 0:
             raise OSError(f"cannot listen on {s.host}:{s.port}")
@@ -342,6 +355,8 @@ class Manager:
             await self._audit_log.aclose()  # after the server: in-flight calls are recorded
         if self._owns_stores and self._stores is not None:
             await self._stores.aclose()
+        if self._owns_journal and self._journal is not None:
+            await self._journal.aclose()
 
     async def _keep_house(self) -> None:
         """Periodic duties: sweep dead nodes' chargers, expire reservations and queued
@@ -368,3 +383,10 @@ class Manager:
                     await self._runner.abort_stale()
                 except StoreError as exc:
                     log.warning("task expiry failed: %s", exc)
+
+
+def _journal_from_settings(settings: ManagerSettings) -> Journal | None:
+    """The journal JOURNAL_URL names (not opened yet), or None when it is unset or off."""
+    if not settings.journal_url or settings.journal_url.lower() == JOURNAL_OFF:
+        return None
+    return open_journal(settings.journal_url, retention_s=settings.journal_retention_s)

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from services.common import env_float, env_int, env_str
 from services.common._env import ConfigError
 from services.common._mesh import mesh_secret_from_env
+from services.journal import JournalSettings
 from services.node._credentials import TrustedProxies
 from services.node._drain import InvalidRate, check_rate
 
@@ -74,11 +75,17 @@ class NodeSettings:
     # connections the charger's address is the last X-Forwarded-For entry
     # (NODE_TRUSTED_PROXIES, commas).
     trusted_proxies: tuple[str, ...] = ()
+    # The frame journal (JOURNAL_*; docs/adr/0014): url "" = not set (one warning at
+    # start), "off" = none.
+    journal: JournalSettings = field(default_factory=JournalSettings)
 
     @classmethod
-    def from_env(cls, *, mesh_secret: str | None = None) -> NodeSettings:
-        """Settings from NODE_* environment variables (see README); MESH_SECRET is
-        required unless `mesh_secret` is given (the embedded mode shares its own)."""
+    def from_env(
+        cls, *, mesh_secret: str | None = None, journal_default_url: str = ""
+    ) -> NodeSettings:
+        """Settings from NODE_* and JOURNAL_* environment variables (see README);
+        MESH_SECRET is required unless `mesh_secret` is given (the embedded mode shares its
+        own); JOURNAL_URL defaults to `journal_default_url` (the embedded mode's file)."""
         return cls(
             node_id=env_str("NODE_ID", _default_node_id()),
             host=env_str("NODE_HOST", "0.0.0.0"),
@@ -103,6 +110,7 @@ class NodeSettings:
             drain_idle_timeout=env_float("NODE_DRAIN_IDLE_TIMEOUT", 10.0),
             drain_deadline=env_float("NODE_DRAIN_DEADLINE", 600.0, minimum=1.0),
             mesh_secret=mesh_secret if mesh_secret is not None else mesh_secret_from_env(),
+            journal=JournalSettings.from_env(default_url=journal_default_url),
         )
 
 
