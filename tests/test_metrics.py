@@ -274,6 +274,7 @@ async def test_the_embedded_process_serves_one_metrics_for_node_manager_and_regi
         "MANAGER_PORT": str(grpc_port),
         "METRICS_PORT": str(metrics_port),
         "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'csms.sqlite3'}",
+        "JOURNAL_URL": f"sqlite+aiosqlite:///{tmp_path / 'journal.sqlite'}",
         "GATEWAY_ENABLED": "false",
         "LOG_LEVEL": "WARNING",
         "CSMS_ADMIN_TOKEN": ADMIN_TOKEN,
@@ -293,7 +294,13 @@ async def test_the_embedded_process_serves_one_metrics_for_node_manager_and_regi
         async with connected(Charger16, url, "EMB-M1") as cp:
             assert (await cp.boot()).status == "Accepted"
             await cp.heartbeat()
-            samples = await metrics_of(metrics_port)
+
+            async def journaled() -> Samples | None:  # written in batches, 0.2 s apart
+                scraped = await metrics_of(metrics_port)
+                return scraped if value(scraped, "csms_journal_written_total") >= 2 else None
+
+            samples = await eventually(journaled)
+            assert samples is not None
     finally:
         await stop_process(proc)
     frames = {"direction": "in", "message_type": "call", "action": "BootNotification"}
@@ -304,6 +311,7 @@ async def test_the_embedded_process_serves_one_metrics_for_node_manager_and_regi
     admit = {"server": "manager", "method": "Admit", "code": "OK"}
     assert value(samples, "csms_grpc_server_handled_total", **admit) == 1
     assert value(samples, "process_resident_memory_bytes") > 0
+    assert value(samples, "csms_journal_dropped_total") == 0  # the boot and the heartbeat
     assert "EMB-M1" not in label_values(samples)
 
 

@@ -22,6 +22,7 @@ import orjson
 from csms.v1 import events_pb2
 from websockets.typing import Data
 
+from services import metrics
 from services.common import without_password
 from services.common._framing import (
     UNREADABLE_ID,
@@ -109,11 +110,13 @@ class NodeJournal:
             retention_s=settings.retention_s,
         )
         await writer.start()
+        metrics.register_journal_writer(writer)  # csms_journal_* at every scrape
         log.info("frames are journaled to %s", shown)
         return cls(journal, writer, node_id=node_id, max_frame_bytes=settings.max_frame_bytes)
 
     async def aclose(self) -> None:
         """Write what is queued (bounded wait), then close the journal."""
+        metrics.unregister_journal_writer(self.writer)
         try:
             await self.writer.aclose()
         finally:
