@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from services.common import env_float, env_int, env_str
 from services.common._env import ConfigError
+from services.common._health import HealthSettings
 from services.common._mesh import GENERATE_HINT, mesh_secret_from_env
 from services.manager._ca import CaConfigError, CertificateAuthority
 
@@ -74,6 +75,8 @@ class ManagerSettings:
     audit_queue: int = 10_000
     # Tasks of one bulk task (TaskService.CreateBulkTask) in flight at once.
     bulk_task_concurrency: int = 16
+    # Readiness checks behind gRPC health (database, registry): HEALTH_CHECK_INTERVAL/TIMEOUT.
+    health: HealthSettings = field(default_factory=HealthSettings)
 
     @classmethod
     def from_env(
@@ -113,6 +116,7 @@ class ManagerSettings:
             admin_token=admin_token_from_env(),
             audit_queue=env_int("AUDIT_QUEUE", 10_000, minimum=1),
             bulk_task_concurrency=env_int("BULK_TASK_CONCURRENCY", 16, minimum=1),
+            health=HealthSettings.from_env(),
         )
 
 

@@ -7,6 +7,7 @@ import socket
 from dataclasses import dataclass, field
 
 from services.common import env_float, env_int, env_str
+from services.common._health import HealthSettings
 from services.common._mesh import mesh_secret_from_env
 
 
@@ -53,6 +54,8 @@ class NodeSettings:
     # Addresses of proxies in front of the node (the gateway): for their connections the
     # charger's address is the last X-Forwarded-For entry (NODE_TRUSTED_PROXIES, commas).
     trusted_proxies: tuple[str, ...] = ()
+    # Readiness checks behind gRPC health (event stream, registry): HEALTH_CHECK_INTERVAL/TIMEOUT.
+    health: HealthSettings = field(default_factory=HealthSettings)
 
     @classmethod
     def from_env(cls, *, mesh_secret: str | None = None) -> NodeSettings:
@@ -80,4 +83,5 @@ class NodeSettings:
                 p.strip() for p in env_str("NODE_TRUSTED_PROXIES", "").split(",") if p.strip()
             ),
             mesh_secret=mesh_secret if mesh_secret is not None else mesh_secret_from_env(),
+            health=HealthSettings.from_env(),
         )

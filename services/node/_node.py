@@ -52,6 +52,7 @@ from services.common._framing import (
     error_frame,
     result_frame,
 )
+from services.common._health import HealthMonitor, service_names
 from services.common._mesh import MeshAuthInterceptor
 from services.common._status import NODE_DOMAIN, SendFailure, abort
 from services.common._tasks import cancel_and_wait
@@ -202,6 +203,7 @@ class Node:
         # stays here and is retried every lease period until it succeeds).
         self._unclaimed: set[str] = set()
         self._closed = False
+        self.health: HealthMonitor | None = None  # gRPC health's readiness checks
 
     @property
     def link(self) -> ManagerLink:
@@ -223,6 +225,13 @@ class Node:
         # Node.Send is internal: only callers presenting the mesh secret (the manager).
         self._grpc_server = grpc.aio.server(interceptors=[MeshAuthInterceptor(s.mesh_secret)])
         node_pb2_grpc.add_NodeServicer_to_server(NodeServicer(self), self._grpc_server)
+        # gRPC health follows the event stream to the manager and the registry.
+        self.health = health = HealthMonitor(
+            f"node {s.node_id}",
+            {"event stream": self._event_stream_up, "registry": self.registry.ping},
+            settings=s.health,
+        )
+        health.serve_on(self._grpc_server, service_names(node_pb2))
         self.grpc_port = self._grpc_server.add_insecure_port(f"{s.grpc_host}:{s.grpc_port}")
         if self.grpc_port == 0:
             raise OSError(f"cannot listen for Node.Send on {s.grpc_host}:{s.grpc_port}")
@@ -272,7 +281,13 @@ class Node:
         if tls is not None and s.tls_port is not None:
             self._wss_server = await self._serve_websockets(s.tls_port, tls)
             self.tls_port = next(iter(self._wss_server.sockets)).getsockname()[1]
+        await health.start()
         return self
+
+    async def _event_stream_up(self) -> None:
+        """The readiness check of the event stream: waits (bounded by the check's
+        timeout) until it is open."""
+        await self.link.wait_connected()
 
     async def _serve_websockets(self, port: int, tls: ssl.SSLContext | None = None) -> Server:
         s = self.settings
@@ -300,6 +315,8 @@ class Node:
         if self._closed:
             return
         self._closed = True
+        if self.health is not None:  # NOT_SERVING first
+            await self.health.aclose()
         servers = [server for server in (self._ws_server, self._wss_server) if server is not None]
         for server in servers:
             server.close(close_connections=True)  # 1001 going away

@@ -107,6 +107,9 @@ class MemoryRegistry:
         dead = [n for n in self._nodes if self._live_node(n) is None]
         return sum(self._drop_node(n) for n in dead)
 
+    async def ping(self) -> None:
+        self._check_open()  # in this process: reachable while open
+
     async def list_nodes(self) -> list[NodeInfo]:
         self._check_open()
         return [
