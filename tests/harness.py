@@ -28,6 +28,7 @@ from ocpp.v201 import call_result as result201
 from websockets.asyncio.client import ClientConnection
 from websockets.typing import Subprotocol
 
+from services.common._health import HealthSettings
 from services.common._mesh import bearer_metadata, mesh_metadata, metadata_channel_interceptors
 from services.manager import Manager, ManagerSettings
 from services.manager._data_transfer import VendorHandler
@@ -91,9 +92,10 @@ async def running_node(
     max_frame_bytes: int = 65_536,
     lease_seconds: float = 2 * UNIT,
     tls: tuple[str, str, str] | None = None,
+    health: HealthSettings | None = None,
 ) -> AsyncIterator[Node]:
     """A node on loopback; `tls` = (server cert, key, client CA) PEM paths opens its wss://
-    port too (``node.tls_port``)."""
+    port too (``node.tls_port``); `health`: how often its readiness is checked."""
     settings = NodeSettings(
         node_id=node_id,
         host="127.0.0.1",
@@ -109,6 +111,7 @@ async def running_node(
         max_frame_bytes=max_frame_bytes,
         lease_seconds=lease_seconds,
         mesh_secret=MESH_SECRET,
+        health=health or HealthSettings(),
     )
     if tls is not None:
         settings.tls_port = 0
