@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import uvloop
 
 from services.common._env import ConfigError, env_float, env_str
+from services.common._logging import configure_logging
 
 if TYPE_CHECKING:
     from services.registry import Registry
@@ -47,13 +48,15 @@ async def stop_requested() -> None:
 
 
 def run_service(main: Callable[[], Coroutine[Any, Any, None]]) -> None:
-    """Configure logging from LOG_LEVEL and run `main` on uvloop; a configuration error
-    ends the process with its message and exit status 2, not a traceback."""
-    logging.basicConfig(
-        level=env_str("LOG_LEVEL", "INFO"), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    """Configure logging from LOG_LEVEL and LOG_FORMAT (text or json) and run `main` on
+    uvloop; a configuration error ends the process with its message and exit status 2,
+    not a traceback."""
+    level = env_str("LOG_LEVEL", "INFO")
     try:
+        configure_logging(level, env_str("LOG_FORMAT", "text").lower())
         uvloop.run(main())
     except ConfigError as exc:
+        if not logging.getLogger().handlers:  # LOG_FORMAT itself was wrong
+            configure_logging(level, "text")
         logging.getLogger("services").error("configuration error: %s", exc)
         raise SystemExit(2) from None

@@ -53,6 +53,7 @@ from services.common._framing import (
     result_frame,
 )
 from services.common._health import HealthMonitor, service_names
+from services.common._logging import bind, log_context
 from services.common._mesh import MeshAuthInterceptor
 from services.common._status import NODE_DOMAIN, SendFailure, abort
 from services.common._tasks import cancel_and_wait
@@ -251,13 +252,14 @@ class Node:
             ),
         )
         subscribed = asyncio.Event()
-        self._tasks = [
-            asyncio.create_task(self._link.run(), name="manager-link"),
-            asyncio.create_task(self._keep_lease(), name="node-lease"),
-            asyncio.create_task(self._watch_evictions(subscribed), name="evictions"),
-        ]
-        if s.ping_interval is not None:
-            self._tasks.append(asyncio.create_task(self._keep_alive(), name="keepalive-pings"))
+        with log_context(node_id=s.node_id):  # the node's own tasks log with its id
+            self._tasks = [
+                asyncio.create_task(self._link.run(), name="manager-link"),
+                asyncio.create_task(self._keep_lease(), name="node-lease"),
+                asyncio.create_task(self._watch_evictions(subscribed), name="evictions"),
+            ]
+            if s.ping_interval is not None:
+                self._tasks.append(asyncio.create_task(self._keep_alive(), name="keepalive-pings"))
         try:
             async with asyncio.timeout(s.startup_timeout):
                 await subscribed.wait()  # no eviction can be missed once chargers arrive
@@ -352,6 +354,7 @@ class Node:
             charger_id = charger_id_from_path(request.path)
         except InvalidChargerId as exc:
             return ws.respond(HTTPStatus.NOT_FOUND, f"{exc}\n")
+        bind(charger_id=charger_id, node_id=self.settings.node_id)
         subprotocol = pick_subprotocol(request.headers)
         if subprotocol is None:
             return ws.respond(
@@ -408,6 +411,7 @@ class Node:
     async def _handle(self, ws: ServerConnection) -> None:
         assert ws.request is not None  # the handshake is done
         charger_id = charger_id_from_path(ws.request.path)
+        bind(charger_id=charger_id, node_id=self.settings.node_id)  # this connection's lines
         # The handshake's headers would otherwise stay for the connection's life
         # (websockets needs the request object itself: it marks the handshake as read).
         ws.request.headers.clear()
