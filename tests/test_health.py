@@ -376,8 +376,8 @@ async def test_node_health_follows_its_event_stream(
 
 
 async def test_registry_api_health_follows_redis(redis_server_url: str, redis_prefix: str) -> None:
-    """The registry service is SERVING while Redis answers, NOT_SERVING while it does not;
-    its reflection needs the mesh secret."""
+    """The registry service is NOT_SERVING until its first check, then SERVING while Redis
+    answers and NOT_SERVING while it does not; its reflection needs the mesh secret."""
     async with relay_to(*_hostport(redis_server_url)) as relay:
         client = aioredis.from_url(_via(redis_server_url, relay.port), socket_timeout=UNIT)
         registry = RedisRegistry(client, prefix=redis_prefix, lease_seconds=2 * UNIT)
@@ -385,9 +385,12 @@ async def test_registry_api_health_follows_redis(redis_server_url: str, redis_pr
         server = registry_server(registry, MESH_SECRET, health=health)
         port = server.add_insecure_port("127.0.0.1:0")
         await server.start()
-        await health.start()
         target = f"127.0.0.1:{port}"
         try:
+            # Not ready before its first check has passed.
+            assert await health_of(target) == NOT_SERVING
+            assert await health_of(target, "csms.v1.Registry") == NOT_SERVING
+            await health.start()
             assert await health_of(target) == SERVING
             assert await health_of(target, "csms.v1.Registry") == SERVING
             services = await reflect(target, (("x-csms-mesh-secret", MESH_SECRET),))

@@ -78,6 +78,20 @@ def service_names(*modules: object) -> list[str]:
     return names
 
 
+class _HealthServicer(health.aio.HealthServicer):  # type: ignore[misc]
+    """grpcio's servicer, NOT_SERVING from the start (grpcio's says SERVING until told
+    otherwise, which would call a server ready before its first check)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.not_serving_yet("")
+
+    def not_serving_yet(self, service: str) -> None:
+        """`service` is NOT_SERVING; only before the server starts (nobody watches yet:
+        ``set`` would notify watchers, and needs a running loop)."""
+        self._server_status[service] = NOT_SERVING
+
+
 class HealthMonitor:
     """Runs readiness checks and publishes the result through a gRPC health servicer.
 
@@ -94,7 +108,7 @@ class HealthMonitor:
         self.name = name  # the process, in log lines: "manager", "node N1", "registry"
         self._checks = dict(checks)
         self.settings = settings or HealthSettings()
-        self.servicer = health.aio.HealthServicer()
+        self.servicer = _HealthServicer()
         self._services: list[str] = []
         #: check name -> why it failed in the last round; empty when all passed.
         self.failures: dict[str, str] = {}
@@ -111,6 +125,8 @@ class HealthMonitor:
         """Add the health service and server reflection (listing `services`) to `server`,
         before it starts."""
         self._services = list(services)
+        for service in self._services:
+            self.servicer.not_serving_yet(service)
         health_pb2_grpc.add_HealthServicer_to_server(self.servicer, server)
         reflection.enable_server_reflection(
             [*self._services, health.SERVICE_NAME, reflection.SERVICE_NAME], server
@@ -118,7 +134,6 @@ class HealthMonitor:
 
     async def start(self) -> None:
         """Check once now, then every interval until `aclose`."""
-        await self._publish(NOT_SERVING)  # the servicer starts out SERVING
         await self.check_now()
         self._task = asyncio.create_task(self._run(), name=f"health-checks-{self.name}")
 
