@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 import redis.asyncio as aioredis
+from ocpp.v16 import call as call16
 
 from services.common._logging import (
     ContextFilter,
@@ -29,10 +30,12 @@ from tests.harness import (
     UNIT,
     Charger16,
     accepts,
+    charger_url,
     connected,
     eventually,
     free_port,
     running_manager,
+    running_node,
 )
 
 
@@ -170,6 +173,44 @@ async def test_a_node_process_logs_json_lines_with_the_charger_id(
     assert any("disconnected" in m for m in messages), records
     assert all(r["node_id"] == "N-json" for r in about), about
     assert all({"time", "level", "logger", "message"} <= set(r) for r in records)
+
+
+async def test_a_managers_line_about_an_event_names_its_charger_node_and_message(
+    json_log: tuple[logging.Logger, io.StringIO],
+    redis_client: aioredis.Redis,
+    redis_prefix: str,
+    sqlite_url: str,
+) -> None:
+    """A line the manager logs while handling a charger's call (a StopTransaction for a
+    transaction it does not know) carries that charger, the node it came through and the
+    call's OCPP message id, though the log call names only the charger in its text."""
+    _, buffer = json_log
+    handler = logging.getLogger("tests.json_logs").handlers[0]
+    manager_log = logging.getLogger("services.manager")
+    manager_log.addHandler(handler)
+    registry = RedisRegistry(redis_client, prefix=redis_prefix, lease_seconds=2 * UNIT)
+    try:
+        async with (
+            running_manager(registry, sqlite_url) as manager,
+            running_node(registry, manager.port, "N-ctx") as node,
+            connected(Charger16, charger_url(node, "CP-CTX"), "CP-CTX") as cp,
+        ):
+            await cp.boot()
+            await cp.call(
+                call16.StopTransaction(
+                    meter_stop=10, timestamp="2026-12-03T10:00:00Z", transaction_id=987654
+                )
+            )
+    finally:
+        manager_log.removeHandler(handler)
+        await registry.aclose()
+    stops = [r for r in lines(buffer) if "stopped unknown transaction 987654" in r["message"]]
+    assert len(stops) == 1, lines(buffer)
+    stop = stops[0]
+    assert stop["charger_id"] == "CP-CTX"
+    assert stop["node_id"] == "N-ctx"
+    assert stop["message_id"], stop  # the OCPP unique id the charger's library chose
+    assert stop["level"] == "WARNING"
 
 
 async def test_an_unknown_log_format_stops_the_start() -> None:
