@@ -28,6 +28,7 @@ from ocpp.v201 import call_result as result201
 from websockets.asyncio.client import ClientConnection
 from websockets.typing import Subprotocol
 
+from services.common._health import HealthSettings
 from services.common._mesh import bearer_metadata, mesh_metadata, metadata_channel_interceptors
 from services.journal import Journal, JournalSettings
 from services.manager import Manager, ManagerSettings
@@ -99,9 +100,11 @@ async def running_node(
     lease_seconds: float = 2 * UNIT,
     tls: tuple[str, str, str] | None = None,
     journal: JournalSettings | None = None,
+    health: HealthSettings | None = None,
 ) -> AsyncIterator[Node]:
     """A node on loopback; `tls` = (server cert, key, client CA) PEM paths opens its wss://
-    port too (``node.tls_port``); `journal` = its frame journal (None: off)."""
+    port too (``node.tls_port``); `journal` = its frame journal (None: off); `health`: how
+    often its readiness is checked."""
     settings = NodeSettings(
         node_id=node_id,
         host="127.0.0.1",
@@ -118,6 +121,7 @@ async def running_node(
         lease_seconds=lease_seconds,
         mesh_secret=MESH_SECRET,
         journal=journal if journal is not None else JournalSettings(url="off"),
+        health=health or HealthSettings(),
     )
     if tls is not None:
         settings.tls_port = 0

@@ -27,12 +27,14 @@ from csms.v1 import (
     events_pb2_grpc,
 )
 from google.protobuf import descriptor_pb2
+from grpc_health.v1 import health_pb2
+from grpc_reflection.v1alpha import reflection_pb2
 from sqlalchemy import text
 
 from services.common import to_proto_version
 from services.common._env import ConfigError
 from services.manager import Manager, ManagerSettings
-from services.manager._access import ACCESS, MESH, ROLE_LEVELS
+from services.manager._access import ACCESS, MESH, PUBLIC, ROLE_LEVELS
 from services.manager._audit import AuditRecord
 from services.manager._auth import (
     Authenticator,
@@ -76,14 +78,22 @@ class Method:
 
 
 def descriptor_methods() -> list[Method]:
-    """Every RPC of every service in gen/csms/v1/descriptor.binpb."""
+    """Every RPC of every service in gen/csms/v1/descriptor.binpb, and of gRPC health and
+    server reflection (served by every server of the mesh)."""
     files = descriptor_pb2.FileDescriptorSet.FromString(DESCRIPTOR.read_bytes())
-    return [
+    ours = [
         Method(f"{f.package}.{s.name}", m.name, m.client_streaming, m.server_streaming)
         for f in files.file
         for s in f.service
         for m in s.method
     ]
+    grpcs = [
+        Method(s.full_name, m.name, m.client_streaming, m.server_streaming)
+        for module in (health_pb2, reflection_pb2)
+        for s in module.DESCRIPTOR.services_by_name.values()
+        for m in s.methods
+    ]
+    return ours + grpcs
 
 
 def managers_methods() -> list[Method]:
@@ -170,7 +180,12 @@ def test_every_rpc_in_the_descriptor_set_has_a_rule() -> None:
     stale = sorted(set(ACCESS) - paths)
     assert not stale, f"ACCESS names methods that do not exist: {stale}"
     needs = set(ACCESS.values())
-    assert needs <= {MESH, *ROLE_LEVELS}, needs
+    assert needs <= {MESH, PUBLIC, *ROLE_LEVELS}, needs
+    # Only the health probes answer without credentials (tests/test_health.py).
+    assert {p for p, need in ACCESS.items() if need == PUBLIC} == {
+        "/grpc.health.v1.Health/Check",
+        "/grpc.health.v1.Health/Watch",
+    }
     assert {p for p, need in ACCESS.items() if need == MESH} == {
         "/csms.v1.Events/Stream",
         "/csms.v1.Events/Admit",
@@ -193,6 +208,8 @@ async def test_every_rpc_refuses_a_missing_or_unknown_token(
     wrong: dict[str, str] = {}
     async with channel:
         for method in managers_methods():
+            if ACCESS[method.path] == PUBLIC:
+                continue  # the health probes (tests/test_health.py)
             if presented == "malformed":
                 code = await call_empty(
                     channel, method, (("authorization", f"Basic {ADMIN_TOKEN}"),)
@@ -220,7 +237,7 @@ async def test_each_role_is_held_to_its_verbs(manager: Manager, role: str) -> No
     async with api_channel(f"127.0.0.1:{manager.port}", token) as channel:
         for method in managers_methods():
             need = ACCESS[method.path]
-            if need == MESH:
+            if need in (MESH, PUBLIC):
                 continue
             code = await call_empty(channel, method)
             checked += 1

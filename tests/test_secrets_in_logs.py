@@ -4,6 +4,7 @@ print credentials")."""
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import sys
 from pathlib import Path
@@ -35,11 +36,13 @@ def test_a_url_is_shown_without_its_password(url: str, shown: str) -> None:
     assert without_password(url) == shown
 
 
+@pytest.mark.parametrize("log_format", ["text", "json"])
 async def test_the_registry_service_logs_its_redis_url_without_the_password(
-    redis_server_url: str, redis_prefix: str
+    redis_server_url: str, redis_prefix: str, log_format: str
 ) -> None:
     """`python -m services.registry` names its Redis in the log, never the password
-    (the default Redis user takes any password, so the service really connects)."""
+    (the default Redis user takes any password, so the service really connects), in text
+    and in JSON lines (LOG_FORMAT), which parse one by one."""
     with_password = redis_server_url.replace("redis://", "redis://default:hunter2-secret@", 1)
     env = {
         **os.environ,
@@ -48,6 +51,7 @@ async def test_the_registry_service_logs_its_redis_url_without_the_password(
         "REGISTRY_HOST": "127.0.0.1",
         "REGISTRY_PORT": str(free_port()),
         "LOG_LEVEL": "INFO",
+        "LOG_FORMAT": log_format,
         "MESH_SECRET": MESH_SECRET,
     }
     proc = await asyncio.create_subprocess_exec(
@@ -71,3 +75,7 @@ async def test_the_registry_service_logs_its_redis_url_without_the_password(
         logged += (rest or b"").decode()
     assert "hunter2-secret" not in logged
     assert "default:***@" in logged
+    assert MESH_SECRET not in logged
+    if log_format == "json":
+        records = [json.loads(line) for line in logged.splitlines()]
+        assert any("default:***@" in r["message"] for r in records), records

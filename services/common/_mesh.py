@@ -152,12 +152,22 @@ def bearer_metadata(token: str) -> tuple[tuple[str, str], ...]:
 # -- server side: refuse every call without the mesh secret ----------------------------------
 
 
-class MeshAuthInterceptor(grpc.aio.ServerInterceptor):
-    """Server interceptor: every method needs the mesh secret (for servers that serve
-    only internal RPCs: a node's ``Node.Send``, the registry service)."""
+#: What a caller may use without the mesh secret: the gRPC health probes (Check and Watch;
+#: services/common/_health.py), which cannot send credentials and reveal only SERVING or
+#: NOT_SERVING. Reflection and every other method need the secret.
+OPEN_METHODS: frozenset[str] = frozenset(
+    {"/grpc.health.v1.Health/Check", "/grpc.health.v1.Health/Watch"}
+)
 
-    def __init__(self, secret: str) -> None:
+
+class MeshAuthInterceptor(grpc.aio.ServerInterceptor):
+    """Server interceptor: every method but the health probes (`OPEN_METHODS`) needs the
+    mesh secret (for servers that serve only internal RPCs: a node's ``Node.Send``, the
+    registry service)."""
+
+    def __init__(self, secret: str, *, open_methods: frozenset[str] = OPEN_METHODS) -> None:
         self._secret = secret
+        self._open = open_methods
 
     async def intercept_service(
         self,
@@ -167,7 +177,7 @@ class MeshAuthInterceptor(grpc.aio.ServerInterceptor):
         handler_call_details: grpc.HandlerCallDetails,
     ) -> grpc.RpcMethodHandler[Any, Any] | None:
         handler = await continuation(handler_call_details)
-        if handler is None:
+        if handler is None or handler_call_details.method in self._open:
             return handler
         presented = metadata_value(handler_call_details.invocation_metadata, MESH_METADATA_KEY)
         if secret_matches(presented, self._secret):

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import uvloop
 
 from services.common._env import ConfigError, env_float, env_str
+from services.common._logging import configure_logging
 from services.common._tracing import configure as configure_tracing
 
 if TYPE_CHECKING:
@@ -48,16 +49,18 @@ async def stop_requested() -> None:
 
 
 def run_service(main: Callable[[], Coroutine[Any, Any, None]], name: str = "") -> None:
-    """Configure logging from LOG_LEVEL and tracing from OTEL_* (services/common/_tracing.py)
-    and run `main` on uvloop; a configuration error ends the process with its message and
-    exit status 2, not a traceback. `name` is the service's name in traces (none: no tracing)."""
-    logging.basicConfig(
-        level=env_str("LOG_LEVEL", "INFO"), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    """Configure logging from LOG_LEVEL and LOG_FORMAT (text or json) and tracing from
+    OTEL_* (services/common/_tracing.py), and run `main` on uvloop; a configuration error
+    ends the process with its message and exit status 2, not a traceback. `name` is the
+    service's name in traces (none: no tracing)."""
+    level = env_str("LOG_LEVEL", "INFO")
     try:
+        configure_logging(level, env_str("LOG_FORMAT", "text").lower())
         if name:
             configure_tracing(name)
         uvloop.run(main())
     except ConfigError as exc:
+        if not logging.getLogger().handlers:  # LOG_FORMAT itself was wrong
+            configure_logging(level, "text")
         logging.getLogger("services").error("configuration error: %s", exc)
         raise SystemExit(2) from None

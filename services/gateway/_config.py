@@ -24,6 +24,9 @@ from google.protobuf import descriptor_pb2
 
 from services.common import env_float, env_int, env_str
 
+#: Where a node answers the gateway's active health check (services/node/_node.py HEALTH_PATH).
+HEALTH_PATH = "/health"
+
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = ROOT / "envoy" / "envoy.yaml"
 UNKNOWN_FIELDS_LUA = ROOT / "envoy" / "unknown_fields.lua"
@@ -125,6 +128,14 @@ class GatewaySettings:
     connect_timeout: float = 2.0  # to the manager and to nodes
     node_health_interval: float = 1.0  # Envoy's active health check of each node, seconds
     node_health_timeout: float = 1.0  # a node not answering /health in this time is unhealthy
+    # Envoy's gRPC health check of each manager (grpc.health.v1), seconds: every interval,
+    # and a manager not answering SERVING twice in a row leaves the rotation.
+    manager_health_interval: float = 2.0
+    manager_health_timeout: float = 1.0
+    # Envoy's own metrics for Prometheus: a listener serving only /stats/prometheus (taken
+    # from the admin interface, which needs a fixed admin_port then). 0 = no such listener.
+    stats_port: int = 0
+    stats_host: str = "127.0.0.1"  # like the admin port; 0.0.0.0 for a Prometheus elsewhere
     # Exact origins (scheme://host[:port]) a browser may call /v1/ from; none by default:
     # the web UI is served by this gateway, so it is same-origin and needs no CORS.
     cors_origins: Sequence[str] = ()
@@ -165,6 +176,11 @@ class GatewaySettings:
             "ui_dir": Path(env_str("GATEWAY_UI_DIR", str(UI_DIR))),
             "openapi": Path(env_str("GATEWAY_OPENAPI", str(OPENAPI))),
             "node_health_interval": env_float("GATEWAY_NODE_HEALTH_INTERVAL", 1.0, minimum=0.1),
+            "manager_health_interval": env_float(
+                "GATEWAY_MANAGER_HEALTH_INTERVAL", 2.0, minimum=0.1
+            ),
+            "stats_port": env_int("GATEWAY_STATS_PORT", 0),
+            "stats_host": env_str("GATEWAY_STATS_HOST", "127.0.0.1"),
             "log_level": env_str("GATEWAY_LOG_LEVEL", "warning"),
             "concurrency": env_int("GATEWAY_CONCURRENCY", 2, minimum=1),
             "tls_port": env_int("GATEWAY_TLS_PORT", 0),
@@ -519,6 +535,14 @@ def _tls_passthrough(
             }
         ],
     }
+    health_check: dict[str, Any] = {"tcp_health_check": {}}
+    endpoints = [_endpoint(address) for address in settings.tls_node_addresses]
+    plain = _plain_ports(settings)
+    if plain is not None:
+        # The node's own /health on its websocket port (503 while it drains), as for /ocpp/.
+        health_check = {"http_health_check": {"path": HEALTH_PATH}}
+        for endpoint, port in zip(endpoints, plain, strict=True):
+            endpoint["endpoint"]["health_check_config"] = {"port_value": port}
     cluster = {
         "name": "nodes_tls",
         "type": "STRICT_DNS",
@@ -532,14 +556,130 @@ def _tls_passthrough(
                 "no_traffic_interval": f"{settings.node_health_interval:g}s",
                 "unhealthy_threshold": 1,
                 "healthy_threshold": 1,
-                "tcp_health_check": {},
+                **health_check,
             }
         ],
         "common_lb_config": {"healthy_panic_threshold": {"value": 0}},
         "load_assignment": {
             "cluster_name": "nodes_tls",
+            "endpoints": [{"lb_endpoints": endpoints}],
+        },
+    }
+    return [listener], [cluster]
+
+
+def _plain_ports(settings: GatewaySettings) -> list[int] | None:
+    """The websocket port of each TLS node, when GATEWAY_TLS_NODES pairs one for one (same
+    host, same order) with GATEWAY_NODES; None when they do not pair (then the TLS
+    cluster's check can only be TCP)."""
+    tls, plain = settings.tls_node_addresses, settings.node_addresses
+    if len(tls) != len(plain):
+        return None
+    pairs = [(parse_address(a), parse_address(b)) for a, b in zip(tls, plain, strict=True)]
+    if any(t[0] != p[0] for t, p in pairs):
+        return None
+    return [p[1] for _, p in pairs]
+
+
+def _stats_listener(
+    settings: GatewaySettings,
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The listener serving Envoy's metrics to Prometheus and its cluster (the admin
+    interface on loopback); none without GATEWAY_STATS_PORT. Only GET /stats/prometheus
+    is routed: the admin's other pages (and its POST actions) stay on loopback."""
+    if not settings.stats_port:
+        return [], []
+    if not settings.admin_port:
+        raise GatewayConfigError(
+            "GATEWAY_STATS_PORT needs a fixed GATEWAY_ADMIN_PORT (not 0): the stats listener "
+            "reads /stats/prometheus from the admin interface"
+        )
+    not_found = {
+        "status": 404,
+        "body": {"inline_string": "only GET /stats/prometheus is served here\n"},
+    }
+    listener = {
+        "name": "stats",
+        "address": {
+            "socket_address": {"address": settings.stats_host, "port_value": settings.stats_port}
+        },
+        "ignore_global_conn_limit": True,  # scraped even when the gateway is full
+        "filter_chains": [
+            {
+                "filters": [
+                    {
+                        "name": "envoy.filters.network.http_connection_manager",
+                        "typed_config": {
+                            "@type": "type.googleapis.com/envoy.extensions.filters.network."
+                            "http_connection_manager.v3.HttpConnectionManager",
+                            "stat_prefix": "stats",
+                            "codec_type": "AUTO",
+                            "route_config": {
+                                "name": "stats",
+                                "virtual_hosts": [
+                                    {
+                                        "name": "stats",
+                                        "domains": ["*"],
+                                        "routes": [
+                                            {
+                                                "match": {
+                                                    "path": "/stats/prometheus",
+                                                    "headers": [
+                                                        {
+                                                            "name": ":method",
+                                                            "string_match": {"exact": "GET"},
+                                                        }
+                                                    ],
+                                                },
+                                                "route": {
+                                                    "cluster": "envoy_admin",
+                                                    "timeout": "10s",
+                                                },
+                                            },
+                                            {
+                                                "match": {"prefix": "/"},
+                                                "direct_response": not_found,
+                                            },
+                                        ],
+                                    }
+                                ],
+                            },
+                            "http_filters": [
+                                {
+                                    "name": "envoy.filters.http.router",
+                                    "typed_config": {
+                                        "@type": "type.googleapis.com/"
+                                        "envoy.extensions.filters.http.router.v3.Router"
+                                    },
+                                }
+                            ],
+                        },
+                    }
+                ]
+            }
+        ],
+    }
+    cluster = {
+        "name": "envoy_admin",
+        "type": "STATIC",
+        "connect_timeout": "1s",
+        "load_assignment": {
+            "cluster_name": "envoy_admin",
             "endpoints": [
-                {"lb_endpoints": [_endpoint(address) for address in settings.tls_node_addresses]}
+                {
+                    "lb_endpoints": [
+                        {
+                            "endpoint": {
+                                "address": {
+                                    "socket_address": {
+                                        "address": "127.0.0.1",
+                                        "port_value": settings.admin_port,
+                                    }
+                                }
+                            }
+                        }
+                    ]
+                }
             ],
         },
     }
@@ -569,6 +709,7 @@ def render(settings: GatewaySettings) -> str:
         "node_endpoints": [_endpoint(address) for address in settings.node_addresses],
     }
     blocks["tls_listeners"], blocks["tls_clusters"] = _tls_passthrough(settings)
+    blocks["stats_listeners"], blocks["stats_clusters"] = _stats_listener(settings)
     template = settings.template.read_text()
 
     def block(match: re.Match[str]) -> str:
@@ -592,6 +733,8 @@ def render(settings: GatewaySettings) -> str:
         "connect_timeout": f"{settings.connect_timeout:g}",
         "node_health_interval": f"{settings.node_health_interval:g}",
         "node_health_timeout": f"{settings.node_health_timeout:g}",
+        "manager_health_interval": f"{settings.manager_health_interval:g}",
+        "manager_health_timeout": f"{settings.manager_health_timeout:g}",
         "max_body_bytes": str(max(_MIN_BODY_BYTES, largest)),
         "no_transcoder": json.dumps(_NO_TRANSCODER),
         "unknown_fields_lua": json.dumps(unknown_fields_lua(files, bindings)),

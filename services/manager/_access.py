@@ -4,6 +4,7 @@ enforces it.
 
 - ``mesh``: the internal event stream and admission (``csms.v1.Events``): the shared mesh
   secret, never an operator's token.
+- ``public``: nothing; only the gRPC health probes (Health/Check and Health/Watch).
 - ``viewer`` < ``operator`` < ``admin`` for the public API (see ``_auth``'s docstring).
 
 A method missing from `ACCESS` is refused (PERMISSION_DENIED), so a new RPC cannot be
@@ -18,6 +19,8 @@ from typing import Any, Final
 from google.protobuf.message import Message
 
 MESH: Final = "mesh"
+#: No credentials: the gRPC health probes only (they reveal SERVING / NOT_SERVING).
+PUBLIC: Final = "public"
 VIEWER: Final = "viewer"
 OPERATOR: Final = "operator"
 ADMIN: Final = "admin"
@@ -42,6 +45,13 @@ def _service(name: str, needs: Mapping[str, str]) -> dict[str, str]:
 #: Full method name → what it needs. Every method the manager serves must be here.
 ACCESS: Mapping[str, str] = {
     **_service("Events", {"Stream": MESH, "Admit": MESH}),
+    # Probes (Kubernetes, compose, Envoy) cannot send a token; health's List is not open.
+    "/grpc.health.v1.Health/Check": PUBLIC,
+    "/grpc.health.v1.Health/Watch": PUBLIC,
+    "/grpc.health.v1.Health/List": VIEWER,  # grpcio answers UNIMPLEMENTED; not open
+    # grpcurl's listing and describing of the API: any operator (streams requests: the
+    # interceptor checks the token before the first one).
+    "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo": VIEWER,
     **_service(
         "AuthService",
         {

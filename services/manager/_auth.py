@@ -35,8 +35,10 @@ the database; ``last_used_at`` is written at most once a minute per token.
 After each call that needs operator or admin, and after each refusal, an `AuditRecord` goes
 to the manager's `AuditSink`. Servicers read the authenticated caller with `current_caller`.
 
-Health checking and server reflection do not exist yet (issue 13): when they are added,
-they must be added to `ACCESS` too (health probably needing nothing).
+Health checking (``grpc.health.v1.Health`` Check and Watch) needs nothing (``public``):
+probes cannot send a token, and it reveals only SERVING / NOT_SERVING. Server reflection
+needs a token of any role: it streams requests, so the token is checked before the first
+one is read; only viewer-level methods (not audited, no escalation) may stream requests.
 """
 
 from __future__ import annotations
@@ -64,8 +66,10 @@ from services.manager._access import (
     ESCALATIONS,
     HOW_TO_AUTHENTICATE,
     MESH,
+    PUBLIC,
     ROLE_LEVELS,
     SECRET_PREFIX,
+    VIEWER,
     audited,
     is_security_setting,
 )
@@ -342,9 +346,11 @@ class OperatorAuthInterceptor(grpc.aio.ServerInterceptor):
                 f"mesh secret (MESH_SECRET) in {MESH_METADATA_KEY} may call it; operators' "
                 "tokens do not open it",
             )
-        if handler.request_streaming:
-            # No public method streams requests, and a role check here reads the one
-            # request: such a method needs its own rule before anyone may call it.
+        if need == PUBLIC:
+            return handler
+        if handler.request_streaming and (need != VIEWER or method in self._escalations):
+            # The role check of a request stream reads no request (no escalation, and
+            # viewer calls are not audited): anything more needs its own rule first.
             return self._refusal(
                 handler,
                 method,

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from services.common import env_float, env_int, env_str
 from services.common._env import ConfigError
+from services.common._health import HealthSettings
 from services.common._mesh import GENERATE_HINT, mesh_secret_from_env
 from services.journal import DEFAULT_RETENTION_S, JournalSettings
 from services.manager._ca import CaConfigError, CertificateAuthority
@@ -80,6 +81,8 @@ class ManagerSettings:
     journal_url: str = field(default="", repr=False)  # may hold a database password
     # JOURNAL_RETENTION, as the nodes have it: MongoDB's TTL index is created with it.
     journal_retention_s: float = DEFAULT_RETENTION_S
+    # Readiness checks behind gRPC health (database, registry): HEALTH_CHECK_INTERVAL/TIMEOUT.
+    health: HealthSettings = field(default_factory=HealthSettings)
 
     @classmethod
     def from_env(
@@ -122,6 +125,7 @@ class ManagerSettings:
             bulk_task_concurrency=env_int("BULK_TASK_CONCURRENCY", 16, minimum=1),
             journal_url=journal.url if journal.enabled else "",
             journal_retention_s=journal.retention_s,
+            health=HealthSettings.from_env(),
         )
 
 

@@ -33,6 +33,7 @@ from csms.v1 import common_pb2, events_pb2, events_pb2_grpc, watch_pb2
 
 from services import metrics
 from services.common import from_proto_version
+from services.common._logging import bind, current_event
 from services.manager._charger_auth import ChargerAuthenticator
 from services.manager._context import Clock
 from services.manager._dispatch import Dispatcher
@@ -144,6 +145,7 @@ class EventsServicer(events_pb2_grpc.EventsServicer):
     async def Admit(
         self, request: events_pb2.AdmitRequest, context: grpc.aio.ServicerContext[Any, Any]
     ) -> events_pb2.AdmitResponse:
+        bind(charger_id=request.charger_id, node_id=request.node_id)  # this RPC's log lines
         decision = await self._policy.admit(
             request.charger_id, from_proto_version(request.ocpp_version), self._clock()
         )
@@ -180,6 +182,7 @@ class EventsServicer(events_pb2_grpc.EventsServicer):
             "node %s connected its event stream (Node.Send at %s)", hello.node_id, hello.address
         )
         self.nodes[hello.node_id] = hello.address
+        bind(node_id=hello.node_id)  # this stream's lines, its handlers' included
         replies: asyncio.Queue[events_pb2.Reply | None] = asyncio.Queue(self._reply_queue_size)
         self._monitor.stream_started(hello.node_id)
         try:
@@ -201,6 +204,7 @@ class EventsServicer(events_pb2_grpc.EventsServicer):
         node_id: str,
     ) -> None:
         handle = self.dispatcher.handle
+        set_event = current_event.set
         bus = self._bus
         monitor = self._monitor
         newest_epoch = monitor.newest.get  # charger id -> newest epoch (NodeMonitor)
@@ -214,6 +218,7 @@ class EventsServicer(events_pb2_grpc.EventsServicer):
                     await slots.acquire()
                 return
             for event in message.batch.events:
+                set_event(event)  # log lines say which charger and message (no allocation)
                 if event.kind == _KIND_CALL:
                     newer = newest_epoch(event.charger_id, 0)
                     outcome: events_pb2.Reply | Awaitable[events_pb2.Reply]
@@ -238,6 +243,7 @@ class EventsServicer(events_pb2_grpc.EventsServicer):
                     await slots.acquire()
                     group.create_task(self._finish(outcome, replies, slots))
             metrics.event_batch_received(message.batch.events)
+            set_event(None)
 
     async def _superseded_if_confirmed(
         self, event: events_pb2.Event, node_id: str, newer: int

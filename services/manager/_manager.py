@@ -8,23 +8,37 @@ from collections.abc import Mapping
 
 import grpc
 from csms.v1 import (
+    auth_pb2,
     auth_pb2_grpc,
+    chargers_pb2,
     chargers_pb2_grpc,
+    device_model_pb2,
     device_model_pb2_grpc,
+    events_pb2,
     events_pb2_grpc,
+    id_tags_pb2,
     id_tags_pb2_grpc,
+    locations_pb2,
     locations_pb2_grpc,
+    messages_pb2,
     messages_pb2_grpc,
+    nodes_pb2,
     nodes_pb2_grpc,
+    registry_pb2,
     registry_pb2_grpc,
+    reservations_pb2,
     reservations_pb2_grpc,
+    tasks_pb2,
     tasks_pb2_grpc,
+    transactions_pb2,
     transactions_pb2_grpc,
+    watch_pb2,
     watch_pb2_grpc,
 )
 
 from services import metrics
 from services.common import OcppVersion
+from services.common._health import HealthMonitor, service_names
 from services.common._tasks import cancel_and_wait
 from services.common._tracing import TracingInterceptor
 from services.journal import JOURNAL_OFF, Journal, open_journal
@@ -65,6 +79,23 @@ from services.manager.v201.router import build_router as build_v201_router
 from services.registry import Registry, RegistryError, RegistryServicer
 
 log = logging.getLogger(__name__)
+
+#: The services the manager's server serves, as server reflection lists them.
+MANAGER_SERVICES = service_names(
+    events_pb2,
+    chargers_pb2,
+    tasks_pb2,
+    transactions_pb2,
+    id_tags_pb2,
+    reservations_pb2,
+    locations_pb2,
+    registry_pb2,
+    watch_pb2,
+    device_model_pb2,
+    auth_pb2,
+    messages_pb2,
+    nodes_pb2,
+)
 
 
 class Manager:
@@ -116,6 +147,8 @@ class Manager:
         #: its owner), else the one JOURNAL_URL names (opened and closed here), else None.
         self._journal = journal
         self._owns_journal = journal is None
+        #: Readiness (database, registry) behind grpc.health.v1, from the start on.
+        self.health: HealthMonitor | None = None
 
     @property
     def stores(self) -> Stores:
@@ -315,10 +348,18 @@ class Manager:
         messages = MessageServicer(self._journal, stores.chargers)
         await messages.open()
         messages_pb2_grpc.add_MessageServiceServicer_to_server(messages, server)
+        #: gRPC health follows the database and the registry; reflection lists the API.
+        self.health = HealthMonitor(
+            "manager",
+            {"database": stores.ping, "registry": self.registry.ping},
+            settings=s.health,
+        )
+        self.health.serve_on(server, MANAGER_SERVICES)
         self.port = server.add_insecure_port(f"{s.host}:{s.port}")
         if self.port == 0:
             raise OSError(f"cannot listen on {s.host}:{s.port}")
         await server.start()
+        await self.health.start()
         self._housekeeping = asyncio.create_task(self._keep_house(), name="housekeeping")
         self._node_checks = asyncio.create_task(self.node_monitor.run(), name="node-checks")
         return self
@@ -331,6 +372,8 @@ class Manager:
         if self._closed:
             return
         self._closed = True
+        if self.health is not None:  # NOT_SERVING first: balancers stop sending calls
+            await self.health.aclose()
         for task in (self._housekeeping, self._node_checks):
             if task is not None:  # both call Redis, where a cancellation can be lost on 3.11
                 await cancel_and_wait(task)

@@ -41,6 +41,7 @@ import orjson
 from csms.v1 import events_pb2
 
 from services.common import OcppVersion
+from services.common._logging import bind, unbind
 from services.common._tasks import cancel_and_wait
 from services.manager import commands
 from services.manager._auth import current_caller
@@ -271,6 +272,7 @@ class TaskRunner:
         task the node says it cannot deliver (the charger left since the registry was read)
         is queued again (``TaskQueued``)."""
         event = self._waiters.done[record.task_id] = asyncio.Event()
+        context = bind(charger_id=record.charger_id, task_id=record.task_id)  # log lines
         try:
             try:
                 answer = await self._deliver(location, record.action, payload, record)
@@ -311,6 +313,7 @@ class TaskRunner:
         finally:
             event.set()
             del self._waiters.done[record.task_id]
+            unbind(context)
 
     async def _deliver(
         self,

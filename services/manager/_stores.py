@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sqlalchemy import text
+
 from services.manager.store import (
     AuditStore,
     ChargerStore,
@@ -82,6 +84,12 @@ class Stores:
             audit=SqlAuditStore(engine),
             tasks=SqlTaskStore(engine),
         )
+
+    async def ping(self) -> None:
+        """Return when the database answers a ``SELECT 1`` (the readiness check); raises
+        what the driver raises when it does not."""
+        async with self.tasks.engine.connect() as connection:  # every store's one engine
+            await connection.execute(text("SELECT 1"))
 
     async def aclose(self) -> None:
         """Flush what is buffered and close the database (the engine is the charger store's)."""

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from services.common import env_float, env_int, env_str
 from services.common._env import ConfigError
+from services.common._health import HealthSettings
 from services.common._mesh import mesh_secret_from_env
 from services.journal import JournalSettings
 from services.node._credentials import TrustedProxies
@@ -78,6 +79,8 @@ class NodeSettings:
     # The frame journal (JOURNAL_*; docs/adr/0014): url "" = not set (one warning at
     # start), "off" = none.
     journal: JournalSettings = field(default_factory=JournalSettings)
+    # Readiness checks behind gRPC health (event stream, registry): HEALTH_CHECK_INTERVAL/TIMEOUT.
+    health: HealthSettings = field(default_factory=HealthSettings)
 
     @classmethod
     def from_env(
@@ -111,6 +114,7 @@ class NodeSettings:
             drain_deadline=env_float("NODE_DRAIN_DEADLINE", 600.0, minimum=1.0),
             mesh_secret=mesh_secret if mesh_secret is not None else mesh_secret_from_env(),
             journal=JournalSettings.from_env(default_url=journal_default_url),
+            health=HealthSettings.from_env(),
         )
 
 

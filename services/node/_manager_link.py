@@ -106,6 +106,10 @@ class ManagerLink:
         """Whether the event stream is open right now."""
         return self._connected.is_set()
 
+    async def wait_connected(self) -> None:
+        """Return once the event stream is open (at once if it is)."""
+        await self._connected.wait()
+
     def next_event_id(self) -> int:
         """A new event id, unique for the life of this process."""
         event_id = self._next_id

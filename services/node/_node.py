@@ -55,6 +55,8 @@ from services.common._framing import (
     error_frame,
     result_frame,
 )
+from services.common._health import HealthMonitor, service_names
+from services.common._logging import bind, log_context
 from services.common._mesh import MeshAuthInterceptor
 from services.common._status import NODE_DOMAIN, SendFailure, abort
 from services.common._tasks import cancel_and_wait
@@ -252,6 +254,7 @@ class Node:
         self.calls_unanswered = 0
         # The frame journal (docs/adr/0014): None = frames are not journaled.
         self.journal: NodeJournal | None = None
+        self.health: HealthMonitor | None = None  # gRPC health's readiness checks
 
     @property
     def link(self) -> ManagerLink:
@@ -290,6 +293,17 @@ class Node:
             ]
         )
         node_pb2_grpc.add_NodeServicer_to_server(NodeServicer(self), self._grpc_server)
+        # gRPC health follows the event stream to the manager and the registry.
+        self.health = health = HealthMonitor(
+            f"node {s.node_id}",
+            {
+                "event stream": self._event_stream_up,
+                "registry": self.registry.ping,
+                "drain": self._not_draining,
+            },
+            settings=s.health,
+        )
+        health.serve_on(self._grpc_server, service_names(node_pb2))
         self.grpc_port = self._grpc_server.add_insecure_port(f"{s.grpc_host}:{s.grpc_port}")
         if self.grpc_port == 0:
             raise OSError(f"cannot listen for Node.Send on {s.grpc_host}:{s.grpc_port}")
@@ -309,13 +323,14 @@ class Node:
             ),
         )
         subscribed = asyncio.Event()
-        self._tasks = [
-            asyncio.create_task(self._link.run(), name="manager-link"),
-            asyncio.create_task(self._keep_lease(), name="node-lease"),
-            asyncio.create_task(self._watch_evictions(subscribed), name="evictions"),
-        ]
-        if s.ping_interval is not None:
-            self._tasks.append(asyncio.create_task(self._keep_alive(), name="keepalive-pings"))
+        with log_context(node_id=s.node_id):  # the node's own tasks log with its id
+            self._tasks = [
+                asyncio.create_task(self._link.run(), name="manager-link"),
+                asyncio.create_task(self._keep_lease(), name="node-lease"),
+                asyncio.create_task(self._watch_evictions(subscribed), name="evictions"),
+            ]
+            if s.ping_interval is not None:
+                self._tasks.append(asyncio.create_task(self._keep_alive(), name="keepalive-pings"))
         try:
             async with asyncio.timeout(s.startup_timeout):
                 await subscribed.wait()  # no eviction can be missed once chargers arrive
@@ -339,7 +354,18 @@ class Node:
         if tls is not None and s.tls_port is not None:
             self._wss_server = await self._serve_websockets(s.tls_port, tls)
             self.tls_port = next(iter(self._wss_server.sockets)).getsockname()[1]
+        await health.start()
         return self
+
+    async def _not_draining(self) -> None:
+        """The readiness check of a drain: a draining node is not ready for chargers."""
+        if self._drain is not None:
+            raise NodeStopping("draining: its chargers are moving to other nodes")
+
+    async def _event_stream_up(self) -> None:
+        """The readiness check of the event stream: waits (bounded by the check's
+        timeout) until it is open."""
+        await self.link.wait_connected()
 
     async def _serve_websockets(self, port: int, tls: ssl.SSLContext | None = None) -> Server:
         s = self.settings
@@ -367,6 +393,8 @@ class Node:
         if self._closed:
             return
         self._closed = True
+        if self.health is not None:  # NOT_SERVING first
+            await self.health.aclose()
         servers = [server for server in (self._ws_server, self._wss_server) if server is not None]
         for server in servers:
             server.close(close_connections=True)  # 1001 going away
@@ -408,6 +436,7 @@ class Node:
             charger_id = charger_id_from_path(request.path)
         except InvalidChargerId as exc:
             return ws.respond(HTTPStatus.NOT_FOUND, f"{exc}\n")
+        bind(charger_id=charger_id, node_id=self.settings.node_id)
         subprotocol = pick_subprotocol(request.headers)
         if subprotocol is None:
             return ws.respond(
@@ -464,6 +493,7 @@ class Node:
     async def _handle(self, ws: ServerConnection) -> None:
         assert ws.request is not None  # the handshake is done
         charger_id = charger_id_from_path(ws.request.path)
+        bind(charger_id=charger_id, node_id=self.settings.node_id)  # this connection's lines
         # The handshake's headers would otherwise stay for the connection's life
         # (websockets needs the request object itself: it marks the handshake as read).
         ws.request.headers.clear()
@@ -819,7 +849,13 @@ class Node:
             deadline=s.drain_deadline,
         )
         self._tasks.append(asyncio.create_task(self._drain.run(), name="drain"))
+        if self.health is not None:  # NOT_SERVING now, not at the next round of checks
+            self._tasks.append(asyncio.create_task(self._recheck(self.health), name="recheck"))
         return self._drain
+
+    @staticmethod
+    async def _recheck(health: HealthMonitor) -> None:
+        await health.check_now()
 
     @property
     def draining(self) -> bool:

@@ -5,6 +5,8 @@ do; operators read the registry through the manager's API with a token),
 ``REDIS_URL`` (redis://127.0.0.1:6379/0), ``REGISTRY_HOST`` (0.0.0.0), ``REGISTRY_PORT`` (50052),
 ``REGISTRY_PREFIX`` ("csms:"), ``LEASE_SECONDS`` (15), ``SHUTDOWN_GRACE_SECONDS`` (5),
 ``METRICS_PORT`` / ``METRICS_HOST`` / ``METRICS_TOKEN`` (Prometheus /metrics; none by default).
+``HEALTH_CHECK_INTERVAL`` (5), ``HEALTH_CHECK_TIMEOUT`` (2): gRPC health is SERVING while
+Redis answers.
 This process also sweeps the chargers of dead nodes every third of a lease; more
 than one sweeper is harmless.
 """
@@ -16,6 +18,7 @@ import contextlib
 import logging
 
 from services.common import env_float, env_int, env_str, without_password
+from services.common._health import HealthMonitor, HealthSettings
 from services.common._mesh import mesh_secret_from_env
 from services.common._runtime import run_service, stop_requested
 from services.common._tasks import cancel_and_wait
@@ -48,15 +51,19 @@ async def serve() -> None:
     grace = env_float("SHUTDOWN_GRACE_SECONDS", 5.0)
     mesh_secret = mesh_secret_from_env()
     metrics_settings = MetricsSettings.from_env()  # METRICS_PORT unset: no listener
+    health_settings = HealthSettings.from_env()
 
     async with (
         serve_metrics(metrics_settings, what="registry API"),
         RedisRegistry.from_url(url, prefix=prefix, lease_seconds=lease_seconds) as registry,
     ):
-        server = registry_server(registry, mesh_secret)
+        # gRPC health follows Redis: SERVING while it answers a PING.
+        health = HealthMonitor("registry", {"redis": registry.ping}, settings=health_settings)
+        server = registry_server(registry, mesh_secret, health=health)
         if server.add_insecure_port(f"{host}:{port}") == 0:
             raise OSError(f"cannot listen on {host}:{port} (REGISTRY_HOST, REGISTRY_PORT)")
         await server.start()
+        await health.start()
         log.info(
             "registry API on %s:%d (mesh secret required), Redis %s, prefix %r",
             host,
@@ -69,6 +76,7 @@ async def serve() -> None:
             await stop_requested()
         finally:
             log.info("shutting down (grace %.1f s)", grace)
+            await health.aclose()  # NOT_SERVING before the server stops
             with contextlib.suppress(Exception):  # its Redis calls can lose a cancel (3.11)
                 await cancel_and_wait(sweeper)
             await server.stop(grace)

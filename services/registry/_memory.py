@@ -112,6 +112,9 @@ class MemoryRegistry:
         dead = [n for n in self._nodes if self._live_node(n) is None]
         return sum(self._drop_node(n) for n in dead)
 
+    async def ping(self) -> None:
+        self._check_open()  # in this process: reachable while open
+
     @registry_operation("list_nodes")
     async def list_nodes(self) -> list[NodeInfo]:
         self._check_open()

@@ -147,6 +147,11 @@ class Registry(Protocol):
         """Remove the chargers of nodes whose lease expired; return how many."""
         ...
 
+    async def ping(self) -> None:
+        """Return when the registry's store answers (readiness checks); RegistryUnavailable
+        when it does not."""
+        ...
+
     async def disconnect(self, charger_id: str, reason: str) -> ChargerLocation | None:
         """Have the node that holds the charger close its connection, telling it `reason`
         (an eviction with that reason to that node); the connection told to close, or None

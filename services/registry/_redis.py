@@ -414,6 +414,18 @@ class RedisRegistry:
     async def sweep(self) -> int:
         return int(await self._eval("sweep"))
 
+    async def ping(self) -> None:
+        self._check_open()
+        try:
+            async with asyncio.timeout(self._operation_timeout):
+                await self._client.ping()
+        except TimeoutError:
+            raise RegistryUnavailable(
+                f"Redis did not answer within {self._operation_timeout} s"
+            ) from None
+        except RedisError as exc:
+            raise RegistryUnavailable(f"Redis failed: {exc}") from exc
+
     @registry_operation("list_nodes")
     async def list_nodes(self) -> list[NodeInfo]:
         rows = await self._eval("nodes")

@@ -11,6 +11,7 @@ import grpc
 from csms.v1 import registry_pb2, registry_pb2_grpc
 from google.protobuf.timestamp_pb2 import Timestamp
 
+from services.common._health import HealthMonitor, service_names
 from services.common._mesh import MeshAuthInterceptor
 from services.common._tracing import TracingInterceptor
 from services.common._versions import to_proto_version
@@ -126,10 +127,14 @@ class RegistryServicer(registry_pb2_grpc.RegistryServicer):
         return registry_pb2.ListNodesResponse(nodes=[node_to_proto(n) for n in nodes])
 
 
-def registry_server(registry: Registry, mesh_secret: str) -> grpc.aio.Server:
+def registry_server(
+    registry: Registry, mesh_secret: str, *, health: HealthMonitor | None = None
+) -> grpc.aio.Server:
     """The standalone registry service's gRPC server (not started, no port yet): the
-    inspection API for internal tools, every call requiring the mesh secret. Operators
-    read the registry through the manager's copy of this API, with a bearer token."""
+    inspection API for internal tools, every call requiring the mesh secret but the
+    health probes. Operators read the registry through the manager's copy of this API,
+    with a bearer token. With `health`, the server also serves gRPC health (its status
+    set by that monitor) and server reflection."""
     if not mesh_secret:
         raise ValueError("the registry service needs the mesh secret (MESH_SECRET)")
     server = grpc.aio.server(
@@ -140,4 +145,6 @@ def registry_server(registry: Registry, mesh_secret: str) -> grpc.aio.Server:
         ]
     )
     registry_pb2_grpc.add_RegistryServicer_to_server(RegistryServicer(registry), server)
+    if health is not None:
+        health.serve_on(server, service_names(registry_pb2))
     return server
