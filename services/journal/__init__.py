@@ -14,6 +14,7 @@ from services.journal._frames import (
     redact_response,
 )
 from services.journal._model import (
+    MAX_QUERY_LIMIT,
     BadCursor,
     Direction,
     Exchange,
@@ -36,6 +37,7 @@ from services.journal._writer import JournalWriter
 __all__ = [
     "DEFAULT_RETENTION_S",
     "JOURNAL_OFF",
+    "MAX_QUERY_LIMIT",
     "REDACTED",
     "BadCursor",
     "Direction",

@@ -12,9 +12,10 @@ retried ``retries`` times with a growing pause; then it is dropped, counted (``d
 ``failed_batches``) and logged. ``aclose`` writes what is queued, waiting at most
 ``close_timeout``; what is left then is counted and logged.
 
-With ``retention_s``, the same task deletes exchanges older than that every
+With ``retention_s``, a second task deletes exchanges older than that at start and every
 ``sweep_interval`` (`Journal.expire`; SQL needs it, MongoDB's TTL index does it itself and
-answers 0).
+answers 0). It is a task of its own so that a long sweep (the first after weeks off)
+never holds up the writes.
 """
 
 from __future__ import annotations
@@ -78,6 +79,7 @@ class JournalWriter:
         self._queue: deque[Exchange] = deque()
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._sweeper: asyncio.Task[None] | None = None
         self._closed = False
         #: Exchanges dropped since the start: queue full, a batch given up, or left at close.
         self.dropped = 0
@@ -92,7 +94,6 @@ class JournalWriter:
         self._unreported = 0  # drops not yet in a warning
         self._drop_reason = ""
         self._last_warning = -float("inf")
-        self._next_sweep = 0.0  # monotonic time of the next retention sweep
 
     @property
     def depth(self) -> int:
@@ -143,8 +144,9 @@ class JournalWriter:
     async def start(self) -> None:
         """Start the background task (idempotent)."""
         if self._task is None and not self._closed:
-            self._next_sweep = time.monotonic()  # a first sweep at once
             self._task = asyncio.create_task(self._run(), name="journal-writer")
+            if self.retention_s is not None:
+                self._sweeper = asyncio.create_task(self._sweep(), name="journal-retention")
 
     async def __aenter__(self) -> JournalWriter:
         await self.start()
@@ -159,6 +161,8 @@ class JournalWriter:
             return
         self._closed = True
         self._wake.set()
+        if self._sweeper is not None:
+            await cancel_and_wait(self._sweeper)
         task = self._task
         if task is not None:
             try:
@@ -198,8 +202,6 @@ class JournalWriter:
             elif self._closed:
                 return
             self._report_drops()  # drops after the last warning are not left unsaid
-            if self.retention_s is not None and not self._closed:
-                await self._sweep_if_due()
 
     async def _write(self, batch: list[Exchange]) -> None:
         """Hand `batch` to the journal, retrying a failure `retries` times; then drop it."""
@@ -233,26 +235,25 @@ class JournalWriter:
         self.failed_batches += 1
         self._drop(len(batch), f"the journal's store refused them {self.retries + 1} times")
 
-    async def _sweep_if_due(self) -> None:
-        now = time.monotonic()
-        if now < self._next_sweep:
-            return
-        self._next_sweep = now + self.sweep_interval
+    async def _sweep(self) -> None:
+        """Delete what is older than the retention, now and every sweep_interval."""
         assert self.retention_s is not None
-        cutoff_ms = int((self._clock() - self.retention_s) * 1000)
-        try:
-            async with asyncio.timeout(self.write_timeout * 6):
-                deleted = await self._journal.expire(cutoff_ms)
-        except asyncio.CancelledError:
-            raise
-        except Exception as exc:  # retried at the next sweep
-            log.warning(
-                "journal: the retention sweep failed (%s: %s); next try in %.0f s",
-                type(exc).__name__,
-                exc or "timed out",
-                self.sweep_interval,
-            )
-            return
-        self.expired += deleted
-        if deleted:
-            log.info("journal: %d exchanges older than the retention deleted", deleted)
+        while True:
+            cutoff_ms = int((self._clock() - self.retention_s) * 1000)
+            try:
+                async with asyncio.timeout(self.write_timeout * 6):
+                    deleted = await self._journal.expire(cutoff_ms)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # retried at the next sweep
+                log.warning(
+                    "journal: the retention sweep failed (%s: %s); next try in %.0f s",
+                    type(exc).__name__,
+                    exc or "timed out",
+                    self.sweep_interval,
+                )
+            else:
+                self.expired += deleted
+                if deleted:
+                    log.info("journal: %d exchanges older than the retention deleted", deleted)
+            await asyncio.sleep(self.sweep_interval)

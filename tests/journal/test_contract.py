@@ -14,6 +14,7 @@ from collections.abc import Sequence
 import pytest
 
 from services.journal import (
+    MAX_QUERY_LIMIT,
     BadCursor,
     Direction,
     Exchange,
@@ -326,3 +327,11 @@ async def test_one_big_batch(journal: Journal) -> None:
     rest = await journal.query(Query("CP-1", before=page[-1].cursor, limit=1000))
     assert ids(rest)[-1] == "m0"
     assert len(rest) == 1000
+
+
+@pytest.mark.parametrize("limit", [0, -1, MAX_QUERY_LIMIT + 1])
+def test_a_page_size_out_of_range_is_refused(limit: int) -> None:
+    """A page of fewer than 1 or more than MAX_QUERY_LIMIT exchanges is a ValueError
+    before any backend sees it."""
+    with pytest.raises(ValueError, match="a page holds 1 to"):
+        Query("CP-1", limit=limit)

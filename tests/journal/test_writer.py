@@ -232,3 +232,23 @@ async def test_on_the_sqlite_journal(sqlite_journal_url: str) -> None:
         assert ids(page) == ["m119", "m118", "m117"]
     finally:
         await journal.aclose()
+
+
+async def test_a_long_sweep_does_not_hold_up_writes() -> None:
+    """While a retention sweep is still deleting, recorded exchanges are written; close
+    stops the sweep."""
+    fake = FakeJournal()
+    sweeping = asyncio.Event()
+    never = asyncio.Event()
+
+    async def slow_expire(older_than_ms: int) -> int:
+        sweeping.set()
+        await never.wait()
+        return 0
+
+    fake.expire = slow_expire  # type: ignore[method-assign]
+    async with JournalWriter(fake, flush_interval=0.01, retention_s=60.0) as writer:
+        await asyncio.wait_for(sweeping.wait(), 10 * UNIT)
+        writer.record(exchange(n=1))
+        await until(lambda: writer.written == 1)
+    assert fake.written == ["m1"]
