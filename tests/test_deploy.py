@@ -39,19 +39,12 @@ MESH = (MANAGER, REGISTRY, NODE)
 #: The variable holding each mesh service's gRPC port (its health endpoint).
 GRPC_PORT = {MANAGER: "MANAGER_PORT", REGISTRY: "REGISTRY_PORT", NODE: "NODE_GRPC_PORT"}
 
-#: Variables of issue 13 (/work/wt/CONTRACTS.md) that other branches are adding to the
-#: code now, with the services that will read them. Until those branches are merged the
-#: scan cannot find the reads, so a manifest may set these; once the code reads one,
-#: test_pending_names_are_still_pending fails: delete its entry then.
-PENDING: dict[str, set[str]] = {
-    "JOURNAL_URL": {MANAGER, NODE},
-    "JOURNAL_RETENTION": {MANAGER, NODE},
-    "LOG_FORMAT": {*MESH, GATEWAY},
-    "GATEWAY_STATS_PORT": {GATEWAY},
-    "GATEWAY_STATS_HOST": {GATEWAY},
-}
-#: Modules the manifests run that other branches add (services.healthcheck: helper "health").
-PENDING_MODULES = {"services.healthcheck"}
+#: Variables a branch in flight is adding to the code, with the services that will read
+#: them: until it is merged the scan cannot find the reads, so a manifest may set these;
+#: once the code reads one, test_pending_names_are_still_pending fails: delete it then.
+PENDING: dict[str, set[str]] = {}
+#: Modules the manifests run that a branch in flight adds.
+PENDING_MODULES: set[str] = set()
 
 #: What a deployment must set although the code has a default (a default that only suits
 #: one machine, or a feature the deployment promises), per service.
