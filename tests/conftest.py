@@ -284,15 +284,16 @@ def sqlite_url(tmp_path: Path, sqlite_template: Path) -> str:
 
 @pytest.fixture(scope="session", autouse=True)
 def _embedded_state_per_worker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
-    """`make run` (services.embedded) keeps its admin token and local CA under the working
-    directory's var/ unless told otherwise; tests that spawn it from the repository root
-    would share (and race on) those files between workers, and leave them in the
-    developer's var/. Point them into this worker's temporary directory instead; a test
+    """`make run` (services.embedded) keeps its admin token, local CA and frame journal
+    under the working directory's var/ unless told otherwise; tests that spawn it from the
+    repository root would share (and race on) those files between workers, and leave them
+    in the developer's var/. Point them into this worker's temporary directory instead; a test
     that sets them itself still wins."""
     state = tmp_path_factory.mktemp("embedded-var")
     overrides = {
         "CSMS_ADMIN_TOKEN_FILE": str(state / "admin-token"),
         "LOCAL_CA_DIR": str(state / "ca"),
+        "JOURNAL_URL": f"sqlite+aiosqlite:///{state / 'journal.sqlite'}",
     }
     saved = {name: os.environ.get(name) for name in overrides}
     for name, value in overrides.items():

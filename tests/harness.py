@@ -29,6 +29,7 @@ from websockets.asyncio.client import ClientConnection
 from websockets.typing import Subprotocol
 
 from services.common._mesh import bearer_metadata, mesh_metadata, metadata_channel_interceptors
+from services.journal import JournalSettings
 from services.manager import Manager, ManagerSettings
 from services.manager._data_transfer import VendorHandler
 from services.node import Node, NodeSettings
@@ -91,9 +92,10 @@ async def running_node(
     max_frame_bytes: int = 65_536,
     lease_seconds: float = 2 * UNIT,
     tls: tuple[str, str, str] | None = None,
+    journal: JournalSettings | None = None,
 ) -> AsyncIterator[Node]:
     """A node on loopback; `tls` = (server cert, key, client CA) PEM paths opens its wss://
-    port too (``node.tls_port``)."""
+    port too (``node.tls_port``); `journal` = its frame journal (None: off)."""
     settings = NodeSettings(
         node_id=node_id,
         host="127.0.0.1",
@@ -109,6 +111,7 @@ async def running_node(
         max_frame_bytes=max_frame_bytes,
         lease_seconds=lease_seconds,
         mesh_secret=MESH_SECRET,
+        journal=journal if journal is not None else JournalSettings(url="off"),
     )
     if tls is not None:
         settings.tls_port = 0

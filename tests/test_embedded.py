@@ -35,9 +35,11 @@ async def _csmsctl(port: int, *args: str) -> tuple[int, str, str]:
 
 async def test_embedded_process_serves_a_charger_and_csmsctl_drives_it(tmp_path: Path) -> None:
     """The embedded process serves a 1.6 charger; csmsctl lists the registry and resets it;
-    SIGTERM shuts down cleanly and the charger's last status is in the SQLite file."""
+    SIGTERM shuts down cleanly and the charger's last status is in the SQLite file, its
+    frames in the journal's."""
     ws_port, grpc_port = free_port(), free_port()
     database = tmp_path / "csms.sqlite3"
+    journal = tmp_path / "journal.sqlite"
     env = {
         **os.environ,
         "NODE_PORT": str(ws_port),
@@ -45,6 +47,7 @@ async def test_embedded_process_serves_a_charger_and_csmsctl_drives_it(tmp_path:
         "MANAGER_PORT": str(grpc_port),
         "MANAGER_HOST": "127.0.0.1",
         "DATABASE_URL": f"sqlite+aiosqlite:///{database}",
+        "JOURNAL_URL": f"sqlite+aiosqlite:///{journal}",
         "GATEWAY_ENABLED": "false",  # tests/test_gateway.py covers make run with Envoy
         "LOG_LEVEL": "WARNING",
         "CSMS_ADMIN_TOKEN": ADMIN_TOKEN,
@@ -95,6 +98,16 @@ async def test_embedded_process_serves_a_charger_and_csmsctl_drives_it(tmp_path:
     with sqlite3.connect(database) as db:
         rows = db.execute("select charger_id, evse_id, status from connectors").fetchall()
     assert rows == [("EMB-1", 1, "Preparing")]
+    assert f"journal:   sqlite+aiosqlite:///{journal}" in banner
+    with sqlite3.connect(journal) as db:
+        actions = db.execute(
+            "select action, outcome from journal_exchanges where charger_id = 'EMB-1' order by id"
+        ).fetchall()
+    assert actions == [
+        ("BootNotification", "result"),
+        ("StatusNotification", "result"),
+        ("Reset", "result"),
+    ]
 
 
 # Loopback as /proc/net writes it (hex, per 32-bit word in host order): 127.0.0.1,

@@ -7,8 +7,8 @@ chargers, on GATEWAY_PORT [8080]) runs as a child process and stops with it
 and the in-process registry. With DATABASE_URL / REDIS_URL set, the same command
 runs against PostgreSQL / Redis. Chargers' CSRs (SignCertificate) are signed by a local CA
 created once under LOCAL_CA_DIR [var/ca/] and kept, unless CA_CERT_FILE / CA_KEY_FILE name
-another CA.
-runs against PostgreSQL / Redis.
+another CA. Every OCPP frame is journaled to var/journal.sqlite, a SQLite file of its own
+(JOURNAL_URL to put it elsewhere, ``off`` for none).
 
 The API needs a token. Without CSMS_ADMIN_TOKEN, the first run generates an admin token,
 keeps it in var/admin-token (mode 0600) for later runs, and prints it in the banner (and
@@ -35,6 +35,9 @@ from services.manager._context import utc_now
 from services.node import Node, NodeSettings
 
 log = logging.getLogger("services.embedded")
+
+#: The frame journal of `make run`: its own SQLite file beside the database (JOURNAL_URL).
+DEFAULT_JOURNAL_URL = "sqlite+aiosqlite:///var/journal.sqlite"
 
 #: Where `make run` keeps the admin token it generated (reused on later runs);
 #: CSMS_ADMIN_TOKEN_FILE overrides.
@@ -102,6 +105,13 @@ def _use_local_ca(settings: ManagerSettings) -> str:
     )
 
 
+def _journal_line(node: Node) -> str:
+    journal = node.settings.journal
+    if not journal.enabled:
+        return "off (JOURNAL_URL=off): frames are not journaled"
+    return f"{without_password(journal.url)}   (every OCPP frame; JOURNAL_URL)"
+
+
 def _banner(
     manager: Manager,
     node: Node,
@@ -150,6 +160,7 @@ def _banner(
         f"  gRPC API:  localhost:{manager.port}"
         f"   (CSMS_TOKEN={token} csmsctl --manager localhost:{manager.port} chargers)",
         f"  database:  {without_password(settings.database_url)}",
+        f"  journal:   {_journal_line(node)}",
         f"  registry:  {'redis ' + without_password(redis_url) if redis_url else 'in-process'}",
         *([f"  certs:     chargers' CSRs {ca_line}"] if ca_line else []),
         "Press Ctrl+C to stop.",
@@ -173,7 +184,9 @@ async def main() -> None:
     token_from_env = bool(manager_settings.admin_token)
     if not token_from_env:
         manager_settings.admin_token = admin_token(admin_token_file())
-    node_settings = NodeSettings.from_env(mesh_secret=mesh_secret)
+    node_settings = NodeSettings.from_env(
+        mesh_secret=mesh_secret, journal_default_url=DEFAULT_JOURNAL_URL
+    )
     node_settings.node_id = env_str("NODE_ID", "embedded")
     # Chargers from other machines come through the gateway (GATEWAY_HOST, 0.0.0.0); the
     # node's own websocket port stays on loopback unless NODE_HOST says otherwise.
@@ -207,6 +220,9 @@ async def main() -> None:
 
 
 if __name__ == "__main__":
-    if os.environ.get("DATABASE_URL", DEFAULT_DATABASE_URL) == DEFAULT_DATABASE_URL:
-        Path("var").mkdir(exist_ok=True)  # where the default SQLite file lives
+    if (
+        os.environ.get("DATABASE_URL", DEFAULT_DATABASE_URL) == DEFAULT_DATABASE_URL
+        or os.environ.get("JOURNAL_URL", DEFAULT_JOURNAL_URL) == DEFAULT_JOURNAL_URL
+    ):
+        Path("var").mkdir(exist_ok=True)  # where the default SQLite files live
     run_service(main)

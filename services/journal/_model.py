@@ -14,6 +14,9 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Protocol
 
+#: The most exchanges one `Query` returns.
+MAX_QUERY_LIMIT = 1000
+
 
 class Direction(StrEnum):
     """Who sent the CALL of an exchange."""
@@ -33,12 +36,16 @@ class Outcome(StrEnum):
     UNSOLICITED = "unsolicited"  # an answer to no call the CSMS was waiting for
 
 
-@dataclass(slots=True, frozen=True)
+@dataclass(slots=True)
 class Exchange:
     """One CALL and its answer, or one frame that is not part of a complete exchange.
 
     Frames are the OCPP-J text exactly as it crossed the websocket (secrets redacted, a
     frame over the journal's size limit cut); `None` where there is no such frame.
+
+    Treat as immutable. It is not a frozen dataclass only because the node builds one
+    per exchange on the charger's path, and a frozen one costs 2.5 times as much to make
+    (``object.__setattr__`` per field).
     """
 
     charger_id: str
@@ -81,6 +88,12 @@ class Query:
     before: str | None = None
     after: str | None = None
     limit: int = 50
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.limit <= MAX_QUERY_LIMIT:
+            raise ValueError(
+                f"limit is {self.limit}: a page holds 1 to {MAX_QUERY_LIMIT} exchanges"
+            )
 
 
 class JournalError(Exception):

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from services.common import env_float, env_int, env_str
 from services.common._mesh import mesh_secret_from_env
+from services.journal import JournalSettings
 
 
 def _default_node_id() -> str:
@@ -53,11 +54,17 @@ class NodeSettings:
     # Addresses of proxies in front of the node (the gateway): for their connections the
     # charger's address is the last X-Forwarded-For entry (NODE_TRUSTED_PROXIES, commas).
     trusted_proxies: tuple[str, ...] = ()
+    # The frame journal (JOURNAL_*; docs/adr/0014): url "" = not set (one warning at
+    # start), "off" = none.
+    journal: JournalSettings = field(default_factory=JournalSettings)
 
     @classmethod
-    def from_env(cls, *, mesh_secret: str | None = None) -> NodeSettings:
-        """Settings from NODE_* environment variables (see README); MESH_SECRET is
-        required unless `mesh_secret` is given (the embedded mode shares its own)."""
+    def from_env(
+        cls, *, mesh_secret: str | None = None, journal_default_url: str = ""
+    ) -> NodeSettings:
+        """Settings from NODE_* and JOURNAL_* environment variables (see README);
+        MESH_SECRET is required unless `mesh_secret` is given (the embedded mode shares its
+        own); JOURNAL_URL defaults to `journal_default_url` (the embedded mode's file)."""
         return cls(
             node_id=env_str("NODE_ID", _default_node_id()),
             host=env_str("NODE_HOST", "0.0.0.0"),
@@ -80,4 +87,5 @@ class NodeSettings:
                 p.strip() for p in env_str("NODE_TRUSTED_PROXIES", "").split(",") if p.strip()
             ),
             mesh_secret=mesh_secret if mesh_secret is not None else mesh_secret_from_env(),
+            journal=JournalSettings.from_env(default_url=journal_default_url),
         )

@@ -37,7 +37,7 @@ from websockets.exceptions import ConnectionClosed
 from websockets.frames import CloseCode
 from websockets.http11 import Request, Response
 from websockets.protocol import State
-from websockets.typing import Subprotocol
+from websockets.typing import Data, Subprotocol
 
 from services.common import OcppVersion, to_proto_version
 from services.common._framing import (
@@ -55,6 +55,7 @@ from services.common._framing import (
 from services.common._mesh import MeshAuthInterceptor
 from services.common._status import NODE_DOMAIN, SendFailure, abort
 from services.common._tasks import cancel_and_wait
+from services.journal import JournalWriter, Outcome
 from services.node._config import NodeSettings
 from services.node._credentials import (
     WWW_AUTHENTICATE,
@@ -64,6 +65,13 @@ from services.node._credentials import (
     client_certificate_cn,
     parse_basic_auth,
     tls_server_context,
+)
+from services.node._journaling import (
+    CANCELLED,
+    CONNECTION_CLOSED,
+    SUPERSEDED,
+    TIMEOUT,
+    NodeJournal,
 )
 from services.node._manager_link import (
     LinkSettings,
@@ -202,11 +210,18 @@ class Node:
         # stays here and is retried every lease period until it succeeds).
         self._unclaimed: set[str] = set()
         self._closed = False
+        # The frame journal (docs/adr/0014): None = frames are not journaled.
+        self.journal: NodeJournal | None = None
 
     @property
     def link(self) -> ManagerLink:
         assert self._link is not None, "node not started"
         return self._link
+
+    @property
+    def journal_writer(self) -> JournalWriter | None:
+        """The journal's writer (its depth, drops...); None without a journal."""
+        return self.journal.writer if self.journal is not None else None
 
     @property
     def address(self) -> str:
@@ -220,6 +235,12 @@ class Node:
                 "NodeSettings.mesh_secret is empty: the node presents it to the manager and "
                 "requires it on Node.Send (MESH_SECRET)"
             )
+        if s.journal.enabled:
+            self.journal = await NodeJournal.open(
+                s.journal, node_id=s.node_id, timeout=s.startup_timeout
+            )
+        elif not s.journal.url:
+            log.warning("JOURNAL_URL is not set: frames are not journaled")
         # Node.Send is internal: only callers presenting the mesh secret (the manager).
         self._grpc_server = grpc.aio.server(interceptors=[MeshAuthInterceptor(s.mesh_secret)])
         node_pb2_grpc.add_NodeServicer_to_server(NodeServicer(self), self._grpc_server)
@@ -323,6 +344,9 @@ class Node:
             await self._grpc_server.stop(grace=1.0)
         if self._channel is not None:
             await self._channel.close()
+        # Last: every exchange the shutdown ended (calls failed, tasks aborted) is in it.
+        if self.journal is not None:
+            await self.journal.aclose()
 
     # -- handshake -------------------------------------------------------------
 
@@ -430,22 +454,29 @@ class Node:
             try:
                 message = conn.framer.parse(frame)
             except FrameRejected as rejected:
-                if rejected.reply:
-                    await ws.send(rejected.to_frame(), text=True)
+                started = time.perf_counter()
+                answer = rejected.to_frame() if rejected.reply else None
+                if answer is not None:
+                    await ws.send(answer, text=True)
                 else:
                     log.info("charger %s sent a bad response: %s", conn.charger_id, rejected)
+                if self.journal is not None:
+                    self.journal.malformed(
+                        conn.charger_id, conn.epoch, frame, rejected, answer, started, conn.pending
+                    )
                 continue
             if isinstance(message, InboundCall):
+                started = time.perf_counter() if self.journal is not None else 0.0
                 previous = conn.call
                 if previous is not None:
                     # A call before we answered the last one (OCPP-J allows one at a time):
                     # answer in order. `_answer` was registered first, so it has run
                     # once this wait is over.
                     await asyncio.wait((previous,))
-                if not self._submit(conn, message):
-                    await self._ask_when_room(conn, message)
+                if not self._submit(conn, message, frame, started):
+                    await self._ask_when_room(conn, message, frame, started)
             else:
-                self._resolve_task(conn, message)
+                self._resolve_task(conn, message, frame)
             del message  # nothing of the last call stays with an idle connection
 
     def _event(self, conn: ChargerConnection, message: InboundCall) -> events_pb2.Event:
@@ -461,53 +492,70 @@ class Node:
             payload=message.payload_json,
         )
 
-    def _submit(self, conn: ChargerConnection, message: InboundCall) -> bool:
+    def _submit(
+        self, conn: ChargerConnection, message: InboundCall, call: Data, started: float
+    ) -> bool:
         """Send the call to the manager, answer it when the reply comes; False when the
-        outbox is full (nothing sent)."""
+        outbox is full (nothing sent). `call` (the frame) and `started` are for the journal."""
         event = self._event(conn, message)
         try:
             future = self.link.ask_nowait(event)
         except asyncio.QueueFull:
             return False
         conn.call = future
-        future.add_done_callback(functools.partial(self._answer, conn, event))
+        future.add_done_callback(functools.partial(self._answer, conn, event, call, started))
         return True
 
-    async def _ask_when_room(self, conn: ChargerConnection, message: InboundCall) -> None:
+    async def _ask_when_room(
+        self, conn: ChargerConnection, message: InboundCall, call: Data, started: float
+    ) -> None:
         """The outbox is full: this charger waits for room (within the call deadline)."""
         event = self._event(conn, message)
         try:
             reply = await self.link.ask(event)
         except (TimeoutError, ManagerUnavailable) as exc:
-            answer = self._unanswered(event, exc)
+            answer, error_code = self._unanswered(event, exc), _INTERNAL_ERROR
         else:
             if (frame := _reply_frame(event.message_id, reply)) is None:
                 self._drop_superseded(conn, reply.superseded_by)
+                if self.journal is not None:
+                    self.journal.call(event, call, started, None, SUPERSEDED)
                 return
-            answer = frame
+            answer, error_code = frame, _error_code(reply, frame)
         with contextlib.suppress(ConnectionClosed):
             await conn.ws.send(answer, text=True)
+        if self.journal is not None:
+            self.journal.call(event, call, started, answer, error_code)
 
     def _answer(
         self,
         conn: ChargerConnection,
         event: events_pb2.Event,
+        call: Data,
+        started: float,
         future: asyncio.Future[events_pb2.Reply],
     ) -> None:
         """Write the answer to the charger's call (done callback of the reply's future)."""
         if conn.call is future:
             conn.call = None
         if future.cancelled():
+            if self.journal is not None:
+                self.journal.call(event, call, started, None, CANCELLED)
             return
         exc = future.exception()
         if exc is None:
             reply = future.result()
             if (frame := _reply_frame(event.message_id, reply)) is None:
                 self._drop_superseded(conn, reply.superseded_by)
+                if self.journal is not None:
+                    self.journal.call(event, call, started, None, SUPERSEDED)
                 return
             answer = frame
         else:
             answer = self._unanswered(event, exc)
+        if self.journal is not None:
+            error_code = _INTERNAL_ERROR if exc is not None else _error_code(reply, answer)
+            self.journal.call(event, call, started, answer, error_code)
         if _write_now(conn.ws, answer):
             return
         if conn.ws.protocol.state is State.OPEN:  # its write buffer is full: wait for room
@@ -533,7 +581,9 @@ class Node:
             f"the CSMS did not answer {event.action} within {timeout:g} s; retry later",
         )
 
-    def _resolve_task(self, conn: ChargerConnection, message: InboundResult | InboundError) -> None:
+    def _resolve_task(
+        self, conn: ChargerConnection, message: InboundResult | InboundError, answer: Data
+    ) -> None:
         entry = conn.pending.pop(message.message_id, None)
         if entry is None:
             log.info(
@@ -541,6 +591,8 @@ class Node:
                 conn.charger_id,
                 message.message_id,
             )
+            if self.journal is not None:
+                self.journal.unsolicited(conn.charger_id, conn.epoch, message, answer)
             return
         action, future = entry
         if future.done():
@@ -556,6 +608,8 @@ class Node:
                     ),
                 )
             )
+            if self.journal is not None:
+                self.journal.task_answered(message, action, answer)
             return
         try:
             conn.framer.validate_response(action, message.payload)
@@ -571,12 +625,18 @@ class Node:
                     ),
                 )
             )
+            if self.journal is not None:  # a CALLRESULT, journaled with what broke
+                self.journal.task_ended(
+                    message.message_id, action, answer, Outcome.RESULT, rejected.code
+                )
             return
         future.set_result(
             node_pb2.SendResponse(
                 message_id=message.message_id, result=orjson.dumps(message.payload)
             )
         )
+        if self.journal is not None:
+            self.journal.task_answered(message, action, answer)
 
     async def _notify(self, conn: ChargerConnection, kind: events_pb2.Event.Kind) -> None:
         """Tell the manager a charger connected or disconnected (acked, resent if unanswered)."""
@@ -668,12 +728,22 @@ class Node:
         future: asyncio.Future[node_pb2.SendResponse] = asyncio.get_running_loop().create_future()
         future.add_done_callback(_retrieve)  # failed by a close while `send` still raises
         conn.pending[message_id] = (action, future)
+        frame = call_frame(message_id, action, payload_json)
+        journal = self.journal
+        if journal is not None:
+            journal.task_sent(charger_id, conn.epoch, message_id, action, payload, frame)
         try:
-            await conn.ws.send(call_frame(message_id, action, payload_json), text=True)
+            await conn.ws.send(frame, text=True)
             async with asyncio.timeout(timeout):
                 return await future
+        except (TimeoutError, TaskAborted, asyncio.CancelledError) as exc:
+            if journal is not None:  # sent, never answered
+                journal.task_ended(message_id, action, None, Outcome.NO_ANSWER, _why(exc))
+            raise
         finally:
             conn.pending.pop(message_id, None)
+            if journal is not None:  # ended, or never sent (the socket closed first)
+                journal.task_dropped(message_id)
 
     # -- background duties -----------------------------------------------------
 
@@ -847,6 +917,24 @@ async def _send(ws: ServerConnection, frame: bytes) -> None:
 
 
 _KIND_CALL = events_pb2.Event.KIND_CALL
+_INTERNAL_ERROR: Final = "InternalError"  # the node's CallError when the manager did not answer
+_CALLERROR_TYPE: Final = ord("4")  # the message type digit of a CallError frame, b"[4,..."
+
+
+def _why(exc: BaseException) -> str:
+    """Why a task sent to a charger got no answer, for the journal."""
+    if isinstance(exc, TimeoutError):
+        return TIMEOUT
+    if isinstance(exc, TaskAborted):
+        return CONNECTION_CLOSED
+    return CANCELLED
+
+
+def _error_code(reply: events_pb2.Reply, answer: bytes) -> str:
+    """The CallError code of the manager's `reply` (written as `answer`); "" for a result."""
+    return reply.error.code if answer[1] == _CALLERROR_TYPE else ""
+
+
 _PROTO_VERSIONS = {version: to_proto_version(version) for version in SUBPROTOCOLS.values()}
 
 
