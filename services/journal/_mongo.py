@@ -3,20 +3,30 @@
 One document per exchange in the collection ``exchanges`` of the URL's database
 (``csms`` when the URL names none)::
 
-    _id             ObjectId (made by the driver; breaks ties between equal at_ms)
+    _id             the exchange's sequence number (int64): its place in the timeline
     charger_id, node_id, epoch, direction, outcome, action, message_id,
     at_ms, call, answer, answered_at_ms, latency_ms, error_code   the Exchange's fields
     at              BSON date of at_ms: what the TTL index expires on
 
+A timeline is ordered as exchanges were written, not as they began (ADR 0014: a poll
+with ``after`` must not miss a long task that ended after the last exchange it saw). SQL
+has an auto-increment id for that; MongoDB has none and ObjectIds made by several nodes'
+drivers are not in write order, so each batch reserves a range of sequence numbers with
+one atomic ``$inc`` on the counter document ``{_id: "exchanges", last: N}`` in
+``journal_sequence``, then stores the batch with one unordered ``insert_many``: two round
+trips per batch, none per exchange. The number is the ``_id``, so MongoDB's own unique
+``_id`` index guards it; a range whose insert failed is a gap, which nothing minds.
+
 Indexes (created by `open`, which is safe to run from every node at once):
 
-    timeline        (charger_id 1, at_ms -1, _id -1): a charger's timeline, either way
+    timeline        (charger_id 1, _id -1): a charger's timeline and its pages, either
+                    way, time filters included (they read the charger's exchanges from
+                    the newest on, as on SQL)
     retention       (at 1) with expireAfterSeconds = the retention; MongoDB deletes
                     expired exchanges itself, so `expire` has nothing to do. A changed
                     retention is applied to the existing index with ``collMod``.
 
-A cursor is the (at_ms, _id) of an exchange, packed and base64url-encoded: pages are
-keyset pages on the timeline index, whatever the filters.
+A cursor is the sequence number, packed and base64url-encoded.
 
 Every wait is bounded, by two named timeouts (the constructor's arguments): each
 operation as a whole (the driver's client-side operation timeout, ``timeoutMS``: server
@@ -24,8 +34,7 @@ selection, waiting for a pooled connection, connecting and every round trip, get
 included, share one deadline, and the server is told the rest as maxTimeMS), and each
 new connection (``connectTimeoutMS``, also what the driver's background monitoring
 waits). Options in the URL's query string (``?timeoutMS=...&connectTimeoutMS=...``) win
-over them.
-Driver errors become `JournalError` (`BadCursor` for a foreign cursor).
+over them. Driver errors become `JournalError` (`BadCursor` for a foreign cursor).
 """
 
 from __future__ import annotations
@@ -39,10 +48,10 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Final, Self
 from urllib.parse import parse_qsl, urlsplit
 
-from bson import ObjectId
+from bson import Int64
 from bson.datetime_ms import DatetimeMS
 from bson.errors import BSONError
-from pymongo import ASCENDING, DESCENDING, AsyncMongoClient
+from pymongo import ASCENDING, DESCENDING, AsyncMongoClient, ReturnDocument
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import BulkWriteError, ConfigurationError, OperationFailure, PyMongoError
 
@@ -53,9 +62,10 @@ from ._model import BadCursor, Direction, Exchange, JournalError, Outcome, Query
 log = logging.getLogger(__name__)
 
 COLLECTION: Final = "exchanges"
+SEQUENCE_COLLECTION: Final = "journal_sequence"
 DEFAULT_DATABASE: Final = "csms"
 TIMELINE_INDEX: Final = "timeline"
-TIMELINE_KEYS: Final = [("charger_id", ASCENDING), ("at_ms", DESCENDING), ("_id", DESCENDING)]
+TIMELINE_KEYS: Final = [("charger_id", ASCENDING), ("_id", DESCENDING)]
 RETENTION_INDEX: Final = "retention"
 RETENTION_KEYS: Final = [("at", ASCENDING)]
 
@@ -71,26 +81,27 @@ CONNECT_TIMEOUT: Final = 5.0
 _INDEX_OPTIONS_CONFLICT: Final = 85
 _INDEX_KEY_SPECS_CONFLICT: Final = 86
 
-_CURSOR: Final = struct.Struct(">Bq12s")  # version, at_ms, ObjectId
-_CURSOR_VERSION: Final = 1
+_CURSOR: Final = struct.Struct(">Bq")  # version, sequence number
+_CURSOR_VERSION: Final = 0x6D  # "m": a MongoDB journal's
 
 
-def encode_cursor(at_ms: int, oid: ObjectId) -> str:
-    """The opaque cursor of the exchange stored at (at_ms, oid)."""
-    raw = _CURSOR.pack(_CURSOR_VERSION, at_ms, oid.binary)
-    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
+def encode_cursor(seq: int) -> str:
+    """The opaque cursor of the exchange numbered `seq`."""
+    return base64.urlsafe_b64encode(_CURSOR.pack(_CURSOR_VERSION, seq)).rstrip(b"=").decode()
 
 
-def decode_cursor(cursor: str) -> tuple[int, ObjectId]:
-    """(at_ms, ObjectId) of a cursor `encode_cursor` made; BadCursor for anything else."""
+def decode_cursor(cursor: str) -> int:
+    """The sequence number of a cursor `encode_cursor` made; BadCursor for anything else."""
     try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        version, at_ms, oid = _CURSOR.unpack(raw)
+        version, seq = _CURSOR.unpack(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
     except (binascii.Error, ValueError, struct.error):
-        raise BadCursor(f"cursor {cursor!r} is not one this journal handed out") from None
-    if version != _CURSOR_VERSION:
-        raise BadCursor(f"cursor {cursor!r} is not one this journal handed out")
-    return at_ms, ObjectId(oid)
+        version, seq = None, 0
+    if version != _CURSOR_VERSION or seq < 1 or encode_cursor(seq) != cursor:
+        raise BadCursor(
+            f"cursor {cursor[:40]!r} was not handed out by this journal: pass back a cursor "
+            "from a page of this journal, or none for the newest exchanges"
+        )
+    return int(seq)
 
 
 def ttl_seconds(retention_s: float) -> int:
@@ -116,8 +127,9 @@ def client_options(url: str, *, operation_timeout: float, connect_timeout: float
     return {key: value for key, value in ours.items() if key.lower() not in given}
 
 
-def _document(exchange: Exchange) -> dict[str, Any]:
+def _document(seq: int, exchange: Exchange) -> dict[str, Any]:
     return {
+        "_id": Int64(seq),
         "charger_id": exchange.charger_id,
         "node_id": exchange.node_id,
         "epoch": exchange.epoch,
@@ -137,10 +149,10 @@ def _document(exchange: Exchange) -> dict[str, Any]:
 
 def _stored(doc: Mapping[str, Any]) -> Stored:
     """The document as read back; KeyError/TypeError/ValueError if it is not one of ours."""
+    seq = doc["_id"]
     at_ms = doc["at_ms"]
-    oid = doc["_id"]
-    if not isinstance(at_ms, int) or not isinstance(oid, ObjectId):
-        raise TypeError("at_ms or _id of the wrong type")
+    if not isinstance(seq, int) or not isinstance(at_ms, int):
+        raise TypeError("_id or at_ms is not an integer")
     latency = doc.get("latency_ms")
     exchange = Exchange(
         charger_id=str(doc["charger_id"]),
@@ -157,15 +169,7 @@ def _stored(doc: Mapping[str, Any]) -> Stored:
         latency_ms=None if latency is None else float(latency),
         error_code=str(doc.get("error_code") or ""),
     )
-    return Stored(encode_cursor(at_ms, oid), exchange)
-
-
-def _after(at_ms: int, oid: ObjectId) -> dict[str, Any]:
-    return {"$or": [{"at_ms": {"$gt": at_ms}}, {"at_ms": at_ms, "_id": {"$gt": oid}}]}
-
-
-def _before(at_ms: int, oid: ObjectId) -> dict[str, Any]:
-    return {"$or": [{"at_ms": {"$lt": at_ms}}, {"at_ms": at_ms, "_id": {"$lt": oid}}]}
+    return Stored(encode_cursor(seq), exchange)
 
 
 def timeline_filter(query: Query) -> tuple[dict[str, Any], list[tuple[str, int]]]:
@@ -182,17 +186,14 @@ def timeline_filter(query: Query) -> tuple[dict[str, Any], list[tuple[str, int]]
         at_range["$lt"] = query.until_ms
     if at_range:
         conditions["at_ms"] = at_range
-    keysets = []
+    seq_range: dict[str, Int64] = {}
     if query.after is not None:
-        keysets.append(_after(*decode_cursor(query.after)))
+        seq_range["$gt"] = Int64(decode_cursor(query.after))
     if query.before is not None:
-        keysets.append(_before(*decode_cursor(query.before)))
-    if len(keysets) == 1:
-        conditions.update(keysets[0])
-    elif keysets:
-        conditions["$and"] = keysets
-    way = ASCENDING if query.after is not None else DESCENDING
-    return conditions, [("at_ms", way), ("_id", way)]
+        seq_range["$lt"] = Int64(decode_cursor(query.before))
+    if seq_range:
+        conditions["_id"] = seq_range
+    return conditions, [("_id", ASCENDING if query.after is not None else DESCENDING)]
 
 
 class MongoJournal:
@@ -216,6 +217,7 @@ class MongoJournal:
         )
         self._client: AsyncMongoClient[dict[str, Any]] | None = None
         self._exchanges: AsyncCollection[dict[str, Any]] | None = None
+        self._sequence: AsyncCollection[dict[str, Any]] | None = None
 
     def __repr__(self) -> str:
         return f"MongoJournal({without_password(self._url)!r})"
@@ -247,6 +249,7 @@ class MongoJournal:
         try:
             database = client.get_default_database(DEFAULT_DATABASE)
             self._exchanges = database[COLLECTION]
+            self._sequence = database[SEQUENCE_COLLECTION]
             await self._ensure_indexes(self._exchanges)
         except BaseException:
             await self.aclose()
@@ -308,27 +311,40 @@ class MongoJournal:
             raise RuntimeError(f"{self!r} is not open")
         return self._exchanges
 
+    async def _reserve(self, count: int) -> int:
+        """The first of `count` new sequence numbers, reserved for this batch alone."""
+        assert self._sequence is not None
+        counter = await self._sequence.find_one_and_update(
+            {"_id": COLLECTION},
+            {"$inc": {"last": Int64(count)}},
+            upsert=True,
+            return_document=ReturnDocument.AFTER,
+        )
+        assert counter is not None  # upsert + AFTER always return the document
+        return int(counter["last"]) - count + 1
+
     async def write(self, exchanges: Sequence[Exchange]) -> None:
         collection = self._collection()
         if not exchanges:
             return
-        documents = [_document(exchange) for exchange in exchanges]
         try:
+            first = await self._reserve(len(exchanges))
+            documents = [
+                _document(seq, exchange) for seq, exchange in enumerate(exchanges, start=first)
+            ]
             await collection.insert_many(documents, ordered=False)
         except BulkWriteError as exc:
             details = exc.details
             first = (details.get("writeErrors") or details.get("writeConcernErrors") or [{}])[0]
             raise JournalError(
-                f"MongoDB stored {details.get('nInserted', 0)} of {len(documents)} exchanges: "
+                f"MongoDB stored {details.get('nInserted', 0)} of {len(exchanges)} exchanges: "
                 f"error {first.get('code')} {first.get('errmsg', '')}"
             ) from None
         except (PyMongoError, BSONError) as exc:
-            raise JournalError(f"MongoDB did not store {len(documents)} exchanges: {exc}") from exc
+            raise JournalError(f"MongoDB did not store {len(exchanges)} exchanges: {exc}") from exc
 
     async def query(self, query: Query) -> list[Stored]:
         collection = self._collection()
-        if query.limit < 1:
-            raise ValueError(f"a timeline page holds at least 1 exchange, not {query.limit}")
         conditions, sort = timeline_filter(query)
         try:
             cursor = collection.find(conditions, sort=sort, limit=query.limit, hint=TIMELINE_INDEX)
@@ -354,6 +370,7 @@ class MongoJournal:
         return 0
 
     async def aclose(self) -> None:
-        client, self._client, self._exchanges = self._client, None, None
+        client, self._client = self._client, None
+        self._exchanges = self._sequence = None
         if client is not None:
             await client.close()
