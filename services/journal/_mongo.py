@@ -104,10 +104,17 @@ def decode_cursor(cursor: str) -> int:
     return int(seq)
 
 
+#: The longest expireAfterSeconds MongoDB takes (a 32-bit integer: about 68 years).
+MAX_TTL_SECONDS: Final = 2**31 - 1
+
+
 def ttl_seconds(retention_s: float) -> int:
     """The TTL index's expireAfterSeconds for a retention (whole seconds, at least 1)."""
-    if not math.isfinite(retention_s) or retention_s <= 0:
-        raise ValueError(f"the journal's retention must be a positive duration, got {retention_s}")
+    if not math.isfinite(retention_s) or retention_s <= 0 or retention_s > MAX_TTL_SECONDS:
+        raise ValueError(
+            f"the journal's retention must be a positive duration of at most "
+            f"{MAX_TTL_SECONDS} s (MongoDB's TTL limit), got {retention_s}"
+        )
     return max(1, math.ceil(retention_s))
 
 

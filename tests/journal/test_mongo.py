@@ -148,6 +148,31 @@ async def test_an_operators_ttl_index_on_at_is_reused(kind: str, mongo_target: M
     assert RETENTION_INDEX not in found
 
 
+async def test_a_ttl_index_made_meanwhile_by_another_node_is_changed(
+    kind: str, mongo_target: MongoTarget, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two nodes opening at once with different retentions: the one whose create meets
+    the other's TTL index (IndexOptionsConflict) looks again and changes it."""
+    client = mongo_target.client()
+    try:
+        coll = client.get_default_database()[COLLECTION]
+        await coll.create_index([("at", 1)], name=RETENTION_INDEX, expireAfterSeconds=60)
+    finally:
+        await client.close()
+    looked = []
+    look = MongoJournal._retention_index
+
+    async def first_look_misses_it(exchanges: Any) -> tuple[str, object] | None:
+        looked.append(1)
+        return None if len(looked) == 1 else await look(exchanges)
+
+    monkeypatch.setattr(MongoJournal, "_retention_index", staticmethod(first_look_misses_it))
+    async with MongoJournal(mongo_target.url, retention_s=3600):
+        pass
+    assert len(looked) == 2
+    assert (await indexes(mongo_target))[RETENTION_INDEX]["expireAfterSeconds"] == 3600
+
+
 async def test_a_batch_is_one_reservation_and_one_unordered_insert(
     kind: str, mongo_target: MongoTarget, mongo_journal: Journal
 ) -> None:
@@ -361,7 +386,8 @@ def test_the_retention_is_whole_positive_seconds(kind: str) -> None:
     """The TTL is the retention rounded up to whole seconds; no retention is refused."""
     assert ttl_seconds(30 * DAY) == 2_592_000
     assert ttl_seconds(0.5) == 1
-    for bad in (0.0, -1.0, float("inf"), float("nan")):
+    assert ttl_seconds(2**31 - 1) == 2**31 - 1
+    for bad in (0.0, -1.0, float("inf"), float("nan"), 2.0**31):
         with pytest.raises(ValueError, match="retention"):
             ttl_seconds(bad)
 
