@@ -9,19 +9,13 @@ entry. A new backend is one fixture here and one line in ``BACKENDS``.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
 from services.journal import Journal, open_journal
-from tests.journal.mongo_fixtures import (
-    MONGO_KIND,
-    MongoTarget,
-    fresh_database,
-    standin_unless_mongo_url,
-)
-from tests.journal.mongo_standin import MongoStandIn
+from tests.journal.mongo_fixtures import MONGO_KIND, MongoTarget
 
 #: Retention the test journals are opened with (the writer's sweep is tested on its own).
 RETENTION_S = 30 * 86_400.0
@@ -59,20 +53,6 @@ async def postgres_journal(empty_postgres_url: str) -> AsyncIterator[Journal]:
         yield journal
     finally:
         await journal.aclose()
-
-
-@pytest.fixture(scope="session")
-def mongo_standin() -> Iterator[MongoStandIn | None]:
-    """The session's MongoDB stand-in, or None when MONGO_URL names a real MongoDB."""
-    with standin_unless_mongo_url() as standin:
-        yield standin
-
-
-@pytest.fixture
-async def mongo_target(mongo_standin: MongoStandIn | None) -> AsyncIterator[MongoTarget]:
-    """A new database for this test on MONGO_URL's server or the stand-in."""
-    async with fresh_database(mongo_standin) as target:
-        yield target
 
 
 @pytest.fixture
