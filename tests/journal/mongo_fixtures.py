@@ -1,6 +1,6 @@
 """Where the Mongo journal's tests run: a real MongoDB when MONGO_URL is set, else the
 wire-level stand-in (tests/journal/mongo_standin.py), one per test session; the fixtures
-(`mongo_standin`, `mongo_target`) are in tests/journal/conftest.py.
+(`mongo_standin`, `mongo_target`) are in tests/conftest.py.
 
 Either way each test gets its own database (dropped afterwards), so runs and pytest-xdist
 workers never see each other's exchanges, and on the stand-in a test fails if it sent
