@@ -353,12 +353,17 @@ async def test_a_silent_server_fails_open_within_its_timeout(kind: str) -> None:
         await journal.aclose()
 
 
-async def test_a_bad_url_is_a_journal_error(kind: str) -> None:
-    """A URL PyMongo cannot use fails open() with JournalError naming it, password hidden."""
-    journal = MongoJournal("mongodb://csms:s3cret@db:99999/csms", retention_s=DAY)
+@pytest.mark.parametrize(
+    "url", ["mongodb://csms:s3cret@db:99999/csms", "mongodb://csms:s3cret@db/bad$name"]
+)
+async def test_a_bad_url_is_a_journal_error(kind: str, url: str) -> None:
+    """A URL PyMongo cannot use (a bad port, a database name MongoDB refuses) fails
+    open() with JournalError naming JOURNAL_URL, password hidden."""
+    journal = MongoJournal(url, retention_s=DAY)
     with pytest.raises(JournalError, match="JOURNAL_URL") as raised:
         await journal.open()
     assert "s3cret" not in str(raised.value)
+    await journal.aclose()
 
 
 def test_cursors_are_exact_and_strict(kind: str) -> None:
