@@ -435,3 +435,63 @@ async def test_a_journal_that_hangs_never_holds_up_a_charger(
         assert writer.written == 0
         assert writer.dropped >= 11 - 3 - 1  # all but the queue and the write in flight
     assert writer.dropped == 11  # the rest when the node closed
+
+
+async def test_calls_while_the_manager_is_away(
+    registry: Registry, postgres_url: str, journal_url: str
+) -> None:
+    """With the manager gone, a charger's call times out in the node's outbox, and the
+    next one, finding the outbox full, waits for room until its deadline: both are
+    journaled with the InternalError the node answered them with."""
+    manager_context = running_manager(registry, postgres_url)
+    manager = await manager_context.__aenter__()
+    settings = NodeSettings(
+        node_id="node-away",
+        host="127.0.0.1",
+        port=0,
+        grpc_port=0,
+        manager_address=f"127.0.0.1:{manager.port}",
+        call_timeout=UNIT,
+        outbox_size=1,  # one event waiting for the stream fills it
+        drain_timeout=UNIT,
+        close_timeout=UNIT,
+        lease_seconds=2 * UNIT,
+        mesh_secret=MESH_SECRET,
+        journal=JournalSettings(url=journal_url, flush_interval=0.05),
+    )
+    try:
+        async with (
+            Node(settings, registry) as node,
+            websockets.connect(charger_url(node, "AWAY"), subprotocols=OCPP16) as ws,
+        ):
+
+            async def held() -> bool:
+                return "AWAY" in node.connections
+
+            await eventually(held)
+            await manager_context.__aexit__(None, None, None)
+
+            async def stream_down() -> bool:
+                return not node.link.connected
+
+            await eventually(stream_down)
+            await ws.send('[2, "a1", "Heartbeat", {}]')
+            await ws.send('[2, "a2", "Heartbeat", {}]')  # sent before a1 is answered
+            answers = [orjson.loads(await asyncio.wait_for(ws.recv(), 8 * UNIT)) for _ in "ab"]
+            reader = open_journal(journal_url, retention_s=86_400)
+            await reader.open()
+            try:
+                exchanges = await journaled(reader, "AWAY", 2)
+            finally:
+                await reader.aclose()
+    finally:
+        await manager_context.__aexit__(None, None, None)  # a no-op when already stopped
+    assert [answer[:3] for answer in answers] == [
+        [4, "a1", "InternalError"],
+        [4, "a2", "InternalError"],
+    ]
+    assert [e.message_id for e in exchanges] == ["a1", "a2"]
+    for exchange, answer in zip(exchanges, answers, strict=True):
+        check_answered(exchange, node, Outcome.ERROR)
+        assert exchange.error_code == "InternalError"
+        assert frame(exchange.answer) == answer

@@ -41,7 +41,7 @@ from sqlalchemy import (
     select,
 )
 from sqlalchemy.engine import Connection, Row, make_url
-from sqlalchemy.exc import ArgumentError, IntegrityError, SQLAlchemyError
+from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import ConnectionPoolEntry
 from sqlalchemy.schema import CreateIndex, CreateTable
@@ -236,8 +236,11 @@ class SqlJournal:
                 pool_timeout=self._connect_timeout,
                 pool_pre_ping=True,  # the journal's few statements can afford the round trip
                 connect_args={"timeout": self._connect_timeout},
+                hide_parameters=True,  # frames never in errors or logs
             )
-        engine = create_async_engine(self._sa_url, connect_args={"timeout": self._busy_timeout})
+        engine = create_async_engine(
+            self._sa_url, connect_args={"timeout": self._busy_timeout}, hide_parameters=True
+        )
         busy_ms = int(self._busy_timeout * 1000)
 
         def on_connect(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
@@ -254,7 +257,13 @@ class SqlJournal:
         return engine
 
     def _failed(self, what: str, exc: BaseException) -> JournalError:
-        return JournalError(f"journal at {without_password(self.url)}: {what} failed: {exc}")
+        """The error for a failed statement: the driver's own message, not SQLAlchemy's
+        (which repeats the statement, and a batch's statement is a thousand rows long)."""
+        reason = exc.orig if isinstance(exc, DBAPIError) and exc.orig is not None else exc
+        text = f"{type(reason).__name__}: {reason}"
+        if len(text) > 300:
+            text = text[:297] + "..."
+        return JournalError(f"journal at {without_password(self.url)}: {what} failed: {text}")
 
     @property
     def engine(self) -> AsyncEngine:

@@ -100,3 +100,21 @@ async def test_a_write_after_close_is_a_misuse(sqlite_journal_url: str) -> None:
     journal = SqlJournal(sqlite_journal_url)
     with pytest.raises(RuntimeError, match="before open"):
         await journal.write([exchange()])
+
+
+async def test_a_failed_write_names_the_cause_not_the_frames(sqlite_journal_url: str) -> None:
+    """A batch the database refuses is a JournalError with the driver's reason, and
+    without the batch's frames (a thousand of them would flood the log)."""
+    journal = SqlJournal(sqlite_journal_url)
+    await journal.open()
+    try:
+        async with journal.engine.begin() as connection:
+            await connection.exec_driver_sql("DROP TABLE journal_exchanges")
+        with pytest.raises(JournalError) as failed:
+            await journal.write([exchange(n=n, call=f"FRAME-{n}") for n in range(3)])
+    finally:
+        await journal.aclose()
+    message = str(failed.value)
+    assert "writing 3 exchanges failed" in message
+    assert "no such table" in message
+    assert "FRAME-" not in message
