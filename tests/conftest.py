@@ -14,7 +14,9 @@ of ports.
 Databases: ``postgres_url`` and ``sqlite_url`` are new databases already migrated to head
 (copied from a template each worker migrates once, ``CREATE DATABASE ... TEMPLATE`` for
 PostgreSQL); ``empty_postgres_url`` and ``empty_sqlite_url`` are blank, for the tests of
-the migrations themselves.
+the migrations themselves. ``mongo_target`` is a new MongoDB database for the journal, on
+``MONGO_URL``'s server, or, since none can be installed here, on a wire-level stand-in
+(tests/journal/mongo_standin.py, docs/journal-mongodb.md).
 """
 
 from __future__ import annotations
@@ -40,6 +42,8 @@ from services.manager.store import create_engine, migrate
 from services.node import Node
 from services.registry import RedisRegistry, Registry
 from tests.harness import UNIT, api_channel, free_port, running_manager, running_node
+from tests.journal.mongo_fixtures import MongoTarget, fresh_database, standin_unless_mongo_url
+from tests.journal.mongo_standin import MongoStandIn
 
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
 DEFAULT_POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -239,6 +243,21 @@ async def empty_postgres_url(postgres_server_url: str) -> AsyncIterator[str]:
         yield _database_url(postgres_server_url, name)
     finally:
         await _drop_database(postgres_server_url, name)
+
+
+@pytest.fixture(scope="session")
+def mongo_standin() -> Iterator[MongoStandIn | None]:
+    """This worker's MongoDB stand-in, or None when MONGO_URL names a real MongoDB."""
+    with standin_unless_mongo_url() as standin:
+        yield standin
+
+
+@pytest.fixture
+async def mongo_target(mongo_standin: MongoStandIn | None) -> AsyncIterator[MongoTarget]:
+    """A new MongoDB database for this test (MONGO_URL's server or the stand-in), dropped
+    afterwards; on the stand-in the test fails if it sent anything it does not implement."""
+    async with fresh_database(mongo_standin) as target:
+        yield target
 
 
 @pytest.fixture

@@ -1,7 +1,8 @@
 """Every exchange a node has with its chargers is in the frame journal (docs/adr/0014).
 
-A real node and manager over loopback, the node journaling to a temporary SQLite file and
-to a PostgreSQL database; chargers played by the `ocpp` library's ChargePoint (1.6 and
+A real node and manager over loopback, the node journaling to a temporary SQLite file, to
+a PostgreSQL database and to a MongoDB database (MONGO_URL's server, else the wire-level
+stand-in: id "mongo-standin", tests/journal/mongo_standin.py); chargers played by the `ocpp` library's ChargePoint (1.6 and
 2.0.1) and by raw websockets for what no well-behaved charger sends. The journal is read
 back through a journal of its own on the same store, as the manager's timeline does.
 """
@@ -50,6 +51,7 @@ from tests.harness import (
     running_manager,
     running_node,
 )
+from tests.journal.mongo_fixtures import MONGO_KIND, MongoTarget
 
 T = TypeVar("T")
 OCPP16 = [Subprotocol("ocpp1.6")]
@@ -57,11 +59,15 @@ PASSWORD = "Journal-Secret-42"  # a charger's new Basic auth password
 SECRET_KEY = PASSWORD.encode().hex().upper()  # as 1.6's AuthorizationKey carries it
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
+@pytest.fixture(params=["sqlite", "postgres", MONGO_KIND])
 def journal_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """The journal's store: a temporary SQLite file, or a new PostgreSQL database."""
+    """The journal's store: a temporary SQLite file, a new PostgreSQL database, or a new
+    MongoDB database."""
     if request.param == "sqlite":
         return f"sqlite+aiosqlite:///{tmp_path / 'journal.sqlite'}"
+    if request.param == MONGO_KIND:
+        target: MongoTarget = request.getfixturevalue("mongo_target")
+        return target.url
     url: str = request.getfixturevalue("empty_postgres_url")
     return url
 
