@@ -120,6 +120,8 @@ def _banner(
     gateway: Envoy | None,
     token_from_env: bool,
     ca_line: str = "",
+    *,
+    metrics_url: str = "",
 ) -> str:
     redis_url = os.environ.get("REDIS_URL")
     lines = ["", "OCPP CSMS (embedded) is running"]
@@ -164,6 +166,7 @@ def _banner(
         f"  journal:   {_journal_line(node)}",
         f"  registry:  {'redis ' + without_password(redis_url) if redis_url else 'in-process'}",
         *([f"  certs:     chargers' CSRs {ca_line}"] if ca_line else []),
+        *([f"  metrics:   {metrics_url}   (Prometheus; METRICS_PORT)"] if metrics_url else []),
         "Press Ctrl+C to stop.",
         "",
     ]
@@ -211,14 +214,22 @@ async def main() -> None:
     registry = registry_from_env(in_process_without_redis=True)
     try:
         async with (
-            serve_metrics(metrics_settings, what="embedded"),
+            serve_metrics(metrics_settings, what="embedded") as metrics,
             Manager(manager_settings, registry) as manager,
             Node(node_settings, registry) as node,
             contextlib.AsyncExitStack() as stack,
         ):
             gateway = await _start_gateway(stack, manager, node, manager_settings)
             print(
-                _banner(manager, node, manager_settings, gateway, token_from_env, ca_line),
+                _banner(
+                    manager,
+                    node,
+                    manager_settings,
+                    gateway,
+                    token_from_env,
+                    ca_line,
+                    metrics_url=metrics.url if metrics is not None else "",
+                ),
                 flush=True,
             )
             await stop_requested()
