@@ -21,9 +21,11 @@ schema's Alembic migrations because the journal may live in a database of its ow
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
 import logging
+import os
 from collections.abc import Sequence
 from typing import Any
 
@@ -216,6 +218,8 @@ class SqlJournal:
         self.url = url
         self.retention_s = retention_s  # the writer's sweep deletes older exchanges
         self._sa_url = sa_url
+        # SQLite: the file's directory, which must exist (checked at `open`)
+        self._sqlite_directory = os.path.dirname(os.path.abspath(sa_url.database or ""))
         self._connect_timeout = connect_timeout
         self._busy_timeout = busy_timeout
         self._pool_size = pool_size
@@ -275,6 +279,15 @@ class SqlJournal:
         """Connect and create the table and its indexes when missing."""
         if self._engine is not None:
             return
+        if self.dialect == "sqlite":
+            # Said before aiosqlite tries: its worker thread outlives a failed connect and
+            # reports to the event loop later, when that loop may be gone.
+            directory = self._sqlite_directory
+            if not await asyncio.to_thread(os.path.isdir, directory):
+                raise self._failed(
+                    "opening",
+                    FileNotFoundError(f"{directory} is not a directory; create it first"),
+                )
         engine = self._create_engine()
         try:
             try:
