@@ -377,12 +377,14 @@ async def scenarios(
                         fleet, mesh, profile, label="hb201", chargers=1000, subprotocol=OCPP201
                     )
         if wanted("mesh") and scenario("nojournal"):
-            # (8) what the journal costs: the heartbeat of (1) on a mesh that journals nothing
+            # (8) what the journal costs: (1) again, Resets of (6) alongside as there, on a
+            # mesh that journals nothing; the journal is the only difference
             _say("mesh without its journal (JOURNAL_URL=off)")
-            async with running("mesh", journal=False) as bare:
+            async with running("mesh", gateway=True, journal=False) as bare:
                 points += await measure_points(
-                    fleet, bare, profile, label="hb1000-nojournal", chargers=1000
-                )
+                    fleet, bare, profile, label="hb1000-nojournal", chargers=1000,
+                    commands_during="heartbeat",
+                )  # fmt: skip
         if wanted("embedded"):
             _say("embedded: python -m services.embedded, SQLite, in-process registry")
             async with running("embedded") as embedded:  # (2)

@@ -29,6 +29,7 @@ import os
 from collections.abc import Sequence
 from typing import Any
 
+import asyncpg
 from sqlalchemy import (
     BigInteger,
     Column,
@@ -91,7 +92,9 @@ journal_table = Table(
     Column("latency_ms", Float, nullable=True),
     Column("error_code", Text, nullable=False),
     Index("ix_journal_exchanges_charger", "charger_id", "id"),
-    Index("ix_journal_exchanges_at", "at_ms"),
+    # The retention sweep's: BRIN on PostgreSQL (rows arrive in about at_ms order, and a
+    # B-tree cost the server more per insert than the row itself), a B-tree on SQLite.
+    Index("ix_journal_exchanges_at", "at_ms", postgresql_using="brin"),
 )
 #: The columns an insert fills, in the order of `_row`'s tuples.
 _INSERTED = tuple(column.name for column in journal_table.columns if column.name != "id")
@@ -310,9 +313,20 @@ class SqlJournal:
         engine = self.engine
         rows = [_row(exchange) for exchange in exchanges]
         try:
-            async with engine.begin() as connection:
-                await connection.exec_driver_sql(self._insert, rows)
-        except (SQLAlchemyError, OSError) as exc:
+            if self.dialect == "postgresql":
+                # COPY: one statement for the batch, a third of the server's CPU of an
+                # INSERT per row (the journal shares the machine with the CSMS's database).
+                async with engine.connect() as connection:
+                    raw = await connection.get_raw_connection()
+                    driver = raw.driver_connection
+                    assert driver is not None  # an open asyncpg connection
+                    await driver.copy_records_to_table(
+                        journal_table.name, records=rows, columns=_INSERTED
+                    )
+            else:
+                async with engine.begin() as connection:
+                    await connection.exec_driver_sql(self._insert, rows)
+        except (SQLAlchemyError, OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
             raise self._failed(f"writing {len(rows)} exchanges", exc) from exc
 
     async def query(self, query: Query) -> list[Stored]:
