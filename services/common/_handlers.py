@@ -1,5 +1,5 @@
 """Building blocks of gRPC server interceptors: a handler of the same kind as another that
-runs other code (to wrap a call) or refuses every call. Nothing here reads settings or
+runs other code (to wrap a call) or refuses every call, and the status a call ended with. Nothing here reads settings or
 secrets: the tracing and metrics interceptors use it in every process."""
 
 from __future__ import annotations
@@ -43,3 +43,18 @@ def refusing_handler(
         yield  # pragma: no cover - makes this an async generator, as the kind needs
 
     return handler_like(handler, abort_stream if handler.response_streaming else abort_unary)
+
+
+def status_code(
+    context: grpc.aio.ServicerContext[Any, Any], default: grpc.StatusCode
+) -> grpc.StatusCode:
+    """The status a call ended with: the one set on `context` (abort, set_code), else
+    `default`. grpc.aio keeps the numeric value after an abort; it is mapped back."""
+    code = context.code()
+    if isinstance(code, grpc.StatusCode):
+        return code
+    if isinstance(code, int):
+        for member in grpc.StatusCode:
+            if member.value[0] == code:
+                return member
+    return default

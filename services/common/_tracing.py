@@ -31,7 +31,7 @@ from opentelemetry import propagate, trace
 from opentelemetry.trace import SpanKind, Status, StatusCode
 
 from services.common._env import ConfigError
-from services.common._handlers import handler_like
+from services.common._handlers import handler_like, status_code
 
 if TYPE_CHECKING:
     from opentelemetry.sdk.trace import TracerProvider
@@ -204,9 +204,7 @@ def _rpc_status(
     context: grpc.aio.ServicerContext[Any, Any],
     default: grpc.StatusCode,
 ) -> None:
-    code = context.code() or default  # set by abort / set_code; None when neither ran
-    if isinstance(code, int):  # grpc.aio keeps the numeric value after an abort
-        code = next((c for c in grpc.StatusCode if c.value[0] == code), default)
+    code = status_code(context, default)
     span.set_attribute("rpc.grpc.status_code", code.value[0])
     if code is not grpc.StatusCode.OK:
         span.set_status(Status(StatusCode.ERROR, code.name))

@@ -16,7 +16,7 @@ from typing import Any
 
 import grpc
 
-from services.common._handlers import handler_like
+from services.common._handlers import handler_like, status_code
 
 from ._defs import GRPC_HANDLED, GRPC_SECONDS, _Children
 
@@ -25,16 +25,7 @@ _handled = _Children(GRPC_HANDLED)
 
 
 def _code(context: _Context, default: grpc.StatusCode) -> str:
-    """The status the call ended with: the one set on `context` (abort, set_code), else
-    `default`."""
-    code = context.code()
-    if isinstance(code, grpc.StatusCode):
-        return code.name
-    if isinstance(code, int):  # some grpc versions give the numeric value
-        for member in grpc.StatusCode:
-            if member.value[0] == code:
-                return member.name
-    return default.name
+    return status_code(context, default).name
 
 
 class GrpcMetricsInterceptor(grpc.aio.ServerInterceptor):
