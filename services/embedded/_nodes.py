@@ -90,6 +90,9 @@ class NodeProcesses:
         parent = self._parent
         env = dict(os.environ)
         env.pop("METRICS_PORT", None)  # the parent's /metrics port; children serve none
+        # What only the manager reads stays with it (a node needs no admin token).
+        for name in ("CSMS_ADMIN_TOKEN", "DATABASE_URL", "CA_KEY_FILE"):
+            env.pop(name, None)
         env.update(
             NODE_ID=child.node_id,
             NODE_HOST=parent.host,
