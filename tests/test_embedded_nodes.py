@@ -8,6 +8,7 @@ import asyncio
 import contextlib
 import os
 import signal
+import socket
 import sys
 from pathlib import Path
 
@@ -159,3 +160,37 @@ async def test_two_nodes_without_redis_is_a_configuration_error(tmp_path: Path) 
     assert "EMBEDDED_NODES=2 needs REDIS_URL" in err.decode()
     assert "Press Ctrl+C" not in out.decode()
     assert not (tmp_path / "csms.sqlite3").exists()
+
+
+async def test_a_taken_port_for_the_second_node_stops_the_start(
+    tmp_path: Path, redis_server_url: str, redis_prefix: str
+) -> None:
+    """When NODE_PORT + 1 is taken by another program, the embedded process does not take
+    that program for its second node: it stops with status 1 and names the port."""
+    ws_port = free_port()
+    with socket.socket() as squatter:
+        squatter.bind(("127.0.0.1", ws_port + 1))
+        squatter.listen()
+        env = _env(
+            tmp_path,
+            EMBEDDED_NODES="2",
+            NODE_PORT=str(ws_port),
+            REDIS_URL=redis_server_url,
+            REGISTRY_PREFIX=redis_prefix,
+            GATEWAY_ENABLED="false",
+        )
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "services.embedded",
+            cwd=ROOT,
+            env=env,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        out, err = await asyncio.wait_for(proc.communicate(), 60 * UNIT)
+    assert proc.returncode == 1
+    assert f"port {ws_port + 1} for node process embedded-2 (NODE_PORT + 1) is in use" in (
+        err.decode()
+    )
+    assert "Press Ctrl+C" not in out.decode()

@@ -41,7 +41,7 @@ from services.manager._context import utc_now
 from services.metrics import DEFAULT_EMBEDDED_PORT, MetricsSettings, serve_metrics
 from services.node import Node, NodeSettings
 
-from ._nodes import ChildNode, NodeProcesses, check_nodes, plan
+from ._nodes import ChildNode, NodeProcesses, NodeStartError, check_nodes, plan
 
 log = logging.getLogger("services.embedded")
 
@@ -287,6 +287,9 @@ async def main() -> None:
             )
             await stop_requested()
             log.info("shutting down")
+    except NodeStartError as exc:
+        log.error("not started: %s", exc)  # what was started is stopped again
+        raise SystemExit(1) from None
     finally:
         await registry.aclose()
 

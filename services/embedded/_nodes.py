@@ -16,6 +16,7 @@ import contextlib
 import logging
 import os
 import signal
+import socket
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -44,6 +45,7 @@ class ChildNode:
     """One extra node process: its id and the ports the gateway sends chargers to."""
 
     node_id: str
+    offset: int  # its ports are the parent's + offset (1, 2, ...)
     ws_port: int
     tls_port: int | None
 
@@ -53,6 +55,7 @@ def plan(parent: NodeSettings, ws_port: int, tls_port: int | None, count: int) -
     return [
         ChildNode(
             node_id=f"{parent.node_id}-{i + 1}",
+            offset=i,
             ws_port=ws_port + i,
             tls_port=tls_port + i if tls_port else None,
         )
@@ -109,8 +112,26 @@ class NodeProcesses:
             env["NODE_TLS_PORT"] = str(child.tls_port)
         return env
 
+    def _check_free(self, child: ChildNode) -> None:
+        """NodeStartError when something already listens on a port the child needs: a
+        connect would then succeed while the child itself failed to bind."""
+        for port, name in ((child.ws_port, "NODE_PORT"), (child.tls_port, "NODE_TLS_PORT")):
+            if not port:
+                continue
+            with socket.socket() as probe:
+                try:
+                    probe.bind((self._parent.host, port))
+                except OSError as exc:
+                    raise NodeStartError(
+                        f"port {port} for node process {child.node_id} ({name} + "
+                        f"{child.offset}) is in use ({exc.strerror}): "
+                        "free it, or set another NODE_PORT / NODE_TLS_PORT or EMBEDDED_NODES"
+                    ) from None
+
     async def __aenter__(self) -> Self:
         try:
+            for child in self.children:
+                self._check_free(child)
             for child in self.children:
                 proc = await asyncio.create_subprocess_exec(
                     *_die_with_parent(),
