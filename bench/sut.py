@@ -212,9 +212,10 @@ def _service_env(**extra: str) -> dict[str, str]:
     return env
 
 
-async def start_gateway(system: System, node_port: int) -> None:
+async def start_gateway(system: System, node_ports: list[int]) -> None:
     """Envoy (``services.gateway``, the deployment's front door) in front of the system's
-    manager: the JSON API that scenario 6 sends its Resets through."""
+    manager and nodes: the JSON API that scenario 6 sends its Resets through, and the
+    websocket door that balances chargers over the nodes (``bench.nodes``)."""
     from services.gateway import Envoy, GatewaySettings
 
     assert system.manager_address is not None
@@ -222,7 +223,7 @@ async def start_gateway(system: System, node_port: int) -> None:
     envoy = Envoy(
         GatewaySettings(
             manager_address=system.manager_address,
-            node_addresses=(f"127.0.0.1:{node_port}",),
+            node_addresses=tuple(f"127.0.0.1:{port}" for port in node_ports),
             listen_host="127.0.0.1",
             listen_port=port,
             admin_port=0,
@@ -238,12 +239,17 @@ async def start_gateway(system: System, node_port: int) -> None:
         system.extra_pids["envoy"] = envoy.pid
 
 
-async def start_mesh(*, gateway: bool = False, journal: bool = True) -> System:
+async def start_mesh(
+    *, gateway: bool = False, journal: bool = True, nodes: int = 1, via_gateway: bool = False
+) -> System:
     """``python -m services.manager`` + ``python -m services.node`` on a fresh PostgreSQL
     database and a unique Redis prefix; both are removed again by ``stop``. With
     ``gateway``, Envoy's JSON API in front of the manager too. The node journals every
     frame to that database (a deployment journals everything; `journal=False` measures
-    what that costs)."""
+    what that costs). ``nodes`` node processes (one per core; the first is the one whose
+    memory and journal are read); ``via_gateway``: chargers connect through Envoy, which
+    balances them over the nodes (implies ``gateway``)."""
+    gateway = gateway or via_gateway
     tag = f"{os.getpid()}_{uuid.uuid4().hex[:8]}"
     database = f"csms_bench_{tag}"
     prefix = f"csms-bench-{tag}:"
@@ -320,8 +326,30 @@ async def start_mesh(*, gateway: bool = False, journal: bool = True) -> System:
         await wait_tcp(node_port, 60, node.popen)
         system.node_pid = node.pid
         system.node_metrics_port = metrics_port
+        node_ports = [node_port]
+        for i in range(2, nodes + 1):
+            port = free_port()
+            extra = system.start(
+                f"node-{i}",
+                [sys.executable, "-m", "services.node"],
+                _service_env(
+                    NODE_ID=f"{node_id}-{i}",
+                    NODE_HOST="127.0.0.1",
+                    NODE_PORT=str(port),
+                    NODE_GRPC_HOST="127.0.0.1",
+                    NODE_GRPC_PORT=str(free_port()),
+                    NODE_ADVERTISE_HOST="127.0.0.1",
+                    MANAGER_ADDRESS=system.manager_address,
+                    **common,
+                ),
+            )
+            await wait_tcp(port, 60, extra.popen)
+            node_ports.append(port)
         if gateway:
-            await start_gateway(system, node_port)
+            await start_gateway(system, node_ports)
+        if via_gateway:
+            assert system.gateway is not None
+            system.ws_url = f"ws://127.0.0.1:{system.gateway[1]}/ocpp"
         await asyncio.sleep(0.5)  # the node's event stream to the manager comes up
     except BaseException:
         await system.stop()

@@ -14,6 +14,11 @@ The API needs a token. Without CSMS_ADMIN_TOKEN, the first run generates an admi
 keeps it in var/admin-token (mode 0600) for later runs, and prints it in the banner (and
 nowhere else). The node and the manager share a mesh secret: MESH_SECRET, or a random one
 per run (both ends are in this process).
+
+EMBEDDED_NODES=N (default 1) runs N nodes, one per core: this process's and N - 1
+``python -m services.node`` children (services/embedded/_nodes.py, ADR 0015) on NODE_PORT + 1
+... NODE_PORT + N - 1, all behind the gateway, which balances chargers over them. They share
+the registry, so N > 1 needs REDIS_URL, and the mesh secret, which they get from this process.
 """
 
 from __future__ import annotations
@@ -22,9 +27,10 @@ import contextlib
 import logging
 import os
 import secrets
+from collections.abc import Sequence
 from pathlib import Path
 
-from services.common import env_int, env_str, without_password
+from services.common import env_float, env_int, env_str, without_password
 from services.common._mesh import mesh_secret_from_env
 from services.common._runtime import registry_from_env, run_service, stop_requested
 from services.gateway import Envoy, GatewayError, GatewaySettings
@@ -34,6 +40,8 @@ from services.manager._config import DEFAULT_DATABASE_URL, env_bool
 from services.manager._context import utc_now
 from services.metrics import DEFAULT_EMBEDDED_PORT, MetricsSettings, serve_metrics
 from services.node import Node, NodeSettings
+
+from ._nodes import ChildNode, NodeProcesses, NodeStartError, check_nodes, plan
 
 log = logging.getLogger("services.embedded")
 
@@ -66,16 +74,30 @@ def admin_token(path: Path) -> str:
 
 
 async def _start_gateway(
-    stack: contextlib.AsyncExitStack, manager: Manager, node: Node, settings: ManagerSettings
+    stack: contextlib.AsyncExitStack,
+    manager: Manager,
+    node: Node,
+    settings: ManagerSettings,
+    children: Sequence[ChildNode] = (),
 ) -> Envoy | None:
     """Envoy in front of this process, stopped when `stack` closes; None if disabled or failed."""
     if not env_bool("GATEWAY_ENABLED", True):
         return None
     gateway_settings = GatewaySettings.from_env(
         manager_address=f"127.0.0.1:{manager.port}",
-        node_addresses=(f"127.0.0.1:{node.ws_port}",),
-        # GATEWAY_TLS_PORT passes wss:// through to this node's TLS port (NODE_TLS_PORT).
-        tls_node_addresses=(f"127.0.0.1:{node.tls_port}",) if node.tls_port else (),
+        node_addresses=(
+            f"127.0.0.1:{node.ws_port}",
+            *(f"127.0.0.1:{child.ws_port}" for child in children),
+        ),
+        # GATEWAY_TLS_PORT passes wss:// through to the nodes' TLS ports (NODE_TLS_PORT).
+        tls_node_addresses=(
+            (
+                f"127.0.0.1:{node.tls_port}",
+                *(f"127.0.0.1:{child.tls_port}" for child in children if child.tls_port),
+            )
+            if node.tls_port
+            else ()
+        ),
         admin_port=env_int("GATEWAY_ADMIN_PORT", 0),  # loopback; any free port by default
         # A silent charger must get the manager's DEADLINE_EXCEEDED (504), not Envoy's timeout.
         api_timeout=max(60.0, settings.task_timeout + 10.0),
@@ -122,6 +144,7 @@ def _banner(
     ca_line: str = "",
     *,
     metrics_url: str = "",
+    children: Sequence[ChildNode] = (),
 ) -> str:
     redis_url = os.environ.get("REDIS_URL")
     lines = ["", "OCPP CSMS (embedded) is running"]
@@ -164,6 +187,20 @@ def _banner(
         f"   (CSMS_TOKEN={token} csmsctl --manager localhost:{manager.port} chargers)",
         f"  database:  {without_password(settings.database_url)}",
         f"  journal:   {_journal_line(node)}",
+        *(
+            [
+                f"  nodes:     {1 + len(children)} processes (EMBEDDED_NODES): "
+                + ", ".join(
+                    f"{n} on {p}"
+                    for n, p in [
+                        (node.settings.node_id, node.ws_port),
+                        *((c.node_id, c.ws_port) for c in children),
+                    ]
+                )
+            ]
+            if children
+            else []
+        ),
         f"  registry:  {'redis ' + without_password(redis_url) if redis_url else 'in-process'}",
         *([f"  certs:     chargers' CSRs {ca_line}"] if ca_line else []),
         *([f"  metrics:   {metrics_url}   (Prometheus; METRICS_PORT)"] if metrics_url else []),
@@ -179,6 +216,9 @@ async def main() -> None:
     # one mesh secret; a random one unless MESH_SECRET is set (both ends of every internal
     # link are in this process).
     mesh_secret = mesh_secret_from_env(generate=True)
+    # Extra node processes share the registry (Redis only) and this process's mesh secret.
+    nodes = env_int("EMBEDDED_NODES", 1, minimum=1)
+    check_nodes(nodes, os.environ.get("REDIS_URL"))
     manager_settings = ManagerSettings.from_env(
         auto_register_default=True, allow_unsecured_default=True, mesh_secret=mesh_secret
     )
@@ -219,7 +259,19 @@ async def main() -> None:
             Node(node_settings, registry) as node,
             contextlib.AsyncExitStack() as stack,
         ):
-            gateway = await _start_gateway(stack, manager, node, manager_settings)
+            children = plan(node_settings, node.ws_port, node.tls_port, nodes)
+            if children:
+                await stack.enter_async_context(
+                    NodeProcesses(
+                        children,
+                        parent=node_settings,
+                        manager_address=f"127.0.0.1:{manager.port}",
+                        mesh_secret=mesh_secret,
+                        start_timeout=env_float("EMBEDDED_NODE_START_TIMEOUT", 30.0, minimum=1.0),
+                        stop_timeout=env_float("EMBEDDED_NODE_STOP_TIMEOUT", 20.0, minimum=1.0),
+                    )
+                )
+            gateway = await _start_gateway(stack, manager, node, manager_settings, children)
             print(
                 _banner(
                     manager,
@@ -229,11 +281,15 @@ async def main() -> None:
                     token_from_env,
                     ca_line,
                     metrics_url=metrics.url if metrics is not None else "",
+                    children=children,
                 ),
                 flush=True,
             )
             await stop_requested()
             log.info("shutting down")
+    except NodeStartError as exc:
+        log.error("not started: %s", exc)  # what was started is stopped again
+        raise SystemExit(1) from None
     finally:
         await registry.aclose()
 
