@@ -50,6 +50,11 @@ from services.registry import Registry, RegistryError
 
 log = logging.getLogger(__name__)
 
+#: Events of one batch handled per event-loop step at most: between slices the loop runs
+#: what else is ready, so a command's callbacks (its API call, Node.Send's answer) wait for
+#: one slice of a 1,000-event batch instead of the whole batch (the command lane).
+EVENTS_PER_STEP = 128
+
 _Context = grpc.aio.ServicerContext[events_pb2.NodeMessage, events_pb2.ReplyBatch]
 
 
@@ -210,6 +215,7 @@ class EventsServicer(events_pb2_grpc.EventsServicer):
         newest_epoch = monitor.newest.get  # charger id -> newest epoch (NodeMonitor)
         holder = monitor.holders.get  # charger id -> node id holding it (NodeMonitor)
         slots = asyncio.Semaphore(self._max_concurrent)
+        step = EVENTS_PER_STEP
         while True:
             message = await _next_message(context)
             if message is None:
@@ -217,7 +223,13 @@ class EventsServicer(events_pb2_grpc.EventsServicer):
                 for _ in range(self._max_concurrent):
                     await slots.acquire()
                 return
+            left = step
             for event in message.batch.events:
+                left -= 1
+                if not left:  # the command lane: let waiting callbacks (a Node.Send) run
+                    left = step
+                    set_event(None)
+                    await asyncio.sleep(0)
                 set_event(event)  # log lines say which charger and message (no allocation)
                 if event.kind == _KIND_CALL:
                     newer = newest_epoch(event.charger_id, 0)

@@ -40,6 +40,12 @@ log = logging.getLogger(__name__)
 _Call = grpc.aio.StreamStreamCall[events_pb2.NodeMessage, events_pb2.ReplyBatch]
 
 
+#: Replies resolved per event-loop step at most: a reply batch of 1,000 wakes its 1,000
+#: connections in slices, so a command's callback (Node.Send, its answer) queued meanwhile
+#: runs after one slice instead of after the whole batch (the command lane).
+EVENTS_PER_STEP = 128
+
+
 class ManagerUnavailable(Exception):
     """The manager could not be asked (admission at the handshake)."""
 
@@ -286,8 +292,14 @@ class ManagerLink:
     async def _read(self, call: _Call) -> None:
         inflight = self._inflight
         deadlines = self._deadlines
+        step = EVENTS_PER_STEP
         async for batch in _replies(call):
+            left = step
             for reply in batch.replies:
+                left -= 1
+                if not left:  # the command lane: let waiting callbacks (a Node.Send) run
+                    left = step
+                    await asyncio.sleep(0)
                 entry = inflight.pop(reply.event_id, None)
                 if entry is not None:
                     deadlines.pop(reply.event_id, None)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -31,10 +32,10 @@ from sqlalchemy import (
     UniqueConstraint,
     func,
     select,
-    text,
     update,
 )
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.common import OcppVersion
 
@@ -175,6 +176,15 @@ def _check_state(state: str) -> str:
 class SqlTaskStore(SqlStoreBase):
     """The task history on PostgreSQL or SQLite."""
 
+    def _one_statement(self) -> AbstractAsyncContextManager[AsyncConnection]:
+        """A connection for ONE write statement on a command's path. PostgreSQL: in
+        autocommit, the statement commits itself (durably): one round trip instead of
+        BEGIN, statement, COMMIT, each of which waits its turn in an event loop the charger
+        events keep busy (the command lane). SQLite: a transaction."""
+        if self._dialect == "postgresql":
+            return self._reader.connect()
+        return self._engine.begin()
+
     async def create(self, task: TaskRecord) -> TaskRecord:
         """Record a new task (state queued or sent); AlreadyExists when its caller used its
         request_id before."""
@@ -195,7 +205,7 @@ class SqlTaskStore(SqlStoreBase):
             "deliver_by": utc(task.deliver_by) if task.deliver_by else None,
             "bulk_id": task.bulk_id or None,
         }
-        async with unavailable("recording a task"), self._engine.begin() as conn:
+        async with unavailable("recording a task"), self._one_statement() as conn:
             try:
                 await conn.execute(tasks.insert().values(**values))
             except IntegrityError as exc:  # the unique keys: id (random) and the request
@@ -270,18 +280,16 @@ class SqlTaskStore(SqlStoreBase):
     async def _move(
         self, task_id: str, expected: str, *, relaxed: bool = False, **values: Any
     ) -> TaskRecord | None:
-        """`relaxed`: on PostgreSQL, commit without waiting for the WAL flush (an outcome
-        lost in a crash of the database is marked aborted by the restart sweep; the task
-        itself was recorded durably before it was sent)."""
+        """`relaxed` (an outcome, on the command's path): one statement committing itself
+        (`_one_statement`), not a transaction of several round trips."""
         statement = (
             update(tasks)
             .where(tasks.c.id == task_id, tasks.c.state == expected)
             .values(**values)
             .returning(*tasks.c)
         )
-        async with unavailable("updating a task"), self._engine.begin() as conn:
-            if relaxed and self._dialect == "postgresql":
-                await conn.execute(text("SET LOCAL synchronous_commit TO OFF"))
+        connect = self._one_statement if relaxed else self._engine.begin
+        async with unavailable("updating a task"), connect() as conn:
             row = (await conn.execute(statement)).first()
         return None if row is None else _record(row)
 
