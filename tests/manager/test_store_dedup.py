@@ -162,7 +162,7 @@ async def test_concurrent_session_calls_each_get_their_own_answer(stores: Stores
     alone: twins of one start make one row and one of them is told it created it, a start
     for an unknown charger fails only itself, a retried stop stops nothing."""
     await stores.id_tags.create("TAG-1", at=at(0))
-    results: list[Any] = await asyncio.gather(
+    results: tuple[Any, ...] = await asyncio.gather(
         start(stores),
         start(stores),  # a twin of the first (a retry handled at the same time)
         start(stores, charger_id="CP-2", connector_id=2, meter_start=5),
