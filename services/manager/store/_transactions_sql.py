@@ -4,8 +4,9 @@ Transaction ids come from the ``transactions.id`` sequence (AUTOINCREMENT on SQL
 never reused). ``start`` is idempotent through the UNIQUE ``start_key``
 (``domain.start_key``): ``INSERT .. ON CONFLICT (start_key) DO NOTHING RETURNING *``, and
 only when nothing was inserted a read by key, so concurrent retries of one
-StartTransaction make one row and all get its id. Meter values go in one executemany per
-call. See docs/adr/0006-transactions-and-volume.md.
+StartTransaction make one row and all get its id; concurrent starts share that statement
+(one row each, through ``GroupCommit``). Meter values go in one executemany per batch. See
+docs/adr/0006-transactions-and-volume.md and docs/benchmarks.md (session mix).
 """
 
 from __future__ import annotations
