@@ -28,7 +28,7 @@ class SqlChargingProfileStore(SqlStoreBase):
         super().__init__(engine)
         # Concurrent StopTransactions discard their TxProfiles in one DELETE.
         self._ended: GroupCommit[tuple[str, int], Counter[tuple[str, int]]] = GroupCommit(
-            self._discard_tx_profiles
+            self._write_tx_profiles_ended
         )
 
     async def installed(
@@ -110,7 +110,7 @@ class SqlChargingProfileStore(SqlStoreBase):
         pair = (charger_id, transaction_id)
         return (await self._ended.submit(pair))[pair]
 
-    async def _discard_tx_profiles(
+    async def _write_tx_profiles_ended(
         self, pairs: builtins.list[tuple[str, int]]
     ) -> Counter[tuple[str, int]]:
         """One ``DELETE .. RETURNING`` of the TxProfiles of every (charger, transaction)

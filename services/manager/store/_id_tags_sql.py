@@ -34,10 +34,14 @@ class SqlIdTagStore(SqlStoreBase):
 
     def __init__(self, engine: AsyncEngine) -> None:
         super().__init__(engine)
-        self._reads: GroupCommit[str, dict[str, IdTagRecord]] = GroupCommit(self.get_many)
+        self._reads: GroupCommit[str, dict[str, IdTagRecord]] = GroupCommit(self._read_id_tags)
 
     async def get(self, id_tag: str) -> IdTagRecord | None:
         return (await self._reads.submit(id_tag)).get(id_tag)
+
+    async def _read_id_tags(self, wanted: builtins.list[str]) -> dict[str, IdTagRecord]:
+        """The batch read of concurrent ``get`` calls (writer label ``id_tags``)."""
+        return await self.get_many(wanted)
 
     async def get_many(self, id_tags_wanted: Collection[str]) -> dict[str, IdTagRecord]:
         if not id_tags_wanted:
