@@ -11,12 +11,13 @@ test runs against the SQL stores on PostgreSQL and on SQLite.
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 import pytest
 from alembic import command
 from sqlalchemy import text
 
-from services.manager.store import Conflict, create_engine, migrate
+from services.manager.store import Conflict, NotFound, create_engine, migrate
 from services.manager.store._engine import alembic_config
 from tests.manager import test_store_domain as domain
 from tests.manager.test_store_domain import Stores, at, energy, start
@@ -153,3 +154,58 @@ async def test_migration_0009_keeps_one_row_of_stored_duplicates(sql_url: str) -
         await migrate(engine)
     finally:
         await engine.dispose()
+
+
+async def test_concurrent_session_calls_each_get_their_own_answer(stores: Stores) -> None:
+    """Starts, active-transaction reads, stops and tag reads made at once (under load
+    they share one statement or one database transaction) each get the answer they would
+    alone: twins of one start make one row and one of them is told it created it, a start
+    for an unknown charger fails only itself, a retried stop stops nothing."""
+    await stores.id_tags.create("TAG-1", at=at(0))
+    results: tuple[Any, ...] = await asyncio.gather(
+        start(stores),
+        start(stores),  # a twin of the first (a retry handled at the same time)
+        start(stores, charger_id="CP-2", connector_id=2, meter_start=5),
+        start(stores, charger_id="CP-404"),
+        stores.id_tags.get("TAG-1"),
+        stores.id_tags.get("NOPE"),
+        return_exceptions=True,
+    )
+    (one, created_one), (twin, created_twin), (other, created_other) = results[:3]
+    assert isinstance(results[3], NotFound)
+    assert "CP-404" in str(results[3])
+    assert results[4].id_tag == "TAG-1"
+    assert results[5] is None
+    assert one.transaction_id == twin.transaction_id != other.transaction_id
+    assert sorted([created_one, created_twin]) == [False, True]
+    assert created_other
+    active = await asyncio.gather(
+        stores.transactions.active_on("CP-1", 1),
+        stores.transactions.active_on("CP-2", 2),
+        stores.transactions.active_on("CP-2", 1),
+    )
+    assert [a.transaction_id if a else None for a in active] == [
+        one.transaction_id,
+        other.transaction_id,
+        None,
+    ]
+
+    def stop(charger_id: str, tid: int) -> Any:
+        return stores.transactions.stop_outcome(
+            charger_id=charger_id,
+            transaction_id=tid,
+            meter_stop=2000,
+            stopped_at=at(60),
+            reason="Local",
+        )
+
+    stops = await asyncio.gather(
+        stop("CP-1", one.transaction_id),
+        stop("CP-1", one.transaction_id),  # a retry handled at the same time
+        stop("CP-1", other.transaction_id),  # another charger's: unknown to CP-1
+    )
+    assert sorted(s.stopped for s in stops[:2]) == [False, True]
+    assert all(s.transaction and s.transaction.meter_stop == 2000 for s in stops[:2])
+    assert stops[2].transaction is None
+    assert not stops[2].stopped
+    assert await stores.transactions.active_on("CP-1", 1) is None

@@ -7,11 +7,14 @@ after the other (SQLite's ``BEGIN IMMEDIATE`` already does that).
 from __future__ import annotations
 
 import builtins
+from collections import Counter
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, and_, delete, insert, or_, select
+from sqlalchemy import ColumnElement, and_, delete, insert, or_, select, tuple_
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from ._charging_profiles import ChargingProfileRecord, profile_record
+from ._group import GroupCommit
 from ._schema import charging_profiles
 from ._sqlbase import SqlStoreBase, require_charger, unavailable
 
@@ -20,6 +23,13 @@ __all__ = ["SqlChargingProfileStore"]
 
 class SqlChargingProfileStore(SqlStoreBase):
     """``ChargingProfileStore`` on PostgreSQL or SQLite."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        super().__init__(engine)
+        # Concurrent StopTransactions discard their TxProfiles in one DELETE.
+        self._ended: GroupCommit[tuple[str, int], Counter[tuple[str, int]]] = GroupCommit(
+            self._write_tx_profiles_ended
+        )
 
     async def installed(
         self,
@@ -97,15 +107,26 @@ class SqlChargingProfileStore(SqlStoreBase):
         return result.rowcount
 
     async def transaction_ended(self, charger_id: str, transaction_id: int) -> int:
+        pair = (charger_id, transaction_id)
+        return (await self._ended.submit(pair))[pair]
+
+    async def _write_tx_profiles_ended(
+        self, pairs: builtins.list[tuple[str, int]]
+    ) -> Counter[tuple[str, int]]:
+        """One ``DELETE .. RETURNING`` of the TxProfiles of every (charger, transaction)
+        of concurrent ``transaction_ended`` calls; how many each lost."""
         table = charging_profiles
-        statement = delete(table).where(
-            table.c.charger_id == charger_id,
-            table.c.purpose == "TxProfile",
-            table.c.transaction_id == transaction_id,
+        statement = (
+            delete(table)
+            .where(
+                table.c.purpose == "TxProfile",
+                tuple_(table.c.charger_id, table.c.transaction_id).in_(sorted(set(pairs))),
+            )
+            .returning(table.c.charger_id, table.c.transaction_id)
         )
         async with unavailable("discarding TxProfiles"), self._engine.begin() as conn:
             result = await conn.execute(statement)
-        return result.rowcount
+            return Counter((row[0], row[1]) for row in result)
 
     async def list(
         self, charger_id: str, connector_id: int | None = None

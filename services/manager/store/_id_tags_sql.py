@@ -9,12 +9,13 @@ from typing import Any
 
 from sqlalchemy import Row, delete, exists, func, select, text, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from services.manager.domain import MAX_PARENT_DEPTH
 
 from ._common import check_page_size, utc
 from ._errors import AlreadyExists, Conflict, NotFound
+from ._group import GroupCommit
 from ._id_tags import IdTagRecord, check_id_tag_changes, check_no_parent_loop
 from ._keyset import check_id_tag, decode_keyset, encode_keyset
 from ._schema import id_tags
@@ -24,12 +25,23 @@ __all__ = ["SqlIdTagStore"]
 
 
 class SqlIdTagStore(SqlStoreBase):
-    """Id tags in the ``id_tags`` table."""
+    """Id tags in the ``id_tags`` table.
+
+    Concurrent ``get`` calls (Authorize and StartTransaction under load) are one read
+    (``get_many`` through ``GroupCommit``: a lone call goes at once, and each call is
+    queued before its read starts, so it sees every change committed before it).
+    """
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        super().__init__(engine)
+        self._reads: GroupCommit[str, dict[str, IdTagRecord]] = GroupCommit(self._read_id_tags)
 
     async def get(self, id_tag: str) -> IdTagRecord | None:
-        async with unavailable("reading an id tag"), self._reader.connect() as conn:
-            row = (await conn.execute(select(id_tags).where(id_tags.c.id_tag == id_tag))).first()
-        return None if row is None else _record(row)
+        return (await self._reads.submit(id_tag)).get(id_tag)
+
+    async def _read_id_tags(self, wanted: builtins.list[str]) -> dict[str, IdTagRecord]:
+        """The batch read of concurrent ``get`` calls (writer label ``id_tags``)."""
+        return await self.get_many(wanted)
 
     async def get_many(self, id_tags_wanted: Collection[str]) -> dict[str, IdTagRecord]:
         if not id_tags_wanted:
