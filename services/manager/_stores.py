@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 from sqlalchemy import text
 
@@ -37,6 +37,7 @@ from services.manager.store import (
     TokenStore,
     TransactionStore,
 )
+from services.manager.store._sqlbase import SqlStoreBase
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,5 +93,10 @@ class Stores:
             await connection.execute(text("SELECT 1"))
 
     async def aclose(self) -> None:
-        """Flush what is buffered and close the database (the engine is the charger store's)."""
+        """Wait for the group commits in flight, flush what is buffered and close the
+        database (the engine is the charger store's)."""
+        for field in fields(self):
+            store = getattr(self, field.name)
+            if isinstance(store, SqlStoreBase):
+                await store.finish_batches()
         await self.chargers.aclose()

@@ -29,6 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from ._engine import READ_ONLY
 from ._errors import NotFound, StoreDataError, StoreUnavailable
+from ._group import GroupCommit
 from ._schema import chargers
 
 __all__ = [
@@ -71,6 +72,13 @@ class SqlStoreBase:
     def engine(self) -> AsyncEngine:
         """The engine the store runs on."""
         return self._engine
+
+    async def finish_batches(self) -> None:
+        """Wait for the batches already submitted to this store's group commits (at
+        shutdown, before the engine is disposed)."""
+        for value in list(vars(self).values()):
+            if isinstance(value, GroupCommit):
+                await value.aclose()
 
     def _insert(self, table: Table) -> Any:
         """``INSERT`` with ``on_conflict_do_*`` for this dialect (both spell it the same)."""
