@@ -176,3 +176,37 @@ async def test_embedded_manager_grpc_listens_on_loopback_only(tmp_path: Path) ->
         if proc.returncode is None:
             proc.send_signal(signal.SIGTERM)
         await asyncio.wait_for(proc.wait(), 30 * UNIT)
+
+
+async def test_embedded_with_any_free_manager_port(tmp_path: Path) -> None:
+    """MANAGER_PORT=0 (any free port): the node reaches the manager on the port it was
+    given, not on 0, so a charger boots (Accepted)."""
+    ws_port = free_port()
+    env = {
+        **os.environ,
+        "NODE_PORT": str(ws_port),
+        "MANAGER_PORT": "0",
+        "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'csms.sqlite3'}",
+        "GATEWAY_ENABLED": "false",
+        "LOG_LEVEL": "WARNING",
+        "CSMS_ADMIN_TOKEN": ADMIN_TOKEN,
+    }
+    env.pop("REDIS_URL", None)
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "services.embedded", cwd=ROOT, env=env, stdout=asyncio.subprocess.PIPE
+    )
+    try:
+        assert proc.stdout is not None
+        banner = ""
+        while "Press Ctrl+C" not in banner:
+            line = await asyncio.wait_for(proc.stdout.readline(), 40 * UNIT)
+            assert line, f"embedded process exited early; printed: {banner!r}"
+            banner += line.decode()
+        assert "gRPC API:  localhost:0 " not in banner
+        url = f"ws://127.0.0.1:{ws_port}/ocpp/EMB-PORT0"
+        async with connected(Charger16, url, "EMB-PORT0") as cp:
+            assert (await cp.boot()).status == "Accepted"
+    finally:
+        if proc.returncode is None:
+            proc.send_signal(signal.SIGTERM)
+        await asyncio.wait_for(proc.wait(), 30 * UNIT)

@@ -242,7 +242,6 @@ async def main() -> None:
     node_settings.advertise_host = env_str("NODE_ADVERTISE_HOST", "127.0.0.1")
     node_settings.grpc_host = env_str("NODE_GRPC_HOST", "127.0.0.1")
     node_settings.grpc_port = env_int("NODE_GRPC_PORT", 0)
-    node_settings.manager_address = f"127.0.0.1:{manager_settings.port}"
     ca_line = _use_local_ca(manager_settings)
     # The gateway runs on loopback in front of the node: its X-Forwarded-For names chargers.
     node_settings.trusted_proxies = node_settings.trusted_proxies or ("127.0.0.1",)
@@ -256,9 +255,11 @@ async def main() -> None:
         async with (
             serve_metrics(metrics_settings, what="embedded") as metrics,
             Manager(manager_settings, registry) as manager,
-            Node(node_settings, registry) as node,
             contextlib.AsyncExitStack() as stack,
         ):
+            # The port the manager is bound to: MANAGER_PORT=0 means any free one.
+            node_settings.manager_address = f"127.0.0.1:{manager.port}"
+            node = await stack.enter_async_context(Node(node_settings, registry))
             children = plan(node_settings, node.ws_port, node.tls_port, nodes)
             if children:
                 await stack.enter_async_context(
